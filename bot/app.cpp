@@ -1,0 +1,165 @@
+#include "bot/app.hpp"
+
+#include <glib-unix.h>
+#include <gloox/glooxversion.h>
+#include <gnutls/gnutls.h>
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+#include "bot/version.hpp"
+
+namespace parrot::bot {
+namespace {
+
+std::string format_uptime(std::chrono::seconds uptime) {
+  const auto days = uptime.count() / 86400;
+  const auto hours = uptime.count() / 3600 % 24;
+  const auto minutes = uptime.count() / 60 % 60;
+  const auto seconds = uptime.count() % 60;
+  std::string text;
+  if (days) text += std::to_string(days) + "d ";
+  if (days || hours) text += std::to_string(hours) + "h ";
+  if (days || hours || minutes) text += std::to_string(minutes) + "m ";
+  return text + std::to_string(seconds) + "s";
+}
+
+}  // namespace
+
+App::App(Config config, transport::LowFdSlot slot)
+    : config_(std::move(config)),
+      slot_(std::move(slot)),
+      loop_(g_main_loop_new(nullptr, FALSE)),
+      connector_(nullptr, std::chrono::seconds(config_.connect_timeout_s)),
+      backoff_(std::chrono::seconds(config_.reconnect_min_s), std::chrono::seconds(config_.reconnect_max_s)),
+      chat_(ChatPolicy{config_.echo_rate_per_second, config_.echo_burst, config_.max_body_bytes}, commands_),
+      welcomes_(config_.data_dir + "/welcomed") {
+  register_commands();
+}
+
+App::~App() {
+  if (reconnect_timer_) g_source_remove(reconnect_timer_);
+}
+
+void App::register_commands() {
+  commands_.add("help", "help", "list the commands", [this](const CommandRequest&) { return commands_.help(); });
+  commands_.add("ping", "ping", "check that parrot answers", [](const CommandRequest&) { return std::string("pong"); });
+  commands_.add("version", "version", "parrot's version and libraries", [](const CommandRequest&) {
+    return std::string("parrot ") + kVersion + " (gloox " + gloox::GLOOX_VERSION + ", GnuTLS " +
+           gnutls_check_version(nullptr) + ")";
+  });
+  commands_.add("stats", "stats", "uptime, contacts and messages echoed", [this](const CommandRequest&) {
+    const auto& counters = chat_.counters();
+    const auto uptime =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+    return "uptime " + format_uptime(uptime) + ", contacts " + std::to_string(contacts_) + ", messages echoed " +
+           std::to_string(counters.echoed) + ", commands " + std::to_string(counters.commands) +
+           ", chat states mirrored " + std::to_string(counters.chat_states) + ", rate-limited " +
+           std::to_string(counters.rate_limited) + ", connections " + std::to_string(connections_);
+  });
+}
+
+int App::run() {
+  const auto on_signal = [](gpointer data) -> gboolean {
+    auto* self = static_cast<App*>(data);
+    spdlog::info("parrot: signal received, shutting down");
+    self->quit(kExitOk);
+    return G_SOURCE_CONTINUE;
+  };
+  const guint sigint = g_unix_signal_add(SIGINT, on_signal, this);
+  const guint sigterm = g_unix_signal_add(SIGTERM, on_signal, this);
+  spdlog::info("parrot {} starting as {}/{}", kVersion, config_.jid, config_.resource);
+  if (config_.insecure_skip_verify) {
+    spdlog::warn("parrot: --insecure-skip-verify is set: the server's certificate will NOT be checked");
+  }
+  connect();
+  g_main_loop_run(loop_.get());
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  session_.reset();
+  return exit_code_;
+}
+
+void App::quit(int exit_code) {
+  if (stopping_) return;
+  stopping_ = true;
+  exit_code_ = exit_code;
+  connector_.cancel();
+  if (session_) {
+    session_->close();  // on_ended quits the loop
+    // A server that never answers must not keep parrot from exiting.
+    g_timeout_add_seconds(3, [](gpointer data) -> gboolean {
+      g_main_loop_quit(static_cast<App*>(data)->loop_.get());
+      return G_SOURCE_REMOVE;
+    }, this);
+  } else {
+    g_main_loop_quit(loop_.get());
+  }
+}
+
+void App::connect() {
+  reconnect_timer_ = 0;
+  const std::string domain = gloox::JID(config_.jid).server();
+  auto done = [this](transport::TcpConnectResult result) { on_connected(std::move(result)); };
+  if (config_.server_host.empty()) {
+    spdlog::info("xmpp: connecting to {} (DNS SRV)", domain);
+    connector_.connect_service("xmpp-client", domain, 5222, std::move(done));
+  } else {
+    spdlog::info("xmpp: connecting to {}:{}", config_.server_host, config_.server_port);
+    connector_.connect_host(config_.server_host, config_.server_port, std::move(done));
+  }
+}
+
+void App::on_connected(transport::TcpConnectResult result) {
+  if (result.fd < 0) return schedule_reconnect(result.error);
+  std::string error;
+  if (!slot_.adopt(result.fd, error)) return schedule_reconnect(error);
+  spdlog::debug("xmpp: TCP connected to {} on fd {}", result.peer, slot_.fd());
+  session_ = std::make_unique<xmpp::Session>(config_, static_cast<xmpp::SessionOwner&>(*this), slot_, result.peer);
+  if (!session_->start()) {
+    session_.reset();
+    schedule_reconnect("could not start the XMPP stream");
+  }
+}
+
+void App::on_online() {
+  backoff_.reset();
+  ++connections_;
+  if (!resend_.empty()) {
+    spdlog::info("xmpp: sending {} messages again that the server had not acknowledged", resend_.size());
+    for (auto& stanza : resend_) session_->send(std::move(stanza));
+    resend_.clear();
+  }
+}
+
+void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
+  auto unacked = session_->take_unacked();
+  for (auto& stanza : unacked) resend_.push_back(std::move(stanza));
+  session_.reset();
+  if (stopping_) {
+    g_main_loop_quit(loop_.get());
+    return;
+  }
+  if (error == gloox::ConnAuthenticationFailed) {
+    spdlog::error("xmpp: authentication failed for {}: wrong password or no such account; not retrying",
+                  config_.jid);
+    stopping_ = true;
+    exit_code_ = kExitAuthFailed;
+    g_main_loop_quit(loop_.get());
+    return;
+  }
+  schedule_reconnect(reason);
+}
+
+void App::schedule_reconnect(const std::string& why) {
+  if (stopping_) return;
+  const auto delay = backoff_.next();
+  spdlog::warn("xmpp: disconnected ({}); reconnecting in {:.1f} s", why, delay.count() / 1000.0);
+  reconnect_timer_ = g_timeout_add(static_cast<guint>(delay.count()), [](gpointer data) -> gboolean {
+    static_cast<App*>(data)->connect();
+    return G_SOURCE_REMOVE;
+  }, this);
+}
+
+}  // namespace parrot::bot

@@ -1,0 +1,70 @@
+// The application on the control thread: one GLib main loop, the current XMPP
+// session, reconnects, and the state that outlives any one connection
+// (chat counters, rate limits, correction ids, welcomes).
+#pragma once
+
+#include <glib.h>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "bot/backoff.hpp"
+#include "bot/chat/chat_echo.hpp"
+#include "bot/chat/command_table.hpp"
+#include "bot/config.hpp"
+#include "bot/welcome_store.hpp"
+#include "bot/xmpp/session.hpp"
+#include "transport/glib_ptr.hpp"
+#include "transport/low_fd_slot.hpp"
+#include "transport/tcp_connector.hpp"
+
+namespace parrot::bot {
+
+// Process exit codes (also in README.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitAuthFailed = 3;
+
+class App final : xmpp::SessionOwner {
+ public:
+  App(Config config, transport::LowFdSlot slot);
+  ~App() override;
+
+  // Runs until SIGINT/SIGTERM or a fatal error; returns the exit code.
+  int run();
+
+ private:
+  // xmpp::SessionOwner
+  ChatEcho& chat() override { return chat_; }
+  void on_online() override;
+  void on_ended(gloox::ConnectionError error, const std::string& reason) override;
+  void on_contacts(std::size_t count) override { contacts_ = count; }
+  bool take_welcome(const std::string& bare_jid) override { return welcomes_.take(bare_jid); }
+
+  void register_commands();
+  void connect();
+  void on_connected(transport::TcpConnectResult result);
+  void schedule_reconnect(const std::string& why);
+  void quit(int exit_code);
+
+  Config config_;
+  transport::LowFdSlot slot_;
+  transport::GMainLoopPtr loop_;
+  transport::TcpConnector connector_;
+  Backoff backoff_;
+  CommandTable commands_;
+  ChatEcho chat_;
+  WelcomeStore welcomes_;
+  std::unique_ptr<xmpp::Session> session_;
+  std::vector<TagPtr> resend_;  // unacknowledged echoes from the last connection
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::size_t contacts_ = 0;
+  std::uint64_t connections_ = 0;
+  guint reconnect_timer_ = 0;
+  bool stopping_ = false;
+  int exit_code_ = kExitOk;
+};
+
+}  // namespace parrot::bot

@@ -1,0 +1,166 @@
+#include "bot/chat/chat_echo.hpp"
+
+#include <array>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+namespace parrot::bot {
+namespace {
+
+constexpr const char* kChatStatesNs = "http://jabber.org/protocol/chatstates";
+constexpr const char* kReceiptsNs = "urn:xmpp:receipts";
+constexpr const char* kCorrectionNs = "urn:xmpp:message-correct:0";
+constexpr const char* kDelayNs = "urn:xmpp:delay";
+constexpr const char* kHintsNs = "urn:xmpp:hints";
+constexpr std::array<const char*, 5> kChatStates = {"active", "composing", "paused", "inactive", "gone"};
+
+const gloox::Tag* find_chat_state(const gloox::Tag& message) {
+  for (const gloox::Tag* child : message.children()) {
+    if (child->xmlns() != kChatStatesNs) continue;
+    for (const char* state : kChatStates) {
+      if (child->name() == state) return child;
+    }
+  }
+  return nullptr;
+}
+
+void add_marker(gloox::Tag& reply) { new gloox::Tag(&reply, "parrot", "xmlns", kEchoMarkerNs); }
+
+}  // namespace
+
+ChatEcho::ChatEcho(ChatPolicy policy, const CommandTable& commands)
+    : policy_(policy), commands_(commands), limiter_(policy.rate_per_second, policy.burst) {
+  std::random_device random;
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (int i = 0; i < 6; ++i) id_prefix_ += kAlphabet[random() % (sizeof kAlphabet - 1)];
+}
+
+std::string ChatEcho::next_id() { return "parrot-" + id_prefix_ + "-" + std::to_string(++id_counter_); }
+
+TagPtr ChatEcho::new_reply(const gloox::Tag& message, const std::string& type) {
+  auto reply = std::make_unique<gloox::Tag>("message");
+  reply->addAttribute("to", message.findAttribute("from"));
+  reply->addAttribute("type", type);
+  reply->addAttribute("id", next_id());
+  add_marker(*reply);
+  return reply;
+}
+
+TagPtr ChatEcho::text_reply(const gloox::Tag& message, const std::string& type, const std::string& text) {
+  auto reply = new_reply(message, type);
+  new gloox::Tag(reply.get(), "body", text);
+  if (const gloox::Tag* thread = message.findChild("thread")) reply->addChild(thread->clone());
+  return reply;
+}
+
+std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox::JID& self,
+                                         Clock::time_point now) {
+  std::vector<TagPtr> out;
+  const gloox::JID from(message.findAttribute("from"));
+  std::string type = message.findAttribute("type");
+  if (type.empty()) type = "normal";  // RFC 6121 §5.2.2: no type means normal
+
+  const bool answerable = from && from.bareJID() != self.bareJID() && (type == "chat" || type == "normal") &&
+                          !message.findChild("parrot", "xmlns", kEchoMarkerNs);
+  if (!answerable) {
+    ++counters_.ignored;
+    return out;
+  }
+
+  const gloox::TagList bodies = message.findChildren("body");
+  const gloox::Tag* chat_state = find_chat_state(message);
+  if (bodies.empty()) {
+    // A standalone chat state (typing notification) is mirrored; anything
+    // else without a body (receipts, markers, encrypted payloads) is not.
+    if (chat_state) {
+      auto mirror = new_reply(message, type);
+      mirror->addChild(chat_state->clone());
+      new gloox::Tag(mirror.get(), "no-store", "xmlns", kHintsNs);
+      out.push_back(std::move(mirror));
+      ++counters_.chat_states;
+    } else {
+      ++counters_.ignored;
+    }
+    return out;
+  }
+
+  const std::string& their_id = message.findAttribute("id");
+  if (message.findChild("request", "xmlns", kReceiptsNs) && !their_id.empty()) {
+    auto receipt = std::make_unique<gloox::Tag>("message");
+    receipt->addAttribute("to", from.full());
+    receipt->addAttribute("id", next_id());
+    (new gloox::Tag(receipt.get(), "received", "xmlns", kReceiptsNs))->addAttribute("id", their_id);
+    add_marker(*receipt);
+    out.push_back(std::move(receipt));
+    ++counters_.receipts;
+  }
+
+  switch (limiter_.check(from.bare(), now)) {
+    case SenderRateLimiter::Verdict::kAllow:
+      break;
+    case SenderRateLimiter::Verdict::kRefuseWithNotice:
+      ++counters_.rate_limited;
+      spdlog::info("rate-limited peer={} id={}", from.full(), their_id);
+      out.push_back(text_reply(message, type,
+                               "You are writing faster than I echo, so I'm skipping messages for a moment. "
+                               "Slow down a little and I'll answer again."));
+      return out;
+    case SenderRateLimiter::Verdict::kRefuseSilently:
+      ++counters_.rate_limited;
+      return out;
+  }
+
+  std::size_t body_bytes = 0;
+  for (const gloox::Tag* body : bodies) body_bytes += body->cdata().size();
+  if (body_bytes > policy_.max_body_bytes) {
+    ++counters_.too_large;
+    spdlog::info("too-large peer={} id={} bytes={}", from.full(), their_id, body_bytes);
+    out.push_back(text_reply(message, type,
+                             "That message is " + std::to_string(body_bytes) + " bytes; I echo at most " +
+                                 std::to_string(policy_.max_body_bytes) + "."));
+    return out;
+  }
+
+  const gloox::Tag* default_body = bodies.front();
+  for (const gloox::Tag* body : bodies) {
+    if (!body->hasAttribute("xml:lang")) default_body = body;
+  }
+  if (auto answer = commands_.dispatch(default_body->cdata(), from.full())) {
+    ++counters_.commands;
+    spdlog::info("command peer={} id={} text={:.40}", from.full(), their_id, default_body->cdata());
+    out.push_back(text_reply(message, type, *answer));
+    return out;
+  }
+
+  auto echo = new_reply(message, type);
+  const std::string echo_id = echo->findAttribute("id");
+  if (const std::string& lang = message.findAttribute("xml:lang"); !lang.empty()) {
+    echo->addAttribute("xml:lang", lang);
+  }
+  for (const gloox::Tag* body : bodies) echo->addChild(body->clone());
+  if (const gloox::Tag* thread = message.findChild("thread")) echo->addChild(thread->clone());
+  if (chat_state) echo->addChild(chat_state->clone());
+  if (const gloox::Tag* replace = message.findChild("replace", "xmlns", kCorrectionNs)) {
+    // Only a correction of a message parrot echoed can be mirrored; an
+    // unknown one is echoed as a new message.
+    if (auto original = echo_ids_.find(from.bare(), replace->findAttribute("id"))) {
+      new gloox::Tag(echo.get(), "replace", "xmlns", kCorrectionNs);
+      echo->findChild("replace")->addAttribute("id", *original);
+    }
+  }
+  if (const gloox::Tag* delay = message.findChild("delay", "xmlns", kDelayNs)) {
+    // Held in offline storage while parrot was away: say when it was sent.
+    auto* echo_delay = new gloox::Tag(echo.get(), "delay", "xmlns", kDelayNs);
+    echo_delay->addAttribute("from", self.bare());
+    echo_delay->addAttribute("stamp", delay->findAttribute("stamp"));
+    echo_delay->setCData("Sent while parrot was offline");
+  }
+  if (!their_id.empty()) echo_ids_.remember(from.bare(), their_id, echo_id);
+  ++counters_.echoed;
+  spdlog::debug("echo peer={} id={} echo={} bytes={}", from.full(), their_id, echo_id, body_bytes);
+  out.push_back(std::move(echo));
+  return out;
+}
+
+}  // namespace parrot::bot

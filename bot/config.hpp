@@ -1,0 +1,55 @@
+// parrot's configuration: command line, a TOML config file (--config), and
+// secrets from a file or the environment, never only argv.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace parrot::bot {
+
+enum class TlsPolicy { kRequired, kOptional };
+enum class SubscriptionPolicy { kOpen, kDomains };
+
+struct Config {
+  std::string jid;              // parrot's own account; a resource here overrides --resource
+  std::string password;         // from --password-file or PARROT_PASSWORD
+  std::string server_host;      // empty: DNS SRV for the JID's domain
+  std::uint16_t server_port = 5222;
+  TlsPolicy tls = TlsPolicy::kRequired;
+  std::string ca_file;          // extra trusted CA certificates (PEM)
+  bool insecure_skip_verify = false;
+  std::string resource = "parrot";
+  std::string data_dir = "parrot-data";
+  std::string log_level = "info";
+
+  SubscriptionPolicy subscription_policy = SubscriptionPolicy::kOpen;
+  std::vector<std::string> allowed_domains;  // with kDomains: who may add parrot
+
+  double echo_rate_per_second = 2.0;  // sustained echoes per sender
+  double echo_burst = 20.0;           // echoes a sender may send at once
+  std::size_t max_body_bytes = 4096;  // larger bodies get a refusal
+
+  int ping_interval_s = 60;           // XEP-0199 keepalive towards the server
+  int ping_timeout_s = 20;            // no pong by then: drop and reconnect
+  int reconnect_min_s = 1;            // backoff after a disconnect...
+  int reconnect_max_s = 60;           // ...doubling up to this cap
+  int connect_timeout_s = 15;
+  bool stream_management = true;      // XEP-0198 acks (no resumption, see README)
+};
+
+struct ConfigResult {
+  std::optional<Config> config;  // set when parrot should run
+  int exit_code = 0;             // otherwise: 0 after --help/--version, 2 on error
+};
+
+// Parses argv (and the files it names). Help and version text go to `out`,
+// a single-line error to `err`.
+ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+// Splits "host", "host:port", "[v6]:port" into parts; false if malformed.
+bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port);
+
+}  // namespace parrot::bot

@@ -1,0 +1,47 @@
+// parrot: an XMPP echo and test bot. main() owns process-wide setup: the low
+// descriptor for the XMPP socket, logging, configuration.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include "bot/app.hpp"
+#include "bot/config.hpp"
+#include "transport/low_fd_slot.hpp"
+
+int main(int argc, char** argv) {
+  using namespace parrot;
+  // First, before anything opens descriptors: see LowFdSlot.
+  std::string error;
+  auto slot = transport::LowFdSlot::reserve(error);
+  if (!slot) {
+    std::cerr << "parrot: " << error << "\n";
+    return bot::kExitFailure;
+  }
+  std::signal(SIGPIPE, SIG_IGN);  // a dead peer is an error return, not a signal
+
+  const auto parsed = bot::parse_config(argc, argv, std::cout, std::cerr);
+  if (!parsed.config) return parsed.exit_code;
+  const bot::Config& config = *parsed.config;
+
+  auto logger = spdlog::stderr_color_mt("parrot");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  logger->set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_default_logger(logger);
+
+  std::error_code fs_error;
+  std::filesystem::create_directories(config.data_dir, fs_error);
+  if (fs_error) {
+    std::cerr << "parrot: cannot create --data-dir '" << config.data_dir << "': " << fs_error.message() << "\n";
+    return bot::kExitUsage;
+  }
+  try {
+    bot::App app(config, std::move(*slot));
+    return app.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("parrot: fatal: {}", e.what());
+    return bot::kExitFailure;
+  }
+}

@@ -1,0 +1,49 @@
+// gloox's TLS seam (TLSBase) implemented with GnuTLS, because gloox's own
+// GnuTLS client sends no SNI and checks the certificate against the connect
+// host rather than the XMPP domain. Here the server name (SNI) and the name
+// the certificate must carry are both the JID's domain (RFC 6120 §13.7.2,
+// RFC 6125), whatever host was dialled.
+#pragma once
+
+#include <gloox/tlsbase.h>
+#include <gnutls/gnutls.h>
+
+#include <string>
+
+namespace parrot::bot::xmpp {
+
+class GnutlsTls final : public gloox::TLSBase {
+ public:
+  GnutlsTls(gloox::TLSHandler* handler, std::string domain, std::string ca_file);
+  ~GnutlsTls() override;
+  GnutlsTls(const GnutlsTls&) = delete;
+  GnutlsTls& operator=(const GnutlsTls&) = delete;
+
+  bool init(const std::string& client_key, const std::string& client_certs,
+            const gloox::StringList& cacerts) override;
+  bool encrypt(const std::string& data) override;
+  int decrypt(const std::string& data) override;
+  void cleanup() override;
+  bool handshake() override;
+  bool hasChannelBinding() const override { return true; }
+  const std::string channelBinding() const override;
+  void setCACerts(const gloox::StringList& cacerts) override;
+  void setClientCert(const std::string& client_key, const std::string& client_certs) override;
+
+  // Why verification failed, in GnuTLS's words; empty when it passed.
+  const std::string& verify_error() const noexcept { return verify_error_; }
+
+ private:
+  static ssize_t push(gnutls_transport_ptr_t self, const void* data, size_t size);
+  static ssize_t pull(gnutls_transport_ptr_t self, void* data, size_t size);
+  void fill_cert_info();
+  void drain_records();
+
+  std::string ca_file_;
+  gnutls_session_t session_ = nullptr;
+  gnutls_certificate_credentials_t credentials_ = nullptr;
+  std::string received_;  // ciphertext not yet consumed by GnuTLS
+  std::string verify_error_;
+};
+
+}  // namespace parrot::bot::xmpp

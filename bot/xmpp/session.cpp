@@ -1,0 +1,385 @@
+#include "bot/xmpp/session.hpp"
+
+#include <gloox/capabilities.h>
+#include <gloox/disco.h>
+#include <gloox/message.h>
+#include <gloox/rostermanager.h>
+#include <glib-unix.h>
+#include <sys/utsname.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "bot/version.hpp"
+#include "bot/xmpp/caps.hpp"
+
+namespace parrot::bot::xmpp {
+namespace {
+
+constexpr const char* kCapsNode = "urn:parrot:bot";
+constexpr const char* kStatus = "Echo bot: write to me and I write it back. !help lists commands.";
+constexpr const char* kWelcome =
+    "Hello, I'm parrot, an echo and test bot. Whatever you write to me, I write back, with your chat "
+    "states, corrections and receipts mirrored, so you can see your client's messaging work end to end. "
+    "Send !help to list my commands.";
+
+// What parrot really implements; disco#info and caps are built from this one
+// list so they cannot disagree.
+const std::vector<std::string> kFeatures = {
+    "http://jabber.org/protocol/caps",       "http://jabber.org/protocol/chatstates",
+    "http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items",
+    "jabber:iq:version",                     "urn:xmpp:message-correct:0",
+    "urn:xmpp:ping",                         "urn:xmpp:receipts",
+};
+const DiscoIdentity kIdentity{"client", "bot", "", "parrot"};
+
+// Hands every <message/> to parrot as the raw tree, so nothing gloox's
+// Message class does not model (stanza xml:lang, unknown children) is lost.
+class RawMessage final : public gloox::StanzaExtension {
+ public:
+  static constexpr int kType = gloox::ExtUser + 1;
+  explicit RawMessage(const gloox::Tag* tag = nullptr)
+      : StanzaExtension(kType), tag_(tag ? tag->clone() : nullptr) {}
+  const std::string& filterString() const override {
+    static const std::string filter = "/message";
+    return filter;
+  }
+  gloox::StanzaExtension* newInstance(const gloox::Tag* tag) const override { return new RawMessage(tag); }
+  gloox::Tag* tag() const override { return nullptr; }  // never serialised back
+  gloox::StanzaExtension* clone() const override { return new RawMessage(tag_.get()); }
+  const gloox::Tag* raw() const { return tag_.get(); }
+
+ private:
+  std::unique_ptr<gloox::Tag> tag_;
+};
+
+std::string describe(gloox::ConnectionError error) {
+  switch (error) {
+    case gloox::ConnNoError: return "closed";
+    case gloox::ConnStreamError: return "stream error";
+    case gloox::ConnStreamVersionError: return "server does not speak XMPP 1.0";
+    case gloox::ConnStreamClosed: return "connection closed by the server";
+    case gloox::ConnProxyAuthRequired:
+    case gloox::ConnProxyAuthFailed:
+    case gloox::ConnProxyNoSupportedAuth: return "proxy error";
+    case gloox::ConnIoError: return "I/O error";
+    case gloox::ConnParseError: return "XML parse error";
+    case gloox::ConnConnectionRefused: return "connection refused";
+    case gloox::ConnDnsError: return "DNS error";
+    case gloox::ConnOutOfMemory: return "out of memory";
+    case gloox::ConnNoSupportedAuth: return "no supported SASL mechanism";
+    case gloox::ConnTlsFailed: return "TLS failed";
+    case gloox::ConnTlsNotAvailable: return "server offers no STARTTLS but --tls is required";
+    case gloox::ConnCompressionFailed: return "compression failed";
+    case gloox::ConnAuthenticationFailed: return "authentication failed";
+    case gloox::ConnUserDisconnected: return "disconnected by parrot";
+    case gloox::ConnNotConnected: return "not connected";
+  }
+  return "unknown error";
+}
+
+std::string operating_system() {
+  utsname name{};
+  if (::uname(&name) != 0) return "Linux";
+  return std::string(name.sysname) + " " + name.release;
+}
+
+}  // namespace
+
+class Session::Client final : public gloox::Client {
+ public:
+  using gloox::Client::Client;
+  bool stream_management_enabled() const { return m_smContext >= CtxSMEnabled; }
+  int stanzas_sent() const { return stanzasSent(); }
+};
+
+const std::vector<std::string>& Session::features() { return kFeatures; }
+
+std::string Session::caps_ver() { return xmpp::caps_ver({kIdentity}, kFeatures); }
+
+Session::Session(const Config& config, SessionOwner& owner, transport::LowFdSlot& slot, const std::string& peer)
+    : config_(config), owner_(owner) {
+  const gloox::JID jid(config.jid + "/" + config.resource);
+  client_ = std::make_unique<Client>(jid, config.password);
+  client_->setTls(config.tls == TlsPolicy::kRequired ? gloox::TLSRequired : gloox::TLSOptional);
+  client_->setCompression(false);
+
+  auto tls = std::make_unique<GnutlsTls>(client_.get(), jid.server(), config.ca_file);
+  tls->init(gloox::EmptyString, gloox::EmptyString, gloox::StringList());
+  tls_ = tls.get();
+  client_->setEncryptionImpl(tls.release());
+  auto connection = std::make_unique<SlotConnection>(client_.get(), client_->logInstance(), slot, peer);
+  connection_ = connection.get();
+  client_->setConnectionImpl(connection.release());
+  if (config.stream_management) client_->setStreamManagement(true, false);
+
+  const gloox::LogLevel gloox_level =
+      config.log_level == "trace" || config.log_level == "debug" ? gloox::LogLevelDebug : gloox::LogLevelWarning;
+  client_->logInstance().registerLogHandler(gloox_level, gloox::LogAreaAll, this);
+  client_->registerConnectionListener(this);
+  client_->registerMessageHandler(this);
+  client_->registerStanzaExtension(new RawMessage());
+  client_->rosterManager()->registerRosterListener(this, false);
+
+  gloox::Disco* disco = client_->disco();
+  disco->setVersion("parrot", kVersion, operating_system());
+  disco->setIdentity(kIdentity.category, kIdentity.type, kIdentity.name);
+  for (const auto& feature : kFeatures) {
+    if (feature.find("disco#") != std::string::npos) continue;  // gloox lists those itself
+    disco->removeFeature(feature);
+    disco->addFeature(feature);
+  }
+  const std::string ver = caps_ver();
+  gloox::Tag caps("c", "xmlns", gloox::XMLNS_CAPS);
+  caps.addAttribute("hash", "sha-1");
+  caps.addAttribute("node", kCapsNode);
+  caps.addAttribute("ver", ver);
+  client_->addPresenceExtension(new gloox::Capabilities(&caps));
+  disco->registerNodeHandler(this, std::string(kCapsNode) + "#" + ver);
+  // Positive priority: messages to the bare JID, and offline storage, reach parrot.
+  client_->setPresence(gloox::Presence::Available, 1, kStatus);
+}
+
+Session::~Session() {
+  stop_timers();
+  if (ended_idle_) g_source_remove(ended_idle_);
+  client_->removeConnectionListener(this);
+  client_->logInstance().removeLogHandler(this);
+}
+
+bool Session::start() {
+  if (!client_->connect(false)) return false;
+  watch_id_ = g_unix_fd_add(
+      connection_->socket(), static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR),
+      [](int, GIOCondition, gpointer data) -> gboolean {
+        auto* self = static_cast<Session*>(data);
+        try {
+          self->on_readable();
+        } catch (const std::exception& e) {
+          spdlog::error("xmpp: unexpected exception while reading: {}", e.what());
+        }
+        return self->watch_id_ != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+      },
+      this);
+  return true;
+}
+
+void Session::on_readable() {
+  // gloox reads at most 8 KiB per recv(); keep reading while a burst lasts,
+  // bounded so one busy stream cannot starve the loop's other sources.
+  for (int i = 0; i < 32 && watch_id_ != 0; ++i) {
+    const long before = connection_->bytes_in();
+    if (client_->recv(0) != gloox::ConnNoError) return;
+    if (connection_->bytes_in() == before) return;
+  }
+}
+
+void Session::close() {
+  if (client_->state() != gloox::StateDisconnected) client_->disconnect();
+}
+
+void Session::send(TagPtr stanza) { client_->send(stanza.release()); }
+
+std::vector<TagPtr> Session::take_unacked() {
+  std::vector<TagPtr> messages;
+  for (gloox::Tag* tag : client_->sendQueue()) {
+    TagPtr owned(tag);
+    if (owned->name() != "message") continue;  // presence and IQs are redone by the next session
+    owned->removeAttribute("from");            // the next stream may have another full JID
+    messages.push_back(std::move(owned));
+  }
+  return messages;
+}
+
+void Session::stop_timers() {
+  for (guint* source : {&watch_id_, &ping_timer_, &pong_deadline_, &ack_timer_}) {
+    if (*source) g_source_remove(*source);
+    *source = 0;
+  }
+}
+
+void Session::onConnect() {
+  online_ = true;
+  spdlog::info("xmpp: online as {} (stream management {})", client_->jid().full(),
+               client_->stream_management_enabled() ? "on" : "off");
+  ping_timer_ = g_timeout_add_seconds(
+      static_cast<guint>(config_.ping_interval_s),
+      [](gpointer data) -> gboolean {
+        static_cast<Session*>(data)->ping_tick();
+        return G_SOURCE_CONTINUE;
+      },
+      this);
+  if (client_->stream_management_enabled()) {
+    // gloox never asks for acks by itself; without them the unacked queue
+    // would only grow.
+    ack_timer_ = g_timeout_add(
+        500,
+        [](gpointer data) -> gboolean {
+          auto* self = static_cast<Session*>(data);
+          if (self->client_->stanzas_sent() != self->sent_at_last_ack_request_) {
+            self->sent_at_last_ack_request_ = self->client_->stanzas_sent();
+            self->client_->reqStreamManagement();
+          }
+          return G_SOURCE_CONTINUE;
+        },
+        this);
+  }
+  owner_.on_online();
+}
+
+void Session::ping_tick() {
+  if (pong_deadline_) return;  // one ping at a time
+  client_->xmppPing(gloox::JID(client_->jid().server()), this);
+  pong_deadline_ = g_timeout_add_seconds(
+      static_cast<guint>(config_.ping_timeout_s),
+      [](gpointer data) -> gboolean {
+        auto* self = static_cast<Session*>(data);
+        self->pong_deadline_ = 0;
+        spdlog::warn("xmpp: no pong from the server within {} s; reconnecting", self->config_.ping_timeout_s);
+        self->end_reason_ = "keepalive ping timed out";
+        self->connection_->shut_down();  // the next read sees end of stream
+        return G_SOURCE_REMOVE;
+      },
+      this);
+}
+
+void Session::handleEvent(const gloox::Event& event) {
+  if (event.eventType() != gloox::Event::PingPong && event.eventType() != gloox::Event::PingError) return;
+  if (pong_deadline_) g_source_remove(pong_deadline_);
+  pong_deadline_ = 0;
+}
+
+void Session::onDisconnect(gloox::ConnectionError error) {
+  stop_timers();
+  online_ = false;
+  end_error_ = error;
+  if (end_reason_.empty()) {
+    end_reason_ = describe(error);
+    if (error == gloox::ConnTlsFailed && !tls_->verify_error().empty()) {
+      end_reason_ += ": " + tls_->verify_error();
+    }
+    if (error == gloox::ConnStreamError && !client_->streamErrorText().empty()) {
+      end_reason_ += ": " + client_->streamErrorText();
+    }
+  }
+  if (ended_idle_) return;
+  ended_idle_ = g_idle_add(
+      [](gpointer data) -> gboolean {
+        auto* self = static_cast<Session*>(data);
+        self->ended_idle_ = 0;
+        self->owner_.on_ended(self->end_error_, self->end_reason_);  // may delete self
+        return G_SOURCE_REMOVE;
+      },
+      this);
+}
+
+bool Session::onTLSConnect(const gloox::CertInfo& info) {
+  if (info.status == gloox::CertOk) {
+    spdlog::info("xmpp: TLS {} {} with {}, certificate verified", info.protocol, info.cipher, info.server);
+    return true;
+  }
+  if (config_.insecure_skip_verify) {
+    spdlog::warn("xmpp: INSECURE: accepting an untrusted certificate for {} ({}) because of --insecure-skip-verify",
+                 info.server, tls_->verify_error());
+    return true;
+  }
+  spdlog::error("xmpp: certificate of {} rejected: {} (use --ca-file to trust a private CA)", info.server,
+                tls_->verify_error());
+  end_reason_ = "certificate rejected: " + tls_->verify_error();
+  return false;
+}
+
+void Session::onResourceBind(const std::string& resource) { spdlog::debug("xmpp: bound resource {}", resource); }
+
+void Session::onResourceBindError(const gloox::Error*) {
+  spdlog::error("xmpp: resource binding failed");
+  end_reason_ = "resource binding failed";
+}
+
+void Session::onSessionCreateError(const gloox::Error*) { spdlog::error("xmpp: session establishment failed"); }
+
+void Session::onStreamEvent(gloox::StreamEvent event) {
+  if (event == gloox::StreamEventSMEnableFailed) spdlog::warn("xmpp: server refused stream management");
+}
+
+void Session::handleMessage(const gloox::Message& message, gloox::MessageSession*) {
+  const auto* raw = message.findExtension<RawMessage>(RawMessage::kType);
+  if (!raw || !raw->raw()) return;
+  for (TagPtr& reply : owner_.chat().on_message(*raw->raw(), client_->jid(), Clock::now())) {
+    send(std::move(reply));
+  }
+}
+
+bool Session::subscription_allowed(const gloox::JID& jid) const {
+  if (config_.subscription_policy == SubscriptionPolicy::kOpen) return true;
+  const auto& domains = config_.allowed_domains;
+  return std::find(domains.begin(), domains.end(), jid.server()) != domains.end();
+}
+
+bool Session::handleSubscriptionRequest(const gloox::JID& jid, const std::string&) {
+  gloox::RosterManager& roster = *client_->rosterManager();
+  const bool allowed = subscription_allowed(jid);
+  roster.ackSubscriptionRequest(jid, allowed);
+  if (!allowed) {
+    spdlog::info("roster: subscription refused by policy peer={}", jid.bare());
+    return false;
+  }
+  spdlog::info("roster: subscription approved peer={}", jid.bare());
+  const gloox::RosterItem* item = roster.getRosterItem(jid.bareJID());
+  const bool subscribed_or_asked =
+      item && (item->subscription() == gloox::S10nTo || item->subscription() == gloox::S10nToIn ||
+               item->subscription() == gloox::S10nBoth || item->subscription() == gloox::S10nNoneOut ||
+               item->subscription() == gloox::S10nNoneOutIn || item->subscription() == gloox::S10nFromOut);
+  if (!subscribed_or_asked) roster.subscribe(jid.bareJID());
+  if (owner_.take_welcome(jid.bare())) {
+    gloox::Message welcome(gloox::Message::Chat, jid.bareJID(), kWelcome);
+    client_->send(welcome);
+    spdlog::info("roster: welcomed peer={}", jid.bare());
+  }
+  return true;
+}
+
+bool Session::handleUnsubscriptionRequest(const gloox::JID& jid, const std::string&) {
+  // gloox has already answered `unsubscribed`; removing the item also ends
+  // parrot's subscription to them.
+  spdlog::info("roster: peer unsubscribed, removing peer={}", jid.bare());
+  client_->rosterManager()->remove(jid.bareJID());
+  return true;
+}
+
+void Session::handleItemSubscribed(const gloox::JID& jid) { spdlog::info("roster: subscribed to peer={}", jid.bare()); }
+
+void Session::handleItemUnsubscribed(const gloox::JID& jid) {
+  spdlog::info("roster: peer cancelled parrot's subscription peer={}", jid.bare());
+}
+
+void Session::handleItemAdded(const gloox::JID&) { update_contacts(); }
+void Session::handleItemRemoved(const gloox::JID&) { update_contacts(); }
+void Session::handleRoster(const gloox::Roster&) { update_contacts(); }
+
+void Session::update_contacts() { owner_.on_contacts(client_->rosterManager()->roster()->size()); }
+
+gloox::StringList Session::handleDiscoNodeFeatures(const gloox::JID&, const std::string&) {
+  return gloox::StringList(kFeatures.begin(), kFeatures.end());
+}
+
+gloox::Disco::IdentityList Session::handleDiscoNodeIdentities(const gloox::JID&, const std::string&) {
+  return {new gloox::Disco::Identity(kIdentity.category, kIdentity.type, kIdentity.name)};
+}
+
+gloox::Disco::ItemList Session::handleDiscoNodeItems(const gloox::JID&, const gloox::JID&, const std::string&) {
+  return {};
+}
+
+void Session::handleLog(gloox::LogLevel level, gloox::LogArea area, const std::string& message) {
+  if (area == gloox::LogAreaXmlIncoming || area == gloox::LogAreaXmlOutgoing) {
+    spdlog::trace("xml {} {}", area == gloox::LogAreaXmlIncoming ? "<-" : "->", message);
+  } else if (level == gloox::LogLevelError) {
+    spdlog::warn("gloox: {}", message);
+  } else {
+    spdlog::debug("gloox: {}", message);
+  }
+}
+
+}  // namespace parrot::bot::xmpp

@@ -1,0 +1,130 @@
+// One XMPP connection: a gloox::Client over the socket on the low fd slot,
+// driven by the control thread's GLib main loop. A new Session is made for
+// every connection, so no gloox state (stream management in particular,
+// whose 1.0.24 resumption can wedge) survives a disconnect. gloox's
+// camelCase callbacks stop here.
+#pragma once
+
+#include <gloox/client.h>
+#include <gloox/connectionlistener.h>
+#include <gloox/disconodehandler.h>
+#include <gloox/eventhandler.h>
+#include <gloox/loghandler.h>
+#include <gloox/messagehandler.h>
+#include <gloox/rosterlistener.h>
+#include <glib.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bot/chat/chat_echo.hpp"
+#include "bot/config.hpp"
+#include "bot/xmpp/gnutls_tls.hpp"
+#include "bot/xmpp/slot_connection.hpp"
+
+namespace parrot::bot::xmpp {
+
+// What a Session needs from the application, which outlives it.
+class SessionOwner {
+ public:
+  virtual ~SessionOwner() = default;
+  virtual ChatEcho& chat() = 0;
+  // Called once the session is online (roster fetched, presence sent).
+  virtual void on_online() = 0;
+  // Called from an idle callback after the stream ended, never from inside
+  // gloox, so the owner may destroy the Session right away.
+  virtual void on_ended(gloox::ConnectionError error, const std::string& reason) = 0;
+  virtual void on_contacts(std::size_t count) = 0;
+  // One-time welcome bookkeeping: true if `bare_jid` has not been welcomed.
+  virtual bool take_welcome(const std::string& bare_jid) = 0;
+};
+
+class Session final : gloox::ConnectionListener,
+                      gloox::MessageHandler,
+                      gloox::RosterListener,
+                      gloox::EventHandler,
+                      gloox::DiscoNodeHandler,
+                      gloox::LogHandler {
+ public:
+  Session(const Config& config, SessionOwner& owner, transport::LowFdSlot& slot, const std::string& peer);
+  ~Session() override;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Starts the stream on the socket already in the slot.
+  bool start();
+  // Closes the stream politely (</stream:stream>); on_ended follows.
+  void close();
+
+  void send(TagPtr stanza);
+  // Messages sent but not acknowledged by the server (XEP-0198), to send
+  // again on the next connection.
+  std::vector<TagPtr> take_unacked();
+
+  // The XEP-0115 `ver` of what parrot's disco#info announces.
+  static std::string caps_ver();
+  static const std::vector<std::string>& features();
+
+ private:
+  class Client;
+
+  // gloox::ConnectionListener
+  void onConnect() override;
+  void onDisconnect(gloox::ConnectionError error) override;
+  bool onTLSConnect(const gloox::CertInfo& info) override;
+  void onResourceBind(const std::string& resource) override;
+  void onResourceBindError(const gloox::Error* error) override;
+  void onSessionCreateError(const gloox::Error* error) override;
+  void onStreamEvent(gloox::StreamEvent event) override;
+  // gloox::MessageHandler
+  void handleMessage(const gloox::Message& message, gloox::MessageSession* session) override;
+  // gloox::RosterListener
+  void handleItemAdded(const gloox::JID&) override;
+  void handleItemSubscribed(const gloox::JID& jid) override;
+  void handleItemRemoved(const gloox::JID&) override;
+  void handleItemUpdated(const gloox::JID&) override {}
+  void handleItemUnsubscribed(const gloox::JID& jid) override;
+  void handleRoster(const gloox::Roster& roster) override;
+  void handleRosterPresence(const gloox::RosterItem&, const std::string&, gloox::Presence::PresenceType,
+                            const std::string&) override {}
+  void handleSelfPresence(const gloox::RosterItem&, const std::string&, gloox::Presence::PresenceType,
+                          const std::string&) override {}
+  bool handleSubscriptionRequest(const gloox::JID& jid, const std::string& msg) override;
+  bool handleUnsubscriptionRequest(const gloox::JID& jid, const std::string& msg) override;
+  void handleNonrosterPresence(const gloox::Presence&) override {}
+  void handleRosterError(const gloox::IQ&) override {}
+  // gloox::EventHandler (XEP-0199 pong)
+  void handleEvent(const gloox::Event& event) override;
+  // gloox::DiscoNodeHandler (disco#info on the caps node)
+  gloox::StringList handleDiscoNodeFeatures(const gloox::JID& from, const std::string& node) override;
+  gloox::Disco::IdentityList handleDiscoNodeIdentities(const gloox::JID& from, const std::string& node) override;
+  gloox::Disco::ItemList handleDiscoNodeItems(const gloox::JID& from, const gloox::JID& to,
+                                              const std::string& node) override;
+  // gloox::LogHandler
+  void handleLog(gloox::LogLevel level, gloox::LogArea area, const std::string& message) override;
+
+  bool subscription_allowed(const gloox::JID& jid) const;
+  void update_contacts();
+  void on_readable();
+  void ping_tick();
+  void stop_timers();
+
+  const Config& config_;
+  SessionOwner& owner_;
+  std::unique_ptr<Client> client_;
+  GnutlsTls* tls_ = nullptr;              // owned by client_
+  SlotConnection* connection_ = nullptr;  // owned by client_
+  guint watch_id_ = 0;
+  guint ping_timer_ = 0;
+  guint pong_deadline_ = 0;
+  guint ack_timer_ = 0;
+  guint ended_idle_ = 0;
+  bool online_ = false;
+  int sent_at_last_ack_request_ = 0;
+  gloox::ConnectionError end_error_ = gloox::ConnNoError;
+  std::string end_reason_;
+};
+
+}  // namespace parrot::bot::xmpp

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The one list of Debian 12 packages parrot needs to build, run and test.
+# Used by deploy/local.sh, tests/run.sh and so by CI. Idempotent; needs root.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config
+  libgloox-dev libglib2.0-dev libgnutls28-dev
+  libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  prosody lua-unbound openssl ca-certificates
+  python3 python3-slixmpp
+  procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root or install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
