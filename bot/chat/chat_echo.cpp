@@ -25,6 +25,17 @@ const gloox::Tag* find_chat_state(const gloox::Tag& message) {
   return nullptr;
 }
 
+// gloox's parser keeps "xml:lang" as attribute "lang" with prefix "xml"; a
+// Tag built in code may carry it under the full name.
+std::string xml_lang(const gloox::Tag& tag) {
+  for (const gloox::Tag::Attribute* attribute : tag.attributes()) {
+    if (attribute->name() == "xml:lang" || (attribute->name() == "lang" && attribute->prefix() == "xml")) {
+      return attribute->value();
+    }
+  }
+  return {};
+}
+
 void add_marker(gloox::Tag& reply) { new gloox::Tag(&reply, "parrot", "xmlns", kEchoMarkerNs); }
 
 }  // namespace
@@ -124,7 +135,7 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
 
   const gloox::Tag* default_body = bodies.front();
   for (const gloox::Tag* body : bodies) {
-    if (!body->hasAttribute("xml:lang")) default_body = body;
+    if (xml_lang(*body).empty()) default_body = body;
   }
   if (auto answer = commands_.dispatch(default_body->cdata(), from.full())) {
     ++counters_.commands;
@@ -135,7 +146,7 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
 
   auto echo = new_reply(message, type);
   const std::string echo_id = echo->findAttribute("id");
-  if (const std::string& lang = message.findAttribute("xml:lang"); !lang.empty()) {
+  if (const std::string lang = xml_lang(message); !lang.empty()) {
     echo->addAttribute("xml:lang", lang);
   }
   for (const gloox::Tag* body : bodies) echo->addChild(body->clone());

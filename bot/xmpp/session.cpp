@@ -54,6 +54,22 @@ class RawMessage final : public gloox::StanzaExtension {
   std::unique_ptr<gloox::Tag> tag_;
 };
 
+// Marks every IQ that has a child. gloox answers an IQ whose payload it does
+// not model with feature-not-implemented; with this marker present it falls
+// through to service-unavailable, which RFC 6120 §8.4 asks for.
+class AnyIqPayload final : public gloox::StanzaExtension {
+ public:
+  static constexpr int kType = gloox::ExtUser + 2;
+  AnyIqPayload() : StanzaExtension(kType) {}
+  const std::string& filterString() const override {
+    static const std::string filter = "/iq/*";
+    return filter;
+  }
+  gloox::StanzaExtension* newInstance(const gloox::Tag*) const override { return new AnyIqPayload(); }
+  gloox::Tag* tag() const override { return nullptr; }
+  gloox::StanzaExtension* clone() const override { return new AnyIqPayload(); }
+};
+
 std::string describe(gloox::ConnectionError error) {
   switch (error) {
     case gloox::ConnNoError: return "closed";
@@ -120,6 +136,7 @@ Session::Session(const Config& config, SessionOwner& owner, transport::LowFdSlot
   client_->registerConnectionListener(this);
   client_->registerMessageHandler(this);
   client_->registerStanzaExtension(new RawMessage());
+  client_->registerStanzaExtension(new AnyIqPayload());
   client_->rosterManager()->registerRosterListener(this, false);
 
   gloox::Disco* disco = client_->disco();

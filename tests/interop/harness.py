@@ -1,0 +1,275 @@
+"""Real parts for parrot's interop tests: a throwaway Prosody on loopback with
+its own CA and accounts, parrot itself, and slixmpp clients.
+
+Everything binds to 127.0.0.1 on ports from a free-port search, and lives in a
+temporary directory, so tests can run side by side.
+"""
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import slixmpp
+
+DOMAIN = "parrot.test"
+PROSODY = shutil.which("prosody") or "/usr/bin/prosody"
+PROSODYCTL = shutil.which("prosodyctl") or "/usr/bin/prosodyctl"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def run(cmd, **kw):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+
+
+def make_certificates(directory, domain):
+    """A CA and a server certificate for `domain` signed by it (ECDSA P-256)."""
+    ca_key, ca_crt = f"{directory}/ca.key", f"{directory}/ca.crt"
+    key, csr, crt = f"{directory}/{domain}.key", f"{directory}/{domain}.csr", f"{directory}/{domain}.crt"
+    run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ca_key])
+    run(["openssl", "req", "-x509", "-new", "-key", ca_key, "-days", "2", "-subj", "/CN=parrot test CA",
+         "-out", ca_crt])
+    run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key])
+    run(["openssl", "req", "-new", "-key", key, "-subj", f"/CN={domain}", "-out", csr])
+    ext = f"{directory}/ext.cnf"
+    with open(ext, "w") as f:
+        f.write(f"subjectAltName=DNS:{domain},DNS:*.{domain}\nextendedKeyUsage=serverAuth\n")
+    run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial",
+         "-days", "2", "-extfile", ext, "-out", crt])
+    os.chmod(key, 0o644)
+    return ca_crt, crt, key
+
+
+class Prosody:
+    """A Prosody of its own: config, data, certificates and port in `root`."""
+
+    def __init__(self, root=None, domain=DOMAIN, users=()):
+        self.root = root or tempfile.mkdtemp(prefix="parrot-prosody-")
+        self.domain = domain
+        self.port = free_port()
+        self.process = None
+        os.makedirs(f"{self.root}/data", exist_ok=True)
+        self.ca_file, crt, key = make_certificates(self.root, domain)
+        self.config = f"{self.root}/prosody.cfg.lua"
+        with open(self.config, "w") as f:
+            f.write(f"""
+-- throwaway Prosody for parrot (generated)
+run_as_root = true
+daemonize = false
+pidfile = "{self.root}/prosody.pid"
+data_path = "{self.root}/data"
+interfaces = {{ "127.0.0.1" }}
+c2s_ports = {{ {self.port} }}
+c2s_direct_tls_ports = {{ }}
+legacy_ssl_ports = {{ }}
+s2s_ports = {{ }}
+component_ports = {{ }}
+http_ports = {{ }}
+https_ports = {{ }}
+c2s_require_encryption = true
+authentication = "internal_hashed"
+storage = "internal"
+log = {{ {os.environ.get("PARROT_PROSODY_LOG_LEVEL", "info")} = "{self.root}/prosody.log" }}
+modules_enabled = {{
+  "roster"; "saslauth"; "tls"; "disco"; "ping"; "presence"; "message"; "iq";
+  "offline"; "smacks"; "version"; "uptime"; "posix";
+}}
+modules_disabled = {{ "s2s"; "dialback" }}
+smacks_hibernation_time = 5
+certificates = "{self.root}"
+VirtualHost "{domain}"
+  ssl = {{ certificate = "{crt}"; key = "{key}" }}
+""")
+        for user, password in users:
+            self.add_user(user, password)
+
+    def add_user(self, user, password):
+        run([PROSODYCTL, "--config", self.config, "register", user, self.domain, password])
+
+    def start(self):
+        self.log = open(f"{self.root}/prosody.stdout", "ab")
+        self.process = subprocess.Popen([PROSODY, "--config", self.config, "-F"], stdout=self.log,
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        wait_for_port(self.port)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def cleanup(self):
+        self.stop()
+        if os.environ.get("PARROT_KEEP_TEST_DIR"):
+            print(f"kept {self.root}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def parrot_binary():
+    return os.environ.get("PARROT_BINARY") or os.path.join(os.path.dirname(__file__), "../../build/bot/parrot")
+
+
+class Parrot:
+    """parrot as a real process against a Prosody."""
+
+    def __init__(self, prosody, user="parrot", password="parrot-secret", extra=(), preexec=None, wrapper=()):
+        self.prosody = prosody
+        self.jid = f"{user}@{prosody.domain}"
+        self.password = password
+        self.extra = list(extra)
+        self.preexec = preexec
+        self.wrapper = list(wrapper)
+        self.data_dir = f"{prosody.root}/parrot-data-{user}"
+        self.log_path = f"{prosody.root}/parrot-{user}.log"
+        self.process = None
+
+    def command(self):
+        return self.wrapper + [parrot_binary(), "--jid", self.jid, "--server", f"127.0.0.1:{self.prosody.port}",
+                               "--ca-file", self.prosody.ca_file, "--data-dir", self.data_dir,
+                               "--reconnect-min", "1", "--reconnect-max", "2", "--log-level", os.environ.get("PARROT_LOG_LEVEL", "debug")] + self.extra
+
+    def start(self):
+        env = dict(os.environ, PARROT_PASSWORD=self.password)
+        self.log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.command(), env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, preexec_fn=self.preexec)
+        return self
+
+    def wait_log(self, text, timeout=20.0, after=0):
+        """Waits until parrot's log has `text` past byte `after`; returns the log.
+        Blocks: inside a running asyncio loop use `until_log`."""
+        return asyncio.run(self.until_log(text, timeout, after))
+
+    async def until_log(self, text, timeout=20.0, after=0):
+        """wait_log that lets the event loop (and so the slixmpp clients) run."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(self.log_path, "rb") as f:
+                f.seek(after)
+                content = f.read().decode(errors="replace")
+            if text in content:
+                return content
+            if self.process.poll() is not None:
+                raise AssertionError(f"parrot exited ({self.process.returncode}) before logging {text!r}:\n"
+                                     + self.tail())
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"parrot did not log {text!r} within {timeout} s:\n" + self.tail())
+
+    def log_size(self):
+        return os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
+
+    def tail(self, lines=40):
+        with open(self.log_path, "rb") as f:
+            return "\n".join(f.read().decode(errors="replace").splitlines()[-lines:])
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode if self.process else None
+
+
+class Client(slixmpp.ClientXMPP):
+    """A slixmpp client that records what it receives for the test to await."""
+
+    def __init__(self, prosody, user, password):
+        super().__init__(f"{user}@{prosody.domain}/test", password)
+        self.prosody = prosody
+        self.ca_certs = prosody.ca_file
+        self.messages = asyncio.Queue()
+        self.subscriptions = asyncio.Queue()
+        for plugin in ("xep_0030", "xep_0085", "xep_0092", "xep_0115", "xep_0184", "xep_0199", "xep_0203",
+                       "xep_0308"):
+            self.register_plugin(plugin)
+        self.plugin["xep_0184"].auto_ack = False
+        self.plugin["xep_0184"].auto_request = False
+        self.roster.auto_authorize = True
+        self.roster.auto_subscribe = False
+        self.add_event_handler("message", lambda m: self.messages.put_nowait(m))
+        # slixmpp's "message" event only covers messages with a body.
+        self.add_event_handler("chatstate", self._on_chatstate)
+        self.add_event_handler("receipt_received", lambda m: self.messages.put_nowait(m))
+        for event in ("presence_subscribe", "presence_subscribed"):
+            self.add_event_handler(event, lambda p, e=event: self.subscriptions.put_nowait((e, p)))
+
+    def _on_chatstate(self, message):
+        if not message["body"]:
+            self.messages.put_nowait(message)
+
+    async def online(self, timeout=20):
+        started = asyncio.get_running_loop().create_future()
+        self.add_event_handler("session_start", lambda _: started.done() or started.set_result(True))
+        self.add_event_handler("connection_failed", lambda e: started.done() or started.set_exception(
+            RuntimeError(f"connection failed: {e}")))
+        self.add_event_handler("failed_auth", lambda _: started.done() or started.set_exception(
+            RuntimeError("authentication failed")))
+        self.connect(address=("127.0.0.1", self.prosody.port))
+        await asyncio.wait_for(started, timeout)
+        self.send_presence()
+        await self.get_roster()
+        return self
+
+    async def next_message(self, timeout=10, predicate=lambda m: True):
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError("no matching message arrived in time")
+            try:
+                message = await asyncio.wait_for(self.messages.get(), remaining)
+            except asyncio.TimeoutError:
+                raise AssertionError("no matching message arrived in time") from None
+            if predicate(message):
+                return message
+
+    async def no_message(self, seconds, predicate=lambda m: True):
+        try:
+            message = await self.next_message(seconds, predicate)
+        except AssertionError:
+            return
+        raise AssertionError(f"unexpected message: {message}")
+
+    def drain(self):
+        while not self.messages.empty():
+            self.messages.get_nowait()
+
+
+def run_test(coroutine_function):
+    """Runs an async test; prints a CTest-friendly verdict and exits 0/1."""
+    try:
+        asyncio.run(coroutine_function())
+    except Exception as error:  # noqa: BLE001 — any failure fails the test with its text
+        import traceback
+        traceback.print_exc()
+        print(f"FAILED: {error}", file=sys.stderr)
+        sys.exit(1)
+    print("PASSED")
