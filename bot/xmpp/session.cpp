@@ -276,9 +276,9 @@ void Session::onDisconnect(gloox::ConnectionError error) {
     if (error == gloox::ConnTlsFailed && !tls_->verify_error().empty()) {
       end_reason_ += ": " + tls_->verify_error();
     }
-    if (error == gloox::ConnStreamError && !client_->streamErrorText().empty()) {
-      end_reason_ += ": " + client_->streamErrorText();
-    }
+    // gloox's streamErrorText() returns a dangling reference in 1.0.24, so
+    // only the condition's number is reported.
+    if (error == gloox::ConnStreamError) end_reason_ += " " + std::to_string(client_->streamError());
   }
   if (ended_idle_) return;
   ended_idle_ = g_idle_add(

@@ -1,0 +1,71 @@
+"""Nothing lost across outages: messages sent while parrot is down come back
+from offline storage marked as delayed; after a Prosody restart parrot
+reconnects by itself and echoes everything the server accepted."""
+import asyncio
+import signal
+
+import harness
+
+
+async def echo_round(client, parrot_bare, prefix, count):
+    for i in range(count):
+        client.send_message(mto=parrot_bare, mbody=f"{prefix} {i}", mtype="chat")
+    bodies = []
+    while len(bodies) < count:
+        message = await client.next_message(20, lambda m: m["body"].startswith(prefix))
+        bodies.append(message["body"])
+    return bodies
+
+
+async def main():
+    prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("dave", "dave-secret")])
+    prosody.start()
+    parrot = harness.Parrot(prosody, extra=["--echo-burst", "1000"]).start()
+    clients = []
+    try:
+        await parrot.until_log("online as")
+        dave = await harness.Client(prosody, "dave", "dave-secret").online()
+        clients.append(dave)
+        assert await echo_round(dave, parrot.jid, "before", 20) == [f"before {i}" for i in range(20)]
+
+        # parrot killed hard: messages go to offline storage and come back
+        # delayed when it returns.
+        parrot.stop(signal.SIGKILL)
+        await asyncio.sleep(0.5)
+        for i in range(10):
+            dave.send_message(mto=parrot.jid, mbody=f"offline {i}", mtype="chat")
+        await asyncio.sleep(0.5)
+        mark = parrot.log_size()
+        parrot.start()
+        await parrot.until_log("online as", after=mark)
+        delayed = []
+        while len(delayed) < 10:
+            message = await dave.next_message(20, lambda m: m["body"].startswith("offline"))
+            assert message["delay"]["stamp"] is not None, message
+            delayed.append(message["body"])
+        assert delayed == [f"offline {i}" for i in range(10)], delayed
+        print("10 messages sent while parrot was down echoed on return, marked delayed")
+
+        # Prosody restarted under parrot: it reconnects on its own.
+        for client in clients:
+            client.disconnect()
+        clients.clear()
+        mark = parrot.log_size()
+        prosody.stop()
+        await parrot.until_log("reconnecting in", after=mark)
+        prosody.start()
+        await parrot.until_log("online as", timeout=30, after=mark)
+        dave = await harness.Client(prosody, "dave", "dave-secret").online()
+        clients.append(dave)
+        assert await echo_round(dave, parrot.jid, "after", 50) == [f"after {i}" for i in range(50)]
+        print("Prosody restarted: parrot reconnected and echoed 50 of 50")
+    finally:
+        for client in clients:
+            client.disconnect()
+        code = parrot.stop()
+        prosody.cleanup()
+    assert code == 0, code
+
+
+if __name__ == "__main__":
+    harness.run_test(main)
