@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds parrot and runs every test through CTest (unit, fuzz corpora,
+# layering, and interop against a real Prosody with slixmpp clients).
+# Works on a fresh Debian 12 machine as root: installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./deploy/install-deps.sh
+build=${PARROT_BUILD_DIR:-build-test}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON -DPARROT_WERROR=ON
+cmake --build "$build" -j"$(nproc)"
+cd "$build"
+ctest --output-on-failure -j2 --timeout 300
