@@ -63,10 +63,10 @@ def make_certificates(directory, domain):
 class Prosody:
     """A Prosody of its own: config, data, certificates and port in `root`."""
 
-    def __init__(self, root=None, domain=DOMAIN, users=()):
+    def __init__(self, root=None, domain=DOMAIN, users=(), port=None):
         self.root = root or tempfile.mkdtemp(prefix="parrot-prosody-")
         self.domain = domain
-        self.port = free_port()
+        self.port = port or free_port()
         self.process = None
         os.makedirs(f"{self.root}/data", exist_ok=True)
         self.ca_file, crt, key = make_certificates(self.root, domain)
@@ -137,21 +137,25 @@ def parrot_binary():
 class Parrot:
     """parrot as a real process against a Prosody."""
 
-    def __init__(self, prosody, user="parrot", password="parrot-secret", extra=(), preexec=None, wrapper=()):
+    def __init__(self, prosody, user="parrot", password="parrot-secret", extra=(), preexec=None, wrapper=(),
+                 trust_ca=True, log_level=None):
         self.prosody = prosody
         self.jid = f"{user}@{prosody.domain}"
         self.password = password
         self.extra = list(extra)
         self.preexec = preexec
         self.wrapper = list(wrapper)
+        self.trust_ca = trust_ca
+        self.log_level = log_level or os.environ.get("PARROT_LOG_LEVEL", "debug")
         self.data_dir = f"{prosody.root}/parrot-data-{user}"
         self.log_path = f"{prosody.root}/parrot-{user}.log"
         self.process = None
 
     def command(self):
+        trust = ["--ca-file", self.prosody.ca_file] if self.trust_ca else []
         return self.wrapper + [parrot_binary(), "--jid", self.jid, "--server", f"127.0.0.1:{self.prosody.port}",
-                               "--ca-file", self.prosody.ca_file, "--data-dir", self.data_dir,
-                               "--reconnect-min", "1", "--reconnect-max", "2", "--log-level", os.environ.get("PARROT_LOG_LEVEL", "debug")] + self.extra
+                               "--data-dir", self.data_dir, "--reconnect-min", "1", "--reconnect-max", "2",
+                               "--log-level", self.log_level] + trust + self.extra
 
     def start(self):
         env = dict(os.environ, PARROT_PASSWORD=self.password)

@@ -20,19 +20,13 @@ def main():
         print(f"wrong password: exit 3 after {time.monotonic() - started:.2f} s, one attempt")
 
         # No --ca-file: the private CA is not trusted, so the login is refused.
-        untrusted = harness.Parrot(prosody)
-        untrusted.command = lambda: [a for a in harness.Parrot.command(untrusted)
-                                     if a not in ("--ca-file", prosody.ca_file)]
-        untrusted.start()
+        untrusted = harness.Parrot(prosody, trust_ca=False).start()
         untrusted.wait_log("certificate of parrot.test rejected")
         assert "online as" not in open(untrusted.log_path, errors="replace").read()
         untrusted.stop()
         print("untrusted certificate refused")
 
-        insecure = harness.Parrot(prosody, extra=["--insecure-skip-verify"])
-        insecure.command = untrusted.command.__func__ if False else (
-            lambda: [a for a in harness.Parrot.command(insecure) if a not in ("--ca-file", prosody.ca_file)])
-        insecure.start()
+        insecure = harness.Parrot(prosody, trust_ca=False, extra=["--insecure-skip-verify"]).start()
         log = insecure.wait_log("online as")
         assert "INSECURE" in log, log
         insecure.stop()

@@ -1,0 +1,108 @@
+"""The README's first command: a throwaway Prosody on loopback, parrot on it,
+a self-check a newcomer can watch, then parrot keeps running until Ctrl-C."""
+import asyncio
+import os
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../tests/interop"))
+import harness  # noqa: E402  (the same throwaway-server code the tests use)
+
+ACCOUNTS = [("parrot", "parrot-secret"), ("newcomer", "newcomer-secret"), ("you", "you-secret")]
+
+
+def port_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def follow(path, stop):
+    """Prints parrot's log as it grows, so you can watch what it does."""
+    while not os.path.exists(path) and not stop.is_set():
+        time.sleep(0.1)
+    with open(path, errors="replace") as log:
+        while not stop.is_set():
+            line = log.readline()
+            if line:
+                print("  parrot | " + line.rstrip(), flush=True)
+            else:
+                time.sleep(0.1)
+
+
+def step(text):
+    print(f"\n==> {text}", flush=True)
+
+
+async def self_check(prosody, parrot):
+    client = await harness.Client(prosody, "newcomer", "newcomer-secret").online()
+    try:
+        step("newcomer@localhost asks to add parrot as a contact")
+        client.send_presence(pto=parrot.jid, ptype="subscribe")
+        seen = set()
+        while seen != {"presence_subscribed", "presence_subscribe"}:
+            event, _ = await asyncio.wait_for(client.subscriptions.get(), 15)
+            seen.add(event)
+            print("    " + ("parrot accepted" if event == "presence_subscribed" else "parrot asked back"))
+        client.send_presence(pto=parrot.jid, ptype="subscribed")
+        welcome = await client.next_message(15, lambda m: "!help" in m["body"])
+        print(f"    welcome: {welcome['body'][:90]}...")
+        step("newcomer writes 'Hello, parrot!'")
+        client.send_message(mto=parrot.jid, mbody="Hello, parrot!", mtype="chat")
+        echo = await client.next_message(15, lambda m: m["body"] == "Hello, parrot!")
+        print(f"    echoed back from {echo['from']}: {echo['body']}")
+        client.send_message(mto=parrot.jid, mbody="!stats", mtype="chat")
+        stats = await client.next_message(15, lambda m: m["body"].startswith("uptime"))
+        print(f"    !stats: {stats['body']}")
+    finally:
+        client.disconnect()
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    os.environ["PARROT_BINARY"] = binary
+    step("starting a throwaway Prosody for 'localhost' on 127.0.0.1")
+    port = 5222 if port_free(5222) else None
+    prosody = harness.Prosody(domain="localhost", users=ACCOUNTS, port=port)
+    prosody.start()
+    print(f"    listening on 127.0.0.1:{prosody.port}, data in {prosody.root}")
+    parrot = harness.Parrot(prosody, log_level="info")
+    stop = threading.Event()
+    try:
+        step("starting parrot as parrot@localhost")
+        parrot.start()
+        threading.Thread(target=follow, args=(parrot.log_path, stop), daemon=True).start()
+        parrot.wait_log("online as", timeout=30)
+        asyncio.run(self_check(prosody, parrot))
+        step("self-check passed: parrot befriends and echoes")
+        print(f"""
+Connect your own client to try it:
+    account   you@localhost   password  you-secret
+    server    127.0.0.1 port {prosody.port} (STARTTLS; the certificate is from a throwaway CA:
+              {prosody.ca_file} — trust it, or accept it in your client)
+    then add  parrot@localhost  as a contact and write to it; send !help for commands.
+
+parrot keeps running; press Ctrl-C to stop it and remove the throwaway server.""", flush=True)
+        while parrot.process.poll() is None:
+            time.sleep(0.5)
+        print(f"parrot exited with {parrot.process.returncode}")
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping")
+        return 0
+    except Exception as error:  # noqa: BLE001 — a failed self-check explains itself and exits non-zero
+        print(f"\nself-check FAILED: {error}", file=sys.stderr)
+        return 1
+    finally:
+        parrot.stop()
+        stop.set()
+        prosody.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

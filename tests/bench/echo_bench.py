@@ -1,0 +1,149 @@
+"""Message echo throughput and round trip through one local Prosody, in one
+run: a minimal slixmpp echo bot (baseline) against parrot.
+
+Load comes from several slixmpp client processes, each keeping a fixed
+window of messages in flight. Reports echoes/s, p50/p99 round trip, and the
+CPU share of the bot and of Prosody during the measured window, so it shows
+which one is the bottleneck.
+
+    /usr/bin/python3 tests/bench/echo_bench.py [--seconds 8] [--clients 3] [--window 100]
+"""
+import argparse
+import asyncio
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../interop"))
+import harness  # noqa: E402
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def load_client(prosody_root, port, ca_file, user, target, window, warmup, seconds, results):
+    """One load process: keeps `window` messages in flight to `target`."""
+    async def run():
+        prosody = argparse.Namespace(domain=harness.DOMAIN, port=port, ca_file=ca_file, root=prosody_root)
+        client = harness.Client(prosody, user, "load-secret")
+        await client.online()
+        loop = asyncio.get_running_loop()
+        sent_at = {}
+        rtts = []
+        counter = 0
+        start = loop.time()
+        measure_from, measure_to = start + warmup, start + warmup + seconds
+        done = loop.create_future()
+
+        def send_one():
+            nonlocal counter
+            counter += 1
+            sent_at[counter] = loop.time()
+            client.send_message(mto=target, mbody=f"{counter} bench payload 0123456789", mtype="chat")
+
+        def on_message(message):
+            body = message["body"]
+            key = int(body.split(" ", 1)[0]) if body[:1].isdigit() else None
+            now = loop.time()
+            if key in sent_at:
+                t0 = sent_at.pop(key)
+                if measure_from <= t0 and now <= measure_to:
+                    rtts.append(now - t0)
+            if now < measure_to:
+                send_one()
+            elif not sent_at and not done.done():
+                done.set_result(True)
+
+        client.add_event_handler("message", on_message)
+        for _ in range(window):
+            send_one()
+        try:
+            await asyncio.wait_for(done, warmup + seconds + 10)
+        except asyncio.TimeoutError:
+            pass
+        client.disconnect()
+        results.put(rtts)
+
+    asyncio.run(run())
+
+
+def measure(prosody, target_jid, target_pid, args):
+    results = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=load_client, args=(
+        prosody.root, prosody.port, prosody.ca_file, f"load{i}", target_jid, args.window, args.warmup,
+        args.seconds, results)) for i in range(args.clients)]
+    for p in procs:
+        p.start()
+    time.sleep(args.warmup + 1.0)  # connect + warm-up
+    cpu0, prosody_cpu0, t0 = cpu_seconds(target_pid), cpu_seconds(prosody.process.pid), time.monotonic()
+    time.sleep(args.seconds - 1.0)
+    cpu1, prosody_cpu1, t1 = cpu_seconds(target_pid), cpu_seconds(prosody.process.pid), time.monotonic()
+    rtts = []
+    for _ in procs:
+        rtts.extend(results.get(timeout=args.seconds + args.warmup + 30))
+    for p in procs:
+        p.join()
+    rtts.sort()
+    return {
+        "echoes_per_s": len(rtts) / args.seconds,
+        "p50_ms": 1000 * statistics.median(rtts) if rtts else float("nan"),
+        "p99_ms": 1000 * rtts[int(0.99 * (len(rtts) - 1))] if rtts else float("nan"),
+        "bot_cpu": (cpu1 - cpu0) / (t1 - t0),
+        "prosody_cpu": (prosody_cpu1 - prosody_cpu0) / (t1 - t0),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--clients", type=int, default=3)
+    parser.add_argument("--window", type=int, default=100)
+    args = parser.parse_args()
+
+    users = [("parrot", "parrot-secret"), ("echobot", "echobot-secret")]
+    users += [(f"load{i}", "load-secret") for i in range(args.clients)]
+    prosody = harness.Prosody(users=users)
+    prosody.start()
+    rows = {}
+    try:
+        baseline = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "slixmpp_echo_bot.py"),
+                                     f"echobot@{prosody.domain}/bot", "echobot-secret", str(prosody.port),
+                                     prosody.ca_file], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(2.0)
+        rows["slixmpp echo bot (baseline)"] = measure(prosody, f"echobot@{prosody.domain}", baseline.pid, args)
+        baseline.terminate()
+        baseline.wait()
+
+        parrot = harness.Parrot(prosody, log_level="warn",
+                                extra=["--echo-rate", "1000000", "--echo-burst", "1000000"]).start()
+        parrot.wait_log("xmpp: connecting", timeout=10)
+        time.sleep(2.0)
+        rows["parrot"] = measure(prosody, parrot.jid, parrot.process.pid, args)
+        parrot.stop()
+    finally:
+        prosody.cleanup()
+
+    print(f"echo benchmark: {args.clients} load clients x window {args.window}, {args.seconds:.0f} s measured, "
+          f"{os.cpu_count()} cores")
+    print(f"{'bot':32} {'echoes/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'bot CPU':>8} {'Prosody CPU':>12}")
+    for name, r in rows.items():
+        print(f"{name:32} {r['echoes_per_s']:10.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
+              f"{100 * r['bot_cpu']:7.0f}% {100 * r['prosody_cpu']:11.0f}%")
+    base, ours = rows["slixmpp echo bot (baseline)"], rows["parrot"]
+    print(f"ratio parrot/baseline: throughput {ours['echoes_per_s'] / base['echoes_per_s']:.2f}x, "
+          f"p50 {ours['p50_ms'] / base['p50_ms']:.2f}x; CPU per echo: parrot "
+          f"{1e6 * ours['bot_cpu'] / max(ours['echoes_per_s'], 1):.0f} us, baseline "
+          f"{1e6 * base['bot_cpu'] / max(base['echoes_per_s'], 1):.0f} us")
+
+
+if __name__ == "__main__":
+    main()
