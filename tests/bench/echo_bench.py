@@ -130,9 +130,11 @@ def main():
             parrot = harness.Parrot(prosody, log_level="info",
                                     extra=["--echo-rate", "1000000", "--echo-burst", "1000000",
                                            "--stream-management", sm]).start()
-            parrot.wait_log("online as", timeout=20)
-            rows[name] = measure(prosody, parrot.jid, parrot.process.pid, args)
-            parrot.stop()
+            try:
+                parrot.wait_log("online as", timeout=20)
+                rows[name] = measure(prosody, parrot.jid, parrot.process.pid, args)
+            finally:
+                parrot.stop()
     finally:
         prosody.cleanup()
 
