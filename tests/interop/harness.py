@@ -242,6 +242,16 @@ class Client(slixmpp.ClientXMPP):
         await self.get_roster()
         return self
 
+    async def befriend(self, bare_jid, timeout=10):
+        """Asks `bare_jid` to add us; waits until it accepted and asked back, then approves."""
+        self.send_presence(pto=bare_jid, ptype="subscribe")
+        seen = set()
+        while seen != {"presence_subscribed", "presence_subscribe"}:
+            event, presence = await asyncio.wait_for(self.subscriptions.get(), timeout)
+            assert presence["from"].bare == bare_jid, presence
+            seen.add(event)
+        self.send_presence(pto=bare_jid, ptype="subscribed")
+
     async def next_message(self, timeout=10, predicate=lambda m: True):
         deadline = asyncio.get_running_loop().time() + timeout
         while True:

@@ -37,13 +37,7 @@ async def main():
         alice.add_event_handler("presence_available", on_presence)
 
         # Subscription: parrot approves, subscribes back, then welcomes once.
-        alice.send_presence(pto=parrot_bare, ptype="subscribe")
-        seen = set()
-        while seen != {"presence_subscribed", "presence_subscribe"}:
-            event, presence = await asyncio.wait_for(alice.subscriptions.get(), 10)
-            assert presence["from"].bare == parrot_bare, presence
-            seen.add(event)
-        alice.send_presence(pto=parrot_bare, ptype="subscribed")
+        await alice.befriend(parrot_bare)
         welcome = await alice.next_message(predicate=lambda m: "!help" in m["body"])
         assert "parrot" in welcome["body"], welcome
         print("subscription approved, subscribed back, welcome received")

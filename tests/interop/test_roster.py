@@ -6,16 +6,6 @@ import asyncio
 import harness
 
 
-async def subscribe(client, parrot_bare):
-    client.send_presence(pto=parrot_bare, ptype="subscribe")
-    seen = set()
-    while seen != {"presence_subscribed", "presence_subscribe"}:
-        event, presence = await asyncio.wait_for(client.subscriptions.get(), 10)
-        assert presence["from"].bare == parrot_bare, presence
-        seen.add(event)
-    client.send_presence(pto=parrot_bare, ptype="subscribed")
-
-
 async def main():
     prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("carol", "carol-secret")])
     prosody.start()
@@ -25,7 +15,7 @@ async def main():
         await parrot.until_log("online as")
         carol = await harness.Client(prosody, "carol", "carol-secret").online()
         clients.append(carol)
-        await subscribe(carol, parrot.jid)
+        await carol.befriend(parrot.jid)
         await carol.next_message(predicate=lambda m: "!help" in m["body"])
         print("approved, subscribed back, welcomed")
 
@@ -39,7 +29,7 @@ async def main():
         parrot.start()
         await parrot.until_log("online as", after=mark)
         carol.drain()
-        await subscribe(carol, parrot.jid)
+        await carol.befriend(parrot.jid)
         await carol.no_message(2.0, lambda m: "!help" in m["body"])
         print("subscribed again after restart, no second welcome")
     finally:
