@@ -1,11 +1,11 @@
 #include "bot/config.hpp"
 
 #include <CLI/CLI.hpp>
+#include <gio/gio.h>
+#include <gloox/jid.h>
 
 #include <cstdlib>
 #include <fstream>
-#include <map>
-#include <sstream>
 
 #include "bot/version.hpp"
 
@@ -22,46 +22,27 @@ std::string read_secret_file(const std::string& path) {
   return secret;
 }
 
-bool valid_jid(const std::string& jid) {
-  const auto at = jid.find('@');
-  const auto slash = jid.find('/');
-  const std::string domain = jid.substr(at == std::string::npos ? 0 : at + 1,
-                                        slash == std::string::npos ? std::string::npos : slash - at - 1);
-  return at != std::string::npos && at > 0 && !domain.empty() && domain.find('@') == std::string::npos &&
-         (slash == std::string::npos || (slash > at && slash + 1 < jid.size()));
-}
-
 }  // namespace
 
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
-  std::string port_text;
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string::npos) return false;
-    host = text.substr(1, close - 1);
-    if (close + 1 < text.size()) {
-      if (text[close + 1] != ':') return false;
-      port_text = text.substr(close + 2);
-      if (port_text.empty()) return false;
-    }
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon != std::string::npos && text.find(':') == colon) {
-      host = text.substr(0, colon);
-      port_text = text.substr(colon + 1);
-      if (port_text.empty()) return false;
-    } else {
-      host = text;  // a bare IPv6 address without brackets has several colons
-    }
+  // GLib parses "host", "host:port", "[v6]:port" and a bare IPv6 address.
+  if (text.empty() || text.find('\0') != std::string::npos) return false;
+  GError* error = nullptr;
+  GSocketConnectable* parsed = g_network_address_parse(text.c_str(), port, &error);
+  if (!parsed) {
+    g_error_free(error);
+    return false;
   }
-  if (host.empty()) return false;
-  if (!port_text.empty()) {
-    if (port_text.find_first_not_of("0123456789") != std::string::npos || port_text.size() > 5) return false;
-    const long value = std::stol(port_text);
-    if (value < 1 || value > 65535) return false;
-    port = static_cast<std::uint16_t>(value);
+  const GNetworkAddress* address = G_NETWORK_ADDRESS(parsed);
+  const char* hostname = g_network_address_get_hostname(const_cast<GNetworkAddress*>(address));
+  const guint16 parsed_port = g_network_address_get_port(const_cast<GNetworkAddress*>(address));
+  const bool ok = hostname && *hostname && parsed_port != 0;
+  if (ok) {
+    host = hostname;
+    port = parsed_port;
   }
-  return true;
+  g_object_unref(parsed);
+  return ok;
 }
 
 ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -125,11 +106,14 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
 
   try {
     app.parse(argc, argv);
-    if (!valid_jid(config.jid)) throw CLI::ValidationError("--jid", "'" + config.jid + "' is not user@domain");
-    if (const auto slash = config.jid.find('/'); slash != std::string::npos) {
-      config.resource = config.jid.substr(slash + 1);
-      config.jid.resize(slash);
+    // gloox's JID applies the RFC 7622 profiles (nodeprep, nameprep,
+    // resourceprep) but lets a second '@' into the domain.
+    gloox::JID jid;
+    if (!jid.setJID(config.jid) || jid.username().empty() || jid.server().find('@') != std::string::npos) {
+      throw CLI::ValidationError("--jid", "'" + config.jid + "' is not user@domain");
     }
+    if (!jid.resource().empty()) config.resource = jid.resource();
+    config.jid = jid.bare();
     if (!server.empty() && !split_host_port(server, config.server_host, config.server_port)) {
       throw CLI::ValidationError("--server", "'" + server + "' is not HOST[:PORT]");
     }

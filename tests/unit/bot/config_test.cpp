@@ -61,6 +61,16 @@ TEST_F(ConfigTest, PasswordFileWinsAndResourceFromJid) {
   EXPECT_EQ(parsed.result.config->server_port, 5300);
 }
 
+TEST_F(ConfigTest, JidIsNormalised) {
+  const auto parsed = parse({"--jid", "Bot@Example.ORG/Desk"});
+  ASSERT_TRUE(parsed.result.config) << parsed.err;
+  EXPECT_EQ(parsed.result.config->jid, "bot@example.org");
+  EXPECT_EQ(parsed.result.config->resource, "Desk");
+  for (const char* bad : {"example.org", "a@b@c", "@example.org", "a@"}) {
+    EXPECT_EQ(parse({"--jid", bad}).result.exit_code, 2) << bad;
+  }
+}
+
 TEST_F(ConfigTest, ConfigFileSetsEveryOption) {
   const auto file = write_file("parrot.toml",
                                "jid = \"cfg@example.org\"\n"
