@@ -27,8 +27,9 @@ std::string format_uptime(std::chrono::seconds uptime) {
 
 }  // namespace
 
-App::App(Config config, transport::LowFdSlot slot)
+App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdSlot slot)
     : config_(std::move(config)),
+      trust_(std::move(trust)),
       slot_(std::move(slot)),
       loop_(g_main_loop_new(nullptr, FALSE)),
       connector_(nullptr, std::chrono::seconds(config_.connect_timeout_s)),
@@ -116,7 +117,7 @@ void App::on_connected(transport::TcpConnectResult result) {
   std::string error;
   if (!slot_.adopt(result.fd, error)) return schedule_reconnect(error);
   spdlog::debug("xmpp: TCP connected to {} on fd {}", result.peer, slot_.fd());
-  session_ = std::make_unique<xmpp::Session>(config_, static_cast<xmpp::SessionOwner&>(*this), slot_, result.peer);
+  session_ = std::make_unique<xmpp::Session>(config_, *trust_, static_cast<xmpp::SessionOwner&>(*this), slot_, result.peer);
   if (!session_->start()) {
     session_.reset();
     schedule_reconnect("could not start the XMPP stream");

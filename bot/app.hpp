@@ -29,7 +29,7 @@ inline constexpr int kExitAuthFailed = 3;
 
 class App final : xmpp::SessionOwner {
  public:
-  App(Config config, transport::LowFdSlot slot);
+  App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdSlot slot);
   ~App() override;
 
   // Runs until SIGINT/SIGTERM or a fatal error; returns the exit code.
@@ -50,6 +50,7 @@ class App final : xmpp::SessionOwner {
   void quit(int exit_code);
 
   Config config_;
+  std::unique_ptr<xmpp::TlsTrust> trust_;
   transport::LowFdSlot slot_;
   transport::GMainLoopPtr loop_;
   transport::TcpConnector connector_;

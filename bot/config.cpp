@@ -130,7 +130,7 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
     } else if (const char* env = std::getenv("PARROT_PASSWORD"); env && *env) {
       config.password = env;
     } else {
-      throw CLI::RequiredError("no password: use --password-file FILE or the PARROT_PASSWORD environment variable");
+      throw CLI::RequiredError("a password (--password-file FILE or PARROT_PASSWORD)");
     }
   } catch (const CLI::CallForHelp&) {
     out << app.help();

@@ -37,8 +37,13 @@ int main(int argc, char** argv) {
     std::cerr << "parrot: cannot create --data-dir '" << config.data_dir << "': " << fs_error.message() << "\n";
     return bot::kExitUsage;
   }
+  auto trust = bot::xmpp::TlsTrust::load(config.ca_file, error);
+  if (!trust) {
+    std::cerr << "parrot: " << error << "\n";
+    return bot::kExitUsage;
+  }
   try {
-    bot::App app(config, std::move(*slot));
+    bot::App app(config, std::move(trust), std::move(*slot));
     return app.run();
   } catch (const std::exception& e) {
     spdlog::critical("parrot: fatal: {}", e.what());

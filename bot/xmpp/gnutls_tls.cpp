@@ -22,27 +22,43 @@ bool is_ip_literal(const std::string& host) {
 
 }  // namespace
 
-GnutlsTls::GnutlsTls(gloox::TLSHandler* handler, std::string domain, std::string ca_file)
-    : TLSBase(handler, std::move(domain)), ca_file_(std::move(ca_file)) {}
+std::unique_ptr<TlsTrust> TlsTrust::load(const std::string& ca_file, std::string& error) {
+  gnutls_certificate_credentials_t credentials = nullptr;
+  if (gnutls_certificate_allocate_credentials(&credentials) != GNUTLS_E_SUCCESS) {
+    error = "cannot allocate TLS credentials";
+    return nullptr;
+  }
+  std::unique_ptr<TlsTrust> trust(new TlsTrust(credentials));
+  // A machine without a system store still works with --ca-file alone.
+  gnutls_certificate_set_x509_system_trust(credentials);
+  if (!ca_file.empty()) {
+    const int loaded = gnutls_certificate_set_x509_trust_file(credentials, ca_file.c_str(), GNUTLS_X509_FMT_PEM);
+    if (loaded <= 0) {
+      error = "--ca-file '" + ca_file + "': " +
+              (loaded < 0 ? std::string(gnutls_strerror(loaded)) : std::string("no PEM certificate in it"));
+      return nullptr;
+    }
+  }
+  return trust;
+}
+
+TlsTrust::~TlsTrust() { gnutls_certificate_free_credentials(credentials_); }
+
+GnutlsTls::GnutlsTls(gloox::TLSHandler* handler, std::string domain, const TlsTrust& trust)
+    : TLSBase(handler, std::move(domain)), trust_(trust) {}
 
 GnutlsTls::~GnutlsTls() {
   if (session_) gnutls_deinit(session_);
-  if (credentials_) gnutls_certificate_free_credentials(credentials_);
 }
 
 bool GnutlsTls::init(const std::string&, const std::string&, const gloox::StringList&) {
   if (session_) return true;
-  if (!credentials_) {
-    if (gnutls_certificate_allocate_credentials(&credentials_) != GNUTLS_E_SUCCESS) return false;
-    gnutls_certificate_set_x509_system_trust(credentials_);
-    if (!ca_file_.empty() &&
-        gnutls_certificate_set_x509_trust_file(credentials_, ca_file_.c_str(), GNUTLS_X509_FMT_PEM) < 0) {
-      return false;
-    }
+  if (gnutls_init(&session_, GNUTLS_CLIENT) != GNUTLS_E_SUCCESS) {
+    session_ = nullptr;
+    return false;
   }
-  if (gnutls_init(&session_, GNUTLS_CLIENT) != GNUTLS_E_SUCCESS) return false;
   if (gnutls_priority_set_direct(session_, kPriorities, nullptr) != GNUTLS_E_SUCCESS ||
-      gnutls_credentials_set(session_, GNUTLS_CRD_CERTIFICATE, credentials_) != GNUTLS_E_SUCCESS) {
+      gnutls_credentials_set(session_, GNUTLS_CRD_CERTIFICATE, trust_.credentials()) != GNUTLS_E_SUCCESS) {
     gnutls_deinit(session_);
     session_ = nullptr;
     return false;
@@ -79,7 +95,12 @@ ssize_t GnutlsTls::pull(gnutls_transport_ptr_t ptr, void* data, size_t size) {
 }
 
 bool GnutlsTls::handshake() {
-  if (!m_handler || !session_) return false;
+  if (!m_handler) return false;
+  if (!session_) {  // init() failed: end the stream instead of leaving it waiting
+    verify_error_ = "TLS session could not be created";
+    m_handler->handleHandshakeResult(this, false, m_certInfo);
+    return false;
+  }
   const int result = gnutls_handshake(session_);
   if (result == GNUTLS_E_AGAIN || result == GNUTLS_E_INTERRUPTED) return true;
   if (result < 0) {
@@ -181,16 +202,6 @@ const std::string GnutlsTls::channelBinding() const {
   std::string result(reinterpret_cast<const char*>(binding.data), binding.size);
   gnutls_free(binding.data);
   return result;
-}
-
-void GnutlsTls::setCACerts(const gloox::StringList& cacerts) {
-  m_cacerts = cacerts;
-  for (const auto& file : cacerts) gnutls_certificate_set_x509_trust_file(credentials_, file.c_str(), GNUTLS_X509_FMT_PEM);
-}
-
-void GnutlsTls::setClientCert(const std::string& client_key, const std::string& client_certs) {
-  m_clientKey = client_key;
-  m_clientCerts = client_certs;
 }
 
 }  // namespace parrot::bot::xmpp

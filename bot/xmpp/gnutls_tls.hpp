@@ -8,13 +8,31 @@
 #include <gloox/tlsbase.h>
 #include <gnutls/gnutls.h>
 
+#include <memory>
 #include <string>
 
 namespace parrot::bot::xmpp {
 
+// The certificates parrot trusts: the system store plus --ca-file. Loaded
+// once at start, so a bad file is a startup error rather than a failure on
+// every connection, and reconnects do not re-read the store.
+class TlsTrust {
+ public:
+  static std::unique_ptr<TlsTrust> load(const std::string& ca_file, std::string& error);
+  ~TlsTrust();
+  TlsTrust(const TlsTrust&) = delete;
+  TlsTrust& operator=(const TlsTrust&) = delete;
+
+  gnutls_certificate_credentials_t credentials() const noexcept { return credentials_; }
+
+ private:
+  explicit TlsTrust(gnutls_certificate_credentials_t credentials) noexcept : credentials_(credentials) {}
+  gnutls_certificate_credentials_t credentials_;
+};
+
 class GnutlsTls final : public gloox::TLSBase {
  public:
-  GnutlsTls(gloox::TLSHandler* handler, std::string domain, std::string ca_file);
+  GnutlsTls(gloox::TLSHandler* handler, std::string domain, const TlsTrust& trust);
   ~GnutlsTls() override;
   GnutlsTls(const GnutlsTls&) = delete;
   GnutlsTls& operator=(const GnutlsTls&) = delete;
@@ -27,8 +45,13 @@ class GnutlsTls final : public gloox::TLSBase {
   bool handshake() override;
   bool hasChannelBinding() const override { return true; }
   const std::string channelBinding() const override;
-  void setCACerts(const gloox::StringList& cacerts) override;
-  void setClientCert(const std::string& client_key, const std::string& client_certs) override;
+  // Trust comes from TlsTrust and parrot uses no client certificate; these
+  // two only keep what gloox hands over.
+  void setCACerts(const gloox::StringList& cacerts) override { m_cacerts = cacerts; }
+  void setClientCert(const std::string& client_key, const std::string& client_certs) override {
+    m_clientKey = client_key;
+    m_clientCerts = client_certs;
+  }
 
   // Why verification failed, in GnuTLS's words; empty when it passed.
   const std::string& verify_error() const noexcept { return verify_error_; }
@@ -39,9 +62,8 @@ class GnutlsTls final : public gloox::TLSBase {
   void fill_cert_info();
   void drain_records();
 
-  std::string ca_file_;
+  const TlsTrust& trust_;
   gnutls_session_t session_ = nullptr;
-  gnutls_certificate_credentials_t credentials_ = nullptr;
   std::string received_;  // ciphertext not yet consumed by GnuTLS
   std::string verify_error_;
 };

@@ -114,14 +114,15 @@ const std::vector<std::string>& Session::features() { return kFeatures; }
 
 std::string Session::caps_ver() { return xmpp::caps_ver({kIdentity}, kFeatures); }
 
-Session::Session(const Config& config, SessionOwner& owner, transport::LowFdSlot& slot, const std::string& peer)
+Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owner, transport::LowFdSlot& slot,
+                 const std::string& peer)
     : config_(config), owner_(owner) {
   const gloox::JID jid(config.jid + "/" + config.resource);
   client_ = std::make_unique<Client>(jid, config.password);
   client_->setTls(config.tls == TlsPolicy::kRequired ? gloox::TLSRequired : gloox::TLSOptional);
   client_->setCompression(false);
 
-  auto tls = std::make_unique<GnutlsTls>(client_.get(), jid.server(), config.ca_file);
+  auto tls = std::make_unique<GnutlsTls>(client_.get(), jid.server(), trust);
   tls->init(gloox::EmptyString, gloox::EmptyString, gloox::StringList());
   tls_ = tls.get();
   client_->setEncryptionImpl(tls.release());

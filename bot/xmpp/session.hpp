@@ -48,7 +48,8 @@ class Session final : gloox::ConnectionListener,
                       gloox::DiscoNodeHandler,
                       gloox::LogHandler {
  public:
-  Session(const Config& config, SessionOwner& owner, transport::LowFdSlot& slot, const std::string& peer);
+  Session(const Config& config, const TlsTrust& trust, SessionOwner& owner, transport::LowFdSlot& slot,
+          const std::string& peer);
   ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

@@ -33,7 +33,11 @@ def main():
         print("--insecure-skip-verify connects and says so")
 
         # Usage errors: exit 2 with one line.
-        for args in (["--jid", "nobody"], ["--jid", "a@b", "--password-file", "/nonexistent"],
+        not_pem = f"{prosody.root}/not-a-certificate.pem"
+        with open(not_pem, "w") as f:
+            f.write("this is not a certificate\n")
+        for args in (["--jid", "a@b", "--ca-file", not_pem],
+                     ["--jid", "nobody"], ["--jid", "a@b", "--password-file", "/nonexistent"],
                      ["--jid", "a@b", "--bogus"], ["--config", "/nonexistent.toml"]):
             result = subprocess.run([harness.parrot_binary()] + args, capture_output=True, text=True,
                                     env={"PARROT_PASSWORD": "x"})
