@@ -40,7 +40,9 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
 }
 
 App::~App() {
-  if (reconnect_timer_) g_source_remove(reconnect_timer_);
+  for (guint source : {reconnect_timer_, quit_deadline_}) {
+    if (source) g_source_remove(source);
+  }
 }
 
 void App::register_commands() {
@@ -56,8 +58,10 @@ void App::register_commands() {
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
     return "uptime " + format_uptime(uptime) + ", contacts " + std::to_string(contacts_) + ", messages echoed " +
            std::to_string(counters.echoed) + ", commands " + std::to_string(counters.commands) +
-           ", chat states mirrored " + std::to_string(counters.chat_states) + ", rate-limited " +
-           std::to_string(counters.rate_limited) + ", connections " + std::to_string(connections_);
+           ", chat states mirrored " + std::to_string(counters.chat_states) + ", receipts " +
+           std::to_string(counters.receipts) + ", rate-limited " + std::to_string(counters.rate_limited) +
+           ", too large " + std::to_string(counters.too_large) + ", not answerable " +
+           std::to_string(counters.ignored) + ", connections " + std::to_string(connections_);
   });
 }
 
@@ -90,8 +94,10 @@ void App::quit(int exit_code) {
   if (session_) {
     session_->close();  // on_ended quits the loop
     // A server that never answers must not keep parrot from exiting.
-    g_timeout_add_seconds(3, [](gpointer data) -> gboolean {
-      g_main_loop_quit(static_cast<App*>(data)->loop_.get());
+    quit_deadline_ = g_timeout_add_seconds(3, [](gpointer data) -> gboolean {
+      auto* self = static_cast<App*>(data);
+      self->quit_deadline_ = 0;
+      g_main_loop_quit(self->loop_.get());
       return G_SOURCE_REMOVE;
     }, this);
   } else {
@@ -100,7 +106,6 @@ void App::quit(int exit_code) {
 }
 
 void App::connect() {
-  reconnect_timer_ = 0;
   const std::string domain = gloox::JID(config_.jid).server();
   auto done = [this](transport::TcpConnectResult result) { on_connected(std::move(result)); };
   if (config_.server_host.empty()) {
@@ -158,7 +163,9 @@ void App::schedule_reconnect(const std::string& why) {
   const auto delay = backoff_.next();
   spdlog::warn("xmpp: disconnected ({}); reconnecting in {:.1f} s", why, delay.count() / 1000.0);
   reconnect_timer_ = g_timeout_add(static_cast<guint>(delay.count()), [](gpointer data) -> gboolean {
-    static_cast<App*>(data)->connect();
+    auto* self = static_cast<App*>(data);
+    self->reconnect_timer_ = 0;
+    self->connect();
     return G_SOURCE_REMOVE;
   }, this);
 }

@@ -64,6 +64,7 @@ class App final : xmpp::SessionOwner {
   std::size_t contacts_ = 0;
   std::uint64_t connections_ = 0;
   guint reconnect_timer_ = 0;
+  guint quit_deadline_ = 0;
   bool stopping_ = false;
   int exit_code_ = kExitOk;
 };

@@ -35,7 +35,6 @@ class TcpConnector {
 
   // Abandons the attempt in flight; its Done is never called.
   void cancel();
-  bool busy() const noexcept { return attempt_ != nullptr; }
 
  private:
   struct Attempt;

@@ -156,8 +156,7 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
     // Only a correction of a message parrot echoed can be mirrored; an
     // unknown one is echoed as a new message.
     if (auto original = echo_ids_.find(from.bare(), replace->findAttribute("id"))) {
-      new gloox::Tag(echo.get(), "replace", "xmlns", kCorrectionNs);
-      echo->findChild("replace")->addAttribute("id", *original);
+      (new gloox::Tag(echo.get(), "replace", "xmlns", kCorrectionNs))->addAttribute("id", *original);
     }
   }
   if (const gloox::Tag* delay = message.findChild("delay", "xmlns", kDelayNs)) {

@@ -55,7 +55,7 @@ class ChatEcho {
 
  private:
   std::string next_id();
-  TagPtr new_reply(const gloox::Tag& message, const std::string& type) ;
+  TagPtr new_reply(const gloox::Tag& message, const std::string& type);
   TagPtr text_reply(const gloox::Tag& message, const std::string& type, const std::string& text);
 
   ChatPolicy policy_;

@@ -110,10 +110,6 @@ class Session::Client final : public gloox::Client {
   int stanzas_sent() const { return stanzasSent(); }
 };
 
-const std::vector<std::string>& Session::features() { return kFeatures; }
-
-std::string Session::caps_ver() { return xmpp::caps_ver({kIdentity}, kFeatures); }
-
 Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owner, transport::LowFdSlot& slot,
                  const std::string& peer)
     : config_(config), owner_(owner) {
@@ -148,7 +144,7 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
     disco->removeFeature(feature);
     disco->addFeature(feature);
   }
-  const std::string ver = caps_ver();
+  const std::string ver = caps_ver({kIdentity}, kFeatures);
   gloox::Tag caps("c", "xmlns", gloox::XMLNS_CAPS);
   caps.addAttribute("hash", "sha-1");
   caps.addAttribute("node", kCapsNode);
@@ -218,7 +214,6 @@ void Session::stop_timers() {
 }
 
 void Session::onConnect() {
-  online_ = true;
   spdlog::info("xmpp: online as {} (stream management {})", client_->jid().full(),
                client_->stream_management_enabled() ? "on" : "off");
   ping_timer_ = g_timeout_add_seconds(
@@ -270,7 +265,6 @@ void Session::handleEvent(const gloox::Event& event) {
 
 void Session::onDisconnect(gloox::ConnectionError error) {
   stop_timers();
-  online_ = false;
   end_error_ = error;
   if (end_reason_.empty()) {
     end_reason_ = describe(error);

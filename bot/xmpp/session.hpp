@@ -64,10 +64,6 @@ class Session final : gloox::ConnectionListener,
   // again on the next connection.
   std::vector<TagPtr> take_unacked();
 
-  // The XEP-0115 `ver` of what parrot's disco#info announces.
-  static std::string caps_ver();
-  static const std::vector<std::string>& features();
-
  private:
   class Client;
 
@@ -122,7 +118,6 @@ class Session final : gloox::ConnectionListener,
   guint pong_deadline_ = 0;
   guint ack_timer_ = 0;
   guint ended_idle_ = 0;
-  bool online_ = false;
   int sent_at_last_ack_request_ = 0;
   gloox::ConnectionError end_error_ = gloox::ConnNoError;
   std::string end_reason_;
