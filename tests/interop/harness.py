@@ -191,6 +191,15 @@ class Parrot:
         with open(self.log_path, "rb") as f:
             return "\n".join(f.read().decode(errors="replace").splitlines()[-lines:])
 
+    async def outlive_server_restart(self):
+        """Restarts the Prosody under a running parrot and waits until parrot
+        noticed, reconnected by itself and is online again."""
+        mark = self.log_size()
+        self.prosody.stop()
+        await self.until_log("reconnecting in", after=mark)
+        self.prosody.start()
+        await self.until_log("online as", timeout=30, after=mark)
+
     def stop(self, sig=signal.SIGTERM):
         if self.process and self.process.poll() is None:
             self.process.send_signal(sig)
@@ -251,6 +260,16 @@ class Client(slixmpp.ClientXMPP):
             assert presence["from"].bare == bare_jid, presence
             seen.add(event)
         self.send_presence(pto=bare_jid, ptype="subscribed")
+
+    async def echo_round(self, bare_jid, prefix, count):
+        """Sends `count` numbered messages; returns the bodies echoed back, in arrival order."""
+        for i in range(count):
+            self.send_message(mto=bare_jid, mbody=f"{prefix} {i}", mtype="chat")
+        bodies = []
+        while len(bodies) < count:
+            message = await self.next_message(20, lambda m: m["body"].startswith(prefix))
+            bodies.append(message["body"])
+        return bodies
 
     async def next_message(self, timeout=10, predicate=lambda m: True):
         deadline = asyncio.get_running_loop().time() + timeout

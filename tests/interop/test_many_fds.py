@@ -4,7 +4,6 @@ would have), connects, echoes, survives a Prosody restart, echoes again."""
 import os
 
 import harness
-from test_reconnect import echo_round
 
 # Opens descriptors 10..1110 on /dev/null, then runs parrot; 3..9 stay free,
 # so parrot can reserve its low slot at start but every later socket lands
@@ -24,18 +23,15 @@ async def main():
         assert open_fds > 1100, open_fds
         erin = await harness.Client(prosody, "erin", "erin-secret").online()
         clients.append(erin)
-        assert await echo_round(erin, parrot.jid, "high", 20) == [f"high {i}" for i in range(20)]
+        assert await erin.echo_round(parrot.jid, "high", 20) == [f"high {i}" for i in range(20)]
         print(f"online and echoing with {open_fds} descriptors open")
 
         erin.disconnect()
         clients.clear()
-        mark = parrot.log_size()
-        prosody.stop()
-        prosody.start()
-        await parrot.until_log("online as", timeout=30, after=mark)
+        await parrot.outlive_server_restart()
         erin = await harness.Client(prosody, "erin", "erin-secret").online()
         clients.append(erin)
-        assert await echo_round(erin, parrot.jid, "again", 20) == [f"again {i}" for i in range(20)]
+        assert await erin.echo_round(parrot.jid, "again", 20) == [f"again {i}" for i in range(20)]
         print("reconnected after a Prosody restart and echoing again")
     finally:
         for client in clients:

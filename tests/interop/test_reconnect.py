@@ -7,16 +7,6 @@ import signal
 import harness
 
 
-async def echo_round(client, parrot_bare, prefix, count):
-    for i in range(count):
-        client.send_message(mto=parrot_bare, mbody=f"{prefix} {i}", mtype="chat")
-    bodies = []
-    while len(bodies) < count:
-        message = await client.next_message(20, lambda m: m["body"].startswith(prefix))
-        bodies.append(message["body"])
-    return bodies
-
-
 async def main():
     prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("dave", "dave-secret")])
     prosody.start()
@@ -26,7 +16,7 @@ async def main():
         await parrot.until_log("online as")
         dave = await harness.Client(prosody, "dave", "dave-secret").online()
         clients.append(dave)
-        assert await echo_round(dave, parrot.jid, "before", 20) == [f"before {i}" for i in range(20)]
+        assert await dave.echo_round(parrot.jid, "before", 20) == [f"before {i}" for i in range(20)]
 
         # parrot killed hard: messages go to offline storage and come back
         # delayed when it returns.
@@ -50,14 +40,10 @@ async def main():
         for client in clients:
             client.disconnect()
         clients.clear()
-        mark = parrot.log_size()
-        prosody.stop()
-        await parrot.until_log("reconnecting in", after=mark)
-        prosody.start()
-        await parrot.until_log("online as", timeout=30, after=mark)
+        await parrot.outlive_server_restart()
         dave = await harness.Client(prosody, "dave", "dave-secret").online()
         clients.append(dave)
-        assert await echo_round(dave, parrot.jid, "after", 50) == [f"after {i}" for i in range(50)]
+        assert await dave.echo_round(parrot.jid, "after", 50) == [f"after {i}" for i in range(50)]
         print("Prosody restarted: parrot reconnected and echoed 50 of 50")
     finally:
         for client in clients:
