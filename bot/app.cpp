@@ -13,6 +13,8 @@
 namespace parrot::bot {
 namespace {
 
+constexpr auto kStableConnection = std::chrono::seconds(30);
+
 std::string format_uptime(std::chrono::seconds uptime) {
   const auto days = uptime.count() / 86400;
   const auto hours = uptime.count() / 3600 % 24;
@@ -130,7 +132,7 @@ void App::on_connected(transport::TcpConnectResult result) {
 }
 
 void App::on_online() {
-  backoff_.reset();
+  online_since_ = std::chrono::steady_clock::now();
   ++connections_;
   if (!resend_.empty()) {
     spdlog::info("xmpp: sending {} messages again that the server had not acknowledged", resend_.size());
@@ -140,6 +142,11 @@ void App::on_online() {
 }
 
 void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
+  // The backoff starts over only after a connection that lasted: a server
+  // that accepts the login and drops it at once (a resource conflict with a
+  // second parrot, say) must not be redialled every reconnect-min seconds.
+  if (online_since_ && std::chrono::steady_clock::now() - *online_since_ >= kStableConnection) backoff_.reset();
+  online_since_.reset();
   auto unacked = session_->take_unacked();
   for (auto& stanza : unacked) resend_.push_back(std::move(stanza));
   session_.reset();

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "bot/backoff.hpp"
@@ -61,6 +62,7 @@ class App final : xmpp::SessionOwner {
   std::unique_ptr<xmpp::Session> session_;
   std::vector<TagPtr> resend_;  // unacknowledged echoes from the last connection
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> online_since_;
   std::size_t contacts_ = 0;
   std::uint64_t connections_ = 0;
   guint reconnect_timer_ = 0;
