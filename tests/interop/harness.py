@@ -218,6 +218,9 @@ class Client(slixmpp.ClientXMPP):
         super().__init__(f"{user}@{prosody.domain}/test", password)
         self.prosody = prosody
         self.ca_certs = prosody.ca_file
+        # The name TLS checks the certificate against (and sends as SNI).
+        # slixmpp would otherwise leave it empty and ask DNS about "".
+        self.default_domain = prosody.domain
         self.messages = asyncio.Queue()
         self.subscriptions = asyncio.Queue()
         for plugin in ("xep_0030", "xep_0085", "xep_0092", "xep_0115", "xep_0184", "xep_0199", "xep_0203",
@@ -233,6 +236,10 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler("receipt_received", lambda m: self.messages.put_nowait(m))
         for event in ("presence_subscribe", "presence_subscribed"):
             self.add_event_handler(event, lambda p, e=event: self.subscriptions.put_nowait((e, p)))
+
+    async def get_dns_records(self, domain, port=None):
+        # The test server is on loopback: never ask a DNS resolver.
+        return [(domain, "127.0.0.1", self.prosody.port)]
 
     def _on_chatstate(self, message):
         if not message["body"]:

@@ -39,8 +39,9 @@ def main():
         for args in (["--jid", "a@b", "--ca-file", not_pem],
                      ["--jid", "nobody"], ["--jid", "a@b", "--password-file", "/nonexistent"],
                      ["--jid", "a@b", "--bogus"], ["--config", "/nonexistent.toml"]):
-            result = subprocess.run([harness.parrot_binary()] + args, capture_output=True, text=True,
-                                    env={"PARROT_PASSWORD": "x"})
+            # --server keeps even a regression that gets as far as connecting on loopback.
+            result = subprocess.run([harness.parrot_binary(), "--server", "127.0.0.1:1"] + args,
+                                    capture_output=True, text=True, env={"PARROT_PASSWORD": "x"}, timeout=10)
             assert result.returncode == 2, (args, result)
             assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         print("usage errors exit 2 with one line")
