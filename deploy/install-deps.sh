@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prosody lua-unbound openssl ca-certificates
   python3 python3-slixmpp
+  # benchmarks (tests/bench)
+  valgrind
   procps
 )
 

@@ -72,7 +72,8 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
   std::string type = message.findAttribute("type");
   if (type.empty()) type = "normal";  // RFC 6121 §5.2.2: no type means normal
 
-  const bool answerable = from && from.bareJID() != self.bareJID() && (type == "chat" || type == "normal") &&
+  // bare() compares the prepared strings; bareJID() would run stringprep again.
+  const bool answerable = from && from.bare() != self.bare() && (type == "chat" || type == "normal") &&
                           !message.findChild("parrot", "xmlns", kEchoMarkerNs);
   if (!answerable) {
     ++counters_.ignored;

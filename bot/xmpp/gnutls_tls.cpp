@@ -185,7 +185,22 @@ void GnutlsTls::drain_records() {
   }
 }
 
+void GnutlsTls::cork() noexcept {
+  if (!m_secure || !session_ || corked_) return;
+  gnutls_record_cork(session_);
+  corked_ = true;
+}
+
+void GnutlsTls::uncork() noexcept {
+  if (!corked_) return;
+  corked_ = false;
+  // The socket is blocking (gloox's send loop needs that), so WAIT returns
+  // once everything is written or the connection failed.
+  if (session_) gnutls_record_uncork(session_, GNUTLS_RECORD_WAIT);
+}
+
 void GnutlsTls::cleanup() {
+  corked_ = false;
   if (session_) {
     gnutls_deinit(session_);
     session_ = nullptr;

@@ -53,6 +53,12 @@ class GnutlsTls final : public gloox::TLSBase {
     m_clientCerts = client_certs;
   }
 
+  // Between cork() and uncork(), what gloox sends is gathered into as few
+  // TLS records and socket writes as possible: a burst of echoes then costs
+  // the server one read instead of one per stanza.
+  void cork() noexcept;
+  void uncork() noexcept;
+
   // Why verification failed, in GnuTLS's words; empty when it passed.
   const std::string& verify_error() const noexcept { return verify_error_; }
 
@@ -66,6 +72,7 @@ class GnutlsTls final : public gloox::TLSBase {
   gnutls_session_t session_ = nullptr;
   std::string received_;  // ciphertext not yet consumed by GnuTLS
   std::string verify_error_;
+  bool corked_ = false;
 };
 
 }  // namespace parrot::bot::xmpp

@@ -10,7 +10,6 @@
 #include <gloox/disconodehandler.h>
 #include <gloox/eventhandler.h>
 #include <gloox/loghandler.h>
-#include <gloox/messagehandler.h>
 #include <gloox/rosterlistener.h>
 #include <glib.h>
 
@@ -42,7 +41,6 @@ class SessionOwner {
 };
 
 class Session final : gloox::ConnectionListener,
-                      gloox::MessageHandler,
                       gloox::RosterListener,
                       gloox::EventHandler,
                       gloox::DiscoNodeHandler,
@@ -75,8 +73,6 @@ class Session final : gloox::ConnectionListener,
   void onResourceBindError(const gloox::Error* error) override;
   void onSessionCreateError(const gloox::Error* error) override;
   void onStreamEvent(gloox::StreamEvent event) override;
-  // gloox::MessageHandler
-  void handleMessage(const gloox::Message& message, gloox::MessageSession* session) override;
   // gloox::RosterListener
   void handleItemAdded(const gloox::JID&) override;
   void handleItemSubscribed(const gloox::JID& jid) override;
