@@ -49,17 +49,18 @@ ChatEcho::ChatEcho(ChatPolicy policy, const CommandTable& commands)
 
 std::string ChatEcho::next_id() { return "parrot-" + id_prefix_ + "-" + std::to_string(++id_counter_); }
 
-TagPtr ChatEcho::new_reply(const gloox::Tag& message, const std::string& type) {
+TagPtr ChatEcho::new_reply(const gloox::JID& to, const std::string& type) {
   auto reply = std::make_unique<gloox::Tag>("message");
-  reply->addAttribute("to", message.findAttribute("from"));
+  reply->addAttribute("to", to.full());
   reply->addAttribute("type", type);
   reply->addAttribute("id", next_id());
   add_marker(*reply);
   return reply;
 }
 
-TagPtr ChatEcho::text_reply(const gloox::Tag& message, const std::string& type, const std::string& text) {
-  auto reply = new_reply(message, type);
+TagPtr ChatEcho::text_reply(const gloox::Tag& message, const gloox::JID& to, const std::string& type,
+                            const std::string& text) {
+  auto reply = new_reply(to, type);
   new gloox::Tag(reply.get(), "body", text);
   if (const gloox::Tag* thread = message.findChild("thread")) reply->addChild(thread->clone());
   return reply;
@@ -86,7 +87,7 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
     // A standalone chat state (typing notification) is mirrored; anything
     // else without a body (receipts, markers, encrypted payloads) is not.
     if (chat_state) {
-      auto mirror = new_reply(message, type);
+      auto mirror = new_reply(from, type);
       mirror->addChild(chat_state->clone());
       new gloox::Tag(mirror.get(), "no-store", "xmlns", kHintsNs);
       out.push_back(std::move(mirror));
@@ -114,7 +115,7 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
     case SenderRateLimiter::Verdict::kRefuseWithNotice:
       ++counters_.rate_limited;
       spdlog::info("rate-limited peer={} id={}", from.full(), their_id);
-      out.push_back(text_reply(message, type,
+      out.push_back(text_reply(message, from, type,
                                "You are writing faster than I echo, so I'm skipping messages for a moment. "
                                "Slow down a little and I'll answer again."));
       return out;
@@ -128,7 +129,7 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
   if (body_bytes > policy_.max_body_bytes) {
     ++counters_.too_large;
     spdlog::info("too-large peer={} id={} bytes={}", from.full(), their_id, body_bytes);
-    out.push_back(text_reply(message, type,
+    out.push_back(text_reply(message, from, type,
                              "That message is " + std::to_string(body_bytes) + " bytes; I echo at most " +
                                  std::to_string(policy_.max_body_bytes) + "."));
     return out;
@@ -141,11 +142,11 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
   if (auto answer = commands_.dispatch(default_body->cdata(), from.full())) {
     ++counters_.commands;
     spdlog::info("command peer={} id={} text={:.40}", from.full(), their_id, default_body->cdata());
-    out.push_back(text_reply(message, type, *answer));
+    out.push_back(text_reply(message, from, type, *answer));
     return out;
   }
 
-  auto echo = new_reply(message, type);
+  auto echo = new_reply(from, type);
   const std::string echo_id = echo->findAttribute("id");
   if (const std::string lang = xml_lang(message); !lang.empty()) {
     echo->addAttribute("xml:lang", lang);

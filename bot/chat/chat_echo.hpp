@@ -55,8 +55,10 @@ class ChatEcho {
 
  private:
   std::string next_id();
-  TagPtr new_reply(const gloox::Tag& message, const std::string& type);
-  TagPtr text_reply(const gloox::Tag& message, const std::string& type, const std::string& text);
+  // Replies go to the sender's prepared JID (RFC 7622), whatever case the
+  // `from` attribute used.
+  TagPtr new_reply(const gloox::JID& to, const std::string& type);
+  TagPtr text_reply(const gloox::Tag& message, const gloox::JID& to, const std::string& type, const std::string& text);
 
   ChatPolicy policy_;
   const CommandTable& commands_;

@@ -1,6 +1,7 @@
 // Hostile stanzas: arbitrary bytes through gloox's XML parser, and whatever
 // parses goes through the chat rules (echo, commands, corrections, receipts).
-// Nothing may crash, and every reply must be addressed to the sender.
+// Nothing may crash, and every reply must be addressed to the sender (as
+// its prepared JID).
 #include <gloox/parser.h>
 #include <gloox/taghandler.h>
 
@@ -17,7 +18,7 @@ struct Collector : gloox::TagHandler {
   void handleTag(gloox::Tag* tag) override {
     if (tag && tag->name() == "message") {
       for (auto& reply : echo->on_message(*tag, self, parrot::bot::Clock::time_point{})) {
-        if (reply->findAttribute("to") != tag->findAttribute("from")) std::abort();
+        if (reply->findAttribute("to") != gloox::JID(tag->findAttribute("from")).full()) std::abort();
         (void)reply->xml();
       }
     }
