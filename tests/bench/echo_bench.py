@@ -1,16 +1,14 @@
 """Message echo throughput and round trip through one local Prosody, in one
 run: a minimal slixmpp echo bot (baseline) against parrot.
 
-Load comes from several slixmpp client processes, each keeping a fixed
-window of messages in flight. Reports echoes/s, p50/p99 round trip, and the
+Load comes from several client processes (tests/bench/echo_load.cpp, built
+as parrot_echo_load), each keeping a fixed window of messages in flight. Reports echoes/s, p50/p99 round trip, and the
 CPU share of the bot and of Prosody during the measured window, so it shows
 which one is the bottleneck.
 
     /usr/bin/python3 tests/bench/echo_bench.py [--seconds 8] [--clients 3] [--window 100]
 """
 import argparse
-import asyncio
-import multiprocessing
 import os
 import statistics
 import subprocess
@@ -29,68 +27,27 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def load_client(prosody_root, port, ca_file, user, target, window, warmup, seconds, results):
-    """One load process: keeps `window` messages in flight to `target`."""
-    async def run():
-        prosody = argparse.Namespace(domain=harness.DOMAIN, port=port, ca_file=ca_file, root=prosody_root)
-        client = harness.Client(prosody, user, "load-secret")
-        await client.online()
-        loop = asyncio.get_running_loop()
-        sent_at = {}
-        rtts = []
-        counter = 0
-        start = loop.time()
-        measure_from, measure_to = start + warmup, start + warmup + seconds
-        done = loop.create_future()
-
-        def send_one():
-            nonlocal counter
-            counter += 1
-            sent_at[counter] = loop.time()
-            client.send_message(mto=target, mbody=f"{counter} bench payload 0123456789", mtype="chat")
-
-        def on_message(message):
-            body = message["body"]
-            key = int(body.split(" ", 1)[0]) if body[:1].isdigit() else None
-            now = loop.time()
-            if key in sent_at:
-                t0 = sent_at.pop(key)
-                if measure_from <= t0 and now <= measure_to:
-                    rtts.append(now - t0)
-            if now < measure_to:
-                send_one()
-            elif not sent_at and not done.done():
-                done.set_result(True)
-
-        client.add_event_handler("message", on_message)
-        for _ in range(window):
-            send_one()
-        try:
-            await asyncio.wait_for(done, warmup + seconds + 10)
-        except asyncio.TimeoutError:
-            pass
-        client.disconnect()
-        results.put(rtts)
-
-    asyncio.run(run())
+def load_binary():
+    return os.environ.get("PARROT_ECHO_LOAD") or os.path.join(
+        os.path.dirname(harness.parrot_binary()), "../tests/parrot_echo_load")
 
 
 def measure(prosody, target_jid, target_pid, args):
-    results = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=load_client, args=(
-        prosody.root, prosody.port, prosody.ca_file, f"load{i}", target_jid, args.window, args.warmup,
-        args.seconds, results)) for i in range(args.clients)]
-    for p in procs:
-        p.start()
+    loaders = [subprocess.Popen(
+        [load_binary(), "--jid", f"load{i}@{prosody.domain}", "--password", "load-secret",
+         "--port", str(prosody.port), "--target", target_jid, "--window", str(args.window),
+         "--warmup", str(args.warmup), "--seconds", str(args.seconds)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(args.clients)]
     time.sleep(args.warmup + 1.0)  # connect + warm-up
     cpu0, prosody_cpu0, t0 = cpu_seconds(target_pid), cpu_seconds(prosody.process.pid), time.monotonic()
     time.sleep(args.seconds - 1.0)
     cpu1, prosody_cpu1, t1 = cpu_seconds(target_pid), cpu_seconds(prosody.process.pid), time.monotonic()
     rtts = []
-    for _ in procs:
-        rtts.extend(results.get(timeout=args.seconds + args.warmup + 30))
-    for p in procs:
-        p.join()
+    for loader in loaders:
+        out, err = loader.communicate(timeout=args.seconds + args.warmup + 60)
+        if loader.returncode != 0:
+            raise RuntimeError(f"load generator failed: {err.strip()}")
+        rtts.extend(int(line) / 1e6 for line in out.split())
     rtts.sort()
     return {
         "echoes_per_s": len(rtts) / args.seconds,
