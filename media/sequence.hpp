@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 
 namespace parrot::media {
 
@@ -21,24 +22,32 @@ constexpr bool is_newer(U a, U b) noexcept {
 constexpr bool is_newer_sequence(std::uint16_t a, std::uint16_t b) noexcept { return is_newer(a, b); }
 constexpr bool is_newer_timestamp(std::uint32_t a, std::uint32_t b) noexcept { return is_newer(a, b); }
 
-// Extends 16-bit sequence numbers to a monotonic 64-bit space, taking each
-// value as the one closest to the last (RFC 3550 A.1 "extended highest").
-class SequenceUnwrapper {
+// Extends 16-bit sequence numbers or 32-bit timestamps to a monotonic
+// 64-bit space, taking each value as the one closest to the last (RFC 3550
+// A.1 "extended highest"). Older values unwrap below the newest seen.
+template <typename U>
+class Unwrapper {
  public:
-  std::int64_t unwrap(std::uint16_t sequence) noexcept {
+  std::int64_t unwrap(U value) noexcept {
     if (!last_) {
-      last_ = sequence;
+      last_ = value;
       return *last_;
     }
-    const auto delta = static_cast<std::int16_t>(static_cast<std::uint16_t>((sequence - *last_) & 0xFFFF));
-    // delta is the signed distance in the ring, in [-32768, 32767].
+    using Signed = std::make_signed_t<U>;
+    const auto delta = static_cast<Signed>(static_cast<U>(value - static_cast<U>(*last_)));
+    // delta is the signed distance in the ring.
     const std::int64_t unwrapped = *last_ + delta;
     if (delta > 0) last_ = unwrapped;
     return unwrapped;
   }
+  std::optional<std::int64_t> last() const noexcept { return last_; }
+  void reset() noexcept { last_.reset(); }
 
  private:
   std::optional<std::int64_t> last_;
 };
+
+using SequenceUnwrapper = Unwrapper<std::uint16_t>;
+using TimestampUnwrapper = Unwrapper<std::uint32_t>;
 
 }  // namespace parrot::media

@@ -30,3 +30,18 @@ TEST(SequenceUnwrapper, MonotonicAcrossWraps) {
 
 }  // namespace
 }  // namespace parrot::media
+
+namespace parrot::media {
+namespace {
+
+TEST(TimestampUnwrapper, MonotonicAcrossWrapAndOlderValuesBelow) {
+  TimestampUnwrapper unwrapper;
+  EXPECT_EQ(unwrapper.unwrap(0xFFFFFC40u), 0xFFFFFC40LL);
+  EXPECT_EQ(unwrapper.unwrap(0x00000000u), 0x100000000LL);
+  EXPECT_EQ(unwrapper.unwrap(0x000003C0u), 0x1000003C0LL);
+  EXPECT_EQ(unwrapper.unwrap(0xFFFFFC40u), 0xFFFFFC40LL);  // reordered, before the wrap
+  EXPECT_EQ(unwrapper.last(), 0x1000003C0LL);
+}
+
+}  // namespace
+}  // namespace parrot::media
