@@ -1,6 +1,7 @@
 #include "media/jitter/jitter_buffer.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace parrot::media::jitter {
 
@@ -17,9 +18,10 @@ DelayEstimator::Config estimator_config(const JitterBufferConfig& config) {
 
 JitterBuffer::JitterBuffer(const JitterBufferConfig& config)
     : config_(config),
-      buffer_(config.max_packets),
+      buffer_(std::min(config.initial_packets, config.max_packets)),
       estimator_(estimator_config(config)),
       statistics_(config.clock_rate_hz),
+      max_capacity_(std::bit_ceil(std::max<std::size_t>(config.max_packets, 16))),
       nacks_(config.nack ? buffer_.capacity() : 0) {
   track_target();
 }
@@ -55,7 +57,7 @@ JitterBuffer::InsertResult JitterBuffer::insert(Timestamp now, const rtp::RtpPac
 
   const std::int64_t sequence = sequence_unwrapper_.unwrap(packet.sequence_number());
   const std::int64_t timestamp = timestamp_unwrapper_.unwrap(packet.timestamp());
-  const auto capacity = static_cast<std::int64_t>(buffer_.capacity());
+  auto capacity = static_cast<std::int64_t>(buffer_.capacity());
   if (!started_) {
     started_ = true;
     next_sequence_ = highest_sequence_ = sequence;
@@ -70,6 +72,12 @@ JitterBuffer::InsertResult JitterBuffer::insert(Timestamp now, const rtp::RtpPac
   }
   InsertResult result = InsertResult::kBuffered;
   while (sequence - next_sequence_ >= capacity) {
+    if (buffer_.capacity() < max_capacity_) {
+      buffer_.resize(buffer_.capacity() * 2);
+      if (config_.nack) nacks_.assign(buffer_.capacity(), NackState{});
+      capacity = static_cast<std::int64_t>(buffer_.capacity());
+      continue;
+    }
     drop_oldest(DropReason::kBufferFull);
     result = InsertResult::kBufferFull;
   }
@@ -202,17 +210,7 @@ void JitterBuffer::collect_nacks(Timestamp now, Duration rtt, std::vector<std::u
   }
 }
 
-void JitterBuffer::set_extra_delay(Duration extra) {
-  extra_delay_ = std::max(Duration{0}, extra);
-  // Room for the longer wait: the configured bound scaled by how much
-  // longer packets now stay.
-  const double factor = 1.0 + to_ms(extra_delay_) / std::max(1.0, to_ms(config_.max_delay));
-  const auto wanted = static_cast<std::size_t>(static_cast<double>(config_.max_packets) * factor);
-  if (wanted > buffer_.capacity()) {
-    buffer_.resize(wanted);
-    if (config_.nack) nacks_.assign(buffer_.capacity(), NackState{});
-  }
-}
+void JitterBuffer::set_extra_delay(Duration extra) { extra_delay_ = std::max(Duration{0}, extra); }
 
 void JitterBuffer::track_target() noexcept {
   target_min_ = std::min(target_min_, estimator_.target_delay());

@@ -27,7 +27,10 @@ struct JitterBufferConfig {
   Duration max_delay = std::chrono::milliseconds(500);
   Duration initial_delay = std::chrono::milliseconds(60);
   // Memory bounds: packets held, and media time between oldest and newest.
-  std::size_t max_packets = 64;
+  // The ring starts at initial_packets and doubles while a stream needs
+  // more, up to max_packets, so memory follows the stream's real rate.
+  std::size_t initial_packets = 32;
+  std::size_t max_packets = 512;
   Duration max_buffered = std::chrono::milliseconds(1000);
   // NACK (RFC 4585): ask again every max(rtt, kMinNackInterval), this many times.
   bool nack = false;
@@ -79,8 +82,8 @@ class JitterBuffer {
   // asked about within max(rtt, kMinNackInterval). Appends to `out`.
   void collect_nacks(Timestamp now, Duration rtt, std::vector<std::uint16_t>& out);
 
-  // Extra delay for every packet (a user's "!delay" test); the packet
-  // bound grows with it so the longer wait fits in memory.
+  // Extra delay for every packet (a user's "!delay" test); the time bound
+  // grows with it (the packet bound stays).
   void set_extra_delay(Duration extra);
   Duration target_delay() const noexcept { return estimator_.target_delay(); }
 
@@ -109,6 +112,7 @@ class JitterBuffer {
   SequenceUnwrapper sequence_unwrapper_;
   TimestampUnwrapper timestamp_unwrapper_;
   Duration extra_delay_{};
+  std::size_t max_capacity_;
 
   bool started_ = false;
   std::int64_t next_sequence_ = 0;     // the playout point

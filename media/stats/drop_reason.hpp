@@ -21,13 +21,15 @@ enum class DropReason : std::uint8_t {
   kLate,            // arrived after its playout time
   kBufferFull,      // the jitter buffer's packet or time bound was reached
   kTooOld,          // far behind the playout point (a restart or a bad sequence jump)
+  kTooLarge,        // larger than any MTU parrot accepts
+  kNoKeys,          // SRTP expected but the DTLS keys are not there yet
   kCount,
 };
 
 constexpr std::string_view to_string(DropReason reason) noexcept {
   constexpr std::array<std::string_view, static_cast<std::size_t>(DropReason::kCount)> kNames{
       "too_short", "not_rtp", "malformed_rtcp", "srtp_auth_fail", "srtp_replay", "srtp_other",
-      "unknown_ssrc", "duplicate", "late", "buffer_full", "too_old"};
+      "unknown_ssrc", "duplicate", "late", "buffer_full", "too_old", "too_large", "no_keys"};
   const auto index = static_cast<std::size_t>(reason);
   return index < kNames.size() ? kNames[index] : std::string_view{"unknown"};
 }

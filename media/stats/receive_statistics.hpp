@@ -57,6 +57,7 @@ class ReceiveStatistics {
 
   ReceiveSnapshot snapshot() const noexcept;
   bool has_packets() const noexcept { return received_ > 0; }
+  std::uint64_t resyncs() const noexcept { return resyncs_; }
   std::uint32_t jitter_ticks() const noexcept { return static_cast<std::uint32_t>(jitter_); }
   std::int64_t extended_highest() const noexcept { return cycles_ + max_sequence_; }
 

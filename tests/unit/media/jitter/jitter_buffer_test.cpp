@@ -170,15 +170,17 @@ TEST(JitterBuffer, ReorderedFirstPacketsStillPlayInOrder) {
 
 TEST(JitterBuffer, MemoryIsBoundedInPacketsAndTime) {
   JitterBufferConfig config;
-  config.max_packets = 16;
+  config.initial_packets = 16;
+  config.max_packets = 32;
   config.max_buffered = std::chrono::milliseconds(200);
   JitterBuffer buffer(config);
-  // 30 packets at once without any playout: the ring holds 16.
-  for (int i = 0; i < 30; ++i) insert(buffer, timestamp_ms(0), static_cast<std::uint16_t>(i), 0);
-  EXPECT_EQ(buffer.snapshot().buffered_packets, 16u);
-  EXPECT_EQ(buffer.drops()[DropReason::kBufferFull], 14u);
+  // 40 packets at once without any playout: the ring grows from 16 to its
+  // bound of 32, and the oldest go.
+  for (int i = 0; i < 40; ++i) insert(buffer, timestamp_ms(0), static_cast<std::uint16_t>(i), 0);
+  EXPECT_EQ(buffer.snapshot().buffered_packets, 32u);
+  EXPECT_EQ(buffer.drops()[DropReason::kBufferFull], 8u);
   // A packet 300 ms of media ahead pushes out everything older than 200 ms.
-  insert(buffer, timestamp_ms(1), 30, 48 * 300);
+  insert(buffer, timestamp_ms(1), 40, 48 * 300);
   EXPECT_EQ(buffer.snapshot().buffered_packets, 1u);
 }
 
@@ -235,14 +237,15 @@ TEST(JitterBuffer, NackListRepeatsAfterRttAndStops) {
   EXPECT_TRUE(nacks.empty());  // asked twice already
 }
 
-TEST(JitterBuffer, ExtraDelayShiftsPlayoutAndGrowsTheBound) {
+TEST(JitterBuffer, ExtraDelayShiftsPlayoutAndGrowsTheTimeBound) {
   JitterBufferConfig config;
   config.initial_delay = config.min_delay = std::chrono::milliseconds(20);
-  config.max_packets = 32;
+  config.initial_packets = 16;
+  config.max_buffered = std::chrono::milliseconds(1000);
   JitterBuffer buffer(config);
   buffer.set_extra_delay(std::chrono::milliseconds(2000));
   for (int i = 0; i < 110; ++i) insert(buffer, timestamp_ms(20 * i), static_cast<std::uint16_t>(i), 960u * i);
-  EXPECT_EQ(buffer.snapshot().buffered_packets, 110u);  // 2.2 s of audio fits
+  EXPECT_EQ(buffer.snapshot().buffered_packets, 110u);  // 2.2 s of audio fits 1 s + 2 s
   EXPECT_FALSE(buffer.pop(timestamp_ms(2019)));
   const auto p = buffer.pop(timestamp_ms(2020));
   ASSERT_TRUE(p);

@@ -1,0 +1,462 @@
+#include "media/echo/echo_engine.hpp"
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <stdexcept>
+
+#include "media/demux.hpp"
+#include "media/probes/probe_queue.hpp"
+#include "media/rtcp/compound.hpp"
+#include "media/rtp/rtp_packet.hpp"
+
+namespace parrot::media::echo {
+
+struct EchoEngine::Stream {
+  Stream(const StreamConfig& c, const jitter::JitterBufferConfig& jc, std::uint16_t initial_sequence,
+         std::uint32_t initial_timestamp, std::size_t max_history_packets, Duration history_age)
+      : config(c),
+        jitter_config(jc),
+        buffer(std::make_unique<jitter::JitterBuffer>(jc)),
+        rewriter(c.local_ssrc, c.clock_rate_hz, initial_sequence, initial_timestamp),
+        history(32, max_history_packets, history_age),
+        sent(c.clock_rate_hz) {}
+
+  StreamConfig config;
+  jitter::JitterBufferConfig jitter_config;
+  std::unique_ptr<jitter::JitterBuffer> buffer;
+  StreamRewriter rewriter;
+  SendHistory history;
+  stats::SendStatistics sent;
+  std::optional<std::uint32_t> remote_ssrc;
+  Timestamp last_received{};
+  std::uint64_t resyncs_seen = 0;
+  probes::ProbeQueue* probe = nullptr;
+
+  // Totals carried over from jitter buffers replaced by a source change.
+  std::uint64_t source_changes = 0;
+  std::map<std::uint8_t, std::uint64_t> payload_types;
+  std::string remote_cname;
+  bool bye_received = false;
+  std::uint64_t nacks_sent = 0;
+  std::uint64_t nacks_received = 0;
+  std::uint64_t plis_relayed = 0;
+  std::uint64_t firs_relayed = 0;
+  Timestamp last_relay{};
+  bool relayed_any = false;
+  std::uint8_t fir_sequence = 0;
+  std::optional<std::uint8_t> last_caller_fir_sequence;
+};
+
+namespace {
+
+jitter::JitterBufferConfig jitter_config_for(const StreamConfig& stream, const EchoConfig& config) {
+  jitter::JitterBufferConfig c;
+  c.clock_rate_hz = stream.clock_rate_hz;
+  c.video = stream.kind == MediaKind::kVideo;
+  c.nack = stream.nack;
+  c.min_delay = c.video ? config.video_min_delay : config.audio_min_delay;
+  c.max_delay = config.max_delay;
+  c.initial_delay = std::clamp(c.initial_delay, c.min_delay, c.max_delay);
+  // The ring grows to what the stream needs; these bounds hold 2 s of 10 ms
+  // audio frames, or of video at ~4 Mbit/s in 1,100-byte packets.
+  c.initial_packets = c.video ? 64 : 16;
+  c.max_packets = c.video ? 1024 : 256;
+  c.max_buffered = config.max_delay * 2;
+  return c;
+}
+
+}  // namespace
+
+EchoEngine::EchoEngine(EchoConfig config) : config_(std::move(config)), rtcp_scheduler_(config_.random_seed) {
+  if (config_.streams.empty()) throw std::invalid_argument("echo engine: no streams configured");
+  std::mt19937 random(config_.random_seed);
+  std::vector<bool> claimed(128, false);
+  for (const StreamConfig& stream : config_.streams) {
+    if (stream.clock_rate_hz == 0) throw std::invalid_argument("echo engine: a stream has a zero clock rate");
+    for (const std::uint8_t pt : stream.payload_types) {
+      if (pt > 127 || claimed[pt]) throw std::invalid_argument("echo engine: payload type " + std::to_string(pt) + " is invalid or claimed twice");
+      claimed[pt] = true;
+    }
+    const bool video = stream.kind == MediaKind::kVideo;
+    // Bounds for the history, which grows to send_history's worth of packets.
+    const std::size_t history_packets = video ? 2048 : 256;
+    streams_.push_back(std::make_unique<Stream>(stream, jitter_config_for(stream, config_),
+                                                static_cast<std::uint16_t>(random()), static_cast<std::uint32_t>(random()),
+                                                history_packets, config_.send_history));
+  }
+  set_extra_delay(config_.extra_delay);
+}
+
+EchoEngine::~EchoEngine() = default;
+
+void EchoEngine::set_srtp(const srtp::KeyingMaterial& keys) {
+  srtp_ = std::make_unique<srtp::SrtpSession>(keys);
+  expect_srtp_ = true;
+}
+
+void EchoEngine::set_extra_delay(Duration extra) {
+  config_.extra_delay = std::max(Duration{0}, extra);
+  for (auto& stream : streams_) stream->buffer->set_extra_delay(config_.extra_delay);
+}
+
+void EchoEngine::attach_probe(std::size_t index, probes::ProbeQueue* queue) noexcept {
+  if (index < streams_.size()) streams_[index]->probe = queue;
+}
+
+void EchoEngine::on_datagram(Timestamp now, MutableByteView datagram) {
+  outbox_.clear();
+  if (datagram.size() > kMaxDatagram) {
+    drops_.count(DropReason::kTooLarge);
+    return;
+  }
+  switch (classify_muxed_packet(datagram)) {
+    case MuxedPacketKind::kRtp:
+      on_rtp(now, datagram);
+      break;
+    case MuxedPacketKind::kRtcp:
+      on_rtcp(now, datagram);
+      break;
+    case MuxedPacketKind::kInvalid:
+      drops_.count(datagram.size() < 2 ? DropReason::kTooShort : DropReason::kNotRtp);
+      break;
+  }
+}
+
+void EchoEngine::on_timer(Timestamp now) {
+  outbox_.clear();
+  play_due(now);
+  if (now >= next_nack_check_) send_nacks(now, false);
+  if (rtcp_scheduler_.started() && now >= rtcp_scheduler_.next_report()) send_reports(now);
+}
+
+Timestamp EchoEngine::next_wakeup() const noexcept {
+  Timestamp next = rtcp_scheduler_.started() ? rtcp_scheduler_.next_report() : kNever;
+  next = std::min(next, next_nack_check_);
+  for (const auto& stream : streams_) next = std::min(next, stream->buffer->next_wakeup());
+  return next;
+}
+
+void EchoEngine::begin_call(Timestamp now) {
+  if (!rtcp_scheduler_.started()) rtcp_scheduler_.start(now, session_bandwidth_bps());
+}
+
+EchoEngine::Stream* EchoEngine::stream_for(Timestamp now, std::uint32_t ssrc, std::uint8_t payload_type) {
+  for (auto& stream : streams_) {
+    if (stream->remote_ssrc == ssrc) return stream.get();
+  }
+  for (auto& stream : streams_) {
+    const auto& pts = stream->config.payload_types;
+    if (std::find(pts.begin(), pts.end(), payload_type) == pts.end()) continue;
+    if (stream->config.remote_ssrc && *stream->config.remote_ssrc != ssrc) continue;
+    if (stream->remote_ssrc) {
+      // The caller switched sources on this media (a camera change, a
+      // restarted encoder): follow once the old one has gone quiet.
+      if (now - stream->last_received < kSourceSilenceBeforeSwitch) return nullptr;
+      stream->buffer = std::make_unique<jitter::JitterBuffer>(stream->jitter_config);
+      stream->buffer->set_extra_delay(config_.extra_delay);
+      stream->rewriter.reanchor();
+      ++stream->source_changes;
+      stream->resyncs_seen = 0;
+    }
+    stream->remote_ssrc = ssrc;
+    return stream.get();
+  }
+  return nullptr;
+}
+
+void EchoEngine::on_rtp(Timestamp now, MutableByteView datagram) {
+  std::size_t length = datagram.size();
+  if (srtp_) {
+    const auto plain = srtp_->unprotect_rtp(datagram);
+    if (!plain) return;  // counted by the session
+    length = *plain;
+  } else if (expect_srtp_) {
+    drops_.count(DropReason::kNoKeys);
+    return;
+  }
+  const auto packet = rtp::RtpPacket::parse(datagram.first(length));
+  if (!packet) {
+    drops_.count(length < rtp::kFixedHeaderSize ? DropReason::kTooShort : DropReason::kNotRtp);
+    return;
+  }
+  Stream* stream = stream_for(now, packet->ssrc(), packet->payload_type());
+  if (stream == nullptr) {
+    drops_.count(DropReason::kUnknownSsrc);
+    return;
+  }
+  begin_call(now);
+  stream->last_received = now;
+  ++stream->payload_types[packet->payload_type()];
+  const auto result = stream->buffer->insert(now, *packet);
+  if (stream->buffer->statistics().resyncs() != stream->resyncs_seen) {
+    stream->resyncs_seen = stream->buffer->statistics().resyncs();
+    stream->rewriter.reanchor();
+  }
+  if (result == jitter::JitterBuffer::InsertResult::kBuffered && stream->probe != nullptr) {
+    stream->probe->offer(now, packet->timestamp(), packet->sequence_number(), packet->marker(), packet->payload());
+  }
+  play_due(now);
+  if (stream->config.nack && next_nack_check_ == kNever) send_nacks(now, true);
+}
+
+void EchoEngine::play_due(Timestamp now) {
+  for (auto& stream : streams_) {
+    while (auto packet = stream->buffer->pop(now)) send_echo(now, *stream, *packet);
+  }
+}
+
+void EchoEngine::send_echo(Timestamp now, Stream& stream, const jitter::ReleasedPacket& packet) {
+  MutableByteView out = next_buffer(packet.bytes.size());
+  std::copy(packet.bytes.begin(), packet.bytes.end(), out.begin());
+  const auto parsed = rtp::RtpPacket::parse(packet.bytes);
+  if (!parsed) return;  // the buffer only holds parsed packets
+  const auto rewritten = stream.rewriter.rewrite(now, parsed->sequence_number(), parsed->timestamp());
+  MutableByteView plain = out.first(packet.bytes.size());
+  rtp::set_ssrc(plain, stream.rewriter.local_ssrc());
+  rtp::set_sequence_number(plain, rewritten.sequence_number);
+  rtp::set_timestamp(plain, rewritten.timestamp);
+  if (stream.config.nack) stream.history.store(now, rewritten.sequence_number, plain);
+  stream.sent.on_sent(now, rewritten.timestamp, parsed->payload().size());
+  std::size_t size = plain.size();
+  if (srtp_) {
+    const auto protected_size = srtp_->protect_rtp(out, size);
+    if (!protected_size) return;
+    size = *protected_size;
+  }
+  commit_buffer(size, false);
+}
+
+void EchoEngine::on_rtcp(Timestamp now, MutableByteView datagram) {
+  std::size_t length = datagram.size();
+  if (srtp_) {
+    const auto plain = srtp_->unprotect_rtcp(datagram);
+    if (!plain) return;
+    length = *plain;
+  } else if (expect_srtp_) {
+    drops_.count(DropReason::kNoKeys);
+    return;
+  }
+  const auto parsed = rtcp::parse_compound(datagram.first(length), drops_);
+  if (!parsed) return;
+  ++rtcp_received_;
+  rtcp_unknown_skipped_ += parsed->unknown_skipped;
+  rtcp_scheduler_.on_report_received(length);
+
+  const auto by_local = [this](std::uint32_t ssrc) -> Stream* {
+    for (auto& s : streams_) {
+      if (s->config.local_ssrc == ssrc) return s.get();
+    }
+    return nullptr;
+  };
+  const auto by_remote = [this](std::uint32_t ssrc) -> Stream* {
+    for (auto& s : streams_) {
+      if (s->remote_ssrc == ssrc) return s.get();
+    }
+    return nullptr;
+  };
+  const auto on_blocks = [&](const std::vector<rtcp::ReportBlock>& blocks) {
+    for (const auto& block : blocks) {
+      if (Stream* s = by_local(block.ssrc)) {
+        s->sent.on_report_block(now, config_.unix_time_at_epoch, block.fraction_lost, block.cumulative_lost,
+                                block.jitter, block.last_sr, block.delay_since_last_sr);
+      }
+    }
+  };
+
+  for (const rtcp::Packet& packet : parsed->packets) {
+    if (const auto* sr = std::get_if<rtcp::SenderReport>(&packet)) {
+      if (Stream* s = by_remote(sr->sender_ssrc)) s->buffer->statistics().on_sender_report(now, sr->ntp);
+      on_blocks(sr->report_blocks);
+    } else if (const auto* rr = std::get_if<rtcp::ReceiverReport>(&packet)) {
+      on_blocks(rr->report_blocks);
+    } else if (const auto* nack = std::get_if<rtcp::Nack>(&packet)) {
+      if (Stream* s = by_local(nack->media_ssrc)) answer_nack(now, *s, nack->sequence_numbers);
+    } else if (const auto* pli = std::get_if<rtcp::Pli>(&packet)) {
+      if (Stream* s = by_local(pli->media_ssrc)) relay_picture_request(now, *s, false);
+    } else if (const auto* fir = std::get_if<rtcp::Fir>(&packet)) {
+      for (const auto& entry : fir->entries) {
+        Stream* s = by_local(entry.ssrc);
+        // RFC 5104 §4.3.1.2: a repeated sequence number is the same request.
+        if (s == nullptr || s->last_caller_fir_sequence == entry.sequence_number) continue;
+        s->last_caller_fir_sequence = entry.sequence_number;
+        relay_picture_request(now, *s, true);
+      }
+    } else if (const auto* sdes = std::get_if<rtcp::Sdes>(&packet)) {
+      for (const auto& chunk : sdes->chunks) {
+        if (Stream* s = by_remote(chunk.ssrc); s != nullptr && !chunk.cname.empty()) s->remote_cname = chunk.cname;
+      }
+    } else if (const auto* bye = std::get_if<rtcp::Bye>(&packet)) {
+      for (const std::uint32_t ssrc : bye->ssrcs) {
+        if (Stream* s = by_remote(ssrc)) s->bye_received = true;
+      }
+    }
+    // REMB from the caller estimates parrot's sending; parrot only echoes.
+  }
+}
+
+void EchoEngine::answer_nack(Timestamp now, Stream& stream, std::span<const std::uint16_t> sequence_numbers) {
+  stream.nacks_received += sequence_numbers.size();
+  if (!stream.config.nack) return;
+  for (const std::uint16_t sequence : sequence_numbers) {
+    const ByteView stored = stream.history.for_resend(now, sequence);
+    if (stored.empty()) {
+      stream.sent.on_nack_unanswered();
+      continue;
+    }
+    MutableByteView out = next_buffer(stored.size());
+    std::copy(stored.begin(), stored.end(), out.begin());
+    std::size_t size = stored.size();
+    if (srtp_) {
+      const auto protected_size = srtp_->protect_rtp(out, size);
+      if (!protected_size) continue;
+      size = *protected_size;
+    }
+    commit_buffer(size, false);
+    stream.sent.on_retransmitted();
+  }
+}
+
+void EchoEngine::relay_picture_request(Timestamp now, Stream& stream, bool full_intra) {
+  // The caller's decoder wants a keyframe of parrot's stream, which is the
+  // caller's own encoder echoed: ask the caller's encoder.
+  if (!stream.remote_ssrc) return;
+  if (stream.relayed_any && now - stream.last_relay < kMinFeedbackRelayGap) return;
+  const bool use_fir = full_intra ? stream.config.fir || !stream.config.pli : !stream.config.pli && stream.config.fir;
+  if (!stream.config.pli && !stream.config.fir) return;
+  stream.relayed_any = true;
+  stream.last_relay = now;
+  rtcp_scratch_.clear();
+  rtcp_scratch_.emplace_back(rtcp::ReceiverReport{stream.config.local_ssrc, {}});
+  rtcp_scratch_.emplace_back(rtcp::Sdes{{rtcp::Sdes::Chunk{stream.config.local_ssrc, config_.cname}}});
+  if (use_fir) {
+    rtcp_scratch_.emplace_back(rtcp::Fir{stream.config.local_ssrc, {rtcp::Fir::Entry{*stream.remote_ssrc, ++stream.fir_sequence}}});
+    ++stream.firs_relayed;
+  } else {
+    rtcp_scratch_.emplace_back(rtcp::Pli{stream.config.local_ssrc, *stream.remote_ssrc});
+    ++stream.plis_relayed;
+  }
+  queue_rtcp(rtcp_scratch_);
+}
+
+void EchoEngine::send_nacks(Timestamp now, bool force) {
+  bool any_nack_stream = false;
+  for (auto& stream : streams_) {
+    if (!stream->config.nack || !stream->remote_ssrc) continue;
+    any_nack_stream = true;
+    nack_scratch_.clear();
+    const Duration rtt = stream->sent.rtt().value_or(std::chrono::milliseconds(100));
+    stream->buffer->collect_nacks(now, rtt, nack_scratch_);
+    if (nack_scratch_.empty()) continue;
+    stream->nacks_sent += nack_scratch_.size();
+    rtcp_scratch_.clear();
+    rtcp_scratch_.emplace_back(rtcp::ReceiverReport{stream->config.local_ssrc, {}});
+    rtcp_scratch_.emplace_back(rtcp::Sdes{{rtcp::Sdes::Chunk{stream->config.local_ssrc, config_.cname}}});
+    rtcp_scratch_.emplace_back(rtcp::Nack{stream->config.local_ssrc, *stream->remote_ssrc, nack_scratch_});
+    queue_rtcp(rtcp_scratch_);
+  }
+  (void)force;
+  next_nack_check_ = any_nack_stream ? now + kNackCheckInterval : kNever;
+}
+
+void EchoEngine::send_reports(Timestamp now) {
+  std::size_t bytes = 0;
+  for (auto& stream : streams_) {
+    rtcp_scratch_.clear();
+    std::vector<rtcp::ReportBlock> blocks;
+    if (stream->remote_ssrc && stream->buffer->statistics().has_packets()) {
+      const auto fields = stream->buffer->statistics().make_report_block(now);
+      blocks.push_back(rtcp::ReportBlock{*stream->remote_ssrc, fields.fraction_lost, fields.cumulative_lost,
+                                         fields.extended_highest_sequence, fields.jitter_ticks, fields.last_sr,
+                                         fields.delay_since_last_sr});
+    }
+    if (stream->sent.has_sent()) {
+      rtcp_scratch_.emplace_back(rtcp::SenderReport{stream->config.local_ssrc, to_ntp(now, config_.unix_time_at_epoch),
+                                                    stream->sent.rtp_timestamp_at(now), stream->sent.packet_count(),
+                                                    stream->sent.octet_count(), std::move(blocks)});
+    } else {
+      rtcp_scratch_.emplace_back(rtcp::ReceiverReport{stream->config.local_ssrc, std::move(blocks)});
+    }
+    rtcp_scratch_.emplace_back(rtcp::Sdes{{rtcp::Sdes::Chunk{stream->config.local_ssrc, config_.cname}}});
+    if (config_.remb_cap_bps && stream->remote_ssrc) {
+      rtcp_scratch_.emplace_back(rtcp::Remb{stream->config.local_ssrc, *config_.remb_cap_bps, {*stream->remote_ssrc}});
+    }
+    bytes += rtcp::serialized_size(std::span<const rtcp::Packet>(rtcp_scratch_));
+    queue_rtcp(rtcp_scratch_);
+  }
+  rtcp_scheduler_.on_report_sent(now, bytes, session_bandwidth_bps());
+}
+
+void EchoEngine::queue_rtcp(std::span<const rtcp::Packet> packets) {
+  const std::size_t size = rtcp::serialized_size(packets);
+  MutableByteView out = next_buffer(size);
+  if (rtcp::serialize_compound(packets, out) != size || size == 0) return;
+  std::size_t length = size;
+  if (srtp_) {
+    const auto protected_size = srtp_->protect_rtcp(out, length);
+    if (!protected_size) return;
+    length = *protected_size;
+  } else if (expect_srtp_) {
+    return;  // no keys yet: nothing may leave in the clear
+  }
+  ++rtcp_sent_;
+  commit_buffer(length, true);
+}
+
+MutableByteView EchoEngine::next_buffer(std::size_t size) {
+  if (outbox_.size() == buffers_.size()) buffers_.emplace_back();
+  std::vector<std::byte>& buffer = buffers_[outbox_.size()];
+  const std::size_t needed = size + srtp::kMaxRtcpTrailer;
+  if (buffer.size() < needed) buffer.resize(std::max(needed, kMaxDatagram + srtp::kMaxRtcpTrailer));
+  return buffer;
+}
+
+void EchoEngine::commit_buffer(std::size_t size, bool rtcp) {
+  outbox_.push_back(OutgoingDatagram{ByteView{buffers_[outbox_.size()].data(), size}, rtcp});
+}
+
+double EchoEngine::session_bandwidth_bps() const noexcept {
+  // Both directions carry the same media: twice what the caller sends.
+  // Jingle carries no session bandwidth (SDP's b=AS), and the first packet
+  // measures none, so one Opus call each way is the floor.
+  double bps = 0;
+  for (const auto& stream : streams_) bps += 2 * stream->buffer->statistics().snapshot().average_bitrate_bps;
+  return std::max(bps, kAssumedSessionBandwidthBps);
+}
+
+EchoSnapshot EchoEngine::snapshot() const {
+  EchoSnapshot snapshot;
+  snapshot.drops = drops_;
+  if (srtp_) {
+    for (std::size_t i = 0; i < static_cast<std::size_t>(DropReason::kCount); ++i) {
+      const auto reason = static_cast<DropReason>(i);
+      snapshot.drops.count(reason, srtp_->drops()[reason]);
+    }
+    snapshot.srtp_profile = srtp_->profile();
+  }
+  snapshot.encrypted = srtp_ != nullptr;
+  snapshot.rtcp_received = rtcp_received_;
+  snapshot.rtcp_sent = rtcp_sent_;
+  snapshot.rtcp_unknown_skipped = rtcp_unknown_skipped_;
+  for (const auto& stream : streams_) {
+    StreamSnapshot s;
+    s.kind = stream->config.kind;
+    s.local_ssrc = stream->config.local_ssrc;
+    s.remote_ssrc = stream->remote_ssrc;
+    s.remote_cname = stream->remote_cname;
+    s.payload_types.assign(stream->payload_types.begin(), stream->payload_types.end());
+    s.received = stream->buffer->statistics().snapshot();
+    s.jitter_buffer = stream->buffer->snapshot();
+    s.sent = stream->sent.snapshot();
+    s.nacks_sent = stream->nacks_sent;
+    s.nacks_received = stream->nacks_received;
+    s.plis_relayed = stream->plis_relayed;
+    s.firs_relayed = stream->firs_relayed;
+    s.source_changes = stream->source_changes;
+    s.bye_received = stream->bye_received;
+    snapshot.streams.push_back(std::move(s));
+  }
+  return snapshot;
+}
+
+}  // namespace parrot::media::echo

@@ -1,0 +1,184 @@
+// The echo of one media transport (a BUNDLE group, or one Jingle content):
+// datagrams from the caller and the current time go in; datagrams to send
+// back and the next wake-up time come out. No I/O, no clock, no threads.
+//
+//   EchoEngine engine(config);
+//   engine.set_srtp(keys);                        // after DTLS, if any
+//   engine.on_datagram(now, datagram);            // each RTP/RTCP datagram
+//   engine.on_timer(now);                         // at next_wakeup()
+//   for (auto& d : engine.outbox()) send(d);      // after either call
+//
+// Per inbound stream: SRTP unprotect → RTP parse → jitter buffer → at
+// playout time rewrite SSRC/sequence/timestamp → SRTP protect. RTCP: RR and
+// SR at RFC 3550 intervals, NACKs answered from the send history, parrot's
+// own gaps NACKed, PLI/FIR on parrot's stream relayed to the caller's.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "media/bytes.hpp"
+#include "media/echo/rtcp_scheduler.hpp"
+#include "media/echo/send_history.hpp"
+#include "media/echo/stream_rewriter.hpp"
+#include "media/jitter/jitter_buffer.hpp"
+#include "media/rtcp/packet.hpp"
+#include "media/srtp/keying_material.hpp"
+#include "media/srtp/srtp_session.hpp"
+#include "media/stats/drop_reason.hpp"
+#include "media/stats/send_statistics.hpp"
+#include "media/time.hpp"
+
+namespace parrot::media::probes {
+class ProbeQueue;
+}
+
+namespace parrot::media::echo {
+
+enum class MediaKind { kAudio, kVideo };
+
+struct StreamConfig {
+  MediaKind kind = MediaKind::kAudio;
+  std::uint32_t clock_rate_hz = 48000;
+  // The caller's payload type ids for this media; echoed unchanged.
+  std::vector<std::uint8_t> payload_types;
+  // The caller's SSRC when announced (XEP-0339); else the first one seen
+  // with one of payload_types is taken.
+  std::optional<std::uint32_t> remote_ssrc;
+  std::uint32_t local_ssrc = 0;
+  // Negotiated RTCP feedback (XEP-0293): NACK both ways, PLI and FIR relay.
+  bool nack = false;
+  bool pli = false;
+  bool fir = false;
+};
+
+struct EchoConfig {
+  std::vector<StreamConfig> streams;
+  std::string cname = "parrot";
+  // The Unix time at which the caller's Timestamp counts zero: SRs carry
+  // NTP wall-clock time, and media/ has no clock of its own.
+  Duration unix_time_at_epoch{};
+  // Extra playout delay for every stream (a "!delay 2000" test).
+  Duration extra_delay{};
+  // REMB sent to the caller's streams (a bitrate-limit test), if any.
+  std::optional<std::uint64_t> remb_cap_bps;
+  // Seeds initial sequence numbers, timestamps and RTCP intervals.
+  std::uint32_t random_seed = 1;
+  Duration audio_min_delay = std::chrono::milliseconds(20);
+  Duration video_min_delay = std::chrono::milliseconds(20);
+  Duration max_delay = std::chrono::milliseconds(500);
+  Duration send_history = std::chrono::seconds(1);
+};
+
+struct OutgoingDatagram {
+  ByteView bytes;
+  bool rtcp = false;  // goes to the RTCP component when RTCP is not muxed
+};
+
+struct StreamSnapshot {
+  MediaKind kind = MediaKind::kAudio;
+  std::uint32_t local_ssrc = 0;
+  std::optional<std::uint32_t> remote_ssrc;
+  std::string remote_cname;
+  // Payload types seen, with packet counts, for naming the codec.
+  std::vector<std::pair<std::uint8_t, std::uint64_t>> payload_types;
+  stats::ReceiveSnapshot received;
+  jitter::JitterBufferSnapshot jitter_buffer;
+  stats::SendSnapshot sent;
+  std::uint64_t nacks_sent = 0;        // sequence numbers parrot asked for
+  std::uint64_t nacks_received = 0;    // sequence numbers the caller asked for
+  std::uint64_t plis_relayed = 0;
+  std::uint64_t firs_relayed = 0;
+  std::uint64_t source_changes = 0;    // caller switched SSRC on this stream
+  bool bye_received = false;
+};
+
+struct EchoSnapshot {
+  std::vector<StreamSnapshot> streams;
+  DropCounters drops;  // engine and SRTP drops together
+  std::uint64_t rtcp_received = 0;
+  std::uint64_t rtcp_sent = 0;
+  std::uint64_t rtcp_unknown_skipped = 0;
+  bool encrypted = false;
+  std::optional<srtp::SrtpProfile> srtp_profile;
+};
+
+class EchoEngine {
+ public:
+  // Throws std::invalid_argument on a config that cannot work (no
+  // streams, a zero clock rate, a payload type claimed twice).
+  explicit EchoEngine(EchoConfig config);
+  ~EchoEngine();
+  EchoEngine(const EchoEngine&) = delete;
+  EchoEngine& operator=(const EchoEngine&) = delete;
+
+  // From now on datagrams are SRTP/SRTCP under these keys. A call that
+  // negotiated no DTLS never calls this and is echoed in the clear.
+  void set_srtp(const srtp::KeyingMaterial& keys);
+  // SRTP is expected: until set_srtp, datagrams are counted kNoKeys.
+  void expect_srtp() noexcept { expect_srtp_ = true; }
+
+  void set_extra_delay(Duration extra);
+  void set_remb_cap(std::optional<std::uint64_t> bps) noexcept { config_.remb_cap_bps = bps; }
+  // Inbound payloads of stream `index` are offered to `queue` (not owned;
+  // nullptr detaches). The queue never blocks and may skip.
+  void attach_probe(std::size_t index, probes::ProbeQueue* queue) noexcept;
+
+  // One datagram from the transport: RTP or RTCP (RFC 5761 demux), SRTP
+  // when keys are set. Modified in place (decryption).
+  void on_datagram(Timestamp now, MutableByteView datagram);
+  void on_timer(Timestamp now);
+  Timestamp next_wakeup() const noexcept;
+  // What to send, in order; valid until the next on_* call.
+  std::span<const OutgoingDatagram> outbox() const noexcept { return outbox_; }
+
+  EchoSnapshot snapshot() const;
+
+  static constexpr std::size_t kMaxDatagram = 1500;
+  static constexpr Duration kNackCheckInterval = std::chrono::milliseconds(20);
+  static constexpr Duration kMinFeedbackRelayGap = std::chrono::milliseconds(100);
+  static constexpr Duration kSourceSilenceBeforeSwitch = std::chrono::seconds(2);
+  static constexpr double kAssumedSessionBandwidthBps = 64'000;
+
+ private:
+  struct Stream;
+
+  void on_rtp(Timestamp now, MutableByteView datagram);
+  void on_rtcp(Timestamp now, MutableByteView datagram);
+  Stream* stream_for(Timestamp now, std::uint32_t ssrc, std::uint8_t payload_type);
+  void play_due(Timestamp now);
+  void send_echo(Timestamp now, Stream& stream, const jitter::ReleasedPacket& packet);
+  void send_nacks(Timestamp now, bool force);
+  void send_reports(Timestamp now);
+  void relay_picture_request(Timestamp now, Stream& stream, bool full_intra);
+  void answer_nack(Timestamp now, Stream& stream, std::span<const std::uint16_t> sequence_numbers);
+  // Serializes `packets` as one compound RTCP datagram into the outbox.
+  void queue_rtcp(std::span<const rtcp::Packet> packets);
+  // A buffer in the outbox with room for `size` plus the SRTP trailer.
+  MutableByteView next_buffer(std::size_t size);
+  void commit_buffer(std::size_t size, bool rtcp);
+  double session_bandwidth_bps() const noexcept;
+  void begin_call(Timestamp now);
+
+  EchoConfig config_;
+  std::vector<std::unique_ptr<Stream>> streams_;
+  std::unique_ptr<srtp::SrtpSession> srtp_;
+  bool expect_srtp_ = false;
+  RtcpScheduler rtcp_scheduler_;
+  DropCounters drops_;
+
+  std::vector<std::vector<std::byte>> buffers_;
+  std::vector<OutgoingDatagram> outbox_;
+  std::vector<rtcp::Packet> rtcp_scratch_;
+  std::vector<std::uint16_t> nack_scratch_;
+  Timestamp next_nack_check_ = kNever;
+  std::uint64_t rtcp_received_ = 0;
+  std::uint64_t rtcp_sent_ = 0;
+  std::uint64_t rtcp_unknown_skipped_ = 0;
+};
+
+}  // namespace parrot::media::echo

@@ -1,0 +1,32 @@
+// Side-path VP9 probe: depacketizes RFC 9628 payloads (flexible or not),
+// decodes complete layer frames with libvpx and reports resolution, frame
+// rate and losses.
+#pragma once
+
+#include <optional>
+
+#include "media/probes/probe_queue.hpp"
+#include "media/probes/video_probe.hpp"
+#include "media/probes/video_stats.hpp"
+
+namespace parrot::media::probes {
+
+class Vp9Probe {
+ public:
+  // Throws std::runtime_error if libvpx cannot create a decoder.
+  Vp9Probe();
+
+  // Any payload is accepted; what does not parse or decode is counted.
+  void on_packet(const ProbePacket& packet);
+  VideoStats stats() const { return video_.stats(); }
+
+  // The top spatial layer's resolution from the last scalability structure
+  // seen, which a sender may announce before any frame decodes.
+  std::optional<FrameSize> announced_resolution() const noexcept { return announced_; }
+
+ private:
+  VideoProbe video_;
+  std::optional<FrameSize> announced_;
+};
+
+}  // namespace parrot::media::probes

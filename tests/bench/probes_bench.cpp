@@ -1,0 +1,109 @@
+// Cost of the side-path probes per unit of media: one 20 ms Opus packet,
+// one 320x240 VP8 frame, one ProbeQueue hand-off. These bound how much
+// probing a worker can afford per call before the queue starts skipping.
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <numbers>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <opus/opus.h>
+
+#include "media/probes/opus_probe.hpp"
+#include "media/probes/probe_queue.hpp"
+#include "media/probes/vp8_probe.hpp"
+#include "tests/unit/media/probes/codec_test_support.hpp"
+
+namespace {
+
+using namespace parrot::media;
+using namespace parrot::media::probes;
+
+struct OpusEncoderDestroy {
+  void operator()(OpusEncoder* e) const noexcept { opus_encoder_destroy(e); }
+};
+
+std::vector<std::vector<std::byte>> encode_tone_packets(int channels, int count) {
+  int err = OPUS_OK;
+  std::unique_ptr<OpusEncoder, OpusEncoderDestroy> enc(
+      opus_encoder_create(48000, channels, OPUS_APPLICATION_AUDIO, &err));
+  std::vector<opus_int16> pcm(static_cast<std::size_t>(960 * channels));
+  std::vector<unsigned char> buffer(4000);
+  std::vector<std::vector<std::byte>> out;
+  for (int f = 0; f < count; ++f) {
+    for (int i = 0; i < 960; ++i) {
+      const auto s = static_cast<opus_int16>(3277 * std::sin(2.0 * std::numbers::pi * 1000.0 * (f * 960 + i) / 48000.0));
+      for (int c = 0; c < channels; ++c) pcm[static_cast<std::size_t>(i * channels + c)] = s;
+    }
+    const int n = opus_encode(enc.get(), pcm.data(), 960, buffer.data(), static_cast<opus_int32>(buffer.size()));
+    const auto* first = reinterpret_cast<const std::byte*>(buffer.data());
+    out.emplace_back(first, first + (n > 0 ? n : 0));
+  }
+  return out;
+}
+
+void BM_OpusProbePacket20ms(benchmark::State& state) {
+  const int channels = static_cast<int>(state.range(0));
+  const auto payloads = encode_tone_packets(channels, 50);
+  OpusProbe probe(static_cast<std::uint32_t>(channels));
+  ProbePacket packet;
+  std::uint32_t n = 0;
+  for (auto _ : state) {
+    packet.sequence_number = static_cast<std::uint16_t>(n);
+    packet.rtp_timestamp = n * 960;
+    packet.payload = payloads[n % payloads.size()];
+    probe.on_packet(packet);
+    ++n;
+  }
+  benchmark::DoNotOptimize(probe.stats());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_OpusProbePacket20ms)->Arg(1)->Arg(2);
+
+void BM_Vp8ProbeFrame320x240(benchmark::State& state) {
+  const auto frames = test::encode_noise(vpx_codec_vp8_cx(), 320, 240, 30);
+  const auto packets = test::packetize_vp8(frames, 0, 0);
+  std::size_t packets_per_cycle = 0;
+  for (const auto& f : packets) packets_per_cycle += f.size();
+  Vp8Probe probe;
+  std::size_t frame = 0;
+  std::uint32_t cycle = 0;
+  for (auto _ : state) {
+    // Each pass over the 30 frames starts again at the key frame, shifted
+    // forward in sequence and time so the probe sees one continuous stream.
+    for (ProbePacket p : packets[frame]) {
+      p.sequence_number = static_cast<std::uint16_t>(p.sequence_number + cycle * packets_per_cycle);
+      p.rtp_timestamp += cycle * 30 * test::kTicksPerFrame;
+      probe.on_packet(p);
+    }
+    if (++frame == packets.size()) {
+      frame = 0;
+      ++cycle;
+    }
+  }
+  const VideoStats s = probe.stats();
+  state.counters["decoded"] = static_cast<double>(s.frames_decoded);
+  state.counters["errors"] = static_cast<double>(s.decode_errors + s.incomplete_frames + s.skipped_frames);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Vp8ProbeFrame320x240)->Unit(benchmark::kMicrosecond);
+
+void BM_ProbeQueueOfferPop(benchmark::State& state) {
+  ProbeQueue queue(64);
+  const std::vector<std::byte> payload(static_cast<std::size_t>(state.range(0)), std::byte{0x5A});
+  ProbePacket out;
+  std::uint16_t seq = 0;
+  for (auto _ : state) {
+    queue.offer(timestamp_us(seq), seq, seq, false, payload);
+    queue.pop_into(out);
+    ++seq;
+  }
+  benchmark::DoNotOptimize(out.payload.data());
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_ProbeQueueOfferPop)->Arg(160)->Arg(1200);
+
+}  // namespace
+
+BENCHMARK_MAIN();

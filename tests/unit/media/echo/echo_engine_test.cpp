@@ -1,0 +1,446 @@
+#include "media/echo/echo_engine.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <gtest/gtest.h>
+
+#include "media/rtcp/compound.hpp"
+#include "media/rtp/rtp_packet.hpp"
+#include "media/srtp/srtp_library.hpp"
+
+namespace parrot::media::echo {
+namespace {
+
+constexpr std::uint32_t kCallerAudioSsrc = 0x11111111;
+constexpr std::uint32_t kCallerVideoSsrc = 0x22222222;
+constexpr std::uint32_t kParrotAudioSsrc = 0xA0A0A0A0;
+constexpr std::uint32_t kParrotVideoSsrc = 0xB0B0B0B0;
+
+EchoConfig audio_video_config() {
+  EchoConfig config;
+  StreamConfig audio;
+  audio.kind = MediaKind::kAudio;
+  audio.clock_rate_hz = 48000;
+  audio.payload_types = {111, 126};
+  audio.local_ssrc = kParrotAudioSsrc;
+  StreamConfig video;
+  video.kind = MediaKind::kVideo;
+  video.clock_rate_hz = 90000;
+  video.payload_types = {96, 98};
+  video.local_ssrc = kParrotVideoSsrc;
+  video.nack = video.pli = video.fir = true;
+  config.streams = {audio, video};
+  config.random_seed = 42;
+  config.audio_min_delay = config.video_min_delay = std::chrono::milliseconds(40);
+  return config;
+}
+
+std::vector<std::byte> rtp_packet(std::uint32_t ssrc, std::uint8_t pt, std::uint16_t sequence, std::uint32_t timestamp,
+                                  bool marker = false, std::size_t payload_size = 160) {
+  std::vector<std::byte> payload(payload_size);
+  for (std::size_t i = 0; i < payload_size; ++i) payload[i] = std::byte(sequence + i);
+  std::vector<std::byte> out(12 + payload_size + 32);
+  rtp::RtpHeader header;
+  header.ssrc = ssrc;
+  header.payload_type = pt;
+  header.sequence_number = sequence;
+  header.timestamp = timestamp;
+  header.marker = marker;
+  out.resize(rtp::serialize(header, payload, out));
+  return out;
+}
+
+std::vector<std::byte> rtcp_datagram(std::vector<rtcp::Packet> packets) {
+  std::vector<std::byte> out(rtcp::serialized_size(std::span<const rtcp::Packet>(packets)) + 32);
+  out.resize(rtcp::serialize_compound(packets, out));
+  return out;
+}
+
+struct Collected {
+  std::vector<std::vector<std::byte>> rtp;
+  std::vector<std::vector<rtcp::Packet>> rtcp;
+  std::vector<Timestamp> rtp_times;
+  std::vector<Timestamp> rtcp_times;
+};
+
+// With `srtp`, the caller's session: RTCP is decrypted before parsing.
+srtp::SrtpSession* caller_srtp = nullptr;
+
+void collect(const EchoEngine& engine, Timestamp now, Collected& out) {
+  for (const auto& d : engine.outbox()) {
+    if (d.rtcp) {
+      std::vector<std::byte> bytes(d.bytes.begin(), d.bytes.end());
+      if (caller_srtp != nullptr) {
+        const auto length = caller_srtp->unprotect_rtcp(bytes);
+        ASSERT_TRUE(length) << "SRTCP from parrot did not verify";
+        bytes.resize(*length);
+      }
+      auto parsed = rtcp::parse_compound(bytes);
+      ASSERT_TRUE(parsed) << "parrot sent invalid RTCP";
+      out.rtcp.push_back(std::move(parsed->packets));
+      out.rtcp_times.push_back(now);
+    } else {
+      out.rtp.emplace_back(d.bytes.begin(), d.bytes.end());
+      out.rtp_times.push_back(now);
+    }
+  }
+}
+
+// Runs timers up to `until`, collecting everything the engine sends.
+void run_until(EchoEngine& engine, Timestamp until, Collected& out) {
+  for (Timestamp t = engine.next_wakeup(); t <= until; t = engine.next_wakeup()) {
+    engine.on_timer(t);
+    collect(engine, t, out);
+  }
+}
+
+void feed(EchoEngine& engine, Timestamp now, std::vector<std::byte> datagram, Collected& out) {
+  engine.on_datagram(now, datagram);
+  collect(engine, now, out);
+}
+
+TEST(EchoEngine, EchoesAudioWithOwnSsrcPacedByMediaTimeGapsKept) {
+  EchoEngine engine(audio_video_config());
+  Collected out;
+  // 50 packets of 20 ms, sequence crossing 65535, packet 10 lost, arrival
+  // jitter of up to 15 ms that must not show in the echo's pacing.
+  for (int i = 0; i < 50; ++i) {
+    if (i == 10) continue;
+    const Timestamp arrival = timestamp_ms(20 * i + (i * 7) % 16);
+    run_until(engine, arrival - Duration{1}, out);
+    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(65520 + i), 1000u + 960u * i), out);
+  }
+  run_until(engine, timestamp_ms(5000), out);
+  ASSERT_EQ(out.rtp.size(), 49u);
+  std::optional<std::uint16_t> first_sequence;
+  for (std::size_t k = 0; k < out.rtp.size(); ++k) {
+    const auto packet = rtp::RtpPacket::parse(out.rtp[k]);
+    ASSERT_TRUE(packet);
+    EXPECT_EQ(packet->ssrc(), kParrotAudioSsrc);
+    EXPECT_EQ(packet->payload_type(), 111);
+    const int i = k < 10 ? static_cast<int>(k) : static_cast<int>(k) + 1;
+    if (!first_sequence) first_sequence = packet->sequence_number();
+    EXPECT_EQ(packet->sequence_number(), static_cast<std::uint16_t>(*first_sequence + i)) << k;
+    EXPECT_EQ(packet->payload()[0], std::byte((65520 + i) & 0xFF));  // payload untouched
+    // Paced by media time, not by the ±8 ms arrival jitter: 20 ms apart,
+    // less the target delay's slow fall (20 ms/s, applied every 100 ms).
+    if (k > 0 && k != 10) {
+      EXPECT_NEAR(to_ms(out.rtp_times[k] - out.rtp_times[k - 1]), 20.0, 2.5) << k;
+    }
+  }
+  const auto snapshot = engine.snapshot();
+  EXPECT_EQ(snapshot.streams[0].received.packets, 49u);
+  EXPECT_EQ(snapshot.streams[0].received.lost, 1);
+  EXPECT_EQ(snapshot.streams[0].sent.packets, 49u);
+  EXPECT_EQ(snapshot.streams[0].remote_ssrc, kCallerAudioSsrc);
+  EXPECT_FALSE(snapshot.encrypted);
+}
+
+TEST(EchoEngine, SendsSrAndRrAtRfc3550Intervals) {
+  EchoConfig config = audio_video_config();
+  config.unix_time_at_epoch = std::chrono::seconds(1'700'000'000);
+  EchoEngine engine(config);
+  Collected out;
+  for (int i = 0; i < 1000; ++i) {  // 20 s of audio
+    const Timestamp arrival = timestamp_ms(20 * i);
+    run_until(engine, arrival - Duration{1}, out);
+    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
+  }
+  // One compound per stream at each report time. The first comes at half
+  // the 5 s minimum (64 kbit/s assumed before anything is measured) times
+  // [0.5, 1.5] / (e - 3/2). Then 160-byte payloads every 20 ms are 64 kbit/s
+  // each way: reduced minimum 360 / 128 s = 2.8125 s, times the same factor.
+  std::vector<Timestamp> report_times;
+  for (const Timestamp t : out.rtcp_times) {
+    if (report_times.empty() || report_times.back() != t) report_times.push_back(t);
+  }
+  EXPECT_EQ(out.rtcp.size(), 2 * report_times.size());
+  ASSERT_GE(report_times.size(), 5u);
+  EXPECT_LE(report_times[0], timestamp_ms(3078));
+  for (std::size_t k = 2; k < report_times.size(); ++k) {
+    const double gap_ms = to_ms(report_times[k] - report_times[k - 1]);
+    EXPECT_GE(gap_ms, 2812.5 * 0.5 / 1.21828 - 1) << k;
+    EXPECT_LE(gap_ms, 2812.5 * 1.5 / 1.21828 + 1) << k;
+  }
+  // Each regular report: an SR from parrot's audio SSRC with a block about
+  // the caller's stream, SDES CNAME, and an RR for the silent video stream.
+  bool saw_sr = false;
+  for (const auto& compound : out.rtcp) {
+    ASSERT_GE(compound.size(), 2u);
+    if (const auto* sr = std::get_if<rtcp::SenderReport>(&compound[0])) {
+      saw_sr = true;
+      EXPECT_EQ(sr->sender_ssrc, kParrotAudioSsrc);
+      ASSERT_EQ(sr->report_blocks.size(), 1u);
+      EXPECT_EQ(sr->report_blocks[0].ssrc, kCallerAudioSsrc);
+      EXPECT_EQ(sr->report_blocks[0].cumulative_lost, 0);
+      EXPECT_GT(sr->packet_count, 0u);
+      EXPECT_EQ(sr->octet_count, sr->packet_count * 160);
+      EXPECT_GT(sr->ntp.seconds(), 1'700'000'000u + kNtpUnixOffsetSeconds - 1);
+      const auto* sdes = std::get_if<rtcp::Sdes>(&compound[1]);
+      ASSERT_NE(sdes, nullptr);
+      EXPECT_EQ(sdes->chunks[0].cname, "parrot");
+    } else if (const auto* rr = std::get_if<rtcp::ReceiverReport>(&compound[0])) {
+      EXPECT_EQ(rr->sender_ssrc, kParrotVideoSsrc);
+      EXPECT_TRUE(rr->report_blocks.empty());
+    }
+  }
+  EXPECT_TRUE(saw_sr);
+}
+
+TEST(EchoEngine, RttFromCallersReceiverReport) {
+  EchoConfig config = audio_video_config();
+  EchoEngine engine(config);
+  Collected out;
+  for (int i = 0; i < 400; ++i) {
+    const Timestamp arrival = timestamp_ms(20 * i);
+    run_until(engine, arrival - Duration{1}, out);
+    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
+  }
+  // Answer parrot's first SR 80 ms after it left, holding it 30 ms: RTT 50 ms.
+  std::optional<std::pair<Timestamp, rtcp::SenderReport>> sr;
+  for (std::size_t k = 0; k < out.rtcp.size() && !sr; ++k) {
+    if (const auto* s = std::get_if<rtcp::SenderReport>(&out.rtcp[k][0])) sr.emplace(out.rtcp_times[k], *s);
+  }
+  ASSERT_TRUE(sr);
+  const Timestamp reply_at = sr->first + std::chrono::milliseconds(80);
+  rtcp::ReportBlock block{kParrotAudioSsrc, 0, 0, 0, 480, sr->second.ntp.compact(),
+                          to_compact_ntp(std::chrono::milliseconds(30))};
+  feed(engine, reply_at, rtcp_datagram({rtcp::ReceiverReport{kCallerAudioSsrc, {block}}}), out);
+  const auto snapshot = engine.snapshot();
+  ASSERT_TRUE(snapshot.streams[0].sent.rtt_ms);
+  EXPECT_NEAR(*snapshot.streams[0].sent.rtt_ms, 50.0, 0.1);
+  EXPECT_DOUBLE_EQ(*snapshot.streams[0].sent.remote_jitter_ms, 10.0);
+}
+
+// Video frames of three packets each, 30 fps.
+void feed_video(EchoEngine& engine, Collected& out, int frames, std::uint16_t first_sequence, int skip_sequence = -1) {
+  for (int f = 0; f < frames; ++f) {
+    const Timestamp arrival = timestamp_us(33'333 * f);
+    run_until(engine, arrival - Duration{1}, out);
+    for (int p = 0; p < 3; ++p) {
+      const auto sequence = static_cast<std::uint16_t>(first_sequence + 3 * f + p);
+      if (sequence == skip_sequence) continue;
+      feed(engine, arrival, rtp_packet(kCallerVideoSsrc, 96, sequence, 3000u * f, p == 2, 1000), out);
+    }
+  }
+  run_until(engine, timestamp_us(33'333 * frames + 1'000'000), out);
+}
+
+TEST(EchoEngine, AnswersNackFromSendHistory) {
+  EchoEngine engine(audio_video_config());
+  Collected out;
+  feed_video(engine, out, 10, 500);
+  ASSERT_EQ(out.rtp.size(), 30u);
+  const std::vector<std::byte> fifth_bytes = out.rtp[4];
+  const auto fifth = rtp::RtpPacket::parse(fifth_bytes);
+  ASSERT_TRUE(fifth);
+  EXPECT_EQ(fifth->ssrc(), kParrotVideoSsrc);
+  const std::uint16_t asked = fifth->sequence_number();
+  out.rtp.clear();
+  const Timestamp now = out.rtp_times.back() + std::chrono::milliseconds(100);
+  feed(engine, now,
+       rtcp_datagram({rtcp::ReceiverReport{kCallerVideoSsrc, {}},
+                      rtcp::Nack{kCallerVideoSsrc, kParrotVideoSsrc, {asked, static_cast<std::uint16_t>(asked + 1000)}}}),
+       out);
+  ASSERT_EQ(out.rtp.size(), 1u);
+  EXPECT_EQ(out.rtp[0], fifth_bytes);
+  const auto snapshot = engine.snapshot();
+  EXPECT_EQ(snapshot.streams[1].sent.retransmitted, 1u);
+  EXPECT_EQ(snapshot.streams[1].sent.nacks_unanswered, 1u);
+  EXPECT_EQ(snapshot.streams[1].nacks_received, 2u);
+}
+
+TEST(EchoEngine, RelaysPliAndFirToTheCallersStream) {
+  EchoEngine engine(audio_video_config());
+  Collected out;
+  feed_video(engine, out, 5, 1);
+  out.rtcp.clear();
+  feed(engine, timestamp_ms(2000), rtcp_datagram({rtcp::ReceiverReport{kCallerVideoSsrc, {}}, rtcp::Pli{kCallerVideoSsrc, kParrotVideoSsrc}}), out);
+  ASSERT_EQ(out.rtcp.size(), 1u);
+  const auto& relayed = out.rtcp[0];
+  const auto pli = std::find_if(relayed.begin(), relayed.end(), [](const auto& p) { return std::holds_alternative<rtcp::Pli>(p); });
+  ASSERT_NE(pli, relayed.end());
+  EXPECT_EQ(std::get<rtcp::Pli>(*pli).sender_ssrc, kParrotVideoSsrc);
+  EXPECT_EQ(std::get<rtcp::Pli>(*pli).media_ssrc, kCallerVideoSsrc);
+  EXPECT_TRUE(std::holds_alternative<rtcp::ReceiverReport>(relayed[0]));  // a compound packet
+
+  // A second request within 100 ms is the same keyframe: not relayed again.
+  feed(engine, timestamp_ms(2050), rtcp_datagram({rtcp::ReceiverReport{kCallerVideoSsrc, {}}, rtcp::Pli{kCallerVideoSsrc, kParrotVideoSsrc}}), out);
+  EXPECT_EQ(out.rtcp.size(), 1u);
+  // FIR: relayed as FIR with parrot's own sequence number; a repeat of the
+  // same FIR sequence number is not a new request.
+  const auto fir = rtcp_datagram({rtcp::ReceiverReport{kCallerVideoSsrc, {}}, rtcp::Fir{kCallerVideoSsrc, {{kParrotVideoSsrc, 7}}}});
+  feed(engine, timestamp_ms(2200), fir, out);
+  feed(engine, timestamp_ms(2400), fir, out);
+  ASSERT_EQ(out.rtcp.size(), 2u);
+  const auto relayed_fir = std::find_if(out.rtcp[1].begin(), out.rtcp[1].end(), [](const auto& p) { return std::holds_alternative<rtcp::Fir>(p); });
+  ASSERT_NE(relayed_fir, out.rtcp[1].end());
+  EXPECT_EQ(std::get<rtcp::Fir>(*relayed_fir).entries[0].ssrc, kCallerVideoSsrc);
+  EXPECT_EQ(std::get<rtcp::Fir>(*relayed_fir).entries[0].sequence_number, 1);
+  // A PLI for an SSRC that is not parrot's is ignored.
+  feed(engine, timestamp_ms(3000), rtcp_datagram({rtcp::ReceiverReport{kCallerVideoSsrc, {}}, rtcp::Pli{kCallerVideoSsrc, 0x999}}), out);
+  EXPECT_EQ(out.rtcp.size(), 2u);
+  EXPECT_EQ(engine.snapshot().streams[1].plis_relayed, 1u);
+  EXPECT_EQ(engine.snapshot().streams[1].firs_relayed, 1u);
+}
+
+TEST(EchoEngine, NacksItsOwnInboundGaps) {
+  EchoEngine engine(audio_video_config());
+  Collected out;
+  feed_video(engine, out, 6, 100, 107);  // 107 (frame 2, middle) never comes
+  std::vector<std::uint16_t> asked;
+  for (const auto& compound : out.rtcp) {
+    for (const auto& p : compound) {
+      if (const auto* nack = std::get_if<rtcp::Nack>(&p)) {
+        EXPECT_EQ(nack->sender_ssrc, kParrotVideoSsrc);
+        EXPECT_EQ(nack->media_ssrc, kCallerVideoSsrc);
+        asked.insert(asked.end(), nack->sequence_numbers.begin(), nack->sequence_numbers.end());
+      }
+    }
+  }
+  ASSERT_FALSE(asked.empty());
+  EXPECT_TRUE(std::all_of(asked.begin(), asked.end(), [](std::uint16_t s) { return s == 107; }));
+  EXPECT_GE(asked.size(), 2u);  // asked again after an RTT
+  // The frame waited for the retransmission that never came, then went out
+  // incomplete: 17 packets echoed.
+  EXPECT_EQ(out.rtp.size(), 17u);
+  EXPECT_EQ(engine.snapshot().streams[1].jitter_buffer.incomplete_frames, 1u);
+}
+
+TEST(EchoEngine, ExtraDelayDelaysTheEcho) {
+  EchoConfig config = audio_video_config();
+  config.extra_delay = std::chrono::milliseconds(2000);
+  EchoEngine engine(config);
+  Collected out;
+  feed(engine, timestamp_ms(0), rtp_packet(kCallerAudioSsrc, 111, 1, 0), out);
+  // Initial target 60 ms, plus the extra 2 s.
+  run_until(engine, timestamp_ms(2059), out);
+  EXPECT_TRUE(out.rtp.empty());
+  run_until(engine, timestamp_ms(2060), out);
+  EXPECT_EQ(out.rtp.size(), 1u);
+}
+
+TEST(EchoEngine, CountsWhatItRefuses) {
+  EchoEngine engine(audio_video_config());
+  Collected out;
+  feed(engine, timestamp_ms(0), rtp_packet(kCallerAudioSsrc, 8, 1, 0), out);       // PT not negotiated
+  feed(engine, timestamp_ms(0), {std::byte{0x80}}, out);                           // one byte
+  feed(engine, timestamp_ms(0), std::vector<std::byte>(20, std::byte{0x40}), out);  // version 1
+  feed(engine, timestamp_ms(0), std::vector<std::byte>(2000, std::byte{0x80}), out);
+  feed(engine, timestamp_ms(0), {std::byte{0x80}, std::byte{200}, std::byte{0}, std::byte{9}}, out);  // RTCP length lies
+  const auto drops = engine.snapshot().drops;
+  EXPECT_EQ(drops[DropReason::kUnknownSsrc], 1u);
+  EXPECT_EQ(drops[DropReason::kTooShort], 1u);
+  EXPECT_EQ(drops[DropReason::kNotRtp], 1u);
+  EXPECT_EQ(drops[DropReason::kTooLarge], 1u);
+  EXPECT_EQ(drops[DropReason::kMalformedRtcp], 1u);
+  EXPECT_TRUE(out.rtp.empty());
+}
+
+TEST(EchoEngine, FollowsANewCallerSsrcAfterSilenceWithoutJumps) {
+  EchoEngine engine(audio_video_config());
+  Collected out;
+  for (int i = 0; i < 10; ++i) {
+    run_until(engine, timestamp_ms(20 * i) - Duration{1}, out);
+    feed(engine, timestamp_ms(20 * i), rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
+  }
+  // Another SSRC on the same payload type while the first is alive: refused.
+  feed(engine, timestamp_ms(210), rtp_packet(0x33333333, 111, 9000, 5), out);
+  EXPECT_EQ(engine.snapshot().drops[DropReason::kUnknownSsrc], 1u);
+  run_until(engine, timestamp_ms(3000), out);
+  for (int i = 0; i < 10; ++i) {
+    feed(engine, timestamp_ms(3000 + 20 * i), rtp_packet(0x33333333, 111, static_cast<std::uint16_t>(9000 + i), 5u + 960u * i), out);
+    run_until(engine, timestamp_ms(3000 + 20 * i + 19), out);
+  }
+  run_until(engine, timestamp_ms(5000), out);
+  ASSERT_EQ(out.rtp.size(), 20u);
+  std::uint16_t previous = rtp::RtpPacket::parse(out.rtp[0])->sequence_number();
+  for (std::size_t k = 1; k < out.rtp.size(); ++k) {
+    const auto packet = rtp::RtpPacket::parse(out.rtp[k]);
+    EXPECT_EQ(packet->sequence_number(), static_cast<std::uint16_t>(previous + 1));
+    EXPECT_EQ(packet->ssrc(), kParrotAudioSsrc);
+    previous = packet->sequence_number();
+  }
+  EXPECT_EQ(engine.snapshot().streams[0].source_changes, 1u);
+  EXPECT_EQ(engine.snapshot().streams[0].remote_ssrc, 0x33333333u);
+}
+
+TEST(EchoEngine, RembCapGoesToTheCallersStreams) {
+  EchoConfig config = audio_video_config();
+  config.remb_cap_bps = 300'000;
+  EchoEngine engine(config);
+  Collected out;
+  feed_video(engine, out, 90, 1);  // 3 s: at least one regular report
+  bool saw_remb = false;
+  for (const auto& compound : out.rtcp) {
+    for (const auto& p : compound) {
+      if (const auto* remb = std::get_if<rtcp::Remb>(&p)) {
+        saw_remb = true;
+        EXPECT_LE(remb->bitrate_bps, 300'000u);
+        EXPECT_GT(remb->bitrate_bps, 290'000u);
+        EXPECT_EQ(remb->ssrcs, std::vector<std::uint32_t>{kCallerVideoSsrc});
+      }
+    }
+  }
+  EXPECT_TRUE(saw_remb);
+}
+
+TEST(EchoEngine, SrtpBothWays) {
+  srtp::SrtpLibrary library;
+  srtp::KeyingMaterial parrot_keys;
+  parrot_keys.profile = srtp::SrtpProfile::kAeadAes128Gcm;
+  parrot_keys.local_key_salt.assign(28, std::byte{0x11});
+  parrot_keys.remote_key_salt.assign(28, std::byte{0x22});
+  srtp::KeyingMaterial caller_keys = parrot_keys;
+  std::swap(caller_keys.local_key_salt, caller_keys.remote_key_salt);
+  srtp::SrtpSession caller(caller_keys);
+
+  EchoEngine engine(audio_video_config());
+  engine.expect_srtp();
+  caller_srtp = &caller;
+  Collected out;
+  auto plain = rtp_packet(kCallerAudioSsrc, 111, 1, 0);
+  auto datagram = plain;
+  datagram.resize(datagram.size() + srtp::kMaxRtpTrailer);
+  datagram.resize(*caller.protect_rtp(datagram, plain.size()));
+  feed(engine, timestamp_ms(0), datagram, out);  // before the keys: refused
+  EXPECT_EQ(engine.snapshot().drops[DropReason::kNoKeys], 1u);
+
+  engine.set_srtp(parrot_keys);
+  for (int i = 0; i < 5; ++i) {
+    plain = rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(10 + i), 960u * i);
+    datagram = plain;
+    datagram.resize(datagram.size() + srtp::kMaxRtpTrailer);
+    datagram.resize(*caller.protect_rtp(datagram, plain.size()));
+    run_until(engine, timestamp_ms(20 * i) - Duration{1}, out);
+    feed(engine, timestamp_ms(20 * i), datagram, out);
+  }
+  // A new packet whose ciphertext was changed on the way.
+  plain = rtp_packet(kCallerAudioSsrc, 111, 15, 960u * 5);
+  auto tampered = plain;
+  tampered.resize(tampered.size() + srtp::kMaxRtpTrailer);
+  tampered.resize(*caller.protect_rtp(tampered, plain.size()));
+  tampered[20] ^= std::byte{1};
+  feed(engine, timestamp_ms(100), tampered, out);
+  run_until(engine, timestamp_ms(4000), out);
+  ASSERT_EQ(out.rtp.size(), 5u);
+  for (auto& echoed : out.rtp) {
+    const auto length = caller.unprotect_rtp(echoed);
+    ASSERT_TRUE(length);
+    const auto packet = rtp::RtpPacket::parse(ByteView(echoed).first(*length));
+    ASSERT_TRUE(packet);
+    EXPECT_EQ(packet->ssrc(), kParrotAudioSsrc);
+    EXPECT_EQ(packet->payload().size(), 160u);
+  }
+  caller_srtp = nullptr;
+  ASSERT_FALSE(out.rtcp.empty());  // SRTCP, decrypted in collect()
+  EXPECT_TRUE(std::holds_alternative<rtcp::SenderReport>(out.rtcp[0][0]));
+  const auto snapshot = engine.snapshot();
+  EXPECT_TRUE(snapshot.encrypted);
+  EXPECT_EQ(snapshot.srtp_profile, srtp::SrtpProfile::kAeadAes128Gcm);
+  EXPECT_EQ(snapshot.drops[DropReason::kSrtpAuthFail], 1u);
+}
+
+}  // namespace
+}  // namespace parrot::media::echo
