@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prosody lua-unbound openssl ca-certificates
   python3 python3-slixmpp
+  # fuzzing (tests/fuzz/run_bounded.sh): clang's libFuzzer and sanitizers
+  clang libclang-rt-14-dev
   # benchmarks (tests/bench)
   valgrind
   procps

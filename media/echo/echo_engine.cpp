@@ -207,17 +207,24 @@ void EchoEngine::play_due(Timestamp now) {
 }
 
 void EchoEngine::send_echo(Timestamp now, Stream& stream, const jitter::ReleasedPacket& packet) {
-  MutableByteView out = next_buffer(packet.bytes.size());
-  std::copy(packet.bytes.begin(), packet.bytes.end(), out.begin());
   const auto parsed = rtp::RtpPacket::parse(packet.bytes);
   if (!parsed) return;  // the buffer only holds parsed packets
   const auto rewritten = stream.rewriter.rewrite(now, parsed->sequence_number(), parsed->timestamp());
-  MutableByteView plain = out.first(packet.bytes.size());
+  stream.sent.on_sent(now, rewritten.timestamp, parsed->payload().size());
+  // With NACK the plain packet moves into the history (no copy) and is
+  // rewritten there; the outbox gets the one copy SRTP encrypts in place.
+  MutableByteView plain;
+  if (stream.config.nack) {
+    stream.buffer->exchange_released_bytes(history_scratch_);
+    plain = stream.history.store_swap(now, rewritten.sequence_number, history_scratch_);
+  } else {
+    plain = packet.bytes;
+  }
   rtp::set_ssrc(plain, stream.rewriter.local_ssrc());
   rtp::set_sequence_number(plain, rewritten.sequence_number);
   rtp::set_timestamp(plain, rewritten.timestamp);
-  if (stream.config.nack) stream.history.store(now, rewritten.sequence_number, plain);
-  stream.sent.on_sent(now, rewritten.timestamp, parsed->payload().size());
+  MutableByteView out = next_buffer(plain.size());
+  std::copy(plain.begin(), plain.end(), out.begin());
   std::size_t size = plain.size();
   if (srtp_) {
     const auto protected_size = srtp_->protect_rtp(out, size);

@@ -175,6 +175,7 @@ class EchoEngine {
   std::vector<OutgoingDatagram> outbox_;
   std::vector<rtcp::Packet> rtcp_scratch_;
   std::vector<std::uint16_t> nack_scratch_;
+  std::vector<std::byte> history_scratch_;
   Timestamp next_nack_check_ = kNever;
   std::uint64_t rtcp_received_ = 0;
   std::uint64_t rtcp_sent_ = 0;

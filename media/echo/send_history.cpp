@@ -20,7 +20,7 @@ void SendHistory::grow() {
   }
 }
 
-void SendHistory::store(Timestamp now, std::uint16_t sequence_number, ByteView packet) {
+SendHistory::Entry& SendHistory::slot_for(Timestamp now, std::uint16_t sequence_number) {
   while (entries_.size() < max_packets_) {
     const Entry& existing = entries_[sequence_number & mask_];
     if (!existing.used || existing.sequence_number == sequence_number || now - existing.sent >= max_age_) break;
@@ -31,7 +31,17 @@ void SendHistory::store(Timestamp now, std::uint16_t sequence_number, ByteView p
   entry.sequence_number = sequence_number;
   entry.sent = now;
   entry.resends = 0;
-  entry.bytes.assign(packet.begin(), packet.end());
+  return entry;
+}
+
+void SendHistory::store(Timestamp now, std::uint16_t sequence_number, ByteView packet) {
+  slot_for(now, sequence_number).bytes.assign(packet.begin(), packet.end());
+}
+
+MutableByteView SendHistory::store_swap(Timestamp now, std::uint16_t sequence_number, std::vector<std::byte>& packet) {
+  Entry& entry = slot_for(now, sequence_number);
+  entry.bytes.swap(packet);
+  return entry.bytes;
 }
 
 ByteView SendHistory::for_resend(Timestamp now, std::uint16_t sequence_number) noexcept {

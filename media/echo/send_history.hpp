@@ -21,6 +21,9 @@ class SendHistory {
   SendHistory(std::size_t initial_packets, std::size_t max_packets, Duration max_age);
 
   void store(Timestamp now, std::uint16_t sequence_number, ByteView packet);
+  // Takes the packet by swapping it with `packet`, which gets the slot's
+  // old storage back for reuse; returns the stored bytes.
+  MutableByteView store_swap(Timestamp now, std::uint16_t sequence_number, std::vector<std::byte>& packet);
   // The packet to resend for a NACK at `now`, or an empty view when it is
   // gone, too old or resent enough already.
   ByteView for_resend(Timestamp now, std::uint16_t sequence_number) noexcept;
@@ -39,6 +42,7 @@ class SendHistory {
     std::vector<std::byte> bytes;
   };
   void grow();
+  Entry& slot_for(Timestamp now, std::uint16_t sequence_number);
 
   std::vector<Entry> entries_;
   std::size_t mask_;

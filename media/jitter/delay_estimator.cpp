@@ -9,11 +9,16 @@ namespace {
 // Relative delays that move more than this between packets are not jitter
 // but a timing discontinuity (sender restart, a hostile timestamp jump).
 constexpr Duration kDiscontinuity = std::chrono::seconds(1);
-constexpr Duration kRecomputeInterval = std::chrono::milliseconds(100);
+// The quantile is recomputed over the window four times a second; between
+// recomputes a packet later than the target raises it at once (with the
+// window sizes here, the 99th percentile is the largest sample or next to it).
+constexpr Duration kRecomputeInterval = std::chrono::milliseconds(250);
 }  // namespace
 
 DelayEstimator::DelayEstimator(const Config& config) noexcept
-    : config_(config), target_(std::clamp(config.initial_delay, config.min_delay, config.max_delay)) {}
+    : config_(config),
+      target_(std::clamp(config.initial_delay, config.min_delay, config.max_delay)),
+      wanted_(target_) {}
 
 void DelayEstimator::reset() noexcept {
   first_arrival_.reset();
@@ -32,6 +37,7 @@ void DelayEstimator::on_packet(Timestamp arrival, std::int64_t unwrapped_timesta
     first_timestamp_ = unwrapped_timestamp;
     min_relative_delay_ = Duration{0};
     last_recompute_ = arrival;
+    last_fall_ = arrival;
   }
   Duration delay = relative_delay(arrival, unwrapped_timestamp);
   if (sample_count_ > 0) {
@@ -50,8 +56,15 @@ void DelayEstimator::on_packet(Timestamp arrival, std::int64_t unwrapped_timesta
   // A new fastest packet moves the reference at once; the target follows
   // at the next recompute.
   min_relative_delay_ = std::min(min_relative_delay_, delay);
+  // Falling is spread over every packet so playout speeds up smoothly.
+  if (target_ > wanted_ && arrival > last_fall_) {
+    const Duration fall = config_.decrease_per_second * (arrival - last_fall_).count() / 1'000'000;
+    target_ = std::max(wanted_, target_ - fall);
+  }
+  last_fall_ = arrival;
+  target_ = std::max(target_, std::min(delay - min_relative_delay_, config_.max_delay));
   ++packets_since_recompute_;
-  // Early on, every packet counts; later, ten times a second is plenty.
+  // Early on, every packet counts; later, four times a second is plenty.
   if (sample_count_ < 32 || arrival - last_recompute_ >= kRecomputeInterval) recompute(arrival);
 }
 
@@ -70,13 +83,8 @@ void DelayEstimator::recompute(Timestamp now) noexcept {
   for (std::size_t i = 0; i < n; ++i) spread[i] -= window_min;
   const auto rank = static_cast<std::size_t>(std::ceil(config_.quantile * static_cast<double>(n))) - 1;
   std::nth_element(spread.begin(), spread.begin() + static_cast<std::ptrdiff_t>(rank), spread.begin() + static_cast<std::ptrdiff_t>(n));
-  const Duration wanted = std::clamp(spread[rank], config_.min_delay, config_.max_delay);
-  if (wanted >= target_) {
-    target_ = wanted;
-  } else {
-    const Duration allowed_fall = config_.decrease_per_second * (now - last_recompute_).count() / 1'000'000;
-    target_ = std::max(wanted, target_ - allowed_fall);
-  }
+  wanted_ = std::clamp(spread[rank], config_.min_delay, config_.max_delay);
+  target_ = std::max(target_, wanted_);
   last_recompute_ = now;
   packets_since_recompute_ = 0;
 }

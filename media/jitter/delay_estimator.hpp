@@ -59,7 +59,9 @@ class DelayEstimator {
   std::size_t next_sample_ = 0;
   Duration min_relative_delay_{};
   Duration target_;
+  Duration wanted_;  // the quantile at the last recompute
   Timestamp last_recompute_{};
+  Timestamp last_fall_{};
   std::size_t packets_since_recompute_ = 0;
 };
 

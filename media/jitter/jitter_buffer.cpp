@@ -33,6 +33,7 @@ void JitterBuffer::restart() {
   }
   sequence_unwrapper_.reset();
   timestamp_unwrapper_.reset();
+  cached_decision_.reset();
   estimator_.reset();
   started_ = false;
   released_any_ = false;
@@ -93,8 +94,14 @@ JitterBuffer::InsertResult JitterBuffer::insert(Timestamp now, const rtp::RtpPac
     return InsertResult::kDuplicate;
   }
   highest_sequence_ = std::max(highest_sequence_, sequence);
-  estimator_.on_packet(now, timestamp);
-  track_target();
+  // Video: a frame is playable when its last packet is in, so the marker
+  // packet's delay is the frame's; the pacing of packets inside a frame is
+  // not network jitter.
+  if (!config_.video || packet.marker()) {
+    estimator_.on_packet(now, timestamp);
+    track_target();
+  }
+  cached_decision_.reset();
   return result;
 }
 
@@ -163,35 +170,40 @@ ReleasedPacket JitterBuffer::release(std::int64_t sequence, Timestamp now) {
 }
 
 std::optional<ReleasedPacket> JitterBuffer::pop(Timestamp now) {
-  const auto h = head();
-  if (!h) return std::nullopt;
-  const BufferedPacket* packet = buffer_.find(*h);
-  // The rest of a video frame whose release has begun goes out at once.
-  if (releasing_frame_ && packet->timestamp == *releasing_frame_) return release(*h, now);
-  releasing_frame_.reset();
-
-  const auto when = playout_time(packet->timestamp);
-  if (!when) return std::nullopt;
-  if (!config_.video) {
-    if (now < *when) return std::nullopt;
-    return release(*h, now);
+  const HeadDecision decision = decide();
+  if (!decision.head || now < decision.wakeup) return std::nullopt;
+  cached_decision_.reset();
+  if (decision.continues_frame) return release(*decision.head, now);
+  const BufferedPacket* packet = buffer_.find(*decision.head);
+  if (config_.video) {
+    if (!decision.complete) ++incomplete_frames_;
+    releasing_frame_ = packet->timestamp;
   }
-  const bool complete = frame_complete(*h);
-  if (now < (complete ? *when : *when + config_.incomplete_frame_wait)) return std::nullopt;
-  if (!complete) ++incomplete_frames_;
-  releasing_frame_ = packet->timestamp;
-  return release(*h, now);
+  return release(*decision.head, now);
 }
 
-Timestamp JitterBuffer::next_wakeup() const noexcept {
-  const auto h = head();
-  if (!h) return kNever;
-  const BufferedPacket* packet = buffer_.find(*h);
-  if (releasing_frame_ && packet->timestamp == *releasing_frame_) return Timestamp{};
-  const auto when = playout_time(packet->timestamp);
-  if (!when) return kNever;
-  if (config_.video && !frame_complete(*h)) return *when + config_.incomplete_frame_wait;
-  return *when;
+Timestamp JitterBuffer::next_wakeup() const noexcept { return decide().wakeup; }
+
+JitterBuffer::HeadDecision JitterBuffer::decide() const noexcept {
+  // Only insert(), pop() and the configuration change the decision.
+  if (cached_decision_) return *cached_decision_;
+  HeadDecision decision;
+  decision.head = head();
+  if (decision.head) {
+    const BufferedPacket* packet = buffer_.find(*decision.head);
+    if (releasing_frame_ && packet->timestamp == *releasing_frame_) {
+      // The rest of a video frame whose release has begun goes out at once.
+      decision.continues_frame = true;
+      decision.wakeup = Timestamp{};
+    } else if (const auto when = playout_time(packet->timestamp)) {
+      decision.complete = !config_.video || frame_complete(*decision.head);
+      decision.wakeup = decision.complete ? *when : *when + config_.incomplete_frame_wait;
+    } else {
+      decision.head.reset();
+    }
+  }
+  cached_decision_ = decision;
+  return decision;
 }
 
 void JitterBuffer::collect_nacks(Timestamp now, Duration rtt, std::vector<std::uint16_t>& out) {
@@ -210,7 +222,10 @@ void JitterBuffer::collect_nacks(Timestamp now, Duration rtt, std::vector<std::u
   }
 }
 
-void JitterBuffer::set_extra_delay(Duration extra) { extra_delay_ = std::max(Duration{0}, extra); }
+void JitterBuffer::set_extra_delay(Duration extra) {
+  extra_delay_ = std::max(Duration{0}, extra);
+  cached_decision_.reset();
+}
 
 void JitterBuffer::track_target() noexcept {
   target_min_ = std::min(target_min_, estimator_.target_delay());

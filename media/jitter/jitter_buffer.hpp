@@ -38,7 +38,7 @@ struct JitterBufferConfig {
 };
 
 struct ReleasedPacket {
-  ByteView bytes;             // the plain RTP packet; valid until the next call
+  MutableByteView bytes;      // the plain RTP packet, rewritable in place; valid until the next call
   std::int64_t sequence = 0;  // unwrapped
   std::uint32_t rtp_timestamp = 0;
   Timestamp arrival{};
@@ -74,6 +74,10 @@ class JitterBuffer {
 
   // The next packet due at `now`, in sequence order, or nullopt.
   std::optional<ReleasedPacket> pop(Timestamp now);
+  // Swaps the bytes of the packet pop() last returned with `storage`, so a
+  // caller that keeps them (a send history) copies nothing; the buffer
+  // reuses what it gets back.
+  void exchange_released_bytes(std::vector<std::byte>& storage) noexcept { released_bytes_.swap(storage); }
   // When pop() next has something (kNever when empty).
   Timestamp next_wakeup() const noexcept;
 
@@ -96,6 +100,14 @@ class JitterBuffer {
 
  private:
   std::optional<Timestamp> playout_time(std::int64_t unwrapped_timestamp) const noexcept;
+  // What pop() would do next: which packet, from when, and why.
+  struct HeadDecision {
+    std::optional<std::int64_t> head;
+    Timestamp wakeup = kNever;
+    bool continues_frame = false;  // the rest of a frame being released
+    bool complete = true;          // video: the head frame is all here
+  };
+  HeadDecision decide() const noexcept;
   // First held sequence number at or after next_sequence_.
   std::optional<std::int64_t> head() const noexcept;
   bool frame_complete(std::int64_t first) const noexcept;
@@ -122,6 +134,8 @@ class JitterBuffer {
   std::int64_t last_released_timestamp_ = 0;
   // A video frame being released packet by packet: its timestamp.
   std::optional<std::int64_t> releasing_frame_;
+
+  mutable std::optional<HeadDecision> cached_decision_;
 
   // The released packet's bytes stay valid until the next call.
   std::vector<std::byte> released_bytes_;

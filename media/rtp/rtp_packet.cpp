@@ -64,7 +64,7 @@ std::size_t serialize(const RtpHeader& header, ByteView payload, MutableByteView
   if (header.csrcs.size() > 15 || header.extension_data.size() % 4 != 0 ||
       header.extension_data.size() / 4 > 0xFFFF || header.payload_type > 0x7F)
     return 0;
-  const bool has_extension = !header.extension_data.empty() || header.extension_profile != 0;
+  const bool has_extension = header.has_extension || !header.extension_data.empty() || header.extension_profile != 0;
   const std::size_t header_size =
       kFixedHeaderSize + 4 * header.csrcs.size() + (has_extension ? 4 + header.extension_data.size() : 0);
   if (out.size() < header_size + payload.size()) return 0;

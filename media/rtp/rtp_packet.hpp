@@ -68,7 +68,10 @@ struct RtpHeader {
   std::uint32_t ssrc = 0;
   std::span<const std::uint32_t> csrcs;  // at most 15
   // Extension block written as is (profile + data padded to 32 bits by the
-  // caller, e.g. with HeaderExtensionWriter); empty means no X bit.
+  // caller, e.g. with HeaderExtensionWriter). The X bit is set when
+  // `has_extension` is or when there is a profile or data: an empty block
+  // with profile 0 is legal and round-trips.
+  bool has_extension = false;
   std::uint16_t extension_profile = 0;
   ByteView extension_data;
 };

@@ -63,6 +63,27 @@ void create_session(benchmark::State& state, SrtpProfile profile) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// Protect cost with `sessions` live sessions in the process, round robin (a
+// worker serving that many calls). Debian's libsrtp2 sets up an NSS context
+// per packet, and that setup slows as sessions accumulate.
+void protect_across_sessions(benchmark::State& state, SrtpProfile profile, std::size_t sessions) {
+  std::vector<SrtpSession> senders;
+  senders.reserve(sessions);
+  for (std::size_t i = 0; i < sessions; ++i) senders.emplace_back(keys_for(profile, 1, 2));
+  std::vector<std::byte> packet(12 + 160 + kMaxRtpTrailer);
+  write_u8(packet, 0, 0x80);
+  write_u8(packet, 1, 111);
+  std::vector<std::uint16_t> sequences(sessions, 0);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::size_t s = i++ % sessions;
+    write_u16(packet, 2, sequences[s]++);
+    write_u32(packet, 8, static_cast<std::uint32_t>(s));
+    benchmark::DoNotOptimize(senders[s].protect_rtp(packet, 12 + 160));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -74,6 +95,10 @@ int main(int argc, char** argv) {
                                    protect_unprotect, profile, payload_bytes);
     }
     benchmark::RegisterBenchmark(("create_session/" + name).c_str(), create_session, profile);
+    for (const std::size_t sessions : {std::size_t{1}, std::size_t{100}, std::size_t{1000}, std::size_t{2000}}) {
+      benchmark::RegisterBenchmark(("protect_160B_across_sessions/" + name + "/" + std::to_string(sessions)).c_str(),
+                                   protect_across_sessions, profile, sessions);
+    }
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -26,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   header.timestamp = packet->timestamp();
   header.ssrc = packet->ssrc();
   header.csrcs = std::span<const std::uint32_t>(csrcs.data(), packet->csrc_count());
+  header.has_extension = packet->has_extension();
   header.extension_profile = packet->extension_profile();
   header.extension_data = packet->extension_data();
   std::array<std::byte, 1600> out{};

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "media/probes/probe_queue.hpp"
 #include "media/rtcp/compound.hpp"
 #include "media/rtp/rtp_packet.hpp"
 #include "media/srtp/srtp_library.hpp"
@@ -384,6 +385,23 @@ TEST(EchoEngine, RembCapGoesToTheCallersStreams) {
     }
   }
   EXPECT_TRUE(saw_remb);
+}
+
+TEST(EchoEngine, ProbeQueueGetsPayloadsAndSkipsWhenFull) {
+  EchoEngine engine(audio_video_config());
+  probes::ProbeQueue queue(4);
+  engine.attach_probe(0, &queue);
+  Collected out;
+  for (int i = 0; i < 10; ++i) feed(engine, timestamp_ms(20 * i), rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
+  // Nobody drained the queue: four taken, six skipped, and all ten echoed.
+  EXPECT_EQ(queue.size(), 4u);
+  EXPECT_EQ(queue.skipped(), 6u);
+  const auto first = queue.pop();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->sequence_number, 0);
+  EXPECT_EQ(first->payload.size(), 160u);
+  run_until(engine, timestamp_ms(3000), out);
+  EXPECT_EQ(out.rtp.size(), 10u);
 }
 
 TEST(EchoEngine, SrtpBothWays) {

@@ -196,7 +196,8 @@ TEST(JitterBuffer, VideoFrameWaitsUntilComplete) {
   // Frame 1 (ts 0): packets 1..3, marker on 3. Packet 2 arrives late.
   insert(buffer, timestamp_ms(0), 1, 0);
   insert(buffer, timestamp_ms(1), 3, 0, true);
-  EXPECT_EQ(buffer.next_wakeup(), timestamp_ms(150));  // incomplete: playout + wait
+  // Video timing follows marker packets: playout 1 + 50 ms, and incomplete + 100 ms.
+  EXPECT_EQ(buffer.next_wakeup(), timestamp_ms(151));
   EXPECT_FALSE(buffer.pop(timestamp_ms(60)));
   insert(buffer, timestamp_ms(70), 2, 0);
   // Complete now, and past its playout time (50 ms): all three go.
@@ -208,8 +209,8 @@ TEST(JitterBuffer, VideoFrameWaitsUntilComplete) {
   insert(buffer, timestamp_ms(35), 6, 3000, true);
   EXPECT_FALSE(buffer.pop(timestamp_ms(100)));
   out.clear();
-  EXPECT_FALSE(buffer.pop(timestamp_ms(183)));  // 33.3 + 50 + 100 ms
-  while (auto p = buffer.pop(timestamp_ms(184))) out.push_back(p->sequence);
+  EXPECT_FALSE(buffer.pop(timestamp_ms(184)));  // 1 + 33.3 + 50 + 100 ms
+  while (auto p = buffer.pop(timestamp_ms(185))) out.push_back(p->sequence);
   EXPECT_EQ(out, (std::vector<std::int64_t>{4, 6}));
   EXPECT_EQ(buffer.snapshot().incomplete_frames, 1u);
   EXPECT_EQ(buffer.snapshot().skipped_missing, 1u);

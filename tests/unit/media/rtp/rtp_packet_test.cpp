@@ -1,5 +1,6 @@
 #include "media/rtp/rtp_packet.hpp"
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -126,6 +127,26 @@ TEST(RtpPacket, SerializeRoundTrips) {
 
   std::array<std::byte, 20> small{};
   EXPECT_EQ(serialize(header, payload, small), 0u);
+}
+
+TEST(RtpPacket, EmptyExtensionWithProfileZeroRoundTrips) {
+  // Found by the fuzzer: X=1 with a zero profile and zero length is legal,
+  // and serialize() must keep it.
+  const auto datagram = bytes({0x90, 0x60, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1,  // X=1
+                               0x00, 0x00, 0x00, 0x00,                    // profile 0, 0 words
+                               0x01, 0x10});
+  const auto packet = RtpPacket::parse(datagram);
+  ASSERT_TRUE(packet);
+  EXPECT_TRUE(packet->has_extension());
+  EXPECT_TRUE(packet->extension_data().empty());
+  RtpHeader header;
+  header.sequence_number = 1;
+  header.ssrc = 1;
+  header.payload_type = 0x60;
+  header.has_extension = true;
+  std::array<std::byte, 32> out{};
+  EXPECT_EQ(serialize(header, packet->payload(), out), datagram.size());
+  EXPECT_TRUE(std::equal(datagram.begin(), datagram.end(), out.begin()));
 }
 
 }  // namespace

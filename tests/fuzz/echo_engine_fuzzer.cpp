@@ -1,0 +1,146 @@
+// The whole echo engine under hostile input: raw datagrams, RTP from known
+// and unknown sources with fuzzed header fields, and RTCP feedback built
+// from fuzzed values (NACK storms, PLI/FIR for any SSRC, reports with any
+// LSR/DLSR), with time moving arbitrarily. Plain RTP, so the fuzzer reaches
+// past SRTP (whose unprotect has its own target). Whatever comes in, the
+// engine must not crash, must only send valid RTP/RTCP, and must never send
+// more RTP than it received plus what NACKs may ask for.
+#include <cstdlib>
+#include <vector>
+
+#include "media/echo/echo_engine.hpp"
+#include "media/rtcp/compound.hpp"
+#include "media/rtp/rtp_packet.hpp"
+
+using namespace parrot::media;
+
+namespace {
+
+class Input {
+ public:
+  Input(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  bool empty() const { return at_ >= size_; }
+  std::uint8_t u8() { return at_ < size_ ? data_[at_++] : 0; }
+  std::uint16_t u16() { return static_cast<std::uint16_t>((u8() << 8) | u8()); }
+  std::uint32_t u32() { return (std::uint32_t{u16()} << 16) | u16(); }
+  ByteView bytes(std::size_t n) {
+    n = std::min(n, size_ - std::min(at_, size_));
+    const ByteView view = as_bytes(data_ + at_, n);
+    at_ += n;
+    return view;
+  }
+
+ private:
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::size_t at_ = 0;
+};
+
+constexpr std::uint32_t kSsrcs[] = {0x11111111, 0x22222222, 0xA0A0A0A0, 0xB0B0B0B0, 0x12345678};
+constexpr std::uint8_t kPayloadTypes[] = {111, 96, 0, 127};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  Input in(data, size);
+  const std::uint8_t flags = in.u8();
+  echo::EchoConfig config;
+  echo::StreamConfig audio;
+  audio.payload_types = {111};
+  audio.local_ssrc = 0xA0A0A0A0;
+  audio.nack = (flags & 1) != 0;
+  echo::StreamConfig video;
+  video.kind = echo::MediaKind::kVideo;
+  video.clock_rate_hz = 90000;
+  video.payload_types = {96};
+  video.local_ssrc = 0xB0B0B0B0;
+  video.nack = video.pli = (flags & 2) != 0;
+  video.fir = (flags & 4) != 0;
+  if (flags & 8) video.remote_ssrc = 0x22222222;
+  config.streams = {audio, video};
+  config.random_seed = flags;
+  if (flags & 16) config.remb_cap_bps = 100'000;
+  echo::EchoEngine engine(config);
+
+  Timestamp now = timestamp_ms(0);
+  std::uint64_t rtp_in = 0;
+  std::uint64_t rtp_out = 0;
+  std::uint64_t nacked = 0;
+  std::vector<std::byte> datagram(2048);  // raw inputs reach 255 x 7 bytes, past the 1,500 the engine takes
+  const auto check_outbox = [&] {
+    for (const auto& d : engine.outbox()) {
+      if (d.rtcp) {
+        if (!rtcp::parse_compound(d.bytes)) std::abort();
+      } else {
+        const auto packet = rtp::RtpPacket::parse(d.bytes);
+        if (!packet || (packet->ssrc() != audio.local_ssrc && packet->ssrc() != video.local_ssrc)) std::abort();
+        ++rtp_out;
+      }
+    }
+  };
+
+  while (!in.empty()) {
+    const std::uint8_t op = in.u8();
+    now += std::chrono::milliseconds(in.u8());
+    std::size_t length = 0;
+    switch (op % 4) {
+      case 0: {  // raw bytes
+        const ByteView raw = in.bytes(in.u8() * 7u);
+        std::copy(raw.begin(), raw.end(), datagram.begin());
+        length = raw.size();
+        break;
+      }
+      case 1: {  // RTP with fuzzed fields
+        rtp::RtpHeader header;
+        header.ssrc = kSsrcs[in.u8() % std::size(kSsrcs)];
+        header.payload_type = kPayloadTypes[in.u8() % std::size(kPayloadTypes)];
+        header.sequence_number = in.u16();
+        header.timestamp = in.u32();
+        header.marker = (op & 0x80) != 0;
+        const ByteView payload = in.bytes(in.u8());
+        length = rtp::serialize(header, payload, datagram);
+        ++rtp_in;
+        break;
+      }
+      case 2: {  // feedback for any SSRC
+        const std::uint32_t media = kSsrcs[in.u8() % std::size(kSsrcs)];
+        std::vector<rtcp::Packet> packets{rtcp::ReceiverReport{0x22222222, {}}};
+        const std::uint8_t kind = in.u8();
+        if (kind % 3 == 0) {
+          std::vector<std::uint16_t> sequences(in.u8() % 40);
+          for (auto& s : sequences) s = in.u16();
+          nacked += sequences.size();
+          packets.emplace_back(rtcp::Nack{0x22222222, media, sequences});
+        } else if (kind % 3 == 1) {
+          packets.emplace_back(rtcp::Pli{0x22222222, media});
+        } else {
+          packets.emplace_back(rtcp::Fir{0x22222222, {{media, in.u8()}}});
+        }
+        length = rtcp::serialize_compound(packets, datagram);
+        break;
+      }
+      case 3: {  // reports with any fields
+        rtcp::ReportBlock block{kSsrcs[in.u8() % std::size(kSsrcs)], in.u8(), static_cast<std::int32_t>(in.u16()) - 30000,
+                                in.u32(), in.u32(), in.u32(), in.u32()};
+        std::vector<rtcp::Packet> packets{
+            rtcp::SenderReport{kSsrcs[in.u8() % std::size(kSsrcs)], NtpTime{std::uint64_t{in.u32()} << 16}, in.u32(),
+                               in.u32(), in.u32(), {block}},
+            rtcp::Sdes{{rtcp::Sdes::Chunk{0x11111111, "caller"}}}};
+        if (op & 0x40) packets.emplace_back(rtcp::Bye{{0x11111111}, "bye"});
+        length = rtcp::serialize_compound(packets, datagram);
+        break;
+      }
+    }
+    engine.on_datagram(now, MutableByteView(datagram).first(length));
+    check_outbox();
+    // Timers up to now, bounded so a hostile input cannot spin forever.
+    for (int i = 0; i < 1000 && engine.next_wakeup() <= now; ++i) {
+      engine.on_timer(std::max(engine.next_wakeup(), now - std::chrono::seconds(10)));
+      check_outbox();
+    }
+  }
+  // Each echo once, plus at most SendHistory::kMaxResends per NACKed number.
+  if (rtp_out > rtp_in + nacked * echo::SendHistory::kMaxResends) std::abort();
+  (void)engine.snapshot();
+  return 0;
+}
