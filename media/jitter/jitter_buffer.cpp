@@ -56,6 +56,8 @@ JitterBuffer::InsertResult JitterBuffer::insert(Timestamp now, const rtp::RtpPac
       break;
   }
 
+  // From here on the buffer may change on any path, early returns included.
+  cached_decision_.reset();
   const std::int64_t sequence = sequence_unwrapper_.unwrap(packet.sequence_number());
   const std::int64_t timestamp = timestamp_unwrapper_.unwrap(packet.timestamp());
   auto capacity = static_cast<std::int64_t>(buffer_.capacity());
@@ -173,8 +175,9 @@ std::optional<ReleasedPacket> JitterBuffer::pop(Timestamp now) {
   const HeadDecision decision = decide();
   if (!decision.head || now < decision.wakeup) return std::nullopt;
   cached_decision_.reset();
-  if (decision.continues_frame) return release(*decision.head, now);
   const BufferedPacket* packet = buffer_.find(*decision.head);
+  if (packet == nullptr) return std::nullopt;  // a stale decision would be a bug; never dereference it
+  if (decision.continues_frame) return release(*decision.head, now);
   if (config_.video) {
     if (!decision.complete) ++incomplete_frames_;
     releasing_frame_ = packet->timestamp;
