@@ -1,5 +1,6 @@
 #include "media/rtcp/nack.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 
@@ -62,12 +63,46 @@ std::uint32_t walk_start(const SequenceSet& set) noexcept {
   return start;
 }
 
+// The same cover for the common short list, sorted in a small array
+// instead of an 8 KiB bitmap: the echo engine NACKs a handful at a time.
+inline constexpr std::size_t kShortList = 64;
+
+template <typename Emit>
+void for_each_item_short(std::span<const std::uint16_t> sequence_numbers, Emit&& emit) {
+  std::array<std::uint16_t, kShortList> sorted{};
+  std::copy(sequence_numbers.begin(), sequence_numbers.end(), sorted.begin());
+  const auto end = sorted.begin() + static_cast<std::ptrdiff_t>(sequence_numbers.size());
+  std::sort(sorted.begin(), end);
+  const auto n = static_cast<std::size_t>(std::unique(sorted.begin(), end) - sorted.begin());
+  // Start after the widest gap, the wrap-around gap winning ties (as walk_start).
+  std::size_t start = 0;
+  std::uint32_t widest_gap = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    if (std::uint32_t{sorted[i]} - sorted[i - 1] > widest_gap) {
+      widest_gap = std::uint32_t{sorted[i]} - sorted[i - 1];
+      start = i;
+    }
+  }
+  if (std::uint32_t{sorted[0]} + kRingSize - sorted[n - 1] >= widest_gap) start = 0;
+  for (std::size_t k = 0; k < n;) {
+    const std::uint16_t pid = sorted[(start + k) % n];
+    std::uint16_t blp = 0;
+    for (++k; k < n; ++k) {
+      const auto distance = static_cast<std::uint16_t>(sorted[(start + k) % n] - pid);
+      if (distance > kBlpBits) break;
+      blp = static_cast<std::uint16_t>(blp | (1u << (distance - 1)));
+    }
+    emit(Nack::Item{pid, blp});
+  }
+}
+
 // Greedy cover of the ring from `start`: each item takes the next lost
 // packet as PID and every member within the 16 following. On a line this is
 // optimal; cutting the ring at the widest gap keeps it so.
 template <typename Emit>
 void for_each_item(std::span<const std::uint16_t> sequence_numbers, Emit&& emit) {
   if (sequence_numbers.empty()) return;
+  if (sequence_numbers.size() <= kShortList) return for_each_item_short(sequence_numbers, emit);
   const SequenceSet set{sequence_numbers};
   const std::uint32_t start = walk_start(set);
   // The next member at ring offset >= `offset` from start, as an offset.

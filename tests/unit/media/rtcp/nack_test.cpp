@@ -119,5 +119,30 @@ TEST(Nack, TransportCcIsUnknownNotNack) {
   EXPECT_EQ(result->malformed_skipped, 0U);
 }
 
+TEST(Nack, ShortListsPackLikeTheBitmapPath) {
+  // Lists of up to 64 numbers take a sorted-array path; the same set given
+  // with duplicates (over 64 entries) takes the bitmap path. Both must agree.
+  std::uint32_t state = 12345;
+  const auto next = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+  };
+  for (int round = 0; round < 2000; ++round) {
+    Sequences list(1 + next() % 40);
+    const std::uint32_t base = next() & 0xFFFF;
+    const std::uint32_t spread = round % 3 == 0 ? 65536 : 1 + next() % 200;
+    for (auto& s : list) s = static_cast<std::uint16_t>(base + next() % spread);
+    Sequences repeated;
+    for (int copy = 0; copy < 3; ++copy) repeated.insert(repeated.end(), list.begin(), list.end());
+    const auto short_path = Nack::pack(list);
+    const auto bitmap_path = Nack::pack(repeated);
+    ASSERT_EQ(short_path.size(), bitmap_path.size()) << round;
+    for (std::size_t i = 0; i < short_path.size(); ++i) {
+      EXPECT_EQ(short_path[i].pid, bitmap_path[i].pid) << round;
+      EXPECT_EQ(short_path[i].blp, bitmap_path[i].blp) << round;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace parrot::media::rtcp
