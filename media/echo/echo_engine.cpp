@@ -1,7 +1,7 @@
 #include "media/echo/echo_engine.hpp"
 
 #include <algorithm>
-#include <map>
+#include <array>
 #include <random>
 #include <stdexcept>
 
@@ -35,7 +35,7 @@ struct EchoEngine::Stream {
 
   // Totals carried over from jitter buffers replaced by a source change.
   std::uint64_t source_changes = 0;
-  std::map<std::uint8_t, std::uint64_t> payload_types;
+  std::array<std::uint64_t, 128> payload_type_packets{};
   std::string remote_cname;
   bool bye_received = false;
   std::uint64_t nacks_sent = 0;
@@ -126,7 +126,7 @@ void EchoEngine::on_datagram(Timestamp now, MutableByteView datagram) {
 void EchoEngine::on_timer(Timestamp now) {
   outbox_.clear();
   play_due(now);
-  if (now >= next_nack_check_) send_nacks(now, false);
+  if (now >= next_nack_check_) send_nacks(now);
   if (rtcp_scheduler_.started() && now >= rtcp_scheduler_.next_report()) send_reports(now);
 }
 
@@ -187,7 +187,7 @@ void EchoEngine::on_rtp(Timestamp now, MutableByteView datagram) {
   }
   begin_call(now);
   stream->last_received = now;
-  ++stream->payload_types[packet->payload_type()];
+  ++stream->payload_type_packets[packet->payload_type()];
   const auto result = stream->buffer->insert(now, *packet);
   if (stream->buffer->statistics().resyncs() != stream->resyncs_seen) {
     stream->resyncs_seen = stream->buffer->statistics().resyncs();
@@ -197,7 +197,8 @@ void EchoEngine::on_rtp(Timestamp now, MutableByteView datagram) {
     stream->probe->offer(now, packet->timestamp(), packet->sequence_number(), packet->marker(), packet->payload());
   }
   play_due(now);
-  if (stream->config.nack && next_nack_check_ == kNever) send_nacks(now, true);
+  // The first gap is asked about at once; later ones on the 20 ms check.
+  if (stream->config.nack && next_nack_check_ == kNever) send_nacks(now);
 }
 
 void EchoEngine::play_due(Timestamp now) {
@@ -333,20 +334,16 @@ void EchoEngine::relay_picture_request(Timestamp now, Stream& stream, bool full_
   if (!stream.config.pli && !stream.config.fir) return;
   stream.relayed_any = true;
   stream.last_relay = now;
-  rtcp_scratch_.clear();
-  rtcp_scratch_.emplace_back(rtcp::ReceiverReport{stream.config.local_ssrc, {}});
-  rtcp_scratch_.emplace_back(rtcp::Sdes{{rtcp::Sdes::Chunk{stream.config.local_ssrc, config_.cname}}});
   if (use_fir) {
-    rtcp_scratch_.emplace_back(rtcp::Fir{stream.config.local_ssrc, {rtcp::Fir::Entry{*stream.remote_ssrc, ++stream.fir_sequence}}});
+    queue_feedback(stream, rtcp::Fir{stream.config.local_ssrc, {rtcp::Fir::Entry{*stream.remote_ssrc, ++stream.fir_sequence}}});
     ++stream.firs_relayed;
   } else {
-    rtcp_scratch_.emplace_back(rtcp::Pli{stream.config.local_ssrc, *stream.remote_ssrc});
+    queue_feedback(stream, rtcp::Pli{stream.config.local_ssrc, *stream.remote_ssrc});
     ++stream.plis_relayed;
   }
-  queue_rtcp(rtcp_scratch_);
 }
 
-void EchoEngine::send_nacks(Timestamp now, bool force) {
+void EchoEngine::send_nacks(Timestamp now) {
   bool any_nack_stream = false;
   for (auto& stream : streams_) {
     if (!stream->config.nack || !stream->remote_ssrc) continue;
@@ -356,13 +353,8 @@ void EchoEngine::send_nacks(Timestamp now, bool force) {
     stream->buffer->collect_nacks(now, rtt, nack_scratch_);
     if (nack_scratch_.empty()) continue;
     stream->nacks_sent += nack_scratch_.size();
-    rtcp_scratch_.clear();
-    rtcp_scratch_.emplace_back(rtcp::ReceiverReport{stream->config.local_ssrc, {}});
-    rtcp_scratch_.emplace_back(rtcp::Sdes{{rtcp::Sdes::Chunk{stream->config.local_ssrc, config_.cname}}});
-    rtcp_scratch_.emplace_back(rtcp::Nack{stream->config.local_ssrc, *stream->remote_ssrc, nack_scratch_});
-    queue_rtcp(rtcp_scratch_);
+    queue_feedback(*stream, rtcp::Nack{stream->config.local_ssrc, *stream->remote_ssrc, nack_scratch_});
   }
-  (void)force;
   next_nack_check_ = any_nack_stream ? now + kNackCheckInterval : kNever;
 }
 
@@ -392,6 +384,16 @@ void EchoEngine::send_reports(Timestamp now) {
     queue_rtcp(rtcp_scratch_);
   }
   rtcp_scheduler_.on_report_sent(now, bytes, session_bandwidth_bps());
+}
+
+void EchoEngine::queue_feedback(const Stream& stream, rtcp::Packet feedback) {
+  // RFC 4585 §3.1: feedback travels in a compound packet led by an RR and
+  // an SDES CNAME (Jingle has no reduced-size RTCP negotiation).
+  rtcp_scratch_.clear();
+  rtcp_scratch_.emplace_back(rtcp::ReceiverReport{stream.config.local_ssrc, {}});
+  rtcp_scratch_.emplace_back(rtcp::Sdes{{rtcp::Sdes::Chunk{stream.config.local_ssrc, config_.cname}}});
+  rtcp_scratch_.push_back(std::move(feedback));
+  queue_rtcp(rtcp_scratch_);
 }
 
 void EchoEngine::queue_rtcp(std::span<const rtcp::Packet> packets) {
@@ -451,7 +453,9 @@ EchoSnapshot EchoEngine::snapshot() const {
     s.local_ssrc = stream->config.local_ssrc;
     s.remote_ssrc = stream->remote_ssrc;
     s.remote_cname = stream->remote_cname;
-    s.payload_types.assign(stream->payload_types.begin(), stream->payload_types.end());
+    for (std::size_t pt = 0; pt < stream->payload_type_packets.size(); ++pt) {
+      if (stream->payload_type_packets[pt] > 0) s.payload_types.emplace_back(static_cast<std::uint8_t>(pt), stream->payload_type_packets[pt]);
+    }
     s.received = stream->buffer->statistics().snapshot();
     s.jitter_buffer = stream->buffer->snapshot();
     s.sent = stream->sent.snapshot();

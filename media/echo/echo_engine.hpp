@@ -152,10 +152,11 @@ class EchoEngine {
   Stream* stream_for(Timestamp now, std::uint32_t ssrc, std::uint8_t payload_type);
   void play_due(Timestamp now);
   void send_echo(Timestamp now, Stream& stream, const jitter::ReleasedPacket& packet);
-  void send_nacks(Timestamp now, bool force);
+  void send_nacks(Timestamp now);
   void send_reports(Timestamp now);
   void relay_picture_request(Timestamp now, Stream& stream, bool full_intra);
   void answer_nack(Timestamp now, Stream& stream, std::span<const std::uint16_t> sequence_numbers);
+  void queue_feedback(const Stream& stream, rtcp::Packet feedback);
   // Serializes `packets` as one compound RTCP datagram into the outbox.
   void queue_rtcp(std::span<const rtcp::Packet> packets);
   // A buffer in the outbox with room for `size` plus the SRTP trailer.

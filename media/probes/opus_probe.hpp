@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "media/probes/codec_handles.hpp"
+#include "media/codec_handles.hpp"
 #include "media/probes/probe_queue.hpp"
 
 namespace parrot::media::probes {

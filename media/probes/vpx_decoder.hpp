@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <optional>
 
+#include <vpx/vpx_decoder.h>
+
 #include "media/bytes.hpp"
-#include "media/probes/codec_handles.hpp"
+#include "media/codec_handles.hpp"
 #include "media/probes/video_stats.hpp"
 
 namespace parrot::media::probes {

@@ -9,7 +9,7 @@
 #include <span>
 #include <vector>
 
-#include "media/signals/opus_ptr.hpp"
+#include "media/codec_handles.hpp"
 #include "media/signals/tone_with_clicks.hpp"
 #include "media/time.hpp"
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "media/signals/vp8_packetizer.hpp"
-#include "media/signals/vpx_ptr.hpp"
+#include "media/codec_handles.hpp"
 #include "media/time.hpp"
 
 namespace parrot::media::signals {

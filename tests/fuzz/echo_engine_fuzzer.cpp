@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "fuzz_input.hpp"
 #include "media/echo/echo_engine.hpp"
 #include "media/rtcp/compound.hpp"
 #include "media/rtp/rtp_packet.hpp"
@@ -16,25 +17,6 @@ using namespace parrot::media;
 
 namespace {
 
-class Input {
- public:
-  Input(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  bool empty() const { return at_ >= size_; }
-  std::uint8_t u8() { return at_ < size_ ? data_[at_++] : 0; }
-  std::uint16_t u16() { return static_cast<std::uint16_t>((u8() << 8) | u8()); }
-  std::uint32_t u32() { return (std::uint32_t{u16()} << 16) | u16(); }
-  ByteView bytes(std::size_t n) {
-    n = std::min(n, size_ - std::min(at_, size_));
-    const ByteView view = as_bytes(data_ + at_, n);
-    at_ += n;
-    return view;
-  }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t at_ = 0;
-};
 
 constexpr std::uint32_t kSsrcs[] = {0x11111111, 0x22222222, 0xA0A0A0A0, 0xB0B0B0B0, 0x12345678};
 constexpr std::uint8_t kPayloadTypes[] = {111, 96, 0, 127};
@@ -42,7 +24,7 @@ constexpr std::uint8_t kPayloadTypes[] = {111, 96, 0, 127};
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  Input in(data, size);
+  parrot::fuzz::FuzzInput in(data, size);
   const std::uint8_t flags = in.u8();
   echo::EchoConfig config;
   echo::StreamConfig audio;

@@ -8,29 +8,13 @@
 #include <cstdlib>
 #include <vector>
 
+#include "fuzz_input.hpp"
 #include "media/jitter/jitter_buffer.hpp"
 
 using namespace parrot::media;
 
-namespace {
-
-class Input {
- public:
-  Input(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  bool empty() const { return at_ >= size_; }
-  std::uint8_t u8() { return at_ < size_ ? data_[at_++] : 0; }
-  std::uint16_t u16() { return static_cast<std::uint16_t>((u8() << 8) | u8()); }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t at_ = 0;
-};
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  Input in(data, size);
+  parrot::fuzz::FuzzInput in(data, size);
   jitter::JitterBufferConfig config;
   const std::uint8_t flags = in.u8();
   config.video = (flags & 1) != 0;

@@ -7,14 +7,12 @@
 #include <vector>
 
 #include "media/rtcp/compound.hpp"
+#include "tests/unit/media/test_bytes.hpp"
 
 namespace parrot::media::rtcp {
 namespace {
 
-template <typename... T>
-std::vector<std::byte> bytes(T... values) {
-  return {static_cast<std::byte>(values)...};
-}
+using testing::bytes;
 
 const std::vector<std::byte> kByeWithReason = bytes(0x82, 0xCB, 0x00, 0x04,  // V=2 SC=2, PT=203, length 4: 20 bytes
                                                     0x00, 0x00, 0x00, 0x01,  // SSRC 1

@@ -5,14 +5,12 @@
 #include <array>
 #include <cstddef>
 #include <vector>
+#include "tests/unit/media/test_bytes.hpp"
 
 namespace parrot::media::rtcp {
 namespace {
 
-template <typename... T>
-std::vector<std::byte> bytes(T... values) {
-  return {static_cast<std::byte>(values)...};
-}
+using testing::bytes;
 
 TEST(CommonHeader, ReadsEveryField) {
   const auto packet = bytes(0xA3,        // V=2, P=1, RC=3

@@ -4,14 +4,12 @@
 
 #include <cstddef>
 #include <vector>
+#include "tests/unit/media/test_bytes.hpp"
 
 namespace parrot::media::rtcp {
 namespace {
 
-template <typename... T>
-std::vector<std::byte> bytes(T... values) {
-  return {static_cast<std::byte>(values)...};
-}
+using testing::bytes;
 
 std::vector<std::byte> concat(std::initializer_list<std::vector<std::byte>> parts) {
   std::vector<std::byte> all;

@@ -6,14 +6,12 @@
 #include <vector>
 
 #include "media/rtcp/compound.hpp"
+#include "tests/unit/media/test_bytes.hpp"
 
 namespace parrot::media::rtcp {
 namespace {
 
-template <typename... T>
-std::vector<std::byte> bytes(T... values) {
-  return {static_cast<std::byte>(values)...};
-}
+using testing::bytes;
 
 // RFC 5104 §4.3.1.1 layout, two FCI entries.
 const std::vector<std::byte> kFir = bytes(0x84, 0xCE, 0x00, 0x06,  // V=2 FMT=4, PT=206, length 6: 28 bytes

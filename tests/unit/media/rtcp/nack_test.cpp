@@ -8,14 +8,12 @@
 #include <vector>
 
 #include "media/rtcp/compound.hpp"
+#include "tests/unit/media/test_bytes.hpp"
 
 namespace parrot::media::rtcp {
 namespace {
 
-template <typename... T>
-std::vector<std::byte> bytes(T... values) {
-  return {static_cast<std::byte>(values)...};
-}
+using testing::bytes;
 
 using Sequences = std::vector<std::uint16_t>;
 using Items = std::vector<Nack::Item>;

@@ -6,14 +6,12 @@
 #include <vector>
 
 #include "media/rtcp/compound.hpp"
+#include "tests/unit/media/test_bytes.hpp"
 
 namespace parrot::media::rtcp {
 namespace {
 
-template <typename... T>
-std::vector<std::byte> bytes(T... values) {
-  return {static_cast<std::byte>(values)...};
-}
+using testing::bytes;
 
 const std::vector<std::byte> kPli = bytes(0x81, 0xCE, 0x00, 0x02,  // V=2 FMT=1, PT=206 (PSFB), length 2: 12 bytes
                                           0x00, 0x00, 0x00, 0x01,  // sender SSRC 1

@@ -6,14 +6,12 @@
 #include <vector>
 
 #include "media/rtcp/compound.hpp"
+#include "tests/unit/media/test_bytes.hpp"
 
 namespace parrot::media::rtcp {
 namespace {
 
-template <typename... T>
-std::vector<std::byte> bytes(T... values) {
-  return {static_cast<std::byte>(values)...};
-}
+using testing::bytes;
 
 TEST(ReceiverReport, ParsesOneBlockAndSerializesBack) {
   const auto packet = bytes(0x81, 0xC9, 0x00, 0x07,  // V=2 RC=1, PT=201 (RR), length 7: 32 bytes

@@ -8,14 +8,12 @@
 #include <vector>
 
 #include "media/rtcp/compound.hpp"
+#include "tests/unit/media/test_bytes.hpp"
 
 namespace parrot::media::rtcp {
 namespace {
 
-template <typename... T>
-std::vector<std::byte> bytes(T... values) {
-  return {static_cast<std::byte>(values)...};
-}
+using testing::bytes;
 
 // draft-alvestrand-rmcat-remb-03 §2.2: 2.5 Mbit/s for two streams.
 const std::vector<std::byte> kRemb = bytes(0x8F, 0xCE, 0x00, 0x06,  // V=2 FMT=15, PT=206, length 6: 28 bytes

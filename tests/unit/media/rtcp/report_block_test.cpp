@@ -5,14 +5,12 @@
 #include <array>
 #include <cstddef>
 #include <vector>
+#include "tests/unit/media/test_bytes.hpp"
 
 namespace parrot::media::rtcp {
 namespace {
 
-template <typename... T>
-std::vector<std::byte> bytes(T... values) {
-  return {static_cast<std::byte>(values)...};
-}
+using testing::bytes;
 
 const std::vector<std::byte> kBlock = bytes(0xAA, 0xBB, 0xCC, 0xDD,  // SSRC
                                             0x40,                    // fraction lost 64/256 = 25 %

@@ -7,14 +7,12 @@
 #include <vector>
 
 #include "media/rtcp/compound.hpp"
+#include "tests/unit/media/test_bytes.hpp"
 
 namespace parrot::media::rtcp {
 namespace {
 
-template <typename... T>
-std::vector<std::byte> bytes(T... values) {
-  return {static_cast<std::byte>(values)...};
-}
+using testing::bytes;
 
 Sdes parse_sdes(const std::vector<std::byte>& datagram) {
   const auto result = parse_compound(datagram);

@@ -3,15 +3,12 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include "tests/unit/media/test_bytes.hpp"
 
 namespace parrot::media::rtp {
 namespace {
 
-std::vector<std::byte> bytes(std::initializer_list<int> values) {
-  std::vector<std::byte> out;
-  for (int v : values) out.push_back(std::byte(v));
-  return out;
-}
+using testing::bytes;
 
 TEST(HeaderExtensions, OneByteFormWithPadding) {
   // RFC 8285 §4.2 example shape: id 1 len 1, padding, id 2 len 4, id 3 len 1.

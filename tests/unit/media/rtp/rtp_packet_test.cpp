@@ -5,15 +5,12 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include "tests/unit/media/test_bytes.hpp"
 
 namespace parrot::media::rtp {
 namespace {
 
-std::vector<std::byte> bytes(std::initializer_list<int> values) {
-  std::vector<std::byte> out;
-  for (int v : values) out.push_back(std::byte(v));
-  return out;
-}
+using testing::bytes;
 
 TEST(RtpPacket, ParsesFixedHeader) {
   const auto datagram = bytes({

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "media/bytes.hpp"
-#include "media/signals/opus_ptr.hpp"
+#include "media/codec_handles.hpp"
 
 namespace parrot::media::signals {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "media/bytes.hpp"
 #include "media/signals/frame_counter.hpp"
-#include "media/signals/vpx_ptr.hpp"
+#include "media/codec_handles.hpp"
 
 namespace parrot::media::signals {
 namespace {
