@@ -1,0 +1,38 @@
+// Test helpers: run a test-owned GMainContext until a condition holds, and
+// wait for a worker-side event, each bounded by a generous deadline so a
+// broken implementation fails instead of hanging.
+#pragma once
+
+#include <glib.h>
+
+#include <chrono>
+#include <future>
+
+#include "transport/worker/glib_owners.hpp"
+#include "transport/worker/timer.hpp"
+
+namespace parrot::transport::test {
+
+inline constexpr std::chrono::seconds kDeadline{10};
+
+// Iterates context on the calling thread until done() or the deadline; a
+// 10 ms tick keeps the blocking iteration from sleeping past the deadline.
+template <typename Done>
+bool iterate_until(GMainContext* context, Done done) {
+  const Timer tick = Timer::repeating(context, std::chrono::milliseconds{10}, [] {});
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    g_main_context_iteration(context, TRUE);
+  }
+  return true;
+}
+
+template <typename T>
+bool ready_in_time(const std::future<T>& future) {
+  return future.wait_for(kDeadline) == std::future_status::ready;
+}
+
+inline detail::GMainContextPtr new_context() { return detail::GMainContextPtr{g_main_context_new()}; }
+
+}  // namespace parrot::transport::test

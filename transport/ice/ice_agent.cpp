@@ -1,0 +1,516 @@
+#include "transport/ice/ice_agent.hpp"
+
+#include <nice/interfaces.h>
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <exception>
+#include <stdexcept>
+
+#include "transport/glib_ptr.hpp"
+
+namespace parrot::transport {
+namespace {
+
+struct GFree {
+  void operator()(gpointer memory) const noexcept { g_free(memory); }
+};
+using GCharPtr = std::unique_ptr<gchar, GFree>;
+
+constexpr std::size_t kLocalIdChars = 10;
+constexpr auto kMinConsentCheckInterval = std::chrono::milliseconds{20};
+constexpr auto kMaxConsentCheckInterval = std::chrono::milliseconds{1000};
+
+// GLib cannot unwind C++ exceptions: every callback body goes through here.
+template <typename F>
+void guarded(const char* where, F&& body) noexcept {
+  try {
+    body();
+  } catch (const std::exception& error) {
+    g_warning("parrot ice: exception in %s: %s", where, error.what());
+  } catch (...) {
+    g_warning("parrot ice: unknown exception in %s", where);
+  }
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+  return out;
+}
+
+bool is_ipv6(std::string_view ip) { return ip.find(':') != std::string_view::npos; }
+// nice_address_is_linklocal() is not exported by Debian's libnice 0.1.21.
+bool is_ipv6_link_local(std::string_view ip) { return lower(ip.substr(0, 5)) == "fe80:"; }
+
+bool is_deny_prefix(std::string_view entry) {
+  return !entry.empty() && (entry.back() == '.' || entry.back() == ':') &&
+         std::all_of(entry.begin(), entry.end(), [](char c) { return g_ascii_isxdigit(c) || c == '.' || c == ':'; });
+}
+
+bool is_ice_char_string(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return g_ascii_isalnum(c) || c == '+' || c == '/'; });
+}
+
+NiceAddress make_address(const std::string& ip, std::uint16_t port) {
+  NiceAddress address;
+  nice_address_init(&address);
+  // Validate before set_port: set_port on an invalid address is a libnice
+  // CRITICAL (Janus #1973).
+  if (!nice_address_set_from_string(&address, ip.c_str())) throw std::invalid_argument("not an IP address: '" + ip + "'");
+  nice_address_set_port(&address, port);
+  return address;
+}
+
+std::string address_string(const NiceAddress& address) {
+  std::array<gchar, NICE_ADDRESS_STRING_LEN> text{};
+  nice_address_to_string(&address, text.data());
+  return text.data();
+}
+
+NiceCandidateType to_nice(IceCandidateType type) {
+  switch (type) {
+    case IceCandidateType::kHost: return NICE_CANDIDATE_TYPE_HOST;
+    case IceCandidateType::kServerReflexive: return NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE;
+    case IceCandidateType::kPeerReflexive: return NICE_CANDIDATE_TYPE_PEER_REFLEXIVE;
+    case IceCandidateType::kRelayed: return NICE_CANDIDATE_TYPE_RELAYED;
+  }
+  return NICE_CANDIDATE_TYPE_HOST;
+}
+
+IceCandidateType from_nice(NiceCandidateType type) {
+  switch (type) {
+    case NICE_CANDIDATE_TYPE_HOST: return IceCandidateType::kHost;
+    case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE: return IceCandidateType::kServerReflexive;
+    case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE: return IceCandidateType::kPeerReflexive;
+    case NICE_CANDIDATE_TYPE_RELAYED: return IceCandidateType::kRelayed;
+  }
+  return IceCandidateType::kHost;
+}
+
+NiceRelayType to_nice(TurnTransport transport) {
+  switch (transport) {
+    case TurnTransport::kUdp: return NICE_RELAY_TYPE_TURN_UDP;
+    case TurnTransport::kTcp: return NICE_RELAY_TYPE_TURN_TCP;
+    case TurnTransport::kTls: return NICE_RELAY_TYPE_TURN_TLS;
+  }
+  return NICE_RELAY_TYPE_TURN_UDP;
+}
+
+// XEP-0176 §5.2: `id` only has to be unique within the session.
+std::string random_id() {
+  constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string id(kLocalIdChars, 'x');
+  for (auto& c : id) c = kAlphabet[static_cast<std::size_t>(g_random_int_range(0, static_cast<gint32>(kAlphabet.size())))];
+  return id;
+}
+
+IceCandidate from_nice(const NiceCandidate& nice) {
+  IceCandidate candidate;
+  candidate.foundation = nice.foundation;
+  candidate.component = static_cast<std::uint8_t>(nice.component_id);
+  candidate.ip = address_string(nice.addr);
+  candidate.port = static_cast<std::uint16_t>(nice_address_get_port(&nice.addr));
+  candidate.priority = nice.priority;
+  candidate.type = from_nice(nice.type);
+  if (nice_address_is_valid(&nice.base_addr) && !nice_address_equal(&nice.base_addr, &nice.addr)) {
+    candidate.rel_addr = address_string(nice.base_addr);
+    candidate.rel_port = static_cast<std::uint16_t>(nice_address_get_port(&nice.base_addr));
+  }
+  return candidate;
+}
+
+}  // namespace
+
+std::string_view to_string(IceState state) noexcept {
+  switch (state) {
+    case IceState::kNew: return "new";
+    case IceState::kGathering: return "gathering";
+    case IceState::kChecking: return "checking";
+    case IceState::kConnected: return "connected";
+    case IceState::kFailed: return "failed";
+    case IceState::kClosed: return "closed";
+  }
+  return "unknown";
+}
+
+void IceAgent::SourceDestroy::operator()(GSource* source) const noexcept {
+  g_source_destroy(source);
+  g_source_unref(source);
+}
+
+IceAgent::IceAgent(GMainContext* context, IceConfig config, Observer& observer)
+    : context_(context), config_(std::move(config)), observer_(observer), owner_thread_(std::this_thread::get_id()) {
+  if (context_ == nullptr) throw std::invalid_argument("ice: a GMainContext is required");
+  if (config_.components < 1 || config_.components > 2) throw std::invalid_argument("ice: components must be 1 or 2");
+  if (config_.port_min > config_.port_max || (config_.port_min == 0) != (config_.port_max == 0)) {
+    throw std::invalid_argument("ice: port range must be 0/0 or 1 <= min <= max");
+  }
+  if (config_.consent_timeout.count() <= 0) throw std::invalid_argument("ice: consent_timeout must be positive");
+  if (config_.end_of_candidates_timeout.count() < 0) throw std::invalid_argument("ice: end_of_candidates_timeout must not be negative");
+  if (!config_.public_address.empty() && !is_ip_literal(config_.public_address)) {
+    throw std::invalid_argument("ice: public address must be an IP literal: '" + config_.public_address + "'");
+  }
+  for (const auto& entry : config_.denied_addresses) {
+    if (!is_ip_literal(entry) && !is_deny_prefix(entry)) {
+      throw std::invalid_argument("ice: denied address must be an IP literal or a prefix ending in '.' or ':': '" + entry + "'");
+    }
+  }
+
+  // RFC 5245 mode is libnice's RFC 8445 implementation; trickle makes the
+  // agent wait for peer_candidate_gathering_done before declaring failure.
+  // libnice's own consent option gives up after 10 s in 0.1.21, so the
+  // watchdog below replaces it.
+  agent_.reset(nice_agent_new_full(context_, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE));
+  if (!agent_) throw std::runtime_error("ice: nice_agent_new_full failed");
+  // XEP-0176 is UDP only; UPnP would reach out to the LAN's router.
+  g_object_set(agent_.get(), "controlling-mode", config_.controlling ? TRUE : FALSE, "ice-tcp", FALSE, "ice-udp", TRUE,
+               "upnp", FALSE, nullptr);
+  nice_agent_set_software(agent_.get(), "parrot");
+  stream_id_ = nice_agent_add_stream(agent_.get(), config_.components);
+  if (stream_id_ == 0) throw std::runtime_error("ice: nice_agent_add_stream failed");
+  component_states_.assign(config_.components, NICE_COMPONENT_STATE_DISCONNECTED);
+
+  for (guint component = 1; component <= config_.components; ++component) {
+    if (config_.port_min != 0) nice_agent_set_port_range(agent_.get(), stream_id_, component, config_.port_min, config_.port_max);
+  }
+  configure_local_addresses();
+  configure_servers();
+
+  g_signal_connect(agent_.get(), "new-candidate-full", G_CALLBACK(&IceAgent::on_new_candidate), this);
+  g_signal_connect(agent_.get(), "candidate-gathering-done", G_CALLBACK(&IceAgent::on_gathering_done_signal), this);
+  g_signal_connect(agent_.get(), "component-state-changed", G_CALLBACK(&IceAgent::on_component_state), this);
+  g_signal_connect(agent_.get(), "new-selected-pair-full", G_CALLBACK(&IceAgent::on_new_selected_pair), this);
+  // Before gathering: data may arrive as soon as the first check succeeds.
+  for (guint component = 1; component <= config_.components; ++component) {
+    nice_agent_attach_recv(agent_.get(), stream_id_, component, context_, &IceAgent::on_receive, this);
+  }
+
+  gchar* ufrag = nullptr;
+  gchar* pwd = nullptr;
+  const bool have_credentials = nice_agent_get_local_credentials(agent_.get(), stream_id_, &ufrag, &pwd);
+  const GCharPtr ufrag_owner(ufrag), pwd_owner(pwd);
+  if (!have_credentials || ufrag == nullptr || pwd == nullptr) throw std::runtime_error("ice: no local credentials");
+  local_credentials_ = {ufrag, pwd};
+}
+
+// Like close() but silent: the observer may be half destroyed already.
+IceAgent::~IceAgent() {
+  assert_thread();
+  end_of_candidates_timer_.reset();
+  consent_timer_.reset();
+  if (agent_) {
+    g_signal_handlers_disconnect_by_data(agent_.get(), this);
+    for (guint component = 1; component <= config_.components; ++component) {
+      nice_agent_attach_recv(agent_.get(), stream_id_, component, context_, nullptr, nullptr);
+    }
+    agent_.reset();
+  }
+}
+
+void IceAgent::assert_thread() const noexcept { assert(std::this_thread::get_id() == owner_thread_); }
+
+// Allow-list given: exactly those addresses (loopback included, which
+// libnice's own enumeration skips). Otherwise enumerate like libnice does
+// and drop denied, link-local and (when disabled) IPv6 addresses ourselves,
+// since once an address is added libnice stops enumerating.
+void IceAgent::configure_local_addresses() {
+  std::vector<std::string> addresses;
+  if (!config_.allowed_addresses.empty()) {
+    for (const auto& ip : config_.allowed_addresses) {
+      if (!is_ip_literal(ip)) throw std::invalid_argument("ice: allowed address must be an IP literal: '" + ip + "'");
+      if (is_ipv6(ip) && !config_.ipv6) throw std::invalid_argument("ice: IPv6 address allowed but IPv6 disabled: '" + ip + "'");
+      if (!address_denied(ip)) addresses.push_back(ip);
+    }
+  } else {
+    GList* ips = nice_interfaces_get_local_ips(FALSE);
+    for (GList* item = ips; item != nullptr; item = item->next) {
+      const std::string ip = static_cast<const char*>(item->data);
+      if (!is_ip_literal(ip) || address_denied(ip) || (is_ipv6(ip) && (!config_.ipv6 || is_ipv6_link_local(ip)))) continue;
+      addresses.push_back(ip);
+    }
+    g_list_free_full(ips, g_free);
+  }
+  if (addresses.empty()) {
+    throw std::invalid_argument("ice: no local address left to gather on (on loopback only, allow 127.0.0.1 explicitly)");
+  }
+  for (const auto& ip : addresses) {
+    NiceAddress address = make_address(ip, 0);
+    nice_agent_add_local_address(agent_.get(), &address);
+  }
+}
+
+void IceAgent::configure_servers() {
+  if (!config_.stun_host.empty()) {
+    g_object_set(agent_.get(), "stun-server", config_.stun_host.c_str(), "stun-server-port", guint{config_.stun_port}, nullptr);
+  }
+  for (const auto& server : config_.turn_servers) {
+    if (!is_ip_literal(server.host)) throw std::invalid_argument("ice: TURN host must be an IP literal: '" + server.host + "'");
+    if (server.port == 0) throw std::invalid_argument("ice: TURN port must not be 0");
+    for (guint component = 1; component <= config_.components; ++component) {
+      if (!nice_agent_set_relay_info(agent_.get(), stream_id_, component, server.host.c_str(), server.port,
+                                     server.username.c_str(), server.password.c_str(), to_nice(server.transport))) {
+        throw std::invalid_argument("ice: TURN server refused by libnice: '" + server.host + "'");
+      }
+    }
+  }
+}
+
+bool IceAgent::address_denied(const std::string& ip) const {
+  const std::string address = lower(ip);
+  return std::any_of(config_.denied_addresses.begin(), config_.denied_addresses.end(), [&](const std::string& entry) {
+    const std::string denied = lower(entry);
+    return address == denied || (is_deny_prefix(denied) && address.compare(0, denied.size(), denied) == 0);
+  });
+}
+
+void IceAgent::set_remote_credentials(const IceCredentials& credentials) {
+  assert_thread();
+  // RFC 8445 §5.3: ufrag 4-256 and pwd 22-256 ice-chars; be lenient on the
+  // lower bounds (old clients), strict on the alphabet.
+  if (credentials.ufrag.empty() || credentials.pwd.empty() || credentials.ufrag.size() > 256 || credentials.pwd.size() > 256 ||
+      !is_ice_char_string(credentials.ufrag) || !is_ice_char_string(credentials.pwd)) {
+    throw std::invalid_argument("ice: remote ufrag/pwd must be 1-256 ice-chars");
+  }
+  if (!agent_) return;
+  nice_agent_set_remote_credentials(agent_.get(), stream_id_, credentials.ufrag.c_str(), credentials.pwd.c_str());
+  remote_credentials_ = credentials;
+  arm_end_of_candidates_timer();
+  flush_pending_remote();
+}
+
+void IceAgent::gather() {
+  assert_thread();
+  if (!agent_ || gather_started_) return;
+  gather_started_ = true;
+  set_state(IceState::kGathering, {});
+  if (!nice_agent_gather_candidates(agent_.get(), stream_id_)) {
+    set_state(IceState::kFailed, "gathering failed: no usable local address or port");
+    return;
+  }
+  flush_pending_remote();
+}
+
+void IceAgent::add_remote_candidate(const IceCandidate& candidate) {
+  assert_thread();
+  if (candidate.component < 1 || candidate.component > config_.components) {
+    throw std::invalid_argument("ice: remote candidate for component " + std::to_string(candidate.component) + " of " +
+                                std::to_string(config_.components));
+  }
+  if (!is_ip_literal(candidate.ip) || candidate.port == 0 || lower(candidate.protocol) != "udp") {
+    throw std::invalid_argument("ice: remote candidate needs a UDP IP literal and a port");
+  }
+  // Link-local needs a scope id XEP-0176 cannot carry (Dino skips them too).
+  if (is_ipv6(candidate.ip) && (!config_.ipv6 || is_ipv6_link_local(candidate.ip))) return;
+  if (!agent_) return;
+  pending_remote_.push_back(candidate);
+  arm_end_of_candidates_timer();
+  flush_pending_remote();
+}
+
+void IceAgent::remote_gathering_done() {
+  assert_thread();
+  remote_done_requested_ = true;
+  end_of_candidates_timer_.reset();
+  flush_pending_remote();
+}
+
+// Remote candidates wait for the credentials (checks need the peer's pwd for
+// MESSAGE-INTEGRITY) and for gather() (pairs need local candidates).
+void IceAgent::flush_pending_remote() {
+  if (!agent_ || !remote_credentials_ || !gather_started_) return;
+  for (const auto& remote : pending_remote_) {
+    NiceCandidatePtr nice(nice_candidate_new(to_nice(remote.type)));
+    nice->stream_id = stream_id_;
+    nice->component_id = remote.component;
+    nice->transport = NICE_CANDIDATE_TRANSPORT_UDP;
+    nice->priority = remote.priority;
+    g_strlcpy(nice->foundation, remote.foundation.c_str(), NICE_CANDIDATE_MAX_FOUNDATION);
+    nice->addr = make_address(remote.ip, remote.port);
+    if (!remote.rel_addr.empty() && is_ip_literal(remote.rel_addr)) nice->base_addr = make_address(remote.rel_addr, remote.rel_port);
+    GSList single{nice.get(), nullptr};
+    nice_agent_set_remote_candidates(agent_.get(), stream_id_, remote.component, &single);
+  }
+  pending_remote_.clear();
+  if (remote_done_requested_ && !remote_done_applied_) {
+    remote_done_applied_ = true;
+    nice_agent_peer_candidate_gathering_done(agent_.get(), stream_id_);
+    update_state();
+  }
+}
+
+void IceAgent::arm_end_of_candidates_timer() {
+  if (remote_done_requested_) return;
+  end_of_candidates_timer_ = start_timer(config_.end_of_candidates_timeout, &IceAgent::on_end_of_candidates_timer);
+}
+
+IceAgent::SourcePtr IceAgent::start_timer(std::chrono::milliseconds interval, GSourceFunc callback) {
+  SourcePtr source(g_timeout_source_new(static_cast<guint>(interval.count())));
+  g_source_set_callback(source.get(), callback, this, nullptr);
+  g_source_attach(source.get(), context_);
+  return source;
+}
+
+bool IceAgent::send(unsigned component, media::ByteView datagram) noexcept {
+  assert_thread();
+  if (!agent_ || state_ != IceState::kConnected || component < 1 || component > config_.components) {
+    ++send_drops_;
+    return false;
+  }
+  // One message, no copy: libnice writes straight from the caller's buffer
+  // and reports WOULD_BLOCK instead of queueing (a late media packet is
+  // worthless; the caller counts the drop).
+  GOutputVector buffer{datagram.data(), datagram.size()};
+  NiceOutputMessage message{&buffer, 1};
+  GError* raw_error = nullptr;
+  const gint sent = nice_agent_send_messages_nonblocking(agent_.get(), stream_id_, component, &message, 1, nullptr, &raw_error);
+  const GErrorPtr error(raw_error);
+  if (sent != 1) {
+    ++send_drops_;
+    return false;
+  }
+  ++datagrams_sent_;
+  return true;
+}
+
+void IceAgent::close() {
+  assert_thread();
+  if (!agent_) return;
+  end_of_candidates_timer_.reset();
+  consent_timer_.reset();
+  // The agent outlives this call until its async close completes: cut every
+  // path back into `this` first.
+  g_signal_handlers_disconnect_by_data(agent_.get(), this);
+  for (guint component = 1; component <= config_.components; ++component) {
+    nice_agent_attach_recv(agent_.get(), stream_id_, component, context_, nullptr, nullptr);
+  }
+  agent_.reset();
+  pending_remote_.clear();
+  set_state(IceState::kClosed, "closed");
+}
+
+// The states of all components fold into one: any failed -> failed, all
+// connected/ready -> connected. libnice 0.1.21 fails a component as soon as
+// every pair so far failed (it stores peer_candidate_gathering_done but never
+// reads it), yet a trickled candidate may still work and libnice recovers
+// from FAILED when one does; so failure counts only after end-of-candidates. libnice may bounce READY -> CONNECTED or go
+// back to CONNECTING on new candidates; once connected we stay connected
+// until failure or consent loss.
+void IceAgent::update_state() {
+  if (state_ == IceState::kFailed || state_ == IceState::kClosed) return;
+  bool any_failed = false;
+  bool all_connected = true;
+  bool any_connecting = false;
+  for (const guint state : component_states_) {
+    any_failed = any_failed || state == NICE_COMPONENT_STATE_FAILED;
+    all_connected = all_connected && (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY);
+    any_connecting = any_connecting || state == NICE_COMPONENT_STATE_CONNECTING;
+  }
+  if (any_failed && remote_done_applied_) {
+    set_state(IceState::kFailed, "ice failed: no candidate pair succeeded");
+  } else if (all_connected && state_ != IceState::kConnected) {
+    last_receive_us_ = g_get_monotonic_time();
+    const auto interval = std::clamp(config_.consent_timeout / 5, kMinConsentCheckInterval, kMaxConsentCheckInterval);
+    consent_timer_ = start_timer(interval, &IceAgent::on_consent_timer);
+    set_state(IceState::kConnected, {});
+  } else if (any_connecting && (state_ == IceState::kNew || state_ == IceState::kGathering)) {
+    set_state(IceState::kChecking, {});
+  }
+}
+
+void IceAgent::set_state(IceState state, const std::string& reason) {
+  if (state == state_) return;
+  state_ = state;
+  if (state == IceState::kFailed || state == IceState::kClosed) {
+    end_of_candidates_timer_.reset();
+    consent_timer_.reset();
+  }
+  observer_.on_ice_state(state, reason);
+}
+
+void IceAgent::report_local_candidate(const NiceCandidate& nice) {
+  IceCandidate candidate = from_nice(nice);
+  if (candidate.type == IceCandidateType::kHost && address_denied(candidate.ip)) return;
+  candidate.id = random_id();
+  observer_.on_local_candidate(candidate);
+  if (config_.public_address.empty() || candidate.type != IceCandidateType::kHost ||
+      is_ipv6(candidate.ip) != is_ipv6(config_.public_address)) {
+    return;
+  }
+  // RFC 8445 §5.1.2.1: priority = 2^24 type preference (100 for srflx)
+  // + 2^8 local preference + (256 - component); keep the host's local
+  // preference. A distinct foundation because the base differs in type.
+  constexpr std::uint32_t kSrflxTypePreference = 100;
+  IceCandidate mapped = candidate;
+  mapped.type = IceCandidateType::kServerReflexive;
+  mapped.foundation = ("n" + candidate.foundation).substr(0, 32);
+  mapped.ip = config_.public_address;
+  mapped.rel_addr = candidate.ip;
+  mapped.rel_port = candidate.port;
+  mapped.priority = (kSrflxTypePreference << 24) | (candidate.priority & 0x00FFFF00u) | (256u - candidate.component);
+  mapped.id = random_id();
+  observer_.on_local_candidate(mapped);
+}
+
+void IceAgent::on_new_candidate(NiceAgent*, NiceCandidate* candidate, gpointer self) noexcept {
+  guarded("new-candidate-full", [&] { static_cast<IceAgent*>(self)->report_local_candidate(*candidate); });
+}
+
+void IceAgent::on_gathering_done_signal(NiceAgent*, guint, gpointer self) noexcept {
+  guarded("candidate-gathering-done", [&] { static_cast<IceAgent*>(self)->observer_.on_gathering_done(); });
+}
+
+void IceAgent::on_component_state(NiceAgent*, guint, guint component, guint state, gpointer self) noexcept {
+  guarded("component-state-changed", [&] {
+    auto& agent = *static_cast<IceAgent*>(self);
+    if (component < 1 || component > agent.component_states_.size()) return;
+    agent.component_states_[component - 1] = state;
+    agent.update_state();
+  });
+}
+
+void IceAgent::on_new_selected_pair(NiceAgent*, guint, guint component, NiceCandidate* local, NiceCandidate* remote,
+                                    gpointer self) noexcept {
+  guarded("new-selected-pair-full", [&] {
+    if (component != 1) return;
+    auto& agent = *static_cast<IceAgent*>(self);
+    agent.selected_pair_ = SelectedPair{from_nice(*local), from_nice(*remote)};
+    agent.observer_.on_selected_pair(*agent.selected_pair_);
+  });
+}
+
+void IceAgent::on_receive(NiceAgent*, guint, guint component, guint size, gchar* data, gpointer self) noexcept {
+  guarded("recv", [&] {
+    auto& agent = *static_cast<IceAgent*>(self);
+    // RFC 7675 §5.1: after consent expiry the session is over; late
+    // packets must not revive the echo.
+    if (agent.state_ == IceState::kFailed || agent.state_ == IceState::kClosed) return;
+    ++agent.datagrams_received_;
+    agent.last_receive_us_ = g_get_monotonic_time();
+    agent.observer_.on_datagram(component, media::as_bytes(reinterpret_cast<const std::uint8_t*>(data), size));
+  });
+}
+
+gboolean IceAgent::on_end_of_candidates_timer(gpointer self) noexcept {
+  guarded("end-of-candidates timer", [&] { static_cast<IceAgent*>(self)->remote_gathering_done(); });
+  return G_SOURCE_REMOVE;
+}
+
+// RFC 7675 §5.1: consent expires 30 s after the last proof that the peer
+// wants our traffic. libnice 0.1.21 does not tell us when its consent checks
+// succeed, so inbound data (media and RTCP never pause that long in a live
+// call) stands in for it.
+gboolean IceAgent::on_consent_timer(gpointer self) noexcept {
+  gboolean keep = G_SOURCE_CONTINUE;
+  guarded("consent timer", [&] {
+    auto& agent = *static_cast<IceAgent*>(self);
+    const auto silent_ms = (g_get_monotonic_time() - agent.last_receive_us_) / 1000;
+    if (silent_ms < agent.config_.consent_timeout.count()) return;
+    keep = G_SOURCE_REMOVE;
+    agent.set_state(IceState::kFailed, "consent lost: nothing from the peer for " + std::to_string(silent_ms) + " ms");
+  });
+  return keep;
+}
+
+}  // namespace parrot::transport

@@ -1,0 +1,178 @@
+// IceAgent: the one owner of a call's libnice agent (RFC 8445 full ICE, one
+// stream, 1 component with rtcp-mux or 2 for RTP + RTCP), with XEP-0176
+// trickle, an end-of-candidates timer and a consent watchdog (RFC 7675).
+//
+// Thread confinement: an IceAgent is constructed, used and destroyed on the
+// thread that runs `context` (a worker's GMainContext). libnice signals,
+// receive callbacks and timers all dispatch on that context, so no member is
+// ever touched by two threads and there are no locks. Other threads post
+// closures to the worker (g_main_context_invoke_full). Debug builds assert
+// the thread in every public method.
+#pragma once
+
+#include <glib.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "media/bytes.hpp"
+#include "transport/ice/ice_candidate.hpp"
+#include "transport/ice/nice_ptr.hpp"
+
+namespace parrot::transport {
+
+enum class IceState { kNew, kGathering, kChecking, kConnected, kFailed, kClosed };
+std::string_view to_string(IceState state) noexcept;
+
+enum class TurnTransport { kUdp, kTcp, kTls };
+
+struct TurnServer {
+  std::string host;  // IP literal: libnice 0.1.21 does not resolve TURN names (resolve in bot/)
+  std::uint16_t port = 3478;
+  std::string username, password;
+  TurnTransport transport = TurnTransport::kUdp;
+};
+
+struct IceConfig {
+  bool controlling = false;
+  unsigned components = 1;                     // 1 with rtcp-mux; 2 = RTP + RTCP (Dino, Gajim)
+  std::vector<std::string> allowed_addresses;  // --ice-address: IP literals to gather on (loopback allowed); empty = all
+  std::vector<std::string> denied_addresses;   // IP literals, or prefixes ending in '.' or ':' ("10.", "fe80:")
+  std::uint16_t port_min = 0, port_max = 0;    // 0/0 = any
+  std::string stun_host;                       // IP literal or name (libnice resolves); empty = no STUN
+  std::uint16_t stun_port = 3478;
+  std::vector<TurnServer> turn_servers;
+  // 1:1 NAT (Janus nat_1_1_mapping): for every host candidate of the same
+  // address family, also advertise a srflx candidate with this IP, the host
+  // candidate's port and rel-addr/rel-port = the host candidate. The host
+  // candidate is still advertised, so peers on the same LAN keep working.
+  // libnice itself never learns of it: checks sent to the public address
+  // arrive on the host socket and are answered from there.
+  std::string public_address;
+  bool ipv6 = true;
+  // No datagram from the peer for this long while connected -> kFailed
+  // ("consent lost") and send() refuses. RFC 7675 §5.1 allows at most 30 s.
+  std::chrono::milliseconds consent_timeout{30000};
+  // After the last add_remote_candidate() or set_remote_credentials(), take
+  // the peer as done gathering (XEP-0176 has no end-of-candidates). Until
+  // then a check list whose pairs all failed is not reported as kFailed,
+  // since a trickled candidate may still arrive and work.
+  std::chrono::milliseconds end_of_candidates_timeout{5000};
+};
+
+struct IceCredentials {
+  std::string ufrag, pwd;
+};
+
+struct SelectedPair {
+  IceCandidate local, remote;
+};
+
+class IceAgent {
+ public:
+  // All called on the agent's thread, possibly from inside an IceAgent call
+  // (host candidates during gather()). An observer may not destroy the agent
+  // from inside a callback; post the destruction instead.
+  struct Observer {
+    virtual void on_local_candidate(const IceCandidate& candidate) = 0;  // trickle, one by one
+    virtual void on_gathering_done() = 0;
+    virtual void on_ice_state(IceState state, const std::string& reason) = 0;
+    virtual void on_selected_pair(const SelectedPair& pair) = 0;  // component 1, on every change
+    // Non-STUN data (libnice answers STUN itself). The view is valid only
+    // during the call.
+    virtual void on_datagram(unsigned component, media::ByteView datagram) = 0;
+
+   protected:
+    virtual ~Observer() = default;  // virtual only to keep -Wnon-virtual-dtor quiet in implementers
+  };
+
+  // Throws std::invalid_argument for a bad config (components not 1 or 2,
+  // an address that is not an IP literal, port_min > port_max, a TURN host
+  // that is not an IP literal, no address left after the deny-list).
+  IceAgent(GMainContext* context, IceConfig config, Observer& observer);
+  ~IceAgent();  // close(): nice_agent_close_async then unref, on this thread
+  IceAgent(const IceAgent&) = delete;
+  IceAgent& operator=(const IceAgent&) = delete;
+
+  const IceCredentials& local_credentials() const noexcept { return local_credentials_; }
+  // Throws std::invalid_argument when ufrag or pwd is empty.
+  void set_remote_credentials(const IceCredentials& credentials);
+  // Starts gathering; host candidates are reported before it returns. A
+  // gathering failure (no usable address or port) reports kFailed.
+  void gather();
+  // Any time, before or after credentials and gather(): held back until
+  // both exist. Throws std::invalid_argument when the component is not in
+  // 1..components or the address is not an IP literal. Candidates libnice
+  // cannot use here (IPv6 link-local, IPv6 with ipv6 = false) are ignored.
+  void add_remote_candidate(const IceCandidate& candidate);
+  // Explicit end-of-candidates; the timer calls it too. Idempotent.
+  void remote_gathering_done();
+  // False (and counted in send_drops) unless connected, or when libnice
+  // would block or fails. Never throws.
+  bool send(unsigned component, media::ByteView datagram) noexcept;
+
+  IceState state() const noexcept { return state_; }
+  std::optional<SelectedPair> selected_pair() const { return selected_pair_; }
+  std::uint64_t datagrams_sent() const noexcept { return datagrams_sent_; }
+  std::uint64_t datagrams_received() const noexcept { return datagrams_received_; }
+  std::uint64_t send_drops() const noexcept { return send_drops_; }
+
+  // Stops everything: kClosed, no more callbacks, sockets and TURN
+  // allocations released. Idempotent.
+  void close();
+
+ private:
+  struct SourceDestroy {
+    void operator()(GSource* source) const noexcept;
+  };
+  using SourcePtr = std::unique_ptr<GSource, SourceDestroy>;
+
+  static void on_new_candidate(NiceAgent*, NiceCandidate* candidate, gpointer self) noexcept;
+  static void on_gathering_done_signal(NiceAgent*, guint stream_id, gpointer self) noexcept;
+  static void on_component_state(NiceAgent*, guint stream_id, guint component, guint state, gpointer self) noexcept;
+  static void on_new_selected_pair(NiceAgent*, guint stream_id, guint component, NiceCandidate* local,
+                                   NiceCandidate* remote, gpointer self) noexcept;
+  static void on_receive(NiceAgent*, guint stream_id, guint component, guint size, gchar* data, gpointer self) noexcept;
+  static gboolean on_end_of_candidates_timer(gpointer self) noexcept;
+  static gboolean on_consent_timer(gpointer self) noexcept;
+
+  void assert_thread() const noexcept;
+  void configure_local_addresses();
+  void configure_servers();
+  void flush_pending_remote();
+  void arm_end_of_candidates_timer();
+  SourcePtr start_timer(std::chrono::milliseconds interval, GSourceFunc callback);
+  void update_state();
+  void set_state(IceState state, const std::string& reason);
+  void report_local_candidate(const NiceCandidate& candidate);
+  bool address_denied(const std::string& ip) const;
+
+  GMainContext* context_;
+  IceConfig config_;
+  Observer& observer_;
+  std::thread::id owner_thread_;
+  NiceAgentPtr agent_;
+  guint stream_id_ = 0;
+  IceCredentials local_credentials_;
+  std::optional<IceCredentials> remote_credentials_;
+  std::vector<IceCandidate> pending_remote_;  // until credentials and gather()
+  bool gather_started_ = false;
+  bool remote_done_requested_ = false;
+  bool remote_done_applied_ = false;
+  std::vector<guint> component_states_;
+  IceState state_ = IceState::kNew;
+  std::optional<SelectedPair> selected_pair_;
+  SourcePtr end_of_candidates_timer_;
+  SourcePtr consent_timer_;
+  gint64 last_receive_us_ = 0;  // g_get_monotonic_time() of the last datagram or of connecting
+  std::uint64_t datagrams_sent_ = 0;
+  std::uint64_t datagrams_received_ = 0;
+  std::uint64_t send_drops_ = 0;
+};
+
+}  // namespace parrot::transport
