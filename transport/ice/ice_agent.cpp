@@ -13,11 +13,6 @@
 namespace parrot::transport {
 namespace {
 
-struct GFree {
-  void operator()(gpointer memory) const noexcept { g_free(memory); }
-};
-using GCharPtr = std::unique_ptr<gchar, GFree>;
-
 constexpr std::size_t kLocalIdChars = 10;
 constexpr auto kMinConsentCheckInterval = std::chrono::milliseconds{20};
 constexpr auto kMaxConsentCheckInterval = std::chrono::milliseconds{1000};
@@ -133,11 +128,6 @@ std::string_view to_string(IceState state) noexcept {
     case IceState::kClosed: return "closed";
   }
   return "unknown";
-}
-
-void IceAgent::SourceDestroy::operator()(GSource* source) const noexcept {
-  g_source_destroy(source);
-  g_source_unref(source);
 }
 
 IceAgent::IceAgent(GMainContext* context, IceConfig config, Observer& observer)
@@ -345,8 +335,8 @@ void IceAgent::arm_end_of_candidates_timer() {
   end_of_candidates_timer_ = start_timer(config_.end_of_candidates_timeout, &IceAgent::on_end_of_candidates_timer);
 }
 
-IceAgent::SourcePtr IceAgent::start_timer(std::chrono::milliseconds interval, GSourceFunc callback) {
-  SourcePtr source(g_timeout_source_new(static_cast<guint>(interval.count())));
+AttachedSourcePtr IceAgent::start_timer(std::chrono::milliseconds interval, GSourceFunc callback) {
+  AttachedSourcePtr source(g_timeout_source_new(static_cast<guint>(interval.count())));
   g_source_set_callback(source.get(), callback, this, nullptr);
   g_source_attach(source.get(), context_);
   return source;

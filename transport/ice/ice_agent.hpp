@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "media/bytes.hpp"
+#include "transport/glib_ptr.hpp"
 #include "transport/ice/ice_candidate.hpp"
 #include "transport/ice/nice_ptr.hpp"
 
@@ -127,10 +128,6 @@ class IceAgent {
   void close();
 
  private:
-  struct SourceDestroy {
-    void operator()(GSource* source) const noexcept;
-  };
-  using SourcePtr = std::unique_ptr<GSource, SourceDestroy>;
 
   static void on_new_candidate(NiceAgent*, NiceCandidate* candidate, gpointer self) noexcept;
   static void on_gathering_done_signal(NiceAgent*, guint stream_id, gpointer self) noexcept;
@@ -146,7 +143,7 @@ class IceAgent {
   void configure_servers();
   void flush_pending_remote();
   void arm_end_of_candidates_timer();
-  SourcePtr start_timer(std::chrono::milliseconds interval, GSourceFunc callback);
+  AttachedSourcePtr start_timer(std::chrono::milliseconds interval, GSourceFunc callback);
   void update_state();
   void set_state(IceState state, const std::string& reason);
   void report_local_candidate(const NiceCandidate& candidate);
@@ -167,8 +164,8 @@ class IceAgent {
   std::vector<guint> component_states_;
   IceState state_ = IceState::kNew;
   std::optional<SelectedPair> selected_pair_;
-  SourcePtr end_of_candidates_timer_;
-  SourcePtr consent_timer_;
+  AttachedSourcePtr end_of_candidates_timer_;
+  AttachedSourcePtr consent_timer_;
   gint64 last_receive_us_ = 0;  // g_get_monotonic_time() of the last datagram or of connecting
   std::uint64_t datagrams_sent_ = 0;
   std::uint64_t datagrams_received_ = 0;

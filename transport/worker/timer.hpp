@@ -9,7 +9,7 @@
 #include <chrono>
 #include <functional>
 
-#include "transport/worker/glib_owners.hpp"
+#include "transport/glib_ptr.hpp"
 
 namespace parrot::transport {
 
@@ -38,7 +38,7 @@ class Timer {
  private:
   Timer(GMainContext* context, std::chrono::milliseconds delay, std::function<void()> fire, bool repeat);
 
-  detail::AttachedSourcePtr source_;
+  AttachedSourcePtr source_;
 };
 
 }  // namespace parrot::transport

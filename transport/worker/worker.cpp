@@ -104,7 +104,7 @@ void Worker::run(std::promise<void>& started) {
 
   // Fulfilled from inside g_main_loop_run(), so the constructor returns only
   // once the loop is really dispatching.
-  const detail::SourceRefPtr idle{g_idle_source_new()};
+  const SourceRefPtr idle{g_idle_source_new()};
   g_source_set_callback(idle.get(), &signal_started, &started, nullptr);
   g_source_attach(idle.get(), context_.get());
 

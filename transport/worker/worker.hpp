@@ -22,7 +22,7 @@
 #include <utility>
 
 #include "transport/glib_ptr.hpp"
-#include "transport/worker/glib_owners.hpp"
+#include "transport/glib_ptr.hpp"
 
 namespace parrot::transport {
 
@@ -85,9 +85,9 @@ class Worker {
   void dispatch_tasks();
 
   std::string name_;
-  detail::GMainContextPtr context_;
+  GMainContextPtr context_;
   GMainLoopPtr loop_;
-  detail::AttachedSourcePtr task_source_;
+  AttachedSourcePtr task_source_;
 
   std::mutex mutex_;  // guards tasks_ and stopping_
   std::deque<std::function<void()>> tasks_;

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <future>
 
-#include "transport/worker/glib_owners.hpp"
+#include "transport/glib_ptr.hpp"
 #include "transport/worker/timer.hpp"
 
 namespace parrot::transport::test {
@@ -33,6 +33,6 @@ bool ready_in_time(const std::future<T>& future) {
   return future.wait_for(kDeadline) == std::future_status::ready;
 }
 
-inline detail::GMainContextPtr new_context() { return detail::GMainContextPtr{g_main_context_new()}; }
+inline GMainContextPtr new_context() { return GMainContextPtr{g_main_context_new()}; }
 
 }  // namespace parrot::transport::test
