@@ -11,8 +11,10 @@ The test builds its own network out of three namespaces:
 The public side has no route back to 10.0.0.0/24, so the caller's host
 candidate is useless to parrot; what connects is what STUN and TURN make.
 Case 1: the NAT lets everything through: the caller's srflx address is what
-parrot sees. Case 2: the NAT lets the caller reach only coturn's port, so
-only the relay works. Each case asserts the candidate types in the report
+parrot sees. Case 2: the NAT lets the caller reach only coturn's UDP port,
+so only the relay works. Case 3: only TCP to coturn passes (a UDP-hostile
+network), so the caller allocates its relay over TURN-TCP; case 4 the same
+over TURN-TLS (coturn's port 5349, a certificate the test makes). Each case asserts the candidate types in the report
 and RTP echoed both ways.
 
 Needs root (namespaces, veth, iptables); otherwise it says so and exits 77,
@@ -60,9 +62,10 @@ def build_network():
     sh("iptables", "-t", "nat", "-A", "POSTROUTING", "-o", f"{TAG}np", "-j", "MASQUERADE", ns=NS["nat"])
 
 
-def only_turn_passes():
-    """Case 2: from the caller's side, only coturn's port crosses the NAT."""
-    sh("iptables", "-A", "FORWARD", "-i", f"{TAG}nc", "-p", "udp", "--dport", "3478", "-j", "ACCEPT", ns=NS["nat"])
+def only_turn_passes(protocol, port=3478):
+    """Cases 2 to 4: from the caller's side, only coturn's port crosses the NAT."""
+    sh("iptables", "-F", "FORWARD", ns=NS["nat"])
+    sh("iptables", "-A", "FORWARD", "-i", f"{TAG}nc", "-p", protocol, "--dport", str(port), "-j", "ACCEPT", ns=NS["nat"])
     sh("iptables", "-A", "FORWARD", "-i", f"{TAG}nc", "-j", "DROP", ns=NS["nat"])
 
 
@@ -72,17 +75,23 @@ def tear_down():
 
 
 def start_coturn(directory):
+    certificate, key = os.path.join(directory, "turn.crt"), os.path.join(directory, "turn.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-subj", "/CN=turn.parrot.test", "-days", "1", "-keyout", key, "-out", certificate],
+                   check=True, capture_output=True)
     log = open(os.path.join(directory, "turnserver.log"), "w")
     process = subprocess.Popen(
         ["ip", "netns", "exec", NS["public"], "turnserver", "--listening-ip", PUBLIC_IP, "--relay-ip", PUBLIC_IP,
          "--listening-port", "3478", "--min-port", "49152", "--max-port", "49352", "--lt-cred-mech",
-         "--user", f"{TURN_USER}:{TURN_PASSWORD}", "--realm", "parrot.test", "--no-tls", "--no-dtls", "--no-cli",
+         "--user", f"{TURN_USER}:{TURN_PASSWORD}", "--realm", "parrot.test", "--no-dtls", "--no-cli",
+         "--tls-listening-port", "5349", "--cert", certificate, "--pkey", key,
          "--no-tcp-relay", "--log-file", "stdout", "--pidfile", os.path.join(directory, "turn.pid"),
          "--userdb", os.path.join(directory, "turn.db")],
         stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + TIMEOUT
-    while time.time() < deadline:  # ready when its UDP socket is bound
-        if sh("ss", "-Hlun", "sport", "=", ":3478", ns=NS["public"]).stdout.strip():
+    while time.time() < deadline:  # ready when its UDP and TLS sockets are bound
+        if (sh("ss", "-Hlun", "sport", "=", ":3478", ns=NS["public"]).stdout.strip() and
+                sh("ss", "-Hltn", "sport", "=", ":5349", ns=NS["public"]).stdout.strip()):
             return process
         if process.poll() is not None:
             break
@@ -130,11 +139,12 @@ class Peer:
         return stats
 
 
-def call(case):
+def call(case, turn_transport="udp", expect_srflx=True, turn_port=3478):
     stun = f"{PUBLIC_IP}:3478"
     parrot = Peer(NS["public"], "--role", "controlled", "--address", PUBLIC_IP, "--stun", stun)
     caller = Peer(NS["caller"], "--role", "controlling", "--address", CALLER_IP, "--stun", stun,
-                  "--turn", f"{PUBLIC_IP}:3478:{TURN_USER}:{TURN_PASSWORD}", "--send")
+                  "--turn", f"{PUBLIC_IP}:{turn_port}:{TURN_USER}:{TURN_PASSWORD}", "--turn-transport", turn_transport,
+                  "--send")
     try:
         offer, answer = caller.wait("local"), parrot.wait("local")
         parrot.send("remote", ufrag=offer["ufrag"], pwd=offer["pwd"], fingerprint=offer["fingerprint"], hash="sha-256")
@@ -145,7 +155,8 @@ def call(case):
             for candidate in source.of("candidate"):
                 target.send("candidate", attributes=candidate["attributes"])
         caller_types = sorted({c["attributes"]["type"] for c in caller.of("candidate")})
-        assert {"host", "srflx", "relay"} <= set(caller_types), caller_types
+        wanted = {"host", "srflx", "relay"} if expect_srflx else {"host", "relay"}
+        assert wanted <= set(caller_types), caller_types
         parrot.wait("keys")
         caller.wait("keys")
         seen_by_parrot, seen_by_caller = parrot.wait("connected"), caller.wait("connected")
@@ -183,8 +194,18 @@ def main():
             # knows as the srflx candidate (or learns as prflx).
             assert parrot_view["remote_type"] in ("srflx", "prflx"), parrot_view
             assert parrot_view["remote_ip"] == NAT_OUTSIDE, parrot_view
-            only_turn_passes()
+            only_turn_passes("udp")
             parrot_view, caller_view = call("only TURN passes")
+            assert caller_view["local_type"] == "relay", caller_view
+            assert parrot_view["remote_type"] == "relay" and parrot_view["remote_ip"] == PUBLIC_IP, parrot_view
+            # No UDP at all leaves the caller's network: STUN fails, TURN-TCP works.
+            only_turn_passes("tcp")
+            parrot_view, caller_view = call("only TCP to TURN passes", turn_transport="tcp", expect_srflx=False)
+            assert caller_view["local_type"] == "relay", caller_view
+            assert parrot_view["remote_type"] == "relay" and parrot_view["remote_ip"] == PUBLIC_IP, parrot_view
+            only_turn_passes("tcp", 5349)
+            parrot_view, caller_view = call("only TLS to TURN passes", turn_transport="tls", expect_srflx=False,
+                                            turn_port=5349)
             assert caller_view["local_type"] == "relay", caller_view
             assert parrot_view["remote_type"] == "relay" and parrot_view["remote_ip"] == PUBLIC_IP, parrot_view
         finally:

@@ -15,7 +15,7 @@
 //         {"type":"keys","profile"} {"type":"failed","reason"} {"type":"stats",...}
 //
 //   transport_peer --role controlled|controlling [--address IP]... [--stun IP:PORT]
-//                  [--turn IP:PORT:USER:PASSWORD] [--send]
+//                  [--turn IP:PORT:USER:PASSWORD] [--turn-transport udp|tcp|tls] [--send]
 // --send makes it the caller's side instead: after the keys it sends an RTP
 // packet every 20 ms and counts what comes back, instead of echoing.
 #include <glib-unix.h>
@@ -51,6 +51,7 @@ struct Options {
   std::vector<std::string> addresses{"127.0.0.1"};
   std::string stun;  // IP:PORT
   std::string turn;  // IP:PORT:USER:PASSWORD
+  std::string turn_transport = "udp";
   bool send = false;
 };
 
@@ -159,7 +160,10 @@ class Peer final : public transport::CallTransport::Observer {
       std::stringstream stream(options_.turn);
       for (std::string part; std::getline(stream, part, ':');) parts.push_back(part);
       if (parts.size() != 4) throw std::invalid_argument("--turn wants IP:PORT:USER:PASSWORD");
-      config.ice.turn_servers.push_back({parts[0], static_cast<std::uint16_t>(std::stoi(parts[1])), parts[2], parts[3]});
+      config.ice.turn_servers.push_back({parts[0], static_cast<std::uint16_t>(std::stoi(parts[1])), parts[2], parts[3],
+                                         options_.turn_transport == "tcp"   ? transport::TurnTransport::kTcp
+                                         : options_.turn_transport == "tls" ? transport::TurnTransport::kTls
+                                                                            : transport::TurnTransport::kUdp});
     }
     config.certificate = &certificate_;
     transport::DtlsParameters dtls;
@@ -279,6 +283,8 @@ int main(int argc, char** argv) {
   app.add_option("--address", options.addresses, "address to gather on (repeatable)");
   app.add_option("--stun", options.stun, "STUN server IP:PORT");
   app.add_option("--turn", options.turn, "TURN server IP:PORT:USER:PASSWORD (UDP)");
+  app.add_option("--turn-transport", options.turn_transport, "how to reach the TURN server")
+      ->check(CLI::IsMember({"udp", "tcp", "tls"}));
   app.add_flag("--send", options.send, "be the caller: send RTP and count the echo");
   CLI11_PARSE(app, argc, argv);
   options.controlling = role == "controlling";
