@@ -1,0 +1,238 @@
+#include "bot/call/call_report.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace parrot::bot::call {
+
+namespace {
+
+using nlohmann::json;
+
+// Audio whose RMS stays below this is not someone speaking into a
+// microphone; -60 dBFS is the probe's own silent-frame threshold.
+constexpr double kSilentLevelDbfs = -60.0;
+constexpr double kMostlySilentShare = 0.98;
+
+bool received_any(const CallFacts& facts) {
+  return std::any_of(facts.streams.begin(), facts.streams.end(),
+                     [](const StreamFacts& s) { return s.echo.received.packets > 0; });
+}
+
+// The caller's own RTCP says it got none of parrot's packets: a report
+// block with everything lost, once parrot had sent enough to know.
+bool caller_received_nothing(const CallFacts& facts) {
+  for (const StreamFacts& s : facts.streams) {
+    const auto& sent = s.echo.sent;
+    if (sent.packets >= 50 && sent.remote_cumulative_lost &&
+        *sent.remote_cumulative_lost >= static_cast<std::int64_t>(sent.packets) * 9 / 10)
+      return true;
+  }
+  return false;
+}
+
+bool audio_silent(const CallFacts& facts) {
+  for (const StreamFacts& s : facts.streams) {
+    if (!s.audio || s.audio->decoded_frames == 0) continue;
+    if (s.audio->level_dbfs < kSilentLevelDbfs || s.audio->silent_frame_share >= kMostlySilentShare) return true;
+  }
+  return false;
+}
+
+std::string codec_of(const StreamFacts& s) {
+  // The payload type seen most often, named as the caller offered it.
+  const auto& seen = s.echo.payload_types;
+  const auto top = std::max_element(seen.begin(), seen.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  if (top == seen.end()) return "none";
+  for (const PayloadName& p : s.offered) {
+    if (p.id == top->first) return fmt::format("{}/{}", p.name, p.clock_rate_hz);
+  }
+  return fmt::format("pt{}", top->first);
+}
+
+std::string iso8601(std::chrono::system_clock::time_point t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  std::array<char, 32> text{};
+  std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text.data();
+}
+
+// 1512 -> "1,512", as people read counts.
+std::string grouped(std::uint64_t n) {
+  const std::string digits = std::to_string(n);
+  std::string out;
+  out.reserve(digits.size() + digits.size() / 3);
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(Verdict verdict) noexcept {
+  switch (verdict) {
+    case Verdict::kMediaOk: return "MEDIA OK";
+    case Verdict::kOneWay: return "ONE-WAY";
+    case Verdict::kSilentAudio: return "SILENT AUDIO";
+    case Verdict::kNoRelayCandidates: return "NO RELAY CANDIDATES";
+    case Verdict::kIceFailed: return "ICE FAILED";
+    case Verdict::kDtlsFailed: return "DTLS FAILED";
+    case Verdict::kNoMedia: return "NO MEDIA";
+  }
+  return "UNKNOWN";
+}
+
+Verdict verdict(const CallFacts& facts) {
+  // Where the path broke comes first: later stages never ran.
+  if (!facts.transport || !facts.transport->connect_ms) return Verdict::kIceFailed;
+  if (facts.transport->encrypted && !facts.transport->keys_ms) return Verdict::kDtlsFailed;
+  const bool parrot_received = received_any(facts);
+  const bool parrot_sent = std::any_of(facts.streams.begin(), facts.streams.end(),
+                                       [](const StreamFacts& s) { return s.echo.sent.packets > 0; });
+  if (!parrot_received && !parrot_sent) return Verdict::kNoMedia;
+  if (!parrot_received || caller_received_nothing(facts)) return Verdict::kOneWay;
+  if (audio_silent(facts)) return Verdict::kSilentAudio;
+  if (std::find(facts.remote_candidate_types.begin(), facts.remote_candidate_types.end(), "relay") ==
+      facts.remote_candidate_types.end())
+    return Verdict::kNoRelayCandidates;
+  return Verdict::kMediaOk;
+}
+
+NatVerdict nat_verdict(const CallFacts& facts) {
+  if (!facts.transport || !facts.transport->selected_pair) {
+    const bool offered_srflx = std::find(facts.remote_candidate_types.begin(), facts.remote_candidate_types.end(),
+                                         "srflx") != facts.remote_candidate_types.end();
+    if (facts.remote_candidate_types.empty())
+      return {"unknown", "Your client sent no candidates, so parrot could not try any path."};
+    return {"unknown", offered_srflx
+                           ? "Your client is behind a NAT (it found a public address with STUN), but no path worked."
+                           : "No path worked, and your client offered no STUN or TURN candidates to try."};
+  }
+  const auto& remote = facts.transport->selected_pair->remote;
+  switch (remote.type) {
+    case transport::IceCandidateType::kHost:
+      return {"no NAT", "Your client reached parrot from its own address: no NAT in between."};
+    case transport::IceCandidateType::kServerReflexive:
+    case transport::IceCandidateType::kPeerReflexive:
+      return {"NAT, direct path",
+              "Your client is behind a NAT that kept the same public port for parrot as for STUN, so media went direct."};
+    case transport::IceCandidateType::kRelayed:
+      return {"relay needed",
+              "Media went through your TURN server: the direct paths failed (a symmetric NAT or a firewall blocking UDP)."};
+  }
+  return {"unknown", ""};
+}
+
+json report_json(const CallFacts& facts) {
+  json report{{"kind", "call"},
+              {"id", facts.id},
+              {"peer", facts.peer},
+              {"started", iso8601(facts.started)},
+              {"duration_s", std::round(facts.duration_s * 10) / 10},
+              {"verdict", std::string(to_string(verdict(facts)))}};
+  if (!facts.failure.empty()) report["failure"] = facts.failure;
+
+  json ice{{"remote_candidate_types", facts.remote_candidate_types}};
+  json dtls = json::object();
+  if (facts.transport) {
+    const auto& t = *facts.transport;
+    if (t.selected_pair) {
+      ice["selected"] = {{"local_type", std::string(transport::to_string(t.selected_pair->local.type))},
+                         {"remote_type", std::string(transport::to_string(t.selected_pair->remote.type))},
+                         {"protocol", t.selected_pair->local.protocol},
+                         {"local_address", t.selected_pair->local.ip},
+                         {"remote_address", t.selected_pair->remote.ip}};
+    } else {
+      ice["selected"] = nullptr;
+    }
+    ice["connect_ms"] = t.connect_ms ? json(std::lround(*t.connect_ms)) : json(nullptr);
+    dtls["encrypted"] = t.encrypted;
+    dtls["srtp_profile"] = t.srtp_profile ? json(std::string(media::srtp::to_string(*t.srtp_profile))) : json(nullptr);
+    dtls["fingerprint_ok"] = t.fingerprint_ok;
+    if (t.keys_ms) dtls["keys_ms"] = std::lround(*t.keys_ms);
+    if (!t.failure_reason.empty()) dtls["failure"] = t.failure_reason;
+  }
+  report["ice"] = ice;
+  report["dtls"] = dtls;
+
+  json streams = json::array();
+  for (const StreamFacts& s : facts.streams) {
+    const auto& e = s.echo;
+    json stream{{"media", e.kind == media::echo::MediaKind::kAudio ? "audio" : "video"},
+                {"codec", codec_of(s)},
+                {"packets_received", e.received.packets},
+                {"packets_sent", e.sent.packets},
+                {"lost", e.received.lost},
+                {"loss_pct", std::round(e.received.loss_pct * 100) / 100},
+                {"jitter_ms", std::round(e.received.jitter_ms * 10) / 10},
+                {"late_dropped", e.jitter_buffer.late},
+                {"duplicates", e.received.duplicates},
+                {"reordered", e.received.reordered},
+                {"bitrate_kbps", std::lround(e.received.average_bitrate_bps / 1000)},
+                {"buffer_delay_ms", {{"min", e.jitter_buffer.min_held_ms}, {"avg", std::round(e.jitter_buffer.avg_held_ms * 10) / 10}, {"max", e.jitter_buffer.max_held_ms}}},
+                {"nacks_sent", e.nacks_sent},
+                {"retransmitted", e.sent.retransmitted},
+                {"keyframe_requests_relayed", e.plis_relayed + e.firs_relayed}};
+    if (e.sent.rtt_ms) stream["rtt_ms"] = std::round(*e.sent.rtt_ms * 10) / 10;
+    if (e.sent.remote_loss_pct) stream["your_loss_pct"] = *e.sent.remote_loss_pct;
+    if (s.audio) {
+      stream["level_dbfs"] = std::round(s.audio->level_dbfs * 10) / 10;
+      stream["silent_share"] = std::round(s.audio->silent_frame_share * 1000) / 1000;
+      stream["clipped_samples"] = s.audio->clipped_samples;
+    }
+    if (s.video && s.video->width > 0) {
+      stream["resolution"] = fmt::format("{}x{}", s.video->width, s.video->height);
+      stream["frame_rate_fps"] = std::round(s.video->frame_rate_fps * 10) / 10;
+      stream["keyframes"] = s.video->keyframes;
+    }
+    streams.push_back(stream);
+  }
+  report["streams"] = streams;
+
+  const NatVerdict nat = nat_verdict(facts);
+  report["nat"] = {{"verdict", nat.verdict}, {"explanation", nat.explanation}};
+
+  json drops = json::object();
+  for (std::size_t i = 0; i < static_cast<std::size_t>(media::DropReason::kCount); ++i) {
+    const auto reason = static_cast<media::DropReason>(i);
+    if (facts.drops[reason] > 0) drops[std::string(media::to_string(reason))] = facts.drops[reason];
+  }
+  report["drops"] = drops;
+  return report;
+}
+
+std::string summary(const CallFacts& facts) {
+  std::string text = fmt::format("{}.", to_string(verdict(facts)));
+  if (!facts.failure.empty()) text += fmt::format(" {}.", facts.failure);
+  for (const StreamFacts& s : facts.streams) {
+    const auto& e = s.echo;
+    if (e.received.packets == 0 && e.sent.packets == 0) continue;
+    text += fmt::format(" {} {}: {} packets, {:.1f}% lost, jitter {:.0f} ms",
+                        e.kind == media::echo::MediaKind::kAudio ? "Audio" : "Video", codec_of(s),
+                        grouped(e.received.packets), e.received.loss_pct, e.received.jitter_ms);
+    if (e.sent.rtt_ms) text += fmt::format(", RTT {:.0f} ms", *e.sent.rtt_ms);
+    if (s.audio && s.audio->decoded_frames > 0) text += fmt::format(", level {:.0f} dBFS", s.audio->level_dbfs);
+    if (s.video && s.video->width > 0)
+      text += fmt::format(", {}x{} at {:.0f} fps", s.video->width, s.video->height, s.video->frame_rate_fps);
+    text += ".";
+  }
+  if (facts.transport && facts.transport->selected_pair) {
+    const auto& pair = *facts.transport->selected_pair;
+    text += fmt::format(" Path: your {}/{} <-> parrot {}/{}", transport::to_string(pair.remote.type), pair.remote.protocol,
+                        transport::to_string(pair.local.type), pair.local.protocol);
+    if (facts.transport->connect_ms) text += fmt::format(", connected in {:.0f} ms", *facts.transport->connect_ms);
+    text += ".";
+    if (!facts.transport->encrypted) text += " Media was not encrypted (no DTLS).";
+  }
+  return text;
+}
+
+}  // namespace parrot::bot::call

@@ -1,0 +1,79 @@
+// What a call looked like, as the caller reads it: one verdict first, a short
+// human summary, and the JSON report of DESIGN.md ("Reports"). Pure: the
+// call gathers CallFacts from its transport, echo engine and probes, and
+// this turns them into text; nothing here touches a socket or a clock.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "media/echo/echo_engine.hpp"
+#include "media/probes/opus_probe.hpp"
+#include "media/probes/video_stats.hpp"
+#include "transport/call/call_transport.hpp"
+
+namespace parrot::bot::call {
+
+// The first word of every report, for people and CI scripts alike.
+enum class Verdict {
+  kMediaOk,           // media both ways
+  kOneWay,            // parrot received nothing, or the caller reports receiving nothing
+  kSilentAudio,       // audio arrived but decoded to silence
+  kNoRelayCandidates, // a note, not a failure: media OK, the caller offered no TURN candidates
+  kIceFailed,
+  kDtlsFailed,
+  kNoMedia,           // connected, secure, yet no RTP arrived
+};
+std::string_view to_string(Verdict verdict) noexcept;  // "MEDIA OK", "ONE-WAY", ...
+
+// A payload type as negotiated in Jingle, to name the codec in the report.
+struct PayloadName {
+  std::uint8_t id = 0;
+  std::string name;  // "opus", "VP8"
+  std::uint32_t clock_rate_hz = 0;
+};
+
+struct StreamFacts {
+  media::echo::StreamSnapshot echo;  // counts, jitter, RTT, what the caller reported
+  std::vector<PayloadName> offered;   // the caller's payload types for this media
+  std::optional<media::probes::OpusStats> audio;
+  std::optional<media::probes::VideoStats> video;
+};
+
+struct CallFacts {
+  std::string id;
+  std::string peer;  // the caller's full JID
+  std::chrono::system_clock::time_point started;
+  double duration_s = 0;
+  std::optional<transport::CallTransportStats> transport;
+  std::vector<std::string> remote_candidate_types;  // as offered in signalling: "host", "srflx", "relay"
+  std::vector<StreamFacts> streams;
+  media::DropCounters drops;
+  // Why the call ended early, in the caller's terms, if it did
+  // ("no candidates from the caller", "no media for 20 s", ...).
+  std::string failure;
+};
+
+Verdict verdict(const CallFacts& facts);
+
+struct NatVerdict {
+  std::string verdict;      // "no NAT", "NAT, direct path", "relay needed", "unknown"
+  std::string explanation;  // one sentence for the person who called
+};
+NatVerdict nat_verdict(const CallFacts& facts);
+
+// DESIGN.md's call report: every required key, plus more.
+nlohmann::json report_json(const CallFacts& facts);
+
+// "MEDIA OK. Audio opus/48000: 1,512 packets, 0.3% lost, jitter 4 ms, RTT
+// 21 ms, level -23 dBFS. Path: your srflx/udp <-> parrot host/udp,
+// connected in 180 ms." One paragraph, for a chat message body.
+std::string summary(const CallFacts& facts);
+
+}  // namespace parrot::bot::call

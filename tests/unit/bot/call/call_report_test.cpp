@@ -1,0 +1,144 @@
+#include "bot/call/call_report.hpp"
+
+#include <gtest/gtest.h>
+
+namespace parrot::bot::call {
+namespace {
+
+transport::IceCandidate candidate(transport::IceCandidateType type, const std::string& ip) {
+  transport::IceCandidate c;
+  c.type = type;
+  c.ip = ip;
+  c.protocol = "udp";
+  return c;
+}
+
+// A healthy audio call through a NAT: 1,512 packets in, 0.3% lost.
+CallFacts good_call() {
+  CallFacts facts;
+  facts.id = "c1";
+  facts.peer = "alice@example.org/phone";
+  facts.started = std::chrono::system_clock::time_point{std::chrono::seconds{1'800'000'000}};
+  facts.duration_s = 30.24;
+  transport::CallTransportStats t;
+  t.state = transport::CallTransportState::kSecure;
+  t.selected_pair = transport::SelectedPair{candidate(transport::IceCandidateType::kHost, "192.0.2.10"),
+                                            candidate(transport::IceCandidateType::kServerReflexive, "198.51.100.7")};
+  t.connect_ms = 180.4;
+  t.keys_ms = 230.0;
+  t.encrypted = true;
+  t.srtp_profile = media::srtp::SrtpProfile::kAeadAes128Gcm;
+  t.fingerprint_ok = true;
+  facts.transport = t;
+  facts.remote_candidate_types = {"host", "srflx", "relay"};
+  StreamFacts audio;
+  audio.echo.kind = media::echo::MediaKind::kAudio;
+  audio.echo.payload_types = {{111, 1512}};
+  audio.echo.received.packets = 1512;
+  audio.echo.received.lost = 5;
+  audio.echo.received.loss_pct = 0.33;
+  audio.echo.received.jitter_ms = 4.2;
+  audio.echo.sent.packets = 1510;
+  audio.echo.sent.rtt_ms = 21.3;
+  audio.offered = {{111, "opus", 48000}, {0, "PCMU", 8000}};
+  media::probes::OpusStats opus;
+  opus.decoded_frames = 1512;
+  opus.level_dbfs = -23.4;
+  opus.silent_frame_share = 0.1;
+  audio.audio = opus;
+  facts.streams.push_back(audio);
+  return facts;
+}
+
+TEST(CallReport, HealthyCallReadsMediaOk) {
+  const CallFacts facts = good_call();
+  EXPECT_EQ(verdict(facts), Verdict::kMediaOk);
+  EXPECT_EQ(summary(facts),
+            "MEDIA OK. Audio opus/48000: 1,512 packets, 0.3% lost, jitter 4 ms, RTT 21 ms, level -23 dBFS. "
+            "Path: your srflx/udp <-> parrot host/udp, connected in 180 ms.");
+}
+
+TEST(CallReport, JsonHasEveryKeyDesignAsksFor) {
+  const auto report = report_json(good_call());
+  for (const char* key : {"kind", "id", "peer", "started", "duration_s", "verdict", "ice", "dtls", "streams", "nat"})
+    EXPECT_TRUE(report.contains(key)) << key;
+  EXPECT_EQ(report["kind"], "call");
+  EXPECT_EQ(report["started"], "2027-01-15T08:00:00Z");
+  EXPECT_EQ(report["duration_s"], 30.2);
+  EXPECT_EQ(report["ice"]["selected"]["local_type"], "host");
+  EXPECT_EQ(report["ice"]["selected"]["remote_type"], "srflx");
+  EXPECT_EQ(report["ice"]["selected"]["protocol"], "udp");
+  EXPECT_EQ(report["ice"]["connect_ms"], 180);
+  EXPECT_EQ(report["ice"]["remote_candidate_types"].size(), 3u);
+  EXPECT_EQ(report["dtls"]["srtp_profile"], "SRTP_AEAD_AES_128_GCM");
+  EXPECT_EQ(report["dtls"]["fingerprint_ok"], true);
+  const auto& stream = report["streams"][0];
+  for (const char* key : {"media", "codec", "packets_received", "packets_sent", "lost", "loss_pct", "jitter_ms", "late_dropped"})
+    EXPECT_TRUE(stream.contains(key)) << key;
+  EXPECT_EQ(stream["codec"], "opus/48000");
+  EXPECT_EQ(stream["packets_received"], 1512);
+  EXPECT_EQ(stream["loss_pct"], 0.33);
+  EXPECT_EQ(stream["level_dbfs"], -23.4);
+  EXPECT_EQ(report["nat"]["verdict"], "NAT, direct path");
+}
+
+TEST(CallReport, VerdictsInTheOrderThePathBreaks) {
+  CallFacts facts = good_call();
+  facts.transport->connect_ms.reset();
+  facts.transport->selected_pair.reset();
+  EXPECT_EQ(verdict(facts), Verdict::kIceFailed);
+
+  facts = good_call();
+  facts.transport->keys_ms.reset();
+  EXPECT_EQ(verdict(facts), Verdict::kDtlsFailed);
+
+  facts = good_call();
+  facts.streams[0].echo.received.packets = 0;
+  facts.streams[0].echo.sent.packets = 0;
+  EXPECT_EQ(verdict(facts), Verdict::kNoMedia);
+
+  facts = good_call();
+  facts.streams[0].echo.received.packets = 0;
+  EXPECT_EQ(verdict(facts), Verdict::kOneWay);
+
+  facts = good_call();  // the caller's RTCP says it lost everything parrot sent
+  facts.streams[0].echo.sent.remote_cumulative_lost = 1500;
+  EXPECT_EQ(verdict(facts), Verdict::kOneWay);
+
+  facts = good_call();
+  facts.streams[0].audio->level_dbfs = -80;
+  EXPECT_EQ(verdict(facts), Verdict::kSilentAudio);
+
+  facts = good_call();
+  facts.remote_candidate_types = {"host", "srflx"};
+  EXPECT_EQ(verdict(facts), Verdict::kNoRelayCandidates);
+
+  facts = good_call();
+  facts.transport.reset();  // no transport at all: the caller sent nothing usable
+  EXPECT_EQ(verdict(facts), Verdict::kIceFailed);
+}
+
+TEST(CallReport, NatVerdictFollowsTheSelectedPair) {
+  CallFacts facts = good_call();
+  facts.transport->selected_pair->remote.type = transport::IceCandidateType::kHost;
+  EXPECT_EQ(nat_verdict(facts).verdict, "no NAT");
+  facts.transport->selected_pair->remote.type = transport::IceCandidateType::kRelayed;
+  EXPECT_EQ(nat_verdict(facts).verdict, "relay needed");
+  facts.transport->selected_pair.reset();
+  facts.remote_candidate_types.clear();
+  EXPECT_EQ(nat_verdict(facts).verdict, "unknown");
+  EXPECT_NE(nat_verdict(facts).explanation.find("no candidates"), std::string::npos);
+}
+
+TEST(CallReport, UnencryptedCallSaysSo) {
+  CallFacts facts = good_call();
+  facts.transport->encrypted = false;
+  facts.transport->srtp_profile.reset();
+  facts.transport->keys_ms.reset();
+  EXPECT_EQ(verdict(facts), Verdict::kMediaOk);
+  EXPECT_NE(summary(facts).find("not encrypted"), std::string::npos);
+  EXPECT_EQ(report_json(facts)["dtls"]["encrypted"], false);
+}
+
+}  // namespace
+}  // namespace parrot::bot::call
