@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config
   libgloox-dev libglib2.0-dev libgnutls28-dev
   libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
-  libsrtp2-dev libopus-dev libvpx-dev libnice-dev libssl-dev
+  libsrtp2-dev libopus-dev libvpx-dev libnice-dev libssl-dev libsqlite3-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   prosody lua-unbound openssl ca-certificates
