@@ -1,0 +1,197 @@
+#include "bot/call/call_media.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+#include <strings.h>
+
+#include "media/probes/opus_probe.hpp"
+#include "media/probes/probe_queue.hpp"
+#include "media/probes/vp8_probe.hpp"
+#include "media/probes/vp9_probe.hpp"
+#include "transport/worker/timer.hpp"
+
+namespace parrot::bot::call {
+
+namespace {
+
+// Packets a probe may fall behind before it samples instead (about 5 s of
+// audio, or 2 s of ~1 Mbit/s video).
+constexpr std::size_t kProbeQueuePackets = 256;
+// Drained this often, this much at a time, at G_PRIORITY_LOW: never ahead of
+// a datagram or an echo timer.
+constexpr std::chrono::milliseconds kProbeDrainInterval{20};
+constexpr std::size_t kProbePacketsPerDrain = 64;
+
+bool named(const std::vector<PayloadName>& offered, const char* codec) {
+  return std::any_of(offered.begin(), offered.end(),
+                     [codec](const PayloadName& p) { return strcasecmp(p.name.c_str(), codec) == 0; });
+}
+
+}  // namespace
+
+// One transport's echo: the CallTransport, its EchoEngine, its probes.
+struct CallMedia::Unit final : transport::CallTransport::Observer {
+  Unit(CallMedia& owner, std::size_t index, CallMediaSetup::Transport setup)
+      : owner_(owner), index_(index), offered_(std::move(setup.offered)), components_(setup.config.ice.components) {
+    setup.echo.unix_time_at_epoch =
+        std::chrono::duration_cast<media::Duration>(std::chrono::system_clock::now().time_since_epoch()) -
+        std::chrono::duration_cast<media::Duration>(std::chrono::steady_clock::now() - owner_.epoch_);
+    const bool encrypted = setup.config.dtls.has_value();
+    engine_ = std::make_unique<media::echo::EchoEngine>(setup.echo);
+    if (encrypted) engine_->expect_srtp();
+    kinds_.reserve(setup.echo.streams.size());
+    for (std::size_t i = 0; i < setup.echo.streams.size(); ++i) {
+      const auto& offered = i < offered_.size() ? offered_[i] : std::vector<PayloadName>{};
+      auto probe = std::make_unique<Probe>();
+      probe->queue = std::make_unique<media::probes::ProbeQueue>(kProbeQueuePackets);
+      if (setup.echo.streams[i].kind == media::echo::MediaKind::kAudio && named(offered, "opus")) {
+        probe->opus = std::make_unique<media::probes::OpusProbe>(2);
+      } else if (named(offered, "VP8")) {
+        probe->vp8 = std::make_unique<media::probes::Vp8Probe>();
+      } else if (named(offered, "VP9")) {
+        probe->vp9 = std::make_unique<media::probes::Vp9Probe>();
+      }
+      if (probe->opus || probe->vp8 || probe->vp9) engine_->attach_probe(i, probe->queue.get());
+      probes_.push_back(std::move(probe));
+      kinds_.push_back(setup.echo.streams[i].kind);
+    }
+    transport_ = std::make_unique<transport::CallTransport>(owner_.context_, std::move(setup.config), *this);
+  }
+  ~Unit() {
+    timer_.reset();
+    transport_.reset();
+  }
+
+  void on_local_candidate(const transport::IceCandidate& candidate) override {
+    owner_.observer_.on_local_candidate(index_, candidate);
+  }
+  void on_gathering_done() override { owner_.observer_.on_gathering_done(index_); }
+  void on_transport_state(transport::CallTransportState state, const std::string& reason) override {
+    owner_.observer_.on_transport_state(index_, state, reason);
+  }
+  void on_selected_pair(const transport::SelectedPair&) override {}
+  void on_srtp_keys(const media::srtp::KeyingMaterial& keys) override { engine_->set_srtp(keys); }
+  void on_media(unsigned, media::MutableByteView datagram) override {
+    engine_->on_datagram(owner_.now(), datagram);
+    flush();
+  }
+
+  // Sends what the engine produced and re-arms its timer for the next wake-up.
+  void flush() {
+    for (const auto& d : engine_->outbox()) transport_->send_media(d.rtcp && components_ == 2 ? 2 : 1, d.bytes);
+    const media::Timestamp wakeup = engine_->next_wakeup();
+    if (wakeup == media::kNever) {
+      timer_.reset();
+      return;
+    }
+    const auto delay = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(wakeup - owner_.now()),
+                                std::chrono::milliseconds(0));
+    timer_ = std::make_unique<transport::Timer>(owner_.context_, delay, [this] {
+      engine_->on_timer(owner_.now());
+      flush();
+    });
+  }
+
+  void drain(std::size_t budget) {
+    media::probes::ProbePacket packet;
+    for (auto& probe : probes_) {
+      for (std::size_t n = 0; n < budget && probe->queue->pop_into(packet); ++n) {
+        if (probe->opus) probe->opus->on_packet(packet);
+        if (probe->vp8) probe->vp8->on_packet(packet);
+        if (probe->vp9) probe->vp9->on_packet(packet);
+      }
+    }
+  }
+
+  struct Probe {
+    std::unique_ptr<media::probes::ProbeQueue> queue;
+    std::unique_ptr<media::probes::OpusProbe> opus;
+    std::unique_ptr<media::probes::Vp8Probe> vp8;
+    std::unique_ptr<media::probes::Vp9Probe> vp9;
+  };
+
+  CallMedia& owner_;
+  std::size_t index_;
+  std::vector<std::vector<PayloadName>> offered_;
+  unsigned components_;
+  std::unique_ptr<media::echo::EchoEngine> engine_;
+  std::vector<std::unique_ptr<Probe>> probes_;
+  std::vector<media::echo::MediaKind> kinds_;
+  std::unique_ptr<transport::CallTransport> transport_;
+  std::unique_ptr<transport::Timer> timer_;
+};
+
+CallMedia::CallMedia(GMainContext* context, CallMediaSetup setup, Observer& observer)
+    : context_(context), observer_(observer), epoch_(std::chrono::steady_clock::now()) {
+  if (setup.transports.empty()) throw std::invalid_argument("call: no transport to set up");
+  for (std::size_t i = 0; i < setup.transports.size(); ++i)
+    units_.push_back(std::make_unique<Unit>(*this, i, std::move(setup.transports[i])));
+  probe_timer_ = std::make_unique<transport::Timer>(
+      transport::Timer::repeating(context_, kProbeDrainInterval, [this] { drain_probes(); }));
+}
+
+CallMedia::~CallMedia() {
+  probe_timer_.reset();
+  units_.clear();
+}
+
+media::Timestamp CallMedia::now() const {
+  return media::Timestamp{std::chrono::duration_cast<media::Duration>(std::chrono::steady_clock::now() - epoch_)};
+}
+
+void CallMedia::drain_probes() {
+  for (auto& unit : units_) unit->drain(kProbePacketsPerDrain);
+}
+
+const transport::IceCredentials& CallMedia::local_credentials(std::size_t transport) const {
+  return units_.at(transport)->transport_->local_credentials();
+}
+void CallMedia::set_remote_credentials(std::size_t transport, const transport::IceCredentials& credentials) {
+  units_.at(transport)->transport_->set_remote_credentials(credentials);
+}
+void CallMedia::add_remote_candidate(std::size_t transport, const transport::IceCandidate& candidate) {
+  units_.at(transport)->transport_->add_remote_candidate(candidate);
+}
+void CallMedia::remote_gathering_done(std::size_t transport) { units_.at(transport)->transport_->remote_gathering_done(); }
+void CallMedia::set_peer_fingerprint(std::size_t transport, const std::string& algorithm, const std::string& fingerprint) {
+  units_.at(transport)->transport_->set_peer_fingerprint(algorithm, fingerprint);
+}
+void CallMedia::gather() {
+  for (auto& unit : units_) unit->transport_->gather();
+}
+void CallMedia::set_extra_delay(std::chrono::milliseconds delay) {
+  for (auto& unit : units_) unit->engine_->set_extra_delay(delay);
+}
+void CallMedia::close() {
+  probe_timer_.reset();
+  for (auto& unit : units_) {
+    unit->timer_.reset();
+    unit->transport_->close();
+  }
+}
+
+CallFacts CallMedia::facts() const {
+  CallFacts facts;
+  facts.transport = units_.front()->transport_->stats();
+  for (const auto& unit : units_) {
+    const media::echo::EchoSnapshot snapshot = unit->engine_->snapshot();
+    for (std::size_t i = 0; i < static_cast<std::size_t>(media::DropReason::kCount); ++i) {
+      const auto reason = static_cast<media::DropReason>(i);
+      facts.drops.count(reason, snapshot.drops[reason]);
+    }
+    for (std::size_t i = 0; i < snapshot.streams.size(); ++i) {
+      StreamFacts stream;
+      stream.echo = snapshot.streams[i];
+      if (i < unit->offered_.size()) stream.offered = unit->offered_[i];
+      const auto& probe = unit->probes_[i];
+      if (probe->opus) stream.audio = probe->opus->stats();
+      if (probe->vp8) stream.video = probe->vp8->stats();
+      if (probe->vp9) stream.video = probe->vp9->stats();
+      facts.streams.push_back(std::move(stream));
+    }
+  }
+  return facts;
+}
+
+}  // namespace parrot::bot::call

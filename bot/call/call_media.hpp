@@ -1,0 +1,80 @@
+// The media half of one call, on its worker: for each transport (one for a
+// BUNDLE group, else one per Jingle content) a CallTransport with an
+// EchoEngine behind it, and codec probes fed through bounded queues and
+// drained at low priority so they never delay the echo. Signalling (bot/
+// jingle, the control thread) drives it through the methods below, posted to
+// the worker; what it learns comes back through the Observer.
+//
+// Threads: created, used and destroyed on the thread running `context`.
+#pragma once
+
+#include <glib.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bot/call/call_report.hpp"
+#include "media/echo/echo_engine.hpp"
+#include "transport/call/call_transport.hpp"
+
+namespace parrot::bot::call {
+
+struct CallMediaSetup {
+  struct Transport {
+    transport::CallTransportConfig config;
+    media::echo::EchoConfig echo;
+    // Per echo stream (same order as echo.streams): the caller's payload
+    // types, to name codecs and pick a probe (opus, VP8, VP9).
+    std::vector<std::vector<PayloadName>> offered;
+  };
+  std::vector<Transport> transports;
+};
+
+class CallMedia final {
+ public:
+  struct Observer {
+    virtual void on_local_candidate(std::size_t transport, const transport::IceCandidate& candidate) = 0;
+    virtual void on_gathering_done(std::size_t transport) = 0;
+    virtual void on_transport_state(std::size_t transport, transport::CallTransportState state,
+                                    const std::string& reason) = 0;
+
+   protected:
+    ~Observer() = default;
+  };
+
+  // Throws std::invalid_argument for a setup that cannot work (no
+  // transport, or what CallTransport and EchoEngine refuse).
+  CallMedia(GMainContext* context, CallMediaSetup setup, Observer& observer);
+  ~CallMedia();
+  CallMedia(const CallMedia&) = delete;
+  CallMedia& operator=(const CallMedia&) = delete;
+
+  std::size_t transport_count() const noexcept { return units_.size(); }
+  const transport::IceCredentials& local_credentials(std::size_t transport) const;
+  void set_remote_credentials(std::size_t transport, const transport::IceCredentials& credentials);
+  void add_remote_candidate(std::size_t transport, const transport::IceCandidate& candidate);
+  void remote_gathering_done(std::size_t transport);
+  void set_peer_fingerprint(std::size_t transport, const std::string& algorithm, const std::string& fingerprint);
+  void gather();
+  void set_extra_delay(std::chrono::milliseconds delay);
+  void close();
+
+  // What the report needs, as of now (the first transport's path stands for
+  // a BUNDLE call; per-content transports are listed in the JSON later).
+  CallFacts facts() const;
+
+ private:
+  struct Unit;
+  media::Timestamp now() const;
+  void drain_probes();
+
+  GMainContext* context_;
+  Observer& observer_;
+  std::chrono::steady_clock::time_point epoch_;
+  std::vector<std::unique_ptr<Unit>> units_;
+  std::unique_ptr<transport::Timer> probe_timer_;
+};
+
+}  // namespace parrot::bot::call

@@ -1,0 +1,145 @@
+#include "bot/call/call_media.hpp"
+
+#include <glib.h>
+
+#include <functional>
+
+#include <gtest/gtest.h>
+
+#include "media/rtp/rtp_packet.hpp"
+#include "media/signals/opus_tone_source.hpp"
+#include "media/srtp/srtp_library.hpp"
+#include "media/srtp/srtp_session.hpp"
+#include "transport/worker/timer.hpp"
+
+namespace parrot::bot::call {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool run_until(GMainContext* context, const std::function<bool()>& done, std::chrono::milliseconds limit = 15s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    g_main_context_iteration(context, FALSE);
+    g_usleep(500);
+  }
+  return true;
+}
+
+// The caller: a CallTransport of its own sending an Opus tone over SRTP and
+// counting what comes back.
+struct Caller : transport::CallTransport::Observer {
+  virtual ~Caller() = default;
+  std::unique_ptr<transport::CallTransport> transport;
+  std::unique_ptr<media::srtp::SrtpSession> srtp;
+  std::function<void(const transport::IceCandidate&)> trickle;
+  std::uint64_t echoes = 0;
+  void on_local_candidate(const transport::IceCandidate& c) override { trickle(c); }
+  void on_gathering_done() override {}
+  void on_transport_state(transport::CallTransportState, const std::string&) override {}
+  void on_selected_pair(const transport::SelectedPair&) override {}
+  void on_srtp_keys(const media::srtp::KeyingMaterial& keys) override {
+    srtp = std::make_unique<media::srtp::SrtpSession>(keys);
+  }
+  void on_media(unsigned, media::MutableByteView datagram) override {
+    if (datagram.size() > 1 && static_cast<std::uint8_t>(datagram[1]) >= 192 && static_cast<std::uint8_t>(datagram[1]) <= 223)
+      return;  // parrot's RTCP
+    if (srtp && srtp->unprotect_rtp(datagram)) ++echoes;
+  }
+};
+
+struct Parrot : CallMedia::Observer {
+  virtual ~Parrot() = default;
+  std::function<void(const transport::IceCandidate&)> trickle;
+  transport::CallTransportState state = transport::CallTransportState::kNew;
+  void on_local_candidate(std::size_t, const transport::IceCandidate& c) override { trickle(c); }
+  void on_gathering_done(std::size_t) override {}
+  void on_transport_state(std::size_t, transport::CallTransportState s, const std::string&) override { state = s; }
+};
+
+TEST(CallMedia, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
+  const media::srtp::SrtpLibrary library;
+  GMainContext* context = g_main_context_new();
+  const auto parrot_certificate = transport::Certificate::generate();
+  const auto caller_certificate = transport::Certificate::generate();
+  Caller caller;
+  Parrot parrot;
+
+  CallMediaSetup setup;
+  CallMediaSetup::Transport unit;
+  unit.config.ice.allowed_addresses = {"127.0.0.1"};
+  unit.config.certificate = &parrot_certificate;
+  unit.config.dtls = transport::DtlsParameters{transport::DtlsRole::kClient, "sha-256", caller_certificate.fingerprint_sha256(),
+                                               transport::DtlsParameters{}.profiles};
+  media::echo::StreamConfig audio;
+  audio.payload_types = {111};
+  audio.local_ssrc = 0xA0A0A0A0;
+  unit.echo.streams = {audio};
+  unit.offered = {{{111, "opus", 48000}}};
+  setup.transports.push_back(std::move(unit));
+  auto media = std::make_unique<CallMedia>(context, std::move(setup), parrot);
+
+  transport::CallTransportConfig caller_config;
+  caller_config.ice.controlling = true;
+  caller_config.ice.allowed_addresses = {"127.0.0.1"};
+  caller_config.certificate = &caller_certificate;
+  caller_config.dtls = transport::DtlsParameters{transport::DtlsRole::kServer, "sha-256", parrot_certificate.fingerprint_sha256(),
+                                                 transport::DtlsParameters{}.profiles};
+  caller.transport = std::make_unique<transport::CallTransport>(context, std::move(caller_config), caller);
+  caller.trickle = [&](const transport::IceCandidate& c) { media->add_remote_candidate(0, c); };
+  parrot.trickle = [&](const transport::IceCandidate& c) { caller.transport->add_remote_candidate(c); };
+  media->set_remote_credentials(0, caller.transport->local_credentials());
+  caller.transport->set_remote_credentials(media->local_credentials(0));
+  media->gather();
+  caller.transport->gather();
+  ASSERT_TRUE(run_until(context, [&] { return caller.srtp && parrot.state == transport::CallTransportState::kSecure; }));
+
+  // 100 packets of a -20 dBFS tone, one every 20 ms, as a phone sends them.
+  media::signals::OpusToneSource tone(media::signals::OpusToneConfig{});
+  std::uint16_t sequence = 0;
+  auto sender = transport::Timer::repeating(context, 20ms, [&] {
+    if (sequence >= 100) return;
+    const auto frame = tone.next();
+    std::array<std::byte, 1500> buffer{};
+    media::rtp::RtpHeader header;
+    header.payload_type = 111;
+    header.ssrc = 0x11111111;
+    header.sequence_number = sequence++;
+    header.timestamp = frame.rtp_timestamp;
+    const std::size_t length = media::rtp::serialize(header, frame.payload, buffer);
+    const auto protected_length = caller.srtp->protect_rtp(buffer, length);
+    ASSERT_TRUE(protected_length);
+    caller.transport->send_media(1, media::ByteView(buffer).first(*protected_length));
+  });
+  ASSERT_TRUE(run_until(context, [&] { return caller.echoes >= 100; }));
+  sender.cancel();
+  run_until(context, [] { return false; }, 100ms);  // the probe drains at low priority
+
+  CallFacts facts = media->facts();
+  facts.remote_candidate_types = {"host", "relay"};
+  ASSERT_EQ(facts.streams.size(), 1u);
+  const auto& stream = facts.streams[0];
+  EXPECT_EQ(stream.echo.received.packets, 100u);
+  EXPECT_EQ(stream.echo.sent.packets, 100u);
+  EXPECT_EQ(stream.echo.received.lost, 0);
+  ASSERT_TRUE(stream.audio);
+  EXPECT_EQ(stream.audio->decoded_frames, 100u);
+  // A -20 dBFS peak sine is -23 dBFS RMS; the 10 ms pips at -3 dBFS once a
+  // second lift the average to about -21.
+  EXPECT_GT(stream.audio->level_dbfs, -25.0);
+  EXPECT_LT(stream.audio->level_dbfs, -18.0);
+  EXPECT_EQ(verdict(facts), Verdict::kMediaOk);
+  const auto report = report_json(facts);
+  EXPECT_EQ(report["streams"][0]["codec"], "opus/48000");
+  EXPECT_EQ(report["dtls"]["srtp_profile"], "SRTP_AEAD_AES_128_GCM");
+  EXPECT_EQ(report["ice"]["selected"]["local_type"], "host");
+
+  media.reset();
+  caller.transport.reset();
+  for (int i = 0; i < 50; ++i) g_main_context_iteration(context, FALSE);
+  g_main_context_unref(context);
+}
+
+}  // namespace
+}  // namespace parrot::bot::call
