@@ -81,12 +81,20 @@ bool well_formed_records(media::ByteView datagram, std::size_t min_encrypted_bod
 // ChangeCipherSpec).
 constexpr std::uint16_t kConnectedEpoch = 1;
 
-// The records of a well-formed datagram that belong to kConnectedEpoch.
+// Sessions are DTLS 1.2 only (DTLS1_2_VERSION on the wire).
+constexpr std::uint16_t kDtls12RecordVersion = 0xFEFD;
+
+// The records of a well-formed datagram that belong to kConnectedEpoch and
+// carry the negotiated version. OpenSSL 3.0 treats a current-epoch record
+// with another version (a DTLS 1.0 header, say) as a fatal error on a
+// connected session, where RFC 6347 §4.1.2.7 says to discard it; the
+// bounded fuzz run in CI found that one.
 std::vector<std::byte> connected_epoch_records(media::ByteView datagram) {
   std::vector<std::byte> out;
   for (std::size_t at = 0; at < datagram.size();) {
     const std::size_t size = kRecordHeaderBytes + media::read_u16(datagram, at + 11);
-    if (media::read_u16(datagram, at + 3) == kConnectedEpoch) {
+    if (media::read_u16(datagram, at + 3) == kConnectedEpoch &&
+        media::read_u16(datagram, at + 1) == kDtls12RecordVersion) {
       const media::ByteView record = datagram.subspan(at, size);
       out.insert(out.end(), record.begin(), record.end());
     }
