@@ -1,0 +1,126 @@
+// The answer parrot gives to a Jingle RTP offer (a session-initiate), as
+// pure data: the session-accept to send, the inputs of one
+// transport::CallTransport per transport, and one media::echo::StreamConfig
+// per content. No I/O; the caller creates the transports and the engine.
+//
+//   AnswerPlan plan = plan_answer(offer, options);
+//   if (!plan.ok()) send_terminate(*plan.error);          // nothing usable
+//   for (i…) transports[i] = CallTransport(ctx, plan.transports[i].config(ice, &cert), obs);
+//   plan.set_local_ice(i, {transports[i].local_credentials(), {}});  // without BUNDLE
+//   send(plan.accept);  then content-reject each of plan.rejected
+//
+// The rules (research/av-interop.md §3 and §6 item 3), each chosen so that
+// every client in the research accepts the answer and the echo works:
+// * Every usable content is accepted with its name and creator. A content
+//   whose description is not RTP audio/video is rejected with
+//   unsupported-applications, a non-ICE-UDP transport with
+//   unsupported-transports, RTP without a payload type parrot can echo with
+//   failed-application.
+// * Senders: the offered value is kept. XEP-0166 §7.3 lets only a
+//   content-modify change it, and Dino's one-way video (senders = the
+//   initiator) would otherwise be refused; the contents where parrot would not
+//   send are listed in `modify_to_both` so the caller sends content-modify
+//   senders='both', which Dino accepts ("counterpart wants to start sending").
+// * Payload types: all offered, with the caller's ids (the echo is
+//   payload-agnostic), except 'rtx': parrot answers NACKs by resending the
+//   original packet (media/echo/README.md), so no RTX stream and no FID
+//   ssrc-group. In a BUNDLE, an id already used by an earlier content is
+//   dropped (one EchoEngine demultiplexes the bundle by payload type).
+// * rtcp-fb: only nack, nack pli and ccm fir (what EchoEngine implements);
+//   never transport-cc or goog-remb.
+// * Header extensions: none. The echo copies the caller's extensions
+//   unchanged, so answering any (abs-send-time, transport-cc, mid …) would
+//   promise values parrot never rewrites; libwebrtc then demultiplexes by the
+//   announced SSRC.
+// * <rtcp-mux/> when offered; BUNDLE (XEP-0338) when offered, with the
+//   accepted names. One XEP-0339 <source> with parrot's own SSRC and cname
+//   per content; no msid (research §3.8), no <encryption> (§3.6).
+// * DTLS (XEP-0320): setup 'active' for an offer of actpass or passive (and
+//   holdconn), 'passive' for active. No fingerprint offered (Gajim, Pidgin)
+//   → plain RTP, and parrot sends no fingerprint either.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bot/jingle/jingle.hpp"
+#include "media/echo/echo_engine.hpp"
+#include "transport/call/call_transport.hpp"
+#include "transport/ice/ice_candidate.hpp"
+
+namespace parrot::bot::jingle {
+
+// parrot's side of one ICE-UDP transport.
+struct LocalIce {
+  std::string ufrag;
+  std::string pwd;
+  std::vector<transport::IceCandidate> candidates;  // may be empty: trickled later
+};
+
+struct AnswerOptions {
+  std::string responder;  // parrot's full JID for the responder attribute; empty = omitted
+  LocalIce ice;           // written into every transport until set_local_ice() replaces it
+  std::string fingerprint_sha256;  // parrot's certificate, "AB:CD:…" (RFC 4572 §5)
+  std::string cname = "parrot";    // XEP-0339 cname of parrot's sources
+  // Seeds parrot's SSRCs (RFC 3550 §8.1: random). A generated SSRC is never
+  // 0, nor one the offer announces, nor one given to another content.
+  std::uint32_t ssrc_seed = 1;
+};
+
+// The inputs of transport::CallTransportConfig for one transport: the
+// BUNDLE group, or one content when the offer does not bundle.
+struct TransportPlan {
+  std::vector<std::string> contents;  // accepted content names on this transport
+  unsigned components = 1;            // 1 when rtcp-mux is accepted, else 2 (RTP + RTCP)
+  // nullopt: the offer had no fingerprint, so plain RTP.
+  std::optional<transport::DtlsParameters> dtls;
+  transport::IceCredentials remote_credentials;
+  // The offer's usable candidates for components ≤ `components` (Dino
+  // offers component 2 even when it accepts mux).
+  std::vector<transport::IceCandidate> remote_candidates;
+
+  // `ice` with components set and controlling = false (parrot answers, so
+  // it is the controlled agent, RFC 8445 §6.1.1). `certificate` is used
+  // only with DTLS.
+  transport::CallTransportConfig config(transport::IceConfig ice, const transport::Certificate* certificate) const;
+
+  friend bool operator==(const TransportPlan&, const TransportPlan&) = default;
+};
+
+struct StreamPlan {
+  std::string content;
+  std::size_t transport = 0;  // index into AnswerPlan::transports
+  media::echo::StreamConfig config;
+};
+
+struct RejectedContent {
+  Creator creator = Creator::kInitiator;
+  std::string name;
+  ReasonCondition reason = ReasonCondition::kUnsupportedApplications;
+  friend bool operator==(const RejectedContent&, const RejectedContent&) = default;
+};
+
+struct AnswerPlan {
+  // Set when no offered content is usable: the session-terminate reason
+  // (unsupported-applications, unsupported-transports or
+  // failed-application). Everything else is then empty.
+  std::optional<ReasonCondition> error;
+  Jingle accept;  // action session-accept (content-accept for a content-add offer)
+  std::vector<TransportPlan> transports;
+  std::vector<StreamPlan> streams;  // in the order of accept.contents
+  std::vector<RejectedContent> rejected;  // answer with content-reject after the accept
+  std::vector<std::string> modify_to_both;  // send content-modify senders='both' after the accept
+
+  bool ok() const noexcept { return !error.has_value(); }
+  // Writes parrot's credentials and candidates for transport `index` into
+  // every content of `accept` that uses it. False for an unknown index.
+  bool set_local_ice(std::size_t index, const LocalIce& ice);
+};
+
+// Never throws except std::bad_alloc; any parsed Jingle is acceptable input.
+AnswerPlan plan_answer(const Jingle& offer, const AnswerOptions& options);
+
+}  // namespace parrot::bot::jingle
