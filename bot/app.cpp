@@ -37,14 +37,36 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
       connector_(nullptr, std::chrono::seconds(config_.connect_timeout_s)),
       backoff_(std::chrono::seconds(config_.reconnect_min_s), std::chrono::seconds(config_.reconnect_max_s)),
       chat_(ChatPolicy{config_.echo_rate_per_second, config_.echo_burst, config_.max_body_bytes}, commands_),
-      welcomes_(config_.data_dir + "/welcomed") {
+      welcomes_(config_.data_dir + "/welcomed"),
+      workers_(config_.workers),
+      certificate_(transport::Certificate::load_or_generate(config_.data_dir + "/dtls")),
+      reports_(config_.data_dir + "/reports.sqlite") {
+  transport::IceConfig ice;
+  ice.allowed_addresses = config_.ice_addresses;
+  call::CallLimits limits;
+  limits.max_calls = config_.max_calls;
+  limits.max_calls_per_contact = config_.max_calls_per_contact;
+  limits.max_length = std::chrono::seconds(config_.max_call_seconds);
+  calls_ = std::make_unique<call::CallManager>(g_main_loop_get_context(loop_.get()), workers_, certificate_, &reports_,
+                                               std::move(ice), limits, [this](TagPtr stanza) {
+                                                 if (session_) session_->send(std::move(stanza));
+                                               });
   register_commands();
+}
+
+void App::on_jingle_iq(const gloox::Tag& iq, const std::string& self) {
+  calls_->set_self(self);
+  calls_->on_jingle_iq(iq);
 }
 
 App::~App() {
   for (guint source : {reconnect_timer_, quit_deadline_}) {
     if (source) g_source_remove(source);
   }
+  // Calls end before the session and the workers: terminates go out while
+  // the stream is up, media is torn down on the workers before they stop.
+  calls_.reset();
+  workers_.stop();
 }
 
 void App::register_commands() {

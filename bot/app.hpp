@@ -11,14 +11,18 @@
 #include <vector>
 
 #include "bot/backoff.hpp"
+#include "bot/call/call_manager.hpp"
 #include "bot/chat/chat_echo.hpp"
 #include "bot/chat/command_table.hpp"
 #include "bot/config.hpp"
+#include "bot/report_store.hpp"
 #include "bot/welcome_store.hpp"
 #include "bot/xmpp/session.hpp"
 #include "transport/glib_ptr.hpp"
 #include "transport/low_fd_slot.hpp"
+#include "transport/dtls/certificate.hpp"
 #include "transport/tcp_connector.hpp"
+#include "transport/worker/worker_pool.hpp"
 
 namespace parrot::bot {
 
@@ -43,6 +47,8 @@ class App final : xmpp::SessionOwner {
   void on_ended(gloox::ConnectionError error, const std::string& reason) override;
   void on_contacts(std::size_t count) override { contacts_ = count; }
   bool take_welcome(const std::string& bare_jid) override { return welcomes_.take(bare_jid); }
+  void on_jingle_iq(const gloox::Tag& iq, const std::string& self) override;
+  bool on_jmi_message(const gloox::Tag& message) override { return calls_->on_jmi_message(message); }
 
   void register_commands();
   void connect();
@@ -59,6 +65,12 @@ class App final : xmpp::SessionOwner {
   CommandTable commands_;
   ChatEcho chat_;
   WelcomeStore welcomes_;
+  // Calls: media threads first, so the call manager (which posts teardowns
+  // to them) goes before they stop.
+  transport::WorkerPool workers_;
+  transport::Certificate certificate_;
+  ReportStore reports_;
+  std::unique_ptr<call::CallManager> calls_;
   std::unique_ptr<xmpp::Session> session_;
   std::vector<TagPtr> resend_;  // unacknowledged echoes from the last connection
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

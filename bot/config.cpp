@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "bot/version.hpp"
+#include "transport/ice/ice_candidate.hpp"
 
 namespace parrot::bot {
 namespace {
@@ -103,6 +104,20 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
       ->capture_default_str();
   app.add_option("--stream-management", config.stream_management, "Use XEP-0198 acks (true/false)")
       ->capture_default_str();
+  app.add_option("--ice-address", config.ice_addresses,
+                 "Gather ICE candidates only on this IP (repeatable; 127.0.0.1 allowed). Default: every interface");
+  app.add_option("--max-call-seconds", config.max_call_seconds, "Calls are ended after this long, with a report")
+      ->check(CLI::Range(10, 86400))
+      ->capture_default_str();
+  app.add_option("--max-calls", config.max_calls, "Calls at once; more are answered busy")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--max-calls-per-contact", config.max_calls_per_contact, "Calls at once from one contact")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  app.add_option("--workers", config.workers, "Media threads (0: one per core)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -121,6 +136,11 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
     config.subscription_policy = subscription == "domains" ? SubscriptionPolicy::kDomains : SubscriptionPolicy::kOpen;
     if (config.subscription_policy == SubscriptionPolicy::kDomains && config.allowed_domains.empty()) {
       throw CLI::ValidationError("--subscription-policy", "'domains' needs at least one --allow-domain");
+    }
+    for (const auto& address : config.ice_addresses) {
+      if (!transport::is_ip_literal(address)) {
+        throw CLI::ValidationError("--ice-address", "'" + address + "' is not an IPv4 or IPv6 address");
+      }
     }
     if (config.reconnect_max_s < config.reconnect_min_s) {
       throw CLI::ValidationError("--reconnect-max", "must not be below --reconnect-min");

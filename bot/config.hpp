@@ -38,6 +38,13 @@ struct Config {
   int reconnect_max_s = 60;           // ...doubling up to this cap
   int connect_timeout_s = 15;
   bool stream_management = true;      // XEP-0198 acks (no resumption, see README)
+
+  // Calls.
+  std::vector<std::string> ice_addresses;  // gather only on these IPs (127.0.0.1 allowed); empty: all interfaces
+  int max_call_seconds = 600;              // a call that long is ended, with a report
+  std::size_t max_calls = 100;             // at once, all contacts together
+  std::size_t max_calls_per_contact = 2;
+  std::size_t workers = 0;                 // media threads; 0: one per core
 };
 
 struct ConfigResult {

@@ -9,6 +9,7 @@
 
 #include "bot/app.hpp"
 #include "bot/config.hpp"
+#include "media/srtp/srtp_library.hpp"
 #include "transport/low_fd_slot.hpp"
 
 int main(int argc, char** argv) {
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
     return bot::kExitUsage;
   }
   try {
+    // Process-wide library setup lives here, before any call can exist.
+    const media::srtp::SrtpLibrary srtp_library;
     bot::App app(config, std::move(trust), std::move(*slot));
     return app.run();
   } catch (const std::exception& e) {

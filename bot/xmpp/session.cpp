@@ -33,6 +33,14 @@ const std::vector<std::string> kFeatures = {
     "http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items",
     "jabber:iq:version",                     "urn:xmpp:message-correct:0",
     "urn:xmpp:ping",                         "urn:xmpp:receipts",
+    // Calls (XEP-0166/0167/0176/0320/0353/0293/0338/0339): Conversations
+    // offers a call only when all of jingle, rtp, audio, video, ice-udp and
+    // dtls are listed, and JMI when jingle-message is.
+    "urn:xmpp:jingle:1",                     "urn:xmpp:jingle:apps:rtp:1",
+    "urn:xmpp:jingle:apps:rtp:audio",        "urn:xmpp:jingle:apps:rtp:video",
+    "urn:xmpp:jingle:transports:ice-udp:1",  "urn:xmpp:jingle:apps:dtls:0",
+    "urn:xmpp:jingle-message:0",             "urn:xmpp:jingle:apps:rtp:rtcp-fb:0",
+    "urn:xmpp:jingle:apps:grouping:0",       "urn:xmpp:jingle:apps:rtp:ssma:0",
 };
 const DiscoIdentity kIdentity{"client", "bot", "", "parrot"};
 
@@ -88,8 +96,8 @@ std::string operating_system() {
 class Session::Client final : public gloox::Client {
  public:
   using MessageSink = std::function<void(const gloox::Tag&)>;
-  Client(const gloox::JID& jid, const std::string& password, MessageSink on_message)
-      : gloox::Client(jid, password), on_message_(std::move(on_message)) {}
+  Client(const gloox::JID& jid, const std::string& password, MessageSink on_message, MessageSink on_jingle)
+      : gloox::Client(jid, password), on_message_(std::move(on_message)), on_jingle_(std::move(on_jingle)) {}
 
   // Messages are parrot's hot path and it reads them as raw tags, so they
   // skip gloox's dispatch: it matches every registered extension's filter
@@ -104,6 +112,16 @@ class Session::Client final : public gloox::Client {
       on_message_(*tag);
       return;
     }
+    // Jingle IQs go to parrot's own Jingle layer, which answers every one
+    // itself (gloox's SessionManager acks before its handler runs and so
+    // cannot send Jingle errors; research/gloox-libnice.md §1.3).
+    if (tag && tag->name() == "iq" && m_authed && tag->findAttribute("type") == "set" &&
+        tag->findChild("jingle", "xmlns", "urn:xmpp:jingle:1") != nullptr) {
+      if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("xml <- {}", tag->xml());
+      if (m_smContext >= CtxSMEnabled) ++m_smHandled;
+      on_jingle_(*tag);
+      return;
+    }
     gloox::Client::handleTag(tag);
   }
 
@@ -112,15 +130,20 @@ class Session::Client final : public gloox::Client {
 
  private:
   MessageSink on_message_;
+  MessageSink on_jingle_;
 };
 
 Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owner, transport::LowFdSlot& slot,
                  const std::string& peer)
     : config_(config), owner_(owner) {
   const gloox::JID jid(config.jid + "/" + config.resource);
-  client_ = std::make_unique<Client>(jid, config.password, [this](const gloox::Tag& message) {
-    for (TagPtr& reply : owner_.chat().on_message(message, client_->jid(), Clock::now())) send(std::move(reply));
-  });
+  client_ = std::make_unique<Client>(
+      jid, config.password,
+      [this](const gloox::Tag& message) {
+        if (owner_.on_jmi_message(message)) return;
+        for (TagPtr& reply : owner_.chat().on_message(message, client_->jid(), Clock::now())) send(std::move(reply));
+      },
+      [this](const gloox::Tag& iq) { owner_.on_jingle_iq(iq, client_->jid().full()); });
   client_->setTls(config.tls == TlsPolicy::kRequired ? gloox::TLSRequired : gloox::TLSOptional);
   client_->setCompression(false);
 

@@ -38,6 +38,12 @@ class SessionOwner {
   virtual void on_contacts(std::size_t count) = 0;
   // One-time welcome bookkeeping: true if `bare_jid` has not been welcomed.
   virtual bool take_welcome(const std::string& bare_jid) = 0;
+  // An <iq type='set'> carrying <jingle/>: the owner answers it (calls).
+  // `self` is parrot's bound full JID.
+  virtual void on_jingle_iq(const gloox::Tag& iq, const std::string& self) = 0;
+  // A message carrying XEP-0353 Jingle Message Initiation; true if it was
+  // one, so it is not echoed.
+  virtual bool on_jmi_message(const gloox::Tag& message) = 0;
 };
 
 class Session final : gloox::ConnectionListener,

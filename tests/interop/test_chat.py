@@ -12,6 +12,11 @@ EXPECTED_FEATURES = {
     "http://jabber.org/protocol/caps", "http://jabber.org/protocol/chatstates",
     "http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items",
     "jabber:iq:version", "urn:xmpp:message-correct:0", "urn:xmpp:ping", "urn:xmpp:receipts",
+    # calls
+    "urn:xmpp:jingle:1", "urn:xmpp:jingle:apps:rtp:1", "urn:xmpp:jingle:apps:rtp:audio",
+    "urn:xmpp:jingle:apps:rtp:video", "urn:xmpp:jingle:transports:ice-udp:1", "urn:xmpp:jingle:apps:dtls:0",
+    "urn:xmpp:jingle-message:0", "urn:xmpp:jingle:apps:rtp:rtcp-fb:0", "urn:xmpp:jingle:apps:grouping:0",
+    "urn:xmpp:jingle:apps:rtp:ssma:0",
 }
 
 

@@ -1,0 +1,388 @@
+#include "bot/call/call_manager.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "bot/call/call_media.hpp"
+#include "bot/jingle/jingle_message.hpp"
+#include "bot/jingle/namespaces.hpp"
+
+namespace parrot::bot::call {
+
+namespace {
+
+std::string bare(const std::string& jid) { return jid.substr(0, jid.find('/')); }
+
+std::uint32_t random_seed() {
+  static std::random_device device;
+  return device();
+}
+
+}  // namespace
+
+// The worker-side half of a call: its CallMedia, and the observer that
+// carries what it learns back to the control thread as values.
+struct CallManager::Worker final : CallMedia::Observer {
+  Worker(GMainContext* control_context, std::weak_ptr<bool> manager_alive, CallManager* owner, std::string call_sid)
+      : control(control_context), alive(std::move(manager_alive)), manager(owner), sid(std::move(call_sid)) {}
+
+  void to_control(std::function<void(CallManager&)> task) {
+    transport::post_to_context(control, [alive = alive, manager = manager, task = std::move(task)] {
+      if (const auto live = alive.lock(); live && *live) task(*manager);
+    });
+  }
+  void on_local_candidate(std::size_t transport, const transport::IceCandidate& candidate) override {
+    to_control([sid = sid, transport, candidate](CallManager& m) { m.on_local_candidate(sid, transport, candidate); });
+  }
+  void on_gathering_done(std::size_t) override {}
+  void on_transport_state(std::size_t transport, transport::CallTransportState state, const std::string& reason) override {
+    to_control([sid = sid, transport, state, reason](CallManager& m) { m.on_transport_state(sid, transport, state, reason); });
+  }
+
+  GMainContext* control;
+  std::weak_ptr<bool> alive;
+  CallManager* manager;
+  std::string sid;
+  std::unique_ptr<CallMedia> media;  // created, used and destroyed on the worker
+};
+
+struct CallManager::Call {
+  std::string sid;
+  std::string peer;  // the caller's full JID
+  std::string initiator;
+  jingle::Session session;
+  jingle::AnswerPlan plan;
+  transport::Worker::Pin pin;
+  std::shared_ptr<Worker> media;
+  bool accepted = false;
+  std::vector<std::vector<transport::IceCandidate>> early_candidates;  // per transport, before session-accept
+  std::vector<transport::IceCredentials> local_credentials;
+  std::vector<std::string> remote_types;
+  std::chrono::system_clock::time_point started_wall = std::chrono::system_clock::now();
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  transport::Timer max_length;
+  bool ending = false;
+
+  Call(std::string call_sid, std::string from, jingle::Session jingle_session)
+      : sid(std::move(call_sid)), peer(std::move(from)), session(std::move(jingle_session)) {}
+
+  std::optional<std::size_t> transport_of(const std::string& content) const {
+    for (std::size_t i = 0; i < plan.transports.size(); ++i) {
+      const auto& names = plan.transports[i].contents;
+      if (std::find(names.begin(), names.end(), content) != names.end()) return i;
+    }
+    return std::nullopt;
+  }
+  void note_types(const std::vector<transport::IceCandidate>& candidates) {
+    for (const auto& c : candidates) {
+      const std::string type(transport::to_string(c.type));
+      if (std::find(remote_types.begin(), remote_types.end(), type) == remote_types.end()) remote_types.push_back(type);
+    }
+  }
+};
+
+CallManager::CallManager(GMainContext* control, transport::WorkerPool& workers, const transport::Certificate& certificate,
+                         ReportStore* reports, transport::IceConfig ice, CallLimits limits, Send send)
+    : control_(control),
+      workers_(workers),
+      certificate_(certificate),
+      reports_(reports),
+      ice_(std::move(ice)),
+      limits_(limits),
+      send_(std::move(send)) {}
+
+CallManager::~CallManager() {
+  end_all();
+  *alive_ = false;
+}
+
+void CallManager::reply(const gloox::Tag& iq, std::unique_ptr<gloox::Tag> error) {
+  auto answer = std::make_unique<gloox::Tag>("iq");
+  answer->addAttribute("to", iq.findAttribute("from"));
+  answer->addAttribute("id", iq.findAttribute("id"));
+  answer->addAttribute("type", error ? "error" : "result");
+  if (error) answer->addChild(error.release());
+  send_(std::move(answer));
+}
+
+void CallManager::send_jingle(const Call& call, const jingle::Jingle& jingle) {
+  auto iq = std::make_unique<gloox::Tag>("iq");
+  iq->addAttribute("to", call.peer);
+  iq->addAttribute("type", "set");
+  iq->addAttribute("id", "parrot-jingle-" + std::to_string(++next_iq_));
+  iq->addChild(jingle.to_tag().release());
+  send_(std::move(iq));
+}
+
+bool CallManager::on_jmi_message(const gloox::Tag& message) {
+  const auto parsed = jingle::JingleMessage::from_message(message);
+  if (!parsed) return false;
+  if (!*parsed || parsed->value->kind != jingle::JingleMessageKind::kPropose) return true;  // retract, finish: nothing to do
+  // A propose replayed from offline storage, MAM or carbons is stale.
+  if (jingle::find_delay(message)) return true;
+  const std::string from = message.findAttribute("from");
+  if (from.find('/') == std::string::npos) return true;
+  proposals_[parsed->value->id] = from;
+  // XEP-0353 §3.2: replies go to the caller's full JID (a bare one is
+  // dropped by Conversations and Dino); parrot auto-answers: proceed.
+  for (const auto kind : {jingle::JingleMessageKind::kRinging, jingle::JingleMessageKind::kProceed}) {
+    auto reply_message = std::make_unique<gloox::Tag>("message");
+    reply_message->addAttribute("to", from);
+    reply_message->addAttribute("type", "chat");
+    jingle::JingleMessage payload;
+    payload.kind = kind;
+    payload.id = parsed->value->id;
+    reply_message->addChild(payload.to_tag().release());
+    auto store = new gloox::Tag(reply_message.get(), "store");
+    store->setXmlns("urn:xmpp:hints");
+    send_(std::move(reply_message));
+  }
+  return true;
+}
+
+void CallManager::on_jingle_iq(const gloox::Tag& iq) {
+  const gloox::Tag* element = iq.findChild("jingle", "xmlns", jingle::ns::kJingle);
+  if (element == nullptr) return reply(iq, jingle::bad_request_error("no <jingle/>"));
+  auto parsed = jingle::Jingle::parse(*element);
+  if (!parsed) return reply(iq, jingle::bad_request_error(parsed.error));
+  const jingle::Jingle& stanza = *parsed.value;
+  const std::string from = iq.findAttribute("from");
+
+  if (stanza.action == jingle::Action::kSessionInitiate && !calls_.contains(stanza.sid)) {
+    auto [decision, session] = jingle::Session::receive_initiate(stanza, from, self_);
+    if (!decision.ack() || !session) return reply(iq, decision.error->to_tag());
+    reply(iq, nullptr);
+    const auto per_contact = std::count_if(calls_.begin(), calls_.end(),
+                                           [&](const auto& c) { return bare(c.second->peer) == bare(from); });
+    if (calls_.size() >= limits_.max_calls || static_cast<std::size_t>(per_contact) >= limits_.max_calls_per_contact) {
+      Call refused(stanza.sid, from, std::move(*session));
+      refused.initiator = stanza.initiator.empty() ? from : stanza.initiator;
+      jingle::Jingle terminate;
+      terminate.action = jingle::Action::kSessionTerminate;
+      terminate.sid = stanza.sid;
+      terminate.reason = jingle::Reason{jingle::ReasonCondition::kBusy, "parrot is in as many calls as it takes", {}};
+      send_jingle(refused, terminate);
+      return;
+    }
+    proposals_.erase(stanza.sid);
+    start_call(stanza, from, std::move(*session));
+    return;
+  }
+
+  const auto found = calls_.find(stanza.sid);
+  if (found == calls_.end()) return reply(iq, jingle::unknown_session().error->to_tag());
+  Call& call = *found->second;
+  const jingle::Decision decision = call.session.handle(stanza, from);
+  reply(iq, decision.error ? decision.error->to_tag() : nullptr);
+  if (!decision.ack()) return;
+  for (const auto& update : decision.transports) {
+    const auto index = call.transport_of(update.content);
+    if (!index) continue;
+    call.note_types(update.candidates);
+    call.pin.worker()->post([holder = call.media, i = *index, update] {
+      if (!holder->media) return;
+      for (const auto& candidate : update.candidates) holder->media->add_remote_candidate(i, candidate);
+      if (update.fingerprint)
+        holder->media->set_peer_fingerprint(i, update.fingerprint->hash, update.fingerprint->value);
+    });
+  }
+  if (decision.remote_ended) end_call(stanza.sid, jingle::ReasonCondition::kSuccess, "", false);
+}
+
+void CallManager::start_call(const jingle::Jingle& offer, const std::string& from, jingle::Session session) {
+  auto call = std::make_unique<Call>(offer.sid, from, std::move(session));
+  call->initiator = offer.initiator.empty() ? from : offer.initiator;
+  jingle::AnswerOptions options;
+  options.responder = self_;
+  options.fingerprint_sha256 = certificate_.fingerprint_sha256();
+  options.ssrc_seed = random_seed();
+  call->plan = jingle::plan_answer(offer, options);
+  for (const auto& content : offer.contents) {
+    if (const auto* ice = content.ice_udp()) call->note_types(ice->candidates);
+  }
+  if (!call->plan.ok()) {
+    jingle::Jingle terminate;
+    terminate.action = jingle::Action::kSessionTerminate;
+    terminate.sid = offer.sid;
+    terminate.reason = jingle::Reason{*call->plan.error, "parrot cannot answer this offer", {}};
+    send_jingle(*call, terminate);
+    return;
+  }
+
+  auto setup = std::make_shared<CallMediaSetup>();
+  for (std::size_t i = 0; i < call->plan.transports.size(); ++i) {
+    CallMediaSetup::Transport unit;
+    unit.config = call->plan.transports[i].config(ice_, &certificate_);
+    unit.echo.random_seed = random_seed();
+    for (const auto& stream : call->plan.streams) {
+      if (stream.transport != i) continue;
+      unit.echo.streams.push_back(stream.config);
+      std::vector<PayloadName> offered;
+      if (const auto* content = offer.find_content(stream.content); content != nullptr && content->rtp() != nullptr) {
+        for (const auto& pt : content->rtp()->payload_types)
+          offered.push_back(PayloadName{pt.id, pt.name, pt.clockrate.value_or(0)});
+      }
+      unit.offered.push_back(std::move(offered));
+    }
+    setup->transports.push_back(std::move(unit));
+  }
+  call->early_candidates.resize(call->plan.transports.size());
+  call->pin = workers_.pin_least_loaded();
+  call->media = std::make_shared<Worker>(control_, alive_, this, offer.sid);
+  std::vector<transport::IceCredentials> remote_credentials;
+  std::vector<std::vector<transport::IceCandidate>> remote_candidates;
+  for (const auto& transport_plan : call->plan.transports) {
+    remote_credentials.push_back(transport_plan.remote_credentials);
+    remote_candidates.push_back(transport_plan.remote_candidates);
+  }
+  transport::Worker* worker = call->pin.worker();
+  worker->post([holder = call->media, worker, setup, remote_credentials, remote_candidates] {
+    try {
+      holder->media = std::make_unique<CallMedia>(worker->context(), std::move(*setup), *holder);
+      for (std::size_t i = 0; i < holder->media->transport_count(); ++i) {
+        holder->media->set_remote_credentials(i, remote_credentials[i]);
+        for (const auto& candidate : remote_candidates[i]) holder->media->add_remote_candidate(i, candidate);
+      }
+      std::vector<transport::IceCredentials> local;
+      for (std::size_t i = 0; i < holder->media->transport_count(); ++i) local.push_back(holder->media->local_credentials(i));
+      holder->media->gather();
+      holder->to_control([sid = holder->sid, local](CallManager& m) { m.on_ready(sid, local); });
+    } catch (const std::exception& e) {
+      holder->to_control([sid = holder->sid, why = std::string(e.what())](CallManager& m) {
+        m.end_call(sid, jingle::ReasonCondition::kFailedApplication, "parrot could not set up the call: " + why, true);
+      });
+    }
+  });
+  const std::string sid = offer.sid;
+  call->max_length = transport::Timer(control_, limits_.max_length, [this, sid] {
+    end_call(sid, jingle::ReasonCondition::kTimeout, "the call reached parrot's maximum length", true);
+  });
+  spdlog::info("call {} from {}: {} transport(s), {} stream(s)", sid, from, call->plan.transports.size(),
+               call->plan.streams.size());
+  calls_.emplace(sid, std::move(call));
+}
+
+void CallManager::on_ready(const std::string& sid, std::vector<transport::IceCredentials> credentials) {
+  const auto found = calls_.find(sid);
+  if (found == calls_.end()) return;
+  Call& call = *found->second;
+  call.local_credentials = std::move(credentials);
+  for (std::size_t i = 0; i < call.local_credentials.size(); ++i) {
+    call.plan.set_local_ice(i, jingle::LocalIce{call.local_credentials[i].ufrag, call.local_credentials[i].pwd,
+                                                call.early_candidates[i]});
+  }
+  send_jingle(call, call.plan.accept);
+  call.session.accept();
+  call.accepted = true;
+}
+
+void CallManager::on_local_candidate(const std::string& sid, std::size_t transport,
+                                     const transport::IceCandidate& candidate) {
+  const auto found = calls_.find(sid);
+  if (found == calls_.end()) return;
+  Call& call = *found->second;
+  if (!call.accepted) {
+    call.early_candidates.at(transport).push_back(candidate);
+    return;
+  }
+  // XEP-0176 trickle: one content per transport-info (Dino refuses more).
+  const auto& names = call.plan.transports.at(transport).contents;
+  if (names.empty()) return;
+  const auto* tracked = call.session.find_content(names.front());
+  if (tracked == nullptr) return;
+  jingle::Jingle info;
+  info.action = jingle::Action::kTransportInfo;
+  info.sid = sid;
+  info.initiator = call.initiator;
+  jingle::Content content;
+  content.creator = tracked->creator;
+  content.name = tracked->name;
+  content.senders = tracked->senders;
+  jingle::IceUdpTransport ice;
+  ice.ufrag = call.local_credentials.at(transport).ufrag;
+  ice.pwd = call.local_credentials.at(transport).pwd;
+  ice.candidates.push_back(candidate);
+  content.transport = std::move(ice);
+  info.contents.push_back(std::move(content));
+  send_jingle(call, info);
+}
+
+void CallManager::on_transport_state(const std::string& sid, std::size_t, transport::CallTransportState state,
+                                     const std::string& reason) {
+  if (state != transport::CallTransportState::kFailed) return;
+  const bool dtls = reason.rfind("DTLS", 0) == 0;
+  end_call(sid, dtls ? jingle::ReasonCondition::kSecurityError : jingle::ReasonCondition::kFailedTransport, reason, true);
+}
+
+void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure,
+                           bool tell_peer) {
+  const auto found = calls_.find(sid);
+  if (found == calls_.end() || found->second->ending) return;
+  std::unique_ptr<Call> call = std::move(found->second);
+  calls_.erase(found);
+  call->ending = true;
+  call->max_length.cancel();
+  if (tell_peer) {
+    jingle::Jingle terminate;
+    terminate.action = jingle::Action::kSessionTerminate;
+    terminate.sid = sid;
+    terminate.reason = jingle::Reason{reason, failure, {}};
+    send_jingle(*call, terminate);
+  }
+  CallFacts base;
+  base.id = sid;
+  base.peer = call->peer;
+  base.started = call->started_wall;
+  base.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - call->started).count();
+  base.remote_candidate_types = call->remote_types;
+  base.failure = failure;
+  const std::string peer = call->peer;
+  transport::Worker* worker = call->pin.worker();
+  if (worker == nullptr) return deliver_report(peer, base);
+  // The media is torn down on its worker; the facts come back with the Pin,
+  // released on the control thread once the worker is done with the call.
+  auto pin = std::make_shared<transport::Worker::Pin>(std::move(call->pin));
+  worker->post([holder = call->media, base, peer, pin]() mutable {
+    CallFacts facts = base;
+    if (holder->media) {
+      CallFacts measured = holder->media->facts();
+      facts.transport = measured.transport;
+      facts.streams = std::move(measured.streams);
+      facts.drops = measured.drops;
+      holder->media->close();
+      holder->media.reset();
+    }
+    holder->to_control([peer, facts = std::move(facts), pin](CallManager& m) mutable {
+      pin->release();
+      m.deliver_report(peer, std::move(facts));
+    });
+  });
+}
+
+void CallManager::deliver_report(const std::string& peer, CallFacts facts) {
+  const std::string text = summary(facts);
+  const std::string json = report_json(facts).dump();
+  spdlog::info("call {} with {} ended: {}", facts.id, peer, text);
+  auto message = std::make_unique<gloox::Tag>("message");
+  message->addAttribute("to", peer);
+  message->addAttribute("type", "chat");
+  new gloox::Tag(message.get(), "body", text);
+  auto* report = new gloox::Tag(message.get(), "report", json);
+  report->setXmlns("urn:parrot:report:1");
+  send_(std::move(message));
+  if (reports_ != nullptr) {
+    reports_->add(StoredReport{0, bare(peer), "call",
+                               std::chrono::duration_cast<std::chrono::seconds>(facts.started.time_since_epoch()).count(),
+                               text, json});
+  }
+}
+
+void CallManager::end_all() {
+  std::vector<std::string> sids;
+  for (const auto& [sid, call] : calls_) sids.push_back(sid);
+  for (const auto& sid : sids) end_call(sid, jingle::ReasonCondition::kGone, "parrot is shutting down", true);
+}
+
+}  // namespace parrot::bot::call

@@ -1,0 +1,90 @@
+// Calls on the control thread: Jingle IQs and JMI messages in, stanzas out;
+// each call's media (CallMedia) lives on a worker, reached only by posted
+// closures carrying values. When a call ends, the caller gets the report as
+// a chat message (summary + <report xmlns='urn:parrot:report:1'/>) and it is
+// stored for !report.
+//
+// parrot answers here (responder): JMI propose → proceed to the caller's
+// full JID; session-initiate → ack, answer plan, transports on a worker,
+// session-accept once the local credentials exist, candidates trickled one
+// content per transport-info; session-terminate or a failure → report.
+#pragma once
+
+#include <gloox/tag.h>
+#include <glib.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bot/call/call_report.hpp"
+#include "bot/jingle/answer.hpp"
+#include "bot/jingle/session.hpp"
+#include "bot/report_store.hpp"
+#include "transport/dtls/certificate.hpp"
+#include "transport/worker/timer.hpp"
+#include "transport/worker/worker_pool.hpp"
+
+namespace parrot::bot::call {
+
+struct CallLimits {
+  std::size_t max_calls = 100;
+  std::size_t max_calls_per_contact = 2;
+  std::chrono::seconds max_length{600};
+};
+
+class CallManager {
+ public:
+  using Send = std::function<void(std::unique_ptr<gloox::Tag>)>;
+
+  CallManager(GMainContext* control, transport::WorkerPool& workers, const transport::Certificate& certificate,
+              ReportStore* reports, transport::IceConfig ice, CallLimits limits, Send send);
+  ~CallManager();
+  CallManager(const CallManager&) = delete;
+  CallManager& operator=(const CallManager&) = delete;
+
+  // parrot's full JID, once bound (the responder attribute, JMI replies' from).
+  void set_self(const std::string& full_jid) { self_ = full_jid; }
+
+  // An <iq type='set'> with a <jingle/> child: answers it (result or error)
+  // and acts on it.
+  void on_jingle_iq(const gloox::Tag& iq);
+  // A <message/> with a JMI child; true if it was one (not to be echoed).
+  bool on_jmi_message(const gloox::Tag& message);
+
+  std::size_t active_calls() const noexcept { return calls_.size(); }
+  // Ends every call (shutdown): terminates, reports, tears media down.
+  void end_all();
+
+ private:
+  struct Call;
+  struct Worker;  // the worker-side holder of a call's CallMedia
+
+  void reply(const gloox::Tag& iq, std::unique_ptr<gloox::Tag> error);
+  void start_call(const jingle::Jingle& offer, const std::string& from, jingle::Session session);
+  void on_ready(const std::string& sid, std::vector<transport::IceCredentials> credentials);
+  void on_local_candidate(const std::string& sid, std::size_t transport, const transport::IceCandidate& candidate);
+  void on_transport_state(const std::string& sid, std::size_t transport, transport::CallTransportState state,
+                          const std::string& reason);
+  void send_jingle(const Call& call, const jingle::Jingle& jingle);
+  void end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure, bool tell_peer);
+  void deliver_report(const std::string& peer, CallFacts facts);
+
+  GMainContext* control_;
+  transport::WorkerPool& workers_;
+  const transport::Certificate& certificate_;
+  ReportStore* reports_;
+  transport::IceConfig ice_;
+  CallLimits limits_;
+  Send send_;
+  std::string self_;
+  std::map<std::string, std::unique_ptr<Call>> calls_;  // by sid
+  std::map<std::string, std::string> proposals_;        // JMI id -> caller's full JID
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::uint64_t next_iq_ = 0;
+};
+
+}  // namespace parrot::bot::call
