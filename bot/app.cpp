@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdlib>
 
 #include "bot/version.hpp"
 
@@ -76,6 +77,27 @@ void App::register_commands() {
     return std::string("parrot ") + kVersion + " (gloox " + gloox::GLOOX_VERSION + ", GnuTLS " +
            gnutls_check_version(nullptr) + ")";
   });
+  commands_.add("report", "report", "your last call's report again", [this](const CommandRequest& request) {
+    const std::string peer = request.peer.substr(0, request.peer.find('/'));
+    const auto last = reports_.last(peer);
+    if (!last) return CommandReply("No report yet: call parrot, then ask again.");
+    CommandReply reply(last->summary);
+    auto report = std::make_shared<gloox::Tag>("report", last->json);
+    report->setXmlns("urn:parrot:report:1");
+    reply.extensions.push_back(std::move(report));
+    return reply;
+  });
+  commands_.add("delay", "delay MS", "echo your next calls MS milliseconds later (0 to 5000; 0 turns it off)",
+                [this](const CommandRequest& request) {
+                  const std::string peer = request.peer.substr(0, request.peer.find('/'));
+                  char* end = nullptr;
+                  const long ms = std::strtol(request.args.c_str(), &end, 10);
+                  if (request.args.empty() || end == nullptr || *end != '\0' || ms < 0 || ms > 5000)
+                    return CommandReply("Usage: !delay MS, with MS from 0 to 5000.");
+                  calls_->set_extra_delay(peer, std::chrono::milliseconds(ms));
+                  return CommandReply(ms == 0 ? std::string("Your calls are echoed at once again.")
+                                              : "Your next calls are echoed " + std::to_string(ms) + " ms late.");
+                });
   commands_.add("stats", "stats", "uptime, contacts and messages echoed", [this](const CommandRequest&) {
     const auto& counters = chat_.counters();
     const auto uptime =

@@ -98,6 +98,14 @@ CallManager::~CallManager() {
   *alive_ = false;
 }
 
+void CallManager::set_extra_delay(const std::string& bare_jid, std::chrono::milliseconds delay) {
+  if (delay.count() <= 0) {
+    extra_delays_.erase(bare_jid);
+  } else {
+    extra_delays_[bare_jid] = delay;
+  }
+}
+
 void CallManager::reply(const gloox::Tag& iq, std::unique_ptr<gloox::Tag> error) {
   auto answer = std::make_unique<gloox::Tag>("iq");
   answer->addAttribute("to", iq.findAttribute("from"));
@@ -216,6 +224,8 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
     CallMediaSetup::Transport unit;
     unit.config = call->plan.transports[i].config(ice_, &certificate_);
     unit.echo.random_seed = random_seed();
+    if (const auto delay = extra_delays_.find(bare(from)); delay != extra_delays_.end())
+      unit.echo.extra_delay = delay->second;
     for (const auto& stream : call->plan.streams) {
       if (stream.transport != i) continue;
       unit.echo.streams.push_back(stream.config);

@@ -56,6 +56,8 @@ class CallManager {
   bool on_jmi_message(const gloox::Tag& message);
 
   std::size_t active_calls() const noexcept { return calls_.size(); }
+  // "!delay MS": an extra echo delay for this contact's next calls (0 clears).
+  void set_extra_delay(const std::string& bare_jid, std::chrono::milliseconds delay);
   // Ends every call (shutdown): terminates, reports, tears media down.
   void end_all();
 
@@ -83,6 +85,7 @@ class CallManager {
   std::string self_;
   std::map<std::string, std::unique_ptr<Call>> calls_;  // by sid
   std::map<std::string, std::string> proposals_;        // JMI id -> caller's full JID
+  std::map<std::string, std::chrono::milliseconds> extra_delays_;  // by bare JID
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::uint64_t next_iq_ = 0;
 };

@@ -142,7 +142,8 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
   if (auto answer = commands_.dispatch(default_body->cdata(), from.full())) {
     ++counters_.commands;
     spdlog::info("command peer={} id={} text={:.40}", from.full(), their_id, default_body->cdata());
-    out.push_back(text_reply(message, from, type, *answer));
+    out.push_back(text_reply(message, from, type, answer->text));
+    for (const auto& extension : answer->extensions) out.back()->addChild(extension->clone());
     return out;
   }
 

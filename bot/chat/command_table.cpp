@@ -34,11 +34,11 @@ void CommandTable::add(std::string name, std::string usage, std::string summary,
   commands_.insert_or_assign(std::move(name), Entry{std::move(usage), std::move(summary), std::move(handler)});
 }
 
-std::optional<std::string> CommandTable::dispatch(std::string_view body, const std::string& peer) const {
+std::optional<CommandReply> CommandTable::dispatch(std::string_view body, const std::string& peer) const {
   auto parsed = parse_command(body);
   if (!parsed) return std::nullopt;
   const auto it = commands_.find(parsed->name);
-  if (it == commands_.end()) return "Unknown command !" + parsed->name + ".\n" + help();
+  if (it == commands_.end()) return CommandReply("Unknown command !" + parsed->name + ".\n" + help());
   return it->second.handler(CommandRequest{peer, std::move(parsed->args)});
 }
 

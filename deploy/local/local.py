@@ -9,6 +9,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../tests/interop"))
 import harness  # noqa: E402  (the same throwaway-server code the tests use)
+import jingle_caller  # noqa: E402  (the slixmpp + aiortc caller the call tests use; loopback only)
 
 ACCOUNTS = [("parrot", "parrot-secret"), ("newcomer", "newcomer-secret"), ("you", "you-secret")]
 
@@ -59,7 +60,20 @@ async def self_check(prosody, parrot):
         client.send_message(mto=parrot.jid, mbody="!stats", mtype="chat")
         stats = await client.next_message(15, lambda m: m["body"].startswith("uptime"))
         print(f"    !stats: {stats['body']}")
+        step("newcomer calls parrot (audio, via Jingle Message Initiation) for 3 seconds")
+        caller = jingle_caller.JingleCaller(client, parrot.jid, media=("audio",), jmi=True)
+        await caller.call()
+        await caller.wait_media(("audio",), frames=25)
+        await asyncio.sleep(3)
+        heard = (await caller.stats())["audio"]
+        await caller.terminate("success")
+        print(f"    newcomer sent {heard['packets_sent']} packets and heard {heard['packets_received']} back "
+              f"({heard['frames_decoded']} frames decoded)")
+        report = await client.next_message(jingle_caller.TIMEOUT,
+                                           lambda m: m.xml.find("{urn:parrot:report:1}report") is not None)
+        print(f"    parrot's report: {report['body']}")
     finally:
+        await jingle_caller.close_all()
         client.disconnect()
 
 
@@ -71,7 +85,7 @@ def main():
     prosody = harness.Prosody(domain="localhost", users=ACCOUNTS, port=port)
     prosody.start()
     print(f"    listening on 127.0.0.1:{prosody.port}, data in {prosody.root}")
-    parrot = harness.Parrot(prosody, log_level="info")
+    parrot = harness.Parrot(prosody, log_level="info", extra=["--ice-address", "127.0.0.1"])
     stop = threading.Event()
     try:
         step("starting parrot as parrot@localhost")
@@ -79,13 +93,13 @@ def main():
         threading.Thread(target=follow, args=(parrot.log_path, stop), daemon=True).start()
         parrot.wait_log("online as", timeout=30)
         asyncio.run(self_check(prosody, parrot))
-        step("self-check passed: parrot befriends and echoes")
+        step("self-check passed: parrot befriends, echoes messages and calls, and reports")
         print(f"""
 Connect your own client to try it:
     account   you@localhost   password  you-secret
     server    127.0.0.1 port {prosody.port} (STARTTLS; the certificate is from a throwaway CA:
               {prosody.ca_file} — trust it, or accept it in your client)
-    then add  parrot@localhost  as a contact and write to it; send !help for commands.
+    then add  parrot@localhost  as a contact and write to it, or call it; send !help for commands.
 
 parrot keeps running; press Ctrl-C to stop it and remove the throwaway server.""", flush=True)
         while parrot.process.poll() is None:

@@ -80,8 +80,21 @@ async def main():
         await alice.befriend(parrot.jid)
         await alice.next_message(predicate=lambda m: "!help" in m["body"])
         full = f"{parrot.jid}/parrot"
-        await call_parrot(alice, parrot.jid, "JMI audio", ("audio",), jmi=True, trickle=False)
-        await call_parrot(alice, full, "direct audio+video, trickle", ("audio", "video"), jmi=False, trickle=True)
+        first = await call_parrot(alice, parrot.jid, "JMI audio", ("audio",), jmi=True, trickle=False)
+
+        # !report sends the last report again, JSON included.
+        alice.send_message(mto=parrot.jid, mbody="!report", mtype="chat")
+        again = await alice.next_message(predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None)
+        assert report_of(again) == first, "!report differs from the report sent at hang-up"
+
+        # !delay 1000: the next call's echo waits a second longer in the buffer.
+        alice.send_message(mto=parrot.jid, mbody="!delay 1000", mtype="chat")
+        await alice.next_message(predicate=lambda m: "1000 ms late" in m["body"])
+        delayed = await call_parrot(alice, full, "direct audio+video, trickle, !delay 1000", ("audio", "video"),
+                                    jmi=False, trickle=True)
+        held = {s["media"]: s["buffer_delay_ms"] for s in delayed["streams"]}
+        assert held["audio"]["min"] >= 1000 and held["video"]["min"] >= 1000, held
+        assert first["streams"][0]["buffer_delay_ms"]["max"] < 500, first["streams"][0]
         print("ok")
     finally:
         await jc.close_all()

@@ -24,7 +24,7 @@ TEST(CommandTable, DispatchesRegisteredCommands) {
     seen_args = request.args;
     return "said " + request.args;
   });
-  EXPECT_EQ(table.dispatch("!echo hi there", "a@b/c"), "said hi there");
+  EXPECT_EQ(table.dispatch("!echo hi there", "a@b/c")->text, "said hi there");
   EXPECT_EQ(seen_peer, "a@b/c");
   EXPECT_EQ(seen_args, "hi there");
   EXPECT_FALSE(table.dispatch("just text", "a@b/c"));
@@ -35,8 +35,8 @@ TEST(CommandTable, UnknownCommandGetsHelp) {
   table.add("ping", "ping", "check", [](const CommandRequest&) { return std::string("pong"); });
   const auto reply = table.dispatch("!nope", "a@b");
   ASSERT_TRUE(reply);
-  EXPECT_NE(reply->find("Unknown command !nope"), std::string::npos);
-  EXPECT_NE(reply->find("!ping"), std::string::npos);
+  EXPECT_NE(reply->text.find("Unknown command !nope"), std::string::npos);
+  EXPECT_NE(reply->text.find("!ping"), std::string::npos);
 }
 
 TEST(CommandTable, HelpListsCommandsInOrder) {
