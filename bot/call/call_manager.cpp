@@ -124,6 +124,14 @@ void CallManager::send_jingle(const Call& call, const jingle::Jingle& jingle) {
   send_(std::move(iq));
 }
 
+void CallManager::send_terminate(const Call& call, jingle::ReasonCondition reason, const std::string& text) {
+  jingle::Jingle terminate;
+  terminate.action = jingle::Action::kSessionTerminate;
+  terminate.sid = call.sid;
+  terminate.reason = jingle::Reason{reason, text, {}};
+  send_jingle(call, terminate);
+}
+
 bool CallManager::on_jmi_message(const gloox::Tag& message) {
   const auto parsed = jingle::JingleMessage::from_message(message);
   if (!parsed) return false;
@@ -165,13 +173,8 @@ void CallManager::on_jingle_iq(const gloox::Tag& iq) {
     const auto per_contact = std::count_if(calls_.begin(), calls_.end(),
                                            [&](const auto& c) { return bare(c.second->peer) == bare(from); });
     if (calls_.size() >= limits_.max_calls || static_cast<std::size_t>(per_contact) >= limits_.max_calls_per_contact) {
-      Call refused(stanza.sid, from, std::move(*session));
-      refused.initiator = stanza.initiator.empty() ? from : stanza.initiator;
-      jingle::Jingle terminate;
-      terminate.action = jingle::Action::kSessionTerminate;
-      terminate.sid = stanza.sid;
-      terminate.reason = jingle::Reason{jingle::ReasonCondition::kBusy, "parrot is in as many calls as it takes", {}};
-      send_jingle(refused, terminate);
+      const Call refused(stanza.sid, from, std::move(*session));
+      send_terminate(refused, jingle::ReasonCondition::kBusy, "parrot is in as many calls as it takes");
       return;
     }
     proposals_.erase(stanza.sid);
@@ -210,14 +213,7 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
   for (const auto& content : offer.contents) {
     if (const auto* ice = content.ice_udp()) call->note_types(ice->candidates);
   }
-  if (!call->plan.ok()) {
-    jingle::Jingle terminate;
-    terminate.action = jingle::Action::kSessionTerminate;
-    terminate.sid = offer.sid;
-    terminate.reason = jingle::Reason{*call->plan.error, "parrot cannot answer this offer", {}};
-    send_jingle(*call, terminate);
-    return;
-  }
+  if (!call->plan.ok()) return send_terminate(*call, *call->plan.error, "parrot cannot answer this offer");
 
   auto setup = std::make_shared<CallMediaSetup>();
   for (std::size_t i = 0; i < call->plan.transports.size(); ++i) {
@@ -334,13 +330,7 @@ void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reaso
   calls_.erase(found);
   call->ending = true;
   call->max_length.cancel();
-  if (tell_peer) {
-    jingle::Jingle terminate;
-    terminate.action = jingle::Action::kSessionTerminate;
-    terminate.sid = sid;
-    terminate.reason = jingle::Reason{reason, failure, {}};
-    send_jingle(*call, terminate);
-  }
+  if (tell_peer) send_terminate(*call, reason, failure);
   CallFacts base;
   base.id = sid;
   base.peer = call->peer;

@@ -72,6 +72,7 @@ class CallManager {
   void on_transport_state(const std::string& sid, std::size_t transport, transport::CallTransportState state,
                           const std::string& reason);
   void send_jingle(const Call& call, const jingle::Jingle& jingle);
+  void send_terminate(const Call& call, jingle::ReasonCondition reason, const std::string& text);
   void end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure, bool tell_peer);
   void deliver_report(const std::string& peer, CallFacts facts);
 

@@ -58,6 +58,7 @@ struct DtlsParameters {
   // peer retransmits).
   std::string peer_fingerprint;
   std::vector<media::srtp::SrtpProfile> profiles = DtlsSrtp::Config{}.profiles;
+  friend bool operator==(const DtlsParameters&, const DtlsParameters&) = default;
 };
 
 struct CallTransportConfig {
