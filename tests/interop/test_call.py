@@ -6,6 +6,9 @@ and reads the report parrot sends.
   1. JMI (propose -> proceed from parrot's full JID), audio only;
   2. direct session-initiate, audio + video in one BUNDLE, candidates
      trickled both ways.
+During the first call, malformed and out-of-order Jingle (no sid, unknown
+sid, a content the call does not have, 300 payload types) each get their error
+while the call's echo keeps flowing.
 Each asserts what the caller would check: its own media decoded back
 (frames, and loud frames: the tone itself), and a report whose verdict and
 counts agree with the caller's own statistics.
@@ -25,19 +28,61 @@ MEDIA_SECONDS = 3.0
 REPORT_NS = "urn:parrot:report:1"
 
 
+async def jingle_error(alice, to, attributes, children=()):
+    """Sends a Jingle IQ parrot must refuse; returns the error's conditions."""
+    iq = alice.make_iq_set(ito=to)
+    element = jc.ET.Element(jc.q(jc.NS_JINGLE, "jingle"), attributes)
+    for child in children:
+        element.append(child)
+    iq.xml.append(element)
+    try:
+        await iq.send(timeout=jc.TIMEOUT)
+    except Exception as error:  # noqa: BLE001 — slixmpp raises IqError with the reply
+        reply = getattr(error, "iq", None)
+        assert reply is not None, error
+        return {child.tag.split("}")[-1] for child in reply.xml.find("{jabber:client}error")}
+    raise AssertionError(f"parrot accepted {attributes}")
+
+
+async def bad_input_during(caller, alice, parrot_full):
+    """Malformed and out-of-order Jingle while a call runs: each gets its
+    error, and the call's media keeps flowing."""
+    before = (await caller.stats())["audio"]["packets_received"]
+    assert "bad-request" in await jingle_error(alice, parrot_full, {"action": "transport-info"})  # no sid
+    assert {"item-not-found", "unknown-session"} <= await jingle_error(
+        alice, parrot_full, {"action": "transport-info", "sid": "no-such-call"})
+    # A transport-info for a content this call does not have.
+    stray = jc.ET.Element(jc.q(jc.NS_JINGLE, "content"), {"creator": "initiator", "name": "no-such-content"})
+    assert "out-of-order" in await jingle_error(
+        alice, parrot_full, {"action": "transport-info", "sid": caller.sid}, [stray])
+    # An absurd offer: 300 payload types in one description.
+    content = jc.ET.Element(jc.q(jc.NS_JINGLE, "content"), {"creator": "initiator", "name": "x"})
+    description = jc.ET.SubElement(content, jc.q(jc.NS_RTP, "description"), {"media": "audio"})
+    for i in range(300):
+        jc.ET.SubElement(description, jc.q(jc.NS_RTP, "payload-type"), {"id": str(i % 128), "name": "x"})
+    assert "bad-request" in await jingle_error(
+        alice, parrot_full, {"action": "session-initiate", "sid": "absurd", "initiator": str(alice.boundjid)}, [content])
+    await asyncio.sleep(1)
+    after = (await caller.stats())["audio"]["packets_received"]
+    assert after > before + 25, ("the call stalled during bad input", before, after)
+    print(f"bad input refused during the call; echo kept flowing ({before} -> {after} packets)")
+
+
 def report_of(message):
     element = message.xml.find(f"{{{REPORT_NS}}}report")
     assert element is not None, f"no <report/> in {message}"
     return json.loads(element.text)
 
 
-async def call_parrot(alice, parrot_jid, name, media, jmi, trickle):
+async def call_parrot(alice, parrot_jid, name, media, jmi, trickle, during=None):
     caller = jc.JingleCaller(alice, parrot_jid, media=media, jmi=jmi, trickle=trickle)
     await caller.call()
     if jmi:
         log = caller.dispatcher.jmi_log
         assert ("in", "proceed", caller.sid) in log, log
     await caller.wait_media(media, frames=25)
+    if during:
+        await during(caller)
     await asyncio.sleep(MEDIA_SECONDS)
     stats = await caller.stats()
     await caller.terminate("success")
@@ -80,7 +125,8 @@ async def main():
         await alice.befriend(parrot.jid)
         await alice.next_message(predicate=lambda m: "!help" in m["body"])
         full = f"{parrot.jid}/parrot"
-        first = await call_parrot(alice, parrot.jid, "JMI audio", ("audio",), jmi=True, trickle=False)
+        first = await call_parrot(alice, parrot.jid, "JMI audio", ("audio",), jmi=True, trickle=False,
+                                  during=lambda caller: bad_input_during(caller, alice, full))
 
         # !report sends the last report again, JSON included.
         alice.send_message(mto=parrot.jid, mbody="!report", mtype="chat")
