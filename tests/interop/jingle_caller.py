@@ -879,10 +879,13 @@ class JingleSession:
 class JingleCaller(JingleSession):
     """Calls `callee` (bare JID with jmi=True, full JID otherwise)."""
 
-    def __init__(self, xmpp, callee, media=("audio",), jmi=True, trickle=False, tracks=None, sid=None):
+    def __init__(self, xmpp, callee, media=("audio",), jmi=True, trickle=False, tracks=None, sid=None, bundle=True):
         super().__init__(xmpp, sid or secrets.token_urlsafe(16), callee, "initiator", trickle, jmi, tracks)
         self.callee = str(callee)
         self.media = tuple(media)
+        # bundle=False offers no BUNDLE group, as Dino does: one ICE
+        # transport per content (aiortc's first offer has one per m-line).
+        self.bundle = bundle
 
     async def propose(self, timeout=TIMEOUT):
         """XEP-0353 §3.1: propose to the bare JID; returns the full JID that proceeded."""
@@ -907,6 +910,9 @@ class JingleCaller(JingleSession):
         self.gate_ice()
         await self.pc.setLocalDescription(await self.pc.createOffer())
         jingle = await self._local_jingle("session-initiate")
+        if not self.bundle:
+            for group in jingle.findall(q(NS_GROUP, "group")):
+                jingle.remove(group)
         self._remember_local(jingle)
         await self.send(jingle)
         if self.trickle:

@@ -5,7 +5,8 @@ and reads the report parrot sends.
 
   1. JMI (propose -> proceed from parrot's full JID), audio only;
   2. direct session-initiate, audio + video in one BUNDLE, candidates
-     trickled both ways.
+     trickled both ways, with !delay 1000;
+  3. audio + video without BUNDLE (Dino's shape): a transport per content.
 During the first call, malformed and out-of-order Jingle (no sid, unknown
 sid, a content the call does not have, 300 payload types) each get their error
 while the call's echo keeps flowing.
@@ -74,8 +75,8 @@ def report_of(message):
     return json.loads(element.text)
 
 
-async def call_parrot(alice, parrot_jid, name, media, jmi, trickle, during=None):
-    caller = jc.JingleCaller(alice, parrot_jid, media=media, jmi=jmi, trickle=trickle)
+async def call_parrot(alice, parrot_jid, name, media, jmi, trickle, during=None, bundle=True):
+    caller = jc.JingleCaller(alice, parrot_jid, media=media, jmi=jmi, trickle=trickle, bundle=bundle)
     await caller.call()
     if jmi:
         log = caller.dispatcher.jmi_log
@@ -141,6 +142,12 @@ async def main():
         held = {s["media"]: s["buffer_delay_ms"] for s in delayed["streams"]}
         assert held["audio"]["min"] >= 1000 and held["video"]["min"] >= 1000, held
         assert first["streams"][0]["buffer_delay_ms"]["max"] < 500, first["streams"][0]
+        alice.send_message(mto=parrot.jid, mbody="!delay 0", mtype="chat")
+        await alice.next_message(predicate=lambda m: "at once again" in m["body"])
+
+        # Dino's shape: no BUNDLE, so one ICE/DTLS transport per content.
+        await call_parrot(alice, full, "direct audio+video, no BUNDLE", ("audio", "video"), jmi=False, trickle=False,
+                          bundle=False)
         print("ok")
     finally:
         await jc.close_all()
