@@ -21,6 +21,10 @@ ReportStore::ReportStore(const std::string& path, std::size_t max_per_contact) :
   sqlite3_busy_timeout(db_.get(), 2000);
   const char* schema =
       "PRAGMA journal_mode=WAL;"
+      // With WAL, NORMAL syncs at checkpoints, not at every report: losing
+      // the last reports to a power cut is acceptable, a disk flush per call
+      // is not.
+      "PRAGMA synchronous=NORMAL;"
       "CREATE TABLE IF NOT EXISTS reports ("
       "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
       "  peer TEXT NOT NULL, kind TEXT NOT NULL, created INTEGER NOT NULL,"
