@@ -86,8 +86,6 @@ struct TransportPlan {
   // it is the controlled agent, RFC 8445 §6.1.1). `certificate` is used
   // only with DTLS.
   transport::CallTransportConfig config(transport::IceConfig ice, const transport::Certificate* certificate) const;
-
-  friend bool operator==(const TransportPlan&, const TransportPlan&) = default;
 };
 
 struct StreamPlan {
