@@ -199,7 +199,59 @@ void CallManager::on_jingle_iq(const gloox::Tag& iq) {
         holder->media->set_peer_fingerprint(i, update.fingerprint->hash, update.fingerprint->value);
     });
   }
+  if (!decision.contents_added.empty()) add_contents(call, stanza, decision.contents_added);
   if (decision.remote_ended) end_call(stanza.sid, jingle::ReasonCondition::kSuccess, "", false);
+}
+
+void CallManager::add_contents(Call& call, const jingle::Jingle& stanza, const std::vector<jingle::Content>& added) {
+  // An audio call upgraded to video. A BUNDLE call takes the new content on
+  // its one transport, as Conversations and Movim send it; a call with a
+  // transport per content would need a new ICE agent, not supported yet.
+  jingle::Jingle offer;
+  offer.action = jingle::Action::kContentAdd;
+  offer.sid = stanza.sid;
+  offer.initiator = call.initiator;
+  offer.contents = added;
+  jingle::AnswerOptions options;
+  options.responder = self_;
+  options.fingerprint_sha256 = certificate_.fingerprint_sha256();
+  options.ssrc_seed = random_seed();
+  jingle::AnswerPlan plan = jingle::plan_answer(offer, options);
+  const bool bundled = call.plan.accept.bundle() != nullptr && call.plan.transports.size() == 1;
+  if (!plan.ok() || !bundled || call.local_credentials.empty()) {
+    for (const auto& content : added) {
+      jingle::Jingle reject;
+      reject.action = jingle::Action::kContentReject;
+      reject.sid = stanza.sid;
+      jingle::Content refused;
+      refused.creator = content.creator;
+      refused.name = content.name;
+      reject.contents.push_back(std::move(refused));
+      reject.reason = jingle::Reason{plan.ok() ? jingle::ReasonCondition::kFailedApplication : *plan.error,
+                                     "parrot adds contents to BUNDLE calls only", {}};
+      send_jingle(call, reject);
+      call.session.reject_content(content.name);
+    }
+    return;
+  }
+  plan.set_local_ice(0, jingle::LocalIce{call.local_credentials[0].ufrag, call.local_credentials[0].pwd, {}});
+  for (const auto& stream : plan.streams) {
+    std::vector<PayloadName> offered;
+    if (const auto* content = offer.find_content(stream.content); content != nullptr && content->rtp() != nullptr) {
+      for (const auto& pt : content->rtp()->payload_types)
+        offered.push_back(PayloadName{pt.id, pt.name, pt.clockrate.value_or(0)});
+    }
+    call.pin.worker()->post([holder = call.media, config = stream.config, offered] {
+      if (!holder->media) return;
+      try {
+        holder->media->add_stream(0, config, offered);
+      } catch (const std::exception& e) {
+        spdlog::warn("call {}: cannot add a stream: {}", holder->sid, e.what());
+      }
+    });
+    call.session.accept_content(stream.content);
+  }
+  send_jingle(call, plan.accept);
 }
 
 void CallManager::start_call(const jingle::Jingle& offer, const std::string& from, jingle::Session session) {

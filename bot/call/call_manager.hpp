@@ -73,6 +73,7 @@ class CallManager {
                           const std::string& reason);
   void send_jingle(const Call& call, const jingle::Jingle& jingle);
   void send_terminate(const Call& call, jingle::ReasonCondition reason, const std::string& text);
+  void add_contents(Call& call, const jingle::Jingle& stanza, const std::vector<jingle::Content>& added);
   void end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure, bool tell_peer);
   void deliver_report(const std::string& peer, CallFacts facts);
 

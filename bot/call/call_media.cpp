@@ -40,23 +40,24 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
     const bool encrypted = setup.config.dtls.has_value();
     engine_ = std::make_unique<media::echo::EchoEngine>(setup.echo);
     if (encrypted) engine_->expect_srtp();
-    kinds_.reserve(setup.echo.streams.size());
-    for (std::size_t i = 0; i < setup.echo.streams.size(); ++i) {
-      const auto& offered = i < offered_.size() ? offered_[i] : std::vector<PayloadName>{};
-      auto probe = std::make_unique<Probe>();
-      probe->queue = std::make_unique<media::probes::ProbeQueue>(kProbeQueuePackets);
-      if (setup.echo.streams[i].kind == media::echo::MediaKind::kAudio && named(offered, "opus")) {
-        probe->opus = std::make_unique<media::probes::OpusProbe>(2);
-      } else if (named(offered, "VP8")) {
-        probe->vp8 = std::make_unique<media::probes::Vp8Probe>();
-      } else if (named(offered, "VP9")) {
-        probe->vp9 = std::make_unique<media::probes::Vp9Probe>();
-      }
-      if (probe->opus || probe->vp8 || probe->vp9) engine_->attach_probe(i, probe->queue.get());
-      probes_.push_back(std::move(probe));
-      kinds_.push_back(setup.echo.streams[i].kind);
-    }
+    for (std::size_t i = 0; i < setup.echo.streams.size(); ++i) add_probe(i, setup.echo.streams[i].kind);
     transport_ = std::make_unique<transport::CallTransport>(owner_.context_, std::move(setup.config), *this);
+  }
+
+  // A probe for stream `index`, chosen by the codecs the caller offered.
+  void add_probe(std::size_t index, media::echo::MediaKind kind) {
+    const auto& offered = index < offered_.size() ? offered_[index] : std::vector<PayloadName>{};
+    auto probe = std::make_unique<Probe>();
+    probe->queue = std::make_unique<media::probes::ProbeQueue>(kProbeQueuePackets);
+    if (kind == media::echo::MediaKind::kAudio && named(offered, "opus")) {
+      probe->opus = std::make_unique<media::probes::OpusProbe>(2);
+    } else if (named(offered, "VP8")) {
+      probe->vp8 = std::make_unique<media::probes::Vp8Probe>();
+    } else if (named(offered, "VP9")) {
+      probe->vp9 = std::make_unique<media::probes::Vp9Probe>();
+    }
+    if (probe->opus || probe->vp8 || probe->vp9) engine_->attach_probe(index, probe->queue.get());
+    probes_.push_back(std::move(probe));
   }
   ~Unit() {
     timer_.reset();
@@ -117,7 +118,6 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   unsigned components_;
   std::unique_ptr<media::echo::EchoEngine> engine_;
   std::vector<std::unique_ptr<Probe>> probes_;
-  std::vector<media::echo::MediaKind> kinds_;
   std::unique_ptr<transport::CallTransport> transport_;
   std::unique_ptr<transport::Timer> timer_;
 };
@@ -163,6 +163,15 @@ void CallMedia::gather() {
 void CallMedia::set_extra_delay(std::chrono::milliseconds delay) {
   for (auto& unit : units_) unit->engine_->set_extra_delay(delay);
 }
+void CallMedia::add_stream(std::size_t transport, const media::echo::StreamConfig& config,
+                           std::vector<PayloadName> offered) {
+  Unit& unit = *units_.at(transport);
+  const std::size_t index = unit.engine_->add_stream(config);
+  if (unit.offered_.size() <= index) unit.offered_.resize(index + 1);
+  unit.offered_[index] = std::move(offered);
+  unit.add_probe(index, config.kind);
+}
+
 void CallMedia::close() {
   probe_timer_.reset();
   for (auto& unit : units_) {

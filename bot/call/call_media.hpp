@@ -59,6 +59,9 @@ class CallMedia final {
   void set_peer_fingerprint(std::size_t transport, const std::string& algorithm, const std::string& fingerprint);
   void gather();
   void set_extra_delay(std::chrono::milliseconds delay);
+  // A content added to the call (content-add), echoed on an existing
+  // transport. Throws std::invalid_argument as EchoEngine::add_stream does.
+  void add_stream(std::size_t transport, const media::echo::StreamConfig& config, std::vector<PayloadName> offered);
   void close();
 
   // What the report needs, as of now (the first transport's path stands for

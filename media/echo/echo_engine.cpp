@@ -68,24 +68,29 @@ jitter::JitterBufferConfig jitter_config_for(const StreamConfig& stream, const E
 
 }  // namespace
 
-EchoEngine::EchoEngine(EchoConfig config) : config_(std::move(config)), rtcp_scheduler_(config_.random_seed) {
+EchoEngine::EchoEngine(EchoConfig config)
+    : config_(std::move(config)), random_(config_.random_seed), rtcp_scheduler_(config_.random_seed) {
   if (config_.streams.empty()) throw std::invalid_argument("echo engine: no streams configured");
-  std::mt19937 random(config_.random_seed);
-  std::vector<bool> claimed(128, false);
-  for (const StreamConfig& stream : config_.streams) {
-    if (stream.clock_rate_hz == 0) throw std::invalid_argument("echo engine: a stream has a zero clock rate");
-    for (const std::uint8_t pt : stream.payload_types) {
-      if (pt > 127 || claimed[pt]) throw std::invalid_argument("echo engine: payload type " + std::to_string(pt) + " is invalid or claimed twice");
-      claimed[pt] = true;
-    }
-    const bool video = stream.kind == MediaKind::kVideo;
-    // Bounds for the history, which grows to send_history's worth of packets.
-    const std::size_t history_packets = video ? 2048 : 256;
-    streams_.push_back(std::make_unique<Stream>(stream, jitter_config_for(stream, config_),
-                                                static_cast<std::uint16_t>(random()), static_cast<std::uint32_t>(random()),
-                                                history_packets, config_.send_history));
+  const std::vector<StreamConfig> streams = std::move(config_.streams);
+  config_.streams.clear();
+  for (const StreamConfig& stream : streams) add_stream(stream);
+}
+
+std::size_t EchoEngine::add_stream(const StreamConfig& stream) {
+  if (stream.clock_rate_hz == 0) throw std::invalid_argument("echo engine: a stream has a zero clock rate");
+  for (const std::uint8_t pt : stream.payload_types) {
+    if (pt > 127 || claimed_[pt]) throw std::invalid_argument("echo engine: payload type " + std::to_string(pt) + " is invalid or claimed twice");
   }
-  set_extra_delay(config_.extra_delay);
+  for (const std::uint8_t pt : stream.payload_types) claimed_[pt] = true;
+  const bool video = stream.kind == MediaKind::kVideo;
+  // Bounds for the history, which grows to send_history's worth of packets.
+  const std::size_t history_packets = video ? 2048 : 256;
+  streams_.push_back(std::make_unique<Stream>(stream, jitter_config_for(stream, config_),
+                                              static_cast<std::uint16_t>(random_()), static_cast<std::uint32_t>(random_()),
+                                              history_packets, config_.send_history));
+  streams_.back()->buffer->set_extra_delay(config_.extra_delay);
+  config_.streams.push_back(stream);
+  return streams_.size() - 1;
 }
 
 EchoEngine::~EchoEngine() = default;

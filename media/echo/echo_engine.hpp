@@ -16,7 +16,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <array>
 #include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <vector>
@@ -123,6 +125,11 @@ class EchoEngine {
   void expect_srtp() noexcept { expect_srtp_ = true; }
 
   void set_extra_delay(Duration extra);
+  // A stream added to a running call (an audio call upgraded to video by
+  // content-add); returns its index. Throws std::invalid_argument like the
+  // constructor (zero clock rate, a payload type already claimed).
+  std::size_t add_stream(const StreamConfig& stream);
+  std::size_t stream_count() const noexcept { return streams_.size(); }
   void set_remb_cap(std::optional<std::uint64_t> bps) noexcept { config_.remb_cap_bps = bps; }
   // Inbound payloads of stream `index` are offered to `queue` (not owned;
   // nullptr detaches). The queue never blocks and may skip.
@@ -169,6 +176,8 @@ class EchoEngine {
   std::vector<std::unique_ptr<Stream>> streams_;
   std::unique_ptr<srtp::SrtpSession> srtp_;
   bool expect_srtp_ = false;
+  std::mt19937 random_;  // initial sequence numbers and timestamps of streams
+  std::array<bool, 128> claimed_{};  // payload types taken by a stream
   RtcpScheduler rtcp_scheduler_;
   DropCounters drops_;
 

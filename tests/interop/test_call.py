@@ -6,7 +6,8 @@ and reads the report parrot sends.
   1. JMI (propose -> proceed from parrot's full JID), audio only;
   2. direct session-initiate, audio + video in one BUNDLE, candidates
      trickled both ways, with !delay 1000;
-  3. audio + video without BUNDLE (Dino's shape): a transport per content.
+  3. a JMI audio call upgraded to video with content-add;
+  4. audio + video without BUNDLE (Dino's shape): a transport per content.
 During the first call, malformed and out-of-order Jingle (no sid, unknown
 sid, a content the call does not have, 300 payload types) each get their error
 while the call's echo keeps flowing.
@@ -144,6 +145,23 @@ async def main():
         assert first["streams"][0]["buffer_delay_ms"]["max"] < 500, first["streams"][0]
         alice.send_message(mto=parrot.jid, mbody="!delay 0", mtype="chat")
         await alice.next_message(predicate=lambda m: "at once again" in m["body"])
+
+        # An audio call upgraded to video with content-add (Conversations,
+        # Dino, Movim all do this): parrot accepts and echoes the video too.
+        caller = jc.JingleCaller(alice, parrot.jid, media=("audio",), jmi=True)
+        await caller.call()
+        await caller.wait_media(("audio",), frames=25)
+        assert await caller.add_content("video") == "content-accept"
+        await caller.wait_media(("audio", "video"), frames=25)
+        await asyncio.sleep(1)
+        upgraded_stats = await caller.stats()
+        await caller.terminate("success")
+        upgraded = report_of(await alice.next_message(
+            timeout=jc.TIMEOUT, predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None))
+        video = next(s for s in upgraded["streams"] if s["media"] == "video")
+        assert video["packets_received"] > 20 and upgraded_stats["video"]["frames_decoded"] > 20, (video, upgraded_stats)
+        print(f"audio upgraded to video: parrot echoed {video['packets_sent']} video packets, "
+              f"the caller decoded {upgraded_stats['video']['frames_decoded']} frames")
 
         # Dino's shape: no BUNDLE, so one ICE/DTLS transport per content.
         await call_parrot(alice, full, "direct audio+video, no BUNDLE", ("audio", "video"), jmi=False, trickle=False,

@@ -404,6 +404,22 @@ TEST(EchoEngine, ProbeQueueGetsPayloadsAndSkipsWhenFull) {
   EXPECT_EQ(out.rtp.size(), 10u);
 }
 
+TEST(EchoEngine, StreamAddedDuringTheCallIsEchoed) {
+  EchoConfig config = audio_video_config();
+  config.streams.pop_back();  // an audio call...
+  EchoEngine engine(config);
+  Collected out;
+  feed(engine, timestamp_ms(0), rtp_packet(kCallerVideoSsrc, 96, 1, 0, true, 1000), out);
+  EXPECT_EQ(engine.snapshot().drops[DropReason::kUnknownSsrc], 1u);  // no video stream yet
+  StreamConfig video = audio_video_config().streams[1];
+  EXPECT_EQ(engine.add_stream(video), 1u);  // ...upgraded to video
+  EXPECT_THROW(engine.add_stream(video), std::invalid_argument);  // its payload types are taken
+  feed_video(engine, out, 5, 100);
+  EXPECT_EQ(out.rtp.size(), 15u);
+  EXPECT_EQ(rtp::RtpPacket::parse(out.rtp[0])->ssrc(), kParrotVideoSsrc);
+  EXPECT_EQ(engine.snapshot().streams.size(), 2u);
+}
+
 TEST(EchoEngine, SrtpBothWays) {
   srtp::SrtpLibrary library;
   srtp::KeyingMaterial parrot_keys;
