@@ -20,6 +20,15 @@ std::uint32_t random_seed() {
   return device();
 }
 
+// The caller's payload types for `content`, to name codecs and pick probes.
+std::vector<PayloadName> offered_names(const jingle::Jingle& offer, const std::string& content) {
+  std::vector<PayloadName> names;
+  if (const auto* c = offer.find_content(content); c != nullptr && c->rtp() != nullptr) {
+    for (const auto& pt : c->rtp()->payload_types) names.push_back(PayloadName{pt.id, pt.name, pt.clockrate.value_or(0)});
+  }
+  return names;
+}
+
 }  // namespace
 
 // The worker-side half of a call: its CallMedia, and the observer that
@@ -115,21 +124,22 @@ void CallManager::reply(const gloox::Tag& iq, std::unique_ptr<gloox::Tag> error)
   send_(std::move(answer));
 }
 
-void CallManager::send_jingle(const Call& call, const jingle::Jingle& jingle) {
+void CallManager::send_jingle(const std::string& peer, const jingle::Jingle& jingle) {
   auto iq = std::make_unique<gloox::Tag>("iq");
-  iq->addAttribute("to", call.peer);
+  iq->addAttribute("to", peer);
   iq->addAttribute("type", "set");
   iq->addAttribute("id", "parrot-jingle-" + std::to_string(++next_iq_));
   iq->addChild(jingle.to_tag().release());
   send_(std::move(iq));
 }
 
-void CallManager::send_terminate(const Call& call, jingle::ReasonCondition reason, const std::string& text) {
+void CallManager::send_terminate(const std::string& peer, const std::string& sid, jingle::ReasonCondition reason,
+                                 const std::string& text) {
   jingle::Jingle terminate;
   terminate.action = jingle::Action::kSessionTerminate;
-  terminate.sid = call.sid;
+  terminate.sid = sid;
   terminate.reason = jingle::Reason{reason, text, {}};
-  send_jingle(call, terminate);
+  send_jingle(peer, terminate);
 }
 
 bool CallManager::on_jmi_message(const gloox::Tag& message) {
@@ -140,7 +150,6 @@ bool CallManager::on_jmi_message(const gloox::Tag& message) {
   if (jingle::find_delay(message)) return true;
   const std::string from = message.findAttribute("from");
   if (from.find('/') == std::string::npos) return true;
-  proposals_[parsed->value->id] = from;
   // XEP-0353 §3.2: replies go to the caller's full JID (a bare one is
   // dropped by Conversations and Dino); parrot auto-answers: proceed.
   for (const auto kind : {jingle::JingleMessageKind::kRinging, jingle::JingleMessageKind::kProceed}) {
@@ -173,11 +182,9 @@ void CallManager::on_jingle_iq(const gloox::Tag& iq) {
     const auto per_contact = std::count_if(calls_.begin(), calls_.end(),
                                            [&](const auto& c) { return bare(c.second->peer) == bare(from); });
     if (calls_.size() >= limits_.max_calls || static_cast<std::size_t>(per_contact) >= limits_.max_calls_per_contact) {
-      const Call refused(stanza.sid, from, std::move(*session));
-      send_terminate(refused, jingle::ReasonCondition::kBusy, "parrot is in as many calls as it takes");
+      send_terminate(from, stanza.sid, jingle::ReasonCondition::kBusy, "parrot is in as many calls as it takes");
       return;
     }
-    proposals_.erase(stanza.sid);
     start_call(stanza, from, std::move(*session));
     return;
   }
@@ -229,19 +236,14 @@ void CallManager::add_contents(Call& call, const jingle::Jingle& stanza, const s
       reject.contents.push_back(std::move(refused));
       reject.reason = jingle::Reason{plan.ok() ? jingle::ReasonCondition::kFailedApplication : *plan.error,
                                      "parrot adds contents to BUNDLE calls only", {}};
-      send_jingle(call, reject);
+      send_jingle(call.peer, reject);
       call.session.reject_content(content.name);
     }
     return;
   }
   plan.set_local_ice(0, jingle::LocalIce{call.local_credentials[0].ufrag, call.local_credentials[0].pwd, {}});
   for (const auto& stream : plan.streams) {
-    std::vector<PayloadName> offered;
-    if (const auto* content = offer.find_content(stream.content); content != nullptr && content->rtp() != nullptr) {
-      for (const auto& pt : content->rtp()->payload_types)
-        offered.push_back(PayloadName{pt.id, pt.name, pt.clockrate.value_or(0)});
-    }
-    call.pin.worker()->post([holder = call.media, config = stream.config, offered] {
+    call.pin.worker()->post([holder = call.media, config = stream.config, offered = offered_names(offer, stream.content)] {
       if (!holder->media) return;
       try {
         holder->media->add_stream(0, config, offered);
@@ -251,7 +253,7 @@ void CallManager::add_contents(Call& call, const jingle::Jingle& stanza, const s
     });
     call.session.accept_content(stream.content);
   }
-  send_jingle(call, plan.accept);
+  send_jingle(call.peer, plan.accept);
 }
 
 void CallManager::start_call(const jingle::Jingle& offer, const std::string& from, jingle::Session session) {
@@ -265,7 +267,7 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
   for (const auto& content : offer.contents) {
     if (const auto* ice = content.ice_udp()) call->note_types(ice->candidates);
   }
-  if (!call->plan.ok()) return send_terminate(*call, *call->plan.error, "parrot cannot answer this offer");
+  if (!call->plan.ok()) return send_terminate(call->peer, call->sid, *call->plan.error, "parrot cannot answer this offer");
 
   auto setup = std::make_shared<CallMediaSetup>();
   for (std::size_t i = 0; i < call->plan.transports.size(); ++i) {
@@ -277,12 +279,7 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
     for (const auto& stream : call->plan.streams) {
       if (stream.transport != i) continue;
       unit.echo.streams.push_back(stream.config);
-      std::vector<PayloadName> offered;
-      if (const auto* content = offer.find_content(stream.content); content != nullptr && content->rtp() != nullptr) {
-        for (const auto& pt : content->rtp()->payload_types)
-          offered.push_back(PayloadName{pt.id, pt.name, pt.clockrate.value_or(0)});
-      }
-      unit.offered.push_back(std::move(offered));
+      unit.offered.push_back(offered_names(offer, stream.content));
     }
     setup->transports.push_back(std::move(unit));
   }
@@ -331,7 +328,7 @@ void CallManager::on_ready(const std::string& sid, std::vector<transport::IceCre
     call.plan.set_local_ice(i, jingle::LocalIce{call.local_credentials[i].ufrag, call.local_credentials[i].pwd,
                                                 call.early_candidates[i]});
   }
-  send_jingle(call, call.plan.accept);
+  send_jingle(call.peer, call.plan.accept);
   call.session.accept();
   call.accepted = true;
 }
@@ -364,7 +361,7 @@ void CallManager::on_local_candidate(const std::string& sid, std::size_t transpo
   ice.candidates.push_back(candidate);
   content.transport = std::move(ice);
   info.contents.push_back(std::move(content));
-  send_jingle(call, info);
+  send_jingle(call.peer, info);
 }
 
 void CallManager::on_transport_state(const std::string& sid, std::size_t, transport::CallTransportState state,
@@ -382,7 +379,7 @@ void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reaso
   calls_.erase(found);
   call->ending = true;
   call->max_length.cancel();
-  if (tell_peer) send_terminate(*call, reason, failure);
+  if (tell_peer) send_terminate(call->peer, sid, reason, failure);
   CallFacts base;
   base.id = sid;
   base.peer = call->peer;

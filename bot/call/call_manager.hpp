@@ -71,8 +71,9 @@ class CallManager {
   void on_local_candidate(const std::string& sid, std::size_t transport, const transport::IceCandidate& candidate);
   void on_transport_state(const std::string& sid, std::size_t transport, transport::CallTransportState state,
                           const std::string& reason);
-  void send_jingle(const Call& call, const jingle::Jingle& jingle);
-  void send_terminate(const Call& call, jingle::ReasonCondition reason, const std::string& text);
+  void send_jingle(const std::string& peer, const jingle::Jingle& jingle);
+  void send_terminate(const std::string& peer, const std::string& sid, jingle::ReasonCondition reason,
+                      const std::string& text);
   void add_contents(Call& call, const jingle::Jingle& stanza, const std::vector<jingle::Content>& added);
   void end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure, bool tell_peer);
   void deliver_report(const std::string& peer, CallFacts facts);
@@ -86,7 +87,6 @@ class CallManager {
   Send send_;
   std::string self_;
   std::map<std::string, std::unique_ptr<Call>> calls_;  // by sid
-  std::map<std::string, std::string> proposals_;        // JMI id -> caller's full JID
   std::map<std::string, std::chrono::milliseconds> extra_delays_;  // by bare JID
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::uint64_t next_iq_ = 0;
