@@ -197,6 +197,7 @@ CallFacts CallMedia::facts() const {
       if (probe->opus) stream.audio = probe->opus->stats();
       if (probe->vp8) stream.video = probe->vp8->stats();
       if (probe->vp9) stream.video = probe->vp9->stats();
+      stream.probe_skipped = probe->queue->skipped();
       facts.streams.push_back(std::move(stream));
     }
   }

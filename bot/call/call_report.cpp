@@ -188,6 +188,7 @@ json report_json(const CallFacts& facts) {
       stream["silent_share"] = std::round(s.audio->silent_frame_share * 1000) / 1000;
       stream["clipped_samples"] = s.audio->clipped_samples;
     }
+    if (s.audio || s.video) stream["probe_skipped_packets"] = s.probe_skipped;
     if (s.video && s.video->width > 0) {
       stream["resolution"] = fmt::format("{}x{}", s.video->width, s.video->height);
       stream["frame_rate_fps"] = std::round(s.video->frame_rate_fps * 10) / 10;
@@ -222,6 +223,7 @@ std::string summary(const CallFacts& facts) {
     if (s.audio && s.audio->decoded_frames > 0) text += fmt::format(", level {:.0f} dBFS", s.audio->level_dbfs);
     if (s.video && s.video->width > 0)
       text += fmt::format(", {}x{} at {:.0f} fps", s.video->width, s.video->height, s.video->frame_rate_fps);
+    if (s.probe_skipped > 0) text += fmt::format(" (measured on a sample: {} packets not probed)", grouped(s.probe_skipped));
     text += ".";
   }
   if (facts.transport && facts.transport->selected_pair) {

@@ -44,6 +44,9 @@ struct StreamFacts {
   std::vector<PayloadName> offered;   // the caller's payload types for this media
   std::optional<media::probes::OpusStats> audio;
   std::optional<media::probes::VideoStats> video;
+  // Packets the probe's bounded queue turned away under load: the level or
+  // resolution above then comes from a sample, and the report says so.
+  std::uint64_t probe_skipped = 0;
 };
 
 struct CallFacts {

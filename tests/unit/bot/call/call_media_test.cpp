@@ -125,6 +125,7 @@ TEST(CallMedia, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
   EXPECT_EQ(stream.echo.received.lost, 0);
   ASSERT_TRUE(stream.audio);
   EXPECT_EQ(stream.audio->decoded_frames, 100u);
+  EXPECT_EQ(stream.probe_skipped, 0u);  // 100 packets fit the queue: every one was probed
   // A -20 dBFS peak sine is -23 dBFS RMS; the 10 ms pips at -3 dBFS once a
   // second lift the average to about -21.
   EXPECT_GT(stream.audio->level_dbfs, -25.0);

@@ -130,6 +130,14 @@ TEST(CallReport, NatVerdictFollowsTheSelectedPair) {
   EXPECT_NE(nat_verdict(facts).explanation.find("no candidates"), std::string::npos);
 }
 
+TEST(CallReport, SampledProbeSaysSo) {
+  CallFacts facts = good_call();
+  EXPECT_EQ(report_json(facts)["streams"][0]["probe_skipped_packets"], 0);
+  facts.streams[0].probe_skipped = 1200;
+  EXPECT_EQ(report_json(facts)["streams"][0]["probe_skipped_packets"], 1200);
+  EXPECT_NE(summary(facts).find("measured on a sample: 1,200 packets not probed"), std::string::npos);
+}
+
 TEST(CallReport, UnencryptedCallSaysSo) {
   CallFacts facts = good_call();
   facts.transport->encrypted = false;
