@@ -48,6 +48,8 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
   limits.max_calls = config_.max_calls;
   limits.max_calls_per_contact = config_.max_calls_per_contact;
   limits.max_length = std::chrono::seconds(config_.max_call_seconds);
+  limits.connect_timeout = std::chrono::seconds(config_.call_connect_seconds);
+  limits.no_media_timeout = std::chrono::seconds(config_.no_media_seconds);
   calls_ = std::make_unique<call::CallManager>(g_main_loop_get_context(loop_.get()), workers_, certificate_, &reports_,
                                                std::move(ice), limits, [this](TagPtr stanza) {
                                                  if (session_) session_->send(std::move(stanza));

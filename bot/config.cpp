@@ -115,6 +115,14 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.add_option("--max-calls-per-contact", config.max_calls_per_contact, "Calls at once from one contact")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
+  app.add_option("--call-connect-seconds", config.call_connect_seconds,
+                 "A call whose media path has not connected after this long is ended, with a report")
+      ->check(CLI::Range(5, 300))
+      ->capture_default_str();
+  app.add_option("--no-media-seconds", config.no_media_seconds,
+                 "A connected call that carries no RTP from the caller for this long is ended, with a report")
+      ->check(CLI::Range(5, 3600))
+      ->capture_default_str();
   app.add_option("--workers", config.workers, "Media threads (0: one per core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();

@@ -44,6 +44,8 @@ struct Config {
   int max_call_seconds = 600;              // a call that long is ended, with a report
   std::size_t max_calls = 100;             // at once, all contacts together
   std::size_t max_calls_per_contact = 2;
+  int call_connect_seconds = 20;           // ICE (and DTLS) must connect by then
+  int no_media_seconds = 20;               // no RTP from the caller this long ends the call
   std::size_t workers = 0;                 // media threads; 0: one per core
 };
 

@@ -46,6 +46,13 @@ struct CallManager::Worker final : CallMedia::Observer {
     to_control([sid = sid, transport, candidate](CallManager& m) { m.on_local_candidate(sid, transport, candidate); });
   }
   void on_gathering_done(std::size_t) override {}
+  void on_media_timeout(const std::string& why) override {
+    to_control([sid = sid, why](CallManager& m) {
+      const bool connected = why.rfind("no media", 0) == 0;
+      m.end_call(sid, connected ? jingle::ReasonCondition::kMediaError : jingle::ReasonCondition::kFailedTransport, why,
+                 true);
+    });
+  }
   void on_transport_state(std::size_t transport, transport::CallTransportState state, const std::string& reason) override {
     to_control([sid = sid, transport, state, reason](CallManager& m) { m.on_transport_state(sid, transport, state, reason); });
   }
@@ -142,6 +149,26 @@ void CallManager::send_terminate(const std::string& peer, const std::string& sid
   send_jingle(peer, terminate);
 }
 
+std::string CallManager::busy_reason(const std::string& from) const {
+  const auto per_contact = std::count_if(calls_.begin(), calls_.end(),
+                                         [&](const auto& c) { return bare(c.second->peer) == bare(from); });
+  if (static_cast<std::size_t>(per_contact) >= limits_.max_calls_per_contact)
+    return "Busy: you already have " + std::to_string(per_contact) + " call(s) with parrot, the most it takes from one "
+           "contact. Hang up one and call again.";
+  if (calls_.size() >= limits_.max_calls)
+    return "Busy: parrot is in " + std::to_string(calls_.size()) + " calls, as many as it takes. Try again in a few "
+           "minutes.";
+  return {};
+}
+
+void CallManager::send_chat(const std::string& to, const std::string& text) {
+  auto message = std::make_unique<gloox::Tag>("message");
+  message->addAttribute("to", to);
+  message->addAttribute("type", "chat");
+  new gloox::Tag(message.get(), "body", text);
+  send_(std::move(message));
+}
+
 bool CallManager::on_jmi_message(const gloox::Tag& message) {
   const auto parsed = jingle::JingleMessage::from_message(message);
   if (!parsed) return false;
@@ -151,8 +178,14 @@ bool CallManager::on_jmi_message(const gloox::Tag& message) {
   const std::string from = message.findAttribute("from");
   if (from.find('/') == std::string::npos) return true;
   // XEP-0353 §3.2: replies go to the caller's full JID (a bare one is
-  // dropped by Conversations and Dino); parrot auto-answers: proceed.
-  for (const auto kind : {jingle::JingleMessageKind::kRinging, jingle::JingleMessageKind::kProceed}) {
+  // dropped by Conversations and Dino); parrot auto-answers: proceed, or
+  // reject when it is busy (the reason follows as chat).
+  const std::string busy = busy_reason(from);
+  const auto replies = busy.empty()
+                           ? std::vector{jingle::JingleMessageKind::kRinging, jingle::JingleMessageKind::kProceed}
+                           : std::vector{jingle::JingleMessageKind::kReject};
+  if (!busy.empty()) send_chat(from, busy);
+  for (const auto kind : replies) {
     auto reply_message = std::make_unique<gloox::Tag>("message");
     reply_message->addAttribute("to", from);
     reply_message->addAttribute("type", "chat");
@@ -179,10 +212,9 @@ void CallManager::on_jingle_iq(const gloox::Tag& iq) {
     auto [decision, session] = jingle::Session::receive_initiate(stanza, from, self_);
     if (!decision.ack() || !session) return reply(iq, decision.error->to_tag());
     reply(iq, nullptr);
-    const auto per_contact = std::count_if(calls_.begin(), calls_.end(),
-                                           [&](const auto& c) { return bare(c.second->peer) == bare(from); });
-    if (calls_.size() >= limits_.max_calls || static_cast<std::size_t>(per_contact) >= limits_.max_calls_per_contact) {
-      send_terminate(from, stanza.sid, jingle::ReasonCondition::kBusy, "parrot is in as many calls as it takes");
+    if (const std::string busy = busy_reason(from); !busy.empty()) {
+      send_terminate(from, stanza.sid, jingle::ReasonCondition::kBusy, busy);
+      send_chat(from, busy);
       return;
     }
     start_call(stanza, from, std::move(*session));
@@ -254,6 +286,7 @@ void CallManager::add_contents(Call& call, const jingle::Jingle& stanza, const s
     call.session.accept_content(stream.content);
   }
   send_jingle(call.peer, plan.accept);
+  send_followups(call, plan);
 }
 
 void CallManager::start_call(const jingle::Jingle& offer, const std::string& from, jingle::Session session) {
@@ -283,6 +316,8 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
     }
     setup->transports.push_back(std::move(unit));
   }
+  setup->connect_timeout = limits_.connect_timeout;
+  setup->no_media_timeout = limits_.no_media_timeout;
   call->early_candidates.resize(call->plan.transports.size());
   call->pin = workers_.pin_least_loaded();
   call->media = std::make_shared<Worker>(control_, alive_, this, offer.sid);
@@ -331,6 +366,38 @@ void CallManager::on_ready(const std::string& sid, std::vector<transport::IceCre
   send_jingle(call.peer, call.plan.accept);
   call.session.accept();
   call.accepted = true;
+  send_followups(call, call.plan);
+}
+
+void CallManager::send_followups(Call& call, const jingle::AnswerPlan& plan) {
+  // Contents parrot cannot take leave the call standing (XEP-0166 §6.8
+  // content-reject), and one-way contents are turned both ways so the echo
+  // can flow back (Dino's video upgrade, "counterpart wants to start sending").
+  for (const auto& rejected : plan.rejected) {
+    jingle::Jingle reject;
+    reject.action = jingle::Action::kContentReject;
+    reject.sid = call.sid;
+    jingle::Content content;
+    content.creator = rejected.creator;
+    content.name = rejected.name;
+    reject.contents.push_back(std::move(content));
+    reject.reason = jingle::Reason{rejected.reason, "", {}};
+    send_jingle(call.peer, reject);
+  }
+  for (const auto& name : plan.modify_to_both) {
+    const auto* tracked = call.session.find_content(name);
+    if (tracked == nullptr) continue;
+    jingle::Jingle modify;
+    modify.action = jingle::Action::kContentModify;
+    modify.sid = call.sid;
+    jingle::Content content;
+    content.creator = tracked->creator;
+    content.name = tracked->name;
+    content.senders = jingle::Senders::kBoth;
+    modify.contents.push_back(std::move(content));
+    send_jingle(call.peer, modify);
+    call.session.modify_content(name, jingle::Senders::kBoth);
+  }
 }
 
 void CallManager::on_local_candidate(const std::string& sid, std::size_t transport,

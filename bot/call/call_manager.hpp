@@ -34,6 +34,8 @@ struct CallLimits {
   std::size_t max_calls = 100;
   std::size_t max_calls_per_contact = 2;
   std::chrono::seconds max_length{600};
+  std::chrono::seconds connect_timeout{20};
+  std::chrono::seconds no_media_timeout{20};
 };
 
 class CallManager {
@@ -66,6 +68,11 @@ class CallManager {
   struct Worker;  // the worker-side holder of a call's CallMedia
 
   void reply(const gloox::Tag& iq, std::unique_ptr<gloox::Tag> error);
+  // Empty when `from` may start another call; else why not, for the chat.
+  std::string busy_reason(const std::string& from) const;
+  void send_chat(const std::string& to, const std::string& text);
+  // content-reject and content-modify that follow an accept.
+  void send_followups(Call& call, const jingle::AnswerPlan& plan);
   void start_call(const jingle::Jingle& offer, const std::string& from, jingle::Session session);
   void on_ready(const std::string& sid, std::vector<transport::IceCredentials> credentials);
   void on_local_candidate(const std::string& sid, std::size_t transport, const transport::IceCandidate& candidate);

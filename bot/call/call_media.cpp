@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <strings.h>
 
+#include "media/demux.hpp"
 #include "media/probes/opus_probe.hpp"
 #include "media/probes/probe_queue.hpp"
 #include "media/probes/vp8_probe.hpp"
@@ -22,6 +23,8 @@ constexpr std::size_t kProbeQueuePackets = 256;
 // a datagram or an echo timer.
 constexpr std::chrono::milliseconds kProbeDrainInterval{20};
 constexpr std::size_t kProbePacketsPerDrain = 64;
+// The watchdog needs no finer grain than a second.
+constexpr std::chrono::milliseconds kWatchdogInterval{1000};
 
 bool named(const std::vector<PayloadName>& offered, const char* codec) {
   return std::any_of(offered.begin(), offered.end(),
@@ -69,11 +72,16 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   }
   void on_gathering_done() override { owner_.observer_.on_gathering_done(index_); }
   void on_transport_state(transport::CallTransportState state, const std::string& reason) override {
+    if ((state == transport::CallTransportState::kConnected || state == transport::CallTransportState::kSecure) &&
+        !connected_at_)
+      connected_at_ = owner_.now();
     owner_.observer_.on_transport_state(index_, state, reason);
   }
   void on_selected_pair(const transport::SelectedPair&) override {}
   void on_srtp_keys(const media::srtp::KeyingMaterial& keys) override { engine_->set_srtp(keys); }
   void on_media(unsigned, media::MutableByteView datagram) override {
+    // RTCP alone (receiver reports from a muted client's stack) is not media.
+    if (media::classify_muxed_packet(datagram) == media::MuxedPacketKind::kRtp) last_rtp_ = owner_.now();
     engine_->on_datagram(owner_.now(), datagram);
     flush();
   }
@@ -120,18 +128,27 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   std::vector<std::unique_ptr<Probe>> probes_;
   std::unique_ptr<transport::CallTransport> transport_;
   std::unique_ptr<transport::Timer> timer_;
+  std::optional<media::Timestamp> connected_at_;
+  std::optional<media::Timestamp> last_rtp_;
 };
 
 CallMedia::CallMedia(GMainContext* context, CallMediaSetup setup, Observer& observer)
-    : context_(context), observer_(observer), epoch_(std::chrono::steady_clock::now()) {
+    : context_(context),
+      observer_(observer),
+      epoch_(std::chrono::steady_clock::now()),
+      connect_timeout_(setup.connect_timeout),
+      no_media_timeout_(setup.no_media_timeout) {
   if (setup.transports.empty()) throw std::invalid_argument("call: no transport to set up");
   for (std::size_t i = 0; i < setup.transports.size(); ++i)
     units_.push_back(std::make_unique<Unit>(*this, i, std::move(setup.transports[i])));
   probe_timer_ = std::make_unique<transport::Timer>(
       transport::Timer::repeating(context_, kProbeDrainInterval, [this] { drain_probes(); }));
+  watchdog_ = std::make_unique<transport::Timer>(
+      transport::Timer::repeating(context_, kWatchdogInterval, [this] { check_activity(); }));
 }
 
 CallMedia::~CallMedia() {
+  watchdog_.reset();
   probe_timer_.reset();
   units_.clear();
 }
@@ -142,6 +159,27 @@ media::Timestamp CallMedia::now() const {
 
 void CallMedia::drain_probes() {
   for (auto& unit : units_) unit->drain(kProbePacketsPerDrain);
+}
+
+void CallMedia::check_activity() {
+  const media::Timestamp at = now();
+  const auto seconds = [](std::chrono::milliseconds d) { return std::to_string((d.count() + 500) / 1000); };
+  std::string why;
+  for (const auto& unit : units_) {
+    if (!unit->connected_at_) {
+      if (at - media::Timestamp{} >= connect_timeout_)
+        why = "no path to you connected within " + seconds(connect_timeout_) + " s (ICE never completed)";
+    } else {
+      const media::Timestamp since = unit->last_rtp_.value_or(*unit->connected_at_);
+      if (at - since >= no_media_timeout_)
+        why = "no media from you for " + seconds(no_media_timeout_) + " s" +
+              (unit->last_rtp_ ? "" : " after the path connected");
+    }
+    if (!why.empty()) break;
+  }
+  if (why.empty()) return;
+  watchdog_.reset();
+  observer_.on_media_timeout(why);
 }
 
 const transport::IceCredentials& CallMedia::local_credentials(std::size_t transport) const {
@@ -173,6 +211,7 @@ void CallMedia::add_stream(std::size_t transport, const media::echo::StreamConfi
 }
 
 void CallMedia::close() {
+  watchdog_.reset();
   probe_timer_.reset();
   for (auto& unit : units_) {
     unit->timer_.reset();

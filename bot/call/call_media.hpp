@@ -30,6 +30,11 @@ struct CallMediaSetup {
     std::vector<std::vector<PayloadName>> offered;
   };
   std::vector<Transport> transports;
+  // The watchdog: a transport that has not connected this long after
+  // CallMedia began, or that has carried no RTP from the caller for this
+  // long once connected, ends the call (Observer::on_media_timeout).
+  std::chrono::milliseconds connect_timeout{20000};
+  std::chrono::milliseconds no_media_timeout{20000};
 };
 
 class CallMedia final {
@@ -39,6 +44,8 @@ class CallMedia final {
     virtual void on_gathering_done(std::size_t transport) = 0;
     virtual void on_transport_state(std::size_t transport, transport::CallTransportState state,
                                     const std::string& reason) = 0;
+    // The watchdog fired: `why` is a sentence for the report. Once per call.
+    virtual void on_media_timeout(const std::string& why) = 0;
 
    protected:
     ~Observer() = default;
@@ -72,12 +79,16 @@ class CallMedia final {
   struct Unit;
   media::Timestamp now() const;
   void drain_probes();
+  void check_activity();
 
   GMainContext* context_;
   Observer& observer_;
   std::chrono::steady_clock::time_point epoch_;
   std::vector<std::unique_ptr<Unit>> units_;
   std::unique_ptr<transport::Timer> probe_timer_;
+  std::unique_ptr<transport::Timer> watchdog_;
+  std::chrono::milliseconds connect_timeout_;
+  std::chrono::milliseconds no_media_timeout_;
 };
 
 }  // namespace parrot::bot::call

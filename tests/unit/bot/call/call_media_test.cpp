@@ -3,6 +3,8 @@
 #include <glib.h>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -56,6 +58,8 @@ struct Parrot : CallMedia::Observer {
   void on_local_candidate(std::size_t, const transport::IceCandidate& c) override { trickle(c); }
   void on_gathering_done(std::size_t) override {}
   void on_transport_state(std::size_t, transport::CallTransportState s, const std::string&) override { state = s; }
+  void on_media_timeout(const std::string& why) override { timeouts.push_back(why); }
+  std::vector<std::string> timeouts;
 };
 
 TEST(CallMedia, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
@@ -78,6 +82,7 @@ TEST(CallMedia, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
   unit.echo.streams = {audio};
   unit.offered = {{{111, "opus", 48000}}};
   setup.transports.push_back(std::move(unit));
+  setup.no_media_timeout = 1s;
   auto media = std::make_unique<CallMedia>(context, std::move(setup), parrot);
 
   transport::CallTransportConfig caller_config;
@@ -114,6 +119,8 @@ TEST(CallMedia, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
   });
   ASSERT_TRUE(run_until(context, [&] { return caller.echoes >= 100; }));
   sender.cancel();
+  // Two seconds of media at 50 packets/s never looked like silence.
+  EXPECT_TRUE(parrot.timeouts.empty());
   run_until(context, [] { return false; }, 100ms);  // the probe drains at low priority
 
   CallFacts facts = media->facts();
@@ -136,8 +143,37 @@ TEST(CallMedia, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
   EXPECT_EQ(report["dtls"]["srtp_profile"], "SRTP_AEAD_AES_128_GCM");
   EXPECT_EQ(report["ice"]["selected"]["local_type"], "host");
 
+  // The caller went quiet: the watchdog ends the call once, saying why.
+  ASSERT_TRUE(run_until(context, [&] { return !parrot.timeouts.empty(); }));
+  EXPECT_EQ(parrot.timeouts.front(), "no media from you for 1 s");
+  run_until(context, [] { return false; }, 1500ms);
+  EXPECT_EQ(parrot.timeouts.size(), 1u);
+
   media.reset();
   caller.transport.reset();
+  for (int i = 0; i < 50; ++i) g_main_context_iteration(context, FALSE);
+  g_main_context_unref(context);
+}
+
+TEST(CallMedia, EndsACallWhosePathNeverConnects) {
+  GMainContext* context = g_main_context_new();
+  const auto certificate = transport::Certificate::generate();
+  Parrot parrot;
+  parrot.trickle = [](const transport::IceCandidate&) {};
+  CallMediaSetup setup;
+  CallMediaSetup::Transport unit;
+  unit.config.ice.allowed_addresses = {"127.0.0.1"};
+  unit.config.certificate = &certificate;
+  media::echo::StreamConfig audio;
+  audio.payload_types = {111};
+  unit.echo.streams = {audio};
+  setup.transports.push_back(std::move(unit));
+  setup.connect_timeout = 1ms;
+  auto media = std::make_unique<CallMedia>(context, std::move(setup), parrot);
+  media->gather();  // the caller never sends a candidate or credentials
+  ASSERT_TRUE(run_until(context, [&] { return !parrot.timeouts.empty(); }));
+  EXPECT_EQ(parrot.timeouts.front(), "no path to you connected within 0 s (ICE never completed)");
+  media.reset();
   for (int i = 0; i < 50; ++i) g_main_context_iteration(context, FALSE);
   g_main_context_unref(context);
 }
