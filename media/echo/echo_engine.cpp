@@ -46,6 +46,10 @@ struct EchoEngine::Stream {
   bool relayed_any = false;
   std::uint8_t fir_sequence = 0;
   std::optional<std::uint8_t> last_caller_fir_sequence;
+
+  StreamSource source = StreamSource::kEcho;
+  std::uint16_t local_sequence = 0;  // send_local()'s own numbering, before the rewrite
+  bool keyframe_requested = false;
 };
 
 namespace {
@@ -103,6 +107,49 @@ void EchoEngine::set_srtp(const srtp::KeyingMaterial& keys) {
 void EchoEngine::set_extra_delay(Duration extra) {
   config_.extra_delay = std::max(Duration{0}, extra);
   for (auto& stream : streams_) stream->buffer->set_extra_delay(config_.extra_delay);
+}
+
+void EchoEngine::set_source(std::size_t index, StreamSource source) noexcept {
+  if (index >= streams_.size() || streams_[index]->source == source) return;
+  streams_[index]->source = source;
+  streams_[index]->rewriter.reanchor();
+}
+
+bool EchoEngine::send_local(Timestamp now, std::size_t index, const LocalFrame& frame) {
+  outbox_.clear();
+  if (index >= streams_.size() || frame.payload_type > 127) return false;
+  Stream& stream = *streams_[index];
+  if (stream.source != StreamSource::kLocal || (expect_srtp_ && !srtp_)) return false;
+  if (rtp::kFixedHeaderSize + frame.payload.size() > kMaxDatagram) return false;
+  begin_call(now);
+  const auto rewritten = stream.rewriter.rewrite(now, stream.local_sequence++, frame.timestamp);
+  rtp::RtpHeader header;
+  header.marker = frame.marker;
+  header.payload_type = frame.payload_type;
+  header.sequence_number = rewritten.sequence_number;
+  header.timestamp = rewritten.timestamp;
+  header.ssrc = stream.rewriter.local_ssrc();
+  MutableByteView out = next_buffer(rtp::kFixedHeaderSize + frame.payload.size());
+  std::size_t size = rtp::serialize(header, frame.payload, out);
+  if (size == 0) return false;
+  stream.sent.on_sent(now, rewritten.timestamp, frame.payload.size());
+  if (stream.config.nack) {
+    history_scratch_.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size));
+    stream.history.store_swap(now, rewritten.sequence_number, history_scratch_);
+  }
+  if (srtp_) {
+    const auto protected_size = srtp_->protect_rtp(out, size);
+    if (!protected_size) return false;
+    size = *protected_size;
+  }
+  commit_buffer(size, false);
+  return true;
+}
+
+bool EchoEngine::take_keyframe_request(std::size_t index) noexcept {
+  if (index >= streams_.size() || !streams_[index]->keyframe_requested) return false;
+  streams_[index]->keyframe_requested = false;
+  return true;
 }
 
 void EchoEngine::attach_probe(std::size_t index, probes::ProbeQueue* queue) noexcept {
@@ -208,7 +255,11 @@ void EchoEngine::on_rtp(Timestamp now, MutableByteView datagram) {
 
 void EchoEngine::play_due(Timestamp now) {
   for (auto& stream : streams_) {
-    while (auto packet = stream->buffer->pop(now)) send_echo(now, *stream, *packet);
+    while (auto packet = stream->buffer->pop(now)) {
+      // A kLocal stream still plays its buffer out, so loss, jitter and
+      // delay are measured as for an echo; the packets go nowhere.
+      if (stream->source == StreamSource::kEcho) send_echo(now, *stream, *packet);
+    }
   }
 }
 
@@ -331,6 +382,10 @@ void EchoEngine::answer_nack(Timestamp now, Stream& stream, std::span<const std:
 }
 
 void EchoEngine::relay_picture_request(Timestamp now, Stream& stream, bool full_intra) {
+  if (stream.source == StreamSource::kLocal) {
+    stream.keyframe_requested = true;  // parrot's own encoder answers it
+    return;
+  }
   // The caller's decoder wants a keyframe of parrot's stream, which is the
   // caller's own encoder echoed: ask the caller's encoder.
   if (!stream.remote_ssrc) return;

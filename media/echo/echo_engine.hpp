@@ -43,6 +43,19 @@ namespace parrot::media::echo {
 
 enum class MediaKind { kAudio, kVideo };
 
+// What a stream sends back: the caller's media echoed, or frames handed to
+// send_local() (a test tone or pattern: "!mode tone", a call parrot places).
+enum class StreamSource { kEcho, kLocal };
+
+// One RTP payload of a kLocal stream, timestamped in the stream's clock
+// (continuous from frame to frame, any starting value).
+struct LocalFrame {
+  std::uint8_t payload_type = 0;
+  ByteView payload;
+  std::uint32_t timestamp = 0;
+  bool marker = false;
+};
+
 struct StreamConfig {
   MediaKind kind = MediaKind::kAudio;
   std::uint32_t clock_rate_hz = 48000;
@@ -131,6 +144,20 @@ class EchoEngine {
   std::size_t add_stream(const StreamConfig& stream);
   std::size_t stream_count() const noexcept { return streams_.size(); }
   void set_remb_cap(std::optional<std::uint64_t> bps) noexcept { config_.remb_cap_bps = bps; }
+  // kLocal: the caller's packets on stream `index` are still received,
+  // measured and probed, but no longer echoed; send_local() feeds the stream
+  // instead. Each switch re-anchors parrot's sequence and timestamp spaces,
+  // so the caller hears one continuous stream. Unknown indexes are ignored.
+  void set_source(std::size_t index, StreamSource source) noexcept;
+  // Sends one frame on a kLocal stream now, as parrot's SSRC, kept for NACKs
+  // like an echoed packet; the outbox holds it (and is cleared first, like
+  // every on_* call). False, with nothing sent, for a kEcho stream, an
+  // unknown index, a payload type over 127, a packet over kMaxDatagram, or
+  // while SRTP is expected and has no keys yet.
+  bool send_local(Timestamp now, std::size_t index, const LocalFrame& frame);
+  // True once after each PLI or FIR the caller sent about a kLocal stream:
+  // the signal's next frame should be a keyframe (RFC 4585 §6.3.1).
+  bool take_keyframe_request(std::size_t index) noexcept;
   // Inbound payloads of stream `index` are offered to `queue` (not owned;
   // nullptr detaches). The queue never blocks and may skip.
   void attach_probe(std::size_t index, probes::ProbeQueue* queue) noexcept;

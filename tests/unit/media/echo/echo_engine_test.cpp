@@ -420,6 +420,85 @@ TEST(EchoEngine, StreamAddedDuringTheCallIsEchoed) {
   EXPECT_EQ(engine.snapshot().streams.size(), 2u);
 }
 
+TEST(EchoEngine, LocalSourceSendsFramesAsParrotsStreamAndSwallowsTheCallers) {
+  EchoEngine engine(audio_video_config());
+  Collected out;
+  const std::array<std::byte, 3> tone{std::byte{0xF8}, std::byte{0xFF}, std::byte{0xFE}};  // an Opus DTX frame
+  // An echo stream takes no local frames.
+  EXPECT_FALSE(engine.send_local(timestamp_ms(0), 0, LocalFrame{111, tone, 5000, false}));
+  EXPECT_TRUE(engine.outbox().empty());
+  engine.set_source(0, StreamSource::kLocal);
+  EXPECT_FALSE(engine.send_local(timestamp_ms(0), 7, LocalFrame{111, tone, 5000, false}));  // no such stream
+  EXPECT_FALSE(engine.send_local(timestamp_ms(0), 0, LocalFrame{200, tone, 5000, false}));  // not a payload type
+  for (int i = 0; i < 5; ++i) {
+    const Timestamp now = timestamp_ms(20 * i);
+    ASSERT_TRUE(engine.send_local(now, 0, LocalFrame{111, tone, 5000u + 960u * i, i == 0}));
+    ASSERT_EQ(engine.outbox().size(), 1u);
+    collect(engine, now, out);
+    // The caller's packets arrive and are measured, but not echoed.
+    feed(engine, now, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(100 + i), 960u * i), out);
+  }
+  run_until(engine, timestamp_ms(1000), out);
+  ASSERT_EQ(out.rtp.size(), 5u);
+  const auto first = rtp::RtpPacket::parse(out.rtp[0]);
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->marker());
+  for (std::size_t k = 0; k < out.rtp.size(); ++k) {
+    const auto packet = rtp::RtpPacket::parse(out.rtp[k]);
+    ASSERT_TRUE(packet);
+    EXPECT_EQ(packet->ssrc(), kParrotAudioSsrc);
+    EXPECT_EQ(packet->payload_type(), 111);
+    EXPECT_EQ(packet->sequence_number(), static_cast<std::uint16_t>(first->sequence_number() + k));
+    EXPECT_EQ(packet->timestamp(), first->timestamp() + 960u * k);  // the frames' spacing, in parrot's space
+    ASSERT_EQ(packet->payload().size(), tone.size());
+    EXPECT_TRUE(std::equal(tone.begin(), tone.end(), packet->payload().begin()));
+  }
+  auto snapshot = engine.snapshot();
+  EXPECT_EQ(snapshot.streams[0].received.packets, 5u);
+  EXPECT_EQ(snapshot.streams[0].sent.packets, 5u);
+
+  // Back to echo: the caller's next packet continues parrot's numbering.
+  engine.set_source(0, StreamSource::kEcho);
+  feed(engine, timestamp_ms(1100), rtp_packet(kCallerAudioSsrc, 111, 105, 960u * 5), out);
+  run_until(engine, timestamp_ms(2000), out);
+  ASSERT_EQ(out.rtp.size(), 6u);
+  const auto echoed = rtp::RtpPacket::parse(out.rtp[5]);
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(echoed->sequence_number(), static_cast<std::uint16_t>(first->sequence_number() + 5));
+  EXPECT_EQ(echoed->payload().size(), 160u);  // the caller's own payload now
+}
+
+TEST(EchoEngine, LocalVideoStreamTakesKeyframeRequestsAndAnswersNacks) {
+  EchoEngine engine(audio_video_config());
+  Collected out;
+  engine.set_source(1, StreamSource::kLocal);
+  std::vector<std::byte> frame(900, std::byte{0x42});
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(engine.send_local(timestamp_ms(33 * i), 1, LocalFrame{96, frame, 3000u * i, true}));
+    collect(engine, timestamp_ms(33 * i), out);
+  }
+  ASSERT_EQ(out.rtp.size(), 3u);
+  const auto second = rtp::RtpPacket::parse(out.rtp[1]);
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(engine.take_keyframe_request(1));
+  out.rtcp.clear();
+  // A PLI on parrot's stream is for parrot's encoder: no relay to the caller.
+  feed(engine, timestamp_ms(200), rtcp_datagram({rtcp::ReceiverReport{kCallerVideoSsrc, {}}, rtcp::Pli{kCallerVideoSsrc, kParrotVideoSsrc}}), out);
+  EXPECT_TRUE(out.rtcp.empty());
+  EXPECT_TRUE(engine.take_keyframe_request(1));
+  EXPECT_FALSE(engine.take_keyframe_request(1));  // once per request
+  // A NACK for a local packet is answered from the history, byte for byte.
+  const std::vector<std::byte> second_bytes = out.rtp[1];
+  feed(engine, timestamp_ms(250),
+       rtcp_datagram({rtcp::ReceiverReport{kCallerVideoSsrc, {}}, rtcp::Nack{kCallerVideoSsrc, kParrotVideoSsrc, {second->sequence_number()}}}),
+       out);
+  ASSERT_EQ(out.rtp.size(), 4u);
+  EXPECT_EQ(out.rtp[3], second_bytes);
+  // Oversized frames are refused, not truncated.
+  std::vector<std::byte> huge(EchoEngine::kMaxDatagram, std::byte{1});
+  EXPECT_FALSE(engine.send_local(timestamp_ms(300), 1, LocalFrame{96, huge, 9000, true}));
+}
+
 TEST(EchoEngine, SrtpBothWays) {
   srtp::SrtpLibrary library;
   srtp::KeyingMaterial parrot_keys;
