@@ -34,7 +34,7 @@ import math
 import secrets
 import time
 import xml.etree.ElementTree as ET
-from collections import OrderedDict
+from collections import OrderedDict, deque
 
 import aioice.ice
 
@@ -459,17 +459,49 @@ def reason_of(element):
 # --------------------------------------------------------------------------
 
 class ToneTrack(AudioStreamTrack):
-    """48 kHz mono: a 440 Hz sine with a 1 ms click every 500 ms, 20 ms frames."""
+    """48 kHz mono, 20 ms frames: a 440 Hz sine with a 1 ms click at
+    irregular intervals (150..450 ms, drawn from `seed`, random by default).
+
+    The clicks' wall-clock times are kept in `click_times`, so an echo of this
+    track can be found and timed by echo_delay_ms. Irregular, because an echo
+    of regular clicks only gives its delay modulo their period; and a random
+    seed per track, so a peer's own tone is not mistaken for our echo."""
 
     kind = "audio"
     RATE = 48000
     SAMPLES = 960
+    CLICK_SAMPLES = RATE // 1000
+    CLICK_GAP_SAMPLES = (RATE * 150 // 1000, RATE * 450 // 1000)
 
-    def __init__(self, frequency=440.0, amplitude=8000):
+    def __init__(self, frequency=440.0, amplitude=8000, seed=None):
         super().__init__()
         self.frequency = frequency
         self.amplitude = amplitude
         self.sent_frames = 0
+        self.seed = secrets.randbits(32) if seed is None else seed
+        self.rng = numpy.random.default_rng(self.seed)
+        self.click_times = deque(maxlen=1000)
+        self._next_click = 0
+        self._clicks = []  # sample index of each click still (partly) ahead
+
+    def synthesize(self, first, start):
+        """The frame of samples [first, first + SAMPLES), sample 0 being played
+        at wall-clock `start`; clicks are drawn in order, so frames must be
+        asked for in order."""
+        t = numpy.arange(first, first + self.SAMPLES)
+        samples = self.amplitude * numpy.sin(2 * math.pi * self.frequency * t / self.RATE)
+        while self._next_click < first + self.SAMPLES:
+            self._clicks.append(self._next_click)
+            self.click_times.append(start + self._next_click / self.RATE)
+            self._next_click += int(self.rng.integers(*self.CLICK_GAP_SAMPLES))
+        for click in self._clicks:
+            samples[max(click - first, 0):click + self.CLICK_SAMPLES - first] = 30000
+        self._clicks = [c for c in self._clicks if c + self.CLICK_SAMPLES > first + self.SAMPLES]
+        frame = av.AudioFrame.from_ndarray(samples.astype(numpy.int16).reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = self.RATE
+        frame.pts = first
+        frame.time_base = fractions.Fraction(1, self.RATE)
+        return frame
 
     async def recv(self):
         if self.readyState != "live":
@@ -481,16 +513,8 @@ class ToneTrack(AudioStreamTrack):
         else:
             self._start = time.time()
             self._timestamp = 0
-        t = numpy.arange(self._timestamp, self._timestamp + self.SAMPLES)
-        samples = self.amplitude * numpy.sin(2 * math.pi * self.frequency * t / self.RATE)
-        click = (t % (self.RATE // 2)) < self.RATE // 1000
-        samples[click] = 30000
-        frame = av.AudioFrame.from_ndarray(samples.astype(numpy.int16).reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = self.RATE
-        frame.pts = self._timestamp
-        frame.time_base = fractions.Fraction(1, self.RATE)
         self.sent_frames += 1
-        return frame
+        return self.synthesize(self._timestamp, self._start)
 
 
 class CounterVideoTrack(VideoStreamTrack):
@@ -520,21 +544,32 @@ class CounterVideoTrack(VideoStreamTrack):
 
 
 class FrameCounter:
-    """Consumes a remote track; counts decoded frames (and loud audio frames)."""
+    """Consumes a remote track; counts decoded frames (and loud audio frames)
+    and keeps the last 30 s of decoded audio as (arrival wall clock, pts in
+    seconds, first channel's samples) for echo_delay_ms."""
 
     def __init__(self, track):
         self.kind = track.kind
         self.frames = 0
         self.loud_frames = 0
+        self.audio = deque(maxlen=1500)
         self.task = asyncio.ensure_future(self._run(track))
+
+    def _count(self, frame, arrival):
+        self.frames += 1
+        if self.kind != "audio":
+            return
+        # Packed s16 interleaves the channels; aiortc decodes Opus to stereo.
+        samples = frame.to_ndarray().reshape(-1, len(frame.layout.channels))[:, 0]
+        if numpy.abs(samples).max() > 1000:
+            self.loud_frames += 1
+        self.audio.append((arrival, float(frame.pts * frame.time_base), samples))
 
     async def _run(self, track):
         try:
             while True:
                 frame = await track.recv()
-                self.frames += 1
-                if self.kind == "audio" and numpy.abs(frame.to_ndarray()).max() > 1000:
-                    self.loud_frames += 1
+                self._count(frame, time.time())
         except (MediaStreamError, asyncio.CancelledError):
             pass
 
@@ -542,9 +577,52 @@ class FrameCounter:
         self.task.cancel()
 
 
-async def collect_stats(pc, counters=()):
+def echo_delay_ms(click_times, audio, max_delay_ms=3000):
+    """The delay in ms after which the clicks at wall-clock `click_times`
+    come back in `audio` (FrameCounter.audio), or None if they do not.
+
+    Each received sample is placed on the wall clock by its pts plus the
+    smallest arrival-minus-pts of any frame, so frames handed over in a burst
+    (a busy event loop, aiortc's jitter buffer) are timed as the earliest
+    one was. The envelope (loudest sample per ms, less its median: the tone)
+    is then correlated with the click train at every lag up to
+    `max_delay_ms`; the best lag counts only if at least three clicks land on
+    it and no lag more than 10 ms away scores half as much."""
+    if not click_times or not audio:
+        return None
+    offset = min(arrival - pts for arrival, pts, _ in audio)
+    begin = audio[0][1] + offset
+    end = audio[-1][1] + offset + len(audio[-1][2]) / ToneTrack.RATE
+    envelope = numpy.zeros(int((end - begin) * 1000) + 1)
+    per_ms = ToneTrack.RATE // 1000
+    for _, pts, samples in audio:
+        first = int(round((pts + offset - begin) * 1000))
+        whole = len(samples) // per_ms
+        peaks = numpy.abs(samples[:whole * per_ms].astype(numpy.float64)).reshape(whole, per_ms).max(axis=1)
+        envelope[first:first + whole] = peaks[:len(envelope) - first]
+    envelope = numpy.clip(envelope - numpy.median(envelope), 0, None)
+    # A click may straddle two ms: allow one ms either way.
+    envelope = numpy.maximum(envelope, numpy.maximum(numpy.roll(envelope, 1), numpy.roll(envelope, -1)))
+    clicks = numpy.round((numpy.asarray(click_times) - begin) * 1000).astype(int)
+    clicks = clicks[(clicks > -max_delay_ms) & (clicks < len(envelope))]
+    lags = numpy.arange(max_delay_ms + 1)
+    at = clicks[:, None] + lags[None, :]
+    inside = (at >= 0) & (at < len(envelope))
+    hits = numpy.where(inside, envelope[numpy.clip(at, 0, len(envelope) - 1)], 0.0)
+    scores = hits.sum(axis=0)
+    best = int(scores.argmax())
+    loud = numpy.count_nonzero(hits[:, best] > envelope.max() / 4)
+    elsewhere = numpy.abs(lags - best) > 10
+    if loud < 3 or scores[elsewhere].max(initial=0) * 2 > scores[best]:
+        return None
+    return best
+
+
+async def collect_stats(pc, counters=(), tracks=()):
     """Per kind: packets_sent, packets_received (aiortc getStats), frames_decoded
-    and loud_frames (from FrameCounter)."""
+    and loud_frames (from FrameCounter); for audio also echo_delay_ms, the
+    delay of our own ToneTrack clicks in what we received (None when they
+    did not come back, e.g. from a peer that is not an echo)."""
     stats = {kind: {"packets_sent": 0, "packets_received": 0, "frames_decoded": 0, "loud_frames": 0}
              for kind in ("audio", "video")}
     for report in (await pc.getStats()).values():
@@ -555,6 +633,9 @@ async def collect_stats(pc, counters=()):
     for counter in counters:
         stats[counter.kind]["frames_decoded"] += counter.frames
         stats[counter.kind]["loud_frames"] += counter.loud_frames
+    clicks = sorted(t for track in tracks if isinstance(track, ToneTrack) for t in track.click_times)
+    delays = (echo_delay_ms(clicks, counter.audio) for counter in counters if counter.kind == "audio")
+    stats["audio"]["echo_delay_ms"] = next((d for d in delays if d is not None), None)
     return stats
 
 
@@ -758,6 +839,12 @@ class JingleSession:
         return next(([c.get("name") for c in g.findall(q(NS_GROUP, "content"))]
                      for g in self.groups if g.get("semantics") == "BUNDLE"), [])
 
+    def stop_sending(self):
+        """Takes every track off its sender: aiortc then sends no RTP at all,
+        only its RTCP reports, as a client whose microphone and camera died."""
+        for transceiver in self.pc.getTransceivers():
+            transceiver.sender.replaceTrack(None)
+
     async def terminate(self, reason="success", text=None):
         """session-terminate with `reason` (XEP-0166 §7.2.15), JMI <finish/> after a JMI call."""
         if self.terminated.done():
@@ -785,7 +872,7 @@ class JingleSession:
     async def stats(self):
         if self.final_stats is not None:
             return self.final_stats
-        return await collect_stats(self.pc, self.counters)
+        return await collect_stats(self.pc, self.counters, self.local_tracks)
 
     async def until(self, future, timeout=TIMEOUT):
         """Awaits `future`, failing early if the session ends first."""
@@ -889,18 +976,30 @@ class JingleCaller(JingleSession):
 
     async def propose(self, timeout=TIMEOUT):
         """XEP-0353 §3.1: propose to the bare JID; returns the full JID that proceeded."""
+        tag, message = await self.propose_answer(timeout)
+        if tag != "proceed":
+            raise AssertionError(f"callee answered the propose with {tag}")
+        return str(message["from"])
+
+    async def propose_answer(self, timeout=TIMEOUT):
+        """Sends the propose; returns the answer's tag ('proceed' or 'reject') and message."""
         future = asyncio.get_running_loop().create_future()
         self.dispatcher.proposals[self.sid] = future
         descriptions = [ET.Element(q(NS_RTP, "description"), {"media": m}) for m in self.media]
         self.dispatcher.send_jmi(self.callee, "propose", self.sid, descriptions,
                                  message_id=f"jm-propose-{self.sid}", receipt=True)
-        tag, message = await asyncio.wait_for(future, timeout)
-        if tag != "proceed":
-            raise AssertionError(f"callee answered the propose with {tag}")
-        return str(message["from"])
+        return await asyncio.wait_for(future, timeout)
 
     async def call(self, timeout=TIMEOUT):
         """JMI (if asked), session-initiate, session-accept; returns when ICE+DTLS are up."""
+        await self.initiate(timeout)
+        await self.until(self.accepted, timeout)
+        await self.until(self.connected, timeout)
+
+    async def initiate(self, timeout=TIMEOUT, send_candidates=True):
+        """JMI (if asked), then the session-initiate and, when trickling, a
+        transport-info per candidate; does not wait for the answer.
+        With trickle and send_candidates=False the callee gets no candidate at all."""
         if self.jmi:
             self.dispatcher.sessions.pop(self.sid, None)
             self.peer = await self.propose(timeout)
@@ -915,10 +1014,8 @@ class JingleCaller(JingleSession):
                 jingle.remove(group)
         self._remember_local(jingle)
         await self.send(jingle)
-        if self.trickle:
+        if self.trickle and send_candidates:
             await self.trickle_candidates(list(self.local_contents))
-        await self.until(self.accepted, timeout)
-        await self.until(self.connected, timeout)
 
     async def _on_session_accept(self, jingle):
         names = [c.get("name") for c in jingle.findall(q(NS_JINGLE, "content"))]
