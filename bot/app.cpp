@@ -125,6 +125,27 @@ int App::run() {
   spdlog::info("parrot {} starting as {}/{}", kVersion, config_.jid, config_.resource);
   if (config_.insecure_skip_verify) {
     spdlog::warn("parrot: --insecure-skip-verify is set: the server's certificate will NOT be checked");
+  commands_.add("mode", "mode echo|tone",
+                "your next calls: echo what you send, or send parrot's test tone and pattern (tests what you receive)",
+                [this](const CommandRequest& request) {
+                  const std::string peer = request.peer.substr(0, request.peer.find('/'));
+                  if (request.args == "echo" || request.args == "tone") {
+                    calls_->set_test_signal(peer, request.args == "tone");
+                    return CommandReply(request.args == "tone"
+                                            ? "Your next calls get parrot's test tone (and test pattern on video) "
+                                              "instead of your echo; parrot still measures what you send."
+                                            : "Your next calls are echoed again.");
+                  }
+                  return CommandReply(std::string("Usage: !mode echo or !mode tone (now: ") +
+                                      (calls_->test_signal(peer) ? "tone" : "echo") + ").");
+                });
+  commands_.add("callme", "callme [video]",
+                "parrot calls you: its test tone (and pattern) first, then your echo",
+                [this](const CommandRequest& request) {
+                  if (!request.args.empty() && request.args != "video")
+                    return CommandReply("Usage: !callme, or !callme video.");
+                  return CommandReply(calls_->call_me(request.peer, request.args == "video"));
+                });
   }
   connect();
   g_main_loop_run(loop_.get());

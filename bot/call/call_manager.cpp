@@ -20,6 +20,22 @@ std::uint32_t random_seed() {
   return device();
 }
 
+// XEP-0353 gives no ring time; Conversations gives up on its own calls
+// after about a minute, parrot a little sooner.
+constexpr std::chrono::seconds kRingTime{45};
+// A call parrot places opens with its tone (and pattern) this long, so the
+// person hears that parrot is there, then echoes them.
+constexpr std::chrono::seconds kCallMeSignal{3};
+
+std::string random_sid() {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::mt19937 generator(random_seed());
+  std::uniform_int_distribution<std::size_t> pick(0, sizeof(kAlphabet) - 2);
+  std::string sid = "parrot-";
+  for (int i = 0; i < 16; ++i) sid += kAlphabet[pick(generator)];
+  return sid;
+}
+
 // The caller's payload types for `content`, to name codecs and pick probes.
 std::vector<PayloadName> offered_names(const jingle::Jingle& offer, const std::string& content) {
   std::vector<PayloadName> names;
@@ -72,7 +88,7 @@ struct CallManager::Call {
   jingle::AnswerPlan plan;
   transport::Worker::Pin pin;
   std::shared_ptr<Worker> media;
-  bool accepted = false;
+  bool accepted = false;  // parrot's description (accept or offer) is out: trickle from now on
   std::vector<std::vector<transport::IceCandidate>> early_candidates;  // per transport, before session-accept
   std::vector<transport::IceCredentials> local_credentials;
   std::vector<std::string> remote_types;
@@ -80,6 +96,8 @@ struct CallManager::Call {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   transport::Timer max_length;
   bool ending = false;
+  // parrot placed this call (!callme): the offer it sent, until the answer.
+  std::optional<jingle::OfferPlan> offer;
 
   Call(std::string call_sid, std::string from, jingle::Session jingle_session)
       : sid(std::move(call_sid)), peer(std::move(from)), session(std::move(jingle_session)) {}
@@ -122,6 +140,14 @@ void CallManager::set_extra_delay(const std::string& bare_jid, std::chrono::mill
   }
 }
 
+void CallManager::set_test_signal(const std::string& bare_jid, bool on) {
+  if (on) {
+    test_signal_.insert(bare_jid);
+  } else {
+    test_signal_.erase(bare_jid);
+  }
+}
+
 void CallManager::reply(const gloox::Tag& iq, std::unique_ptr<gloox::Tag> error) {
   auto answer = std::make_unique<gloox::Tag>("iq");
   answer->addAttribute("to", iq.findAttribute("from"));
@@ -150,14 +176,15 @@ void CallManager::send_terminate(const std::string& peer, const std::string& sid
 }
 
 std::string CallManager::busy_reason(const std::string& from) const {
-  const auto per_contact = std::count_if(calls_.begin(), calls_.end(),
-                                         [&](const auto& c) { return bare(c.second->peer) == bare(from); });
+  const auto per_contact =
+      std::count_if(calls_.begin(), calls_.end(), [&](const auto& c) { return bare(c.second->peer) == bare(from); }) +
+      std::count_if(proposals_.begin(), proposals_.end(), [&](const auto& p) { return p.second.callee == bare(from); });
   if (static_cast<std::size_t>(per_contact) >= limits_.max_calls_per_contact)
     return "Busy: you already have " + std::to_string(per_contact) + " call(s) with parrot, the most it takes from one "
            "contact. Hang up one and call again.";
-  if (calls_.size() >= limits_.max_calls)
-    return "Busy: parrot is in " + std::to_string(calls_.size()) + " calls, as many as it takes. Try again in a few "
-           "minutes.";
+  if (calls_.size() + proposals_.size() >= limits_.max_calls)
+    return "Busy: parrot is in " + std::to_string(calls_.size() + proposals_.size()) +
+           " calls, as many as it takes. Try again in a few minutes.";
   return {};
 }
 
@@ -172,11 +199,17 @@ void CallManager::send_chat(const std::string& to, const std::string& text) {
 bool CallManager::on_jmi_message(const gloox::Tag& message) {
   const auto parsed = jingle::JingleMessage::from_message(message);
   if (!parsed) return false;
-  if (!*parsed || parsed->value->kind != jingle::JingleMessageKind::kPropose) return true;  // retract, finish: nothing to do
-  // A propose replayed from offline storage, MAM or carbons is stale.
+  if (!*parsed) return true;
+  // A JMI message replayed from offline storage, MAM or carbons is stale.
   if (jingle::find_delay(message)) return true;
   const std::string from = message.findAttribute("from");
   if (from.find('/') == std::string::npos) return true;
+  const auto kind = parsed->value->kind;
+  if (kind == jingle::JingleMessageKind::kProceed || kind == jingle::JingleMessageKind::kReject) {
+    on_jmi_answer(*parsed->value, from);
+    return true;
+  }
+  if (kind != jingle::JingleMessageKind::kPropose) return true;  // retract, finish, ringing: nothing to do
   // XEP-0353 §3.2: replies go to the caller's full JID (a bare one is
   // dropped by Conversations and Dino); parrot auto-answers: proceed, or
   // reject when it is busy (the reason follows as chat).
@@ -185,19 +218,133 @@ bool CallManager::on_jmi_message(const gloox::Tag& message) {
                            ? std::vector{jingle::JingleMessageKind::kRinging, jingle::JingleMessageKind::kProceed}
                            : std::vector{jingle::JingleMessageKind::kReject};
   if (!busy.empty()) send_chat(from, busy);
-  for (const auto kind : replies) {
-    auto reply_message = std::make_unique<gloox::Tag>("message");
-    reply_message->addAttribute("to", from);
-    reply_message->addAttribute("type", "chat");
+  for (const auto reply_kind : replies) {
     jingle::JingleMessage payload;
-    payload.kind = kind;
+    payload.kind = reply_kind;
     payload.id = parsed->value->id;
-    reply_message->addChild(payload.to_tag().release());
-    auto store = new gloox::Tag(reply_message.get(), "store");
-    store->setXmlns("urn:xmpp:hints");
-    send_(std::move(reply_message));
+    send_jmi(from, std::move(payload));
   }
   return true;
+}
+
+void CallManager::send_jmi(const std::string& to, jingle::JingleMessage payload) {
+  auto message = std::make_unique<gloox::Tag>("message");
+  message->addAttribute("to", to);
+  message->addAttribute("type", "chat");
+  message->addAttribute("id", "parrot-jmi-" + std::to_string(++next_iq_));
+  message->addChild(payload.to_tag().release());
+  auto store = new gloox::Tag(message.get(), "store");
+  store->setXmlns("urn:xmpp:hints");
+  send_(std::move(message));
+}
+
+std::string CallManager::call_me(const std::string& full_jid, bool video) {
+  const std::string callee = bare(full_jid);
+  for (const auto& [sid, proposal] : proposals_) {
+    if (proposal.callee == callee) return "parrot is already calling you: answer on any of your devices.";
+  }
+  if (const std::string busy = busy_reason(full_jid); !busy.empty()) return busy;
+  const std::string sid = random_sid();
+  jingle::JingleMessage propose;
+  propose.kind = jingle::JingleMessageKind::kPropose;
+  propose.id = sid;
+  propose.descriptions.push_back(jingle::ProposedDescription{jingle::ns::kRtp, "audio"});
+  if (video) propose.descriptions.push_back(jingle::ProposedDescription{jingle::ns::kRtp, "video"});
+  // XEP-0353 §3.1: to the bare JID, so that every device of the contact rings.
+  send_jmi(callee, std::move(propose));
+  proposals_.emplace(sid, Proposal{callee, full_jid, video, transport::Timer(control_, kRingTime, [this, sid] {
+                                     const auto found = proposals_.find(sid);
+                                     if (found == proposals_.end()) return;
+                                     jingle::JingleMessage retract;
+                                     retract.kind = jingle::JingleMessageKind::kRetract;
+                                     retract.id = sid;
+                                     retract.reason = jingle::Reason{jingle::ReasonCondition::kTimeout, "", {}};
+                                     send_jmi(found->second.callee, std::move(retract));
+                                     send_chat(found->second.asked_from, "You did not answer parrot's call.");
+                                     proposals_.erase(found);
+                                   })});
+  spdlog::info("call {}: parrot calls {} ({})", sid, callee, video ? "audio+video" : "audio");
+  return video ? "Calling you now with audio and video: answer on any of your devices."
+               : "Calling you now: answer on any of your devices.";
+}
+
+void CallManager::on_jmi_answer(const jingle::JingleMessage& answer, const std::string& from) {
+  const auto found = proposals_.find(answer.id);
+  if (found == proposals_.end() || found->second.callee != bare(from)) return;
+  const bool video = found->second.video;
+  const std::string asked_from = found->second.asked_from;
+  proposals_.erase(found);
+  if (answer.kind == jingle::JingleMessageKind::kReject) {
+    send_chat(asked_from, "You declined parrot's call.");
+    return;
+  }
+  // XEP-0353 §3.2: the device that proceeded gets the session-initiate.
+  place_call(answer.id, from, video);
+}
+
+void CallManager::place_call(const std::string& sid, const std::string& peer, bool video) {
+  jingle::OfferOptions options;
+  options.sid = sid;
+  options.initiator = self_;
+  options.video = video;
+  options.fingerprint_sha256 = certificate_.fingerprint_sha256();
+  options.ssrc_seed = random_seed();
+  jingle::OfferPlan offer = jingle::plan_offer(options);
+  auto call = std::make_unique<Call>(sid, peer, jingle::Session::initiate(offer.initiate, self_, peer));
+  call->initiator = self_;
+  jingle::TransportPlan transport;
+  transport.contents = offer.contents();
+  call->plan.transports.push_back(transport);
+
+  auto setup = std::make_shared<CallMediaSetup>();
+  CallMediaSetup::Transport unit;
+  transport::IceConfig ice = ice_;
+  ice.controlling = true;  // RFC 8445 §6.1.1: the offerer controls
+  unit.config.ice = std::move(ice);
+  unit.config.certificate = &certificate_;
+  unit.config.dtls = transport::DtlsParameters{};  // role and fingerprint come with the answer
+  unit.echo.random_seed = random_seed();
+  if (const auto delay = extra_delays_.find(bare(peer)); delay != extra_delays_.end()) unit.echo.extra_delay = delay->second;
+  for (const auto& stream : offer.streams) {
+    unit.echo.streams.push_back(stream.config);
+    const bool is_video = stream.config.kind == media::echo::MediaKind::kVideo;
+    unit.offered.push_back({PayloadName{stream.config.payload_types.front(), is_video ? "VP8" : "opus",
+                                        is_video ? 90000u : 48000u}});
+  }
+  setup->transports.push_back(std::move(unit));
+  setup->test_signal = true;
+  setup->test_signal_for = test_signal_.contains(bare(peer)) ? std::chrono::milliseconds{0} : kCallMeSignal;
+  call->offer = std::move(offer);
+  call->early_candidates.resize(1);
+  Call& placed = *call;
+  calls_.emplace(sid, std::move(call));
+  launch_media(placed, setup, {}, {{}});
+}
+
+void CallManager::on_session_accept(Call& call, const jingle::Jingle& accept) {
+  const jingle::AcceptedOffer accepted = jingle::read_answer(*call.offer, accept);
+  if (accepted.error) return end_call(call.sid, accepted.error->condition, accepted.error->text, true);
+  for (const auto& content : accept.contents) {
+    if (const auto* ice = content.ice_udp()) call.note_types(ice->candidates);
+  }
+  // The transport is the bundle's first accepted content's (read_answer
+  // checked that every accepted content is in the bundle).
+  const auto* first = accept.find_content(accepted.streams.front().content);
+  const auto* ice = first->ice_udp();
+  transport::IceCredentials remote{ice->ufrag, ice->pwd};
+  call.pin.worker()->post([holder = call.media, remote, role = accepted.role, hash = ice->fingerprint->hash,
+                           value = ice->fingerprint->value] {
+    if (!holder->media) return;
+    try {
+      holder->media->set_remote_credentials(0, remote);
+      holder->media->set_peer_fingerprint(0, hash, value, role);
+    } catch (const std::exception& e) {
+      holder->to_control([sid = holder->sid, why = std::string(e.what())](CallManager& m) {
+        m.end_call(sid, jingle::ReasonCondition::kFailedTransport, "parrot could not use your answer: " + why, true);
+      });
+    }
+  });
+  call.offer.reset();
 }
 
 void CallManager::on_jingle_iq(const gloox::Tag& iq) {
@@ -227,6 +374,11 @@ void CallManager::on_jingle_iq(const gloox::Tag& iq) {
   const jingle::Decision decision = call.session.handle(stanza, from);
   reply(iq, decision.error ? decision.error->to_tag() : nullptr);
   if (!decision.ack()) return;
+  if (decision.accepted && call.offer) {
+    // First, so that the DTLS role is set before any fingerprint below.
+    on_session_accept(call, stanza);
+    if (!calls_.contains(stanza.sid)) return;  // the answer was unusable: ended
+  }
   for (const auto& update : decision.transports) {
     const auto index = call.transport_of(update.content);
     if (!index) continue;
@@ -316,24 +468,38 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
     }
     setup->transports.push_back(std::move(unit));
   }
-  setup->connect_timeout = limits_.connect_timeout;
-  setup->no_media_timeout = limits_.no_media_timeout;
+  setup->test_signal = test_signal_.contains(bare(from));
   call->early_candidates.resize(call->plan.transports.size());
-  call->pin = workers_.pin_least_loaded();
-  call->media = std::make_shared<Worker>(control_, alive_, this, offer.sid);
   std::vector<transport::IceCredentials> remote_credentials;
   std::vector<std::vector<transport::IceCandidate>> remote_candidates;
   for (const auto& transport_plan : call->plan.transports) {
     remote_credentials.push_back(transport_plan.remote_credentials);
     remote_candidates.push_back(transport_plan.remote_candidates);
   }
-  transport::Worker* worker = call->pin.worker();
-  worker->post([holder = call->media, worker, setup, remote_credentials, remote_candidates] {
+  spdlog::info("call {} from {}: {} transport(s), {} stream(s)", offer.sid, from, call->plan.transports.size(),
+               call->plan.streams.size());
+  Call& started = *call;
+  calls_.emplace(offer.sid, std::move(call));
+  launch_media(started, setup, std::move(remote_credentials), std::move(remote_candidates));
+}
+
+void CallManager::launch_media(Call& call, std::shared_ptr<CallMediaSetup> setup,
+                               std::vector<transport::IceCredentials> remote_credentials,
+                               std::vector<std::vector<transport::IceCandidate>> remote_candidates) {
+  setup->connect_timeout = limits_.connect_timeout;
+  setup->no_media_timeout = limits_.no_media_timeout;
+  call.pin = workers_.pin_least_loaded();
+  call.media = std::make_shared<Worker>(control_, alive_, this, call.sid);
+  transport::Worker* worker = call.pin.worker();
+  worker->post([holder = call.media, worker, setup, remote_credentials, remote_candidates] {
     try {
       holder->media = std::make_unique<CallMedia>(worker->context(), std::move(*setup), *holder);
       for (std::size_t i = 0; i < holder->media->transport_count(); ++i) {
-        holder->media->set_remote_credentials(i, remote_credentials[i]);
-        for (const auto& candidate : remote_candidates[i]) holder->media->add_remote_candidate(i, candidate);
+        // A call parrot places learns the callee's side from the answer.
+        if (i < remote_credentials.size() && !remote_credentials[i].ufrag.empty())
+          holder->media->set_remote_credentials(i, remote_credentials[i]);
+        if (i < remote_candidates.size())
+          for (const auto& candidate : remote_candidates[i]) holder->media->add_remote_candidate(i, candidate);
       }
       std::vector<transport::IceCredentials> local;
       for (std::size_t i = 0; i < holder->media->transport_count(); ++i) local.push_back(holder->media->local_credentials(i));
@@ -345,13 +511,9 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
       });
     }
   });
-  const std::string sid = offer.sid;
-  call->max_length = transport::Timer(control_, limits_.max_length, [this, sid] {
+  call.max_length = transport::Timer(control_, limits_.max_length, [this, sid = call.sid] {
     end_call(sid, jingle::ReasonCondition::kTimeout, "the call reached parrot's maximum length", true);
   });
-  spdlog::info("call {} from {}: {} transport(s), {} stream(s)", sid, from, call->plan.transports.size(),
-               call->plan.streams.size());
-  calls_.emplace(sid, std::move(call));
 }
 
 void CallManager::on_ready(const std::string& sid, std::vector<transport::IceCredentials> credentials) {
@@ -359,6 +521,14 @@ void CallManager::on_ready(const std::string& sid, std::vector<transport::IceCre
   if (found == calls_.end()) return;
   Call& call = *found->second;
   call.local_credentials = std::move(credentials);
+  if (call.offer) {
+    // parrot placed the call: its offer goes out now that it has an agent.
+    call.offer->set_local_ice(jingle::LocalIce{call.local_credentials[0].ufrag, call.local_credentials[0].pwd,
+                                               call.early_candidates[0]});
+    send_jingle(call.peer, call.offer->initiate);
+    call.accepted = true;  // from here candidates are trickled
+    return;
+  }
   for (std::size_t i = 0; i < call.local_credentials.size(); ++i) {
     call.plan.set_local_ice(i, jingle::LocalIce{call.local_credentials[i].ufrag, call.local_credentials[i].pwd,
                                                 call.early_candidates[i]});
@@ -496,6 +666,14 @@ void CallManager::deliver_report(const std::string& peer, CallFacts facts) {
 }
 
 void CallManager::end_all() {
+  for (auto& [sid, proposal] : proposals_) {
+    jingle::JingleMessage retract;
+    retract.kind = jingle::JingleMessageKind::kRetract;
+    retract.id = sid;
+    retract.reason = jingle::Reason{jingle::ReasonCondition::kGone, "parrot is shutting down", {}};
+    send_jmi(proposal.callee, std::move(retract));
+  }
+  proposals_.clear();
   std::vector<std::string> sids;
   for (const auto& [sid, call] : calls_) sids.push_back(sid);
   for (const auto& sid : sids) end_call(sid, jingle::ReasonCondition::kGone, "parrot is shutting down", true);

@@ -17,11 +17,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "bot/call/call_report.hpp"
 #include "bot/jingle/answer.hpp"
+#include "bot/jingle/jingle_message.hpp"
+#include "bot/jingle/offer.hpp"
 #include "bot/jingle/session.hpp"
 #include "bot/report_store.hpp"
 #include "transport/dtls/certificate.hpp"
@@ -29,6 +32,8 @@
 #include "transport/worker/worker_pool.hpp"
 
 namespace parrot::bot::call {
+
+struct CallMediaSetup;
 
 struct CallLimits {
   std::size_t max_calls = 100;
@@ -57,9 +62,20 @@ class CallManager {
   // A <message/> with a JMI child; true if it was one (not to be echoed).
   bool on_jmi_message(const gloox::Tag& message);
 
+  // "!callme [video]": parrot calls the account of `full_jid` (XEP-0353
+  // propose to the bare JID, so every device rings) and, once a device
+  // proceeds, places the call: its test tone/pattern for the first seconds,
+  // then the echo (the whole call in "!mode tone"). Returns what to tell the
+  // contact: that the phone should ring, or why it will not.
+  std::string call_me(const std::string& full_jid, bool video);
+
   std::size_t active_calls() const noexcept { return calls_.size(); }
   // "!delay MS": an extra echo delay for this contact's next calls (0 clears).
   void set_extra_delay(const std::string& bare_jid, std::chrono::milliseconds delay);
+  // "!mode tone": this contact's next calls get parrot's test signal
+  // instead of the echo (false: "!mode echo", the default).
+  void set_test_signal(const std::string& bare_jid, bool on);
+  bool test_signal(const std::string& bare_jid) const { return test_signal_.contains(bare_jid); }
   // Ends every call (shutdown): terminates, reports, tears media down.
   void end_all();
 
@@ -72,7 +88,23 @@ class CallManager {
   std::string busy_reason(const std::string& from) const;
   void send_chat(const std::string& to, const std::string& text);
   // content-reject and content-modify that follow an accept.
+  struct Proposal {
+    std::string callee;      // bare JID: every device rings
+    std::string asked_from;  // the full JID that sent !callme
+    bool video = false;
+    transport::Timer unanswered;
+  };
+
   void send_followups(Call& call, const jingle::AnswerPlan& plan);
+  void send_jmi(const std::string& to, jingle::JingleMessage payload);
+  void on_jmi_answer(const jingle::JingleMessage& answer, const std::string& from);
+  // Builds the offer and the media, then sends session-initiate from on_ready.
+  void place_call(const std::string& sid, const std::string& peer, bool video);
+  void on_session_accept(Call& call, const jingle::Jingle& accept);
+  // Posts CallMedia's creation to the call's worker; on_ready follows.
+  void launch_media(Call& call, std::shared_ptr<CallMediaSetup> setup,
+                    std::vector<transport::IceCredentials> remote_credentials,
+                    std::vector<std::vector<transport::IceCandidate>> remote_candidates);
   void start_call(const jingle::Jingle& offer, const std::string& from, jingle::Session session);
   void on_ready(const std::string& sid, std::vector<transport::IceCredentials> credentials);
   void on_local_candidate(const std::string& sid, std::size_t transport, const transport::IceCandidate& candidate);
@@ -99,4 +131,6 @@ class CallManager {
   std::uint64_t next_iq_ = 0;
 };
 
+  std::map<std::string, Proposal> proposals_;           // parrot's unanswered JMI proposes, by id
 }  // namespace parrot::bot::call
+  std::set<std::string> test_signal_;                              // bare JIDs in "!mode tone"

@@ -10,6 +10,8 @@
 #include "media/probes/probe_queue.hpp"
 #include "media/probes/vp8_probe.hpp"
 #include "media/probes/vp9_probe.hpp"
+#include "media/signals/opus_tone_source.hpp"
+#include "media/signals/vp8_test_pattern.hpp"
 #include "transport/worker/timer.hpp"
 
 namespace parrot::bot::call {
@@ -31,19 +33,37 @@ bool named(const std::vector<PayloadName>& offered, const char* codec) {
                      [codec](const PayloadName& p) { return strcasecmp(p.name.c_str(), codec) == 0; });
 }
 
+std::optional<std::uint8_t> payload_type_of(const std::vector<PayloadName>& offered, const char* codec) {
+  for (const auto& p : offered) {
+    if (strcasecmp(p.name.c_str(), codec) == 0) return p.id;
+  }
+  return std::nullopt;
+}
+
+// A test signal frame late by more than this is skipped rather than sent in
+// a burst (a stalled worker must not flood the caller).
+constexpr int kMaxCatchUpFrames = 3;
+
 }  // namespace
 
 // One transport's echo: the CallTransport, its EchoEngine, its probes.
 struct CallMedia::Unit final : transport::CallTransport::Observer {
   Unit(CallMedia& owner, std::size_t index, CallMediaSetup::Transport setup)
-      : owner_(owner), index_(index), offered_(std::move(setup.offered)), components_(setup.config.ice.components) {
+      : owner_(owner),
+        index_(index),
+        offered_(std::move(setup.offered)),
+        components_(setup.config.ice.components),
+        encrypted_(setup.config.dtls.has_value()) {
     setup.echo.unix_time_at_epoch =
         std::chrono::duration_cast<media::Duration>(std::chrono::system_clock::now().time_since_epoch()) -
         std::chrono::duration_cast<media::Duration>(std::chrono::steady_clock::now() - owner_.epoch_);
     const bool encrypted = setup.config.dtls.has_value();
     engine_ = std::make_unique<media::echo::EchoEngine>(setup.echo);
     if (encrypted) engine_->expect_srtp();
-    for (std::size_t i = 0; i < setup.echo.streams.size(); ++i) add_probe(i, setup.echo.streams[i].kind);
+    for (std::size_t i = 0; i < setup.echo.streams.size(); ++i) {
+      add_probe(i, setup.echo.streams[i].kind);
+      if (owner_.test_signal_) add_signal(i, setup.echo.streams[i].kind, setup.echo.random_seed);
+    }
     transport_ = std::make_unique<transport::CallTransport>(owner_.context_, std::move(setup.config), *this);
   }
 
@@ -62,9 +82,90 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
     if (probe->opus || probe->vp8 || probe->vp9) engine_->attach_probe(index, probe->queue.get());
     probes_.push_back(std::move(probe));
   }
+  // The test tone (Opus) or pattern (VP8) in place of stream `index`'s echo,
+  // if the caller offered that codec; else the stream stays an echo.
+  void add_signal(std::size_t index, media::echo::MediaKind kind, std::uint32_t seed) {
+    const auto& offered = index < offered_.size() ? offered_[index] : std::vector<PayloadName>{};
+    auto signal = std::make_unique<Signal>();
+    signal->stream = index;
+    if (kind == media::echo::MediaKind::kAudio) {
+      const auto pt = payload_type_of(offered, "opus");
+      if (!pt) return;
+      media::signals::OpusToneConfig config;
+      config.initial_rtp_timestamp = seed;
+      signal->tone = std::make_unique<media::signals::OpusToneSource>(config);
+      signal->payload_type = *pt;
+      signal->interval = media::signals::OpusToneSource::kFrameDuration;
+    } else {
+      const auto pt = payload_type_of(offered, "VP8");
+      if (!pt) return;
+      media::signals::Vp8TestPatternConfig config;
+      config.initial_rtp_timestamp = seed;
+      signal->pattern = std::make_unique<media::signals::Vp8TestPattern>(config);
+      signal->payload_type = *pt;
+      signal->interval = signal->pattern->frame_interval();
+    }
+    engine_->set_source(index, media::echo::StreamSource::kLocal);
+    signals_.push_back(std::move(signal));
+    if (media_ready_) start_signals();
+  }
+
   ~Unit() {
+    signal_timer_.reset();
     timer_.reset();
     transport_.reset();
+  }
+
+  // Signals start once media can flow (keys, or a plain path), so the
+  // pattern's first keyframe is not thrown away before SRTP exists.
+  void on_media_ready() {
+    if (media_ready_) return;
+    media_ready_ = true;
+    start_signals();
+  }
+  void start_signals() {
+    if (signals_.empty()) return;
+    media::Duration tick = signals_.front()->interval;
+    for (auto& signal : signals_) {
+      if (!signal->started) {
+        signal->next_due = owner_.now();
+        signal->started = true;
+        if (owner_.test_signal_for_.count() > 0) signal->until = signal->next_due + owner_.test_signal_for_;
+      }
+      tick = std::min(tick, signal->interval);
+    }
+    signal_timer_ = std::make_unique<transport::Timer>(transport::Timer::repeating(
+        owner_.context_, std::chrono::duration_cast<std::chrono::milliseconds>(tick), [this] { send_signals(); }));
+    send_signals();
+  }
+  void send_signals() {
+    const media::Timestamp now = owner_.now();
+    for (auto& signal : signals_) {
+      if (signal->finished) continue;
+      if (signal->until && now >= *signal->until) {
+        engine_->set_source(signal->stream, media::echo::StreamSource::kEcho);
+        signal->finished = true;
+        continue;
+      }
+      if (now - signal->next_due > signal->interval * kMaxCatchUpFrames) signal->next_due = now;
+      for (; signal->next_due <= now; signal->next_due += signal->interval) {
+        if (signal->tone) {
+          const auto frame = signal->tone->next();
+          if (frame.payload.empty()) continue;
+          send_local(signal->stream, media::echo::LocalFrame{signal->payload_type, frame.payload, frame.rtp_timestamp, false});
+        } else {
+          if (engine_->take_keyframe_request(signal->stream)) signal->pattern->request_keyframe();
+          const auto frame = signal->pattern->next_frame();
+          for (const auto& packet : frame.packets)
+            send_local(signal->stream, media::echo::LocalFrame{signal->payload_type, packet.payload, frame.rtp_timestamp,
+                                                               packet.marker});
+        }
+      }
+    }
+    flush();
+  }
+  void send_local(std::size_t stream, const media::echo::LocalFrame& frame) {
+    if (engine_->send_local(owner_.now(), stream, frame)) send_outbox();
   }
 
   void on_local_candidate(const transport::IceCandidate& candidate) override {
@@ -75,10 +176,14 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
     if ((state == transport::CallTransportState::kConnected || state == transport::CallTransportState::kSecure) &&
         !connected_at_)
       connected_at_ = owner_.now();
+    if (state == transport::CallTransportState::kConnected && !encrypted_) on_media_ready();
     owner_.observer_.on_transport_state(index_, state, reason);
   }
   void on_selected_pair(const transport::SelectedPair&) override {}
-  void on_srtp_keys(const media::srtp::KeyingMaterial& keys) override { engine_->set_srtp(keys); }
+  void on_srtp_keys(const media::srtp::KeyingMaterial& keys) override {
+    engine_->set_srtp(keys);
+    on_media_ready();
+  }
   void on_media(unsigned, media::MutableByteView datagram) override {
     // RTCP alone (receiver reports from a muted client's stack) is not media.
     if (media::classify_muxed_packet(datagram) == media::MuxedPacketKind::kRtp) last_rtp_ = owner_.now();
@@ -87,8 +192,11 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   }
 
   // Sends what the engine produced and re-arms its timer for the next wake-up.
-  void flush() {
+  void send_outbox() {
     for (const auto& d : engine_->outbox()) transport_->send_media(d.rtcp && components_ == 2 ? 2 : 1, d.bytes);
+  }
+  void flush() {
+    send_outbox();
     const media::Timestamp wakeup = engine_->next_wakeup();
     if (wakeup == media::kNever) {
       timer_.reset();
@@ -113,6 +221,17 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
     }
   }
 
+  struct Signal {
+    std::size_t stream = 0;
+    std::uint8_t payload_type = 0;
+    std::unique_ptr<media::signals::OpusToneSource> tone;
+    std::unique_ptr<media::signals::Vp8TestPattern> pattern;
+    media::Duration interval{};
+    media::Timestamp next_due{};
+    std::optional<media::Timestamp> until;
+    bool started = false;
+    bool finished = false;  // handed back to the echo
+  };
   struct Probe {
     std::unique_ptr<media::probes::ProbeQueue> queue;
     std::unique_ptr<media::probes::OpusProbe> opus;
@@ -124,7 +243,11 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   std::size_t index_;
   std::vector<std::vector<PayloadName>> offered_;
   unsigned components_;
+  bool encrypted_;
+  bool media_ready_ = false;
   std::unique_ptr<media::echo::EchoEngine> engine_;
+  std::vector<std::unique_ptr<Signal>> signals_;
+  std::unique_ptr<transport::Timer> signal_timer_;
   std::vector<std::unique_ptr<Probe>> probes_;
   std::unique_ptr<transport::CallTransport> transport_;
   std::unique_ptr<transport::Timer> timer_;
@@ -135,6 +258,8 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
 CallMedia::CallMedia(GMainContext* context, CallMediaSetup setup, Observer& observer)
     : context_(context),
       observer_(observer),
+      test_signal_(setup.test_signal),
+      test_signal_for_(setup.test_signal_for),
       epoch_(std::chrono::steady_clock::now()),
       connect_timeout_(setup.connect_timeout),
       no_media_timeout_(setup.no_media_timeout) {
@@ -192,8 +317,9 @@ void CallMedia::add_remote_candidate(std::size_t transport, const transport::Ice
   units_.at(transport)->transport_->add_remote_candidate(candidate);
 }
 void CallMedia::remote_gathering_done(std::size_t transport) { units_.at(transport)->transport_->remote_gathering_done(); }
-void CallMedia::set_peer_fingerprint(std::size_t transport, const std::string& algorithm, const std::string& fingerprint) {
-  units_.at(transport)->transport_->set_peer_fingerprint(algorithm, fingerprint);
+void CallMedia::set_peer_fingerprint(std::size_t transport, const std::string& algorithm, const std::string& fingerprint,
+                                     std::optional<transport::DtlsRole> role) {
+  units_.at(transport)->transport_->set_peer_fingerprint(algorithm, fingerprint, role);
 }
 void CallMedia::gather() {
   for (auto& unit : units_) unit->transport_->gather();
@@ -208,12 +334,14 @@ void CallMedia::add_stream(std::size_t transport, const media::echo::StreamConfi
   if (unit.offered_.size() <= index) unit.offered_.resize(index + 1);
   unit.offered_[index] = std::move(offered);
   unit.add_probe(index, config.kind);
+  if (test_signal_) unit.add_signal(index, config.kind, config.local_ssrc);
 }
 
 void CallMedia::close() {
   watchdog_.reset();
   probe_timer_.reset();
   for (auto& unit : units_) {
+    unit->signal_timer_.reset();
     unit->timer_.reset();
     unit->transport_->close();
   }
@@ -237,6 +365,11 @@ CallFacts CallMedia::facts() const {
       if (probe->vp8) stream.video = probe->vp8->stats();
       if (probe->vp9) stream.video = probe->vp9->stats();
       stream.probe_skipped = probe->queue->skipped();
+      for (const auto& signal : unit->signals_) {
+        if (signal->stream != i) continue;
+        stream.sent_back = signal->tone ? "test tone" : "test pattern";
+        if (signal->finished) stream.sent_back += ", then echo";
+      }
       facts.streams.push_back(std::move(stream));
     }
   }

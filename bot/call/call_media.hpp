@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,14 @@ struct CallMediaSetup {
     std::vector<std::vector<PayloadName>> offered;
   };
   std::vector<Transport> transports;
+  // Send parrot's test signal (the Opus tone with clicks, the numbered VP8
+  // pattern) instead of the echo, on every stream whose codecs allow it
+  // ("!mode tone", a receive-path test); the caller's media is still measured.
+  bool test_signal = false;
+  // With test_signal: send it this long after media can flow, then echo
+  // (a call parrot places: a few seconds of tone, then the caller's voice).
+  // Zero: the signal for the whole call.
+  std::chrono::milliseconds test_signal_for{0};
   // The watchdog: a transport that has not connected this long after
   // CallMedia began, or that has carried no RTP from the caller for this
   // long once connected, ends the call (Observer::on_media_timeout).
@@ -63,7 +72,8 @@ class CallMedia final {
   void set_remote_credentials(std::size_t transport, const transport::IceCredentials& credentials);
   void add_remote_candidate(std::size_t transport, const transport::IceCandidate& candidate);
   void remote_gathering_done(std::size_t transport);
-  void set_peer_fingerprint(std::size_t transport, const std::string& algorithm, const std::string& fingerprint);
+  void set_peer_fingerprint(std::size_t transport, const std::string& algorithm, const std::string& fingerprint,
+                            std::optional<transport::DtlsRole> role = std::nullopt);
   void gather();
   void set_extra_delay(std::chrono::milliseconds delay);
   // A content added to the call (content-add), echoed on an existing
@@ -83,6 +93,8 @@ class CallMedia final {
 
   GMainContext* context_;
   Observer& observer_;
+  bool test_signal_;
+  std::chrono::milliseconds test_signal_for_;
   std::chrono::steady_clock::time_point epoch_;
   std::vector<std::unique_ptr<Unit>> units_;
   std::unique_ptr<transport::Timer> probe_timer_;

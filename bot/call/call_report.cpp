@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <ctime>
 
@@ -180,7 +181,8 @@ json report_json(const CallFacts& facts) {
                 {"buffer_delay_ms", {{"min", e.jitter_buffer.min_held_ms}, {"avg", std::round(e.jitter_buffer.avg_held_ms * 10) / 10}, {"max", e.jitter_buffer.max_held_ms}}},
                 {"nacks_sent", e.nacks_sent},
                 {"retransmitted", e.sent.retransmitted},
-                {"keyframe_requests_relayed", e.plis_relayed + e.firs_relayed}};
+                {"keyframe_requests_relayed", e.plis_relayed + e.firs_relayed},
+                {"sent_back", s.sent_back}};
     if (e.sent.rtt_ms) stream["rtt_ms"] = std::round(*e.sent.rtt_ms * 10) / 10;
     if (e.sent.remote_loss_pct) stream["your_loss_pct"] = *e.sent.remote_loss_pct;
     if (s.audio) {
@@ -212,7 +214,11 @@ json report_json(const CallFacts& facts) {
 
 std::string summary(const CallFacts& facts) {
   std::string text = fmt::format("{}.", to_string(verdict(facts)));
-  if (!facts.failure.empty()) text += fmt::format(" {}.", facts.failure);
+  if (!facts.failure.empty()) {
+    std::string failure = facts.failure;  // written in the caller's terms, mid-sentence
+    failure[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(failure[0])));
+    text += fmt::format(" {}.", failure);
+  }
   for (const StreamFacts& s : facts.streams) {
     const auto& e = s.echo;
     if (e.received.packets == 0 && e.sent.packets == 0) continue;
@@ -224,6 +230,7 @@ std::string summary(const CallFacts& facts) {
     if (s.video && s.video->width > 0)
       text += fmt::format(", {}x{} at {:.0f} fps", s.video->width, s.video->height, s.video->frame_rate_fps);
     if (s.probe_skipped > 0) text += fmt::format(" (measured on a sample: {} packets not probed)", grouped(s.probe_skipped));
+    if (s.sent_back != "echo") text += fmt::format("; parrot sent back: {}", s.sent_back);
     text += ".";
   }
   if (facts.transport && facts.transport->selected_pair) {

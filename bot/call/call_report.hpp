@@ -47,6 +47,8 @@ struct StreamFacts {
   // Packets the probe's bounded queue turned away under load: the level or
   // resolution above then comes from a sample, and the report says so.
   std::uint64_t probe_skipped = 0;
+  // What parrot sent back on this stream: "echo", "test tone" or "test pattern".
+  std::string sent_back = "echo";
 };
 
 struct CallFacts {

@@ -5,6 +5,8 @@
 #include <set>
 #include <string_view>
 
+#include "bot/jingle/rtp_rules.hpp"
+
 namespace parrot::bot::jingle {
 namespace {
 
@@ -12,55 +14,6 @@ bool equals_ignore_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-// XEP-0293 values EchoEngine implements: generic NACK (RFC 4585 §6.2.1),
-// PLI (§6.3.1) and FIR (RFC 5104 §4.3.1). transport-cc and goog-remb need
-// congestion control parrot does not run.
-bool handled_feedback(const RtcpFeedback& fb) {
-  return (fb.type == "nack" && (fb.subtype.empty() || fb.subtype == "pli")) || (fb.type == "ccm" && fb.subtype == "fir");
-}
-
-bool has_feedback(const RtpDescription& rtp, std::string_view type, std::string_view subtype) {
-  const auto matches = [&](const RtcpFeedback& fb) { return fb.type == type && fb.subtype == subtype; };
-  if (std::any_of(rtp.rtcp_fb.begin(), rtp.rtcp_fb.end(), matches)) return true;
-  return std::any_of(rtp.payload_types.begin(), rtp.payload_types.end(),
-                     [&](const PayloadType& pt) { return std::any_of(pt.rtcp_fb.begin(), pt.rtcp_fb.end(), matches); });
-}
-
-// RFC 3550 §8.1 wants SSRCs random; a seeded mix (the splitmix32 finaliser)
-// keeps tests reproducible while the caller seeds from a real RNG.
-class SsrcGenerator {
- public:
-  explicit SsrcGenerator(std::uint32_t seed) : state_(seed) {}
-  std::uint32_t next(const std::set<std::uint32_t>& taken) {
-    for (;;) {
-      state_ += 0x9E3779B9u;
-      std::uint32_t z = state_;
-      z = (z ^ (z >> 16)) * 0x85EBCA6Bu;
-      z = (z ^ (z >> 13)) * 0xC2B2AE35u;
-      z ^= z >> 16;
-      if (z != 0 && !taken.contains(z)) return z;
-    }
-  }
-
- private:
-  std::uint32_t state_;
-};
-
-// The caller's media SSRC: the first announced source that is not the
-// repair stream of an FID or FEC-FR group (RFC 5576 §4: the first SSRC of
-// such a group is the primary one).
-std::optional<std::uint32_t> primary_ssrc(const RtpDescription& rtp) {
-  std::set<std::uint32_t> repair;
-  for (const SsrcGroup& group : rtp.ssrc_groups) {
-    if (group.semantics != "FID" && group.semantics != "FEC-FR") continue;
-    for (std::size_t i = 1; i < group.ssrcs.size(); ++i) repair.insert(group.ssrcs[i]);
-  }
-  for (const Source& source : rtp.sources) {
-    if (!repair.contains(source.ssrc)) return source.ssrc;
-  }
-  return rtp.ssrc;
 }
 
 std::uint32_t clock_rate(const RtpDescription& rtp, const PayloadType& first) {

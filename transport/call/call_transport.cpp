@@ -23,8 +23,10 @@ CallTransport::CallTransport(GMainContext* context, CallTransportConfig config, 
   ensure_dtls();
 }
 
-void CallTransport::set_peer_fingerprint(const std::string& algorithm, const std::string& fingerprint) {
+void CallTransport::set_peer_fingerprint(const std::string& algorithm, const std::string& fingerprint,
+                                         std::optional<DtlsRole> role) {
   if (!dtls_parameters_ || dtls_) return;
+  if (role) dtls_parameters_->role = *role;
   dtls_parameters_->peer_fingerprint_algorithm = algorithm;
   dtls_parameters_->peer_fingerprint = fingerprint;
   ensure_dtls();

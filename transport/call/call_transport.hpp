@@ -116,8 +116,10 @@ class CallTransport final : private IceAgent::Observer, private DtlsSrtp::Observ
   void add_remote_candidate(const IceCandidate& candidate) { ice_->add_remote_candidate(candidate); }
   void remote_gathering_done() { ice_->remote_gathering_done(); }
   // The peer's XEP-0320 fingerprint when it was not known at construction
-  // (parrot placed the call). Ignored once DTLS has started.
-  void set_peer_fingerprint(const std::string& algorithm, const std::string& fingerprint);
+  // (parrot placed the call), and then parrot's role too, which the answer's
+  // setup decides. Ignored once DTLS has started.
+  void set_peer_fingerprint(const std::string& algorithm, const std::string& fingerprint,
+                            std::optional<DtlsRole> role = std::nullopt);
 
   // RTP/RTCP to the peer: component 1, or 2 for RTCP when not muxed. False
   // (counted) before keys on a DTLS call, or when ICE cannot send.

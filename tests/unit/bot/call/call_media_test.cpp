@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "media/probes/opus_probe.hpp"
 #include "media/rtp/rtp_packet.hpp"
 #include "media/signals/opus_tone_source.hpp"
 #include "media/srtp/srtp_library.hpp"
@@ -37,6 +38,7 @@ struct Caller : transport::CallTransport::Observer {
   std::unique_ptr<media::srtp::SrtpSession> srtp;
   std::function<void(const transport::IceCandidate&)> trickle;
   std::uint64_t echoes = 0;
+  std::vector<media::probes::ProbePacket> received;  // parrot's RTP, decrypted
   void on_local_candidate(const transport::IceCandidate& c) override { trickle(c); }
   void on_gathering_done() override {}
   void on_transport_state(transport::CallTransportState, const std::string&) override {}
@@ -47,7 +49,16 @@ struct Caller : transport::CallTransport::Observer {
   void on_media(unsigned, media::MutableByteView datagram) override {
     if (datagram.size() > 1 && static_cast<std::uint8_t>(datagram[1]) >= 192 && static_cast<std::uint8_t>(datagram[1]) <= 223)
       return;  // parrot's RTCP
-    if (srtp && srtp->unprotect_rtp(datagram)) ++echoes;
+    const auto length = srtp ? srtp->unprotect_rtp(datagram) : std::nullopt;
+    if (!length) return;
+    ++echoes;
+    if (const auto packet = media::rtp::RtpPacket::parse(datagram.first(*length))) {
+      media::probes::ProbePacket copy;
+      copy.rtp_timestamp = packet->timestamp();
+      copy.sequence_number = packet->sequence_number();
+      copy.payload.assign(packet->payload().begin(), packet->payload().end());
+      received.push_back(std::move(copy));
+    }
   }
 };
 
@@ -148,6 +159,68 @@ TEST(CallMedia, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
   EXPECT_EQ(parrot.timeouts.front(), "no media from you for 1 s");
   run_until(context, [] { return false; }, 1500ms);
   EXPECT_EQ(parrot.timeouts.size(), 1u);
+
+  media.reset();
+  caller.transport.reset();
+  for (int i = 0; i < 50; ++i) g_main_context_iteration(context, FALSE);
+  g_main_context_unref(context);
+}
+
+TEST(CallMedia, SendsTheTestToneInsteadOfTheEchoWhenAsked) {
+  const media::srtp::SrtpLibrary library;
+  GMainContext* context = g_main_context_new();
+  const auto parrot_certificate = transport::Certificate::generate();
+  const auto caller_certificate = transport::Certificate::generate();
+  Caller caller;
+  Parrot parrot;
+  CallMediaSetup setup;
+  setup.test_signal = true;
+  CallMediaSetup::Transport unit;
+  unit.config.ice.allowed_addresses = {"127.0.0.1"};
+  unit.config.certificate = &parrot_certificate;
+  unit.config.dtls = transport::DtlsParameters{transport::DtlsRole::kServer, "sha-256", caller_certificate.fingerprint_sha256(),
+                                               transport::DtlsParameters{}.profiles};
+  media::echo::StreamConfig audio;
+  audio.payload_types = {0, 111};
+  audio.local_ssrc = 0xA0A0A0A0;
+  unit.echo.streams = {audio};
+  unit.offered = {{{0, "PCMU", 8000}, {111, "opus", 48000}}};
+  setup.transports.push_back(std::move(unit));
+  auto media = std::make_unique<CallMedia>(context, std::move(setup), parrot);
+
+  transport::CallTransportConfig caller_config;
+  caller_config.ice.controlling = true;
+  caller_config.ice.allowed_addresses = {"127.0.0.1"};
+  caller_config.certificate = &caller_certificate;
+  caller_config.dtls = transport::DtlsParameters{transport::DtlsRole::kClient, "sha-256", parrot_certificate.fingerprint_sha256(),
+                                                 transport::DtlsParameters{}.profiles};
+  caller.transport = std::make_unique<transport::CallTransport>(context, std::move(caller_config), caller);
+  caller.trickle = [&](const transport::IceCandidate& c) { media->add_remote_candidate(0, c); };
+  parrot.trickle = [&](const transport::IceCandidate& c) { caller.transport->add_remote_candidate(c); };
+  media->set_remote_credentials(0, caller.transport->local_credentials());
+  caller.transport->set_remote_credentials(media->local_credentials(0));
+  media->gather();
+  caller.transport->gather();
+  // The caller sends nothing: whatever arrives is parrot's own tone.
+  ASSERT_TRUE(run_until(context, [&] { return caller.received.size() >= 100; }));
+
+  media::probes::OpusProbe decoder(2);
+  for (std::size_t i = 0; i < caller.received.size(); ++i) {
+    if (i > 0) {
+      EXPECT_EQ(caller.received[i].sequence_number, static_cast<std::uint16_t>(caller.received[i - 1].sequence_number + 1));
+      EXPECT_EQ(caller.received[i].rtp_timestamp - caller.received[i - 1].rtp_timestamp, 960u);  // 20 ms at 48 kHz
+    }
+    decoder.on_packet(caller.received[i]);
+  }
+  const auto heard = decoder.stats();
+  EXPECT_EQ(heard.decoded_frames, caller.received.size());
+  EXPECT_GT(heard.level_dbfs, -25.0);  // the -23 dBFS RMS tone and its clicks
+  EXPECT_LT(heard.level_dbfs, -18.0);
+  const CallFacts facts = media->facts();
+  ASSERT_EQ(facts.streams.size(), 1u);
+  EXPECT_EQ(facts.streams[0].sent_back, "test tone");
+  EXPECT_GE(facts.streams[0].echo.sent.packets, 100u);
+  EXPECT_EQ(report_json(facts)["streams"][0]["sent_back"], "test tone");
 
   media.reset();
   caller.transport.reset();
