@@ -12,9 +12,11 @@
 #include <memory>
 #include <string>
 
+#include "bot/jingle/answer.hpp"
 #include "bot/jingle/jingle.hpp"
 #include "bot/jingle/jingle_message.hpp"
 #include "bot/jingle/namespaces.hpp"
+#include "bot/jingle/offer.hpp"
 
 namespace {
 
@@ -59,6 +61,17 @@ void check_jingle(const gloox::Tag& tag) {
   if (!back) std::abort();
   const auto again = jingle::Jingle::parse(*back);
   if (!again || !(*again.value == normalized(j))) std::abort();
+  // Whatever parses may be an offer to answer or an answer to parrot's own
+  // offer (!callme): both planners take any parsed Jingle.
+  jingle::AnswerOptions answer_options;
+  answer_options.fingerprint_sha256 = "AB:CD";
+  const auto answer = jingle::plan_answer(j, answer_options);
+  if (answer.ok() && answer.streams.empty()) std::abort();
+  jingle::OfferOptions offer_options;
+  offer_options.sid = j.sid;
+  offer_options.video = true;
+  const auto accepted = jingle::read_answer(jingle::plan_offer(offer_options), j);
+  if (!accepted.error && accepted.streams.empty()) std::abort();
 }
 
 void check_message(const gloox::Tag& message) {
