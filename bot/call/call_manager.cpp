@@ -88,8 +88,11 @@ struct CallManager::Call {
   jingle::AnswerPlan plan;
   transport::Worker::Pin pin;
   std::shared_ptr<Worker> media;
-  bool accepted = false;  // parrot's description (accept or offer) is out: trickle from now on
-  std::vector<std::vector<transport::IceCandidate>> early_candidates;  // per transport, before session-accept
+  // Per transport: parrot's description of it (accept, offer or
+  // content-accept) is out, so candidates are trickled; until then they
+  // wait in early_candidates and go into that description.
+  std::vector<bool> announced;
+  std::vector<std::vector<transport::IceCandidate>> early_candidates;
   std::vector<transport::IceCredentials> local_credentials;
   std::vector<std::string> remote_types;
   std::chrono::system_clock::time_point started_wall = std::chrono::system_clock::now();
@@ -397,7 +400,7 @@ void CallManager::on_jingle_iq(const gloox::Tag& iq) {
 void CallManager::add_contents(Call& call, const jingle::Jingle& stanza, const std::vector<jingle::Content>& added) {
   // An audio call upgraded to video. A BUNDLE call takes the new content on
   // its one transport, as Conversations and Movim send it; a call with a
-  // transport per content would need a new ICE agent, not supported yet.
+  // transport per content (Dino) gets a new one (add_transports).
   jingle::Jingle offer;
   offer.action = jingle::Action::kContentAdd;
   offer.sid = stanza.sid;
@@ -409,6 +412,7 @@ void CallManager::add_contents(Call& call, const jingle::Jingle& stanza, const s
   options.ssrc_seed = random_seed();
   jingle::AnswerPlan plan = jingle::plan_answer(offer, options);
   const bool bundled = call.plan.accept.bundle() != nullptr && call.plan.transports.size() == 1;
+  if (plan.ok() && !bundled && !call.offer && !call.local_credentials.empty()) return add_transports(call, offer, std::move(plan));
   if (!plan.ok() || !bundled || call.local_credentials.empty()) {
     for (const auto& content : added) {
       jingle::Jingle reject;
@@ -419,7 +423,7 @@ void CallManager::add_contents(Call& call, const jingle::Jingle& stanza, const s
       refused.name = content.name;
       reject.contents.push_back(std::move(refused));
       reject.reason = jingle::Reason{plan.ok() ? jingle::ReasonCondition::kFailedApplication : *plan.error,
-                                     "parrot adds contents to BUNDLE calls only", {}};
+                                     "parrot cannot add this content to the call", {}};
       send_jingle(call.peer, reject);
       call.session.reject_content(content.name);
     }
@@ -437,6 +441,83 @@ void CallManager::add_contents(Call& call, const jingle::Jingle& stanza, const s
     });
     call.session.accept_content(stream.content);
   }
+  send_jingle(call.peer, plan.accept);
+  send_followups(call, plan);
+}
+
+void CallManager::add_transports(Call& call, const jingle::Jingle& offer, jingle::AnswerPlan plan) {
+  // A call without BUNDLE (Dino) adds video on a transport of its own: a
+  // new ICE agent and DTLS handshake per added content, on the call's worker.
+  const std::size_t first = call.plan.transports.size();
+  std::vector<CallMediaSetup::Transport> units;
+  std::vector<transport::IceCredentials> remote_credentials;
+  std::vector<std::vector<transport::IceCandidate>> remote_candidates;
+  for (std::size_t i = 0; i < plan.transports.size(); ++i) {
+    CallMediaSetup::Transport unit;
+    unit.config = plan.transports[i].config(ice_, &certificate_);
+    unit.echo.random_seed = random_seed();
+    if (const auto delay = extra_delays_.find(bare(call.peer)); delay != extra_delays_.end())
+      unit.echo.extra_delay = delay->second;
+    for (const auto& stream : plan.streams) {
+      if (stream.transport != i) continue;
+      unit.echo.streams.push_back(stream.config);
+      unit.offered.push_back(offered_names(offer, stream.content));
+    }
+    units.push_back(std::move(unit));
+    remote_credentials.push_back(plan.transports[i].remote_credentials);
+    remote_candidates.push_back(plan.transports[i].remote_candidates);
+    call.plan.transports.push_back(plan.transports[i]);
+    call.early_candidates.emplace_back();
+    call.announced.push_back(false);
+  }
+  auto shared_plan = std::make_shared<jingle::AnswerPlan>(std::move(plan));
+  call.pin.worker()->post([holder = call.media, units = std::move(units), remote_credentials, remote_candidates, first,
+                           shared_plan]() mutable {
+    if (!holder->media) return;
+    std::vector<transport::IceCredentials> local;
+    try {
+      for (std::size_t i = 0; i < units.size(); ++i) {
+        const std::size_t index = holder->media->add_transport(std::move(units[i]));
+        holder->media->set_remote_credentials(index, remote_credentials[i]);
+        for (const auto& candidate : remote_candidates[i]) holder->media->add_remote_candidate(index, candidate);
+        local.push_back(holder->media->local_credentials(index));
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("call {}: cannot add a transport: {}", holder->sid, e.what());
+      local.clear();
+    }
+    holder->to_control([sid = holder->sid, first, local, shared_plan](CallManager& m) {
+      m.on_transports_added(sid, first, local, *shared_plan);
+    });
+  });
+}
+
+void CallManager::on_transports_added(const std::string& sid, std::size_t first,
+                                      const std::vector<transport::IceCredentials>& local, jingle::AnswerPlan plan) {
+  const auto found = calls_.find(sid);
+  if (found == calls_.end()) return;
+  Call& call = *found->second;
+  if (local.size() != plan.transports.size()) {
+    for (const auto& stream : plan.streams) {
+      jingle::Jingle reject;
+      reject.action = jingle::Action::kContentReject;
+      reject.sid = sid;
+      jingle::Content refused;
+      refused.creator = plan.accept.find_content(stream.content)->creator;
+      refused.name = stream.content;
+      reject.contents.push_back(std::move(refused));
+      reject.reason = jingle::Reason{jingle::ReasonCondition::kFailedTransport, "parrot could not open a transport", {}};
+      send_jingle(call.peer, reject);
+      call.session.reject_content(stream.content);
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < local.size(); ++i) {
+    call.local_credentials.push_back(local[i]);
+    plan.set_local_ice(i, jingle::LocalIce{local[i].ufrag, local[i].pwd, call.early_candidates.at(first + i)});
+    call.announced.at(first + i) = true;
+  }
+  for (const auto& stream : plan.streams) call.session.accept_content(stream.content);
   send_jingle(call.peer, plan.accept);
   send_followups(call, plan);
 }
@@ -526,7 +607,7 @@ void CallManager::on_ready(const std::string& sid, std::vector<transport::IceCre
     call.offer->set_local_ice(jingle::LocalIce{call.local_credentials[0].ufrag, call.local_credentials[0].pwd,
                                                call.early_candidates[0]});
     send_jingle(call.peer, call.offer->initiate);
-    call.accepted = true;  // from here candidates are trickled
+    call.announced.assign(1, true);
     return;
   }
   for (std::size_t i = 0; i < call.local_credentials.size(); ++i) {
@@ -535,7 +616,7 @@ void CallManager::on_ready(const std::string& sid, std::vector<transport::IceCre
   }
   send_jingle(call.peer, call.plan.accept);
   call.session.accept();
-  call.accepted = true;
+  call.announced.assign(call.local_credentials.size(), true);
   send_followups(call, call.plan);
 }
 
@@ -575,7 +656,7 @@ void CallManager::on_local_candidate(const std::string& sid, std::size_t transpo
   const auto found = calls_.find(sid);
   if (found == calls_.end()) return;
   Call& call = *found->second;
-  if (!call.accepted) {
+  if (transport >= call.announced.size() || !call.announced[transport]) {
     call.early_candidates.at(transport).push_back(candidate);
     return;
   }
@@ -635,6 +716,7 @@ void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reaso
     if (holder->media) {
       CallFacts measured = holder->media->facts();
       facts.transport = measured.transport;
+      facts.transports = std::move(measured.transports);
       facts.streams = std::move(measured.streams);
       facts.drops = measured.drops;
       holder->media->close();

@@ -83,11 +83,6 @@ class CallManager {
   struct Call;
   struct Worker;  // the worker-side holder of a call's CallMedia
 
-  void reply(const gloox::Tag& iq, std::unique_ptr<gloox::Tag> error);
-  // Empty when `from` may start another call; else why not, for the chat.
-  std::string busy_reason(const std::string& from) const;
-  void send_chat(const std::string& to, const std::string& text);
-  // content-reject and content-modify that follow an accept.
   struct Proposal {
     std::string callee;      // bare JID: every device rings
     std::string asked_from;  // the full JID that sent !callme
@@ -95,7 +90,7 @@ class CallManager {
     transport::Timer unanswered;
   };
 
-  void send_followups(Call& call, const jingle::AnswerPlan& plan);
+  void reply(const gloox::Tag& iq, std::unique_ptr<gloox::Tag> error);
   void send_jmi(const std::string& to, jingle::JingleMessage payload);
   void on_jmi_answer(const jingle::JingleMessage& answer, const std::string& from);
   // Builds the offer and the media, then sends session-initiate from on_ready.
@@ -110,6 +105,11 @@ class CallManager {
   void on_local_candidate(const std::string& sid, std::size_t transport, const transport::IceCandidate& candidate);
   void on_transport_state(const std::string& sid, std::size_t transport, transport::CallTransportState state,
                           const std::string& reason);
+  // Empty when `from` may start another call; else why not, for the chat.
+  std::string busy_reason(const std::string& from) const;
+  void send_chat(const std::string& to, const std::string& text);
+  // content-reject and content-modify that follow an accept.
+  void send_followups(Call& call, const jingle::AnswerPlan& plan);
   void send_jingle(const std::string& peer, const jingle::Jingle& jingle);
   void send_terminate(const std::string& peer, const std::string& sid, jingle::ReasonCondition reason,
                       const std::string& text);
@@ -119,6 +119,9 @@ class CallManager {
 
   GMainContext* control_;
   transport::WorkerPool& workers_;
+  void add_transports(Call& call, const jingle::Jingle& offer, jingle::AnswerPlan plan);
+  void on_transports_added(const std::string& sid, std::size_t first, const std::vector<transport::IceCredentials>& local,
+                           jingle::AnswerPlan plan);
   const transport::Certificate& certificate_;
   ReportStore* reports_;
   transport::IceConfig ice_;
@@ -132,5 +135,5 @@ class CallManager {
 };
 
   std::map<std::string, Proposal> proposals_;           // parrot's unanswered JMI proposes, by id
-}  // namespace parrot::bot::call
   std::set<std::string> test_signal_;                              // bare JIDs in "!mode tone"
+}  // namespace parrot::bot::call

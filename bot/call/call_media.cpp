@@ -251,6 +251,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   std::vector<std::unique_ptr<Probe>> probes_;
   std::unique_ptr<transport::CallTransport> transport_;
   std::unique_ptr<transport::Timer> timer_;
+  media::Timestamp created_at_ = owner_.now();  // the connect timeout counts from here
   std::optional<media::Timestamp> connected_at_;
   std::optional<media::Timestamp> last_rtp_;
 };
@@ -292,7 +293,7 @@ void CallMedia::check_activity() {
   std::string why;
   for (const auto& unit : units_) {
     if (!unit->connected_at_) {
-      if (at - media::Timestamp{} >= connect_timeout_)
+      if (at - unit->created_at_ >= connect_timeout_)
         why = "no path to you connected within " + seconds(connect_timeout_) + " s (ICE never completed)";
     } else {
       const media::Timestamp since = unit->last_rtp_.value_or(*unit->connected_at_);
@@ -337,6 +338,12 @@ void CallMedia::add_stream(std::size_t transport, const media::echo::StreamConfi
   if (test_signal_) unit.add_signal(index, config.kind, config.local_ssrc);
 }
 
+std::size_t CallMedia::add_transport(CallMediaSetup::Transport setup) {
+  units_.push_back(std::make_unique<Unit>(*this, units_.size(), std::move(setup)));
+  units_.back()->transport_->gather();
+  return units_.size() - 1;
+}
+
 void CallMedia::close() {
   watchdog_.reset();
   probe_timer_.reset();
@@ -352,6 +359,12 @@ CallFacts CallMedia::facts() const {
   facts.transport = units_.front()->transport_->stats();
   for (const auto& unit : units_) {
     const media::echo::EchoSnapshot snapshot = unit->engine_->snapshot();
+    if (units_.size() > 1) {
+      std::string media;
+      for (const auto& stream : snapshot.streams)
+        media += (media.empty() ? "" : "+") + std::string(stream.kind == media::echo::MediaKind::kAudio ? "audio" : "video");
+      facts.transports.emplace_back(media, unit->transport_->stats());
+    }
     for (std::size_t i = 0; i < static_cast<std::size_t>(media::DropReason::kCount); ++i) {
       const auto reason = static_cast<media::DropReason>(i);
       facts.drops.count(reason, snapshot.drops[reason]);

@@ -79,6 +79,10 @@ class CallMedia final {
   // A content added to the call (content-add), echoed on an existing
   // transport. Throws std::invalid_argument as EchoEngine::add_stream does.
   void add_stream(std::size_t transport, const media::echo::StreamConfig& config, std::vector<PayloadName> offered);
+  // A content added with a transport of its own (content-add on a call
+  // without BUNDLE, Dino's video upgrade); returns its index. Gathering
+  // starts at once. Throws std::invalid_argument like the constructor.
+  std::size_t add_transport(CallMediaSetup::Transport setup);
   void close();
 
   // What the report needs, as of now (the first transport's path stands for

@@ -161,6 +161,24 @@ json report_json(const CallFacts& facts) {
     if (t.keys_ms) dtls["keys_ms"] = std::lround(*t.keys_ms);
     if (!t.failure_reason.empty()) dtls["failure"] = t.failure_reason;
   }
+  if (!facts.transports.empty()) {
+    // Without BUNDLE each content had its own path; they may differ.
+    json per_transport = json::array();
+    for (const auto& [media, t] : facts.transports) {
+      json entry{{"media", media},
+                 {"connect_ms", t.connect_ms ? json(std::lround(*t.connect_ms)) : json(nullptr)},
+                 {"srtp_profile",
+                  t.srtp_profile ? json(std::string(media::srtp::to_string(*t.srtp_profile))) : json(nullptr)}};
+      if (t.selected_pair) {
+        entry["local_type"] = std::string(transport::to_string(t.selected_pair->local.type));
+        entry["remote_type"] = std::string(transport::to_string(t.selected_pair->remote.type));
+        entry["protocol"] = t.selected_pair->local.protocol;
+      }
+      if (!t.failure_reason.empty()) entry["failure"] = t.failure_reason;
+      per_transport.push_back(entry);
+    }
+    ice["transports"] = per_transport;
+  }
   report["ice"] = ice;
   report["dtls"] = dtls;
 

@@ -56,7 +56,10 @@ struct CallFacts {
   std::string peer;  // the caller's full JID
   std::chrono::system_clock::time_point started;
   double duration_s = 0;
-  std::optional<transport::CallTransportStats> transport;
+  std::optional<transport::CallTransportStats> transport;  // the first (or only) transport's
+  // Every transport when there are several (no BUNDLE: one per content),
+  // with the contents' media, in order; empty for one transport.
+  std::vector<std::pair<std::string, transport::CallTransportStats>> transports;
   std::vector<std::string> remote_candidate_types;  // as offered in signalling: "host", "srflx", "relay"
   std::vector<StreamFacts> streams;
   media::DropCounters drops;

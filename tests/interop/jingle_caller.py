@@ -952,14 +952,16 @@ class JingleSession:
         if groups and not self.groups:
             self.groups = groups
 
-    def _whole_remote_sdp(self):
-        """The peer's description of every content so far, candidates left out
-        (aiortc already has them), for renegotiation."""
+    def _whole_remote_sdp(self, keep_candidates=()):
+        """The peer's description of every content so far, for renegotiation;
+        candidates left out (aiortc already has them) except for the contents
+        in keep_candidates."""
         jingle = ET.Element(q(NS_JINGLE, "jingle"))
         for group in self.groups:
             jingle.append(group)
         names = list(self.local_contents) if self.role == "initiator" else list(self.remote_contents)
-        contents = [strip_candidates(self.remote_contents[n]) for n in names if n in self.remote_contents]
+        contents = [self.remote_contents[n] if n in keep_candidates else strip_candidates(self.remote_contents[n])
+                    for n in names if n in self.remote_contents]
         return jingle_to_sdp(jingle, other(self.role), contents=contents)
 
 
@@ -1026,26 +1028,33 @@ class JingleCaller(JingleSession):
         self.accepted.set_result(jingle)
 
     async def add_content(self, kind="video", timeout=TIMEOUT):
-        """content-add of a new `kind` content on the BUNDLE transport (as
-        Conversations upgrades audio to video); waits for content-accept and
-        returns its action ('content-accept' or 'content-reject')."""
+        """content-add of a new `kind` content: on the BUNDLE transport (as
+        Conversations upgrades audio to video), or without BUNDLE on a new
+        transport of its own with its candidates (as Dino does); waits for
+        content-accept and returns its action ('content-accept' or
+        'content-reject')."""
         self.add_track(kind)
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        offer = sdp_to_jingle(self.pc.localDescription.sdp, self.role, candidates=False)
-        bundle = [c.get("name") for g in offer.findall(q(NS_GROUP, "group")) for c in g]
-        master = self.local_contents[bundle[0]].find(q(NS_ICE, "transport"))
+        offer = sdp_to_jingle(self.pc.localDescription.sdp, self.role, candidates=not self.bundle)
+        master = None
+        if self.bundle:
+            bundle = [c.get("name") for g in offer.findall(q(NS_GROUP, "group")) for c in g]
+            master = self.local_contents[bundle[0]].find(q(NS_ICE, "transport"))
         jingle = self._jingle("content-add")
-        jingle.extend(offer.findall(q(NS_GROUP, "group")))
+        if self.bundle:
+            jingle.extend(offer.findall(q(NS_GROUP, "group")))
         added = []
         for content in offer.findall(q(NS_JINGLE, "content")):
             if content.get("name") in self.local_contents:
                 continue
-            # XEP-0338 §5: a content added to a bundle uses the bundle's transport.
-            content.remove(content.find(q(NS_ICE, "transport")))
-            content.append(_transport_copy(master))
+            if master is not None:
+                # XEP-0338 §5: a content added to a bundle uses the bundle's transport.
+                content.remove(content.find(q(NS_ICE, "transport")))
+                content.append(_transport_copy(master))
             jingle.append(content)
             added.append(content)
-        self.groups = offer.findall(q(NS_GROUP, "group"))
+        if self.bundle:
+            self.groups = offer.findall(q(NS_GROUP, "group"))
         self.content_accepted = asyncio.get_running_loop().create_future()
         for content in added:
             self.local_contents[content.get("name")] = content
@@ -1059,7 +1068,9 @@ class JingleCaller(JingleSession):
     async def _on_content_accept(self, jingle):
         if jingle.get("action") == "content-accept":
             self._remember_remote(jingle)
-            await self.pc.setRemoteDescription(RTCSessionDescription(self._whole_remote_sdp(), "answer"))
+            # A content on a new transport brings that transport's first candidates.
+            fresh = () if self.bundle else [c.get("name") for c in jingle.findall(q(NS_JINGLE, "content"))]
+            await self.pc.setRemoteDescription(RTCSessionDescription(self._whole_remote_sdp(fresh), "answer"))
         if self.content_accepted and not self.content_accepted.done():
             self.content_accepted.set_result(jingle)
         if jingle.get("action") == "content-accept":

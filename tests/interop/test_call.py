@@ -206,6 +206,26 @@ async def main():
         # Dino's shape: no BUNDLE, so one ICE/DTLS transport per content.
         await call_parrot(alice, full, "direct audio+video, no BUNDLE", ("audio", "video"), jmi=False, trickle=False,
                           bundle=False)
+
+        # Dino's video upgrade: without BUNDLE the added content brings a
+        # transport of its own, so parrot opens a second ICE agent and DTLS.
+        caller = jc.JingleCaller(alice, full, media=("audio",), jmi=False, bundle=False)
+        await caller.call()
+        await caller.wait_media(("audio",), frames=25)
+        assert await caller.add_content("video") == "content-accept"
+        await caller.wait_media(("audio", "video"), frames=25)
+        await asyncio.sleep(1)
+        unbundled_stats = await caller.stats()
+        await caller.terminate("success")
+        unbundled = report_of(await alice.next_message(
+            timeout=jc.TIMEOUT, predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None))
+        paths = unbundled["ice"]["transports"]
+        assert [p["media"] for p in paths] == ["audio", "video"], paths
+        assert all(p["local_type"] == "host" and p["srtp_profile"] for p in paths), paths
+        video = next(s for s in unbundled["streams"] if s["media"] == "video")
+        assert video["packets_received"] > 20 and unbundled_stats["video"]["frames_decoded"] > 20, (video, unbundled_stats)
+        print(f"audio upgraded to video without BUNDLE: the caller decoded "
+              f"{unbundled_stats['video']['frames_decoded']} frames over a second transport")
         print("ok")
     finally:
         await jc.close_all()
