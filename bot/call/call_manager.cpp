@@ -26,6 +26,9 @@ constexpr std::chrono::seconds kRingTime{45};
 // A call parrot places opens with its tone (and pattern) this long, so the
 // person hears that parrot is there, then echoes them.
 constexpr std::chrono::seconds kCallMeSignal{3};
+// How long a call whose working path died waits for the client to restart
+// ICE before it ends (Conversations restarts once its own ICE fails).
+constexpr std::chrono::seconds kRestartGrace{15};
 
 std::string random_sid() {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -101,6 +104,9 @@ struct CallManager::Call {
   bool ending = false;
   // parrot placed this call (!callme): the offer it sent, until the answer.
   std::optional<jingle::OfferPlan> offer;
+  std::vector<bool> secured;        // per transport: it carried keyed (or plain) media once
+  transport::Timer restart_grace;   // a worked path died: waiting for the client's ICE restart
+  unsigned ice_restarts = 0;
 
   Call(std::string call_sid, std::string from, jingle::Session jingle_session)
       : sid(std::move(call_sid)), peer(std::move(from)), session(std::move(jingle_session)) {}
@@ -382,10 +388,21 @@ void CallManager::on_jingle_iq(const gloox::Tag& iq) {
     on_session_accept(call, stanza);
     if (!calls_.contains(stanza.sid)) return;  // the answer was unusable: ended
   }
+  std::vector<std::size_t> restarted;
   for (const auto& update : decision.transports) {
     const auto index = call.transport_of(update.content);
     if (!index) continue;
     call.note_types(update.candidates);
+    if (update.credentials_changed && !update.ufrag.empty() && !update.pwd.empty() &&
+        *index < call.local_credentials.size() && !call.offer) {
+      // New credentials from the peer: an ICE restart (RFC 8445 §9.1.1.1),
+      // once per transport even when every bundled content carries them.
+      if (std::find(restarted.begin(), restarted.end(), *index) == restarted.end()) {
+        restarted.push_back(*index);
+        restart_ice(call, *index, transport::IceCredentials{update.ufrag, update.pwd}, update.candidates);
+      }
+      continue;
+    }
     call.pin.worker()->post([holder = call.media, i = *index, update] {
       if (!holder->media) return;
       for (const auto& candidate : update.candidates) holder->media->add_remote_candidate(i, candidate);
@@ -682,11 +699,66 @@ void CallManager::on_local_candidate(const std::string& sid, std::size_t transpo
   send_jingle(call.peer, info);
 }
 
-void CallManager::on_transport_state(const std::string& sid, std::size_t, transport::CallTransportState state,
+void CallManager::on_transport_state(const std::string& sid, std::size_t transport, transport::CallTransportState state,
                                      const std::string& reason) {
+  const auto found = calls_.find(sid);
+  if (found == calls_.end()) return;
+  Call& call = *found->second;
+  if (state == transport::CallTransportState::kSecure || state == transport::CallTransportState::kConnected) {
+    if (call.secured.size() <= transport) call.secured.resize(transport + 1, false);
+    call.secured[transport] = call.secured[transport] || state == transport::CallTransportState::kSecure ||
+                              call.plan.transports.at(transport).dtls == std::nullopt;
+    call.restart_grace.cancel();  // a restarted path is back
+    return;
+  }
   if (state != transport::CallTransportState::kFailed) return;
   const bool dtls = reason.rfind("DTLS", 0) == 0;
-  end_call(sid, dtls ? jingle::ReasonCondition::kSecurityError : jingle::ReasonCondition::kFailedTransport, reason, true);
+  const bool was_secure = transport < call.secured.size() && call.secured[transport];
+  if (dtls || !was_secure) {
+    end_call(sid, dtls ? jingle::ReasonCondition::kSecurityError : jingle::ReasonCondition::kFailedTransport, reason, true);
+    return;
+  }
+  // The path died after it worked (a network change, consent lost): the
+  // client may offer an ICE restart (Conversations does), so wait for one.
+  call.restart_grace = transport::Timer(control_, kRestartGrace, [this, sid, reason] {
+    end_call(sid, jingle::ReasonCondition::kFailedTransport,
+             reason + ", and no ICE restart came within " + std::to_string(kRestartGrace.count()) + " s", true);
+  });
+}
+
+void CallManager::restart_ice(Call& call, std::size_t transport, const transport::IceCredentials& remote,
+                              std::vector<transport::IceCandidate> candidates) {
+  // XEP-0176 §7 / RFC 8445 §9: answer with parrot's new credentials and its
+  // candidates in transport-info; the DTLS association carries on.
+  call.restart_grace.cancel();
+  ++call.ice_restarts;
+  call.pin.worker()->post([holder = call.media, transport, remote, candidates = std::move(candidates)] {
+    if (!holder->media) return;
+    try {
+      auto [local, local_candidates] = holder->media->restart_ice(transport, remote);
+      for (const auto& candidate : candidates) holder->media->add_remote_candidate(transport, candidate);
+      holder->to_control([sid = holder->sid, transport, local, local_candidates](CallManager& m) {
+        m.on_ice_restarted(sid, transport, local, local_candidates);
+      });
+    } catch (const std::exception& e) {
+      holder->to_control([sid = holder->sid, why = std::string(e.what())](CallManager& m) {
+        m.end_call(sid, jingle::ReasonCondition::kFailedTransport, "parrot could not restart ICE: " + why, true);
+      });
+    }
+  });
+}
+
+void CallManager::on_ice_restarted(const std::string& sid, std::size_t transport, const transport::IceCredentials& local,
+                                   const std::vector<transport::IceCandidate>& candidates) {
+  const auto found = calls_.find(sid);
+  if (found == calls_.end()) return;
+  Call& call = *found->second;
+  if (transport >= call.local_credentials.size()) return;
+  call.local_credentials[transport] = local;
+  spdlog::info("call {}: ICE restart on transport {}: {} local candidate(s) announced", sid, transport, candidates.size());
+  // Never an empty transport-info with new credentials: Conversations would
+  // read that as parrot's own restart offer (research/av-interop.md §1).
+  for (const auto& candidate : candidates) on_local_candidate(sid, transport, candidate);
 }
 
 void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure,
@@ -704,6 +776,7 @@ void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reaso
   base.started = call->started_wall;
   base.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - call->started).count();
   base.remote_candidate_types = call->remote_types;
+  base.ice_restarts = call->ice_restarts;
   base.failure = failure;
   const std::string peer = call->peer;
   transport::Worker* worker = call->pin.worker();

@@ -79,6 +79,11 @@ class CallManager {
   // Ends every call (shutdown): terminates, reports, tears media down.
   void end_all();
 
+  // The STUN server (empty host: none) and TURN servers for calls started
+  // from now on; calls in progress keep theirs. App passes the configured
+  // servers plus those discovered by XEP-0215, hosts already IP literals.
+  void set_ice_servers(std::string stun_host, std::uint16_t stun_port, std::vector<transport::TurnServer> turn_servers);
+
  private:
   struct Call;
   struct Worker;  // the worker-side holder of a call's CallMedia
@@ -100,28 +105,32 @@ class CallManager {
   void launch_media(Call& call, std::shared_ptr<CallMediaSetup> setup,
                     std::vector<transport::IceCredentials> remote_credentials,
                     std::vector<std::vector<transport::IceCandidate>> remote_candidates);
-  void start_call(const jingle::Jingle& offer, const std::string& from, jingle::Session session);
-  void on_ready(const std::string& sid, std::vector<transport::IceCredentials> credentials);
-  void on_local_candidate(const std::string& sid, std::size_t transport, const transport::IceCandidate& candidate);
-  void on_transport_state(const std::string& sid, std::size_t transport, transport::CallTransportState state,
-                          const std::string& reason);
   // Empty when `from` may start another call; else why not, for the chat.
   std::string busy_reason(const std::string& from) const;
   void send_chat(const std::string& to, const std::string& text);
   // content-reject and content-modify that follow an accept.
   void send_followups(Call& call, const jingle::AnswerPlan& plan);
+  void start_call(const jingle::Jingle& offer, const std::string& from, jingle::Session session);
+  void on_ready(const std::string& sid, std::vector<transport::IceCredentials> credentials);
+  void on_local_candidate(const std::string& sid, std::size_t transport, const transport::IceCandidate& candidate);
+  void on_transport_state(const std::string& sid, std::size_t transport, transport::CallTransportState state,
+                          const std::string& reason);
+  void restart_ice(Call& call, std::size_t transport, const transport::IceCredentials& remote,
+                   std::vector<transport::IceCandidate> candidates);
+  void on_ice_restarted(const std::string& sid, std::size_t transport, const transport::IceCredentials& local,
+                        const std::vector<transport::IceCandidate>& candidates);
   void send_jingle(const std::string& peer, const jingle::Jingle& jingle);
   void send_terminate(const std::string& peer, const std::string& sid, jingle::ReasonCondition reason,
                       const std::string& text);
   void add_contents(Call& call, const jingle::Jingle& stanza, const std::vector<jingle::Content>& added);
+  void add_transports(Call& call, const jingle::Jingle& offer, jingle::AnswerPlan plan);
+  void on_transports_added(const std::string& sid, std::size_t first, const std::vector<transport::IceCredentials>& local,
+                           jingle::AnswerPlan plan);
   void end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure, bool tell_peer);
   void deliver_report(const std::string& peer, CallFacts facts);
 
   GMainContext* control_;
   transport::WorkerPool& workers_;
-  void add_transports(Call& call, const jingle::Jingle& offer, jingle::AnswerPlan plan);
-  void on_transports_added(const std::string& sid, std::size_t first, const std::vector<transport::IceCredentials>& local,
-                           jingle::AnswerPlan plan);
   const transport::Certificate& certificate_;
   ReportStore* reports_;
   transport::IceConfig ice_;
@@ -129,11 +138,11 @@ class CallManager {
   Send send_;
   std::string self_;
   std::map<std::string, std::unique_ptr<Call>> calls_;  // by sid
+  std::map<std::string, Proposal> proposals_;           // parrot's unanswered JMI proposes, by id
   std::map<std::string, std::chrono::milliseconds> extra_delays_;  // by bare JID
+  std::set<std::string> test_signal_;                              // bare JIDs in "!mode tone"
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::uint64_t next_iq_ = 0;
 };
 
-  std::map<std::string, Proposal> proposals_;           // parrot's unanswered JMI proposes, by id
-  std::set<std::string> test_signal_;                              // bare JIDs in "!mode tone"
 }  // namespace parrot::bot::call

@@ -325,6 +325,14 @@ void CallMedia::set_peer_fingerprint(std::size_t transport, const std::string& a
 void CallMedia::gather() {
   for (auto& unit : units_) unit->transport_->gather();
 }
+std::pair<transport::IceCredentials, std::vector<transport::IceCandidate>> CallMedia::restart_ice(
+    std::size_t transport, const transport::IceCredentials& remote) {
+  Unit& unit = *units_.at(transport);
+  transport::IceCredentials local = unit.transport_->restart_ice(remote);
+  if (unit.connected_at_) unit.last_rtp_ = now();
+  return {std::move(local), unit.transport_->local_candidates()};
+}
+
 void CallMedia::set_extra_delay(std::chrono::milliseconds delay) {
   for (auto& unit : units_) unit->engine_->set_extra_delay(delay);
 }

@@ -75,6 +75,11 @@ class CallMedia final {
   void set_peer_fingerprint(std::size_t transport, const std::string& algorithm, const std::string& fingerprint,
                             std::optional<transport::DtlsRole> role = std::nullopt);
   void gather();
+  // ICE restart of one transport (CallTransport::restart_ice): parrot's new
+  // credentials and the local candidates to announce with them. The
+  // no-media clock restarts too, so the new path gets its chance.
+  std::pair<transport::IceCredentials, std::vector<transport::IceCandidate>> restart_ice(
+      std::size_t transport, const transport::IceCredentials& remote);
   void set_extra_delay(std::chrono::milliseconds delay);
   // A content added to the call (content-add), echoed on an existing
   // transport. Throws std::invalid_argument as EchoEngine::add_stream does.

@@ -141,7 +141,7 @@ json report_json(const CallFacts& facts) {
               {"verdict", std::string(to_string(verdict(facts)))}};
   if (!facts.failure.empty()) report["failure"] = facts.failure;
 
-  json ice{{"remote_candidate_types", facts.remote_candidate_types}};
+  json ice{{"remote_candidate_types", facts.remote_candidate_types}, {"restarts", facts.ice_restarts}};
   json dtls = json::object();
   if (facts.transport) {
     const auto& t = *facts.transport;

@@ -61,6 +61,7 @@ struct CallFacts {
   // with the contents' media, in order; empty for one transport.
   std::vector<std::pair<std::string, transport::CallTransportStats>> transports;
   std::vector<std::string> remote_candidate_types;  // as offered in signalling: "host", "srflx", "relay"
+  unsigned ice_restarts = 0;                        // restarts the caller asked for (network changes)
   std::vector<StreamFacts> streams;
   media::DropCounters drops;
   // Why the call ended early, in the caller's terms, if it did

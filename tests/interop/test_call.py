@@ -151,6 +151,52 @@ async def call_parrot(alice, parrot_jid, name, media, jmi, trickle, during=None,
     return report
 
 
+async def ice_restart_offer(alice, parrot_full):
+    """Conversations' ICE restart after a network change: a transport-info
+    with new ufrag/pwd, fingerprint setup=actpass and no candidates. parrot
+    acks it and answers with transport-info carrying its own new credentials
+    and candidates (never empty, which would read as parrot's own restart).
+    aiortc cannot restart, so only the signalling is checked here; the path
+    coming back is tests/unit/transport/call's IceRestart test."""
+    caller = jc.JingleCaller(alice, parrot_full, media=("audio",), jmi=False)
+    await caller.call()
+    await caller.wait_media(("audio",), frames=10)
+    name = next(iter(caller.local_contents))
+    old_ufrag = caller.remote_contents[name].find(jc.q(jc.NS_ICE, "transport")).get("ufrag")
+    seen = []
+    original = caller._on_transport_info
+
+    async def spy(jingle):
+        seen.append(jingle)
+        await original(jingle)
+    caller._on_transport_info = spy
+    offer = caller._jingle("transport-info")
+    content = jc.ET.SubElement(offer, jc.q(jc.NS_JINGLE, "content"), {"creator": "initiator", "name": name})
+    transport = jc.ET.SubElement(content, jc.q(jc.NS_ICE, "transport"),
+                                 {"ufrag": "rEsT", "pwd": "restartrestartrestart24"})
+    mine = caller.local_contents[name].find(jc.q(jc.NS_ICE, "transport")).find(jc.q(jc.NS_DTLS, "fingerprint"))
+    fingerprint = jc.ET.SubElement(transport, jc.q(jc.NS_DTLS, "fingerprint"),
+                                   {"hash": mine.get("hash"), "setup": "actpass"})
+    fingerprint.text = mine.text
+    await caller.send(offer)  # raises if parrot answers with an error
+    deadline = asyncio.get_running_loop().time() + jc.TIMEOUT
+    while not any(t.find(jc.q(jc.NS_ICE, "candidate")) is not None for t in answers(seen)):
+        assert asyncio.get_running_loop().time() < deadline, "no transport-info with candidates after the restart"
+        await asyncio.sleep(0.1)
+    for transport in answers(seen):
+        assert transport.get("ufrag") and transport.get("ufrag") != old_ufrag, (old_ufrag, transport.attrib)
+        assert transport.find(jc.q(jc.NS_ICE, "candidate")) is not None, "an empty transport-info with new credentials"
+    await caller.terminate("success")
+    report = report_of(await alice.next_message(timeout=jc.TIMEOUT, predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None))
+    assert report["ice"]["restarts"] == 1, report["ice"]
+    print(f"ICE restart offer answered with new credentials ({old_ufrag} -> {answers(seen)[0].get('ufrag')})")
+
+
+def answers(jingles):
+    return [c.find(jc.q(jc.NS_ICE, "transport")) for j in jingles for c in j.findall(jc.q(jc.NS_JINGLE, "content"))
+            if c.find(jc.q(jc.NS_ICE, "transport")) is not None]
+
+
 async def main():
     check_echo_delay_estimator()
     prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("alice", "alice-secret")])
@@ -226,6 +272,7 @@ async def main():
         assert video["packets_received"] > 20 and unbundled_stats["video"]["frames_decoded"] > 20, (video, unbundled_stats)
         print(f"audio upgraded to video without BUNDLE: the caller decoded "
               f"{unbundled_stats['video']['frames_decoded']} frames over a second transport")
+        await ice_restart_offer(alice, full)
         print("ok")
     finally:
         await jc.close_all()

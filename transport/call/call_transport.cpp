@@ -66,6 +66,23 @@ double CallTransport::ms_since_gather() const {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - gather_started_).count();
 }
 
+const IceCredentials& CallTransport::restart_ice(const IceCredentials& remote) {
+  if (state_ == CallTransportState::kClosed) throw std::logic_error("call transport: restart after close");
+  const bool secure = !dtls_parameters_ || (dtls_ && dtls_->state() == DtlsState::kConnected);
+  if (state_ == CallTransportState::kFailed && (!secure || failure_reason_.rfind("DTLS", 0) == 0))
+    throw std::logic_error("call transport: cannot restart after " + failure_reason_);
+  const IceCredentials& local = ice_->restart(remote);
+  if (state_ == CallTransportState::kFailed) {
+    // The one way out of kFailed: the path failed, the keys did not.
+    state_ = CallTransportState::kConnecting;
+    failure_reason_.clear();
+    observer_.on_transport_state(state_, {});
+  } else {
+    set_state(ice_connected_once_ ? CallTransportState::kConnecting : state_);
+  }
+  return local;
+}
+
 void CallTransport::set_state(CallTransportState state, const std::string& reason) {
   if (state_ == state || state_ == CallTransportState::kFailed || state_ == CallTransportState::kClosed) return;
   state_ = state;
@@ -85,14 +102,23 @@ void CallTransport::on_ice_state(IceState state, const std::string& reason) {
       set_state(CallTransportState::kConnecting);
       break;
     case IceState::kConnected:
-      if (ice_connected_once_) break;  // READY ↔ CONNECTED bounces: DTLS starts once
+      if (ice_connected_once_) {
+        // READY ↔ CONNECTED bounces: DTLS starts once. After an ICE restart
+        // the same DTLS association goes on over the new pair.
+        if (state_ == CallTransportState::kConnecting)
+          set_state(dtls_ && dtls_->state() == DtlsState::kConnected ? CallTransportState::kSecure
+                                                                     : CallTransportState::kConnected);
+        break;
+      }
       ice_connected_once_ = true;
       connect_ms_ = ms_since_gather();
       set_state(CallTransportState::kConnected);
       ensure_dtls();
       break;
     case IceState::kFailed:
-      if (dtls_) dtls_->close();
+      // A secure association survives for an ICE restart (consent lost on a
+      // network change); an unfinished handshake does not.
+      if (dtls_ && dtls_->state() != DtlsState::kConnected) dtls_->close();
       dtls_timer_.cancel();
       set_state(CallTransportState::kFailed, reason.empty() ? "ICE failed" : reason);
       break;

@@ -255,14 +255,22 @@ bool IceAgent::address_denied(const std::string& ip) const {
   });
 }
 
-void IceAgent::set_remote_credentials(const IceCredentials& credentials) {
-  assert_thread();
-  // RFC 8445 §5.3: ufrag 4-256 and pwd 22-256 ice-chars; be lenient on the
-  // lower bounds (old clients), strict on the alphabet.
+namespace {
+
+// RFC 8445 §5.3: ufrag 4-256 and pwd 22-256 ice-chars; be lenient on the
+// lower bounds (old clients), strict on the alphabet.
+void check_remote_credentials(const IceCredentials& credentials) {
   if (credentials.ufrag.empty() || credentials.pwd.empty() || credentials.ufrag.size() > 256 || credentials.pwd.size() > 256 ||
       !is_ice_char_string(credentials.ufrag) || !is_ice_char_string(credentials.pwd)) {
     throw std::invalid_argument("ice: remote ufrag/pwd must be 1-256 ice-chars");
   }
+}
+
+}  // namespace
+
+void IceAgent::set_remote_credentials(const IceCredentials& credentials) {
+  assert_thread();
+  check_remote_credentials(credentials);
   if (!agent_) return;
   nice_agent_set_remote_credentials(agent_.get(), stream_id_, credentials.ufrag.c_str(), credentials.pwd.c_str());
   remote_credentials_ = credentials;
@@ -328,6 +336,31 @@ void IceAgent::flush_pending_remote() {
     nice_agent_peer_candidate_gathering_done(agent_.get(), stream_id_);
     update_state();
   }
+}
+
+const IceCredentials& IceAgent::restart(const IceCredentials& remote) {
+  assert_thread();
+  if (!agent_) throw std::logic_error("ice: restart after close");
+  check_remote_credentials(remote);
+  if (!nice_agent_restart_stream(agent_.get(), stream_id_)) throw std::runtime_error("ice: libnice refused the restart");
+  gchar* ufrag = nullptr;
+  gchar* pwd = nullptr;
+  const bool have_credentials = nice_agent_get_local_credentials(agent_.get(), stream_id_, &ufrag, &pwd);
+  const GCharPtr ufrag_owner(ufrag), pwd_owner(pwd);
+  if (!have_credentials || ufrag == nullptr || pwd == nullptr) throw std::runtime_error("ice: no local credentials");
+  local_credentials_ = {ufrag, pwd};
+  // A new round of candidates and of end-of-candidates; the consent clock
+  // restarts once the new checks connect (update_state).
+  pending_remote_.clear();
+  remote_credentials_.reset();
+  remote_done_requested_ = false;
+  remote_done_applied_ = false;
+  consent_timer_.reset();
+  component_states_.assign(config_.components, NICE_COMPONENT_STATE_CONNECTING);
+  set_state(IceState::kChecking, {});
+  set_remote_credentials(remote);
+  arm_end_of_candidates_timer();
+  return local_credentials_;
 }
 
 void IceAgent::arm_end_of_candidates_timer() {
@@ -423,6 +456,7 @@ void IceAgent::report_local_candidate(const NiceCandidate& nice) {
   IceCandidate candidate = from_nice(nice);
   if (candidate.type == IceCandidateType::kHost && address_denied(candidate.ip)) return;
   candidate.id = random_id();
+  local_candidates_.push_back(candidate);
   observer_.on_local_candidate(candidate);
   if (config_.public_address.empty() || candidate.type != IceCandidateType::kHost ||
       is_ipv6(candidate.ip) != is_ipv6(config_.public_address)) {
@@ -440,6 +474,7 @@ void IceAgent::report_local_candidate(const NiceCandidate& nice) {
   mapped.rel_port = candidate.port;
   mapped.priority = (kSrflxTypePreference << 24) | (candidate.priority & 0x00FFFF00u) | (256u - candidate.component);
   mapped.id = random_id();
+  local_candidates_.push_back(mapped);
   observer_.on_local_candidate(mapped);
 }
 

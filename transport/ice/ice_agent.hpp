@@ -113,6 +113,16 @@ class IceAgent {
   void add_remote_candidate(const IceCandidate& candidate);
   // Explicit end-of-candidates; the timer calls it too. Idempotent.
   void remote_gathering_done();
+  // ICE restart (RFC 8445 §9): the peer sent new credentials. New local
+  // credentials are generated, the peer's candidates are forgotten (new ones
+  // follow with add_remote_candidate), checks start again, and the state
+  // goes back to checking, also from a consent loss (kFailed). Local
+  // candidates stay: local_candidates() gives them for the answer. Throws
+  // std::invalid_argument for empty credentials, std::logic_error after
+  // close(), std::runtime_error if libnice refuses.
+  const IceCredentials& restart(const IceCredentials& remote);
+  // Every local candidate reported so far (host, srflx, relay, mapped).
+  const std::vector<IceCandidate>& local_candidates() const noexcept { return local_candidates_; }
   // False (and counted in send_drops) unless connected, or when libnice
   // would block or fails. Never throws.
   bool send(unsigned component, media::ByteView datagram) noexcept;
@@ -157,6 +167,7 @@ class IceAgent {
   guint stream_id_ = 0;
   IceCredentials local_credentials_;
   std::optional<IceCredentials> remote_credentials_;
+  std::vector<IceCandidate> local_candidates_;
   std::vector<IceCandidate> pending_remote_;  // until credentials and gather()
   bool gather_started_ = false;
   bool remote_done_requested_ = false;

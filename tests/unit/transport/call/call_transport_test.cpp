@@ -247,6 +247,48 @@ TEST_F(CallTransportTest, SilentPeerLosesConsentAndSendingStops) {
   EXPECT_FALSE(a_.send(99));
 }
 
+TEST_F(CallTransportTest, IceRestartAfterConsentLossKeepsTheDtlsKeys) {
+  // Conversations after a network change: the path died, then it offers
+  // new credentials (XEP-0176 transport-info) and the call goes on with the
+  // same DTLS association.
+  connect(ice(true), ice(false), DtlsRole::kServer, DtlsRole::kClient);
+  ASSERT_TRUE(both(CallTransportState::kSecure));
+  exchange_srtp(context_, a_, b_);
+  const auto keys_before = *b_.keys;
+  // Nothing flows for longer than the 1.5 s consent timeout.
+  ASSERT_TRUE(both(CallTransportState::kFailed));
+  EXPECT_NE(b_.reason.find("consent"), std::string::npos) << b_.reason;
+  EXPECT_FALSE(b_.send(500));
+
+  const IceCredentials old_a = a_.transport->local_credentials();
+  const IceCredentials old_b = b_.transport->local_credentials();
+  const IceCredentials new_a = a_.transport->restart_ice(old_b);  // a offers the restart
+  const IceCredentials new_b = b_.transport->restart_ice(new_a);  // b answers it
+  EXPECT_NE(new_a.ufrag, old_a.ufrag);
+  EXPECT_NE(new_b.ufrag, old_b.ufrag);
+  EXPECT_EQ(b_.state, CallTransportState::kConnecting);
+  a_.transport->set_remote_credentials(new_b);
+  for (const auto& c : a_.transport->local_candidates()) b_.transport->add_remote_candidate(c);
+  for (const auto& c : b_.transport->local_candidates()) a_.transport->add_remote_candidate(c);
+  ASSERT_TRUE(both(CallTransportState::kSecure)) << a_.reason << " / " << b_.reason;
+  EXPECT_EQ(b_.keys->local_key_salt, keys_before.local_key_salt);  // no second handshake
+
+  a_.media.clear();
+  b_.media.clear();
+  for (std::uint16_t s = 0; s < 10; ++s) {
+    ASSERT_TRUE(a_.send(static_cast<std::uint16_t>(2000 + s)));
+    ASSERT_TRUE(b_.send(static_cast<std::uint16_t>(3000 + s)));
+  }
+  ASSERT_TRUE(run_until(context_, [&] { return a_.media.size() >= 10 && b_.media.size() >= 10; }));
+}
+
+TEST_F(CallTransportTest, NoIceRestartAfterADtlsFailure) {
+  connect(ice(true), ice(false), DtlsRole::kServer, DtlsRole::kClient, /*wrong_fingerprint_at_b=*/true);
+  ASSERT_TRUE(run_until(context_, [&] { return b_.state == CallTransportState::kFailed; }));
+  EXPECT_THROW(b_.transport->restart_ice(a_.transport->local_credentials()), std::logic_error);
+  EXPECT_THROW(a_.transport->restart_ice(IceCredentials{"", ""}), std::invalid_argument);
+}
+
 TEST_F(CallTransportTest, PlainRtpWithoutDtls) {
   connect(ice(true), ice(false), std::nullopt, std::nullopt);
   ASSERT_TRUE(both(CallTransportState::kConnected));
