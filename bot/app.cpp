@@ -44,6 +44,10 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
       reports_(config_.data_dir + "/reports.sqlite") {
   transport::IceConfig ice;
   ice.allowed_addresses = config_.ice_addresses;
+  ice.denied_addresses = config_.ice_denied;
+  ice.port_min = config_.ice_port_min;
+  ice.port_max = config_.ice_port_max;
+  ice.public_address = config_.public_address;
   call::CallLimits limits;
   limits.max_calls = config_.max_calls;
   limits.max_calls_per_contact = config_.max_calls_per_contact;
@@ -55,6 +59,27 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
                                                  if (session_) session_->send(std::move(stanza));
                                                });
   register_commands();
+  update_ice_servers();
+}
+
+void App::on_discovered_ice_servers(std::vector<IceServer> servers) {
+  discovered_ice_servers_ = std::move(servers);
+  update_ice_servers();
+}
+
+void App::update_ice_servers() {
+  std::vector<IceServer> servers;
+  if (config_.stun_server) servers.push_back(*config_.stun_server);
+  servers.insert(servers.end(), config_.turn_servers.begin(), config_.turn_servers.end());
+  servers.insert(servers.end(), discovered_ice_servers_.begin(), discovered_ice_servers_.end());
+  ice_resolver_.resolve(std::move(servers), [this](std::vector<IceServer> resolved) {
+    transport::IceConfig ice;
+    apply_ice_servers(resolved, ice);
+    std::string names;
+    for (const auto& server : resolved) names += (names.empty() ? "" : ", ") + describe(server);
+    spdlog::info("ice: servers for new calls: {}", names.empty() ? "none (host candidates only)" : names);
+    if (calls_) calls_->set_ice_servers(ice.stun_host, ice.stun_port, std::move(ice.turn_servers));
+  });
 }
 
 void App::on_jingle_iq(const gloox::Tag& iq, const std::string& self) {
@@ -100,6 +125,27 @@ void App::register_commands() {
                   return CommandReply(ms == 0 ? std::string("Your calls are echoed at once again.")
                                               : "Your next calls are echoed " + std::to_string(ms) + " ms late.");
                 });
+  commands_.add("mode", "mode echo|tone",
+                "your next calls: echo what you send, or send parrot's test tone and pattern (tests what you receive)",
+                [this](const CommandRequest& request) {
+                  const std::string peer = request.peer.substr(0, request.peer.find('/'));
+                  if (request.args == "echo" || request.args == "tone") {
+                    calls_->set_test_signal(peer, request.args == "tone");
+                    return CommandReply(request.args == "tone"
+                                            ? "Your next calls get parrot's test tone (and test pattern on video) "
+                                              "instead of your echo; parrot still measures what you send."
+                                            : "Your next calls are echoed again.");
+                  }
+                  return CommandReply(std::string("Usage: !mode echo or !mode tone (now: ") +
+                                      (calls_->test_signal(peer) ? "tone" : "echo") + ").");
+                });
+  commands_.add("callme", "callme [video]",
+                "parrot calls you: its test tone (and pattern) first, then your echo",
+                [this](const CommandRequest& request) {
+                  if (!request.args.empty() && request.args != "video")
+                    return CommandReply("Usage: !callme, or !callme video.");
+                  return CommandReply(calls_->call_me(request.peer, request.args == "video"));
+                });
   commands_.add("stats", "stats", "uptime, contacts and messages echoed", [this](const CommandRequest&) {
     const auto& counters = chat_.counters();
     const auto uptime =
@@ -125,27 +171,6 @@ int App::run() {
   spdlog::info("parrot {} starting as {}/{}", kVersion, config_.jid, config_.resource);
   if (config_.insecure_skip_verify) {
     spdlog::warn("parrot: --insecure-skip-verify is set: the server's certificate will NOT be checked");
-  commands_.add("mode", "mode echo|tone",
-                "your next calls: echo what you send, or send parrot's test tone and pattern (tests what you receive)",
-                [this](const CommandRequest& request) {
-                  const std::string peer = request.peer.substr(0, request.peer.find('/'));
-                  if (request.args == "echo" || request.args == "tone") {
-                    calls_->set_test_signal(peer, request.args == "tone");
-                    return CommandReply(request.args == "tone"
-                                            ? "Your next calls get parrot's test tone (and test pattern on video) "
-                                              "instead of your echo; parrot still measures what you send."
-                                            : "Your next calls are echoed again.");
-                  }
-                  return CommandReply(std::string("Usage: !mode echo or !mode tone (now: ") +
-                                      (calls_->test_signal(peer) ? "tone" : "echo") + ").");
-                });
-  commands_.add("callme", "callme [video]",
-                "parrot calls you: its test tone (and pattern) first, then your echo",
-                [this](const CommandRequest& request) {
-                  if (!request.args.empty() && request.args != "video")
-                    return CommandReply("Usage: !callme, or !callme video.");
-                  return CommandReply(calls_->call_me(request.peer, request.args == "video"));
-                });
   }
   connect();
   g_main_loop_run(loop_.get());

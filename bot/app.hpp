@@ -49,8 +49,11 @@ class App final : xmpp::SessionOwner {
   bool take_welcome(const std::string& bare_jid) override { return welcomes_.take(bare_jid); }
   void on_jingle_iq(const gloox::Tag& iq, const std::string& self) override;
   bool on_jmi_message(const gloox::Tag& message) override { return calls_->on_jmi_message(message); }
+  void on_discovered_ice_servers(std::vector<IceServer> servers) override;
+  std::optional<StoredReport> last_report(const std::string& bare_jid) override { return reports_.last(bare_jid); }
 
   void register_commands();
+  void update_ice_servers();
   void connect();
   void on_connected(transport::TcpConnectResult result);
   void schedule_reconnect(const std::string& why);
@@ -71,6 +74,10 @@ class App final : xmpp::SessionOwner {
   transport::Certificate certificate_;
   ReportStore reports_;
   std::unique_ptr<call::CallManager> calls_;
+  // STUN/TURN for calls: --stun/--turn first, then XEP-0215's, resolved
+  // together each time either changes (the resolver calls into calls_).
+  std::vector<IceServer> discovered_ice_servers_;
+  IceServerResolver ice_resolver_;
   std::unique_ptr<xmpp::Session> session_;
   std::vector<TagPtr> resend_;  // unacknowledged echoes from the last connection
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <gloox/jid.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
@@ -21,6 +22,40 @@ std::string read_secret_file(const std::string& path) {
   while (!secret.empty() && (secret.back() == '\r' || secret.back() == '\n')) secret.pop_back();
   if (secret.empty()) throw CLI::ValidationError("--password-file", "'" + path + "' is empty");
   return secret;
+}
+
+// The ICE flags, checked here so a bad value stops parrot at start with the
+// flag's name instead of failing each call later in libnice.
+void parse_ice_flags(Config& config, const std::string& stun, const std::vector<std::string>& turns) {
+  std::string error;
+  if (!stun.empty()) {
+    config.stun_server = parse_stun_server(stun, error);
+    if (!config.stun_server) throw CLI::ValidationError("--stun", error);
+  }
+  for (const auto& text : turns) {
+    auto server = parse_turn_server(text, error);
+    if (!server) throw CLI::ValidationError("--turn", error);
+    config.turn_servers.push_back(std::move(*server));
+  }
+  if ((config.ice_port_min == 0) != (config.ice_port_max == 0)) {
+    throw CLI::ValidationError("--ice-port-min", "--ice-port-min and --ice-port-max go together");
+  }
+  if (config.ice_port_min > config.ice_port_max) {
+    throw CLI::ValidationError("--ice-port-max", "must not be below --ice-port-min");
+  }
+  if (!config.public_address.empty() && !transport::is_ip_literal(config.public_address)) {
+    throw CLI::ValidationError("--public-address", "'" + config.public_address + "' is not an IPv4 or IPv6 address");
+  }
+  for (const auto& entry : config.ice_denied) {
+    // The same rule as transport::IceAgent's deny-list: an address, or a
+    // textual prefix that ends where a group ends.
+    const bool prefix = !entry.empty() && (entry.back() == '.' || entry.back() == ':') &&
+                        std::all_of(entry.begin(), entry.end(),
+                                    [](char c) { return g_ascii_isxdigit(c) || c == '.' || c == ':'; });
+    if (!prefix && !transport::is_ip_literal(entry)) {
+      throw CLI::ValidationError("--ice-deny", "'" + entry + "' is not an IP address or a prefix ending in '.' or ':'");
+    }
+  }
 }
 
 }  // namespace
@@ -126,6 +161,23 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.add_option("--workers", config.workers, "Media threads (0: one per core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
+  std::string stun;
+  std::vector<std::string> turns;
+  app.add_option("--stun", stun, "STUN server for calls, HOST[:PORT] (port 3478 by default)");
+  app.add_option("--turn", turns,
+                 "TURN server for calls (repeatable): turn:USER:PASSWORD@HOST[:PORT][?transport=udp|tcp] "
+                 "or turns:USER:PASSWORD@HOST[:PORT] (TLS); USER and PASSWORD percent-encoded");
+  app.add_option("--ice-port-min", config.ice_port_min, "Lowest local UDP port for call media (with --ice-port-max)")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--ice-port-max", config.ice_port_max, "Highest local UDP port for call media")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--public-address", config.public_address,
+                 "1:1 NAT: the public IP that maps to this host; advertised as a srflx candidate");
+  app.add_option("--ice-deny", config.ice_denied,
+                 "Never gather on this IP, or on a prefix ending in '.' or ':' such as 10. or fe80: (repeatable)");
+  app.add_option("--external-services", config.external_services,
+                 "Ask the XMPP server for STUN/TURN services, XEP-0215 (true/false)")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -150,6 +202,7 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
         throw CLI::ValidationError("--ice-address", "'" + address + "' is not an IPv4 or IPv6 address");
       }
     }
+    parse_ice_flags(config, stun, turns);
     if (config.reconnect_max_s < config.reconnect_min_s) {
       throw CLI::ValidationError("--reconnect-max", "must not be below --reconnect-min");
     }

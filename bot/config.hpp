@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "bot/ice_servers.hpp"
+
 namespace parrot::bot {
 
 enum class TlsPolicy { kRequired, kOptional };
@@ -47,6 +49,15 @@ struct Config {
   int call_connect_seconds = 20;           // ICE (and DTLS) must connect by then
   int no_media_seconds = 20;               // no RTP from the caller this long ends the call
   std::size_t workers = 0;                 // media threads; 0: one per core
+
+  // Operator ICE settings (docs/configuration.md, "STUN, TURN and NAT").
+  std::optional<IceServer> stun_server;    // --stun; host may be a name (resolved at start)
+  std::vector<IceServer> turn_servers;     // --turn, repeatable; likewise
+  std::uint16_t ice_port_min = 0;          // both 0: any port
+  std::uint16_t ice_port_max = 0;
+  std::string public_address;              // 1:1 NAT: also advertise this IP (srflx)
+  std::vector<std::string> ice_denied;     // never gather on these IPs or prefixes ("10.", "fe80:")
+  bool external_services = true;           // ask the server for STUN/TURN (XEP-0215)
 };
 
 struct ConfigResult {

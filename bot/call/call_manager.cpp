@@ -834,4 +834,11 @@ void CallManager::end_all() {
   for (const auto& sid : sids) end_call(sid, jingle::ReasonCondition::kGone, "parrot is shutting down", true);
 }
 
+void CallManager::set_ice_servers(std::string stun_host, std::uint16_t stun_port,
+                                  std::vector<transport::TurnServer> turn_servers) {
+  ice_.stun_host = std::move(stun_host);
+  ice_.stun_port = stun_port;
+  ice_.turn_servers = std::move(turn_servers);
+}
+
 }  // namespace parrot::bot::call

@@ -41,6 +41,8 @@ const std::vector<std::string> kFeatures = {
     "urn:xmpp:jingle:transports:ice-udp:1",  "urn:xmpp:jingle:apps:dtls:0",
     "urn:xmpp:jingle-message:0",             "urn:xmpp:jingle:apps:rtp:rtcp-fb:0",
     "urn:xmpp:jingle:apps:grouping:0",       "urn:xmpp:jingle:apps:rtp:ssma:0",
+    // XEP-0050: the "report" command (ReportCommand).
+    "http://jabber.org/protocol/commands",
 };
 const DiscoIdentity kIdentity{"client", "bot", "", "parrot"};
 
@@ -167,7 +169,8 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
   disco->setVersion("parrot", kVersion, operating_system());
   disco->setIdentity(kIdentity.category, kIdentity.type, kIdentity.name);
   for (const auto& feature : kFeatures) {
-    if (feature.find("disco#") != std::string::npos) continue;  // gloox lists those itself
+    // gloox lists disco# itself, and gloox::Adhoc (ReportCommand) adds commands.
+    if (feature.find("disco#") != std::string::npos || feature == gloox::XMLNS_ADHOC_COMMANDS) continue;
     disco->removeFeature(feature);
     disco->addFeature(feature);
   }
@@ -178,6 +181,13 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
   caps.addAttribute("ver", ver);
   client_->addPresenceExtension(new gloox::Capabilities(&caps));
   disco->registerNodeHandler(this, std::string(kCapsNode) + "#" + ver);
+  report_command_ = std::make_unique<ReportCommand>(
+      *client_, [this](const std::string& bare_jid) { return owner_.last_report(bare_jid); });
+  if (config.external_services) {
+    external_services_ = std::make_unique<ExternalServiceDiscovery>(
+        *client_, jid.server(),
+        [this](std::vector<IceServer> servers) { owner_.on_discovered_ice_servers(std::move(servers)); });
+  }
   // Positive priority: messages to the bare JID, and offline storage, reach parrot.
   client_->setPresence(gloox::Presence::Available, 1, kStatus);
 }
@@ -268,6 +278,9 @@ void Session::onConnect() {
         },
         this);
   }
+  // XEP-0215 asked on every connection: credentials may have changed while
+  // parrot was away.
+  if (external_services_) external_services_->query();
   owner_.on_online();
 }
 

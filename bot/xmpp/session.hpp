@@ -20,7 +20,11 @@
 
 #include "bot/chat/chat_echo.hpp"
 #include "bot/config.hpp"
+#include "bot/ice_servers.hpp"
+#include "bot/report_store.hpp"
+#include "bot/xmpp/external_service_discovery.hpp"
 #include "bot/xmpp/gnutls_tls.hpp"
+#include "bot/xmpp/report_command.hpp"
 #include "bot/xmpp/slot_connection.hpp"
 
 namespace parrot::bot::xmpp {
@@ -44,6 +48,11 @@ class SessionOwner {
   // A message carrying XEP-0353 Jingle Message Initiation; true if it was
   // one, so it is not echoed.
   virtual bool on_jmi_message(const gloox::Tag& message) = 0;
+  // XEP-0215: every STUN/TURN server the XMPP server offers now (host names
+  // unresolved), each time that set changes; empty after an error.
+  virtual void on_discovered_ice_servers(std::vector<IceServer> servers) = 0;
+  // The contact's newest report, for the XEP-0050 "report" command.
+  virtual std::optional<StoredReport> last_report(const std::string& bare_jid) = 0;
 };
 
 class Session final : gloox::ConnectionListener,
@@ -113,6 +122,9 @@ class Session final : gloox::ConnectionListener,
   const Config& config_;
   SessionOwner& owner_;
   std::unique_ptr<Client> client_;
+  // Both hold client_ and so are declared after it (destroyed before it).
+  std::unique_ptr<ReportCommand> report_command_;
+  std::unique_ptr<ExternalServiceDiscovery> external_services_;
   GnutlsTls* tls_ = nullptr;              // owned by client_
   SlotConnection* connection_ = nullptr;  // owned by client_
   guint watch_id_ = 0;

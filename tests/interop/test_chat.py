@@ -17,6 +17,8 @@ EXPECTED_FEATURES = {
     "urn:xmpp:jingle:apps:rtp:video", "urn:xmpp:jingle:transports:ice-udp:1", "urn:xmpp:jingle:apps:dtls:0",
     "urn:xmpp:jingle-message:0", "urn:xmpp:jingle:apps:rtp:rtcp-fb:0", "urn:xmpp:jingle:apps:grouping:0",
     "urn:xmpp:jingle:apps:rtp:ssma:0",
+    # XEP-0050 ad-hoc commands ("report")
+    "http://jabber.org/protocol/commands",
 }
 
 
