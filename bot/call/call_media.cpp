@@ -13,6 +13,7 @@
 #include "media/signals/opus_tone_source.hpp"
 #include "media/signals/vp8_test_pattern.hpp"
 #include "transport/worker/timer.hpp"
+#include "transport/worker/wakeup_timer.hpp"
 
 namespace parrot::bot::call {
 
@@ -64,6 +65,10 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
       add_probe(i, setup.echo.streams[i].kind);
       if (owner_.test_signal_) add_signal(i, setup.echo.streams[i].kind, setup.echo.random_seed);
     }
+    timer_ = std::make_unique<transport::WakeupTimer>(owner_.context_, [this] {
+      engine_->on_timer(owner_.now());
+      flush();
+    });
     transport_ = std::make_unique<transport::CallTransport>(owner_.context_, std::move(setup.config), *this);
   }
 
@@ -197,17 +202,14 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   }
   void flush() {
     send_outbox();
+    if (!timer_) return;  // closed
     const media::Timestamp wakeup = engine_->next_wakeup();
     if (wakeup == media::kNever) {
-      timer_.reset();
+      timer_->disarm();
       return;
     }
-    const auto delay = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(wakeup - owner_.now()),
-                                std::chrono::milliseconds(0));
-    timer_ = std::make_unique<transport::Timer>(owner_.context_, delay, [this] {
-      engine_->on_timer(owner_.now());
-      flush();
-    });
+    // Re-armed after every datagram: one source moved, not one made per packet.
+    timer_->arm_in(std::chrono::duration_cast<std::chrono::microseconds>(wakeup - owner_.now()));
   }
 
   void drain(std::size_t budget) {
@@ -250,7 +252,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   std::unique_ptr<transport::Timer> signal_timer_;
   std::vector<std::unique_ptr<Probe>> probes_;
   std::unique_ptr<transport::CallTransport> transport_;
-  std::unique_ptr<transport::Timer> timer_;
+  std::unique_ptr<transport::WakeupTimer> timer_;  // the engine's next_wakeup()
   media::Timestamp created_at_ = owner_.now();  // the connect timeout counts from here
   std::optional<media::Timestamp> connected_at_;
   std::optional<media::Timestamp> last_rtp_;
