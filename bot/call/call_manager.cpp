@@ -735,10 +735,10 @@ void CallManager::restart_ice(Call& call, std::size_t transport, const transport
   call.pin.worker()->post([holder = call.media, transport, remote, candidates = std::move(candidates)] {
     if (!holder->media) return;
     try {
-      auto [local, local_candidates] = holder->media->restart_ice(transport, remote);
+      auto restarted = holder->media->restart_ice(transport, remote);
       for (const auto& candidate : candidates) holder->media->add_remote_candidate(transport, candidate);
-      holder->to_control([sid = holder->sid, transport, local, local_candidates](CallManager& m) {
-        m.on_ice_restarted(sid, transport, local, local_candidates);
+      holder->to_control([sid = holder->sid, transport, restarted = std::move(restarted)](CallManager& m) {
+        m.on_ice_restarted(sid, transport, restarted.first, restarted.second);
       });
     } catch (const std::exception& e) {
       holder->to_control([sid = holder->sid, why = std::string(e.what())](CallManager& m) {
