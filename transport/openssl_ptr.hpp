@@ -43,6 +43,13 @@ struct Asn1IntegerFree {
 struct X509NameFree {
   void operator()(X509_NAME* name) const noexcept { X509_NAME_free(name); }
 };
+// Message digests (bytestream/stream_hasher): a fetched algorithm and a context.
+struct EvpMdFree {
+  void operator()(EVP_MD* md) const noexcept { EVP_MD_free(md); }
+};
+struct EvpMdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+};
 
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
 using SslPtr = std::unique_ptr<SSL, SslFree>;
@@ -54,5 +61,7 @@ using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxFree>;
 using BignumPtr = std::unique_ptr<BIGNUM, BignumFree>;
 using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, Asn1IntegerFree>;
 using X509NamePtr = std::unique_ptr<X509_NAME, X509NameFree>;
+using EvpMdPtr = std::unique_ptr<EVP_MD, EvpMdFree>;
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree>;
 
 }  // namespace parrot::transport
