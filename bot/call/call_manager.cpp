@@ -411,7 +411,24 @@ void CallManager::on_jingle_iq(const gloox::Tag& iq) {
     });
   }
   if (!decision.contents_added.empty()) add_contents(call, stanza, decision.contents_added);
-  if (decision.remote_ended) end_call(stanza.sid, jingle::ReasonCondition::kSuccess, "", false);
+  for (const auto& name : decision.transport_replace) {
+    // XEP-0166 §7.2.19: parrot does ICE-UDP only; the content keeps its
+    // transport. (Calls do not fall back as file transfers do.)
+    const auto* tracked = call.session.find_content(name);
+    if (tracked == nullptr) continue;
+    jingle::Jingle reject;
+    reject.action = jingle::Action::kTransportReject;
+    reject.sid = stanza.sid;
+    jingle::Content content;
+    content.creator = tracked->creator;
+    content.name = tracked->name;
+    reject.contents.push_back(std::move(content));
+    send_jingle(call.peer, reject);
+  }
+  if (decision.remote_ended) return end_call(stanza.sid, jingle::ReasonCondition::kSuccess, "", false);
+  // XEP-0166 §7.2.5: content-remove of the last content ends the session.
+  if (decision.no_contents_left)
+    end_call(stanza.sid, jingle::ReasonCondition::kSuccess, "you removed every content of the call", true);
 }
 
 void CallManager::add_contents(Call& call, const jingle::Jingle& stanza, const std::vector<jingle::Content>& added) {

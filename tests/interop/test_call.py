@@ -192,6 +192,37 @@ async def ice_restart_offer(alice, parrot_full):
     print(f"ICE restart offer answered with new credentials ({old_ufrag} -> {answers(seen)[0].get('ufrag')})")
 
 
+async def replace_then_remove(alice, parrot_full):
+    """A transport-replace (as file-transfer clients fall back to IBB) gets
+    transport-reject and the call goes on; a content-remove of the only
+    content ends the session (XEP-0166 §7.2.5) with a report saying why."""
+    caller = jc.JingleCaller(alice, parrot_full, media=("audio",), jmi=False)
+    await caller.call()
+    await caller.wait_media(("audio",), frames=10)
+    name = next(iter(caller.local_contents))
+    replace = caller._jingle("transport-replace")
+    content = jc.ET.SubElement(replace, jc.q(jc.NS_JINGLE, "content"), {"creator": "initiator", "name": name})
+    jc.ET.SubElement(content, "{urn:xmpp:jingle:transports:ibb:1}transport", {"block-size": "4096", "sid": "x"})
+    await caller.send(replace)
+    deadline = asyncio.get_running_loop().time() + jc.TIMEOUT
+    while "transport-reject" not in caller.received:
+        assert asyncio.get_running_loop().time() < deadline, ("no transport-reject", caller.received)
+        await asyncio.sleep(0.1)
+    before = (await caller.stats())["audio"]["packets_received"]
+    await asyncio.sleep(0.5)
+    assert (await caller.stats())["audio"]["packets_received"] > before, "the echo stopped after transport-reject"
+    remove = caller._jingle("content-remove")
+    jc.ET.SubElement(remove, jc.q(jc.NS_JINGLE, "content"), {"creator": "initiator", "name": name})
+    await caller.send(remove)
+    reason = await caller.until(caller.terminated)
+    assert reason == "success", reason
+    report = report_of(await alice.next_message(
+        timeout=jc.TIMEOUT, predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None))
+    assert report["failure"] == "you removed every content of the call", report.get("failure")
+    await caller._close()
+    print("transport-replace refused, content-remove of the last content ended the call")
+
+
 def answers(jingles):
     return [c.find(jc.q(jc.NS_ICE, "transport")) for j in jingles for c in j.findall(jc.q(jc.NS_JINGLE, "content"))
             if c.find(jc.q(jc.NS_ICE, "transport")) is not None]
@@ -273,6 +304,7 @@ async def main():
         print(f"audio upgraded to video without BUNDLE: the caller decoded "
               f"{unbundled_stats['video']['frames_decoded']} frames over a second transport")
         await ice_restart_offer(alice, full)
+        await replace_then_remove(alice, full)
         print("ok")
     finally:
         await jc.close_all()
