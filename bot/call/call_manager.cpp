@@ -8,6 +8,7 @@
 #include "bot/call/call_media.hpp"
 #include "bot/jingle/jingle_message.hpp"
 #include "bot/jingle/namespaces.hpp"
+#include "bot/report_text.hpp"
 
 namespace parrot::bot::call {
 
@@ -823,13 +824,7 @@ void CallManager::deliver_report(const std::string& peer, CallFacts facts) {
   const std::string text = summary(facts);
   const std::string json = report_json(facts).dump();
   spdlog::info("call {} with {} ended: {}", facts.id, peer, text);
-  auto message = std::make_unique<gloox::Tag>("message");
-  message->addAttribute("to", peer);
-  message->addAttribute("type", "chat");
-  new gloox::Tag(message.get(), "body", text);
-  auto* report = new gloox::Tag(message.get(), "report", json);
-  report->setXmlns("urn:parrot:report:1");
-  send_(std::move(message));
+  send_(report_message(peer, text, json));
   if (reports_ != nullptr) {
     reports_->add(StoredReport{0, bare(peer), "call",
                                std::chrono::duration_cast<std::chrono::seconds>(facts.started.time_since_epoch()).count(),

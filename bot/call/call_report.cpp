@@ -1,12 +1,12 @@
 #include "bot/call/call_report.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cmath>
-#include <ctime>
 
 #include <fmt/format.h>
+
+#include "bot/report_text.hpp"
 
 namespace parrot::bot::call {
 
@@ -53,27 +53,6 @@ std::string codec_of(const StreamFacts& s) {
     if (p.id == top->first) return fmt::format("{}/{}", p.name, p.clock_rate_hz);
   }
   return fmt::format("pt{}", top->first);
-}
-
-std::string iso8601(std::chrono::system_clock::time_point t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 32> text{};
-  std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text.data();
-}
-
-// 1512 -> "1,512", as people read counts.
-std::string grouped(std::uint64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string out;
-  out.reserve(digits.size() + digits.size() / 3);
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
 }
 
 }  // namespace

@@ -1,0 +1,25 @@
+// Text shared by call and file reports: timestamps and counts as people read
+// them, and the chat message that carries a report (DESIGN.md, "Reports").
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace gloox {
+class Tag;
+}
+
+namespace parrot::bot {
+
+inline constexpr const char* kReportNamespace = "urn:parrot:report:1";
+
+// "2026-11-22T08:41:27Z" (UTC, whole seconds).
+std::string iso8601(std::chrono::system_clock::time_point t);
+// 1512 -> "1,512".
+std::string grouped(std::uint64_t n);
+// <message type='chat' to=…><body>summary</body><report xmlns=…>json</report>
+std::unique_ptr<gloox::Tag> report_message(const std::string& to, const std::string& summary, const std::string& json);
+
+}  // namespace parrot::bot
