@@ -262,9 +262,10 @@ TEST_F(SrtpSessionTest, TamperedPacketsCountAuthFailAndStayHarmless) {
 
 TEST_F(SrtpSessionTest, ReplayedAndTooOldPacketsCountReplay) {
   auto [a, b] = make_pair(SrtpProfile::kAes128CmSha1_80);
-  auto protect = [&](std::uint16_t sequence) {
+  SrtpSession& sender = a;  // clang 14 cannot capture a structured binding
+  auto protect = [&sender](std::uint16_t sequence) {
     std::vector<std::byte> packet = rtp_packet(sequence, 20);
-    packet.resize(a.protect_rtp(packet, 32).value());
+    packet.resize(sender.protect_rtp(packet, 32).value());
     return packet;
   };
   const auto p100 = protect(100);
