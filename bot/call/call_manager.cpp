@@ -176,6 +176,22 @@ void CallManager::send_jingle(const std::string& peer, const jingle::Jingle& jin
   send_(std::move(iq));
 }
 
+void CallManager::send_content_action(const Call& call, jingle::Action action, jingle::Creator creator,
+                                      const std::string& content_name, std::optional<jingle::Reason> reason,
+                                      std::optional<jingle::Senders> senders) {
+  // Dino takes one content per stanza in these actions (research/av-interop.md §3.5).
+  jingle::Jingle stanza;
+  stanza.action = action;
+  stanza.sid = call.sid;
+  jingle::Content content;
+  content.creator = creator;
+  content.name = content_name;
+  if (senders) content.senders = *senders;
+  stanza.contents.push_back(std::move(content));
+  stanza.reason = std::move(reason);
+  send_jingle(call.peer, stanza);
+}
+
 void CallManager::send_terminate(const std::string& peer, const std::string& sid, jingle::ReasonCondition reason,
                                  const std::string& text) {
   jingle::Jingle terminate;
@@ -415,16 +431,8 @@ void CallManager::on_jingle_iq(const gloox::Tag& iq) {
   for (const auto& name : decision.transport_replace) {
     // XEP-0166 §7.2.19: parrot does ICE-UDP only; the content keeps its
     // transport. (Calls do not fall back as file transfers do.)
-    const auto* tracked = call.session.find_content(name);
-    if (tracked == nullptr) continue;
-    jingle::Jingle reject;
-    reject.action = jingle::Action::kTransportReject;
-    reject.sid = stanza.sid;
-    jingle::Content content;
-    content.creator = tracked->creator;
-    content.name = tracked->name;
-    reject.contents.push_back(std::move(content));
-    send_jingle(call.peer, reject);
+    if (const auto* tracked = call.session.find_content(name))
+      send_content_action(call, jingle::Action::kTransportReject, tracked->creator, tracked->name);
   }
   if (decision.remote_ended) return end_call(stanza.sid, jingle::ReasonCondition::kSuccess, "", false);
   // XEP-0166 §7.2.5: content-remove of the last content ends the session.
@@ -450,16 +458,9 @@ void CallManager::add_contents(Call& call, const jingle::Jingle& stanza, const s
   if (plan.ok() && !bundled && !call.offer && !call.local_credentials.empty()) return add_transports(call, offer, std::move(plan));
   if (!plan.ok() || !bundled || call.local_credentials.empty()) {
     for (const auto& content : added) {
-      jingle::Jingle reject;
-      reject.action = jingle::Action::kContentReject;
-      reject.sid = stanza.sid;
-      jingle::Content refused;
-      refused.creator = content.creator;
-      refused.name = content.name;
-      reject.contents.push_back(std::move(refused));
-      reject.reason = jingle::Reason{plan.ok() ? jingle::ReasonCondition::kFailedApplication : *plan.error,
-                                     "parrot cannot add this content to the call", {}};
-      send_jingle(call.peer, reject);
+      send_content_action(call, jingle::Action::kContentReject, content.creator, content.name,
+                          jingle::Reason{plan.ok() ? jingle::ReasonCondition::kFailedApplication : *plan.error,
+                                         "parrot cannot add this content to the call", {}});
       call.session.reject_content(content.name);
     }
     return;
@@ -534,15 +535,9 @@ void CallManager::on_transports_added(const std::string& sid, std::size_t first,
   Call& call = *found->second;
   if (local.size() != plan.transports.size()) {
     for (const auto& stream : plan.streams) {
-      jingle::Jingle reject;
-      reject.action = jingle::Action::kContentReject;
-      reject.sid = sid;
-      jingle::Content refused;
-      refused.creator = plan.accept.find_content(stream.content)->creator;
-      refused.name = stream.content;
-      reject.contents.push_back(std::move(refused));
-      reject.reason = jingle::Reason{jingle::ReasonCondition::kFailedTransport, "parrot could not open a transport", {}};
-      send_jingle(call.peer, reject);
+      send_content_action(call, jingle::Action::kContentReject, plan.accept.find_content(stream.content)->creator,
+                          stream.content,
+                          jingle::Reason{jingle::ReasonCondition::kFailedTransport, "parrot could not open a transport", {}});
       call.session.reject_content(stream.content);
     }
     return;
@@ -660,28 +655,14 @@ void CallManager::send_followups(Call& call, const jingle::AnswerPlan& plan) {
   // content-reject), and one-way contents are turned both ways so the echo
   // can flow back (Dino's video upgrade, "counterpart wants to start sending").
   for (const auto& rejected : plan.rejected) {
-    jingle::Jingle reject;
-    reject.action = jingle::Action::kContentReject;
-    reject.sid = call.sid;
-    jingle::Content content;
-    content.creator = rejected.creator;
-    content.name = rejected.name;
-    reject.contents.push_back(std::move(content));
-    reject.reason = jingle::Reason{rejected.reason, "", {}};
-    send_jingle(call.peer, reject);
+    send_content_action(call, jingle::Action::kContentReject, rejected.creator, rejected.name,
+                        jingle::Reason{rejected.reason, "", {}});
   }
   for (const auto& name : plan.modify_to_both) {
     const auto* tracked = call.session.find_content(name);
     if (tracked == nullptr) continue;
-    jingle::Jingle modify;
-    modify.action = jingle::Action::kContentModify;
-    modify.sid = call.sid;
-    jingle::Content content;
-    content.creator = tracked->creator;
-    content.name = tracked->name;
-    content.senders = jingle::Senders::kBoth;
-    modify.contents.push_back(std::move(content));
-    send_jingle(call.peer, modify);
+    send_content_action(call, jingle::Action::kContentModify, tracked->creator, tracked->name, std::nullopt,
+                        jingle::Senders::kBoth);
     call.session.modify_content(name, jingle::Senders::kBoth);
   }
 }

@@ -120,6 +120,11 @@ class CallManager {
   void on_ice_restarted(const std::string& sid, std::size_t transport, const transport::IceCredentials& local,
                         const std::vector<transport::IceCandidate>& candidates);
   void send_jingle(const std::string& peer, const jingle::Jingle& jingle);
+  // One content named in an action (content-reject, content-modify,
+  // transport-reject), with an optional reason and senders.
+  void send_content_action(const Call& call, jingle::Action action, jingle::Creator creator,
+                           const std::string& content_name, std::optional<jingle::Reason> reason = std::nullopt,
+                           std::optional<jingle::Senders> senders = std::nullopt);
   void send_terminate(const std::string& peer, const std::string& sid, jingle::ReasonCondition reason,
                       const std::string& text);
   void add_contents(Call& call, const jingle::Jingle& stanza, const std::vector<jingle::Content>& added);

@@ -22,7 +22,6 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../interop"))
-import harness  # noqa: E402
 import jingle_caller as jc  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -40,17 +39,8 @@ def percentile(values, p):
 
 
 async def bench(calls):
-    prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("alice", "alice-secret")])
-    prosody.start()
     wrapper = os.environ.get("PARROT_WRAPPER", "").split()
-    parrot = harness.Parrot(prosody, extra=["--ice-address", "127.0.0.1", "--max-calls-per-contact", "4"],
-                            wrapper=wrapper).start()
-    alice = None
-    try:
-        await parrot.until_log("online as")
-        alice = await harness.Client(prosody, "alice", "alice-secret").online()
-        await alice.befriend(parrot.jid)
-        await alice.next_message(predicate=lambda m: "!help" in m["body"])
+    async with jc.parrot_and_alice(extra=["--max-calls-per-contact", "4"], wrapper=wrapper) as (_, parrot, alice):
         full = f"{parrot.jid}/parrot"
         accepted_ms, echo_ms = [], []
         pid = parrot.process.pid
@@ -77,12 +67,6 @@ async def bench(calls):
         if cpu > 0:  # zero when PARROT_WRAPPER (perf, valgrind) is the process /proc sees
             print(f"  parrot CPU: {1000 * cpu / calls:.1f} ms per call -> {calls / cpu:.0f} call setups/s per core "
                   f"(each call also echoed ~{statistics.median(echo_ms) / 20:.0f} packets and sent a report)")
-    finally:
-        await jc.close_all()
-        if alice:
-            alice.disconnect()
-        parrot.stop()
-        prosody.cleanup()
 
 
 def main():

@@ -27,6 +27,7 @@ aiortc 1.4.0 facts this module works around:
 * the only SRTP profile is SRTP_AES128_CM_HMAC_SHA1_80; rtcp-mux always.
 """
 import asyncio
+import contextlib
 import copy
 import fractions
 import logging
@@ -95,6 +96,31 @@ async def close_all():
             except Exception:  # noqa: BLE001 — best effort on the way out
                 log.exception("closing %s", session.sid)
     SESSIONS.clear()
+
+
+@contextlib.asynccontextmanager
+async def parrot_and_alice(extra=(), wrapper=()):
+    """A throwaway Prosody with parrot (gathering on 127.0.0.1, plus `extra`
+    flags) online and alice as its contact, the welcome read; yields
+    (prosody, parrot, alice) and afterwards closes every call, alice, parrot
+    and Prosody, whatever happened."""
+    import harness  # here: harness is the tests' helper, not this module's
+    prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("alice", "alice-secret")])
+    prosody.start()
+    parrot = harness.Parrot(prosody, extra=["--ice-address", "127.0.0.1", *extra], wrapper=list(wrapper)).start()
+    alice = None
+    try:
+        await parrot.until_log("online as")
+        alice = await harness.Client(prosody, "alice", "alice-secret").online()
+        await alice.befriend(parrot.jid)
+        await alice.next_message(predicate=lambda m: "!help" in m["body"])
+        yield prosody, parrot, alice
+    finally:
+        await close_all()
+        if alice:
+            alice.disconnect()
+        parrot.stop()
+        prosody.cleanup()
 
 
 def q(namespace, tag):

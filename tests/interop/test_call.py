@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import sys
-import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -230,15 +229,7 @@ def answers(jingles):
 
 async def main():
     check_echo_delay_estimator()
-    prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("alice", "alice-secret")])
-    prosody.start()
-    parrot = harness.Parrot(prosody, extra=["--ice-address", "127.0.0.1"]).start()
-    alice = None
-    try:
-        await parrot.until_log("online as")
-        alice = await harness.Client(prosody, "alice", "alice-secret").online()
-        await alice.befriend(parrot.jid)
-        await alice.next_message(predicate=lambda m: "!help" in m["body"])
+    async with jc.parrot_and_alice() as (_, parrot, alice):
         full = f"{parrot.jid}/parrot"
         first = await call_parrot(alice, parrot.jid, "JMI audio", ("audio",), jmi=True, trickle=False,
                                   during=lambda caller: bad_input_during(caller, alice, full))
@@ -306,12 +297,6 @@ async def main():
         await ice_restart_offer(alice, full)
         await replace_then_remove(alice, full)
         print("ok")
-    finally:
-        await jc.close_all()
-        if alice:
-            alice.disconnect()
-        parrot.stop()
-        prosody.cleanup()
 
 
 if __name__ == "__main__":

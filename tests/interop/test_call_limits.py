@@ -79,17 +79,9 @@ async def busy_while_in_a_call(alice, parrot, first):
 
 
 async def main():
-    prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("alice", "alice-secret")])
-    prosody.start()
-    parrot = harness.Parrot(prosody, extra=[
-        "--ice-address", "127.0.0.1", "--max-calls-per-contact", "1", "--max-call-seconds", str(MAX_CALL_S),
-        "--no-media-seconds", str(NO_MEDIA_S), "--call-connect-seconds", str(CONNECT_S)]).start()
-    alice = None
-    try:
-        await parrot.until_log("online as")
-        alice = await harness.Client(prosody, "alice", "alice-secret").online()
-        await alice.befriend(parrot.jid)
-        await alice.next_message(predicate=lambda m: "!help" in m["body"])
+    limits = ["--max-calls-per-contact", "1", "--max-call-seconds", str(MAX_CALL_S),
+              "--no-media-seconds", str(NO_MEDIA_S), "--call-connect-seconds", str(CONNECT_S)]
+    async with jc.parrot_and_alice(extra=limits) as (_, parrot, alice):
 
         # (a) and (b): one call that parrot ends at its maximum length.
         first = jc.JingleCaller(alice, parrot.jid, media=("audio",), jmi=True)
@@ -135,12 +127,6 @@ async def main():
         assert "sent no candidates" in report["nat"]["explanation"], report["nat"]
         assert report["duration_s"] >= CONNECT_S - 0.1, report["duration_s"]  # never before the timeout
         print("ok")
-    finally:
-        await jc.close_all()
-        if alice:
-            alice.disconnect()
-        parrot.stop()
-        prosody.cleanup()
 
 
 if __name__ == "__main__":

@@ -68,15 +68,7 @@ async def answered_call(alice, callee, parrot_jid, command, media):
 
 
 async def main():
-    prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("alice", "alice-secret")])
-    prosody.start()
-    parrot = harness.Parrot(prosody, extra=["--ice-address", "127.0.0.1"]).start()
-    alice = None
-    try:
-        await parrot.until_log("online as")
-        alice = await harness.Client(prosody, "alice", "alice-secret").online()
-        await alice.befriend(parrot.jid)
-        await alice.next_message(predicate=lambda m: "!help" in m["body"])
+    async with jc.parrot_and_alice() as (_, parrot, alice):
         callee = jc.JingleCallee(alice)
 
         call, stats, report = await answered_call(alice, callee, parrot.jid, "!callme", ("audio",))
@@ -113,12 +105,6 @@ async def main():
         callee.dispatcher.send_jmi(f"{parrot.jid}/parrot", "reject", proposes[-1][2])
         await alice.next_message(predicate=lambda m: "declined" in m["body"])
         print("ok")
-    finally:
-        await jc.close_all()
-        if alice:
-            alice.disconnect()
-        parrot.stop()
-        prosody.cleanup()
 
 
 if __name__ == "__main__":

@@ -73,48 +73,69 @@ struct Parrot : CallMedia::Observer {
   std::vector<std::string> timeouts;
 };
 
-TEST(CallMedia, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
-  const media::srtp::SrtpLibrary library;
-  GMainContext* context = g_main_context_new();
-  const auto parrot_certificate = transport::Certificate::generate();
-  const auto caller_certificate = transport::Certificate::generate();
-  Caller caller;
-  Parrot parrot;
+// parrot's CallMedia and a caller's CallTransport on one context, wired as
+// a call is: credentials swapped, candidates trickled both ways.
+class CallMediaTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    media_.reset();
+    caller_.transport.reset();
+    for (int i = 0; i < 50; ++i) g_main_context_iteration(context_, FALSE);
+    g_main_context_unref(context_);
+  }
 
-  CallMediaSetup setup;
-  CallMediaSetup::Transport unit;
-  unit.config.ice.allowed_addresses = {"127.0.0.1"};
-  unit.config.certificate = &parrot_certificate;
-  unit.config.dtls = transport::DtlsParameters{transport::DtlsRole::kClient, "sha-256", caller_certificate.fingerprint_sha256(),
-                                               transport::DtlsParameters{}.profiles};
+  // One transport carrying `stream`, parrot in DTLS `parrot_role`.
+  void connect(CallMediaSetup setup, const media::echo::StreamConfig& stream, std::vector<PayloadName> offered,
+               transport::DtlsRole parrot_role) {
+    const auto caller_role =
+        parrot_role == transport::DtlsRole::kClient ? transport::DtlsRole::kServer : transport::DtlsRole::kClient;
+    CallMediaSetup::Transport unit;
+    unit.config.ice.allowed_addresses = {"127.0.0.1"};
+    unit.config.certificate = &parrot_certificate_;
+    unit.config.dtls = transport::DtlsParameters{parrot_role, "sha-256", caller_certificate_.fingerprint_sha256(),
+                                                 transport::DtlsParameters{}.profiles};
+    unit.echo.streams = {stream};
+    unit.offered = {std::move(offered)};
+    setup.transports.push_back(std::move(unit));
+    media_ = std::make_unique<CallMedia>(context_, std::move(setup), parrot_);
+
+    transport::CallTransportConfig caller_config;
+    caller_config.ice.controlling = true;
+    caller_config.ice.allowed_addresses = {"127.0.0.1"};
+    caller_config.certificate = &caller_certificate_;
+    caller_config.dtls = transport::DtlsParameters{caller_role, "sha-256", parrot_certificate_.fingerprint_sha256(),
+                                                   transport::DtlsParameters{}.profiles};
+    caller_.transport = std::make_unique<transport::CallTransport>(context_, std::move(caller_config), caller_);
+    caller_.trickle = [this](const transport::IceCandidate& c) { media_->add_remote_candidate(0, c); };
+    parrot_.trickle = [this](const transport::IceCandidate& c) { caller_.transport->add_remote_candidate(c); };
+    media_->set_remote_credentials(0, caller_.transport->local_credentials());
+    caller_.transport->set_remote_credentials(media_->local_credentials(0));
+    media_->gather();
+    caller_.transport->gather();
+  }
+
+  const media::srtp::SrtpLibrary library_;
+  GMainContext* context_ = g_main_context_new();
+  const transport::Certificate parrot_certificate_ = transport::Certificate::generate();
+  const transport::Certificate caller_certificate_ = transport::Certificate::generate();
+  Caller caller_;
+  Parrot parrot_;
+  std::unique_ptr<CallMedia> media_;
+};
+
+TEST_F(CallMediaTest, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
   media::echo::StreamConfig audio;
   audio.payload_types = {111};
   audio.local_ssrc = 0xA0A0A0A0;
-  unit.echo.streams = {audio};
-  unit.offered = {{{111, "opus", 48000}}};
-  setup.transports.push_back(std::move(unit));
+  CallMediaSetup setup;
   setup.no_media_timeout = 1s;
-  auto media = std::make_unique<CallMedia>(context, std::move(setup), parrot);
-
-  transport::CallTransportConfig caller_config;
-  caller_config.ice.controlling = true;
-  caller_config.ice.allowed_addresses = {"127.0.0.1"};
-  caller_config.certificate = &caller_certificate;
-  caller_config.dtls = transport::DtlsParameters{transport::DtlsRole::kServer, "sha-256", parrot_certificate.fingerprint_sha256(),
-                                                 transport::DtlsParameters{}.profiles};
-  caller.transport = std::make_unique<transport::CallTransport>(context, std::move(caller_config), caller);
-  caller.trickle = [&](const transport::IceCandidate& c) { media->add_remote_candidate(0, c); };
-  parrot.trickle = [&](const transport::IceCandidate& c) { caller.transport->add_remote_candidate(c); };
-  media->set_remote_credentials(0, caller.transport->local_credentials());
-  caller.transport->set_remote_credentials(media->local_credentials(0));
-  media->gather();
-  caller.transport->gather();
-  ASSERT_TRUE(run_until(context, [&] { return caller.srtp && parrot.state == transport::CallTransportState::kSecure; }));
+  connect(std::move(setup), audio, {{111, "opus", 48000}}, transport::DtlsRole::kClient);
+  ASSERT_TRUE(run_until(context_, [&] { return caller_.srtp && parrot_.state == transport::CallTransportState::kSecure; }));
 
   // 100 packets of a -20 dBFS tone, one every 20 ms, as a phone sends them.
   media::signals::OpusToneSource tone(media::signals::OpusToneConfig{});
   std::uint16_t sequence = 0;
-  auto sender = transport::Timer::repeating(context, 20ms, [&] {
+  auto sender = transport::Timer::repeating(context_, 20ms, [&] {
     if (sequence >= 100) return;
     const auto frame = tone.next();
     std::array<std::byte, 1500> buffer{};
@@ -124,17 +145,17 @@ TEST(CallMedia, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
     header.sequence_number = sequence++;
     header.timestamp = frame.rtp_timestamp;
     const std::size_t length = media::rtp::serialize(header, frame.payload, buffer);
-    const auto protected_length = caller.srtp->protect_rtp(buffer, length);
+    const auto protected_length = caller_.srtp->protect_rtp(buffer, length);
     ASSERT_TRUE(protected_length);
-    caller.transport->send_media(1, media::ByteView(buffer).first(*protected_length));
+    caller_.transport->send_media(1, media::ByteView(buffer).first(*protected_length));
   });
-  ASSERT_TRUE(run_until(context, [&] { return caller.echoes >= 100; }));
+  ASSERT_TRUE(run_until(context_, [&] { return caller_.echoes >= 100; }));
   sender.cancel();
   // Two seconds of media at 50 packets/s never looked like silence.
-  EXPECT_TRUE(parrot.timeouts.empty());
-  run_until(context, [] { return false; }, 100ms);  // the probe drains at low priority
+  EXPECT_TRUE(parrot_.timeouts.empty());
+  run_until(context_, [] { return false; }, 100ms);  // the probe drains at low priority
 
-  CallFacts facts = media->facts();
+  CallFacts facts = media_->facts();
   facts.remote_candidate_types = {"host", "relay"};
   ASSERT_EQ(facts.streams.size(), 1u);
   const auto& stream = facts.streams[0];
@@ -155,77 +176,39 @@ TEST(CallMedia, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
   EXPECT_EQ(report["ice"]["selected"]["local_type"], "host");
 
   // The caller went quiet: the watchdog ends the call once, saying why.
-  ASSERT_TRUE(run_until(context, [&] { return !parrot.timeouts.empty(); }));
-  EXPECT_EQ(parrot.timeouts.front(), "no media from you for 1 s");
-  run_until(context, [] { return false; }, 1500ms);
-  EXPECT_EQ(parrot.timeouts.size(), 1u);
-
-  media.reset();
-  caller.transport.reset();
-  for (int i = 0; i < 50; ++i) g_main_context_iteration(context, FALSE);
-  g_main_context_unref(context);
+  ASSERT_TRUE(run_until(context_, [&] { return !parrot_.timeouts.empty(); }));
+  EXPECT_EQ(parrot_.timeouts.front(), "no media from you for 1 s");
+  run_until(context_, [] { return false; }, 1500ms);
+  EXPECT_EQ(parrot_.timeouts.size(), 1u);
 }
 
-TEST(CallMedia, SendsTheTestToneInsteadOfTheEchoWhenAsked) {
-  const media::srtp::SrtpLibrary library;
-  GMainContext* context = g_main_context_new();
-  const auto parrot_certificate = transport::Certificate::generate();
-  const auto caller_certificate = transport::Certificate::generate();
-  Caller caller;
-  Parrot parrot;
-  CallMediaSetup setup;
-  setup.test_signal = true;
-  CallMediaSetup::Transport unit;
-  unit.config.ice.allowed_addresses = {"127.0.0.1"};
-  unit.config.certificate = &parrot_certificate;
-  unit.config.dtls = transport::DtlsParameters{transport::DtlsRole::kServer, "sha-256", caller_certificate.fingerprint_sha256(),
-                                               transport::DtlsParameters{}.profiles};
+TEST_F(CallMediaTest, SendsTheTestToneInsteadOfTheEchoWhenAsked) {
   media::echo::StreamConfig audio;
   audio.payload_types = {0, 111};
   audio.local_ssrc = 0xA0A0A0A0;
-  unit.echo.streams = {audio};
-  unit.offered = {{{0, "PCMU", 8000}, {111, "opus", 48000}}};
-  setup.transports.push_back(std::move(unit));
-  auto media = std::make_unique<CallMedia>(context, std::move(setup), parrot);
-
-  transport::CallTransportConfig caller_config;
-  caller_config.ice.controlling = true;
-  caller_config.ice.allowed_addresses = {"127.0.0.1"};
-  caller_config.certificate = &caller_certificate;
-  caller_config.dtls = transport::DtlsParameters{transport::DtlsRole::kClient, "sha-256", parrot_certificate.fingerprint_sha256(),
-                                                 transport::DtlsParameters{}.profiles};
-  caller.transport = std::make_unique<transport::CallTransport>(context, std::move(caller_config), caller);
-  caller.trickle = [&](const transport::IceCandidate& c) { media->add_remote_candidate(0, c); };
-  parrot.trickle = [&](const transport::IceCandidate& c) { caller.transport->add_remote_candidate(c); };
-  media->set_remote_credentials(0, caller.transport->local_credentials());
-  caller.transport->set_remote_credentials(media->local_credentials(0));
-  media->gather();
-  caller.transport->gather();
+  CallMediaSetup setup;
+  setup.test_signal = true;
+  connect(std::move(setup), audio, {{0, "PCMU", 8000}, {111, "opus", 48000}}, transport::DtlsRole::kServer);
   // The caller sends nothing: whatever arrives is parrot's own tone.
-  ASSERT_TRUE(run_until(context, [&] { return caller.received.size() >= 100; }));
+  ASSERT_TRUE(run_until(context_, [&] { return caller_.received.size() >= 100; }));
 
   media::probes::OpusProbe decoder(2);
-  for (std::size_t i = 0; i < caller.received.size(); ++i) {
+  for (std::size_t i = 0; i < caller_.received.size(); ++i) {
     if (i > 0) {
-      EXPECT_EQ(caller.received[i].sequence_number, static_cast<std::uint16_t>(caller.received[i - 1].sequence_number + 1));
-      EXPECT_EQ(caller.received[i].rtp_timestamp - caller.received[i - 1].rtp_timestamp, 960u);  // 20 ms at 48 kHz
+      EXPECT_EQ(caller_.received[i].sequence_number, static_cast<std::uint16_t>(caller_.received[i - 1].sequence_number + 1));
+      EXPECT_EQ(caller_.received[i].rtp_timestamp - caller_.received[i - 1].rtp_timestamp, 960u);  // 20 ms at 48 kHz
     }
-    decoder.on_packet(caller.received[i]);
+    decoder.on_packet(caller_.received[i]);
   }
   const auto heard = decoder.stats();
-  EXPECT_EQ(heard.decoded_frames, caller.received.size());
+  EXPECT_EQ(heard.decoded_frames, caller_.received.size());
   EXPECT_GT(heard.level_dbfs, -25.0);  // the -23 dBFS RMS tone and its clicks
   EXPECT_LT(heard.level_dbfs, -18.0);
-  const CallFacts facts = media->facts();
+  const CallFacts facts = media_->facts();
   ASSERT_EQ(facts.streams.size(), 1u);
   EXPECT_EQ(facts.streams[0].sent_back, "test tone");
   EXPECT_GE(facts.streams[0].echo.sent.packets, 100u);
   EXPECT_EQ(report_json(facts)["streams"][0]["sent_back"], "test tone");
-
-  media.reset();
-  caller.transport.reset();
-  for (int i = 0; i < 50; ++i) g_main_context_iteration(context, FALSE);
-  g_main_context_unref(context);
 }
 
 TEST(CallMedia, EndsACallWhosePathNeverConnects) {
