@@ -17,7 +17,10 @@ std::string short_hash(const std::string& hex) { return hex.size() > 8 ? hex.sub
 
 // The strongest algorithm both sides have, for the summary's one line.
 std::optional<std::string> compared_algorithm(const FileFacts& facts) {
-  for (const char* name : {"sha-512", "sha3-512", "sha3-256", "sha-256", "blake2b-512", "blake2b-256", "sha-1"}) {
+  // md5 last: only legacy SI (XEP-0096) sends it, and only parrot's report
+  // compares it; parrot never advertises it.
+  for (const char* name :
+       {"sha-512", "sha3-512", "sha3-256", "sha-256", "blake2b-512", "blake2b-256", "sha-1", "md5"}) {
     if (facts.advertised.contains(name) && facts.digests.contains(name)) return std::string(name);
   }
   return std::nullopt;
@@ -112,7 +115,8 @@ json report_json(const FileFacts& facts) {
 std::string summary(const FileFacts& facts) {
   const FileVerdict v = verdict(facts);
   const std::string name = facts.name.empty() ? "(no name)" : facts.name;
-  std::string text = fmt::format("{}. {}, {} bytes", to_string(v), name, grouped(facts.bytes_received));
+  std::string text = fmt::format("{}. {}, {} {}", to_string(v), name, grouped(facts.bytes_received),
+                                 facts.bytes_received == 1 ? "byte" : "bytes");
   if (facts.size && *facts.size != facts.bytes_received) text += fmt::format(" of {} announced", grouped(*facts.size));
   if (!facts.transport.empty()) text += " via " + facts.transport;
   if (const double rate = throughput_bytes_per_s(facts); rate > 0) text += ", " + mega(rate);

@@ -75,6 +75,17 @@ TEST(FileReport, WrongHashWrongSizeAndEndsInTheirOrder) {
   EXPECT_EQ(report_json(facts)["failure"], "the file is larger than parrot's 1 GiB limit");
 }
 
+TEST(FileReport, LegacySiMd5IsComparedAndOneByteIsSingular) {
+  FileFacts facts = abc();
+  facts.bytes_received = 1;
+  facts.size = 1;
+  facts.digests["md5"] = "0cc175b9c0f1b6a831c399e269772661";  // md5("a"), RFC 1321 A.5
+  facts.advertised = {{"md5", "0cc175b9c0f1b6a831c399e269772661"}};
+  const std::string text = summary(facts);
+  EXPECT_NE(text.find("abc.txt, 1 byte via"), std::string::npos) << text;
+  EXPECT_NE(text.find("md5 matches the hash you sent"), std::string::npos) << text;
+}
+
 TEST(FileReport, ThroughputAndCiphertextNote) {
   FileFacts facts = abc();
   facts.bytes_received = 310'000'000;
