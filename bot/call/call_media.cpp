@@ -1,6 +1,7 @@
 #include "bot/call/call_media.hpp"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <strings.h>
@@ -273,16 +274,44 @@ CallMedia::CallMedia(GMainContext* context, CallMediaSetup setup, Observer& obse
   if (setup.transports.empty()) throw std::invalid_argument("call: no transport to set up");
   for (std::size_t i = 0; i < setup.transports.size(); ++i)
     units_.push_back(std::make_unique<Unit>(*this, i, std::move(setup.transports[i])));
-  probe_timer_ = std::make_unique<transport::Timer>(
-      transport::Timer::repeating(context_, kProbeDrainInterval, [this] { drain_probes(); }));
-  watchdog_ = std::make_unique<transport::Timer>(
-      transport::Timer::repeating(context_, kWatchdogInterval, [this] { check_activity(); }));
+  ticked_ = true;
+  ContextTicks& ticks = context_ticks()[context_];
+  ticks.calls.push_back(this);
+  if (!ticks.probe_drain) {
+    ticks.probe_drain = std::make_unique<transport::Timer>(transport::Timer::repeating(context, kProbeDrainInterval, [context] {
+      for (CallMedia* call : context_ticks()[context].calls) call->drain_probes();
+    }));
+    ticks.watchdog = std::make_unique<transport::Timer>(transport::Timer::repeating(context, kWatchdogInterval, [context] {
+      // A copy: a watchdog verdict only posts to the control thread, but a
+      // call must never be skipped or visited twice if the list changes.
+      const std::vector<CallMedia*> calls = context_ticks()[context].calls;
+      for (CallMedia* call : calls) call->check_activity();
+    }));
+  }
 }
 
 CallMedia::~CallMedia() {
-  watchdog_.reset();
-  probe_timer_.reset();
+  stop_ticks();
   units_.clear();
+}
+
+// One probe-drain and one watchdog timer per worker context, shared by its
+// calls: with hundreds of calls on a worker, timers per call meant hundreds
+// more sources for GLib to scan on every iteration and a wake-up per call.
+// Each CallMedia lives on one thread, so the table is per thread.
+std::map<GMainContext*, CallMedia::ContextTicks>& CallMedia::context_ticks() {
+  thread_local std::map<GMainContext*, ContextTicks> ticks;
+  return ticks;
+}
+
+void CallMedia::stop_ticks() {
+  if (!ticked_) return;
+  ticked_ = false;
+  auto& table = context_ticks();
+  const auto found = table.find(context_);
+  if (found == table.end()) return;
+  std::erase(found->second.calls, this);
+  if (found->second.calls.empty()) table.erase(found);
 }
 
 media::Timestamp CallMedia::now() const {
@@ -294,6 +323,7 @@ void CallMedia::drain_probes() {
 }
 
 void CallMedia::check_activity() {
+  if (watchdog_fired_) return;
   const media::Timestamp at = now();
   const auto seconds = [](std::chrono::milliseconds d) { return std::to_string((d.count() + 500) / 1000); };
   std::string why;
@@ -310,7 +340,7 @@ void CallMedia::check_activity() {
     if (!why.empty()) break;
   }
   if (why.empty()) return;
-  watchdog_.reset();
+  watchdog_fired_ = true;
   observer_.on_media_timeout(why);
 }
 
@@ -359,8 +389,7 @@ std::size_t CallMedia::add_transport(CallMediaSetup::Transport setup) {
 }
 
 void CallMedia::close() {
-  watchdog_.reset();
-  probe_timer_.reset();
+  stop_ticks();
   for (auto& unit : units_) {
     unit->signal_timer_.reset();
     unit->timer_.reset();

@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,6 +98,13 @@ class CallMedia final {
  private:
   struct Unit;
   media::Timestamp now() const;
+  struct ContextTicks {
+    std::vector<CallMedia*> calls;
+    std::unique_ptr<transport::Timer> probe_drain;
+    std::unique_ptr<transport::Timer> watchdog;
+  };
+  static std::map<GMainContext*, ContextTicks>& context_ticks();
+  void stop_ticks();
   void drain_probes();
   void check_activity();
 
@@ -106,8 +114,8 @@ class CallMedia final {
   std::chrono::milliseconds test_signal_for_;
   std::chrono::steady_clock::time_point epoch_;
   std::vector<std::unique_ptr<Unit>> units_;
-  std::unique_ptr<transport::Timer> probe_timer_;
-  std::unique_ptr<transport::Timer> watchdog_;
+  bool ticked_ = false;  // registered in context_ticks()
+  bool watchdog_fired_ = false;
   std::chrono::milliseconds connect_timeout_;
   std::chrono::milliseconds no_media_timeout_;
 };
