@@ -58,6 +58,41 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
                                                std::move(ice), limits, [this](TagPtr stanza) {
                                                  if (session_) session_->send(std::move(stanza));
                                                });
+  transfer::TransferLimits transfer_limits;
+  transfer_limits.max_file_bytes = config_.max_file_bytes;
+  transfer_limits.max_transfers = config_.max_transfers;
+  transfer_limits.max_transfers_per_contact = config_.max_transfers_per_contact;
+  transfer_limits.idle = std::chrono::seconds(config_.transfer_idle_seconds);
+  si_transfers_ = std::make_unique<transfer::SiTransfers>(
+      g_main_loop_get_context(loop_.get()), workers_, &reports_, transfer_limits,
+      [this](TagPtr stanza) {
+        if (session_) session_->send(std::move(stanza));
+      });
+  transfer::JingleFtLimits jingle_ft_limits;
+  jingle_ft_limits.max_bytes = config_.max_file_bytes;
+  jingle_ft_limits.max_transfers = config_.max_transfers;
+  jingle_ft_limits.max_per_contact = config_.max_transfers_per_contact;
+  jingle_ft_limits.idle = std::chrono::seconds(config_.transfer_idle_seconds);
+  jingle_transfers_ = std::make_unique<transfer::JingleTransfers>(
+      g_main_loop_get_context(loop_.get()), workers_, &reports_, jingle_ft_limits, [this](TagPtr stanza) {
+        if (session_) session_->send(std::move(stanza));
+      });
+  transfer::HttpLinkOptions link_options;
+  link_options.allow_http = config_.allow_http_links;
+  link_options.allow_private = config_.allow_private_links;
+  link_options.extra_hosts = config_.link_allow_hosts;
+  link_options.ca_file = config_.link_ca_file;
+  link_options.max_bytes = config_.max_file_bytes;
+  link_options.total = std::chrono::seconds(config_.link_timeout_seconds);
+  link_options.idle = std::chrono::seconds(config_.transfer_idle_seconds);
+  link_options.max_transfers = config_.max_transfers;
+  link_options.max_per_contact = config_.max_transfers_per_contact;
+  link_options.user_agent = std::string("parrot/") + kVersion;
+  link_options.resolve = config_.link_resolve;
+  http_links_ = std::make_unique<transfer::HttpLinks>(g_main_loop_get_context(loop_.get()), &reports_,
+                                                      std::move(link_options), [this](TagPtr stanza) {
+                                                        if (session_) session_->send(std::move(stanza));
+                                                      });
   register_commands();
   update_ice_servers();
 }
@@ -84,7 +119,37 @@ void App::update_ice_servers() {
 
 void App::on_jingle_iq(const gloox::Tag& iq, const std::string& self) {
   calls_->set_self(self);
+  // File transfers: an offer with a file description, or any later action
+  // on a session the transfer manager runs; CallManager keeps the rest.
+  jingle_transfers_->set_self(self);
+  const gloox::Tag* jingle = iq.findChild("jingle");
+  if (transfer::jingle_ft::is_file_offer(iq) || (jingle && jingle_transfers_->owns(jingle->findAttribute("sid")))) {
+    jingle_transfers_->on_jingle_iq(iq);
+    return;
+  }
   calls_->on_jingle_iq(iq);
+}
+
+// File transfers (issue 6). IBB data is claimed by sid: Jingle FT's owner
+// first, then SI; a sid nobody owns is item-not-found (XEP-0047 §2.2).
+bool App::on_transfer_iq(const gloox::Tag& iq, const std::string& self) {
+  // Answers to the Jingle FT manager's disco and proxy activation IQs.
+  if (iq.findAttribute("type") != "set") return jingle_transfers_->on_iq_answer(iq);
+  if (transfer::SiTransfers::is_si_iq(iq)) {
+    si_transfers_->on_iq(iq, self);
+    return true;
+  }
+  namespace si = transfer::si;
+  if (iq.findChild("open", "xmlns", si::kIbbNamespace) || iq.findChild("data", "xmlns", si::kIbbNamespace) ||
+      iq.findChild("close", "xmlns", si::kIbbNamespace)) {
+    if (jingle_transfers_->on_ibb_iq(iq)) return true;
+    if (si_transfers_->on_ibb_iq(iq)) return true;
+    if (session_) {
+      session_->send(si::iq_error(si::iq_ref(iq), "cancel", "item-not-found", "no such stream"));
+    }
+    return true;
+  }
+  return false;
 }
 
 App::~App() {
@@ -94,6 +159,9 @@ App::~App() {
   // Calls end before the session and the workers: terminates go out while
   // the stream is up, media is torn down on the workers before they stop.
   calls_.reset();
+  si_transfers_.reset();
+  jingle_transfers_.reset();
+  http_links_.reset();
   workers_.stop();
 }
 
@@ -226,6 +294,7 @@ void App::on_connected(transport::TcpConnectResult result) {
 void App::on_online() {
   online_since_ = std::chrono::steady_clock::now();
   ++connections_;
+  jingle_transfers_->discover_proxy(gloox::JID(config_.jid).server());
   if (!resend_.empty()) {
     spdlog::info("xmpp: sending {} messages again that the server had not acknowledged", resend_.size());
     for (auto& stanza : resend_) session_->send(std::move(stanza));

@@ -16,6 +16,9 @@
 #include "bot/chat/command_table.hpp"
 #include "bot/config.hpp"
 #include "bot/report_store.hpp"
+#include "bot/transfer/jingle_transfers.hpp"
+#include "bot/transfer/si_transfers.hpp"
+#include "bot/transfer/http_links.hpp"
 #include "bot/welcome_store.hpp"
 #include "bot/xmpp/session.hpp"
 #include "transport/glib_ptr.hpp"
@@ -51,6 +54,9 @@ class App final : xmpp::SessionOwner {
   bool on_jmi_message(const gloox::Tag& message) override { return calls_->on_jmi_message(message); }
   void on_discovered_ice_servers(std::vector<IceServer> servers) override;
   std::optional<StoredReport> last_report(const std::string& bare_jid) override { return reports_.last(bare_jid); }
+  bool on_transfer_iq(const gloox::Tag& iq, const std::string& self) override;
+  bool on_link_message(const gloox::Tag& message) override { return http_links_->on_message(message); }
+  bool on_link_iq_reply(const gloox::Tag& iq) override { return http_links_->on_iq_reply(iq); }
 
   void register_commands();
   void update_ice_servers();
@@ -74,6 +80,12 @@ class App final : xmpp::SessionOwner {
   transport::Certificate certificate_;
   ReportStore reports_;
   std::unique_ptr<call::CallManager> calls_;
+  // File transfers over legacy SI (XEP-0095/0096); before the workers stop.
+  std::unique_ptr<transfer::SiTransfers> si_transfers_;
+  // Jingle File Transfer (XEP-0234 over SOCKS5 and IBB); before the workers stop.
+  std::unique_ptr<transfer::JingleTransfers> jingle_transfers_;
+  // HTTP Upload links (XEP-0363/0066/0447): downloads on threads of their own.
+  std::unique_ptr<transfer::HttpLinks> http_links_;
   // STUN/TURN for calls: --stun/--turn first, then XEP-0215's, resolved
   // together each time either changes (the resolver calls into calls_).
   std::vector<IceServer> discovered_ice_servers_;

@@ -178,6 +178,34 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.add_option("--external-services", config.external_services,
                  "Ask the XMPP server for STUN/TURN services, XEP-0215 (true/false)")
       ->capture_default_str();
+  // File transfers (issue 6): limits every mechanism shares.
+  app.add_option("--max-file-bytes", config.max_file_bytes, "Largest file parrot accepts; larger offers are refused")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 50))
+      ->capture_default_str();
+  app.add_option("--max-transfers", config.max_transfers, "File transfers at once, all contacts together")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--max-transfers-per-contact", config.max_transfers_per_contact, "File transfers at once from one contact")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  app.add_option("--transfer-idle-seconds", config.transfer_idle_seconds,
+                 "A file transfer that makes no progress for this long is ended, with a report")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  // HTTP Upload links: the fence (docs/configuration.md).
+  app.add_flag("--allow-http-links", config.allow_http_links, "Also fetch plain http:// file links (for tests)");
+  app.add_flag("--allow-private-links", config.allow_private_links,
+               "Also fetch links that resolve to loopback, private or link-local addresses (for tests)");
+  app.add_option("--link-allow-host", config.link_allow_hosts,
+                 "A host whose file links are fetched, beyond the sender's domain and its upload services (repeatable)");
+  app.add_option("--link-ca-file", config.link_ca_file, "Extra trusted CA certificates (PEM) for file link downloads")
+      ->check(CLI::ExistingFile);
+  app.add_option("--link-timeout-seconds", config.link_timeout_seconds, "A file link download taking longer is cut off")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--link-resolve", config.link_resolve,
+                 "HOST:PORT:ADDRESS: connect file links to HOST:PORT at ADDRESS without DNS, like curl --resolve "
+                 "(for tests; repeatable; the address is still checked)");
 
   try {
     app.parse(argc, argv);
@@ -203,6 +231,19 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
       }
     }
     parse_ice_flags(config, stun, turns);
+    // curl's --resolve syntax, checked here so a typo stops parrot at start
+    // instead of sending links to DNS.
+    for (const auto& entry : config.link_resolve) {
+      const auto host_end = entry.find(':');
+      const auto port_end = host_end == std::string::npos ? host_end : entry.find(':', host_end + 1);
+      std::string address = port_end == std::string::npos ? "" : entry.substr(port_end + 1);
+      if (address.size() > 2 && address.front() == '[' && address.back() == ']') address = address.substr(1, address.size() - 2);
+      const std::string port = port_end == std::string::npos ? "" : entry.substr(host_end + 1, port_end - host_end - 1);
+      if (host_end == 0 || port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
+          !transport::is_ip_literal(address)) {
+        throw CLI::ValidationError("--link-resolve", "'" + entry + "' is not HOST:PORT:ADDRESS");
+      }
+    }
     if (config.reconnect_max_s < config.reconnect_min_s) {
       throw CLI::ValidationError("--reconnect-max", "must not be below --reconnect-min");
     }

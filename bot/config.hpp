@@ -58,6 +58,19 @@ struct Config {
   std::string public_address;              // 1:1 NAT: also advertise this IP (srflx)
   std::vector<std::string> ice_denied;     // never gather on these IPs or prefixes ("10.", "fe80:")
   bool external_services = true;           // ask the server for STUN/TURN (XEP-0215)
+
+  // File transfers (issue 6), shared by every mechanism (HTTP links, Jingle FT, SI).
+  std::uint64_t max_file_bytes = std::uint64_t{4} << 30;  // larger offers are refused
+  std::size_t max_transfers = 20;              // at once, all contacts together
+  std::size_t max_transfers_per_contact = 3;
+  int transfer_idle_seconds = 30;              // no byte (or no next step) for this long ends a transfer
+  // HTTP Upload links (docs/configuration.md, "HTTP Upload links").
+  bool allow_http_links = false;           // plain http:// too (tests only)
+  bool allow_private_links = false;        // loopback/private/link-local addresses too (tests only)
+  std::vector<std::string> link_allow_hosts;  // beyond the sender's domain and its upload services
+  std::string link_ca_file;                // extra trusted CA (PEM) for link downloads
+  int link_timeout_seconds = 300;          // a download taking longer is cut off
+  std::vector<std::string> link_resolve;   // HOST:PORT:ADDRESS, bypassing DNS (tests)
 };
 
 struct ConfigResult {

@@ -9,10 +9,11 @@ packages=(
   libgloox-dev libglib2.0-dev libgnutls28-dev
   libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libsrtp2-dev libopus-dev libvpx-dev libnice-dev libssl-dev libsqlite3-dev
+  libcurl4-openssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   prosody lua-unbound openssl ca-certificates
-  python3 python3-slixmpp python3-aiortc
+  python3 python3-slixmpp python3-aiortc python3-aiohttp curl
   # NAT tests (tests/interop, network namespaces): STUN/TURN server, NAT
   coturn iptables iproute2
   # fuzzing (tests/fuzz/run_bounded.sh): clang's libFuzzer and sanitizers

@@ -43,6 +43,16 @@ const std::vector<std::string> kFeatures = {
     "urn:xmpp:jingle:apps:grouping:0",       "urn:xmpp:jingle:apps:rtp:ssma:0",
     // XEP-0050: the "report" command (ReportCommand).
     "http://jabber.org/protocol/commands",
+    // File transfers, legacy SI (XEP-0095/0096 over XEP-0065 and XEP-0047):
+    // Pidgin offers files only to peers listing the profile and a method.
+    "http://jabber.org/protocol/si",         "http://jabber.org/protocol/si/profile/file-transfer",
+    "http://jabber.org/protocol/bytestreams", "http://jabber.org/protocol/ibb",
+    // Jingle File Transfer (XEP-0234 :5 over XEP-0260 and XEP-0261), and the
+    // XEP-0300 hashes senders may add: only sha-256 is named, so Gajim and
+    // Psi pick it rather than an algorithm parrot would not compute.
+    "urn:xmpp:jingle:apps:file-transfer:5",  "urn:xmpp:jingle:transports:s5b:1",
+    "urn:xmpp:jingle:transports:ibb:1",      "urn:xmpp:hashes:2",
+    "urn:xmpp:hash-function-text-names:sha-256",
 };
 const DiscoIdentity kIdentity{"client", "bot", "", "parrot"};
 
@@ -124,8 +134,29 @@ class Session::Client final : public gloox::Client {
       on_jingle_(*tag);
       return;
     }
+    // File transfers (issue 6): SI offers, SOCKS5 queries and IBB data are
+    // answered by App's transfer owners, which read the raw tags.
+    // The Jingle FT manager's own IQs (ids "jft-…") get their answers there too.
+    if (tag && tag->name() == "iq" && m_authed &&
+        (tag->findAttribute("type") == "set" || tag->findAttribute("id").rfind("jft-", 0) == 0) && on_transfer_ &&
+        on_transfer_(*tag)) {
+      if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("xml <- {}", tag->xml());
+      if (m_smContext >= CtxSMEnabled) ++m_smHandled;
+      return;
+    }
+    // HTTP Upload links: replies to their disco queries (XEP-0363 §3).
+    if (tag && tag->name() == "iq" && m_authed && on_link_reply_ &&
+        (tag->findAttribute("type") == "result" || tag->findAttribute("type") == "error") &&
+        on_link_reply_(*tag)) {
+      if (m_smContext >= CtxSMEnabled) ++m_smHandled;
+      return;
+    }
     gloox::Client::handleTag(tag);
   }
+
+  void set_link_reply_sink(std::function<bool(const gloox::Tag&)> sink) { on_link_reply_ = std::move(sink); }
+
+  void set_transfer_sink(std::function<bool(const gloox::Tag&)> sink) { on_transfer_ = std::move(sink); }
 
   bool stream_management_enabled() const { return m_smContext >= CtxSMEnabled; }
   int stanzas_sent() const { return stanzasSent(); }
@@ -133,6 +164,8 @@ class Session::Client final : public gloox::Client {
  private:
   MessageSink on_message_;
   MessageSink on_jingle_;
+  std::function<bool(const gloox::Tag&)> on_transfer_;
+  std::function<bool(const gloox::Tag&)> on_link_reply_;
 };
 
 Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owner, transport::LowFdSlot& slot,
@@ -143,9 +176,12 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
       jid, config.password,
       [this](const gloox::Tag& message) {
         if (owner_.on_jmi_message(message)) return;
+        if (owner_.on_link_message(message)) return;  // a shared file: fetched, not echoed
         for (TagPtr& reply : owner_.chat().on_message(message, client_->jid(), Clock::now())) send(std::move(reply));
       },
       [this](const gloox::Tag& iq) { owner_.on_jingle_iq(iq, client_->jid().full()); });
+  client_->set_transfer_sink([this](const gloox::Tag& iq) { return owner_.on_transfer_iq(iq, client_->jid().full()); });
+  client_->set_link_reply_sink([this](const gloox::Tag& iq) { return owner_.on_link_iq_reply(iq); });
   client_->setTls(config.tls == TlsPolicy::kRequired ? gloox::TLSRequired : gloox::TLSOptional);
   client_->setCompression(false);
 

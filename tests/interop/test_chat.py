@@ -19,6 +19,13 @@ EXPECTED_FEATURES = {
     "urn:xmpp:jingle:apps:rtp:ssma:0",
     # XEP-0050 ad-hoc commands ("report")
     "http://jabber.org/protocol/commands",
+    # file transfers: legacy SI over SOCKS5 and IBB
+    "http://jabber.org/protocol/si", "http://jabber.org/protocol/si/profile/file-transfer",
+    "http://jabber.org/protocol/bytestreams", "http://jabber.org/protocol/ibb",
+    # file transfers: Jingle FT over SOCKS5 and IBB, XEP-0300 hashes
+    "urn:xmpp:jingle:apps:file-transfer:5", "urn:xmpp:jingle:transports:s5b:1",
+    "urn:xmpp:jingle:transports:ibb:1", "urn:xmpp:hashes:2",
+    "urn:xmpp:hash-function-text-names:sha-256",
 }
 
 

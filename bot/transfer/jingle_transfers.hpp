@@ -1,0 +1,167 @@
+// Jingle File Transfer (XEP-0234) on the receiving side, on the control
+// thread: session-initiate with a file description in, one transfer per
+// content (Psi sends several files in one session), session-accept, the
+// bytes over XEP-0261 IBB or XEP-0260 SOCKS5, then <received/> and
+// session-terminate success sent by parrot (Dino's sender never ends the
+// session), and one report per content: a chat message to the sender and
+// ReportStore. Bytes are decoded and hashed on a pinned worker, never here.
+//
+// Transports:
+// - IBB: the sender's block-size, lowered to kMaxIbbBlock; the XEP-0047
+//   open/data/close IQs arrive through on_ibb_iq. The end is the announced
+//   size (Conversations never sends <close/>).
+// - SOCKS5: the sender's candidates in priority order, DST.ADDR =
+//   SHA-1(transport sid + initiator + parrot), then Gajim 1.x's session sid
+//   (research/ft-interop.md §4.1); candidate-used or candidate-error.
+//   parrot's only candidate of its own is its server's XEP-0065 proxy (when
+//   discover_proxy found one): when the sender nominates it, parrot
+//   connects with SHA-1(sid + parrot + initiator), activates it and sends
+//   <activated/>. parrot has no direct listener.
+// - transport-replace to IBB is accepted at any time (XEP-0260 §2.6).
+// Checksums (session-info) are accepted at any time; after the last byte
+// parrot waits checksum_grace for one unless it has it already.
+//
+// Threads: every member runs on the control thread.
+#pragma once
+
+#include <gloox/tag.h>
+#include <glib.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bot/report_store.hpp"
+#include "bot/transfer/file_report.hpp"
+#include "bot/transfer/jingle_ft/elements.hpp"
+#include "transport/worker/worker_pool.hpp"
+
+namespace parrot::bot::transfer {
+
+struct JingleFtLimits {
+  std::uint64_t max_bytes = std::uint64_t{4} << 30;  // --max-file-bytes
+  std::size_t max_transfers = 20;                    // --max-transfers, all contacts together
+  std::size_t max_per_contact = 3;                   // --max-transfers-per-contact
+  std::chrono::seconds idle{30};                     // --transfer-idle-seconds
+  std::chrono::milliseconds checksum_grace{3000};    // after the last byte, for a late checksum
+  std::chrono::milliseconds socks5_connect{5000};    // per candidate: TCP + SOCKS5 handshake
+};
+
+// XEP-0047 §2.1 allows up to 65535; parrot takes what the sender offers up
+// to that, and says so in session-accept (XEP-0261 §2: the responder may
+// lower it).
+inline constexpr std::uint32_t kMaxIbbBlock = 65535;
+
+class JingleTransfers {
+ public:
+  using Send = std::function<void(std::unique_ptr<gloox::Tag>)>;
+
+  JingleTransfers(GMainContext* control, transport::WorkerPool& workers, ReportStore* reports, JingleFtLimits limits,
+                  Send send);
+  ~JingleTransfers();  // ends every transfer (terminate + report)
+  JingleTransfers(const JingleTransfers&) = delete;
+  JingleTransfers& operator=(const JingleTransfers&) = delete;
+
+  // parrot's full JID once bound (the responder, and half of DST.ADDR).
+  void set_self(const std::string& full_jid) { self_ = full_jid; }
+
+  // True when this manager runs the Jingle session `sid`.
+  bool owns(const std::string& sid) const { return sessions_.contains(sid); }
+  // An <iq type='set'> with <jingle/>: a file offer (jingle_ft::is_file_offer)
+  // or any later action on an owned sid. Answers the IQ and acts on it.
+  void on_jingle_iq(const gloox::Tag& iq);
+  // An <iq type='set'> with an XEP-0047 <open/>, <data/> or <close/>: false,
+  // unanswered, when no transfer of this manager has that IBB sid.
+  bool on_ibb_iq(const gloox::Tag& iq);
+
+  // XEP-0065 §4 on a new connection: disco#items of `domain`, disco#info
+  // of each item, and the streamhost of the first proxy/bytestreams one,
+  // which parrot then offers as its own candidate in every SOCKS5
+  // session-accept (phones' direct candidates rarely reach a server).
+  void discover_proxy(const std::string& domain);
+  // An <iq type='result'|'error'> answering one of this manager's own IQs
+  // (disco, proxy activation); false for anything else.
+  bool on_iq_answer(const gloox::Tag& iq);
+  // Its IQ ids start with this, so the session can route the answers here.
+  static constexpr const char* kIqPrefix = "jft-";
+
+  // Transfers (contents) under way.
+  std::size_t active() const noexcept { return transfers_; }
+  // Shutdown: terminates and reports every session.
+  void end_all();
+
+ private:
+  struct Session;
+  struct Transfer;
+  struct IbbSide;
+  struct S5bSide;
+
+  void send_result(const gloox::Tag& iq);
+  void send_error(const gloox::Tag& iq, std::unique_ptr<gloox::Tag> error);
+  // <iq type='set'><jingle action sid/></iq> to `to` (session-accept also
+  // names initiator and responder).
+  std::unique_ptr<gloox::Tag> jingle_iq(const std::string& to, const std::string& action, const std::string& sid,
+                                        const std::string& initiator);
+  // A <content creator name/> for `transfer` in iq's <jingle/>, owned by it.
+  static gloox::Tag* add_content(gloox::Tag& iq, const Transfer& transfer);
+  void send_transport_info(const Session& session, const Transfer& transfer, std::unique_ptr<gloox::Tag> transport);
+  void send_terminate(const std::string& to, const std::string& sid, const std::string& condition,
+                      const std::string& text, bool file_too_large);
+  Transfer* find_transfer(const std::string& sid, const std::string& content);
+  std::size_t contact_load(const std::string& bare_jid) const;  // transfers under way
+  Transfer* find_ibb(const std::string& from, const std::string& ibb_sid, Session** session);
+  void on_offer(const gloox::Tag& iq, const std::string& from, jingle_ft::FtJingle& jingle);
+  void start_s5b(Session& session, Transfer& transfer);
+  void on_s5b_attempts_failed(const std::string& sid, const std::string& content);
+  // The bytes are over: all of them (kComplete), the sender closed early
+  // (kCancelled: a SHORT report) or the transport failed (kFailed);
+  // partial carries the digests, count and duration.
+  void on_bytes_done(const std::string& sid, const std::string& content, FileFacts partial, TransferEnd end,
+                     std::string failure);
+  void touch(Transfer& transfer);  // re-arms the idle timeout
+  // Sends <received/> when complete, frees the limits' slot, reports.
+  void finish_transfer(Session& session, Transfer& transfer, TransferEnd end, const std::string& failure);
+  // Once every content is done: session-terminate (success, or `condition`).
+  void maybe_close_session(const std::string& sid, const std::string& condition = {}, const std::string& text = {},
+                           bool file_too_large = false);
+  void end_session(const std::string& sid, TransferEnd end, const std::string& failure, bool tell_peer,
+                   const std::string& condition);
+  void deliver_report(const FileFacts& facts);
+  using IqCallback = std::function<void(const gloox::Tag& answer)>;
+  // An IQ get/set whose answer goes to `done` (on_iq_answer).
+  void send_iq(const std::string& to, const std::string& type, std::unique_ptr<gloox::Tag> child,
+               IqCallback done);
+  // The sender nominated parrot's proxy candidate: connect, activate (XEP-0260 §2.4).
+  void use_own_proxy(Session& session, Transfer& transfer);
+  void on_own_proxy_connected(const std::string& sid, const std::string& content);
+
+  struct Streamhost {
+    std::string jid;
+    std::string host;
+    std::uint16_t port = 0;
+  };
+
+  GMainContext* control_;
+  transport::WorkerPool& workers_;
+  ReportStore* reports_;
+  JingleFtLimits limits_;
+  Send send_;
+  std::string self_;
+  std::map<std::string, std::unique_ptr<Session>> sessions_;  // by Jingle sid
+  std::map<std::string, std::size_t> per_contact_;            // transfers by bare JID
+  std::size_t transfers_ = 0;
+  std::uint64_t next_id_ = 0;
+  std::optional<Streamhost> proxy_;              // the server's XEP-0065 proxy, once found
+  struct PendingIq {
+    std::string to;
+    IqCallback done;
+  };
+  std::map<std::string, PendingIq> pending_iqs_;  // by IQ id
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace parrot::bot::transfer

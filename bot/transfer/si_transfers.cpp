@@ -1,0 +1,484 @@
+#include "bot/transfer/si_transfers.hpp"
+
+#include <gloox/jid.h>
+#include <gloox/tag.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "bot/report_text.hpp"
+#include "bot/transfer/ibb_receiver.hpp"
+#include "transport/bytestream/socks5.hpp"
+#include "transport/worker/timer.hpp"
+
+// Why not gloox's SIProfileFT / SOCKS5BytestreamManager / InBandBytestream
+// (research/gloox-libnice.md): gloox's SOCKS5 bytestream reads its socket
+// from the connection's recv() on whichever thread polls it, i.e. parrot's
+// control thread, and bulk bytes must be read on a worker; its SIProfileFT
+// parses the size with atol (files over 2 GiB overflow) and gloox's handlers
+// only run for stanzas that reach its dispatch, which parrot bypasses for
+// Jingle and transfers alike. The stanzas are small, so parrot parses them
+// itself (si/elements.hpp) and reads the bytes with ByteStreamReader.
+
+namespace parrot::bot::transfer {
+namespace {
+
+using transport::bytestream::ReadOutcome;
+using transport::bytestream::ReaderResult;
+
+constexpr std::size_t kRememberEnded = 256;
+
+std::string bare(const std::string& jid) { return jid.substr(0, jid.find('/')); }
+
+// Streams are keyed by the sender's full JID as well as the sid: a sid is
+// only unique per sender, and another JID must not feed someone's transfer
+// (XEP-0047 §5, research/ft-interop.md §4.3).
+std::string key_of(const std::string& peer, const std::string& sid) { return peer + '\n' + sid; }
+
+std::vector<std::string> algorithms_for(const si::SiOffer& offer) {
+  std::vector<std::string> names{"sha-256", "sha-1"};
+  // XEP-0096 §2's hash is MD5; it is computed only to compare with it.
+  if (!offer.file.md5.empty()) names.emplace_back("md5");
+  return names;
+}
+
+void put_digests(FileFacts& facts, const std::vector<transport::bytestream::Digest>& digests) {
+  for (const auto& digest : digests) facts.digests[digest.algorithm] = digest.hex();
+}
+
+}  // namespace
+
+// The worker-side half of one SOCKS5 attempt: the reader lives and dies on
+// the worker; what it learns goes back to the control thread as values.
+struct SiTransfers::Reader final : transport::bytestream::ByteStreamReader::Observer {
+  Reader(GMainContext* control_context, std::weak_ptr<bool> manager_alive, SiTransfers* owner, Key transfer_key,
+         unsigned number)
+      : control(control_context), alive(std::move(manager_alive)), manager(owner), key(std::move(transfer_key)),
+        attempt(number) {}
+
+  void to_control(std::function<void(SiTransfers&)> task) {
+    transport::post_to_context(control, [alive = alive, manager = manager, task = std::move(task)] {
+      if (const auto live = alive.lock(); live && *live) task(*manager);
+    });
+  }
+  void on_connected(const std::string&) override {
+    to_control([key = key, attempt = attempt](SiTransfers& m) { m.on_connected(key, attempt); });
+  }
+  void on_progress(std::uint64_t) override {}
+  void on_finished(const ReaderResult& result) override {
+    to_control([key = key, attempt = attempt, result](SiTransfers& m) { m.on_reader_finished(key, attempt, result); });
+    reader.reset();  // allowed from its own callback; `result` is not used after this
+  }
+
+  GMainContext* control;
+  std::weak_ptr<bool> alive;
+  SiTransfers* manager;
+  Key key;
+  unsigned attempt;
+  std::unique_ptr<transport::bytestream::ByteStreamReader> reader;  // worker only
+};
+
+struct SiTransfers::Transfer {
+  Key key;
+  std::string peer;  // the sender's full JID
+  si::SiOffer offer;
+  FileFacts facts;
+  // SOCKS5 (XEP-0065): the sender's query, answered when a streamhost works.
+  std::optional<si::IqRef> query_iq;
+  std::string target;  // the JID the sender addressed: part of DST.ADDR
+  std::vector<si::Streamhost> hosts;
+  std::size_t next_host = 0;
+  std::string host_errors;
+  std::optional<si::Streamhost> used;
+  transport::Worker::Pin pin;
+  std::shared_ptr<Reader> reader;
+  unsigned attempt = 0;
+  // IBB (XEP-0047).
+  std::optional<IbbReceiver> ibb;
+  std::chrono::steady_clock::time_point ibb_first{};
+  std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
+  transport::Timer idle;
+};
+
+SiTransfers::SiTransfers(GMainContext* control, transport::WorkerPool& workers, ReportStore* reports,
+                         TransferLimits limits, Send send)
+    : control_(control), workers_(workers), reports_(reports), limits_(limits), send_(std::move(send)) {}
+
+SiTransfers::~SiTransfers() {
+  *alive_ = false;
+  for (auto& [key, transfer] : transfers_) release_reader(*transfer);
+}
+
+void SiTransfers::release_reader(Transfer& t) {
+  if (!t.reader) return;
+  // The holder is only ever dropped on its worker: the worker may still be
+  // inside it (on_finished posts its result, then destroys the reader), and
+  // this task runs after that.
+  if (transport::Worker* worker = t.pin.worker()) {
+    worker->post([holder = std::move(t.reader)] { holder->reader.reset(); });
+  }
+  t.reader.reset();
+}
+
+bool SiTransfers::is_si_iq(const gloox::Tag& iq) {
+  if (iq.name() != "iq" || iq.findAttribute("type") != "set") return false;
+  for (const gloox::Tag* child : iq.children()) {
+    const std::string ns = si::namespace_of(*child);
+    if ((child->name() == "si" && ns == si::kSiNamespace) ||
+        (child->name() == "query" && ns == si::kBytestreamsNamespace))
+      return true;
+  }
+  return false;
+}
+
+void SiTransfers::on_iq(const gloox::Tag& iq, const std::string& self) {
+  for (const gloox::Tag* child : iq.children()) {
+    const std::string ns = si::namespace_of(*child);
+    if (child->name() == "si" && ns == si::kSiNamespace) return on_offer(iq, *child, self);
+    if (child->name() == "query" && ns == si::kBytestreamsNamespace) return on_bytestreams(iq, *child, self);
+  }
+  send_(si::iq_error(si::iq_ref(iq), "cancel", "service-unavailable"));
+}
+
+std::size_t SiTransfers::count_for(const std::string& bare_jid) const {
+  return static_cast<std::size_t>(std::count_if(transfers_.begin(), transfers_.end(),
+                                                [&](const auto& entry) { return bare(entry.second->peer) == bare_jid; }));
+}
+
+void SiTransfers::on_offer(const gloox::Tag& iq, const gloox::Tag& si_tag, const std::string& self) {
+  const si::IqRef ref = si::iq_ref(iq);
+  const std::string peer = ref.from;
+  si::OfferParse parsed = si::parse_si_offer(si_tag);
+  if (!parsed.offer) {
+    spdlog::info("si: offer from {} refused: {}", peer, parsed.message);
+    send_(si::offer_error(ref, parsed.error, parsed.message));
+    // A file parrot could have taken but for the stream method gets a
+    // report: the sender learns why nothing happened.
+    if (parsed.error == si::OfferError::kNoValidStreams) {
+      FileFacts facts;
+      facts.id = si_tag.findAttribute("id");
+      facts.peer = peer;
+      facts.started = std::chrono::system_clock::now();
+      facts.mechanism = "si";
+      if (const gloox::Tag* file = si_tag.findChild("file")) facts.name = file->findAttribute("name");
+      facts.end = TransferEnd::kRefused;
+      facts.failure = "none of the offered stream methods is one parrot speaks (SOCKS5 bytestreams, IBB)";
+      deliver(facts);
+    }
+    return;
+  }
+  si::SiOffer& offer = *parsed.offer;
+  const Key key = key_of(peer, offer.id);
+  if (transfers_.count(key) != 0) {
+    send_(si::iq_error(ref, "cancel", "conflict", "a transfer with this stream id is already running"));
+    return;
+  }
+
+  FileFacts facts;
+  facts.id = offer.id;
+  facts.peer = peer;
+  facts.started = std::chrono::system_clock::now();
+  facts.mechanism = "si";
+  facts.name = offer.file.name;
+  facts.size = offer.file.size;
+  facts.media_type = offer.mime_type;
+  if (!offer.file.md5.empty()) facts.advertised["md5"] = offer.file.md5;
+
+  std::string refusal;
+  if (offer.file.size > limits_.max_file_bytes) {
+    refusal = "the file is " + grouped(offer.file.size) + " bytes; parrot accepts at most " +
+              grouped(limits_.max_file_bytes) + " bytes";
+  } else if (transfers_.size() >= limits_.max_transfers) {
+    refusal = "parrot is receiving " + std::to_string(transfers_.size()) + " files already; try again later";
+  } else if (count_for(bare(peer)) >= limits_.max_transfers_per_contact) {
+    refusal = "you are sending " + std::to_string(limits_.max_transfers_per_contact) +
+              " files to parrot already; wait for one to finish";
+  }
+  if (!refusal.empty()) {
+    spdlog::info("si: offer {} from {} refused: {}", offer.id, peer, refusal);
+    // XEP-0095 §3.2: a declined offer is a forbidden error of type cancel.
+    send_(si::iq_error(ref, "cancel", "forbidden", refusal));
+    facts.end = TransferEnd::kRefused;
+    facts.failure = refusal;
+    deliver(facts);
+    return;
+  }
+
+  auto transfer = std::make_unique<Transfer>();
+  transfer->key = key;
+  transfer->peer = peer;
+  transfer->target = iq.findAttribute("to").empty() ? self : iq.findAttribute("to");
+  transfer->offer = std::move(offer);
+  transfer->facts = std::move(facts);
+  Transfer& t = *transfer;
+  transfers_.emplace(key, std::move(transfer));
+  spdlog::info("si: accepting {} ({} bytes) from {} over {}{}", t.offer.file.name, t.offer.file.size, peer,
+               t.offer.chosen_method == si::kIbbNamespace ? "IBB" : "SOCKS5",
+               t.offer.file.md5_malformed ? " (its md5 'hash' is malformed and ignored)" : "");
+  send_(si::si_accept(ref, t.offer.chosen_method));
+  arm_idle(t);
+}
+
+void SiTransfers::on_bytestreams(const gloox::Tag& iq, const gloox::Tag& query, const std::string& self) {
+  const si::IqRef ref = si::iq_ref(iq);
+  si::BytestreamParse parsed = si::parse_bytestream_query(query);
+  if (!parsed.query) {
+    spdlog::info("si: bytestream offer from {} refused: {}", ref.from, parsed.message);
+    send_(si::iq_error(ref, parsed.condition == "not-acceptable" ? "cancel" : "modify", parsed.condition,
+                       parsed.message));
+    return;
+  }
+  const auto found = transfers_.find(key_of(ref.from, parsed.query->sid));
+  // XEP-0065 §5.3.1: a target unwilling to accept the bytestream answers
+  // not-acceptable; parrot takes only streams an accepted offer announced.
+  if (found == transfers_.end() || found->second->query_iq || found->second->ibb) {
+    send_(si::iq_error(ref, "cancel", "not-acceptable", "no accepted file offer with this sid"));
+    return;
+  }
+  Transfer& t = *found->second;
+  t.query_iq = ref;
+  if (!iq.findAttribute("to").empty()) t.target = iq.findAttribute("to");
+  else if (t.target.empty()) t.target = self;
+  // Tried one at a time in the sender's order (XEP-0065 §5.3.2): parallel
+  // attempts could make two proxies pair up for the same stream.
+  t.hosts = std::move(parsed.query->hosts);
+  t.idle.cancel();  // the reader has its own connect and idle timeouts
+  try_next_streamhost(t);
+}
+
+void SiTransfers::try_next_streamhost(Transfer& t) {
+  if (t.next_host >= t.hosts.size()) {
+    // XEP-0065 §5.3.2: none worked -> item-not-found. Senders such as
+    // libpurple may fall back to IBB after it, so the transfer waits.
+    spdlog::info("si: {} from {}: no streamhost worked: {}", t.offer.id, t.peer, t.host_errors);
+    send_(si::iq_error(*t.query_iq, "cancel", "item-not-found", "could not connect to any streamhost"));
+    t.query_iq.reset();
+    release_reader(t);
+    t.pin.release();
+    t.last_activity = std::chrono::steady_clock::now();
+    arm_idle(t);
+    return;
+  }
+  const si::Streamhost host = t.hosts[t.next_host++];
+  if (!t.pin) t.pin = workers_.pin_least_loaded();
+  transport::Worker* worker = t.pin.worker();
+  release_reader(t);
+  auto holder = std::make_shared<Reader>(control_, alive_, this, t.key, ++t.attempt);
+  t.reader = holder;
+  // The reader enforces the announced size itself, so bytes past it are
+  // counted as excess rather than hashed.
+  transport::bytestream::ReaderOptions options;
+  options.expected_bytes = t.offer.file.size;
+  options.algorithms = algorithms_for(t.offer);
+  options.connect_timeout = limits_.streamhost_timeout;
+  options.idle_timeout = limits_.idle;
+  options.linger = limits_.linger;
+  // XEP-0065 §5.3.2: DST.ADDR = SHA1(SID + Requester JID + Target JID).
+  std::string dst = transport::bytestream::socks5_dst_addr(t.offer.id, t.peer, t.target);
+  spdlog::debug("si: {} trying streamhost {} at {}:{}", t.offer.id, host.jid, host.host, host.port);
+  worker->post([holder, worker, host, dst = std::move(dst), options = std::move(options)]() mutable {
+    try {
+      holder->reader = transport::bytestream::ByteStreamReader::connect(worker->context(), host.host, host.port,
+                                                                         std::move(dst), std::move(options), *holder);
+    } catch (const std::exception& e) {
+      ReaderResult failed;
+      failed.outcome = ReadOutcome::kConnectFailed;
+      failed.detail = e.what();
+      holder->to_control([key = holder->key, attempt = holder->attempt, failed](SiTransfers& m) {
+        m.on_reader_finished(key, attempt, failed);
+      });
+    }
+  });
+}
+
+void SiTransfers::on_connected(const Key& key, unsigned attempt) {
+  const auto found = transfers_.find(key);
+  if (found == transfers_.end() || found->second->attempt != attempt || !found->second->query_iq) return;
+  Transfer& t = *found->second;
+  t.used = t.hosts[t.next_host - 1];
+  // The requester's own JID on a streamhost means it listens itself;
+  // anything else is a proxy (XEP-0065 §2 "direct" versus "mediated").
+  t.facts.transport = t.used->jid == t.peer ? "SOCKS5 direct" : "SOCKS5 proxy";
+  send_(si::streamhost_used(*t.query_iq, t.offer.id, t.used->jid));
+  t.query_iq.reset();
+}
+
+void SiTransfers::on_reader_finished(const Key& key, unsigned attempt, const ReaderResult& result) {
+  const auto found = transfers_.find(key);
+  if (found == transfers_.end() || found->second->attempt != attempt) return;
+  Transfer& t = *found->second;
+  // Before the handshake worked, a failure only rules out this streamhost.
+  if (!t.used) {
+    const si::Streamhost& host = t.hosts[t.next_host - 1];
+    t.host_errors += (t.host_errors.empty() ? "" : "; ") + host.jid + " (" + host.host + ":" +
+                     std::to_string(host.port) + "): " + result.detail;
+    return try_next_streamhost(t);
+  }
+  release_reader(t);
+  put_digests(t.facts, result.digests);
+  t.facts.bytes_received = result.bytes_received + result.excess_bytes;
+  t.facts.duration_s = std::chrono::duration<double>(result.data_time).count();
+  const std::string announced = grouped(t.offer.file.size);
+  switch (result.outcome) {
+    case ReadOutcome::kComplete: return finish(t, TransferEnd::kComplete, {});
+    case ReadOutcome::kTooManyBytes:
+      return finish(t, TransferEnd::kFailed, "the sender sent more than the " + announced + " bytes it announced");
+    case ReadOutcome::kTruncated:
+      return finish(t, TransferEnd::kFailed, "the sender closed the stream after " + grouped(result.bytes_received) +
+                                                 " of " + announced + " bytes");
+    case ReadOutcome::kIdleTimeout:
+      return finish(t, TransferEnd::kFailed, "no data for " + std::to_string(limits_.idle.count() / 1000) +
+                                                 " s after " + grouped(result.bytes_received) + " of " + announced +
+                                                 " bytes");
+    default: return finish(t, TransferEnd::kFailed, "the SOCKS5 stream broke: " + result.detail);
+  }
+}
+
+bool SiTransfers::on_ibb_iq(const gloox::Tag& iq) {
+  const gloox::Tag* element = nullptr;
+  for (const gloox::Tag* child : iq.children())
+    if (si::namespace_of(*child) == si::kIbbNamespace) element = child;
+  if (element == nullptr) return false;
+  const si::IqRef ref = si::iq_ref(iq);
+  si::IbbParse parsed = si::parse_ibb(*element);
+  const Key key = key_of(ref.from, element->findAttribute("sid"));
+  const auto found = transfers_.find(key);
+  if (found == transfers_.end()) {
+    // A <close/> just after the last announced byte ended the transfer.
+    if (std::find(ended_.begin(), ended_.end(), key) == ended_.end()) return false;
+    if (element->name() == "close") send_(si::iq_result(ref));
+    else send_(si::iq_error(ref, "cancel", "item-not-found", "this stream has ended"));
+    return true;
+  }
+  Transfer& t = *found->second;
+  if (!parsed.element) {
+    send_(si::iq_error(ref, parsed.condition == "resource-constraint" ? "modify" : "cancel", parsed.condition,
+                       parsed.message));
+    if (t.ibb) finish(t, TransferEnd::kFailed, "malformed IBB element: " + parsed.message);
+    return true;
+  }
+  switch (parsed.element->kind) {
+    case si::IbbElement::Kind::kOpen: on_ibb_open(t, ref, *parsed.element); break;
+    case si::IbbElement::Kind::kData: on_ibb_data(t, ref, *parsed.element); break;
+    case si::IbbElement::Kind::kClose: {
+      send_(si::iq_result(ref));
+      if (!t.ibb) {
+        finish(t, TransferEnd::kCancelled, "the sender closed the in-band stream before sending data");
+        break;
+      }
+      const IbbState state = t.ibb->on_close();
+      put_digests(t.facts, t.ibb->finish());
+      t.facts.bytes_received = t.ibb->bytes_received();
+      if (state == IbbState::kComplete) {
+        finish(t, TransferEnd::kComplete, {});
+      } else {
+        finish(t, TransferEnd::kFailed, "the sender closed the stream after " + grouped(t.ibb->bytes_received()) +
+                                            " of " + grouped(t.offer.file.size) + " bytes");
+      }
+      break;
+    }
+  }
+  return true;
+}
+
+void SiTransfers::on_ibb_open(Transfer& t, const si::IqRef& iq, const si::IbbElement& open) {
+  if (t.ibb || t.reader) {
+    send_(si::iq_error(iq, "cancel", "not-acceptable", "this stream is already open"));
+    return;
+  }
+  // parrot reads IBB data from IQs only: stanza='message' would need its
+  // chat path to divert data messages (XEP-0047 §3 makes IQs the norm).
+  if (open.stanza != "iq") {
+    send_(si::iq_error(iq, "cancel", "not-acceptable", "parrot accepts IBB data in IQ stanzas only"));
+    return finish(t, TransferEnd::kFailed, "IBB over message stanzas is not supported");
+  }
+  // IbbReceiver decodes and hashes on the control thread: IBB data arrives
+  // there anyway, inside IQs gloox has parsed, one block per round trip.
+  IbbOptions options;
+  options.block_size = static_cast<std::uint16_t>(open.block_size);
+  options.expected_bytes = t.offer.file.size;
+  options.algorithms = algorithms_for(t.offer);
+  t.ibb.emplace(std::move(options));
+  t.facts.transport = "IBB";
+  t.ibb_first = std::chrono::steady_clock::now();
+  t.last_activity = t.ibb_first;
+  send_(si::iq_result(iq));
+}
+
+void SiTransfers::on_ibb_data(Transfer& t, const si::IqRef& iq, const si::IbbElement& data) {
+  if (!t.ibb) {
+    send_(si::iq_error(iq, "cancel", "item-not-found", "no open in-band stream with this sid"));
+    return;
+  }
+  const IbbReply reply = t.ibb->on_data(data.seq, data.data);
+  t.last_activity = std::chrono::steady_clock::now();
+  send_(reply.ok ? si::iq_result(iq) : si::iq_error(iq, "cancel", reply.condition, reply.message));
+  if (reply.state == IbbState::kOpen) return;
+  put_digests(t.facts, t.ibb->finish());
+  t.facts.bytes_received = t.ibb->bytes_received();
+  t.facts.duration_s = std::chrono::duration<double>(t.last_activity - t.ibb_first).count();
+  if (reply.state == IbbState::kComplete) return finish(t, TransferEnd::kComplete, {});
+  // IbbReceiver refuses the block that crosses the size without counting
+  // it; the report must still say the sender went past what it announced.
+  if (t.ibb->failure() == IbbFailure::kTooManyBytes) {
+    t.facts.bytes_received = t.offer.file.size + 1;  // the report says "more than announced"
+    return finish(t, TransferEnd::kFailed,
+                  "the sender sent more than the " + grouped(t.offer.file.size) + " bytes it announced");
+  }
+  finish(t, TransferEnd::kFailed, reply.message);
+}
+
+// One timer per transfer, re-armed lazily from last_activity rather than
+// per IBB block, so a busy stream costs no timer churn.
+void SiTransfers::arm_idle(Transfer& t) {
+  const auto due = t.last_activity + limits_.idle;
+  const auto left = std::max(std::chrono::milliseconds(1), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                               due - std::chrono::steady_clock::now()));
+  t.idle = transport::Timer(control_, left, [this, key = t.key] {
+    const auto found = transfers_.find(key);
+    if (found == transfers_.end()) return;
+    Transfer& transfer = *found->second;
+    if (transfer.reader) return;  // the reader times out by itself
+    if (std::chrono::steady_clock::now() - transfer.last_activity < limits_.idle) return arm_idle(transfer);
+    std::string why = "nothing arrived for " + std::to_string(limits_.idle.count() / 1000) + " s";
+    if (transfer.ibb) {
+      put_digests(transfer.facts, transfer.ibb->finish());
+      transfer.facts.bytes_received = transfer.ibb->bytes_received();
+      why += " after " + grouped(transfer.ibb->bytes_received()) + " bytes";
+    } else if (!transfer.host_errors.empty()) {
+      why = "no streamhost worked (" + transfer.host_errors + ") and no in-band fallback came";
+    } else {
+      why += " after parrot accepted the offer";
+    }
+    finish(transfer, TransferEnd::kFailed, why);
+  });
+}
+
+void SiTransfers::finish(Transfer& t, TransferEnd end, std::string failure) {
+  t.facts.end = end;
+  t.facts.failure = std::move(failure);
+  if (t.facts.transport.empty()) t.facts.transport = t.offer.chosen_method == si::kIbbNamespace ? "IBB" : "SOCKS5";
+  release_reader(t);
+  deliver(t.facts);
+  if (t.ibb) {
+    ended_.push_back(t.key);
+    if (ended_.size() > kRememberEnded) ended_.pop_front();
+  }
+  const Key key = t.key;  // erase must not compare against the element it destroys
+  transfers_.erase(key);  // t is gone after this
+}
+
+void SiTransfers::deliver(const FileFacts& facts) {
+  const std::string text = summary(facts);
+  const std::string json = report_json(facts).dump();
+  spdlog::info("si: {} from {}: {}", facts.id, facts.peer, text);
+  send_(report_message(facts.peer, text, json));
+  if (reports_ != nullptr) {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    reports_->add(StoredReport{0, bare(facts.peer), "file", now.count(), text, json});
+  }
+}
+
+}  // namespace parrot::bot::transfer

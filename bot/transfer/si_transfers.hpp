@@ -1,0 +1,105 @@
+// Legacy file transfers as Pidgin/libpurple, Psi (towards peers without
+// Jingle FT:5) and slixmpp send them: an XEP-0095 Stream Initiation offer
+// with the XEP-0096 file profile, then the bytes over XEP-0065 SOCKS5 or
+// XEP-0047 IBB. parrot only receives: it accepts the offer (SOCKS5
+// preferred), hashes the bytes as they arrive, keeps nothing, and when the
+// transfer ends in any way sends one report to the sender and stores it.
+//
+// Threads: everything here runs on the control thread, except the SOCKS5
+// reads, which a ByteStreamReader does on a worker (one pinned per
+// transfer); its results come back through post_to_context. IBB data arrives
+// in IQs, already on the control thread, and is decoded and hashed there.
+//
+// Limits (Config): offers larger than max_file_bytes, or beyond the
+// concurrent limits, are declined with XEP-0095's forbidden and a REFUSED
+// report; a transfer that makes no progress for `idle` is ended.
+#pragma once
+
+#include <glib.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "bot/report_store.hpp"
+#include "bot/transfer/file_report.hpp"
+#include "bot/transfer/si/elements.hpp"
+#include "transport/bytestream/byte_stream_reader.hpp"
+#include "transport/worker/worker_pool.hpp"
+
+namespace gloox {
+class Tag;
+}
+
+namespace parrot::bot::transfer {
+
+struct TransferLimits {
+  std::uint64_t max_file_bytes = std::uint64_t{4} << 30;
+  std::size_t max_transfers = 20;
+  std::size_t max_transfers_per_contact = 3;
+  std::chrono::milliseconds idle{30000};
+  // Per streamhost: TCP connect plus SOCKS5 handshake (Pidgin allows 15 s).
+  std::chrono::milliseconds streamhost_timeout{10000};
+  // After the last announced byte, how long to wait for the sender's close
+  // so that bytes beyond the size are seen (XEP-0065 has no end marker).
+  std::chrono::milliseconds linger{2000};
+};
+
+class SiTransfers {
+ public:
+  using Send = std::function<void(std::unique_ptr<gloox::Tag>)>;
+
+  // `reports` may be null (tests); `send` queues a stanza on the session.
+  SiTransfers(GMainContext* control, transport::WorkerPool& workers, ReportStore* reports, TransferLimits limits,
+              Send send);
+  // Transfers still running end without reports; readers are destroyed on
+  // their workers, which must still be running.
+  ~SiTransfers();
+  SiTransfers(const SiTransfers&) = delete;
+  SiTransfers& operator=(const SiTransfers&) = delete;
+
+  // True for an IQ set that carries <si xmlns='…/si'/> or <query
+  // xmlns='…/bytestreams'/>: parrot's to answer here.
+  static bool is_si_iq(const gloox::Tag& iq);
+  // Answers such an IQ (always). `self`: parrot's bound full JID.
+  void on_iq(const gloox::Tag& iq, const std::string& self);
+  // An IBB (XEP-0047) IQ set: answered and true when its sid belongs to an
+  // SI transfer from that sender, false otherwise (someone else's).
+  bool on_ibb_iq(const gloox::Tag& iq);
+
+  std::size_t active() const noexcept { return transfers_.size(); }
+
+ private:
+  struct Transfer;
+  struct Reader;
+  using Key = std::string;  // sender's full JID + '\n' + sid
+
+  void on_offer(const gloox::Tag& iq, const gloox::Tag& si, const std::string& self);
+  void on_bytestreams(const gloox::Tag& iq, const gloox::Tag& query, const std::string& self);
+  void try_next_streamhost(Transfer& transfer);
+  void on_connected(const Key& key, unsigned attempt);
+  void on_reader_finished(const Key& key, unsigned attempt, const transport::bytestream::ReaderResult& result);
+  void on_ibb_open(Transfer& transfer, const si::IqRef& iq, const si::IbbElement& open);
+  void on_ibb_data(Transfer& transfer, const si::IqRef& iq, const si::IbbElement& data);
+  void release_reader(Transfer& transfer);
+  void arm_idle(Transfer& transfer);
+  void finish(Transfer& transfer, TransferEnd end, std::string failure);
+  void deliver(const FileFacts& facts);
+  std::size_t count_for(const std::string& bare_jid) const;
+
+  GMainContext* control_;
+  transport::WorkerPool& workers_;
+  ReportStore* reports_;
+  TransferLimits limits_;
+  Send send_;
+  std::map<Key, std::unique_ptr<Transfer>> transfers_;
+  // Recently ended IBB streams: their late <close/> still gets a result.
+  std::deque<Key> ended_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace parrot::bot::transfer
