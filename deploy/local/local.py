@@ -1,11 +1,14 @@
 """The README's first command: a throwaway Prosody on loopback, parrot on it,
 a self-check a newcomer can watch, then parrot keeps running until Ctrl-C."""
 import asyncio
+import hashlib
+import json
 import os
 import socket
 import sys
 import threading
 import time
+import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../tests/interop"))
 import harness  # noqa: E402  (the same throwaway-server code the tests use)
@@ -72,9 +75,33 @@ async def self_check(prosody, parrot):
         report = await client.next_message(jingle_caller.TIMEOUT,
                                            lambda m: m.xml.find("{urn:parrot:report:1}report") is not None)
         print(f"    parrot's report: {report['body']}")
+        await send_file(client, f"{parrot.jid}/parrot")
     finally:
         await jingle_caller.close_all()
         client.disconnect()
+
+
+async def send_file(client, parrot_full):
+    """A 64 KiB file by Stream Initiation (XEP-0096) over in-band bytestreams
+    (XEP-0047), with slixmpp's own plugins; parrot hashes it and reports."""
+    step("newcomer sends parrot a 64 KiB file (XEP-0096 over in-band bytestreams)")
+    for plugin in ("xep_0047", "xep_0095", "xep_0096"):
+        client.register_plugin(plugin)
+    data = os.urandom(64 * 1024)
+    sid = uuid.uuid4().hex
+    await client["xep_0096"].request_file_transfer(parrot_full, sid=sid, name="self-check.bin", size=len(data),
+                                                   hash=hashlib.md5(data).hexdigest(), timeout=15,
+                                                   methods=[{"value": "http://jabber.org/protocol/ibb"}])
+    stream = await client["xep_0047"].open_stream(parrot_full, sid=sid, block_size=4096, timeout=15)
+    await stream.sendall(data, timeout=15)
+    await stream.close(timeout=15)
+    report = await client.next_message(jingle_caller.TIMEOUT,
+                                       lambda m: m.xml.find("{urn:parrot:report:1}report") is not None)
+    print(f"    parrot's report: {report['body']}")
+    reported = json.loads(report.xml.find("{urn:parrot:report:1}report").text)
+    if reported.get("sha256") != hashlib.sha256(data).hexdigest():
+        raise AssertionError(f"parrot's sha-256 {reported.get('sha256')} is not the file's")
+    print("    the sha-256 parrot reports is the file's own")
 
 
 def main():
@@ -93,7 +120,7 @@ def main():
         threading.Thread(target=follow, args=(parrot.log_path, stop), daemon=True).start()
         parrot.wait_log("online as", timeout=30)
         asyncio.run(self_check(prosody, parrot))
-        step("self-check passed: parrot befriends, echoes messages and calls, and reports")
+        step("self-check passed: parrot befriends, echoes messages, calls and files, and reports")
         print(f"""
 Connect your own client to try it:
     account   you@localhost   password  you-secret
