@@ -633,21 +633,7 @@ void JingleTransfers::start_s5b(Session& session, Transfer& transfer) {
                                 candidate.type == ft::CandidateType::kProxy});
     }
   }
-  side->options.expected_bytes = transfer.file.size;
-  side->options.max_bytes = limits_.max_bytes;
-  side->options.algorithms = transfer.algorithms;
-  side->options.connect_timeout = limits_.socks5_connect;
-  side->options.idle_timeout = limits_.idle;
-  // Catch bytes sent beyond the size before the sender's close.
-  side->options.linger = std::chrono::milliseconds(1000);
-  transfer.s5b = side;
-  transfer.phase = Transfer::Phase::kData;
-  transfer.data_started = std::chrono::steady_clock::now();
-  transport::Worker* worker = transfer.pin.worker();
-  worker->post([side, worker] {
-    side->worker_context = worker->context();
-    side->start_next();
-  });
+  run_s5b(transfer, std::move(side));
 }
 
 void JingleTransfers::use_own_proxy(Session& session, Transfer& transfer) {
@@ -667,17 +653,22 @@ void JingleTransfers::use_own_proxy(Session& session, Transfer& transfer) {
   side->attempts.push_back({transfer.own_proxy->cid, transfer.own_proxy->host, transfer.own_proxy->port,
                             transport::bytestream::socks5_dst_addr(transfer.s5b_sid, self_, session.initiator),
                             true});
+  run_s5b(transfer, std::move(side));
+}
+
+void JingleTransfers::run_s5b(Transfer& transfer, std::shared_ptr<S5bSide> side) {
   side->options.expected_bytes = transfer.file.size;
   side->options.max_bytes = limits_.max_bytes;
   side->options.algorithms = transfer.algorithms;
   side->options.connect_timeout = limits_.socks5_connect;
   side->options.idle_timeout = limits_.idle;
+  // Catch bytes sent beyond the size before the sender's close.
   side->options.linger = std::chrono::milliseconds(1000);
   transfer.s5b = side;
   transfer.phase = Transfer::Phase::kData;
   transfer.data_started = std::chrono::steady_clock::now();
   transport::Worker* worker = transfer.pin.worker();
-  worker->post([side, worker] {
+  worker->post([side = std::move(side), worker] {
     side->worker_context = worker->context();
     side->start_next();
   });

@@ -137,6 +137,9 @@ class JingleTransfers {
                IqCallback done);
   // The sender nominated parrot's proxy candidate: connect, activate (XEP-0260 §2.4).
   void use_own_proxy(Session& session, Transfer& transfer);
+  // Fills in the reader options of `side`'s attempts and starts them on the
+  // transfer's worker.
+  void run_s5b(Transfer& transfer, std::shared_ptr<S5bSide> side);
   void on_own_proxy_connected(const std::string& sid, const std::string& content);
 
   struct Streamhost {

@@ -150,6 +150,14 @@ async def call_parrot(alice, parrot_jid, name, media, jmi, trickle, during=None,
     return report
 
 
+async def direct_audio_call(alice, parrot_full):
+    """A direct audio call with its echo flowing; the caller and its content name."""
+    caller = jc.JingleCaller(alice, parrot_full, media=("audio",), jmi=False)
+    await caller.call()
+    await caller.wait_media(("audio",), frames=10)
+    return caller, next(iter(caller.local_contents))
+
+
 async def ice_restart_offer(alice, parrot_full):
     """Conversations' ICE restart after a network change: a transport-info
     with new ufrag/pwd, fingerprint setup=actpass and no candidates. parrot
@@ -157,10 +165,7 @@ async def ice_restart_offer(alice, parrot_full):
     and candidates (never empty, which would read as parrot's own restart).
     aiortc cannot restart, so only the signalling is checked here; the path
     coming back is tests/unit/transport/call's IceRestart test."""
-    caller = jc.JingleCaller(alice, parrot_full, media=("audio",), jmi=False)
-    await caller.call()
-    await caller.wait_media(("audio",), frames=10)
-    name = next(iter(caller.local_contents))
+    caller, name = await direct_audio_call(alice, parrot_full)
     old_ufrag = caller.remote_contents[name].find(jc.q(jc.NS_ICE, "transport")).get("ufrag")
     seen = []
     original = caller._on_transport_info
@@ -195,10 +200,7 @@ async def replace_then_remove(alice, parrot_full):
     """A transport-replace (as file-transfer clients fall back to IBB) gets
     transport-reject and the call goes on; a content-remove of the only
     content ends the session (XEP-0166 §7.2.5) with a report saying why."""
-    caller = jc.JingleCaller(alice, parrot_full, media=("audio",), jmi=False)
-    await caller.call()
-    await caller.wait_media(("audio",), frames=10)
-    name = next(iter(caller.local_contents))
+    caller, name = await direct_audio_call(alice, parrot_full)
     replace = caller._jingle("transport-replace")
     content = jc.ET.SubElement(replace, jc.q(jc.NS_JINGLE, "content"), {"creator": "initiator", "name": name})
     jc.ET.SubElement(content, "{urn:xmpp:jingle:transports:ibb:1}transport", {"block-size": "4096", "sid": "x"})

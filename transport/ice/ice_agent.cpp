@@ -177,6 +177,10 @@ IceAgent::IceAgent(GMainContext* context, IceConfig config, Observer& observer)
     nice_agent_attach_recv(agent_.get(), stream_id_, component, context_, &IceAgent::on_receive, this);
   }
 
+  read_local_credentials();
+}
+
+void IceAgent::read_local_credentials() {
   gchar* ufrag = nullptr;
   gchar* pwd = nullptr;
   const bool have_credentials = nice_agent_get_local_credentials(agent_.get(), stream_id_, &ufrag, &pwd);
@@ -343,12 +347,7 @@ const IceCredentials& IceAgent::restart(const IceCredentials& remote) {
   if (!agent_) throw std::logic_error("ice: restart after close");
   check_remote_credentials(remote);
   if (!nice_agent_restart_stream(agent_.get(), stream_id_)) throw std::runtime_error("ice: libnice refused the restart");
-  gchar* ufrag = nullptr;
-  gchar* pwd = nullptr;
-  const bool have_credentials = nice_agent_get_local_credentials(agent_.get(), stream_id_, &ufrag, &pwd);
-  const GCharPtr ufrag_owner(ufrag), pwd_owner(pwd);
-  if (!have_credentials || ufrag == nullptr || pwd == nullptr) throw std::runtime_error("ice: no local credentials");
-  local_credentials_ = {ufrag, pwd};
+  read_local_credentials();
   // A new round of candidates and of end-of-candidates; the consent clock
   // restarts once the new checks connect (update_state).
   pending_remote_.clear();

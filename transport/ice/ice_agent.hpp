@@ -150,6 +150,7 @@ class IceAgent {
 
   void assert_thread() const noexcept;
   void configure_local_addresses();
+  void read_local_credentials();  // libnice's current ufrag/pwd into local_credentials_
   void configure_servers();
   void flush_pending_remote();
   void arm_end_of_candidates_timer();
