@@ -93,6 +93,13 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
                                                       std::move(link_options), [this](TagPtr stanza) {
                                                         if (session_) session_->send(std::move(stanza));
                                                       });
+  // --max-transfers and --max-transfers-per-contact count every mechanism.
+  transfer_load_.add([this](const std::string& bare) { return si_transfers_->own_load(bare); });
+  transfer_load_.add([this](const std::string& bare) { return jingle_transfers_->own_load(bare); });
+  transfer_load_.add([this](const std::string& bare) { return http_links_->own_load(bare); });
+  si_transfers_->set_load(&transfer_load_);
+  jingle_transfers_->set_load(&transfer_load_);
+  http_links_->set_load(&transfer_load_);
   register_commands();
   update_ice_servers();
 }

@@ -80,6 +80,8 @@ class App final : xmpp::SessionOwner {
   transport::Certificate certificate_;
   ReportStore reports_;
   std::unique_ptr<call::CallManager> calls_;
+  // The transfers below, counted together for the limits; outlives them.
+  transfer::TransferLoad transfer_load_;
   // File transfers over legacy SI (XEP-0095/0096); before the workers stop.
   std::unique_ptr<transfer::SiTransfers> si_transfers_;
   // Jingle File Transfer (XEP-0234 over SOCKS5 and IBB); before the workers stop.

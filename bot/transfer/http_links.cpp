@@ -126,15 +126,14 @@ bool HttpLinks::on_message(const gloox::Tag& message) {
 void HttpLinks::handle_offer(const std::string& peer, LinkOffer offer) {
   Waiting waiting{peer, "link-" + id_prefix_ + std::to_string(++counter_), std::move(offer)};
   const std::string bare = bare_of(peer);
-  const auto from_contact = std::count_if(running_.begin(), running_.end(),
-                                          [&](const auto& entry) { return bare_of(entry.second->facts.peer) == bare; });
+  const TransferCount load = load_ ? load_->of(bare) : own_load(bare);
   // Refusals before any network work, so a flood of links costs nothing but
   // the reports.
-  if (running_.size() >= options_.max_transfers) {
-    return refuse(waiting, "parrot is busy with " + std::to_string(running_.size()) + " transfers; try again later");
+  if (load.total >= options_.max_transfers) {
+    return refuse(waiting, "parrot is busy with " + std::to_string(load.total) + " transfers; try again later");
   }
-  if (static_cast<std::size_t>(from_contact) >= options_.max_per_contact) {
-    return refuse(waiting, "you already have " + std::to_string(from_contact) + " transfers running with parrot");
+  if (load.for_contact >= options_.max_per_contact) {
+    return refuse(waiting, "you already have " + std::to_string(load.for_contact) + " transfers running with parrot");
   }
   if (waiting.offer.metadata && waiting.offer.metadata->size && *waiting.offer.metadata->size > options_.max_bytes) {
     return refuse(waiting, "the file is " + std::to_string(*waiting.offer.metadata->size) +
@@ -362,6 +361,13 @@ void HttpLinks::say(const std::string& to, const std::string& text) {
   message->addAttribute("type", "chat");
   new gloox::Tag(message.get(), "body", text);
   send_(std::move(message));
+}
+
+TransferCount HttpLinks::own_load(const std::string& bare_jid) const {
+  const auto from_contact = std::count_if(running_.begin(), running_.end(), [&](const auto& entry) {
+    return bare_of(entry.second->facts.peer) == bare_jid;
+  });
+  return TransferCount{running_.size(), static_cast<std::size_t>(from_contact)};
 }
 
 }  // namespace parrot::bot::transfer

@@ -27,6 +27,7 @@
 #include "bot/chat/token_bucket.hpp"
 #include "bot/report_store.hpp"
 #include "bot/transfer/file_report.hpp"
+#include "bot/transfer/transfer_load.hpp"
 #include "bot/transfer/http_link_fence.hpp"
 #include "bot/transfer/http_link_fetch.hpp"
 #include "bot/transfer/http_link_message.hpp"
@@ -61,6 +62,10 @@ class HttpLinks {
   // A received <message/>: true when it shares a file (it is then handled
   // here and must not be echoed as chat).
   bool on_message(const gloox::Tag& message);
+  // This mechanism's share of the limits, and the load of all of them (not
+  // owned; nullptr: this mechanism alone counts).
+  TransferCount own_load(const std::string& bare_jid) const;
+  void set_load(const TransferLoad* load) noexcept { load_ = load; }
   // An <iq type='result'|'error'/> whose id is one of parrot's disco queries:
   // true when it was one.
   bool on_iq_reply(const gloox::Tag& iq);
@@ -106,6 +111,7 @@ class HttpLinks {
   GMainContext* control_;
   ReportStore* reports_;
   HttpLinkOptions options_;
+  const TransferLoad* load_ = nullptr;
   Send send_;
   std::map<std::string, std::unique_ptr<Running>> running_;  // by transfer id
   std::map<std::string, DomainServices> domains_;

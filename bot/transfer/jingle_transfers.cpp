@@ -510,10 +510,11 @@ void JingleTransfers::on_offer(const gloox::Tag& iq, const std::string& from, ft
                !std::holds_alternative<ft::S5bTransport>(content.transport)) {
       condition = "unsupported-transports";
       why = "parrot receives files over SOCKS5 (XEP-0260) or IBB (XEP-0261) only";
-    } else if (transfers_ + accepted_here >= limits_.max_transfers ||
-               contact_load(contact) + accepted_here >= limits_.max_per_contact) {
+    } else if (const TransferCount load = load_ ? load_->of(contact) : own_load(contact);
+               load.total + accepted_here >= limits_.max_transfers ||
+               load.for_contact + accepted_here >= limits_.max_per_contact) {
       condition = "busy";
-      why = transfers_ + accepted_here >= limits_.max_transfers
+      why = load.total + accepted_here >= limits_.max_transfers
                 ? "parrot is receiving " + std::to_string(limits_.max_transfers) + " files already; try again later"
                 : "you are sending parrot " + std::to_string(limits_.max_per_contact) +
                       " files already; wait until they are done";
@@ -1059,6 +1060,10 @@ void JingleTransfers::deliver_report(const FileFacts& facts) {
   if (reports_ != nullptr) {
     reports_->add(StoredReport{0, bare(facts.peer), "file", static_cast<std::int64_t>(std::time(nullptr)), text, json});
   }
+}
+
+TransferCount JingleTransfers::own_load(const std::string& bare_jid) const {
+  return TransferCount{transfers_, contact_load(bare_jid)};
 }
 
 }  // namespace parrot::bot::transfer

@@ -37,6 +37,7 @@
 
 #include "bot/report_store.hpp"
 #include "bot/transfer/file_report.hpp"
+#include "bot/transfer/transfer_load.hpp"
 #include "bot/transfer/jingle_ft/elements.hpp"
 #include "transport/worker/worker_pool.hpp"
 
@@ -71,6 +72,10 @@ class JingleTransfers {
 
   // True when this manager runs the Jingle session `sid`.
   bool owns(const std::string& sid) const { return sessions_.contains(sid); }
+  // This mechanism's share of the limits, and the load of all of them (not
+  // owned; nullptr: this mechanism alone counts).
+  TransferCount own_load(const std::string& bare_jid) const;
+  void set_load(const TransferLoad* load) noexcept { load_ = load; }
   // An <iq type='set'> with <jingle/>: a file offer (jingle_ft::is_file_offer)
   // or any later action on an owned sid. Answers the IQ and acts on it.
   void on_jingle_iq(const gloox::Tag& iq);
@@ -152,6 +157,7 @@ class JingleTransfers {
   transport::WorkerPool& workers_;
   ReportStore* reports_;
   JingleFtLimits limits_;
+  const TransferLoad* load_ = nullptr;
   Send send_;
   std::string self_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;  // by Jingle sid

@@ -189,9 +189,10 @@ void SiTransfers::on_offer(const gloox::Tag& iq, const gloox::Tag& si_tag, const
   if (offer.file.size > limits_.max_file_bytes) {
     refusal = "the file is " + grouped(offer.file.size) + " bytes; parrot accepts at most " +
               grouped(limits_.max_file_bytes) + " bytes";
-  } else if (transfers_.size() >= limits_.max_transfers) {
-    refusal = "parrot is receiving " + std::to_string(transfers_.size()) + " files already; try again later";
-  } else if (count_for(bare(peer)) >= limits_.max_transfers_per_contact) {
+  } else if (const TransferCount load = load_ ? load_->of(bare(peer)) : own_load(bare(peer));
+             load.total >= limits_.max_transfers) {
+    refusal = "parrot is receiving " + std::to_string(load.total) + " files already; try again later";
+  } else if (load.for_contact >= limits_.max_transfers_per_contact) {
     refusal = "you are sending " + std::to_string(limits_.max_transfers_per_contact) +
               " files to parrot already; wait for one to finish";
   }
@@ -479,6 +480,10 @@ void SiTransfers::deliver(const FileFacts& facts) {
         std::chrono::system_clock::now().time_since_epoch());
     reports_->add(StoredReport{0, bare(facts.peer), "file", now.count(), text, json});
   }
+}
+
+TransferCount SiTransfers::own_load(const std::string& bare_jid) const {
+  return TransferCount{transfers_.size(), count_for(bare_jid)};
 }
 
 }  // namespace parrot::bot::transfer

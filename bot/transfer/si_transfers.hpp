@@ -28,6 +28,7 @@
 #include "bot/report_store.hpp"
 #include "bot/transfer/file_report.hpp"
 #include "bot/transfer/si/elements.hpp"
+#include "bot/transfer/transfer_load.hpp"
 #include "transport/bytestream/byte_stream_reader.hpp"
 #include "transport/worker/worker_pool.hpp"
 
@@ -72,6 +73,10 @@ class SiTransfers {
   bool on_ibb_iq(const gloox::Tag& iq);
 
   std::size_t active() const noexcept { return transfers_.size(); }
+  // This mechanism's share of the limits, and the load of all of them (not
+  // owned; nullptr: this mechanism alone counts).
+  TransferCount own_load(const std::string& bare_jid) const;
+  void set_load(const TransferLoad* load) noexcept { load_ = load; }
 
  private:
   struct Transfer;
@@ -95,6 +100,7 @@ class SiTransfers {
   transport::WorkerPool& workers_;
   ReportStore* reports_;
   TransferLimits limits_;
+  const TransferLoad* load_ = nullptr;
   Send send_;
   std::map<Key, std::unique_ptr<Transfer>> transfers_;
   // Recently ended IBB streams: their late <close/> still gets a result.

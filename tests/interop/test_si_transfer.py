@@ -314,10 +314,27 @@ async def main():
         assert report["verdict"] == "REFUSED" and "already" in report["failure"], report
         print("fourth concurrent transfer:", report["failure"])
 
+
         # The last report is what !report returns.
         alice.send_message(mto=parrot.jid, mbody="!report", mtype="chat")
         reply = await alice.next_message(timeout=TIMEOUT, predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None)
         assert json.loads(reply.xml.find(f"{{{REPORT_NS}}}report").text)["id"] == sid
+
+        # The limits count every mechanism: with three SI transfers held, an
+        # HTTP Upload link from the same contact is refused as well.
+        link = f"https://{parrot.jid.split('@')[1]}/upload/held.bin"
+        message = alice.make_message(mto=parrot.jid, mbody=link, mtype="chat")
+        oob = ET.SubElement(message.xml, "{jabber:x:oob}x")
+        ET.SubElement(oob, "{jabber:x:oob}url").text = link
+        message.send()
+
+        def link_report(m):
+            element = m.xml.find(f"{{{REPORT_NS}}}report")
+            return element is not None and json.loads(element.text).get("mechanism") == "http-upload"
+        refused = await alice.next_message(timeout=TIMEOUT, predicate=link_report)
+        link_facts = json.loads(refused.xml.find(f"{{{REPORT_NS}}}report").text)
+        assert link_facts["verdict"] == "REFUSED" and "3 transfers running" in link_facts["failure"], link_facts
+        print("a link while three SI transfers run:", link_facts["failure"])
     finally:
         if alice:
             alice.disconnect()

@@ -1,0 +1,38 @@
+// Transfers under way across every mechanism (Jingle FT, SI, HTTP links),
+// so that --max-transfers and --max-transfers-per-contact hold in total and
+// not once per mechanism. Each manager counts its own; App registers them
+// all here and hands every manager the same TransferLoad. Control thread.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace parrot::bot::transfer {
+
+struct TransferCount {
+  std::size_t total = 0;
+  std::size_t for_contact = 0;  // from one bare JID
+};
+
+class TransferLoad {
+ public:
+  using Source = std::function<TransferCount(const std::string& bare_jid)>;
+
+  void add(Source source) { sources_.push_back(std::move(source)); }
+  TransferCount of(const std::string& bare_jid) const {
+    TransferCount sum;
+    for (const auto& source : sources_) {
+      const TransferCount count = source(bare_jid);
+      sum.total += count.total;
+      sum.for_contact += count.for_contact;
+    }
+    return sum;
+  }
+
+ private:
+  std::vector<Source> sources_;
+};
+
+}  // namespace parrot::bot::transfer
