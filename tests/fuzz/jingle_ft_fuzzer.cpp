@@ -16,21 +16,13 @@
 #include <string>
 
 #include "bot/transfer/jingle_ft/elements.hpp"
+#include "xml_input.hpp"
 
 namespace {
 
 namespace ft = parrot::bot::transfer::jingle_ft;
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-struct FirstTag : gloox::TagHandler {
-  void handleTag(gloox::Tag* tag) override {
-    if (!first && tag) first.reset(tag->clone());
-  }
-  std::unique_ptr<gloox::Tag> first;
-};
+using parrot::fuzz::check;
 
 void check_content(const ft::FtContent& content) {
   if (content.file) {
@@ -75,13 +67,9 @@ void visit(const gloox::Tag& tag) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  FirstTag handler;
-  gloox::Parser parser(&handler);
-  std::string xml(reinterpret_cast<const char*>(data), size);
-  parser.feed(xml);
-  if (handler.first) {
-    visit(*handler.first);
-    (void)ft::is_file_offer(*handler.first);
+  if (const auto tag = parrot::fuzz::first_tag(data, size)) {
+    visit(*tag);
+    (void)ft::is_file_offer(*tag);
   }
   return 0;
 }

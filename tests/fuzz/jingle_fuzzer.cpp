@@ -17,25 +17,13 @@
 #include "bot/jingle/jingle_message.hpp"
 #include "bot/jingle/namespaces.hpp"
 #include "bot/jingle/offer.hpp"
+#include "xml_input.hpp"
 
 namespace {
 
 namespace jingle = parrot::bot::jingle;
 
-struct FirstTag : gloox::TagHandler {
-  void handleTag(gloox::Tag* tag) override {
-    if (!first && tag) first.reset(tag->clone());
-  }
-  std::unique_ptr<gloox::Tag> first;
-};
-
-std::unique_ptr<gloox::Tag> reparse(const gloox::Tag& tag) {
-  FirstTag handler;
-  gloox::Parser parser(&handler);
-  std::string xml = tag.xml();
-  parser.feed(xml);
-  return std::move(handler.first);
-}
+std::unique_ptr<gloox::Tag> reparse(const gloox::Tag& tag) { return parrot::fuzz::first_tag(tag.xml()); }
 
 jingle::Jingle normalized(jingle::Jingle j) {
   j.unsupported_session_info = false;

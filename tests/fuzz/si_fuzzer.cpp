@@ -15,21 +15,13 @@
 #include <string>
 
 #include "bot/transfer/si/elements.hpp"
+#include "xml_input.hpp"
 
 namespace {
 
 namespace si = parrot::bot::transfer::si;
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-struct FirstTag : gloox::TagHandler {
-  void handleTag(gloox::Tag* tag) override {
-    if (!first && tag) first.reset(tag->clone());
-  }
-  std::unique_ptr<gloox::Tag> first;
-};
+using parrot::fuzz::check;
 
 void visit(const gloox::Tag& tag) {
   const si::IqRef ref = si::iq_ref(tag);
@@ -71,10 +63,6 @@ void visit(const gloox::Tag& tag) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  FirstTag handler;
-  gloox::Parser parser(&handler);
-  std::string xml(reinterpret_cast<const char*>(data), size);
-  parser.feed(xml);
-  if (handler.first) visit(*handler.first);
+  if (const auto tag = parrot::fuzz::first_tag(data, size)) visit(*tag);
   return 0;
 }
