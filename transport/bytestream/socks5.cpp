@@ -27,6 +27,21 @@ std::uint8_t at(const std::vector<std::byte>& buffer, std::size_t index) {
 
 void push(std::vector<std::byte>& out, std::uint8_t value) { out.push_back(std::byte{value}); }
 
+// Both sides read the same way: copy only what the current message still
+// needs (needed()), so the buffer never exceeds one message and bytes after
+// the handshake stay with the caller; hand each whole message on.
+template <typename Busy, typename Needed, typename OnMessage>
+void feed_messages(std::vector<std::byte>& buffer, std::span<const std::byte> input, Socks5Step& step, Busy busy,
+                   Needed needed, OnMessage on_message) {
+  while (busy() && step.consumed < input.size()) {
+    const std::size_t take = std::min(needed(), input.size() - step.consumed);
+    buffer.insert(buffer.end(), input.begin() + static_cast<std::ptrdiff_t>(step.consumed),
+                  input.begin() + static_cast<std::ptrdiff_t>(step.consumed + take));
+    step.consumed += take;
+    if (needed() == 0) on_message();
+  }
+}
+
 // Length of the request/reply being read (RFC 1928 §4/§6 share the layout:
 // VER, CMD|REP, RSV, ATYP, address, port), as far as the buffered prefix
 // tells; a prefix that already decides failure ends the message there.
@@ -172,17 +187,11 @@ std::size_t Socks5Client::needed() const noexcept {
   return 0;
 }
 
-// Copies only what the current message still needs, so the buffer never
-// exceeds one message and bytes after the handshake stay with the caller.
 Socks5Step Socks5Client::feed(std::span<const std::byte> input) {
   Socks5Step step;
-  while (state_ == Socks5State::kInProgress && phase_ != Phase::kIdle && step.consumed < input.size()) {
-    const std::size_t take = std::min(needed(), input.size() - step.consumed);
-    buffer_.insert(buffer_.end(), input.begin() + static_cast<std::ptrdiff_t>(step.consumed),
-                   input.begin() + static_cast<std::ptrdiff_t>(step.consumed + take));
-    step.consumed += take;
-    if (needed() == 0) on_message(step);
-  }
+  feed_messages(
+      buffer_, input, step, [this] { return state_ == Socks5State::kInProgress && phase_ != Phase::kIdle; },
+      [this] { return needed(); }, [&] { on_message(step); });
   step.state = state_;
   return step;
 }
@@ -267,14 +276,10 @@ std::size_t Socks5Server::needed() const noexcept {
 
 Socks5Step Socks5Server::feed(std::span<const std::byte> input) {
   Socks5Step step;
-  while (state_ == Socks5State::kInProgress && step.consumed < input.size()) {
-    const std::size_t take = std::min(needed(), input.size() - step.consumed);
-    buffer_.insert(buffer_.end(), input.begin() + static_cast<std::ptrdiff_t>(step.consumed),
-                   input.begin() + static_cast<std::ptrdiff_t>(step.consumed + take));
-    step.consumed += take;
-    // A greeting's length byte of 0 completes the message at two bytes.
-    if (needed() == 0) on_message(step);
-  }
+  // A greeting's length byte of 0 completes the message at two bytes.
+  feed_messages(
+      buffer_, input, step, [this] { return state_ == Socks5State::kInProgress; }, [this] { return needed(); },
+      [&] { on_message(step); });
   step.state = state_;
   return step;
 }
