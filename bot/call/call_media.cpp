@@ -68,8 +68,9 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
       if (owner_.test_signal_) add_signal(i, setup.echo.streams[i].kind, setup.echo.random_seed);
     }
     timer_ = std::make_unique<transport::WakeupTimer>(owner_.context_, [this] {
-      engine_->on_timer(owner_.now());
-      flush();
+      const media::Timestamp now = owner_.now();
+      engine_->on_timer(now);
+      flush(now);
     });
     transport_ = std::make_unique<transport::CallTransport>(owner_.context_, std::move(setup.config), *this);
   }
@@ -162,20 +163,20 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
         if (signal->tone) {
           const auto frame = signal->tone->next();
           if (frame.payload.empty()) continue;
-          send_local(signal->stream, media::echo::LocalFrame{signal->payload_type, frame.payload, frame.rtp_timestamp, false});
+          send_local(now, signal->stream, media::echo::LocalFrame{signal->payload_type, frame.payload, frame.rtp_timestamp, false});
         } else {
           if (engine_->take_keyframe_request(signal->stream)) signal->pattern->request_keyframe();
           const auto frame = signal->pattern->next_frame();
           for (const auto& packet : frame.packets)
-            send_local(signal->stream, media::echo::LocalFrame{signal->payload_type, packet.payload, frame.rtp_timestamp,
+            send_local(now, signal->stream, media::echo::LocalFrame{signal->payload_type, packet.payload, frame.rtp_timestamp,
                                                                packet.marker});
         }
       }
     }
-    flush();
+    flush(now);
   }
-  void send_local(std::size_t stream, const media::echo::LocalFrame& frame) {
-    if (engine_->send_local(owner_.now(), stream, frame)) send_outbox();
+  void send_local(media::Timestamp now, std::size_t stream, const media::echo::LocalFrame& frame) {
+    if (engine_->send_local(now, stream, frame)) send_outbox();
   }
 
   void on_local_candidate(const transport::IceCandidate& candidate) override {
@@ -196,16 +197,18 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   }
   void on_media(unsigned, media::MutableByteView datagram) override {
     // RTCP alone (receiver reports from a muted client's stack) is not media.
-    if (media::classify_muxed_packet(datagram) == media::MuxedPacketKind::kRtp) last_rtp_ = owner_.now();
-    engine_->on_datagram(owner_.now(), datagram);
-    flush();
+    const media::Timestamp now = owner_.now();  // one clock read per datagram
+    if (media::classify_muxed_packet(datagram) == media::MuxedPacketKind::kRtp) last_rtp_ = now;
+    engine_->on_datagram(now, datagram);
+    flush(now);
   }
 
-  // Sends what the engine produced and re-arms its timer for the next wake-up.
+  // Sends what the engine produced.
   void send_outbox() {
     for (const auto& d : engine_->outbox()) transport_->send_media(d.rtcp && components_ == 2 ? 2 : 1, d.bytes);
   }
-  void flush() {
+  // Sends what the engine produced at `now` and re-arms its wake-up.
+  void flush(media::Timestamp now) {
     send_outbox();
     if (!timer_) return;  // closed
     const media::Timestamp wakeup = engine_->next_wakeup();
@@ -214,7 +217,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
       return;
     }
     // Re-armed after every datagram: one source moved, not one made per packet.
-    timer_->arm_in(std::chrono::duration_cast<std::chrono::microseconds>(wakeup - owner_.now()));
+    timer_->arm_in(std::chrono::duration_cast<std::chrono::microseconds>(wakeup - now));
   }
 
   void drain(std::size_t budget) {
