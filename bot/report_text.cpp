@@ -3,6 +3,7 @@
 #include <gloox/tag.h>
 
 #include <array>
+#include <cctype>
 #include <ctime>
 
 namespace parrot::bot {
@@ -25,6 +26,13 @@ std::string grouped(std::uint64_t n) {
     out.push_back(digits[i]);
   }
   return out;
+}
+
+std::string as_sentence(const std::string& text) {
+  if (text.empty()) return {};
+  std::string sentence = " " + text + ".";
+  sentence[1] = static_cast<char>(std::toupper(static_cast<unsigned char>(sentence[1])));
+  return sentence;
 }
 
 std::unique_ptr<gloox::Tag> report_message(const std::string& to, const std::string& summary, const std::string& json) {

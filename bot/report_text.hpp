@@ -19,6 +19,9 @@ inline constexpr const char* kReportNamespace = "urn:parrot:report:1";
 std::string iso8601(std::chrono::system_clock::time_point t);
 // 1512 -> "1,512".
 std::string grouped(std::uint64_t n);
+// A reason written mid-sentence ("no media from you for 20 s") as a
+// sentence of its own: " No media from you for 20 s."; empty stays empty.
+std::string as_sentence(const std::string& text);
 // <message type='chat' to=…><body>summary</body><report xmlns=…>json</report>
 std::unique_ptr<gloox::Tag> report_message(const std::string& to, const std::string& summary, const std::string& json);
 

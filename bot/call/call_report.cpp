@@ -1,7 +1,6 @@
 #include "bot/call/call_report.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -211,11 +210,7 @@ json report_json(const CallFacts& facts) {
 
 std::string summary(const CallFacts& facts) {
   std::string text = fmt::format("{}.", to_string(verdict(facts)));
-  if (!facts.failure.empty()) {
-    std::string failure = facts.failure;  // written in the caller's terms, mid-sentence
-    failure[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(failure[0])));
-    text += fmt::format(" {}.", failure);
-  }
+  text += as_sentence(facts.failure);
   for (const StreamFacts& s : facts.streams) {
     const auto& e = s.echo;
     if (e.received.packets == 0 && e.sent.packets == 0) continue;

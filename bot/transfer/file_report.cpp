@@ -1,6 +1,5 @@
 #include "bot/transfer/file_report.hpp"
 
-#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -121,11 +120,7 @@ std::string summary(const FileFacts& facts) {
   if (!facts.transport.empty()) text += " via " + facts.transport;
   if (const double rate = throughput_bytes_per_s(facts); rate > 0) text += ", " + mega(rate);
   text += ".";
-  if (!facts.failure.empty()) {
-    std::string failure = facts.failure;
-    failure[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(failure[0])));
-    text += " " + failure + ".";
-  }
+  text += as_sentence(facts.failure);
   if (const auto found = facts.digests.find("sha-256"); found != facts.digests.end() && facts.bytes_received > 0) {
     text += fmt::format(" sha-256 {}", short_hash(found->second));
   }
