@@ -5,7 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "bot/report_text.hpp"
 #include "bot/transfer/ibb_receiver.hpp"
@@ -79,6 +83,52 @@ struct SiTransfers::Reader final : transport::bytestream::ByteStreamReader::Obse
   std::unique_ptr<transport::bytestream::ByteStreamReader> reader;  // worker only
 };
 
+// What one IBB task on the worker learned, returned to the control thread as
+// a value.
+struct SiTransfers::IbbOutcome {
+  enum class Cause { kStream, kIdle, kMalformed };
+
+  // The IQ to answer (none for the idle timeout): a result when `condition`
+  // is empty, else an error.
+  std::optional<si::IqRef> iq;
+  std::string error_type = "cancel";
+  std::string condition;
+  std::string text;
+  // Who ends the stream: the sender's bytes, or parrot (end_ibb).
+  Cause cause = Cause::kStream;
+  std::string reason;  // kMalformed: the report's failure
+  // True when this task ended the stream; then the fields below are final.
+  bool ended = false;
+  IbbState state = IbbState::kOpen;
+  IbbFailure failure = IbbFailure::kNone;
+  std::string failure_message;
+  std::uint64_t bytes_received = 0;
+  std::vector<transport::bytestream::Digest> digests;
+};
+
+// The worker-side half of one IBB stream. Built on the control thread, then
+// touched only by tasks on the transfer's pinned worker, which run in the
+// order the blocks arrived.
+struct SiTransfers::IbbSide {
+  explicit IbbSide(IbbOptions options) : receiver(std::move(options)) {}
+
+  // The receiver's state into `out`; the first time the stream is over (or
+  // parrot ends it: `force`), the digests too, and nothing is hashed after.
+  void settle(IbbOutcome& out, bool force) {
+    out.state = receiver.state();
+    out.failure = receiver.failure();
+    out.failure_message = receiver.failure_message();
+    out.bytes_received = receiver.bytes_received();
+    if (ended || (!force && out.state == IbbState::kOpen)) return;
+    ended = true;
+    out.ended = true;
+    out.digests = receiver.finish();
+  }
+
+  IbbReceiver receiver;
+  bool ended = false;
+};
+
 struct SiTransfers::Transfer {
   Key key;
   std::string peer;  // the sender's full JID
@@ -94,8 +144,8 @@ struct SiTransfers::Transfer {
   transport::Worker::Pin pin;
   std::shared_ptr<Reader> reader;
   unsigned attempt = 0;
-  // IBB (XEP-0047).
-  std::optional<IbbReceiver> ibb;
+  // IBB (XEP-0047): shared with the tasks queued on the worker.
+  std::shared_ptr<IbbSide> ibb;
   std::chrono::steady_clock::time_point ibb_first{};
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
   transport::Timer idle;
@@ -107,7 +157,10 @@ SiTransfers::SiTransfers(GMainContext* control, transport::WorkerPool& workers, 
 
 SiTransfers::~SiTransfers() {
   *alive_ = false;
-  for (auto& [key, transfer] : transfers_) release_reader(*transfer);
+  for (auto& [key, transfer] : transfers_) {
+    release_reader(*transfer);
+    release_ibb(*transfer);
+  }
 }
 
 void SiTransfers::release_reader(Transfer& t) {
@@ -119,6 +172,14 @@ void SiTransfers::release_reader(Transfer& t) {
     worker->post([holder = std::move(t.reader)] { holder->reader.reset(); });
   }
   t.reader.reset();
+}
+
+void SiTransfers::release_ibb(Transfer& t) {
+  if (!t.ibb) return;
+  // Blocks may still be queued for this side on the worker; the last
+  // reference goes there after them, so the receiver dies where it was used.
+  if (transport::Worker* worker = t.pin.worker()) worker->post([side = std::move(t.ibb)] {});
+  t.ibb.reset();
 }
 
 bool SiTransfers::is_si_iq(const gloox::Tag& iq) {
@@ -354,31 +415,25 @@ bool SiTransfers::on_ibb_iq(const gloox::Tag& iq) {
   }
   Transfer& t = *found->second;
   if (!parsed.element) {
-    send_(si::iq_error(ref, parsed.condition == "resource-constraint" ? "modify" : "cancel", parsed.condition,
-                       parsed.message));
-    if (t.ibb) finish(t, TransferEnd::kFailed, "malformed IBB element: " + parsed.message);
+    const std::string type = parsed.condition == "resource-constraint" ? "modify" : "cancel";
+    if (!t.ibb) {
+      send_(si::iq_error(ref, type, parsed.condition, parsed.message));
+      return true;
+    }
+    IbbOutcome ending;
+    ending.iq = ref;
+    ending.error_type = type;
+    ending.condition = parsed.condition;
+    ending.text = parsed.message;
+    ending.cause = IbbOutcome::Cause::kMalformed;
+    ending.reason = "malformed IBB element: " + parsed.message;
+    end_ibb(t, std::move(ending));
     return true;
   }
   switch (parsed.element->kind) {
     case si::IbbElement::Kind::kOpen: on_ibb_open(t, ref, *parsed.element); break;
-    case si::IbbElement::Kind::kData: on_ibb_data(t, ref, *parsed.element); break;
-    case si::IbbElement::Kind::kClose: {
-      send_(si::iq_result(ref));
-      if (!t.ibb) {
-        finish(t, TransferEnd::kCancelled, "the sender closed the in-band stream before sending data");
-        break;
-      }
-      const IbbState state = t.ibb->on_close();
-      put_digests(t.facts, t.ibb->finish());
-      t.facts.bytes_received = t.ibb->bytes_received();
-      if (state == IbbState::kComplete) {
-        finish(t, TransferEnd::kComplete, {});
-      } else {
-        finish(t, TransferEnd::kFailed, "the sender closed the stream after " + grouped(t.ibb->bytes_received()) +
-                                            " of " + grouped(t.offer.file.size) + " bytes");
-      }
-      break;
-    }
+    case si::IbbElement::Kind::kData: on_ibb_data(t, ref, std::move(*parsed.element)); break;
+    case si::IbbElement::Kind::kClose: on_ibb_close(t, ref); break;
   }
   return true;
 }
@@ -394,40 +449,121 @@ void SiTransfers::on_ibb_open(Transfer& t, const si::IqRef& iq, const si::IbbEle
     send_(si::iq_error(iq, "cancel", "not-acceptable", "parrot accepts IBB data in IQ stanzas only"));
     return finish(t, TransferEnd::kFailed, "IBB over message stanzas is not supported");
   }
-  // IbbReceiver decodes and hashes on the control thread: IBB data arrives
-  // there anyway, inside IQs gloox has parsed, one block per round trip.
+  // The blocks are decoded and hashed on a worker like SOCKS5 bytes: a
+  // 64 KiB block every round trip from several senders would otherwise
+  // hold up every other stanza and timer on the control thread.
   IbbOptions options;
   options.block_size = static_cast<std::uint16_t>(open.block_size);
   options.expected_bytes = t.offer.file.size;
   options.algorithms = algorithms_for(t.offer);
-  t.ibb.emplace(std::move(options));
+  if (!t.pin) t.pin = workers_.pin_least_loaded();
+  t.ibb = std::make_shared<IbbSide>(std::move(options));
   t.facts.transport = "IBB";
   t.ibb_first = std::chrono::steady_clock::now();
   t.last_activity = t.ibb_first;
   send_(si::iq_result(iq));
 }
 
-void SiTransfers::on_ibb_data(Transfer& t, const si::IqRef& iq, const si::IbbElement& data) {
+void SiTransfers::on_ibb_data(Transfer& t, si::IqRef iq, si::IbbElement&& data) {
   if (!t.ibb) {
     send_(si::iq_error(iq, "cancel", "item-not-found", "no open in-band stream with this sid"));
     return;
   }
-  const IbbReply reply = t.ibb->on_data(data.seq, data.data);
   t.last_activity = std::chrono::steady_clock::now();
-  send_(reply.ok ? si::iq_result(iq) : si::iq_error(iq, "cancel", reply.condition, reply.message));
-  if (reply.state == IbbState::kOpen) return;
-  put_digests(t.facts, t.ibb->finish());
-  t.facts.bytes_received = t.ibb->bytes_received();
-  t.facts.duration_s = std::chrono::duration<double>(t.last_activity - t.ibb_first).count();
-  if (reply.state == IbbState::kComplete) return finish(t, TransferEnd::kComplete, {});
+  // The base64 text moves into the task: the only copy is gloox's cdata.
+  post_ibb(t, [iq = std::move(iq), seq = std::move(data.seq), text = std::move(data.data)](IbbSide& side) {
+    IbbOutcome out;
+    out.iq = iq;
+    if (side.ended) {
+      // The stream ended while this block was on its way (XEP-0047 §2.2).
+      out.condition = "item-not-found";
+      out.text = "this stream has ended";
+      return out;
+    }
+    const IbbReply reply = side.receiver.on_data(seq, text);
+    if (!reply.ok) {
+      out.condition = reply.condition;
+      out.text = reply.message;
+    }
+    side.settle(out, false);
+    return out;
+  });
+}
+
+void SiTransfers::on_ibb_close(Transfer& t, si::IqRef iq) {
+  if (!t.ibb) {
+    send_(si::iq_result(iq));
+    return finish(t, TransferEnd::kCancelled, "the sender closed the in-band stream before sending data");
+  }
+  // Answered from the worker too, so that the result follows the replies to
+  // the blocks before it. XEP-0047 §2.3: a close is always acknowledged.
+  post_ibb(t, [iq = std::move(iq)](IbbSide& side) {
+    IbbOutcome out;
+    out.iq = iq;
+    if (!side.ended) side.receiver.on_close();
+    side.settle(out, false);
+    return out;
+  });
+}
+
+void SiTransfers::end_ibb(Transfer& t, IbbOutcome ending) {
+  post_ibb(t, [ending = std::move(ending)](IbbSide& side) mutable {
+    side.settle(ending, true);
+    return std::move(ending);
+  });
+}
+
+void SiTransfers::post_ibb(Transfer& t, std::function<IbbOutcome(IbbSide&)> work) {
+  // The worker never reads `this`: it gets the context, the alive flag and
+  // the key by value, and the manager is used only back on the control
+  // thread once alive_ says it still exists. The control side holds only a
+  // weak reference, so that the side's last owner stays on the worker.
+  t.pin.worker()->post([side = t.ibb, work = std::move(work), control = control_,
+                        alive = std::weak_ptr<bool>(alive_), manager = this, key = t.key] {
+    IbbOutcome outcome = work(*side);
+    transport::post_to_context(control, [alive, manager, key, origin = std::weak_ptr<IbbSide>(side),
+                                         outcome = std::move(outcome)]() mutable {
+      if (const auto live = alive.lock(); live && *live) manager->on_ibb_outcome(key, origin, std::move(outcome));
+    });
+  });
+}
+
+void SiTransfers::on_ibb_outcome(const Key& key, const std::weak_ptr<IbbSide>& origin, IbbOutcome out) {
+  // Every IQ is answered, even when its transfer ended meanwhile.
+  if (out.iq) {
+    send_(out.condition.empty() ? si::iq_result(*out.iq)
+                                : si::iq_error(*out.iq, out.error_type, out.condition, out.text));
+  }
+  const auto found = transfers_.find(key);
+  if (found == transfers_.end() || !out.ended) return;
+  Transfer& t = *found->second;
+  // Compared by owner, not by address: a later stream with the same key
+  // may have a new side where a freed one was.
+  if (!t.ibb || origin.owner_before(t.ibb) || t.ibb.owner_before(origin)) return;
+  put_digests(t.facts, out.digests);
+  t.facts.bytes_received = out.bytes_received;
+  const auto last = out.cause == IbbOutcome::Cause::kIdle ? t.last_activity : std::chrono::steady_clock::now();
+  t.facts.duration_s = std::chrono::duration<double>(last - t.ibb_first).count();
+  const std::string announced = grouped(t.offer.file.size);
+  switch (out.cause) {
+    case IbbOutcome::Cause::kIdle:
+      return finish(t, TransferEnd::kFailed, "nothing arrived for " + std::to_string(limits_.idle.count() / 1000) +
+                                                 " s after " + grouped(out.bytes_received) + " bytes");
+    case IbbOutcome::Cause::kMalformed: return finish(t, TransferEnd::kFailed, out.reason);
+    case IbbOutcome::Cause::kStream: break;
+  }
+  if (out.state == IbbState::kComplete) return finish(t, TransferEnd::kComplete, {});
+  if (out.state == IbbState::kTruncated) {
+    return finish(t, TransferEnd::kFailed,
+                  "the sender closed the stream after " + grouped(out.bytes_received) + " of " + announced + " bytes");
+  }
   // IbbReceiver refuses the block that crosses the size without counting
   // it; the report must still say the sender went past what it announced.
-  if (t.ibb->failure() == IbbFailure::kTooManyBytes) {
+  if (out.failure == IbbFailure::kTooManyBytes) {
     t.facts.bytes_received = t.offer.file.size + 1;  // the report says "more than announced"
-    return finish(t, TransferEnd::kFailed,
-                  "the sender sent more than the " + grouped(t.offer.file.size) + " bytes it announced");
+    return finish(t, TransferEnd::kFailed, "the sender sent more than the " + announced + " bytes it announced");
   }
-  finish(t, TransferEnd::kFailed, reply.message);
+  finish(t, TransferEnd::kFailed, out.failure_message);
 }
 
 // One timer per transfer, re-armed lazily from last_activity rather than
@@ -442,12 +578,14 @@ void SiTransfers::arm_idle(Transfer& t) {
     Transfer& transfer = *found->second;
     if (transfer.reader) return;  // the reader times out by itself
     if (std::chrono::steady_clock::now() - transfer.last_activity < limits_.idle) return arm_idle(transfer);
-    std::string why = "nothing arrived for " + std::to_string(limits_.idle.count() / 1000) + " s";
     if (transfer.ibb) {
-      put_digests(transfer.facts, transfer.ibb->finish());
-      transfer.facts.bytes_received = transfer.ibb->bytes_received();
-      why += " after " + grouped(transfer.ibb->bytes_received()) + " bytes";
-    } else if (!transfer.host_errors.empty()) {
+      // The digests and the byte count are the worker's; the report follows.
+      IbbOutcome ending;
+      ending.cause = IbbOutcome::Cause::kIdle;
+      return end_ibb(transfer, std::move(ending));
+    }
+    std::string why = "nothing arrived for " + std::to_string(limits_.idle.count() / 1000) + " s";
+    if (!transfer.host_errors.empty()) {
       why = "no streamhost worked (" + transfer.host_errors + ") and no in-band fallback came";
     } else {
       why += " after parrot accepted the offer";
@@ -465,6 +603,7 @@ void SiTransfers::finish(Transfer& t, TransferEnd end, std::string failure) {
   if (t.ibb) {
     ended_.push_back(t.key);
     if (ended_.size() > kRememberEnded) ended_.pop_front();
+    release_ibb(t);
   }
   const Key key = t.key;  // erase must not compare against the element it destroys
   transfers_.erase(key);  // t is gone after this

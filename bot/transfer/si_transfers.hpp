@@ -5,10 +5,13 @@
 // preferred), hashes the bytes as they arrive, keeps nothing, and when the
 // transfer ends in any way sends one report to the sender and stores it.
 //
-// Threads: everything here runs on the control thread, except the SOCKS5
-// reads, which a ByteStreamReader does on a worker (one pinned per
-// transfer); its results come back through post_to_context. IBB data arrives
-// in IQs, already on the control thread, and is decoded and hashed there.
+// Threads: signalling runs on the control thread; bytes are hashed on the
+// transfer's pinned worker, never on the control thread. SOCKS5: a
+// ByteStreamReader reads and hashes there. IBB: the data IQs arrive on the
+// control thread, which only parses them and posts each block's base64 text
+// to the worker; an IbbReceiver there decodes and hashes it, and the reply
+// to the IQ comes back through post_to_context. One worker per transfer
+// keeps the replies in the order the blocks came.
 //
 // Limits (Config): offers larger than max_file_bytes, or beyond the
 // concurrent limits, are declined with XEP-0095's forbidden and a REFUSED
@@ -57,8 +60,9 @@ class SiTransfers {
   // `reports` may be null (tests); `send` queues a stanza on the session.
   SiTransfers(GMainContext* control, transport::WorkerPool& workers, ReportStore* reports, TransferLimits limits,
               Send send);
-  // Transfers still running end without reports; readers are destroyed on
-  // their workers, which must still be running.
+  // Transfers still running end without reports; readers and IBB receivers
+  // are destroyed on their workers, which must still be running; results
+  // still on their way back are dropped.
   ~SiTransfers();
   SiTransfers(const SiTransfers&) = delete;
   SiTransfers& operator=(const SiTransfers&) = delete;
@@ -81,6 +85,8 @@ class SiTransfers {
  private:
   struct Transfer;
   struct Reader;
+  struct IbbSide;
+  struct IbbOutcome;
   using Key = std::string;  // sender's full JID + '\n' + sid
 
   void on_offer(const gloox::Tag& iq, const gloox::Tag& si, const std::string& self);
@@ -89,8 +95,18 @@ class SiTransfers {
   void on_connected(const Key& key, unsigned attempt);
   void on_reader_finished(const Key& key, unsigned attempt, const transport::bytestream::ReaderResult& result);
   void on_ibb_open(Transfer& transfer, const si::IqRef& iq, const si::IbbElement& open);
-  void on_ibb_data(Transfer& transfer, const si::IqRef& iq, const si::IbbElement& data);
+  void on_ibb_data(Transfer& transfer, si::IqRef iq, si::IbbElement&& data);
+  void on_ibb_close(Transfer& transfer, si::IqRef iq);
+  // Ends an open IBB stream from parrot's side (idle, malformed element):
+  // the worker finishes the hashes, then the report follows. `ending` says
+  // why, and which IQ to answer after the replies still queued.
+  void end_ibb(Transfer& transfer, IbbOutcome ending);
+  // Runs `work` on the transfer's worker with its IbbSide; the outcome comes
+  // back to on_ibb_outcome on the control thread.
+  void post_ibb(Transfer& transfer, std::function<IbbOutcome(IbbSide&)> work);
+  void on_ibb_outcome(const Key& key, const std::weak_ptr<IbbSide>& origin, IbbOutcome outcome);
   void release_reader(Transfer& transfer);
+  void release_ibb(Transfer& transfer);
   void arm_idle(Transfer& transfer);
   void finish(Transfer& transfer, TransferEnd end, std::string failure);
   void deliver(const FileFacts& facts);
