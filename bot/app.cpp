@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "bot/version.hpp"
+#include "transport/bytestream/tcp_listener.hpp"
 
 namespace parrot::bot {
 namespace {
@@ -77,6 +78,19 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
       g_main_loop_get_context(loop_.get()), workers_, &reports_, jingle_ft_limits, [this](TagPtr stanza) {
         if (session_) session_->send(std::move(stanza));
       });
+  transfer::DirectCandidates direct;
+  if (config_.s5b_addresses.empty()) {
+    // A sender reaches parrot on its public address, if any, or an interface's.
+    if (!config_.public_address.empty()) direct.addresses.push_back(config_.public_address);
+    for (auto& address : transport::bytestream::local_addresses()) {
+      if (address != config_.public_address) direct.addresses.push_back(std::move(address));
+    }
+  } else if (config_.s5b_addresses.front() != "none") {
+    direct.addresses = config_.s5b_addresses;
+  }
+  direct.port_min = config_.s5b_port_min;
+  direct.port_max = config_.s5b_port_max;
+  jingle_transfers_->set_direct_candidates(std::move(direct));
   transfer::HttpLinkOptions link_options;
   link_options.allow_http = config_.allow_http_links;
   link_options.allow_private = config_.allow_private_links;

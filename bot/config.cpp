@@ -26,6 +26,25 @@ std::string read_secret_file(const std::string& path) {
 
 // The ICE flags, checked here so a bad value stops parrot at start with the
 // flag's name instead of failing each call later in libnice.
+// parrot's own SOCKS5 candidates: IP literals (or just "none") and a port
+// range given whole.
+void parse_s5b_flags(Config& config) {
+  const auto& addresses = config.s5b_addresses;
+  const bool none = std::find(addresses.begin(), addresses.end(), "none") != addresses.end();
+  if (none && addresses.size() > 1) throw CLI::ValidationError("--s5b-address", "'none' goes alone");
+  for (const auto& address : addresses) {
+    if (address != "none" && !transport::is_ip_literal(address)) {
+      throw CLI::ValidationError("--s5b-address", "'" + address + "' is not an IPv4 or IPv6 address");
+    }
+  }
+  if ((config.s5b_port_min == 0) != (config.s5b_port_max == 0)) {
+    throw CLI::ValidationError("--s5b-port-min", "--s5b-port-min and --s5b-port-max go together");
+  }
+  if (config.s5b_port_min > config.s5b_port_max) {
+    throw CLI::ValidationError("--s5b-port-max", "must not be below --s5b-port-min");
+  }
+}
+
 void parse_ice_flags(Config& config, const std::string& stun, const std::vector<std::string>& turns) {
   std::string error;
   if (!stun.empty()) {
@@ -192,6 +211,15 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
                  "A file transfer that makes no progress for this long is ended, with a report")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  // parrot's own SOCKS5 candidates for Jingle file transfers.
+  app.add_option("--s5b-address", config.s5b_addresses,
+                 "Offer SOCKS5 file-transfer candidates of parrot's own on this IP (repeatable; 127.0.0.1 allowed; "
+                 "'none': offer none). Default: every interface's address and --public-address");
+  app.add_option("--s5b-port-min", config.s5b_port_min,
+                 "Lowest local TCP port for parrot's SOCKS5 file-transfer candidates (with --s5b-port-max)")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--s5b-port-max", config.s5b_port_max, "Highest local TCP port for parrot's SOCKS5 candidates")
+      ->check(CLI::Range(1, 65535));
   // HTTP Upload links: the fence (docs/configuration.md).
   app.add_flag("--allow-http-links", config.allow_http_links, "Also fetch plain http:// file links (for tests)");
   app.add_flag("--allow-private-links", config.allow_private_links,
@@ -231,6 +259,7 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
       }
     }
     parse_ice_flags(config, stun, turns);
+    parse_s5b_flags(config);
     // curl's --resolve syntax, checked here so a typo stops parrot at start
     // instead of sending links to DNS.
     for (const auto& entry : config.link_resolve) {

@@ -64,6 +64,10 @@ struct Config {
   std::size_t max_transfers = 20;              // at once, all contacts together
   std::size_t max_transfers_per_contact = 3;
   int transfer_idle_seconds = 30;              // no byte (or no next step) for this long ends a transfer
+  // parrot's own SOCKS5 candidates for Jingle FT (XEP-0260 direct).
+  std::vector<std::string> s5b_addresses;  // advertised IPs; empty: every interface (+ public_address); "none": off
+  std::uint16_t s5b_port_min = 0;          // both 0: any port
+  std::uint16_t s5b_port_max = 0;
   // HTTP Upload links (docs/configuration.md, "HTTP Upload links").
   bool allow_http_links = false;           // plain http:// too (tests only)
   bool allow_private_links = false;        // loopback/private/link-local addresses too (tests only)

@@ -2,6 +2,7 @@
 
 #include <gloox/jid.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <ctime>
@@ -13,6 +14,7 @@
 #include "transport/bytestream/byte_stream_reader.hpp"
 #include "transport/bytestream/socks5.hpp"
 #include "transport/bytestream/stream_hasher.hpp"
+#include "transport/bytestream/tcp_listener.hpp"
 #include "transport/worker/timer.hpp"
 
 namespace parrot::bot::transfer {
@@ -106,7 +108,10 @@ struct JingleTransfers::Transfer {
   std::vector<ft::S5bCandidate> candidates;
   std::shared_ptr<S5bSide> s5b;
   std::optional<ft::S5bCandidate> own_proxy;  // offered in session-accept
-  bool nominated_own = false;  // the sender chose parrot's proxy
+  std::vector<ft::S5bCandidate> own_direct;   // offered in session-accept, on `listener`
+  std::unique_ptr<transport::bytestream::TcpListener> listener;  // until the S5bSide takes it
+  bool nominated_own = false;      // the sender chose parrot's proxy
+  bool told_candidate = false;     // parrot sent its candidate-used or candidate-error
   transport::Timer idle;
   transport::Timer grace;
 };
@@ -120,7 +125,12 @@ struct JingleTransfers::Session {
 };
 
 // The worker-side half of one SOCKS5 transfer: the sender's candidates tried
-// one after the other, then the bytes of the one that connected.
+// one after the other (outbound), and the connections senders make to
+// parrot's own direct candidates (inbound, through the listener). Both run
+// at once; XEP-0260 §2.4's nomination decides which one the sender writes
+// to, so the bytes are taken from whichever connection carries them and a
+// connection that ends without a byte while another may still carry the
+// file is dropped without a word.
 struct JingleTransfers::S5bSide final : ByteStreamReader::Observer {
   struct Attempt {
     std::string cid;
@@ -128,6 +138,19 @@ struct JingleTransfers::S5bSide final : ByteStreamReader::Observer {
     std::uint16_t port = 0;
     std::string dst_addr;
     bool proxy = false;
+  };
+
+  // One connection to parrot's listener, from accept to its end.
+  struct Inbound final : ByteStreamReader::Observer {
+    explicit Inbound(S5bSide& owner) : side(owner) {}
+    void on_connected(const std::string& dst_addr) override { side.on_inbound_connected(*this, dst_addr); }
+    void on_progress(std::uint64_t bytes) override { side.on_progress(bytes); }
+    // May destroy this object: nothing follows the call.
+    void on_finished(const ReaderResult& result) override { side.on_inbound_finished(*this, result); }
+
+    S5bSide& side;
+    std::unique_ptr<ByteStreamReader> reader;
+    bool connected = false;
   };
 
   S5bSide(GMainContext* control_context, std::weak_ptr<bool> manager_alive, JingleTransfers* owner, std::string sid_,
@@ -139,6 +162,21 @@ struct JingleTransfers::S5bSide final : ByteStreamReader::Observer {
     transport::post_to_context(control, [alive = alive, manager = manager, task = std::move(task)] {
       if (const auto live = alive.lock(); live && *live) task(*manager);
     });
+  }
+
+  // On the worker: the listener (when parrot offered direct candidates)
+  // and the first of the sender's candidates.
+  void start(GMainContext* context) {
+    worker_context = context;
+    if (listener) listener->start(context, [this](int fd) { on_accepted(fd); });
+    start_next();
+  }
+
+  // On the worker, last: no callback of this side after it.
+  void stop() {
+    reader.reset();
+    listener.reset();
+    inbound.clear();
   }
 
   // On the worker: the next candidate, or candidate-error when none is left.
@@ -154,9 +192,11 @@ struct JingleTransfers::S5bSide final : ByteStreamReader::Observer {
         spdlog::debug("jingle-ft {}: candidate {} unusable: {}", sid, attempt.cid, e.what());
       }
     }
-    to_control([sid = sid, content = content, origin = this](JingleTransfers& m) {
+    // The sender may still come to parrot's own candidate: the side stays.
+    const bool inbound_possible = listener != nullptr || !inbound.empty();
+    to_control([sid = sid, content = content, origin = this, inbound_possible](JingleTransfers& m) {
       if (const Transfer* transfer = m.find_transfer(sid, content); transfer && transfer->s5b.get() == origin) {
-        m.on_s5b_attempts_failed(sid, content);
+        m.on_s5b_attempts_failed(sid, content, inbound_possible);
       }
     });
   }
@@ -179,6 +219,7 @@ struct JingleTransfers::S5bSide final : ByteStreamReader::Observer {
       ft::S5bTransport used;
       used.sid = transfer->s5b_sid;
       used.candidate_used = cid;
+      transfer->told_candidate = true;
       m.send_transport_info(*m.sessions_.at(sid), *transfer, used.to_tag());
       m.touch(*transfer);
     });
@@ -200,6 +241,79 @@ struct JingleTransfers::S5bSide final : ByteStreamReader::Observer {
       start_next();
       return;
     }
+    if (unused(result) && (listener || !inbound.empty())) {
+      spdlog::debug("jingle-ft {}: candidate {} carried nothing: {}", sid, current.cid,
+                    describe(result.outcome, result.detail));
+      reader.reset();
+      connected = false;
+      return;
+    }
+    deliver(result, current.proxy ? "SOCKS5 proxy" : "SOCKS5 direct");
+  }
+
+  void on_accepted(int fd) {
+    // A sender tries each of parrot's addresses at most; more at once is
+    // not a sender, and one connected is all a transfer needs.
+    constexpr std::size_t kMaxInbound = 8;
+    if (inbound.size() >= kMaxInbound) {
+      ::close(fd);
+      return;
+    }
+    auto link = std::make_unique<Inbound>(*this);
+    Inbound& added = *link;
+    inbound.push_back(std::move(link));
+    try {
+      auto accepted = ByteStreamReader::accept(worker_context, fd, inbound_dst_addrs, options, added);
+      // accept() may have finished (and erased) the link already.
+      for (auto& entry : inbound) {
+        if (entry.get() == &added) entry->reader = std::move(accepted);
+      }
+    } catch (const std::exception& e) {
+      spdlog::debug("jingle-ft {}: connection to parrot's candidate unusable: {}", sid, e.what());
+      erase_inbound(added);
+    }
+  }
+
+  void on_inbound_connected(Inbound& link, const std::string& dst_addr) {
+    link.connected = true;
+    // One sender, one connection: stop listening, drop half-open others.
+    listener.reset();
+    std::erase_if(inbound, [&](const auto& entry) { return entry.get() != &link && !entry->connected; });
+    spdlog::info("jingle-ft {}: the sender connected to parrot's candidate (DST.ADDR {})", sid, dst_addr);
+    to_control([sid = sid, content = content, origin = this](JingleTransfers& m) {
+      if (Transfer* transfer = m.find_transfer(sid, content); transfer && transfer->s5b.get() == origin) {
+        m.touch(*transfer);
+      }
+    });
+  }
+
+  void on_inbound_finished(Inbound& link, const ReaderResult& result) {
+    if (!link.connected) {
+      spdlog::debug("jingle-ft {}: a connection to parrot's candidate failed: {}", sid,
+                    describe(result.outcome, result.detail));
+      erase_inbound(link);
+      return;
+    }
+    const bool others = reader != nullptr || next < attempts.size() || listener != nullptr || inbound.size() > 1;
+    if (unused(result) && others) {
+      erase_inbound(link);
+      return;
+    }
+    deliver(result, "SOCKS5 direct");
+  }
+
+  // A connection that ended without a byte of a non-empty file.
+  static bool unused(const ReaderResult& result) {
+    return result.bytes_received == 0 && result.excess_bytes == 0 && result.outcome != ReadOutcome::kComplete;
+  }
+
+  void erase_inbound(Inbound& link) {
+    std::erase_if(inbound, [&](const auto& entry) { return entry.get() == &link; });
+  }
+
+  // The transfer's bytes are over on one connection: report them, close
+  // every other path. Called from a reader's on_finished.
+  void deliver(const ReaderResult& result, const std::string& transport) {
     FileFacts partial;
     partial.bytes_received = result.bytes_received + result.excess_bytes;
     for (const auto& digest : result.digests) partial.digests[digest.algorithm] = digest.hex();
@@ -215,13 +329,14 @@ struct JingleTransfers::S5bSide final : ByteStreamReader::Observer {
       end = TransferEnd::kCancelled;
       failure = "the sender closed the stream before the last byte";
     }
-    to_control([sid = sid, content = content, partial = std::move(partial), end, failure,
+    to_control([sid = sid, content = content, partial = std::move(partial), end, failure, transport,
                 origin = this](JingleTransfers& m) {
-      if (const Transfer* transfer = m.find_transfer(sid, content); transfer && transfer->s5b.get() == origin) {
+      if (Transfer* transfer = m.find_transfer(sid, content); transfer && transfer->s5b.get() == origin) {
+        transfer->facts.transport = transport;
         m.on_bytes_done(sid, content, partial, end, failure);
       }
     });
-    reader.reset();
+    stop();
   }
 
   GMainContext* control;
@@ -237,6 +352,9 @@ struct JingleTransfers::S5bSide final : ByteStreamReader::Observer {
   std::unique_ptr<ByteStreamReader> reader;
   bool connected = false;
   bool own_proxy = false;  // parrot's proxy candidate: activate instead of candidate-used
+  std::unique_ptr<transport::bytestream::TcpListener> listener;  // parrot's direct candidates
+  std::vector<std::string> inbound_dst_addrs;                     // what senders may CONNECT to on it
+  std::vector<std::unique_ptr<Inbound>> inbound;
 };
 
 JingleTransfers::JingleTransfers(GMainContext* control, transport::WorkerPool& workers, ReportStore* reports,
@@ -401,7 +519,7 @@ void JingleTransfers::on_jingle_iq(const gloox::Tag& iq) {
       // XEP-0260 §2.6: SOCKS5 failed, the sender falls back to IBB.
       if (transfer->s5b) {
         auto side = std::move(transfer->s5b);
-        if (transfer->pin) transfer->pin.worker()->post([side] { side->reader.reset(); });
+        if (transfer->pin) transfer->pin.worker()->post([side] { side->stop(); });
       }
       transfer->phase = Transfer::Phase::kNegotiating;
       transfer->ibb_sid = ibb->sid;
@@ -421,9 +539,9 @@ void JingleTransfers::on_jingle_iq(const gloox::Tag& iq) {
       Transfer* transfer = find_transfer(jingle.sid, content.name);
       const auto* s5b = std::get_if<ft::S5bTransport>(&content.transport);
       if (transfer == nullptr || s5b == nullptr) continue;
-      // The sender's candidate-used/-error and activated need nothing from
-      // parrot: it offered no candidates, so the sender's choice stands and
-      // the bytes come through the connection parrot already holds.
+      // The sender's candidate-used naming a direct candidate (its own or
+      // parrot's), candidate-error and activated need nothing from parrot:
+      // the worker takes the bytes from whichever connection carries them.
       touch(*transfer);
       if (s5b->candidate_used && transfer->own_proxy && *s5b->candidate_used == transfer->own_proxy->cid &&
           !transfer->nominated_own) {
@@ -443,7 +561,7 @@ void JingleTransfers::on_jingle_iq(const gloox::Tag& iq) {
         // (or the idle timeout ends it).
         spdlog::info("jingle-ft {}: the sender could not activate its proxy", session.sid);
         auto side = std::move(transfer->s5b);
-        transfer->pin.worker()->post([side] { side->reader.reset(); });
+        transfer->pin.worker()->post([side] { side->stop(); });
         transfer->phase = Transfer::Phase::kNegotiating;
       }
     }
@@ -574,6 +692,8 @@ void JingleTransfers::on_offer(const gloox::Tag& iq, const std::string& from, ft
     } else {
       ft::S5bTransport offer;
       offer.sid = transfer->s5b_sid;
+      open_direct(*transfer);
+      offer.candidates = transfer->own_direct;
       if (proxy_) {
         // XEP-0260 §2.2: a proxy candidate's type preference is 10; its
         // DST.ADDR is owner first (parrot + initiator), also sent as dstaddr.
@@ -627,6 +747,16 @@ void JingleTransfers::start_s5b(Session& session, Transfer& transfer) {
   // same candidates are tried again with it.
   std::vector<std::string> sids{transfer.s5b_sid};
   if (session.sid != transfer.s5b_sid) sids.push_back(session.sid);
+  if (transfer.listener) {
+    // Senders disagree on the JID order for the responder's direct
+    // candidates (research §4.1): owner first (Conversations, Dino) or
+    // initiator first (Psi, Gajim); either is accepted, with either sid.
+    side->listener = std::move(transfer.listener);
+    for (const auto& sid : sids) {
+      side->inbound_dst_addrs.push_back(transport::bytestream::socks5_dst_addr(sid, self_, session.initiator));
+      side->inbound_dst_addrs.push_back(transport::bytestream::socks5_dst_addr(sid, session.initiator, self_));
+    }
+  }
   for (const auto& sid : sids) {
     const std::string dst = transport::bytestream::socks5_dst_addr(sid, session.initiator, self_);
     for (const auto& candidate : candidates) {
@@ -639,15 +769,18 @@ void JingleTransfers::start_s5b(Session& session, Transfer& transfer) {
 
 void JingleTransfers::use_own_proxy(Session& session, Transfer& transfer) {
   transfer.nominated_own = true;
-  if (transfer.s5b) {
+  if (transfer.s5b && !transfer.told_candidate) {
     // Still trying the sender's candidates: stop, and say none worked, so
     // the sender knows its nomination stands (XEP-0260 §2.5).
-    auto old = std::move(transfer.s5b);
-    transfer.pin.worker()->post([old] { old->reader.reset(); });
     ft::S5bTransport error;
     error.sid = transfer.s5b_sid;
     error.candidate_error = true;
+    transfer.told_candidate = true;
     send_transport_info(session, transfer, error.to_tag());
+  }
+  if (transfer.s5b) {
+    auto old = std::move(transfer.s5b);
+    transfer.pin.worker()->post([old] { old->stop(); });
   }
   auto side = std::make_shared<S5bSide>(control_, alive_, this, session.sid, transfer.name);
   side->own_proxy = true;
@@ -669,10 +802,7 @@ void JingleTransfers::run_s5b(Transfer& transfer, std::shared_ptr<S5bSide> side)
   transfer.phase = Transfer::Phase::kData;
   transfer.data_started = std::chrono::steady_clock::now();
   transport::Worker* worker = transfer.pin.worker();
-  worker->post([side = std::move(side), worker] {
-    side->worker_context = worker->context();
-    side->start_next();
-  });
+  worker->post([side = std::move(side), worker] { side->start(worker->context()); });
 }
 
 void JingleTransfers::on_own_proxy_connected(const std::string& sid, const std::string& content) {
@@ -764,17 +894,42 @@ void JingleTransfers::discover_proxy(const std::string& domain) {
   });
 }
 
-void JingleTransfers::on_s5b_attempts_failed(const std::string& sid, const std::string& content) {
+void JingleTransfers::on_s5b_attempts_failed(const std::string& sid, const std::string& content,
+                                             bool inbound_possible) {
   Transfer* transfer = find_transfer(sid, content);
   if (transfer == nullptr || !transfer->s5b) return;
-  transfer->s5b.reset();
-  transfer->phase = Transfer::Phase::kNegotiating;
-  spdlog::info("jingle-ft {}: no SOCKS5 candidate of the sender answered; waiting for a transport-replace", sid);
+  if (inbound_possible) {
+    spdlog::info("jingle-ft {}: no SOCKS5 candidate of the sender answered; waiting for it on parrot's", sid);
+  } else {
+    transfer->s5b.reset();
+    transfer->phase = Transfer::Phase::kNegotiating;
+    spdlog::info("jingle-ft {}: no SOCKS5 candidate of the sender answered; waiting for a transport-replace", sid);
+  }
   ft::S5bTransport error;
   error.sid = transfer->s5b_sid;
   error.candidate_error = true;
+  transfer->told_candidate = true;
   send_transport_info(*sessions_.at(sid), *transfer, error.to_tag());
   touch(*transfer);
+}
+
+void JingleTransfers::open_direct(Transfer& transfer) {
+  if (direct_.addresses.empty()) return;
+  try {
+    transfer.listener = transport::bytestream::TcpListener::open(direct_.port_min, direct_.port_max);
+  } catch (const std::exception& e) {
+    // The transfer goes on with the sender's candidates and the proxy.
+    spdlog::warn("jingle-ft: no direct SOCKS5 candidate of parrot's for this transfer: {}", e.what());
+    return;
+  }
+  const auto count = static_cast<std::uint32_t>(direct_.addresses.size());
+  for (std::uint32_t i = 0; i < count; ++i) {
+    // XEP-0260 §2.2: type preference 126 for direct candidates; the local
+    // preference keeps the operator's order.
+    transfer.own_direct.push_back(ft::S5bCandidate{"parrot-direct-" + std::to_string(++next_id_),
+                                                   direct_.addresses[i], self_, transfer.listener->port(),
+                                                   (126u << 16) + (count - i), ft::CandidateType::kDirect});
+  }
 }
 
 void JingleTransfers::touch(Transfer& transfer) {
@@ -1005,7 +1160,7 @@ void JingleTransfers::finish_transfer(Session& session, Transfer& transfer, Tran
     auto s5b = std::move(transfer.s5b);
     auto ibb = std::move(transfer.ibb);
     transfer.pin.worker()->post([s5b, ibb] {
-      if (s5b) s5b->reader.reset();
+      if (s5b) s5b->stop();
     });
   }
   transfer.pin.release();

@@ -13,10 +13,13 @@
 // - SOCKS5: the sender's candidates in priority order, DST.ADDR =
 //   SHA-1(transport sid + initiator + parrot), then Gajim 1.x's session sid
 //   (research/ft-interop.md §4.1); candidate-used or candidate-error.
-//   parrot's only candidate of its own is its server's XEP-0065 proxy (when
-//   discover_proxy found one): when the sender nominates it, parrot
-//   connects with SHA-1(sid + parrot + initiator), activates it and sends
-//   <activated/>. parrot has no direct listener.
+//   parrot's own candidates: a listener per transfer on each address of
+//   DirectCandidates (XEP-0260 type direct), where senders' CONNECTs are
+//   accepted with either JID order and either sid; and its server's
+//   XEP-0065 proxy (when discover_proxy found one): when the sender
+//   nominates that, parrot connects with SHA-1(sid + parrot + initiator),
+//   activates it and sends <activated/>. The bytes are taken from the
+//   connection the sender writes to.
 // - transport-replace to IBB is accepted at any time (XEP-0260 §2.6).
 // Checksums (session-info) are accepted at any time; after the last byte
 // parrot waits checksum_grace for one unless it has it already.
@@ -34,6 +37,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bot/report_store.hpp"
 #include "bot/transfer/file_report.hpp"
@@ -50,6 +54,15 @@ struct JingleFtLimits {
   std::chrono::seconds idle{30};                     // --transfer-idle-seconds
   std::chrono::milliseconds checksum_grace{3000};    // after the last byte, for a late checksum
   std::chrono::milliseconds socks5_connect{5000};    // per candidate: TCP + SOCKS5 handshake
+};
+
+// parrot's own direct candidates: each SOCKS5 transfer listens on one port
+// of [port_min, port_max] ((0, 0): any) and offers it on every address.
+// No address: no direct candidate (the server's proxy is still offered).
+struct DirectCandidates {
+  std::vector<std::string> addresses;  // IP literals senders can reach parrot on
+  std::uint16_t port_min = 0;
+  std::uint16_t port_max = 0;
 };
 
 // XEP-0047 §2.1 allows up to 65535; parrot takes what the sender offers up
@@ -69,6 +82,9 @@ class JingleTransfers {
 
   // parrot's full JID once bound (the responder, and half of DST.ADDR).
   void set_self(const std::string& full_jid) { self_ = full_jid; }
+
+  // Where senders may connect to parrot (set before the first offer).
+  void set_direct_candidates(DirectCandidates direct) { direct_ = std::move(direct); }
 
   // True when this manager runs the Jingle session `sid`.
   bool owns(const std::string& sid) const { return sessions_.contains(sid); }
@@ -120,8 +136,13 @@ class JingleTransfers {
   std::size_t contact_load(const std::string& bare_jid) const;  // transfers under way
   Transfer* find_ibb(const std::string& from, const std::string& ibb_sid, Session** session);
   void on_offer(const gloox::Tag& iq, const std::string& from, jingle_ft::FtJingle& jingle);
+  // parrot's listener and direct candidates for `transfer` (none when no
+  // address is configured or no port is free).
+  void open_direct(Transfer& transfer);
   void start_s5b(Session& session, Transfer& transfer);
-  void on_s5b_attempts_failed(const std::string& sid, const std::string& content);
+  // No candidate of the sender answered; with inbound_possible a sender may
+  // still connect to parrot's own.
+  void on_s5b_attempts_failed(const std::string& sid, const std::string& content, bool inbound_possible);
   // The bytes are over: all of them (kComplete), the sender closed early
   // (kCancelled: a SHORT report) or the transport failed (kFailed);
   // partial carries the digests, count and duration.
@@ -165,6 +186,7 @@ class JingleTransfers {
   std::size_t transfers_ = 0;
   std::uint64_t next_id_ = 0;
   std::optional<Streamhost> proxy_;              // the server's XEP-0065 proxy, once found
+  DirectCandidates direct_;
   struct PendingIq {
     std::string to;
     IqCallback done;

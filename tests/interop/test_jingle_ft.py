@@ -16,6 +16,11 @@ with the one in parrot's report (<report xmlns='urn:parrot:report:1'>).
      and parrot's own proxy candidate (found through disco, offered in
      session-accept with dstaddr, activated by parrot when the sender
      nominates it): 1 B, 1 MiB;
+  3c. parrot's own direct candidate (a listener on --s5b-address
+     127.0.0.1): the sender connects with each DST.ADDR senders use
+     (owner first as Conversations and Dino, initiator first as Psi, the
+     session sid as Gajim 1.x), after a wrong DST.ADDR that parrot refuses
+     without ending the transfer: 1 B, 1 MiB;
   4. transport-replace from SOCKS5 to IBB after parrot's candidate-error;
   5. bad input: a wrong advertised hash (HASH MISMATCH), more bytes than
      announced over IBB and SOCKS5 (TOO LONG), a sender that disconnects
@@ -379,6 +384,55 @@ class Proxy65:
         writer.close()
 
 
+async def socks5_connect(port, dst):
+    """A sender's SOCKS5 CONNECT (RFC 1928) to DST.ADDR dst, port 0; the
+    reply code and the open stream."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"\x05\x01\x00")
+    assert await reader.readexactly(2) == b"\x05\x00"
+    writer.write(b"\x05\x01\x00\x03" + bytes([len(dst)]) + dst.encode() + b"\x00\x00")
+    reply = await reader.readexactly(5)
+    await reader.readexactly(reply[4] + 2)
+    return reply[1], reader, writer
+
+
+async def parrots_direct_case(alice, parrot_full, size, order):
+    """The sender reaches parrot's own direct candidate, not the other way."""
+    data = os.urandom(size)
+    sid, tsid = secrets.token_hex(8), secrets.token_hex(8)
+    me = str(alice.client.boundjid)
+    await alice.initiate(sid, [Sender.file_content("to-parrots-candidate.bin", size, s5b_transport(
+        tsid, [("unreachable", "127.0.0.1", me, harness.free_port(), 126 << 16, "direct")]))])
+    accept = await alice.expect(sid, "session-accept")
+    transport = accept.find(f".//{q(NS_S5B, 'transport')}")
+    direct = [c for c in transport.findall(q(NS_S5B, "candidate")) if c.get("type") == "direct"]
+    assert len(direct) == 1, ET.tostring(transport)
+    candidate = direct[0]
+    assert (candidate.get("host"), candidate.get("jid")) == ("127.0.0.1", parrot_full), ET.tostring(candidate)
+    assert int(candidate.get("priority")) >> 16 == 126, ET.tostring(candidate)
+    port = int(candidate.get("port"))
+    # A CONNECT for some other stream is refused; the transfer goes on.
+    code, _, writer = await socks5_connect(port, dst_addr(tsid, me, "mallory@example.org/x"))
+    assert code != 0, code
+    writer.close()
+    dst = {"owner-first": dst_addr(tsid, parrot_full, me),       # Conversations, Dino
+           "initiator-first": dst_addr(tsid, me, parrot_full),   # Psi
+           "gajim": dst_addr(sid, me, parrot_full)}[order]       # Gajim 1.x: the session sid
+    code, _, writer = await socks5_connect(port, dst)
+    assert code == 0, code
+    info = await alice.expect(sid, "transport-info")
+    assert info.find(f".//{q(NS_S5B, 'candidate-error')}") is not None, ET.tostring(info)
+    await alice.send_jingle(sid, "transport-info", [
+        _with(content_ref(), _with(ET.Element(q(NS_S5B, "transport"), {"sid": tsid}),
+                                   ET.Element(q(NS_S5B, "candidate-used"), {"cid": candidate.get("cid")})))])
+    await send_all(writer, data)
+    writer.close()
+    await alice.expect(sid, "session-info")
+    report = await alice.report(sid)
+    check(report, data, "FILE OK", "SOCKS5 direct")
+    print(f"SOCKS5 to parrot's direct candidate {size} B ({order}): FILE OK")
+
+
 async def main():
     prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("alice", "alice-secret"), ("bob", "bob-secret")])
     # Prosody's XEP-0065 proxy on a free loopback port: global options
@@ -392,7 +446,8 @@ async def main():
     with open(prosody.config, "w") as f:
         f.write(config)
     prosody.start()
-    parrot = harness.Parrot(prosody, extra=["--max-file-bytes", str(MAX_FILE), "--transfer-idle-seconds", "3"],
+    parrot = harness.Parrot(prosody, extra=["--max-file-bytes", str(MAX_FILE), "--transfer-idle-seconds", "3",
+                                            "--s5b-address", "127.0.0.1"],
                             log_level="info").start()
     clients = []
     try:
@@ -440,7 +495,7 @@ async def main():
                 tsid, [("unreachable", "127.0.0.1", me, harness.free_port(), 126 << 16, "direct")]))])
             accept = await alice.expect(sid, "session-accept")
             transport = accept.find(f".//{q(NS_S5B, 'transport')}")
-            offered = transport.find(q(NS_S5B, "candidate"))
+            offered = next((c for c in transport.findall(q(NS_S5B, "candidate")) if c.get("type") == "proxy"), None)
             assert offered is not None and offered.get("type") == "proxy", ET.tostring(transport)
             assert (offered.get("jid"), int(offered.get("port"))) == (proxy.jid, proxy_port), ET.tostring(offered)
             owner_first = dst_addr(tsid, parrot_full, me)  # XEP-0260 §2.2: parrot's proxy, parrot first
@@ -463,6 +518,11 @@ async def main():
             writer.close()
             check(await alice.report(sid), data, "FILE OK", "SOCKS5 proxy")
             print(f"SOCKS5 via parrot's proxy {size} B: FILE OK")
+
+        # 3c. parrot's own direct candidate, with each sender's DST.ADDR.
+        await parrots_direct_case(alice, parrot_full, 1, "initiator-first")
+        await parrots_direct_case(alice, parrot_full, MiB, "owner-first")
+        await parrots_direct_case(alice, parrot_full, MiB, "gajim")
 
         # 4. transport-replace to IBB after parrot's candidate-error.
         data = os.urandom(100_000)

@@ -101,6 +101,10 @@ TEST_F(ConfigTest, ErrorsExitTwoWithOneLine) {
       {"--jid", "a@b", "--server", "host:99999"},           // port out of range
       {"--jid", "a@b", "--subscription-policy", "domains"},  // no domain listed
       {"--config", "/nonexistent/parrot.toml"},
+      {"--jid", "a@b", "--s5b-address", "bot.example.org"},              // not an IP
+      {"--jid", "a@b", "--s5b-address", "none", "--s5b-address", "::1"},  // 'none' and an address
+      {"--jid", "a@b", "--s5b-port-min", "4000"},                        // half a range
+      {"--jid", "a@b", "--s5b-port-min", "4000", "--s5b-port-max", "3000"},
   };
   for (const auto& args : bad) {
     const auto parsed = parse(args);
@@ -108,6 +112,16 @@ TEST_F(ConfigTest, ErrorsExitTwoWithOneLine) {
     EXPECT_EQ(parsed.result.exit_code, 2);
     EXPECT_EQ(std::count(parsed.err.begin(), parsed.err.end(), '\n'), 1) << parsed.err;
   }
+}
+
+TEST_F(ConfigTest, DirectCandidateAddressesAndPorts) {
+  const auto parsed = parse({"--jid", "a@b", "--s5b-address", "192.0.2.7", "--s5b-address", "2001:db8::7",
+                             "--s5b-port-min", "7000", "--s5b-port-max", "7010"});
+  ASSERT_TRUE(parsed.result.config) << parsed.err;
+  EXPECT_EQ(parsed.result.config->s5b_addresses, (std::vector<std::string>{"192.0.2.7", "2001:db8::7"}));
+  EXPECT_EQ(parsed.result.config->s5b_port_min, 7000);
+  EXPECT_EQ(parsed.result.config->s5b_port_max, 7010);
+  EXPECT_TRUE(parse({"--jid", "a@b", "--s5b-address", "none"}).result.config);
 }
 
 TEST_F(ConfigTest, NoPasswordAnywhereIsAnError) {

@@ -1,0 +1,128 @@
+// TcpListener on real loopback sockets: ports from a range, a taken range,
+// connections handed over (IPv4 into the dual-stack socket), and a
+// listener destroyed from inside its own Accepted.
+#include "transport/bytestream/tcp_listener.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../worker/loop_helpers.hpp"
+
+namespace parrot::transport::bytestream {
+namespace {
+
+// A blocking client socket connected to 127.0.0.1:port, or -1.
+int connect_loopback(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::uint16_t local_port(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+}
+
+// The peer's port, whether the socket is IPv4 or dual-stack IPv6.
+std::uint16_t peer_port(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  ::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  if (address.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
+  return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+}
+
+TEST(TcpListener, KernelPicksAPortWhenNoRangeIsGiven) {
+  const auto listener = TcpListener::open(0, 0);
+  EXPECT_NE(listener->port(), 0);
+}
+
+TEST(TcpListener, BindsInsideTheRangeAndFailsWhenItIsTaken) {
+  // A port the kernel just handed out is free to use as a range of one
+  // once its probe listener is gone.
+  std::uint16_t port = 0;
+  {
+    const auto probe = TcpListener::open(0, 0);
+    port = probe->port();
+  }
+  const auto first = TcpListener::open(port, port);
+  EXPECT_EQ(first->port(), port);
+  EXPECT_THROW(TcpListener::open(port, port), std::runtime_error);
+}
+
+TEST(TcpListener, RefusesSomethingThatIsNotARange) {
+  EXPECT_THROW(TcpListener::open(2000, 1000), std::invalid_argument);
+  EXPECT_THROW(TcpListener::open(0, 1000), std::invalid_argument);
+}
+
+TEST(TcpListener, HandsEachConnectionOverOnItsContext) {
+  const auto context = test::new_context();
+  const auto listener = TcpListener::open(0, 0);
+  std::vector<int> accepted;
+  listener->start(context.get(), [&](int fd) { accepted.push_back(fd); });
+  const int a = connect_loopback(listener->port());
+  const int b = connect_loopback(listener->port());
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  ASSERT_TRUE(test::iterate_until(context.get(), [&] { return accepted.size() == 2; }));
+  // Each handed-over socket is the far end of one client: bytes go through.
+  ASSERT_EQ(::send(a, "x", 1, 0), 1);
+  const int peer_of_a = local_port(a) == peer_port(accepted[0]) ? accepted[0] : accepted[1];
+  EXPECT_EQ(local_port(a), peer_port(peer_of_a));
+  pollfd wait{peer_of_a, POLLIN, 0};
+  ASSERT_EQ(::poll(&wait, 1, 10000), 1);
+  char byte = 0;
+  EXPECT_EQ(::recv(peer_of_a, &byte, 1, 0), 1);
+  EXPECT_EQ(byte, 'x');
+  for (const int fd : accepted) ::close(fd);
+  ::close(a);
+  ::close(b);
+}
+
+TEST(TcpListener, MayBeDestroyedFromItsOwnCallback) {
+  const auto context = test::new_context();
+  auto listener = TcpListener::open(0, 0);
+  const std::uint16_t port = listener->port();
+  int taken = -1;
+  listener->start(context.get(), [&](int fd) {
+    taken = fd;
+    listener.reset();
+  });
+  const int client = connect_loopback(port);
+  ASSERT_GE(client, 0);
+  ASSERT_TRUE(test::iterate_until(context.get(), [&] { return taken >= 0; }));
+  EXPECT_EQ(listener, nullptr);
+  // The port is closed: a new connection is refused.
+  EXPECT_EQ(connect_loopback(port), -1);
+  ::close(taken);
+  ::close(client);
+}
+
+TEST(TcpListener, LocalAddressesLeaveOutLoopbackAndLinkLocal) {
+  for (const auto& address : local_addresses()) {
+    EXPECT_NE(address.rfind("127.", 0), 0u) << address;
+    EXPECT_NE(address, "::1");
+    EXPECT_NE(address.rfind("fe80:", 0), 0u) << address;
+    EXPECT_NE(address.rfind("169.254.", 0), 0u) << address;
+  }
+}
+
+}  // namespace
+}  // namespace parrot::transport::bytestream
