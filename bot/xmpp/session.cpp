@@ -49,8 +49,10 @@ const std::vector<std::string> kFeatures = {
     "http://jabber.org/protocol/bytestreams", "http://jabber.org/protocol/ibb",
     // Jingle File Transfer (XEP-0234 :5 over XEP-0260 and XEP-0261), and the
     // XEP-0300 hashes senders may add: only sha-256 is named, so Gajim and
-    // Psi pick it rather than an algorithm parrot would not compute.
-    "urn:xmpp:jingle:apps:file-transfer:5",  "urn:xmpp:jingle:transports:s5b:1",
+    // Psi pick it rather than an algorithm parrot would not compute. :4 and
+    // :3 let pre-2017 clients offer too; newer ones pick the highest listed.
+    "urn:xmpp:jingle:apps:file-transfer:5",  "urn:xmpp:jingle:apps:file-transfer:4",
+    "urn:xmpp:jingle:apps:file-transfer:3",  "urn:xmpp:jingle:transports:s5b:1",
     "urn:xmpp:jingle:transports:ibb:1",      "urn:xmpp:hashes:2",
     "urn:xmpp:hash-function-text-names:sha-256",
 };

@@ -23,7 +23,8 @@ EXPECTED_FEATURES = {
     "http://jabber.org/protocol/si", "http://jabber.org/protocol/si/profile/file-transfer",
     "http://jabber.org/protocol/bytestreams", "http://jabber.org/protocol/ibb",
     # file transfers: Jingle FT over SOCKS5 and IBB, XEP-0300 hashes
-    "urn:xmpp:jingle:apps:file-transfer:5", "urn:xmpp:jingle:transports:s5b:1",
+    "urn:xmpp:jingle:apps:file-transfer:5", "urn:xmpp:jingle:apps:file-transfer:4",
+    "urn:xmpp:jingle:apps:file-transfer:3", "urn:xmpp:jingle:transports:s5b:1",
     "urn:xmpp:jingle:transports:ibb:1", "urn:xmpp:hashes:2",
     "urn:xmpp:hash-function-text-names:sha-256",
 }

@@ -8,6 +8,7 @@ with the one in parrot's report (<report xmlns='urn:parrot:report:1'>).
 
   1. IBB (XEP-0261 + XEP-0047): 0 B, 1 B, 1 MiB (block 4096, with a correct
      checksum after the data, Conversations-style) and 64 MiB (block 65535);
+     1 MiB offered in the older :4 and :3 namespaces, answered in kind;
   2. SOCKS5 direct (XEP-0260): the test's own SOCKS5 streamhost on loopback
      as the sender's candidate: 0 B, 1 B, 1 MiB, 64 MiB, and a Gajim 1.x
      streamhost that expects the Jingle session id in DST.ADDR;
@@ -49,6 +50,8 @@ from slixmpp.xmlstream.matcher.base import MatcherBase  # noqa: E402
 
 NS_JINGLE = "urn:xmpp:jingle:1"
 NS_FT = "urn:xmpp:jingle:apps:file-transfer:5"
+NS_FT4 = "urn:xmpp:jingle:apps:file-transfer:4"
+NS_FT3 = "urn:xmpp:jingle:apps:file-transfer:3"
 NS_IBB_T = "urn:xmpp:jingle:transports:ibb:1"
 NS_S5B = "urn:xmpp:jingle:transports:s5b:1"
 NS_IBB = "http://jabber.org/protocol/ibb"
@@ -123,16 +126,18 @@ class Sender:
         return element
 
     @staticmethod
-    def file_content(name, size, transport, content_name="a-file-offer", hashes=(), media_type=None):
+    def file_content(name, size, transport, content_name="a-file-offer", hashes=(), media_type=None, ns=NS_FT):
         content = ET.Element(q(NS_JINGLE, "content"),
                              {"creator": "initiator", "name": content_name, "senders": "initiator"})
-        description = ET.SubElement(content, q(NS_FT, "description"))
-        file = ET.SubElement(description, q(NS_FT, "file"))
-        ET.SubElement(file, q(NS_FT, "name")).text = name
-        ET.SubElement(file, q(NS_FT, "size")).text = str(size)
+        description = ET.SubElement(content, q(ns, "description"))
+        # :3 wraps the file in <offer> (XEP-0234 0.15).
+        holder = ET.SubElement(description, q(ns, "offer")) if ns == NS_FT3 else description
+        file = ET.SubElement(holder, q(ns, "file"))
+        ET.SubElement(file, q(ns, "name")).text = name
+        ET.SubElement(file, q(ns, "size")).text = str(size)
         if media_type:
             # Conversations writes mediaType (research §2.1).
-            ET.SubElement(file, q(NS_FT, "mediaType")).text = media_type
+            ET.SubElement(file, q(ns, "mediaType")).text = media_type
         for algo, value in hashes:
             ET.SubElement(file, q(NS_HASHES, "hash"), {"algo": algo}).text = value
         content.append(transport)
@@ -278,25 +283,26 @@ def dst_addr(sid, initiator, target):
     return hashlib.sha1(f"{sid}{initiator}{target}".encode()).hexdigest()
 
 
-async def ibb_case(alice, size, block, with_checksum=False, wrong_hash=False, name=None):
+async def ibb_case(alice, size, block, with_checksum=False, wrong_hash=False, name=None, ns=NS_FT):
     data = os.urandom(size)
     sid, tsid = secrets.token_hex(8), secrets.token_hex(8)
     hashes = []
     if wrong_hash:
         hashes = [("sha-256", base64.b64encode(hashlib.sha256(b"not the file").digest()).decode())]
     await alice.initiate(sid, [Sender.file_content(name or f"ibb-{size}.bin", size, ibb_transport(tsid, block),
-                                                   hashes=hashes, media_type="application/octet-stream")])
+                                                   hashes=hashes, media_type="application/octet-stream", ns=ns)])
     accept = await alice.expect(sid, "session-accept")
     transport = accept.find(f"{q(NS_JINGLE, 'content')}/{q(NS_IBB_T, 'transport')}")
     assert transport is not None and transport.get("sid") == tsid, ET.tostring(accept)
     assert int(transport.get("block-size")) == block, ET.tostring(transport)
-    assert accept.find(f".//{q(NS_FT, 'range')}") is None, "parrot must not ask for a range"
+    assert accept.find(f".//{q(ns, 'description')}") is not None, "parrot answers in the offer's namespace"
+    assert accept.find(f".//{q(ns, 'range')}") is None, "parrot must not ask for a range"
     error = await alice.ibb(tsid, data, block)
     assert error is None, error
     if with_checksum:
         await alice.checksum(sid, "a-file-offer", "sha-256", hashlib.sha256(data).digest())
     info = await alice.expect(sid, "session-info")
-    assert info.find(q(NS_FT, "received")) is not None, ET.tostring(info)
+    assert info.find(q(ns, "received")) is not None, ET.tostring(info)
     terminate = await alice.expect(sid, "session-terminate")
     assert terminate.find(f"{q(NS_JINGLE, 'reason')}/{q(NS_JINGLE, 'success')}") is not None, ET.tostring(terminate)
     report = await alice.report(sid)
@@ -464,7 +470,8 @@ async def main():
 
         info = await alice_client.plugin["xep_0030"].get_info(jid=parrot_full)
         features = info["disco_info"]["features"]
-        for feature in (NS_FT, NS_S5B, NS_IBB_T, NS_HASHES, "urn:xmpp:hash-function-text-names:sha-256"):
+        for feature in (NS_FT, NS_FT4, NS_FT3, NS_S5B, NS_IBB_T, NS_HASHES,
+                        "urn:xmpp:hash-function-text-names:sha-256"):
             assert feature in features, feature
 
         # 1. IBB.
@@ -472,6 +479,9 @@ async def main():
             await ibb_case(alice, size, block)
         await ibb_case(alice, MiB, 4096, with_checksum=True)
         await ibb_case(alice, 64 * MiB, 65535)
+        # Pre-2017 senders (Conversations <= 2.12 towards old peers, Gajim 0.16).
+        await ibb_case(alice, MiB, 4096, ns=NS_FT4)
+        await ibb_case(alice, MiB, 4096, ns=NS_FT3)
 
         # 2. SOCKS5 direct.
         for size in (0, 1, MiB, 64 * MiB):
