@@ -46,5 +46,47 @@ TEST(Base64, LimitIsCheckedOnTheDecodedSize) {
   EXPECT_EQ(out.size(), 4u);
 }
 
+// Every length, so every padding, through the path that takes a sender's
+// canonical text as it is.
+TEST(Base64, RoundTripsEveryLengthUpToThreeBlocks) {
+  std::string plain;
+  for (std::size_t size = 0; size <= 3 * 64 + 2; ++size) {
+    const std::string encoded = base64_encode(plain.data(), plain.size());
+    ASSERT_EQ(decode(encoded), plain) << size;
+    ASSERT_EQ(decode(encoded + "\n"), plain) << size;  // not canonical: the general path
+    plain.push_back(static_cast<char>(size * 37 + 11));
+  }
+}
+
+// A 4096-byte IBB block's text with one character replaced, at the start, in
+// the middle, and in the last quantum: refused wherever it is.
+TEST(Base64, OneBadCharacterAnywhereInABlockIsRefused) {
+  const std::string plain(4096, 'x');
+  const std::string good = base64_encode(plain.data(), plain.size());
+  std::vector<std::byte> out;
+  ASSERT_EQ(base64_decode(good, 4096, out), Base64Status::kOk);
+  // '-' and '\x80' are outside RFC 4648 §4; '=' only pads the end; a space
+  // inside is skipped, so the length is then no longer a multiple of four.
+  for (const char bad : {'-', '_', '!', '\x80', '\xff', '=', '\0', ' '}) {
+    for (const std::size_t at : {std::size_t{0}, good.size() / 2, good.size() - 3, good.size() - 1}) {
+      std::string text = good;
+      text[at] = bad;
+      if (text == good) continue;  // '=' over the padding's own '='
+      EXPECT_EQ(base64_decode(text, 4096, out), Base64Status::kMalformed) << int(bad) << " at " << at;
+      EXPECT_TRUE(out.empty());
+    }
+  }
+}
+
+TEST(Base64, CanonicalBlockOverTheLimitIsTooLarge) {
+  const std::string plain(4097, 'y');
+  const std::string text = base64_encode(plain.data(), plain.size());
+  std::vector<std::byte> out;
+  EXPECT_EQ(base64_decode(text, 4096, out), Base64Status::kTooLarge);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(base64_decode(text, 4097, out), Base64Status::kOk);
+  EXPECT_EQ(out.size(), 4097u);
+}
+
 }  // namespace
 }  // namespace parrot::transport::bytestream
