@@ -4,15 +4,16 @@ transfers"), end to end through parrot's Jingle signalling, a real Prosody
 and parrot's worker threads, with the interop test's slixmpp sender:
   - SOCKS5: SIZE_MIB (default 1024) sent from the sender's own streamhost on
     loopback (XEP-0260 direct candidate); parrot's rate = bytes / duration_s
-    of its JSON report (first to last byte, hashed with SHA-256 + SHA-1 on
-    a worker). Baselines in the same run: "hash" = SHA-256 + SHA-1 over the
-    same bytes in memory (hashlib, which is OpenSSL EVP) per 256 KiB, and
+    of its JSON report (first to last byte, hashed with SHA-256 on a worker
+    and SHA-1 on the reader's helper thread). Baselines in the same run:
+    "hash" = SHA-256 + SHA-1 over the same bytes in memory, one thread
+    (hashlib, which is OpenSSL EVP) per 256 KiB, and
     "copy" = a plain loopback TCP copy of the same size (the same sender
     writing into a socket whose reader recv_into()s 256 KiB and drops it).
-  - IBB: IBB_MIB (default 16) with the XEP-0047 default block size 4096,
-    8 data IQs in flight; the rate is parrot's report's; the CPU seconds
-    that parrot, Prosody and the sender (this process) spent meanwhile say
-    where the time goes.
+  - IBB: IBB_MIB (default 16; 0 skips IBB) with the XEP-0047 default
+    block size 4096, 8 data IQs in flight; the rate is parrot's report's;
+    the CPU seconds that parrot, Prosody and the sender (this process)
+    spent meanwhile say where the time goes.
 Each is run RUNS times in turn; the best and the median are printed.
 
   /usr/bin/python3 tests/bench/jingle_ft_bench.py [SIZE_MIB [RUNS [IBB_MIB]]]
@@ -188,6 +189,8 @@ async def main():
         slower = min(statistics.median(rates["hash"]), statistics.median(rates["copy"]))
         print(f"parrot / slower baseline (medians): {statistics.median(rates['parrot']) / slower:.0%}")
 
+        if ibb_size == 0:
+            return
         pids = {"parrot": parrot.process.pid, "prosody": prosody.process.pid, "sender": os.getpid()}
         ibb = []
         for _ in range(runs):

@@ -64,7 +64,7 @@ ByteStreamReader::ByteStreamReader(GMainContext* context, ReaderOptions options,
     : context_(context),
       options_(std::move(options)),
       observer_(observer),
-      hasher_(options_.algorithms),
+      hasher_(options_.algorithms, options_.buffer_bytes, options_.helper_thread),
       connector_(context, whole_seconds_at_least(options_.connect_timeout)) {
   if (context_ == nullptr) throw std::invalid_argument("ByteStreamReader: null GMainContext");
   if (options_.buffer_bytes == 0) throw std::invalid_argument("ByteStreamReader: zero buffer");
@@ -72,7 +72,6 @@ ByteStreamReader::ByteStreamReader(GMainContext* context, ReaderOptions options,
     throw std::invalid_argument("ByteStreamReader: timeouts must be positive");
   }
   limit_ = options_.expected_bytes.value_or(options_.max_bytes);
-  buffer_.resize(options_.buffer_bytes);
 }
 
 ByteStreamReader::~ByteStreamReader() { *alive_ = false; }
@@ -189,9 +188,12 @@ void ByteStreamReader::on_readable() {
   const std::weak_ptr<bool> alive = alive_;
   for (int i = 0; i < kReadsPerDispatch; ++i) {
     if (phase_ == Phase::kFinished) return;
-    // Plain recv() on the GSocket's descriptor: g_socket_receive() would
-    // allocate a GError for every EAGAIN that ends a burst.
-    const ssize_t got = ::recv(g_socket_get_fd(socket_.get()), buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+    // Plain recv() on the GSocket's descriptor (g_socket_receive() would
+    // allocate a GError for every EAGAIN that ends a burst), straight into
+    // the hasher's ring: the helper thread, if any, hashes that buffer in
+    // place.
+    const std::span<std::byte> buffer = hasher_.write_buffer();
+    const ssize_t got = ::recv(g_socket_get_fd(socket_.get()), buffer.data(), buffer.size(), MSG_DONTWAIT);
     if (got < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
@@ -199,7 +201,7 @@ void ByteStreamReader::on_readable() {
     }
     if (got == 0) return on_eof();
     last_activity_ = Clock::now();
-    const std::span<const std::byte> bytes(buffer_.data(), static_cast<std::size_t>(got));
+    const std::span<const std::byte> bytes = buffer.first(static_cast<std::size_t>(got));
     const bool more = phase_ == Phase::kHandshake ? on_handshake_bytes(bytes) : on_payload(bytes);
     if (!more || alive.expired()) return;
   }
@@ -263,6 +265,10 @@ bool ByteStreamReader::on_payload(std::span<const std::byte> bytes) {
     return false;
   }
   if (options_.expected_bytes && received_ == limit_) {
+    // The last byte counts as hashed when the helper thread is through it
+    // too, so data_time (the report's throughput) covers both threads.
+    hasher_.drain();
+    last_byte_at_ = Clock::now();
     if (options_.linger.count() <= 0) {
       finish(ReadOutcome::kComplete, "all " + std::to_string(limit_) + " bytes");
       return false;

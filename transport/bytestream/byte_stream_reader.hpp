@@ -1,6 +1,6 @@
 // One file's bytes over one TCP connection: SOCKS5 handshake (socks5.hpp),
-// then the bulk bytes straight into a StreamHasher through a fixed buffer,
-// never stored. Used for XEP-0065 (SI) and XEP-0260 (Jingle) bytestreams in
+// then the bulk bytes straight into a PipelinedHasher's buffers, never
+// stored. Used for XEP-0065 (SI) and XEP-0260 (Jingle) bytestreams in
 // both directions of connection: parrot connecting to a sender's streamhost
 // or a proxy (connect()), or a sender connecting to parrot's own direct
 // candidate (accept(), given the socket a listener accepted).
@@ -17,7 +17,11 @@
 //
 // Threads: create, use and destroy a reader on the thread that iterates its
 // GMainContext (a transport::Worker's, in parrot); the Observer is called
-// there. Nothing blocks: connect, handshake and reads are non-blocking.
+// there. Connect, handshake and reads are non-blocking. With two or more
+// digests a helper thread of the reader's own hashes all but the costliest
+// (pipelined_hasher.hpp); the reader's thread then waits on a condition
+// variable only while the helper still holds every buffer, and destroying
+// the reader joins that thread.
 #pragma once
 
 #include <gio/gio.h>
@@ -31,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "transport/bytestream/pipelined_hasher.hpp"
 #include "transport/bytestream/socks5.hpp"
 #include "transport/bytestream/stream_hasher.hpp"
 #include "transport/glib_ptr.hpp"
@@ -46,7 +51,11 @@ struct ReaderOptions {
   std::chrono::milliseconds connect_timeout{5000};  // TCP connect + SOCKS5 handshake
   std::chrono::milliseconds idle_timeout{30000};    // no byte for this long after the handshake
   std::chrono::milliseconds linger{0};              // wait for EOF or excess after the last byte
-  std::size_t buffer_bytes = 256 * 1024;            // one recv() at most
+  // One recv() at most. With two or more algorithms the reader holds
+  // PipelinedHasher::kBuffers of these and a helper thread hashes all but
+  // the costliest digest (pipelined_hasher.hpp); with one, a single buffer.
+  std::size_t buffer_bytes = 256 * 1024;
+  bool helper_thread = true;  // false: every digest on the reader's thread
   std::chrono::milliseconds progress_interval{1000};
 };
 
@@ -130,7 +139,7 @@ class ByteStreamReader {
   GMainContext* context_;
   ReaderOptions options_;
   Observer& observer_;
-  StreamHasher hasher_;
+  PipelinedHasher hasher_;  // owns the read buffers too
   std::optional<Socks5Client> client_;
   std::optional<Socks5Server> server_;
   TcpConnector connector_;
@@ -140,7 +149,6 @@ class ByteStreamReader {
   Timer handshake_timer_;
   Timer idle_timer_;
   Timer linger_timer_;
-  std::vector<std::byte> buffer_;
   std::vector<std::byte> outbox_;
   Phase phase_ = Phase::kConnecting;
   std::string peer_;

@@ -125,6 +125,21 @@ std::string digest_of(const ReaderResult& result, const std::string& algorithm) 
   return "missing";
 }
 
+std::vector<std::string> hexes(const std::vector<Digest>& digests) {
+  std::vector<std::string> out;
+  for (const auto& d : digests) out.push_back(d.algorithm + " " + d.hex());
+  return out;
+}
+
+// The single-thread path's digests of the first `size` bytes, for the
+// algorithms a reader was given (default: sha-256 + sha-1, two threads).
+std::vector<std::string> single_thread(const std::vector<std::uint8_t>& data, std::size_t size,
+                                       const std::vector<std::string>& algorithms = ReaderOptions{}.algorithms) {
+  StreamHasher hasher{std::span<const std::string>(algorithms)};
+  hasher.update(std::span<const std::uint8_t>(data.data(), size));
+  return hexes(hasher.finish());
+}
+
 // The streamhost side of XEP-0065 §5.3.2: method 0x00, CONNECT for `hash`,
 // then whatever `after` does with the connected socket.
 void serve_streamhost(const Listener& listener, const std::string& hash, std::uint8_t reply_code,
@@ -185,6 +200,68 @@ TEST_F(ReaderTest, ClientRoleHashesZeroOneAndOneMebibyte) {
   }
 }
 
+// Two digests run on two threads (pipelined_hasher.hpp), one on the
+// reader's thread alone; both must equal StreamHasher over the same bytes,
+// with reads that split the stream at every offset of a small buffer.
+TEST_F(ReaderTest, OneAndTwoThreadDigestsEqualTheSingleThreadHasher) {
+  const std::vector<std::vector<std::string>> algorithm_sets{
+      {"sha-256", "sha-1"}, {"sha-256"}, {"sha-1", "sha-512", "sha3-256", "sha-256"}};
+  std::vector<std::pair<std::vector<std::string>, bool>> cases;
+  for (const auto& algorithms : algorithm_sets) {
+    cases.emplace_back(algorithms, true);
+    cases.emplace_back(algorithms, false);
+  }
+  for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{4095}, std::size_t{4097},
+                                 std::size_t{3 * 4096 + 17}, (std::size_t{1} << 20) + 333}) {
+    const auto data = payload(size);
+    for (const auto& [algorithms, helper_thread] : cases) {
+      recorder_ = Recorder{};
+      Listener listener;
+      std::thread peer([&] {
+        serve_streamhost(listener, hash_, 0, [&](int fd) {
+          write_all(fd, data.data(), data.size());
+          wait_for_close(fd);
+        });
+      });
+      ReaderOptions options;
+      options.expected_bytes = size;
+      options.algorithms = algorithms;
+      options.helper_thread = helper_thread;
+      options.buffer_bytes = 4096;
+      auto reader = connect(listener.port, options);
+      ASSERT_TRUE(run_until_finished()) << size;
+      reader.reset();
+      peer.join();
+      EXPECT_EQ(recorder_.result->outcome, ReadOutcome::kComplete) << recorder_.result->detail;
+      EXPECT_EQ(recorder_.result->bytes_received, size);
+      EXPECT_EQ(hexes(recorder_.result->digests), single_thread(data, size, algorithms))
+          << size << " bytes, " << algorithms.size() << " digests, helper " << helper_thread;
+    }
+  }
+}
+
+// Destroyed while bytes still flow: the helper thread is joined, nothing
+// calls back, and the sender sees the socket close.
+TEST_F(ReaderTest, DestroyedMidStreamStopsTheHelper) {
+  const auto data = payload(1 << 20);
+  Listener listener;
+  std::thread peer([&] {
+    serve_streamhost(listener, hash_, 0, [&](int fd) {
+      while (write_all(fd, data.data(), data.size())) {
+      }
+    });
+  });
+  ReaderOptions options;
+  options.expected_bytes = std::uint64_t{1} << 40;
+  options.algorithms = {"sha-256", "sha-1", "sha-512"};
+  options.buffer_bytes = 64 * 1024;
+  auto reader = connect(listener.port, options);
+  ASSERT_TRUE(test::iterate_until(context_.get(), [&] { return reader->bytes_received() > (4u << 20); }));
+  reader.reset();
+  peer.join();
+  EXPECT_EQ(recorder_.finished_calls, 0);
+}
+
 TEST_F(ReaderTest, RefusingStreamhostFailsTheHandshake) {
   Listener listener;
   std::thread peer([&] { serve_streamhost(listener, hash_, 5, [](int) {}); });
@@ -215,6 +292,7 @@ TEST_F(ReaderTest, MoreBytesThanAnnouncedAreCaughtWhileLingering) {
   EXPECT_EQ(result.bytes_received, 99'990u);
   EXPECT_GT(result.excess_bytes, 0u);
   EXPECT_EQ(digest_of(result, "sha-256"), sha256_hex(data.data(), 99'990));
+  EXPECT_EQ(hexes(result.digests), single_thread(data, 99'990));
 }
 
 TEST_F(ReaderTest, ExactSizeThenCloseCompletesWhileLingering) {
@@ -246,6 +324,7 @@ TEST_F(ReaderTest, EarlyCloseIsTruncated) {
   EXPECT_EQ(recorder_.result->outcome, ReadOutcome::kTruncated);
   EXPECT_EQ(recorder_.result->bytes_received, 3000u);
   EXPECT_EQ(digest_of(*recorder_.result, "sha-256"), sha256_hex(data.data(), data.size()));
+  EXPECT_EQ(hexes(recorder_.result->digests), single_thread(data, data.size()));
 }
 
 TEST_F(ReaderTest, StalledSenderHitsTheIdleTimeout) {
@@ -266,6 +345,7 @@ TEST_F(ReaderTest, StalledSenderHitsTheIdleTimeout) {
   peer.join();
   EXPECT_EQ(recorder_.result->outcome, ReadOutcome::kIdleTimeout);
   EXPECT_EQ(recorder_.result->bytes_received, 1000u);
+  EXPECT_EQ(hexes(recorder_.result->digests), single_thread(data, 1000));
 }
 
 TEST_F(ReaderTest, SilentStreamhostHitsTheHandshakeTimeout) {
