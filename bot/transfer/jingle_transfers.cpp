@@ -113,6 +113,7 @@ struct JingleTransfers::Transfer {
   bool nominated_own = false;      // the sender chose parrot's proxy
   bool told_candidate = false;     // parrot sent its candidate-used or candidate-error
   transport::Timer idle;
+  std::chrono::steady_clock::time_point last_activity{};  // what the idle timeout counts from
   transport::Timer grace;
 };
 
@@ -933,14 +934,26 @@ void JingleTransfers::open_direct(Transfer& transfer) {
 }
 
 void JingleTransfers::touch(Transfer& transfer) {
-  // The idle timer is re-armed by any sign of life; when it fires, the
-  // transfer (and, with no transfer left, the session) ends with a report.
+  // Any sign of life moves the deadline; the timer is re-armed only when it
+  // fires early, so a stream of IBB blocks costs no timer per block.
+  transfer.last_activity = std::chrono::steady_clock::now();
+  if (!transfer.idle.pending()) arm_idle(transfer, limits_.idle);
+}
+
+void JingleTransfers::arm_idle(Transfer& transfer, std::chrono::milliseconds delay) {
+  // When it fires for good, the transfer (and, with no transfer left, the
+  // session) ends with a report.
   const std::string sid = transfer.facts.id.substr(0, transfer.facts.id.find('/'));
   const std::string content = transfer.name;
-  transfer.idle = transport::Timer(control_, limits_.idle, [this, sid, content] {
+  transfer.idle = transport::Timer(control_, delay, [this, sid, content] {
     const auto found = sessions_.find(sid);
     Transfer* stale = find_transfer(sid, content);
     if (stale == nullptr || stale->phase == Transfer::Phase::kDone) return;
+    const auto quiet = std::chrono::steady_clock::now() - stale->last_activity;
+    if (quiet < limits_.idle) {
+      return arm_idle(*stale, std::chrono::duration_cast<std::chrono::milliseconds>(limits_.idle - quiet) +
+                                  std::chrono::milliseconds(1));
+    }
     finish_transfer(*found->second, *stale, TransferEnd::kFailed,
                     "nothing arrived for " + std::to_string(limits_.idle.count()) + " s");
     maybe_close_session(sid);

@@ -148,7 +148,8 @@ class JingleTransfers {
   // partial carries the digests, count and duration.
   void on_bytes_done(const std::string& sid, const std::string& content, FileFacts partial, TransferEnd end,
                      std::string failure);
-  void touch(Transfer& transfer);  // re-arms the idle timeout
+  void touch(Transfer& transfer);  // moves the idle deadline
+  void arm_idle(Transfer& transfer, std::chrono::milliseconds delay);
   // Sends <received/> when complete, frees the limits' slot, reports.
   void finish_transfer(Session& session, Transfer& transfer, TransferEnd end, const std::string& failure);
   // Once every content is done: session-terminate (success, or `condition`).
