@@ -112,6 +112,8 @@ struct JingleTransfers::Transfer {
   std::unique_ptr<transport::bytestream::TcpListener> listener;  // until the S5bSide takes it
   bool nominated_own = false;      // the sender chose parrot's proxy
   bool told_candidate = false;     // parrot sent its candidate-used or candidate-error
+  bool s5b_connected = false;      // a SOCKS5 connection (either way) finished its handshake
+  bool idle_deferred = false;      // the idle timeout waited once for the reader's own report
   transport::Timer idle;
   std::chrono::steady_clock::time_point last_activity{};  // what the idle timeout counts from
   transport::Timer grace;
@@ -217,6 +219,7 @@ struct JingleTransfers::S5bSide final : ByteStreamReader::Observer {
       Transfer* transfer = m.find_transfer(sid, content);
       if (transfer == nullptr || transfer->s5b.get() != origin) return;  // replaced meanwhile
       transfer->facts.transport = proxy ? "SOCKS5 proxy" : "SOCKS5 direct";
+      transfer->s5b_connected = true;
       ft::S5bTransport used;
       used.sid = transfer->s5b_sid;
       used.candidate_used = cid;
@@ -283,6 +286,7 @@ struct JingleTransfers::S5bSide final : ByteStreamReader::Observer {
     spdlog::info("jingle-ft {}: the sender connected to parrot's candidate (DST.ADDR {})", sid, dst_addr);
     to_control([sid = sid, content = content, origin = this](JingleTransfers& m) {
       if (Transfer* transfer = m.find_transfer(sid, content); transfer && transfer->s5b.get() == origin) {
+        transfer->s5b_connected = true;
         m.touch(*transfer);
       }
     });
@@ -954,8 +958,34 @@ void JingleTransfers::arm_idle(Transfer& transfer, std::chrono::milliseconds del
       return arm_idle(*stale, std::chrono::duration_cast<std::chrono::milliseconds>(limits_.idle - quiet) +
                                   std::chrono::milliseconds(1));
     }
-    finish_transfer(*found->second, *stale, TransferEnd::kFailed,
-                    "nothing arrived for " + std::to_string(limits_.idle.count()) + " s");
+    std::string why = "nothing arrived for " + std::to_string(limits_.idle.count()) + " s";
+    if (stale->s5b && stale->s5b_connected && !stale->idle_deferred) {
+      // The connected reader times out by itself after the same idle time
+      // and reports with its digests; this is only the backstop.
+      stale->idle_deferred = true;
+      return arm_idle(*stale, std::chrono::milliseconds(2000));
+    }
+    if (stale->ibb && stale->pin) {
+      // The report carries the digests of what came; they are the worker's.
+      stale->ibb_open = false;  // a late block gets item-not-found
+      auto side = stale->ibb;
+      const double duration = std::chrono::duration<double>(stale->last_activity - stale->data_started).count();
+      stale->pin.worker()->post([this, control = control_, alive = std::weak_ptr<bool>(alive_), side, sid, content,
+                                 duration, why = std::move(why)] {
+        FileFacts partial;
+        if (side->digests.empty()) side->digests = side->receiver.finish();
+        for (const auto& digest : side->digests) partial.digests[digest.algorithm] = digest.hex();
+        partial.bytes_received = side->receiver.bytes_received();
+        partial.duration_s = duration;
+        transport::post_to_context(control, [this, alive, sid, content, partial, why] {
+          if (const auto live = alive.lock(); live && *live) {
+            on_bytes_done(sid, content, partial, TransferEnd::kFailed, why);
+          }
+        });
+      });
+      return;
+    }
+    finish_transfer(*found->second, *stale, TransferEnd::kFailed, why);
     maybe_close_session(sid);
   });
 }

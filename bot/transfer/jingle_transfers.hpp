@@ -7,7 +7,8 @@
 // ReportStore. Bytes are decoded and hashed on a pinned worker, never here.
 //
 // Transports:
-// - IBB: the sender's block-size, lowered to kMaxIbbBlock; the XEP-0047
+// - IBB: the sender's block-size (a larger one than XEP-0047's 65535 is a
+//   bad-request, the offer unreadable); the XEP-0047
 //   open/data/close IQs arrive through on_ibb_iq. The end is the announced
 //   size (Conversations never sends <close/>).
 // - SOCKS5: the sender's candidates in priority order, DST.ADDR =
@@ -66,8 +67,8 @@ struct DirectCandidates {
 };
 
 // XEP-0047 §2.1 allows up to 65535; parrot takes what the sender offers up
-// to that, and says so in session-accept (XEP-0261 §2: the responder may
-// lower it).
+// to that and says so in session-accept (XEP-0261 §2: the responder may
+// lower it; the element parser already refuses more).
 inline constexpr std::uint32_t kMaxIbbBlock = 65535;
 
 class JingleTransfers {
