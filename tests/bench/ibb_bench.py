@@ -8,25 +8,31 @@ that the sender is not what is measured.
     the XEP-0047 data IQs are pre-serialized before the clock starts and
     written straight to slixmpp's transport, WINDOW of them in flight; the
     answers are counted by id before slixmpp builds stanza objects of them.
-  - Baseline in the same run and through the same Prosody: the same IQs to a
+  - Baseline in the same run and through the same server: the same IQs to a
     raw sink, a second account in its own process that parses nothing but
-    the <iq> tags and answers each with a result (Prosody's relay rate).
-  - Prosody logs at "warn" and collects garbage less eagerly than its
-    default; PROSODY_TUNING below says why.
+    the <iq> tags and answers each with a result (the server's relay rate).
+  - The server is Prosody (default) or, with --server ejabberd, ejabberd
+    (Debian 12's 23.01: `apt-get install ejabberd`), both from
+    tests/interop/harness.py. Prosody logs at "warn" and collects garbage
+    less eagerly than its default; PROSODY_TUNING below says why. ejabberd
+    logs at "warning", its c2s has no shaper (harness.Ejabberd) and, as
+    Prosody here, a 1 MiB stanza limit.
 
 Printed per run: parrot's rate (bytes / duration_s of its JSON report, from
 <open/> to the last block hashed with SHA-256 + SHA-1), the sink's (from
 <open/> to the last block, timed by the sink), both as the sender saw them
-(first IQ written to last answer read), and the CPU seconds parrot, Prosody,
+(first IQ written to last answer read), and the CPU seconds parrot, the server,
 the sender and the sink spent; then best and median over RUNS, and bytes per
 CPU second of each process: the rate it could keep up on a free core, which
 says which one limits the end-to-end figure.
 
-  PARROT_BINARY=<build>/bot/parrot /usr/bin/python3 tests/bench/ibb_bench.py [MIB [RUNS [BLOCK [WINDOW]]]]
-  (defaults: 16 MiB, 3 runs, block 4096 (XEP-0047's default), 8 IQs in flight)
+  PARROT_BINARY=<build>/bot/parrot /usr/bin/python3 tests/bench/ibb_bench.py \
+      [--server prosody|ejabberd] [MIB [RUNS [BLOCK [WINDOW]]]]
+  (defaults: Prosody, 16 MiB, 3 runs, block 4096 (XEP-0047's default), 8 IQs in flight)
 Set IBB_BENCH_PROSODY=plain for the tests' Prosody settings (the log level
 stays at warn).
 """
+import argparse
 import asyncio
 import base64
 import hashlib
@@ -72,7 +78,7 @@ def cpu_seconds(pid):
 class RawStream:
     """Just enough of a c2s client for the sink: STARTTLS, SASL PLAIN, bind,
     over a blocking socket. Reads with regular expressions: the only peer is
-    this benchmark's Prosody, whose stanzas here carry no '<' in text."""
+    this benchmark's server, whose stanzas here carry no '<' in text."""
 
     def __init__(self, port, domain):
         self.domain = domain
@@ -264,10 +270,10 @@ class Bench:
 
 
 class SinkProcess:
-    async def start(self, prosody, user, password):
+    async def start(self, server, user, password):
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, os.path.abspath(__file__), "--sink", str(prosody.port), prosody.domain, user, password,
-            prosody.ca_file, stdout=asyncio.subprocess.PIPE)
+            sys.executable, os.path.abspath(__file__), "--sink", str(server.port), server.domain, user, password,
+            server.ca_file, stdout=asyncio.subprocess.PIPE)
         self.jid = (await asyncio.wait_for(self.process.stdout.readline(), 30)).decode().strip()
         assert "@" in self.jid, f"the sink did not log in: {self.jid!r}"
         return self
@@ -289,75 +295,94 @@ def summary(name, rates):
           f"runs {', '.join(f'{m:.1f}' for m in mb)}")
 
 
+def arguments():
+    parser = argparse.ArgumentParser(description="IBB receive rate of parrot beside a raw sink.")
+    parser.add_argument("--server", choices=("prosody", "ejabberd"), default="prosody",
+                        help="the server both transfers go through (default: prosody)")
+    parser.add_argument("mib", nargs="?", type=int, default=16, help="MiB per transfer (16)")
+    parser.add_argument("runs", nargs="?", type=int, default=3, help="runs (3)")
+    parser.add_argument("block", nargs="?", type=int, default=4096, help="IBB block size in bytes (4096)")
+    parser.add_argument("window", nargs="?", type=int, default=8, help="data IQs in flight (8)")
+    return parser.parse_args()
+
+
+def start_server(harness, kind, users):
+    """The server to relay through, started; and how to describe it. Both
+    take 1 MiB stanzas: room for a 65535-byte block's base64 in one."""
+    if kind == "ejabberd":
+        server = harness.Ejabberd(users=users, log_level="warn", max_stanza_bytes=MiB)
+        server.start()
+        return server, "ejabberd (c2s shaper none, max_stanza_size 1 MiB, log level warning)"
+    tuned = os.environ.get("IBB_BENCH_PROSODY", "tuned") != "plain"
+    server = harness.Prosody(users=users, log_level="warn")
+    with open(server.config) as f:
+        config = f.read()
+    tuning = "c2s_stanza_size_limit = 1024*1024\n" + (PROSODY_TUNING if tuned else "")
+    with open(server.config, "w") as f:
+        f.write(config.replace('VirtualHost "', tuning + 'VirtualHost "', 1))
+    server.start()
+    return server, f"Prosody {'tuned' if tuned else 'as in the tests'} (log level warn)"
+
+
 async def main():
     # Imported here: they load slixmpp, which the sink process does without.
     import harness
     import test_jingle_ft as ft
 
-    size = int(sys.argv[1]) * MiB if len(sys.argv) > 1 else 16 * MiB
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    block = int(sys.argv[3]) if len(sys.argv) > 3 else 4096
-    window = int(sys.argv[4]) if len(sys.argv) > 4 else 8
-    tuned = os.environ.get("IBB_BENCH_PROSODY", "tuned") != "plain"
-
-    prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("alice", "alice-secret"),
-                                     ("sink", "sink-secret")], log_level="warn")
-    with open(prosody.config) as f:
-        config = f.read()
-    # Room for a 65535-byte block's base64 in one stanza.
-    tuning = "c2s_stanza_size_limit = 1024*1024\n" + (PROSODY_TUNING if tuned else "")
-    with open(prosody.config, "w") as f:
-        f.write(config.replace('VirtualHost "', tuning + 'VirtualHost "', 1))
-    prosody.start()
-    parrot = harness.Parrot(prosody, extra=["--max-file-bytes", str(size + MiB)], log_level="info").start()
+    options = arguments()
+    size, runs, block, window = options.mib * MiB, options.runs, options.block, options.window
+    server, described = start_server(harness, options.server, [("parrot", "parrot-secret"),
+                                                                ("alice", "alice-secret"), ("sink", "sink-secret")])
+    parrot = harness.Parrot(server, extra=["--max-file-bytes", str(size + MiB)], log_level="info").start()
     client = sink = None
     try:
         await parrot.until_log("online as")
-        client = harness.Client(prosody, "alice", "alice-secret")
+        client = harness.Client(server, "alice", "alice-secret")
         await client.online()
         await client.befriend(parrot.jid)
-        sink = await SinkProcess().start(prosody, "sink", "sink-secret")
+        sink = await SinkProcess().start(server, "sink", "sink-secret")
         bench = Bench(ft, ft.Sender(client, f"{parrot.jid}/parrot"), window, block)
 
         data = os.urandom(size)
         blocks = [base64.b64encode(data[i:i + block]).decode() for i in range(0, size, block)]
-        pids = {"parrot": parrot.process.pid, "prosody": prosody.process.pid, "sender": os.getpid(),
+        name = options.server
+        pids = {"parrot": parrot.process.pid, name: server.process.pid, "sender": os.getpid(),
                 "sink": sink.process.pid}
         print(f"IBB, {size // MiB} MiB in {len(blocks)} blocks of {block} B, {window} IQs in flight, "
-              f"Prosody {'tuned' if tuned else 'as in the tests'} (log level warn); {runs} runs")
+              f"server: {described}; {runs} runs")
         rates = {"parrot": [], "parrot_sender": [], "sink": [], "sink_sender": []}
         # Bytes per CPU second: the rate each process could keep up on a
         # core of its own (parrot's is split over its control thread and a worker).
-        cpu_rates = {"parrot": [], "prosody (to parrot)": [], "prosody (to the sink)": [], "sender": []}
+        cpu_rates = {"parrot": [], f"{name} (to parrot)": [], f"{name} (to the sink)": [], "sender": []}
         for run in range(runs):
             rate, seen, cpu = await bench.parrot(data, blocks, pids)
             rates["parrot"].append(rate)
             rates["parrot_sender"].append(seen)
             cpu_rates["parrot"].append(size / max(cpu["parrot"], 0.01))
-            cpu_rates["prosody (to parrot)"].append(size / max(cpu["prosody"], 0.01))
+            cpu_rates[f"{name} (to parrot)"].append(size / max(cpu[name], 0.01))
             cpu_rates["sender"].append(size / max(cpu["sender"], 0.01))
             print(f"run {run + 1} parrot {rate / 1e6:6.1f} MB/s (sender saw {seen / 1e6:6.1f}); CPU s: " +
-                  ", ".join(f"{name} {seconds:.2f}" for name, seconds in cpu.items()))
+                  ", ".join(f"{who} {seconds:.2f}" for who, seconds in cpu.items()))
             rate, seen, cpu = await bench.sink(sink, data, blocks, pids)
             rates["sink"].append(rate)
             rates["sink_sender"].append(seen)
-            cpu_rates["prosody (to the sink)"].append(size / max(cpu["prosody"], 0.01))
+            cpu_rates[f"{name} (to the sink)"].append(size / max(cpu[name], 0.01))
             print(f"run {run + 1} sink   {rate / 1e6:6.1f} MB/s (sender saw {seen / 1e6:6.1f}); CPU s: " +
-                  ", ".join(f"{name} {seconds:.2f}" for name, seconds in cpu.items()))
+                  ", ".join(f"{who} {seconds:.2f}" for who, seconds in cpu.items()))
         summary("parrot via Jingle IBB (report)", rates["parrot"])
         summary("parrot, as the sender saw it", rates["parrot_sender"])
-        summary("raw sink via Prosody (baseline)", rates["sink"])
+        summary(f"raw sink via {name} (baseline)", rates["sink"])
         summary("raw sink, as the sender saw it", rates["sink_sender"])
         print(f"parrot / sink (medians): {statistics.median(rates['parrot']) / statistics.median(rates['sink']):.0%}")
         print("MB per CPU second (medians): " +
-              ", ".join(f"{name} {statistics.median(values) / 1e6:.1f}" for name, values in cpu_rates.items()))
+              ", ".join(f"{who} {statistics.median(values) / 1e6:.1f}" for who, values in cpu_rates.items()))
     finally:
         if sink:
             await sink.stop()
         if client:
             client.disconnect()
         parrot.stop()
-        prosody.cleanup()
+        server.cleanup()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 """Real parts for parrot's interop tests: a throwaway Prosody on loopback with
-its own CA and accounts, parrot itself, and slixmpp clients.
+its own CA and accounts (or an ejabberd, class Ejabberd), parrot itself, and
+slixmpp clients.
 
 Everything binds to 127.0.0.1 on ports from a free-port search, and lives in a
 temporary directory, so tests can run side by side.
 """
 import asyncio
+import glob
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -123,6 +126,164 @@ VirtualHost "{domain}"
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.process = None
+
+    def cleanup(self):
+        self.stop()
+        if os.environ.get("PARROT_KEEP_TEST_DIR"):
+            print(f"kept {self.root}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+ERL = shutil.which("erl") or "/usr/bin/erl"
+# Where Debian's ejabberd package installs its Erlang applications (the
+# ERL_LIBS that /usr/sbin/ejabberdctl sets).
+EJABBERD_LIBS = "/usr/lib/x86_64-linux-gnu"
+# Prosody's log level names as the tests pass them, in ejabberd's words.
+EJABBERD_LOG_LEVELS = {"warn": "warning"}
+
+
+class Ejabberd:
+    """An ejabberd of its own (Debian 12: `apt-get install ejabberd`), with the
+    surface harness.Client, harness.Parrot and the benchmarks use of Prosody:
+    root, domain, port, ca_file, config, process, add_user(), start(), stop(),
+    cleanup(). Config, Mnesia spool, logs and certificates live in `root`.
+
+    Accounts are created once the node runs (ejabberd_ctl needs it), so users
+    given before start() are registered by start(). c2s has no shaper and a
+    stanza limit of `max_stanza_bytes` (default 256 KiB, Prosody 0.12's too)."""
+
+    def __init__(self, root=None, domain=DOMAIN, users=(), port=None, log_level=None,
+                 max_stanza_bytes=256 * 1024):
+        if not (os.path.exists(ERL) and glob.glob(f"{EJABBERD_LIBS}/ejabberd-*/ebin")):
+            raise RuntimeError("ejabberd is not installed (Debian: apt-get install ejabberd)")
+        log_level = log_level or os.environ.get("PARROT_EJABBERD_LOG_LEVEL", "info")
+        self.root = root or tempfile.mkdtemp(prefix="parrot-ejabberd-")
+        self.domain = domain
+        self.port = port or free_port()
+        # Erlang distribution (only ejabberd_ctl uses it) without epmd: with
+        # -erl_epmd_port the node listens on that port and a client dials it
+        # directly, so nothing is shared with other runs or a system
+        # ejabberd, and no epmd daemon outlives the test.
+        self.dist_port = free_port()
+        while self.dist_port == self.port:
+            self.dist_port = free_port()
+        self.node = f"parrot-{secrets.token_hex(4)}@localhost"
+        self.process = None
+        self.pending_users = list(users)
+        os.makedirs(f"{self.root}/spool", exist_ok=True)
+        # Whoever knows the cookie runs code in the node as root: a random
+        # one, in $HOME/.erlang.cookie (owner-only, or Erlang refuses it)
+        # rather than on a command line that `ps` shows.
+        cookie = f"{self.root}/.erlang.cookie"
+        with open(os.open(cookie, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o400), "w") as f:
+            f.write(secrets.token_hex(16))
+        self.ca_file, crt, key = make_certificates(self.root, domain)
+        self.config = f"{self.root}/ejabberd.yml"
+        with open(self.config, "w") as f:
+            f.write(f"""
+# throwaway ejabberd for parrot (generated)
+hosts:
+  - "{domain}"
+loglevel: {EJABBERD_LOG_LEVELS.get(log_level, log_level)}
+certfiles:
+  - "{crt}"
+  - "{key}"
+  - "{self.ca_file}"
+listen:
+  -
+    port: {self.port}
+    ip: "127.0.0.1"
+    module: ejabberd_c2s
+    starttls_required: true
+    shaper: none
+    max_stanza_size: {max_stanza_bytes}
+auth_method: internal
+auth_password_format: scram
+modules:
+  mod_roster: {{}}
+  mod_disco: {{}}
+  mod_ping: {{}}
+  mod_stream_mgmt:
+    resume_timeout: 5
+  mod_offline: {{}}
+  mod_version:
+    show_os: false
+  mod_last: {{}}
+""")
+
+    def environment(self):
+        return dict(os.environ, HOME=self.root, ERL_LIBS=EJABBERD_LIBS, EJABBERD_CONFIG_PATH=self.config,
+                    EJABBERD_LOG_PATH=f"{self.root}/ejabberd.log", ERL_CRASH_DUMP=f"{self.root}/erl_crash.dump")
+
+    def erl(self, name):
+        return [ERL, "-sname", name, "-start_epmd", "false", "-erl_epmd_port", str(self.dist_port)]
+
+    def add_user(self, user, password):
+        if self.process is None:
+            self.pending_users.append((user, password))
+            return
+        self.ctl("register", user, self.domain, password)
+
+    def ctl_run(self, *command):
+        """Runs an ejabberdctl command in the node, as ejabberdctl does it."""
+        client = f"ctl-{secrets.token_hex(4)}@localhost"
+        return subprocess.run(self.erl(client) + ["-dist_listen", "false", "-hidden", "-noinput",
+                                                  "-s", "ejabberd_ctl", "-extra", self.node, *command],
+                              env=self.environment(), cwd=self.root, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=60)
+
+    def ctl(self, *command):
+        """ctl_run that returns the command's output and raises when it failed."""
+        done = self.ctl_run(*command)
+        output = done.stdout.decode(errors="replace")
+        if done.returncode != 0:
+            raise RuntimeError(f"ejabberdctl {' '.join(command)} failed ({done.returncode}): {output}")
+        return output
+
+    def status(self):
+        return self.ctl_run("status").returncode
+
+    def start(self):
+        # erl directly, not ejabberdctl: run as root, ejabberdctl su's to the
+        # package's `ejabberd` user, which cannot enter this directory.
+        # /usr/bin/erl execs erlexec, which execs beam.smp: process.pid is
+        # the node itself (its CPU time is ejabberd's).
+        self.log = open(f"{self.root}/ejabberd.stdout", "ab")
+        self.process = subprocess.Popen(
+            self.erl(self.node) + ["-kernel", "inet_dist_use_interface", "{127,0,0,1}", "-noinput",
+                                   "-mnesia", "dir", f'"{self.root}/spool"', "-s", "ejabberd",
+                                   "-ejabberd", "quiet", "true"],
+            env=self.environment(), cwd=self.root, stdout=self.log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL)
+        # The c2s port may take connections before the auth tables exist:
+        # ready is when `ejabberdctl status` finds the ejabberd application
+        # started (exit code 0; the node is not up yet or still starting
+        # otherwise).
+        deadline = time.monotonic() + 60
+        while self.status() != 0:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"ejabberd did not start; see {self.root}/ejabberd.log and ejabberd.stdout")
+            time.sleep(0.2)
+        wait_for_port(self.port)
+        while self.pending_users:
+            user, password = self.pending_users[0]
+            self.ctl("register", user, self.domain, password)
+            self.pending_users.pop(0)
+
+    def stop(self):
+        # SIGTERM: the Erlang runtime stops its applications in order (init:stop/0).
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process:
+            self.log.close()
         self.process = None
 
     def cleanup(self):
