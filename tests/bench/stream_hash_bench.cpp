@@ -21,9 +21,7 @@
 // in the same run. The sender is the same thread code for TcpCopy and Reader.
 //
 //   <build>/tests/stream_hash_bench  (figures in docs/BENCHMARKS.md, "File transfers")
-#include <arpa/inet.h>
 #include <benchmark/benchmark.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -38,6 +36,7 @@
 #include <tuple>
 #include <vector>
 
+#include "tests/unit/loopback_socket.hpp"
 #include "transport/bytestream/byte_stream_reader.hpp"
 #include "transport/bytestream/pipelined_hasher.hpp"
 #include "transport/bytestream/socks5.hpp"
@@ -48,6 +47,11 @@ namespace {
 
 using namespace parrot::transport;
 using namespace parrot::transport::bytestream;
+using parrot::test::connect_loopback;
+using parrot::test::ListeningSocket;
+using parrot::test::read_exact;
+using parrot::test::wait_for_close;
+using parrot::test::write_all;
 
 constexpr std::size_t kChunkBytes = 1 << 20;
 constexpr std::uint64_t kTransferBytes = std::uint64_t{1} << 30;
@@ -132,69 +136,30 @@ void BM_HashTwoThreads(benchmark::State& state) {
 }
 BENCHMARK(BM_HashTwoThreads)->UseRealTime();
 
-struct Listener {
-  Listener() {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    ::listen(fd, 1);
-    socklen_t length = sizeof(address);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    port = ntohs(address.sin_port);
-  }
-  ~Listener() { ::close(fd); }
-  int fd = -1;
-  std::uint16_t port = 0;
-};
-
-bool write_all(int fd, const void* data, std::size_t size) {
-  const auto* p = static_cast<const std::uint8_t*>(data);
-  while (size > 0) {
-    const ssize_t n = ::send(fd, p, size, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-bool read_exact(int fd, void* data, std::size_t size) {
-  auto* p = static_cast<std::uint8_t*>(data);
-  while (size > 0) {
-    const ssize_t n = ::recv(fd, p, size, 0);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 // The sending side of both transfers: accepts one connection, optionally
 // plays a SOCKS5 streamhost (method 0x00, CONNECT echoed as success), then
 // sends kTransferBytes and waits for the receiver to close. Adds its own CPU
 // seconds to *cpu_s.
-void send_file(const Listener& listener, bool socks5, double* cpu_s = nullptr) {
+void send_file(const ListeningSocket& listener, bool socks5, double* cpu_s = nullptr) {
   const double cpu_before = cpu_seconds(RUSAGE_THREAD);
-  const int fd = ::accept(listener.fd, nullptr, nullptr);
+  const int fd = listener.accept_one();
   if (fd < 0) return;
   const auto data = chunk();
   bool ok = true;
   if (socks5) {
-    std::uint8_t greeting[3];
     const std::uint8_t method[] = {5, 0};
-    std::uint8_t request[47];
-    ok = read_exact(fd, greeting, 3) && write_all(fd, method, 2) && read_exact(fd, request, sizeof(request));
-    request[1] = 0;
-    ok = ok && write_all(fd, request, sizeof(request));
+    std::string request;
+    if (read_exact(fd, 3).size() == 3 && write_all(fd, method, 2)) request = read_exact(fd, 47);
+    ok = request.size() == 47;
+    if (ok) {
+      request[1] = 0;  // REP: succeeded
+      ok = write_all(fd, request.data(), request.size());
+    }
   }
   for (std::uint64_t sent = 0; ok && sent < kTransferBytes; sent += kChunkBytes) {
     ok = write_all(fd, data.data(), data.size());
   }
-  std::uint8_t byte = 0;
-  while (ok && ::recv(fd, &byte, 1, 0) > 0) {
-  }
+  if (ok) wait_for_close(fd);
   ::close(fd);
   if (cpu_s != nullptr) *cpu_s += cpu_seconds(RUSAGE_THREAD) - cpu_before;
 }
@@ -202,14 +167,9 @@ void send_file(const Listener& listener, bool socks5, double* cpu_s = nullptr) {
 void BM_TcpCopy(benchmark::State& state) {
   std::vector<std::uint8_t> buffer(256 * 1024);
   for (auto _ : state) {
-    Listener listener;
+    ListeningSocket listener;
     std::thread sender([&] { send_file(listener, false); });
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(listener.port);
-    ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    const int fd = connect_loopback(listener.port());
     std::uint64_t received = 0;
     while (received < kTransferBytes) {
       const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
@@ -238,7 +198,7 @@ void BM_Reader(benchmark::State& state) {
   const double main_before = cpu_seconds(RUSAGE_THREAD);
   const double process_before = cpu_seconds(RUSAGE_SELF);
   for (auto _ : state) {
-    Listener listener;
+    ListeningSocket listener;
     std::thread sender([&] { send_file(listener, true, &sender_s); });
     Done done;
     ReaderOptions options;
@@ -246,7 +206,7 @@ void BM_Reader(benchmark::State& state) {
     options.algorithms = algorithms;
     options.buffer_bytes = static_cast<std::size_t>(state.range(1)) * 1024;
     options.helper_thread = state.range(2) == 2;
-    auto reader = ByteStreamReader::connect(context.get(), "127.0.0.1", listener.port,
+    auto reader = ByteStreamReader::connect(context.get(), "127.0.0.1", listener.port(),
                                             socks5_dst_addr("sid", "a@example.org/x", "b@example.org/y"),
                                             options, done);
     while (!done.result) g_main_context_iteration(context.get(), TRUE);

@@ -8,7 +8,6 @@
 // OpenSSL's one-shot SHA256()/SHA1(), never from parrot's StreamHasher.
 #include "bot/transfer/jingle_transfers.hpp"
 
-#include <arpa/inet.h>
 #include <glib.h>
 #include <gloox/tag.h>
 #include <gtest/gtest.h>
@@ -17,7 +16,6 @@
 #include <openssl/sha.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -36,6 +34,7 @@
 #include "../../transport/worker/loop_helpers.hpp"
 #include "../jingle/fixture_loader.hpp"
 #include "bot/report_store.hpp"
+#include "tests/unit/loopback_socket.hpp"
 #include "transport/worker/worker_pool.hpp"
 
 namespace parrot::bot::transfer {
@@ -44,6 +43,13 @@ namespace {
 using jingle::test::load_fixture;
 using jingle::test::parse_xml;
 using nlohmann::json;
+using parrot::test::closed_port;
+using parrot::test::connect_loopback;
+using parrot::test::Fd;
+using parrot::test::ListeningSocket;
+using parrot::test::read_exact;
+using parrot::test::wait_for_close;
+using parrot::test::write_all;
 
 constexpr const char* kSelf = "parrot@example.org/parrot";
 constexpr const char* kSender = "alice@example.org/laptop";
@@ -106,92 +112,16 @@ std::string payload(std::size_t size, unsigned seed) {
 
 constexpr int kPeerGiveUpMs = 10000;
 
-struct Fd {
-  explicit Fd(int value = -1) : fd(value) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-  int fd;
-};
-
 void give_up_after(int fd) {
   timeval timeout{kPeerGiveUpMs / 1000, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
 }
 
-bool write_all(int fd, const void* data, std::size_t size) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::send(fd, p, size, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-std::string read_exact(int fd, std::size_t size) {
-  std::string out(size, '\0');
-  std::size_t got = 0;
-  while (got < size) {
-    const ssize_t n = ::recv(fd, out.data() + got, size - got, 0);
-    if (n <= 0) return {};
-    got += static_cast<std::size_t>(n);
-  }
-  return out;
-}
-
-void wait_for_close(int fd) {
-  char byte = 0;
-  while (::recv(fd, &byte, 1, 0) > 0) {
-  }
-}
-
-// A loopback listening socket on a port the kernel picked.
-int listen_loopback(std::uint16_t& port, in_addr_t address_host_order = INADDR_LOOPBACK) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(address_host_order);
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 8) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  port = ntohs(address.sin_port);
-  return fd;
-}
-
-// A port nobody listens on: bound, then closed again.
-std::uint16_t closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-int connect_loopback(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  give_up_after(fd);
+// A sender's connection to 127.0.0.1:port that gives up like every peer here.
+int connect_peer(std::uint16_t port) {
+  const int fd = connect_loopback(port);
+  if (fd >= 0) give_up_after(fd);
   return fd;
 }
 
@@ -221,14 +151,14 @@ int socks5_connect(int fd, const std::string& hash) {
 class Streamhost {
  public:
   Streamhost(std::string expected, std::function<void(int)> serve)
-      : listener_(listen_loopback(port_)), expected_(std::move(expected)), serve_(std::move(serve)) {
+      : expected_(std::move(expected)), serve_(std::move(serve)) {
     thread_ = std::thread([this] { run(); });
   }
   ~Streamhost() { join(); }
   Streamhost(const Streamhost&) = delete;
   Streamhost& operator=(const Streamhost&) = delete;
 
-  std::uint16_t port() const { return port_; }
+  std::uint16_t port() const { return listener_.port(); }
   void join() {
     if (thread_.joinable()) thread_.join();
   }
@@ -240,29 +170,28 @@ class Streamhost {
   void run() {
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kPeerGiveUpMs);
     while (!served_ && std::chrono::steady_clock::now() < give_up) {
-      pollfd waiting{listener_.fd, POLLIN, 0};
+      pollfd waiting{listener_.fd(), POLLIN, 0};
       if (::poll(&waiting, 1, 100) <= 0) continue;
-      Fd connection(::accept(listener_.fd, nullptr, nullptr));
-      if (connection.fd < 0) continue;
-      give_up_after(connection.fd);
+      Fd connection(listener_.accept_one());
+      if (connection.get() < 0) continue;
+      give_up_after(connection.get());
       const unsigned char method[] = {5, 0};
-      if (read_exact(connection.fd, 3) != std::string("\x05\x01\x00", 3) ||
-          !write_all(connection.fd, method, sizeof method)) {
+      if (read_exact(connection.get(), 3) != std::string("\x05\x01\x00", 3) ||
+          !write_all(connection.get(), method, sizeof method)) {
         continue;
       }
-      std::string request = read_exact(connection.fd, 5 + 40 + 2);
+      std::string request = read_exact(connection.get(), 5 + 40 + 2);
       if (request.size() != 47) continue;
       const std::string asked = request.substr(5, 40);
       asked_.push_back(asked);
       request[1] = asked == expected_ ? 0x00 : 0x02;
-      if (!write_all(connection.fd, request.data(), request.size()) || asked != expected_) continue;
+      if (!write_all(connection.get(), request.data(), request.size()) || asked != expected_) continue;
       served_ = true;
-      serve_(connection.fd);
+      serve_(connection.get());
     }
   }
 
-  std::uint16_t port_ = 0;
-  Fd listener_;
+  ListeningSocket listener_;
   std::string expected_;
   std::function<void(int)> serve_;
   std::vector<std::string> asked_;
@@ -914,16 +843,16 @@ TEST_F(JingleFtDirect, TheSenderConnectsToParrotsCandidate) {
 
   // A wrong DST.ADDR (the SI order of the wrong sid) is refused with a
   // SOCKS5 error; the listener stays for the right one.
-  Fd wrong(connect_loopback(static_cast<std::uint16_t>(port)));
-  ASSERT_GE(wrong.fd, 0);
-  EXPECT_EQ(socks5_connect(wrong.fd, dst_addr("not-the-sid", kSelf, kSender)), 0x02);
+  Fd wrong(connect_peer(static_cast<std::uint16_t>(port)));
+  ASSERT_GE(wrong.get(), 0);
+  EXPECT_EQ(socks5_connect(wrong.get(), dst_addr("not-the-sid", kSelf, kSender)), 0x02);
   wrong.reset();
 
   // Owner first, as Conversations and Dino hash parrot's candidates.
   std::thread sender([&] {
-    Fd right(connect_loopback(static_cast<std::uint16_t>(port)));
-    if (right.fd < 0 || socks5_connect(right.fd, dst_addr("t-own", kSelf, kSender)) != 0) return;
-    write_all(right.fd, file.data(), file.size());
+    Fd right(connect_peer(static_cast<std::uint16_t>(port)));
+    if (right.get() < 0 || socks5_connect(right.get(), dst_addr("t-own", kSelf, kSender)) != 0) return;
+    write_all(right.get(), file.data(), file.size());
   });
   const json report = wait_report("own");
   sender.join();
@@ -942,9 +871,9 @@ TEST_F(JingleFtDirect, InitiatorFirstIsAcceptedToo) {
   ASSERT_EQ(candidates.size(), 1u);
   const auto port = static_cast<std::uint16_t>(std::stoi(candidates.front()->findAttribute("port")));
   std::thread sender([&] {
-    Fd connection(connect_loopback(port));
-    if (connection.fd < 0 || socks5_connect(connection.fd, dst_addr("t-psi", kSender, kSelf)) != 0) return;
-    write_all(connection.fd, file.data(), file.size());
+    Fd connection(connect_peer(port));
+    if (connection.get() < 0 || socks5_connect(connection.get(), dst_addr("t-psi", kSender, kSelf)) != 0) return;
+    write_all(connection.get(), file.data(), file.size());
   });
   const json report = wait_report("psi-order");
   sender.join();
@@ -954,9 +883,9 @@ TEST_F(JingleFtDirect, InitiatorFirstIsAcceptedToo) {
 TEST_F(JingleFtDirect, NoFreePortMeansNoDirectCandidateButTheTransferGoesOn) {
   // A listener on the wildcard address: parrot's dual-stack bind of the
   // same port must fail, and the range has no other port.
-  std::uint16_t taken = 0;
-  Fd occupant(listen_loopback(taken, INADDR_ANY));
-  ASSERT_GE(occupant.fd, 0);
+  const ListeningSocket occupant(INADDR_ANY);
+  ASSERT_GE(occupant.fd(), 0);
+  const std::uint16_t taken = occupant.port();
   JingleFtLimits limits;
   limits.checksum_grace = std::chrono::milliseconds(20);
   make_manager(limits, DirectCandidates{{"127.0.0.1"}, taken, taken});

@@ -4,11 +4,8 @@
 // sha-256 comes from OpenSSL's one-shot SHA256(), not from StreamHasher.
 #include "transport/bytestream/byte_stream_reader.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <openssl/sha.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -19,6 +16,7 @@
 #include <vector>
 
 #include "../worker/loop_helpers.hpp"
+#include "tests/unit/loopback_socket.hpp"
 #include "transport/bytestream/socks5.hpp"
 #include "transport/bytestream/stream_hasher.hpp"
 
@@ -26,6 +24,12 @@ namespace parrot::transport::bytestream {
 namespace {
 
 using namespace std::chrono_literals;
+using parrot::test::closed_port;
+using parrot::test::connect_loopback;
+using parrot::test::ListeningSocket;
+using parrot::test::read_exact;
+using parrot::test::wait_for_close;
+using parrot::test::write_all;
 
 std::vector<std::uint8_t> payload(std::size_t size) {
   std::vector<std::uint8_t> out(size);
@@ -43,66 +47,6 @@ std::string sha256_hex(const std::uint8_t* data, std::size_t size) {
   std::array<std::uint8_t, SHA256_DIGEST_LENGTH> digest{};
   SHA256(data, size, digest.data());
   return to_hex(digest);
-}
-
-bool write_all(int fd, const void* data, std::size_t size) {
-  const auto* p = static_cast<const std::uint8_t*>(data);
-  while (size > 0) {
-    const ssize_t n = ::send(fd, p, size, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-std::vector<std::uint8_t> read_exact(int fd, std::size_t size) {
-  std::vector<std::uint8_t> out(size);
-  std::size_t got = 0;
-  while (got < size) {
-    const ssize_t n = ::recv(fd, out.data() + got, size - got, 0);
-    if (n <= 0) return {};
-    got += static_cast<std::size_t>(n);
-  }
-  return out;
-}
-
-// Blocks until the reader closes its end (or anything arrives).
-void wait_for_close(int fd) {
-  std::uint8_t byte = 0;
-  while (::recv(fd, &byte, 1, 0) > 0) {
-  }
-}
-
-struct Listener {
-  Listener() {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    ::listen(fd, 4);
-    socklen_t length = sizeof(address);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    port = ntohs(address.sin_port);
-  }
-  ~Listener() { ::close(fd); }
-  int accept_one() const { return ::accept(fd, nullptr, nullptr); }
-  int fd = -1;
-  std::uint16_t port = 0;
-};
-
-int connect_to(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 struct Recorder final : ByteStreamReader::Observer {
@@ -142,13 +86,13 @@ std::vector<std::string> single_thread(const std::vector<std::uint8_t>& data, st
 
 // The streamhost side of XEP-0065 §5.3.2: method 0x00, CONNECT for `hash`,
 // then whatever `after` does with the connected socket.
-void serve_streamhost(const Listener& listener, const std::string& hash, std::uint8_t reply_code,
+void serve_streamhost(const ListeningSocket& listener, const std::string& hash, std::uint8_t reply_code,
                       const std::function<void(int)>& after) {
   const int fd = listener.accept_one();
   if (fd < 0) return;
   const auto greeting = read_exact(fd, 3);
   const std::uint8_t method[] = {5, 0};
-  if (greeting == std::vector<std::uint8_t>{5, 1, 0} && write_all(fd, method, 2)) {
+  if (greeting == std::string("\x05\x01\x00", 3) && write_all(fd, method, 2)) {
     auto request = read_exact(fd, 5 + hash.size() + 2);
     if (request.size() == 47 && std::memcmp(request.data() + 5, hash.data(), hash.size()) == 0) {
       request[1] = reply_code;
@@ -156,6 +100,15 @@ void serve_streamhost(const Listener& listener, const std::string& hash, std::ui
     }
   }
   ::close(fd);
+}
+
+// A streamhost's `after`: all of `data`, then, when `then_wait`, the
+// connection held until the reader closes it (else closed at once).
+std::function<void(int)> send_all(const std::vector<std::uint8_t>& data, bool then_wait) {
+  return [&data, then_wait](int fd) {
+    write_all(fd, data.data(), data.size());
+    if (then_wait) wait_for_close(fd);
+  };
 }
 
 class ReaderTest : public ::testing::Test {
@@ -176,17 +129,12 @@ TEST_F(ReaderTest, ClientRoleHashesZeroOneAndOneMebibyte) {
   for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{1} << 20}) {
     recorder_ = Recorder{};
     const auto data = payload(size);
-    Listener listener;
-    std::thread peer([&] {
-      serve_streamhost(listener, hash_, 0, [&](int fd) {
-        write_all(fd, data.data(), data.size());
-        wait_for_close(fd);
-      });
-    });
+    ListeningSocket listener;
+    std::thread peer([&] { serve_streamhost(listener, hash_, 0, send_all(data, true)); });
     ReaderOptions options;
     options.expected_bytes = size;
     options.buffer_bytes = 4096;  // many reads, chunk boundaries everywhere
-    auto reader = connect(listener.port, options);
+    auto reader = connect(listener.port(), options);
     ASSERT_TRUE(run_until_finished()) << size;
     reader.reset();
     peer.join();
@@ -216,19 +164,14 @@ TEST_F(ReaderTest, OneAndTwoThreadDigestsEqualTheSingleThreadHasher) {
     const auto data = payload(size);
     for (const auto& [algorithms, helper_thread] : cases) {
       recorder_ = Recorder{};
-      Listener listener;
-      std::thread peer([&] {
-        serve_streamhost(listener, hash_, 0, [&](int fd) {
-          write_all(fd, data.data(), data.size());
-          wait_for_close(fd);
-        });
-      });
+      ListeningSocket listener;
+      std::thread peer([&] { serve_streamhost(listener, hash_, 0, send_all(data, true)); });
       ReaderOptions options;
       options.expected_bytes = size;
       options.algorithms = algorithms;
       options.helper_thread = helper_thread;
       options.buffer_bytes = 4096;
-      auto reader = connect(listener.port, options);
+      auto reader = connect(listener.port(), options);
       ASSERT_TRUE(run_until_finished()) << size;
       reader.reset();
       peer.join();
@@ -244,7 +187,7 @@ TEST_F(ReaderTest, OneAndTwoThreadDigestsEqualTheSingleThreadHasher) {
 // calls back, and the sender sees the socket close.
 TEST_F(ReaderTest, DestroyedMidStreamStopsTheHelper) {
   const auto data = payload(1 << 20);
-  Listener listener;
+  ListeningSocket listener;
   std::thread peer([&] {
     serve_streamhost(listener, hash_, 0, [&](int fd) {
       while (write_all(fd, data.data(), data.size())) {
@@ -255,7 +198,7 @@ TEST_F(ReaderTest, DestroyedMidStreamStopsTheHelper) {
   options.expected_bytes = std::uint64_t{1} << 40;
   options.algorithms = {"sha-256", "sha-1", "sha-512"};
   options.buffer_bytes = 64 * 1024;
-  auto reader = connect(listener.port, options);
+  auto reader = connect(listener.port(), options);
   ASSERT_TRUE(test::iterate_until(context_.get(), [&] { return reader->bytes_received() > (4u << 20); }));
   reader.reset();
   peer.join();
@@ -263,11 +206,11 @@ TEST_F(ReaderTest, DestroyedMidStreamStopsTheHelper) {
 }
 
 TEST_F(ReaderTest, RefusingStreamhostFailsTheHandshake) {
-  Listener listener;
+  ListeningSocket listener;
   std::thread peer([&] { serve_streamhost(listener, hash_, 5, [](int) {}); });
   ReaderOptions options;
   options.expected_bytes = 10;
-  auto reader = connect(listener.port, options);
+  auto reader = connect(listener.port(), options);
   ASSERT_TRUE(run_until_finished());
   peer.join();
   EXPECT_EQ(recorder_.result->outcome, ReadOutcome::kHandshakeFailed);
@@ -277,14 +220,12 @@ TEST_F(ReaderTest, RefusingStreamhostFailsTheHandshake) {
 
 TEST_F(ReaderTest, MoreBytesThanAnnouncedAreCaughtWhileLingering) {
   const auto data = payload(100'000);
-  Listener listener;
-  std::thread peer([&] {
-    serve_streamhost(listener, hash_, 0, [&](int fd) { write_all(fd, data.data(), data.size()); });
-  });
+  ListeningSocket listener;
+  std::thread peer([&] { serve_streamhost(listener, hash_, 0, send_all(data, false)); });
   ReaderOptions options;
   options.expected_bytes = 99'990;
   options.linger = 10s;  // ends at the excess bytes or the peer's close, whichever first
-  auto reader = connect(listener.port, options);
+  auto reader = connect(listener.port(), options);
   ASSERT_TRUE(run_until_finished());
   peer.join();
   const ReaderResult& result = *recorder_.result;
@@ -297,14 +238,12 @@ TEST_F(ReaderTest, MoreBytesThanAnnouncedAreCaughtWhileLingering) {
 
 TEST_F(ReaderTest, ExactSizeThenCloseCompletesWhileLingering) {
   const auto data = payload(5000);
-  Listener listener;
-  std::thread peer([&] {
-    serve_streamhost(listener, hash_, 0, [&](int fd) { write_all(fd, data.data(), data.size()); });
-  });
+  ListeningSocket listener;
+  std::thread peer([&] { serve_streamhost(listener, hash_, 0, send_all(data, false)); });
   ReaderOptions options;
   options.expected_bytes = data.size();
   options.linger = 10s;
-  auto reader = connect(listener.port, options);
+  auto reader = connect(listener.port(), options);
   ASSERT_TRUE(run_until_finished());
   peer.join();
   EXPECT_EQ(recorder_.result->outcome, ReadOutcome::kComplete) << recorder_.result->detail;
@@ -312,13 +251,11 @@ TEST_F(ReaderTest, ExactSizeThenCloseCompletesWhileLingering) {
 
 TEST_F(ReaderTest, EarlyCloseIsTruncated) {
   const auto data = payload(3000);
-  Listener listener;
-  std::thread peer([&] {
-    serve_streamhost(listener, hash_, 0, [&](int fd) { write_all(fd, data.data(), data.size()); });
-  });
+  ListeningSocket listener;
+  std::thread peer([&] { serve_streamhost(listener, hash_, 0, send_all(data, false)); });
   ReaderOptions options;
   options.expected_bytes = 4000;
-  auto reader = connect(listener.port, options);
+  auto reader = connect(listener.port(), options);
   ASSERT_TRUE(run_until_finished());
   peer.join();
   EXPECT_EQ(recorder_.result->outcome, ReadOutcome::kTruncated);
@@ -329,17 +266,12 @@ TEST_F(ReaderTest, EarlyCloseIsTruncated) {
 
 TEST_F(ReaderTest, StalledSenderHitsTheIdleTimeout) {
   const auto data = payload(1000);
-  Listener listener;
-  std::thread peer([&] {
-    serve_streamhost(listener, hash_, 0, [&](int fd) {
-      write_all(fd, data.data(), data.size());
-      wait_for_close(fd);
-    });
-  });
+  ListeningSocket listener;
+  std::thread peer([&] { serve_streamhost(listener, hash_, 0, send_all(data, true)); });
   ReaderOptions options;
   options.expected_bytes = 2000;
   options.idle_timeout = 200ms;
-  auto reader = connect(listener.port, options);
+  auto reader = connect(listener.port(), options);
   ASSERT_TRUE(run_until_finished());
   reader.reset();
   peer.join();
@@ -349,7 +281,7 @@ TEST_F(ReaderTest, StalledSenderHitsTheIdleTimeout) {
 }
 
 TEST_F(ReaderTest, SilentStreamhostHitsTheHandshakeTimeout) {
-  Listener listener;
+  ListeningSocket listener;
   std::thread peer([&] {
     const int fd = listener.accept_one();
     wait_for_close(fd);
@@ -357,7 +289,7 @@ TEST_F(ReaderTest, SilentStreamhostHitsTheHandshakeTimeout) {
   });
   ReaderOptions options;
   options.connect_timeout = 200ms;
-  auto reader = connect(listener.port, options);
+  auto reader = connect(listener.port(), options);
   ASSERT_TRUE(run_until_finished());
   reader.reset();
   peer.join();
@@ -365,22 +297,20 @@ TEST_F(ReaderTest, SilentStreamhostHitsTheHandshakeTimeout) {
 }
 
 TEST_F(ReaderTest, ClosedPortFailsToConnect) {
-  std::uint16_t port = 0;
-  { port = Listener().port; }  // bound then closed: nothing listens there now
-  auto reader = connect(port, ReaderOptions{});
+  auto reader = connect(closed_port(), ReaderOptions{});
   ASSERT_TRUE(run_until_finished());
   EXPECT_EQ(recorder_.result->outcome, ReadOutcome::kConnectFailed);
   EXPECT_FALSE(recorder_.result->detail.empty());
 }
 
 TEST_F(ReaderTest, DestroyedReaderNeverCallsBack) {
-  Listener listener;
+  ListeningSocket listener;
   std::thread peer([&] {
     const int fd = listener.accept_one();
     wait_for_close(fd);
     ::close(fd);
   });
-  auto reader = connect(listener.port, ReaderOptions{});
+  auto reader = connect(listener.port(), ReaderOptions{});
   bool later = false;
   Timer tick(context_.get(), 100ms, [&] { later = true; });
   ASSERT_TRUE(test::iterate_until(context_.get(), [&] { return later; }));
@@ -396,7 +326,7 @@ TEST_F(ReaderTest, DestroyedReaderNeverCallsBack) {
 class ServerRoleTest : public ReaderTest {
  protected:
   // Runs the sender in a thread; returns the reader on the accepted socket.
-  std::unique_ptr<ByteStreamReader> accept(const Listener& listener, ReaderOptions options) {
+  std::unique_ptr<ByteStreamReader> accept(const ListeningSocket& listener, ReaderOptions options) {
     const int fd = listener.accept_one();
     const std::string other_order = socks5_dst_addr("s5b-sid", "parrot@example.net/b", "sender@example.org/a");
     return ByteStreamReader::accept(context_.get(), fd, {other_order, hash_}, std::move(options), recorder_);
@@ -405,13 +335,13 @@ class ServerRoleTest : public ReaderTest {
 
 TEST_F(ServerRoleTest, SenderConnectsAndSendsOneMebibyte) {
   const auto data = payload(1 << 20);
-  Listener listener;
-  std::vector<std::uint8_t> reply;
+  ListeningSocket listener;
+  std::string reply;
   std::thread sender([&] {
-    const int fd = connect_to(listener.port);
+    const int fd = connect_loopback(listener.port());
     const std::uint8_t greeting[] = {5, 1, 0};
     write_all(fd, greeting, 3);
-    if (read_exact(fd, 2) == std::vector<std::uint8_t>{5, 0}) {
+    if (read_exact(fd, 2) == std::string("\x05\x00", 2)) {
       std::vector<std::uint8_t> request{5, 1, 0, 3, 40};
       request.insert(request.end(), hash_.begin(), hash_.end());
       request.insert(request.end(), {0, 0});
@@ -437,10 +367,10 @@ TEST_F(ServerRoleTest, SenderConnectsAndSendsOneMebibyte) {
 }
 
 TEST_F(ServerRoleTest, UnknownHashIsRefusedWithReplyTwo) {
-  Listener listener;
-  std::vector<std::uint8_t> reply;
+  ListeningSocket listener;
+  std::string reply;
   std::thread sender([&] {
-    const int fd = connect_to(listener.port);
+    const int fd = connect_loopback(listener.port());
     std::vector<std::uint8_t> wire{5, 1, 0, 5, 1, 0, 3, 40};
     wire.insert(wire.end(), 40, 'e');
     wire.insert(wire.end(), {0, 0});

@@ -3,9 +3,7 @@
 // listener destroyed from inside its own Accepted.
 #include "transport/bytestream/tcp_listener.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,39 +13,14 @@
 #include <vector>
 
 #include "../worker/loop_helpers.hpp"
+#include "tests/unit/loopback_socket.hpp"
 
 namespace parrot::transport::bytestream {
 namespace {
 
-// A blocking client socket connected to 127.0.0.1:port, or -1.
-int connect_loopback(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-std::uint16_t local_port(int fd) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
-}
-
-// The peer's port, whether the socket is IPv4 or dual-stack IPv6.
-std::uint16_t peer_port(int fd) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof address;
-  ::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  if (address.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
-  return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
-}
+using parrot::test::connect_loopback;
+using parrot::test::local_port;
+using parrot::test::peer_port;
 
 TEST(TcpListener, KernelPicksAPortWhenNoRangeIsGiven) {
   const auto listener = TcpListener::open(0, 0);
