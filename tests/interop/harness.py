@@ -63,7 +63,36 @@ def make_certificates(directory, domain):
     return ca_crt, crt, key
 
 
-class Prosody:
+class ThrowawayServer:
+    """What Prosody and Ejabberd share: one server process in its own
+    directory `root`, stopped with SIGTERM (then SIGKILL after
+    stop_grace_s) and removed unless PARROT_KEEP_TEST_DIR is set."""
+
+    stop_grace_s = 10
+    process = None
+    log = None
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(self.stop_grace_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process and self.log:
+            self.log.close()
+        self.process = None
+
+    def cleanup(self):
+        self.stop()
+        if os.environ.get("PARROT_KEEP_TEST_DIR"):
+            print(f"kept {self.root}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Prosody(ThrowawayServer):
     """A Prosody of its own: config, data, certificates and port in `root`."""
 
     def __init__(self, root=None, domain=DOMAIN, users=(), port=None, log_level=None):
@@ -118,22 +147,6 @@ VirtualHost "{domain}"
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         wait_for_port(self.port)
 
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def cleanup(self):
-        self.stop()
-        if os.environ.get("PARROT_KEEP_TEST_DIR"):
-            print(f"kept {self.root}", file=sys.stderr)
-        else:
-            shutil.rmtree(self.root, ignore_errors=True)
 
 
 ERL = shutil.which("erl") or "/usr/bin/erl"
@@ -144,7 +157,7 @@ EJABBERD_LIBS = "/usr/lib/x86_64-linux-gnu"
 EJABBERD_LOG_LEVELS = {"warn": "warning"}
 
 
-class Ejabberd:
+class Ejabberd(ThrowawayServer):
     """An ejabberd of its own (Debian 12: `apt-get install ejabberd`), with the
     surface harness.Client, harness.Parrot and the benchmarks use of Prosody:
     root, domain, port, ca_file, config, process, add_user(), start(), stop(),
@@ -153,6 +166,10 @@ class Ejabberd:
     Accounts are created once the node runs (ejabberd_ctl needs it), so users
     given before start() are registered by start(). c2s has no shaper and a
     stanza limit of `max_stanza_bytes` (default 256 KiB, Prosody 0.12's too)."""
+
+    # SIGTERM: the Erlang runtime stops its applications in order
+    # (init:stop/0), which takes longer than Prosody.
+    stop_grace_s = 20
 
     def __init__(self, root=None, domain=DOMAIN, users=(), port=None, log_level=None,
                  max_stanza_bytes=256 * 1024):
@@ -273,25 +290,6 @@ modules:
             self.ctl("register", user, self.domain, password)
             self.pending_users.pop(0)
 
-    def stop(self):
-        # SIGTERM: the Erlang runtime stops its applications in order (init:stop/0).
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process:
-            self.log.close()
-        self.process = None
-
-    def cleanup(self):
-        self.stop()
-        if os.environ.get("PARROT_KEEP_TEST_DIR"):
-            print(f"kept {self.root}", file=sys.stderr)
-        else:
-            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def parrot_binary():
