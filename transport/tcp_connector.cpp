@@ -1,5 +1,8 @@
 #include "transport/tcp_connector.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <utility>
@@ -85,6 +88,11 @@ struct TcpConnector::Attempt {
       self->last_error = self->current_peer() + ": dup failed";
       return self->try_next();
     }
+    // Every connection made here carries stanzas or a handshake: small
+    // writes that Nagle would hold back behind the peer's delayed ACK
+    // (an IBB sender waits for each block's result).
+    const int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     self->finish({fd, self->current_peer(), {}});
   }
 };
