@@ -252,10 +252,10 @@ void SiTransfers::on_offer(const gloox::Tag& iq, const gloox::Tag& si_tag, const
               grouped(limits_.max_file_bytes) + " bytes";
   } else if (const TransferCount load = load_ ? load_->of(bare(peer)) : own_load(bare(peer));
              load.total >= limits_.max_transfers) {
-    refusal = "parrot is receiving " + std::to_string(load.total) + " files already; try again later";
+    refusal = "parrot is receiving " + counted(load.total, "file") + " already; try again later";
   } else if (load.for_contact >= limits_.max_transfers_per_contact) {
-    refusal = "you are sending " + std::to_string(limits_.max_transfers_per_contact) +
-              " files to parrot already; wait for one to finish";
+    refusal = "you are sending " + counted(limits_.max_transfers_per_contact, "file") +
+              " to parrot already; wait for one to finish";
   }
   if (!refusal.empty()) {
     spdlog::info("si: offer {} from {} refused: {}", offer.id, peer, refusal);
@@ -387,8 +387,9 @@ void SiTransfers::on_reader_finished(const Key& key, unsigned attempt, const Rea
     case ReadOutcome::kTooManyBytes:
       return finish(t, TransferEnd::kFailed, "the sender sent more than the " + announced + " bytes it announced");
     case ReadOutcome::kTruncated:
-      return finish(t, TransferEnd::kFailed, "the sender closed the stream after " + grouped(result.bytes_received) +
-                                                 " of " + announced + " bytes");
+      // A complete transfer of fewer bytes: the report says SHORT, as Jingle's.
+      return finish(t, TransferEnd::kComplete, "the sender closed the stream after " +
+                                                   grouped(result.bytes_received) + " of " + announced + " bytes");
     case ReadOutcome::kIdleTimeout:
       return finish(t, TransferEnd::kFailed, "no data for " + std::to_string(limits_.idle.count() / 1000) +
                                                  " s after " + grouped(result.bytes_received) + " of " + announced +
@@ -554,7 +555,7 @@ void SiTransfers::on_ibb_outcome(const Key& key, const std::weak_ptr<IbbSide>& o
   }
   if (out.state == IbbState::kComplete) return finish(t, TransferEnd::kComplete, {});
   if (out.state == IbbState::kTruncated) {
-    return finish(t, TransferEnd::kFailed,
+    return finish(t, TransferEnd::kComplete,
                   "the sender closed the stream after " + grouped(out.bytes_received) + " of " + announced + " bytes");
   }
   // IbbReceiver refuses the block that crosses the size without counting

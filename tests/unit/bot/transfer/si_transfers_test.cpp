@@ -260,6 +260,7 @@ TEST_F(SiInBand, ACloseBeforeTheLastByteIsAnsweredAfterTheBlocksAndReported) {
   EXPECT_EQ(reply("c").type, "result");
   EXPECT_LT(position("d0"), position("c"));
   EXPECT_EQ(facts["bytes_received"], 4096);
+  EXPECT_EQ(facts["verdict"], "SHORT") << facts.dump();
   EXPECT_EQ(facts["sha256"], sha256_hex(part));
   EXPECT_NE(facts["failure"].get<std::string>().find("closed the stream after 4,096 of 8,192"), std::string::npos)
       << facts.dump();
