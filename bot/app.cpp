@@ -193,10 +193,10 @@ void App::register_commands() {
     return std::string("parrot ") + kVersion + " (gloox " + gloox::GLOOX_VERSION + ", GnuTLS " +
            gnutls_check_version(nullptr) + ")";
   });
-  commands_.add("report", "report", "your last call's report again", [this](const CommandRequest& request) {
+  commands_.add("report", "report", "your last call or file report again", [this](const CommandRequest& request) {
     const std::string peer = request.peer.substr(0, request.peer.find('/'));
     const auto last = reports_.last(peer);
-    if (!last) return CommandReply("No report yet: call parrot, then ask again.");
+    if (!last) return CommandReply("No report yet: call parrot or send it a file, then ask again.");
     CommandReply reply(last->summary);
     auto report = std::make_shared<gloox::Tag>("report", last->json);
     report->setXmlns("urn:parrot:report:1");

@@ -28,6 +28,10 @@ std::string grouped(std::uint64_t n) {
   return out;
 }
 
+std::string counted(std::uint64_t n, const std::string& noun) {
+  return grouped(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 std::string as_sentence(const std::string& text) {
   if (text.empty()) return {};
   std::string sentence = " " + text + ".";

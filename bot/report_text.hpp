@@ -19,6 +19,9 @@ inline constexpr const char* kReportNamespace = "urn:parrot:report:1";
 std::string iso8601(std::chrono::system_clock::time_point t);
 // 1512 -> "1,512".
 std::string grouped(std::uint64_t n);
+// (1, "file") -> "1 file", (3, "file") -> "3 files": nouns whose plural
+// just adds an s.
+std::string counted(std::uint64_t n, const std::string& noun);
 // A reason written mid-sentence ("no media from you for 20 s") as a
 // sentence of its own: " No media from you for 20 s."; empty stays empty.
 std::string as_sentence(const std::string& text);

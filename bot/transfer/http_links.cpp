@@ -133,7 +133,7 @@ void HttpLinks::handle_offer(const std::string& peer, LinkOffer offer) {
     return refuse(waiting, "parrot is busy with " + std::to_string(load.total) + " transfers; try again later");
   }
   if (load.for_contact >= options_.max_per_contact) {
-    return refuse(waiting, "you already have " + std::to_string(load.for_contact) + " transfers running with parrot");
+    return refuse(waiting, "you already have " + counted(load.for_contact, "transfer") + " running with parrot");
   }
   if (waiting.offer.metadata && waiting.offer.metadata->size && *waiting.offer.metadata->size > options_.max_bytes) {
     return refuse(waiting, "the file is " + std::to_string(*waiting.offer.metadata->size) +

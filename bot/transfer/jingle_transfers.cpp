@@ -638,9 +638,9 @@ void JingleTransfers::on_offer(const gloox::Tag& iq, const std::string& from, ft
                load.for_contact + accepted_here >= limits_.max_per_contact) {
       condition = "busy";
       why = load.total + accepted_here >= limits_.max_transfers
-                ? "parrot is receiving " + std::to_string(limits_.max_transfers) + " files already; try again later"
-                : "you are sending parrot " + std::to_string(limits_.max_per_contact) +
-                      " files already; wait until they are done";
+                ? "parrot is receiving " + counted(limits_.max_transfers, "file") + " already; try again later"
+                : "you are sending parrot " + counted(limits_.max_per_contact, "file") +
+                      " already; wait until they are done";
     } else if (const auto* ibb = std::get_if<ft::IbbTransport>(&content.transport); ibb && ibb->sid.empty()) {
       condition = "failed-transport";
       why = "the IBB transport has no sid";

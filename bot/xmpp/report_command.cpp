@@ -23,7 +23,7 @@ gloox::StringList lines(const std::string& text) {
 
 ReportCommand::ReportCommand(gloox::ClientBase& client, Lookup lookup)
     : adhoc_(std::make_unique<gloox::Adhoc>(&client)), lookup_(std::move(lookup)) {
-  adhoc_->registerAdhocCommandProvider(this, kReportCommandNode, "Your last call report (JSON)");
+  adhoc_->registerAdhocCommandProvider(this, kReportCommandNode, "Your last call or file report (JSON)");
 }
 
 ReportCommand::~ReportCommand() { adhoc_->removeAdhocCommandProvider(kReportCommandNode); }
@@ -36,7 +36,7 @@ std::unique_ptr<gloox::Adhoc::Command> ReportCommand::make_reply(const std::stri
   if (!report) {
     auto reply = std::make_unique<Adhoc::Command>(kReportCommandNode, session_id, Adhoc::Command::Completed);
     reply->addNote(new Adhoc::Command::Note(Adhoc::Command::Note::Info,
-                                            "No report yet: call parrot, then run this command again."));
+                                            "No report yet: call parrot or send it a file, then run this command again."));
     return reply;
   }
   auto* form = new gloox::DataForm(gloox::TypeResult, "Your last " + report->kind + " report");
