@@ -41,6 +41,9 @@ const std::vector<std::string> kFeatures = {
     "urn:xmpp:jingle:transports:ice-udp:1",  "urn:xmpp:jingle:apps:dtls:0",
     "urn:xmpp:jingle-message:0",             "urn:xmpp:jingle:apps:rtp:rtcp-fb:0",
     "urn:xmpp:jingle:apps:grouping:0",       "urn:xmpp:jingle:apps:rtp:ssma:0",
+    // XEP-0338 and XEP-0339 name the RFCs as their disco features (Monal
+    // lists them too); the element namespaces above stay listed.
+    "urn:ietf:rfc:5888",                     "urn:ietf:rfc:5576",
     // XEP-0050: the "report" command (ReportCommand).
     "http://jabber.org/protocol/commands",
     // File transfers, legacy SI (XEP-0095/0096 over XEP-0065 and XEP-0047):

@@ -16,7 +16,7 @@ EXPECTED_FEATURES = {
     "urn:xmpp:jingle:1", "urn:xmpp:jingle:apps:rtp:1", "urn:xmpp:jingle:apps:rtp:audio",
     "urn:xmpp:jingle:apps:rtp:video", "urn:xmpp:jingle:transports:ice-udp:1", "urn:xmpp:jingle:apps:dtls:0",
     "urn:xmpp:jingle-message:0", "urn:xmpp:jingle:apps:rtp:rtcp-fb:0", "urn:xmpp:jingle:apps:grouping:0",
-    "urn:xmpp:jingle:apps:rtp:ssma:0",
+    "urn:xmpp:jingle:apps:rtp:ssma:0", "urn:ietf:rfc:5888", "urn:ietf:rfc:5576",
     # XEP-0050 ad-hoc commands ("report")
     "http://jabber.org/protocol/commands",
     # file transfers: legacy SI over SOCKS5 and IBB
