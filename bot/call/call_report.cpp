@@ -119,8 +119,13 @@ json report_json(const CallFacts& facts) {
               {"verdict", std::string(to_string(verdict(facts)))}};
   if (!facts.failure.empty()) report["failure"] = facts.failure;
 
-  json ice{{"remote_candidate_types", facts.remote_candidate_types}, {"restarts", facts.ice_restarts}};
-  json dtls = json::object();
+  // DESIGN.md's keys are always there: null when the call ended before a
+  // transport existed (a refusal, a caller who hung up while ringing).
+  json ice{{"remote_candidate_types", facts.remote_candidate_types},
+           {"restarts", facts.ice_restarts},
+           {"selected", nullptr},
+           {"connect_ms", nullptr}};
+  json dtls{{"encrypted", nullptr}, {"srtp_profile", nullptr}, {"fingerprint_ok", nullptr}};
   if (facts.transport) {
     const auto& t = *facts.transport;
     if (t.selected_pair) {
@@ -129,8 +134,6 @@ json report_json(const CallFacts& facts) {
                          {"protocol", t.selected_pair->local.protocol},
                          {"local_address", t.selected_pair->local.ip},
                          {"remote_address", t.selected_pair->remote.ip}};
-    } else {
-      ice["selected"] = nullptr;
     }
     ice["connect_ms"] = t.connect_ms ? json(std::lround(*t.connect_ms)) : json(nullptr);
     dtls["encrypted"] = t.encrypted;
@@ -174,7 +177,7 @@ json report_json(const CallFacts& facts) {
                 {"duplicates", e.received.duplicates},
                 {"reordered", e.received.reordered},
                 {"bitrate_kbps", std::lround(e.received.average_bitrate_bps / 1000)},
-                {"buffer_delay_ms", {{"min", e.jitter_buffer.min_held_ms}, {"avg", std::round(e.jitter_buffer.avg_held_ms * 10) / 10}, {"max", e.jitter_buffer.max_held_ms}}},
+                {"buffer_delay_ms", {{"min", std::round(e.jitter_buffer.min_held_ms * 10) / 10}, {"avg", std::round(e.jitter_buffer.avg_held_ms * 10) / 10}, {"max", std::round(e.jitter_buffer.max_held_ms * 10) / 10}}},
                 {"nacks_sent", e.nacks_sent},
                 {"retransmitted", e.sent.retransmitted},
                 {"keyframe_requests_relayed", e.plis_relayed + e.firs_relayed},

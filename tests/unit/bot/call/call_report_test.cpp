@@ -148,5 +148,18 @@ TEST(CallReport, UnencryptedCallSaysSo) {
   EXPECT_EQ(report_json(facts)["dtls"]["encrypted"], false);
 }
 
+TEST(CallReport, ACallWithoutATransportStillHasEveryKey) {
+  CallFacts facts = good_call();
+  facts.transport.reset();
+  const auto report = report_json(facts);
+  ASSERT_TRUE(report["ice"].contains("selected"));
+  EXPECT_TRUE(report["ice"]["selected"].is_null());
+  EXPECT_TRUE(report["ice"]["connect_ms"].is_null());
+  for (const char* key : {"encrypted", "srtp_profile", "fingerprint_ok"}) {
+    ASSERT_TRUE(report["dtls"].contains(key)) << key;
+    EXPECT_TRUE(report["dtls"][key].is_null()) << key;
+  }
+}
+
 }  // namespace
 }  // namespace parrot::bot::call
