@@ -62,20 +62,18 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
   transfer::TransferLimits transfer_limits;
   transfer_limits.max_file_bytes = config_.max_file_bytes;
   transfer_limits.max_transfers = config_.max_transfers;
-  transfer_limits.max_transfers_per_contact = config_.max_transfers_per_contact;
+  transfer_limits.max_per_contact = config_.max_transfers_per_contact;
   transfer_limits.idle = std::chrono::seconds(config_.transfer_idle_seconds);
+  transfer::SiOptions si_options;
+  si_options.limits = transfer_limits;
   si_transfers_ = std::make_unique<transfer::SiTransfers>(
-      g_main_loop_get_context(loop_.get()), workers_, &reports_, transfer_limits,
-      [this](TagPtr stanza) {
+      g_main_loop_get_context(loop_.get()), workers_, &reports_, si_options, [this](TagPtr stanza) {
         if (session_) session_->send(std::move(stanza));
       });
-  transfer::JingleFtLimits jingle_ft_limits;
-  jingle_ft_limits.max_bytes = config_.max_file_bytes;
-  jingle_ft_limits.max_transfers = config_.max_transfers;
-  jingle_ft_limits.max_per_contact = config_.max_transfers_per_contact;
-  jingle_ft_limits.idle = std::chrono::seconds(config_.transfer_idle_seconds);
+  transfer::JingleFtOptions jingle_ft_options;
+  jingle_ft_options.limits = transfer_limits;
   jingle_transfers_ = std::make_unique<transfer::JingleTransfers>(
-      g_main_loop_get_context(loop_.get()), workers_, &reports_, jingle_ft_limits, [this](TagPtr stanza) {
+      g_main_loop_get_context(loop_.get()), workers_, &reports_, jingle_ft_options, [this](TagPtr stanza) {
         if (session_) session_->send(std::move(stanza));
       });
   transfer::DirectCandidates direct;
@@ -92,15 +90,12 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
   direct.port_max = config_.s5b_port_max;
   jingle_transfers_->set_direct_candidates(std::move(direct));
   transfer::HttpLinkOptions link_options;
+  link_options.limits = transfer_limits;
   link_options.allow_http = config_.allow_http_links;
   link_options.allow_private = config_.allow_private_links;
   link_options.extra_hosts = config_.link_allow_hosts;
   link_options.ca_file = config_.link_ca_file;
-  link_options.max_bytes = config_.max_file_bytes;
   link_options.total = std::chrono::seconds(config_.link_timeout_seconds);
-  link_options.idle = std::chrono::seconds(config_.transfer_idle_seconds);
-  link_options.max_transfers = config_.max_transfers;
-  link_options.max_per_contact = config_.max_transfers_per_contact;
   link_options.user_agent = std::string("parrot/") + kVersion;
   link_options.resolve = config_.link_resolve;
   http_links_ = std::make_unique<transfer::HttpLinks>(g_main_loop_get_context(loop_.get()), &reports_,

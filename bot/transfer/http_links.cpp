@@ -129,15 +129,16 @@ void HttpLinks::handle_offer(const std::string& peer, LinkOffer offer) {
   const TransferCount load = load_ ? load_->of(bare) : own_load(bare);
   // Refusals before any network work, so a flood of links costs nothing but
   // the reports.
-  if (load.total >= options_.max_transfers) {
+  if (load.total >= options_.limits.max_transfers) {
     return refuse(waiting, "parrot is busy with " + std::to_string(load.total) + " transfers; try again later");
   }
-  if (load.for_contact >= options_.max_per_contact) {
+  if (load.for_contact >= options_.limits.max_per_contact) {
     return refuse(waiting, "you already have " + counted(load.for_contact, "transfer") + " running with parrot");
   }
-  if (waiting.offer.metadata && waiting.offer.metadata->size && *waiting.offer.metadata->size > options_.max_bytes) {
+  const std::uint64_t max_bytes = options_.limits.max_file_bytes;
+  if (waiting.offer.metadata && waiting.offer.metadata->size && *waiting.offer.metadata->size > max_bytes) {
     return refuse(waiting, "the file is " + std::to_string(*waiting.offer.metadata->size) +
-                               " bytes, more than parrot's limit of " + std::to_string(options_.max_bytes) + " bytes");
+                               " bytes, more than parrot's limit of " + std::to_string(max_bytes) + " bytes");
   }
   start_or_wait(std::move(waiting));
 }
@@ -284,9 +285,9 @@ void HttpLinks::start(Waiting waiting, LinkFence fence) {
     }
   }
   FetchLimits limits;
-  limits.max_bytes = options_.max_bytes;
+  limits.max_bytes = options_.limits.max_file_bytes;
   limits.total = options_.total;
-  limits.idle = options_.idle;
+  limits.idle = options_.limits.idle;
   limits.ca_file = options_.ca_file;
   limits.user_agent = options_.user_agent;
   limits.resolve = options_.resolve;

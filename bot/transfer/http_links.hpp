@@ -35,15 +35,12 @@
 namespace parrot::bot::transfer {
 
 struct HttpLinkOptions {
+  TransferLimits limits;
   bool allow_http = false;
   bool allow_private = false;
   std::vector<std::string> extra_hosts;  // --link-allow-host
   std::string ca_file;                   // --link-ca-file
-  std::uint64_t max_bytes = std::uint64_t{4} << 30;
-  std::chrono::seconds total{300};
-  std::chrono::seconds idle{30};
-  std::size_t max_transfers = 20;
-  std::size_t max_per_contact = 3;
+  std::chrono::seconds total{300};       // --link-timeout-seconds, a whole download
   std::string user_agent = "parrot";
   std::vector<std::string> resolve;  // --link-resolve HOST:PORT:ADDRESS
 };

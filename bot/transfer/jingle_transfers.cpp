@@ -363,8 +363,8 @@ struct JingleTransfers::S5bSide final : ByteStreamReader::Observer {
 };
 
 JingleTransfers::JingleTransfers(GMainContext* control, transport::WorkerPool& workers, ReportStore* reports,
-                                 JingleFtLimits limits, Send send)
-    : control_(control), workers_(workers), reports_(reports), limits_(limits), send_(std::move(send)) {}
+                                 JingleFtOptions options, Send send)
+    : control_(control), workers_(workers), reports_(reports), options_(std::move(options)), send_(std::move(send)) {}
 
 JingleTransfers::~JingleTransfers() {
   end_all();
@@ -625,21 +625,21 @@ void JingleTransfers::on_offer(const gloox::Tag& iq, const std::string& from, ft
       // Only a whole file can be checked against the sender's hash.
       condition = "failed-application";
       why = "parrot only accepts whole files, not a range";
-    } else if (content.file->size && *content.file->size > limits_.max_bytes) {
+    } else if (content.file->size && *content.file->size > options_.limits.max_file_bytes) {
       condition = "decline";
-      why = "the file is larger than parrot's limit of " + grouped(limits_.max_bytes) + " bytes";
+      why = "the file is larger than parrot's limit of " + grouped(options_.limits.max_file_bytes) + " bytes";
       too_large = true;
     } else if (!std::holds_alternative<ft::IbbTransport>(content.transport) &&
                !std::holds_alternative<ft::S5bTransport>(content.transport)) {
       condition = "unsupported-transports";
       why = "parrot receives files over SOCKS5 (XEP-0260) or IBB (XEP-0261) only";
     } else if (const TransferCount load = load_ ? load_->of(contact) : own_load(contact);
-               load.total + accepted_here >= limits_.max_transfers ||
-               load.for_contact + accepted_here >= limits_.max_per_contact) {
+               load.total + accepted_here >= options_.limits.max_transfers ||
+               load.for_contact + accepted_here >= options_.limits.max_per_contact) {
       condition = "busy";
-      why = load.total + accepted_here >= limits_.max_transfers
-                ? "parrot is receiving " + counted(limits_.max_transfers, "file") + " already; try again later"
-                : "you are sending parrot " + counted(limits_.max_per_contact, "file") +
+      why = load.total + accepted_here >= options_.limits.max_transfers
+                ? "parrot is receiving " + counted(options_.limits.max_transfers, "file") + " already; try again later"
+                : "you are sending parrot " + counted(options_.limits.max_per_contact, "file") +
                       " already; wait until they are done";
     } else if (const auto* ibb = std::get_if<ft::IbbTransport>(&content.transport); ibb && ibb->sid.empty()) {
       condition = "failed-transport";
@@ -797,10 +797,10 @@ void JingleTransfers::use_own_proxy(Session& session, Transfer& transfer) {
 
 void JingleTransfers::run_s5b(Transfer& transfer, std::shared_ptr<S5bSide> side) {
   side->options.expected_bytes = transfer.file.size;
-  side->options.max_bytes = limits_.max_bytes;
+  side->options.max_bytes = options_.limits.max_file_bytes;
   side->options.algorithms = transfer.algorithms;
-  side->options.connect_timeout = limits_.socks5_connect;
-  side->options.idle_timeout = limits_.idle;
+  side->options.connect_timeout = options_.socks5_connect;
+  side->options.idle_timeout = options_.limits.idle;
   // Catch bytes sent beyond the size before the sender's close.
   side->options.linger = std::chrono::milliseconds(1000);
   transfer.s5b = side;
@@ -941,7 +941,7 @@ void JingleTransfers::touch(Transfer& transfer) {
   // Any sign of life moves the deadline; the timer is re-armed only when it
   // fires early, so a stream of IBB blocks costs no timer per block.
   transfer.last_activity = std::chrono::steady_clock::now();
-  if (!transfer.idle.pending()) arm_idle(transfer, limits_.idle);
+  if (!transfer.idle.pending()) arm_idle(transfer, options_.limits.idle);
 }
 
 void JingleTransfers::arm_idle(Transfer& transfer, std::chrono::milliseconds delay) {
@@ -954,11 +954,11 @@ void JingleTransfers::arm_idle(Transfer& transfer, std::chrono::milliseconds del
     Transfer* stale = find_transfer(sid, content);
     if (stale == nullptr || stale->phase == Transfer::Phase::kDone) return;
     const auto quiet = std::chrono::steady_clock::now() - stale->last_activity;
-    if (quiet < limits_.idle) {
-      return arm_idle(*stale, std::chrono::duration_cast<std::chrono::milliseconds>(limits_.idle - quiet) +
+    if (quiet < options_.limits.idle) {
+      return arm_idle(*stale, std::chrono::duration_cast<std::chrono::milliseconds>(options_.limits.idle - quiet) +
                                   std::chrono::milliseconds(1));
     }
-    std::string why = "nothing arrived for " + std::to_string(limits_.idle.count()) + " s";
+    std::string why = "nothing arrived for " + std::to_string(options_.limits.idle.count()) + " s";
     if (stale->s5b && stale->s5b_connected && !stale->idle_deferred) {
       // The connected reader times out by itself after the same idle time
       // and reports with its digests; this is only the backstop.
@@ -1029,7 +1029,7 @@ bool JingleTransfers::on_ibb_iq(const gloox::Tag& iq) {
     IbbOptions options;
     options.block_size = static_cast<std::uint16_t>(*block);
     options.expected_bytes = transfer->file.size;
-    options.max_bytes = limits_.max_bytes;
+    options.max_bytes = options_.limits.max_file_bytes;
     options.algorithms = transfer->algorithms;
     transfer->ibb = std::make_shared<IbbSide>(std::move(options));
     transfer->ibb_open = true;
@@ -1168,7 +1168,7 @@ void JingleTransfers::on_bytes_done(const std::string& sid, const std::string& c
   }
   transfer->phase = Transfer::Phase::kGrace;
   transfer->idle.cancel();
-  transfer->grace = transport::Timer(control_, limits_.checksum_grace, [this, sid, content] {
+  transfer->grace = transport::Timer(control_, options_.checksum_grace, [this, sid, content] {
     Transfer* waiting = find_transfer(sid, content);
     if (waiting == nullptr || waiting->phase != Transfer::Phase::kGrace) return;
     finish_transfer(*sessions_.at(sid), *waiting, TransferEnd::kComplete, {});

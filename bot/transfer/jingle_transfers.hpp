@@ -48,13 +48,10 @@
 
 namespace parrot::bot::transfer {
 
-struct JingleFtLimits {
-  std::uint64_t max_bytes = std::uint64_t{4} << 30;  // --max-file-bytes
-  std::size_t max_transfers = 20;                    // --max-transfers, all contacts together
-  std::size_t max_per_contact = 3;                   // --max-transfers-per-contact
-  std::chrono::seconds idle{30};                     // --transfer-idle-seconds
-  std::chrono::milliseconds checksum_grace{3000};    // after the last byte, for a late checksum
-  std::chrono::milliseconds socks5_connect{5000};    // per candidate: TCP + SOCKS5 handshake
+struct JingleFtOptions {
+  TransferLimits limits;
+  std::chrono::milliseconds checksum_grace{3000};  // after the last byte, for a late checksum
+  std::chrono::milliseconds socks5_connect{5000};  // per candidate: TCP + SOCKS5 handshake
 };
 
 // parrot's own direct candidates: each SOCKS5 transfer listens on one port
@@ -75,7 +72,7 @@ class JingleTransfers {
  public:
   using Send = std::function<void(std::unique_ptr<gloox::Tag>)>;
 
-  JingleTransfers(GMainContext* control, transport::WorkerPool& workers, ReportStore* reports, JingleFtLimits limits,
+  JingleTransfers(GMainContext* control, transport::WorkerPool& workers, ReportStore* reports, JingleFtOptions options,
                   Send send);
   ~JingleTransfers();  // ends every transfer (terminate + report)
   JingleTransfers(const JingleTransfers&) = delete;
@@ -179,7 +176,7 @@ class JingleTransfers {
   GMainContext* control_;
   transport::WorkerPool& workers_;
   ReportStore* reports_;
-  JingleFtLimits limits_;
+  JingleFtOptions options_;
   const TransferLoad* load_ = nullptr;
   Send send_;
   std::string self_;

@@ -152,8 +152,8 @@ struct SiTransfers::Transfer {
 };
 
 SiTransfers::SiTransfers(GMainContext* control, transport::WorkerPool& workers, ReportStore* reports,
-                         TransferLimits limits, Send send)
-    : control_(control), workers_(workers), reports_(reports), limits_(limits), send_(std::move(send)) {}
+                         SiOptions options, Send send)
+    : control_(control), workers_(workers), reports_(reports), options_(std::move(options)), send_(std::move(send)) {}
 
 SiTransfers::~SiTransfers() {
   *alive_ = false;
@@ -247,14 +247,14 @@ void SiTransfers::on_offer(const gloox::Tag& iq, const gloox::Tag& si_tag, const
   if (!offer.file.md5.empty()) facts.advertised["md5"] = offer.file.md5;
 
   std::string refusal;
-  if (offer.file.size > limits_.max_file_bytes) {
+  if (offer.file.size > options_.limits.max_file_bytes) {
     refusal = "the file is " + grouped(offer.file.size) + " bytes; parrot accepts at most " +
-              grouped(limits_.max_file_bytes) + " bytes";
+              grouped(options_.limits.max_file_bytes) + " bytes";
   } else if (const TransferCount load = load_ ? load_->of(bare(peer)) : own_load(bare(peer));
-             load.total >= limits_.max_transfers) {
+             load.total >= options_.limits.max_transfers) {
     refusal = "parrot is receiving " + counted(load.total, "file") + " already; try again later";
-  } else if (load.for_contact >= limits_.max_transfers_per_contact) {
-    refusal = "you are sending " + counted(limits_.max_transfers_per_contact, "file") +
+  } else if (load.for_contact >= options_.limits.max_per_contact) {
+    refusal = "you are sending " + counted(options_.limits.max_per_contact, "file") +
               " to parrot already; wait for one to finish";
   }
   if (!refusal.empty()) {
@@ -333,9 +333,9 @@ void SiTransfers::try_next_streamhost(Transfer& t) {
   transport::bytestream::ReaderOptions options;
   options.expected_bytes = t.offer.file.size;
   options.algorithms = algorithms_for(t.offer);
-  options.connect_timeout = limits_.streamhost_timeout;
-  options.idle_timeout = limits_.idle;
-  options.linger = limits_.linger;
+  options.connect_timeout = options_.streamhost_timeout;
+  options.idle_timeout = options_.limits.idle;
+  options.linger = options_.linger;
   // XEP-0065 §5.3.2: DST.ADDR = SHA1(SID + Requester JID + Target JID).
   std::string dst = transport::bytestream::socks5_dst_addr(t.offer.id, t.peer, t.target);
   spdlog::debug("si: {} trying streamhost {} at {}:{}", t.offer.id, host.jid, host.host, host.port);
@@ -391,7 +391,7 @@ void SiTransfers::on_reader_finished(const Key& key, unsigned attempt, const Rea
       return finish(t, TransferEnd::kComplete, "the sender closed the stream after " +
                                                    grouped(result.bytes_received) + " of " + announced + " bytes");
     case ReadOutcome::kIdleTimeout:
-      return finish(t, TransferEnd::kFailed, "no data for " + std::to_string(limits_.idle.count() / 1000) +
+      return finish(t, TransferEnd::kFailed, "no data for " + std::to_string(options_.limits.idle.count()) +
                                                  " s after " + grouped(result.bytes_received) + " of " + announced +
                                                  " bytes");
     default: return finish(t, TransferEnd::kFailed, "the SOCKS5 stream broke: " + result.detail);
@@ -548,7 +548,7 @@ void SiTransfers::on_ibb_outcome(const Key& key, const std::weak_ptr<IbbSide>& o
   const std::string announced = grouped(t.offer.file.size);
   switch (out.cause) {
     case IbbOutcome::Cause::kIdle:
-      return finish(t, TransferEnd::kFailed, "nothing arrived for " + std::to_string(limits_.idle.count() / 1000) +
+      return finish(t, TransferEnd::kFailed, "nothing arrived for " + std::to_string(options_.limits.idle.count()) +
                                                  " s after " + grouped(out.bytes_received) + " bytes");
     case IbbOutcome::Cause::kMalformed: return finish(t, TransferEnd::kFailed, out.reason);
     case IbbOutcome::Cause::kStream: break;
@@ -570,7 +570,7 @@ void SiTransfers::on_ibb_outcome(const Key& key, const std::weak_ptr<IbbSide>& o
 // One timer per transfer, re-armed lazily from last_activity rather than
 // per IBB block, so a busy stream costs no timer churn.
 void SiTransfers::arm_idle(Transfer& t) {
-  const auto due = t.last_activity + limits_.idle;
+  const auto due = t.last_activity + options_.limits.idle;
   const auto left = std::max(std::chrono::milliseconds(1), std::chrono::duration_cast<std::chrono::milliseconds>(
                                                                due - std::chrono::steady_clock::now()));
   t.idle = transport::Timer(control_, left, [this, key = t.key] {
@@ -578,14 +578,14 @@ void SiTransfers::arm_idle(Transfer& t) {
     if (found == transfers_.end()) return;
     Transfer& transfer = *found->second;
     if (transfer.reader) return;  // the reader times out by itself
-    if (std::chrono::steady_clock::now() - transfer.last_activity < limits_.idle) return arm_idle(transfer);
+    if (std::chrono::steady_clock::now() - transfer.last_activity < options_.limits.idle) return arm_idle(transfer);
     if (transfer.ibb) {
       // The digests and the byte count are the worker's; the report follows.
       IbbOutcome ending;
       ending.cause = IbbOutcome::Cause::kIdle;
       return end_ibb(transfer, std::move(ending));
     }
-    std::string why = "nothing arrived for " + std::to_string(limits_.idle.count() / 1000) + " s";
+    std::string why = "nothing arrived for " + std::to_string(options_.limits.idle.count()) + " s";
     if (!transfer.host_errors.empty()) {
       why = "no streamhost worked (" + transfer.host_errors + ") and no in-band fallback came";
     } else {

@@ -41,11 +41,8 @@ class Tag;
 
 namespace parrot::bot::transfer {
 
-struct TransferLimits {
-  std::uint64_t max_file_bytes = std::uint64_t{4} << 30;
-  std::size_t max_transfers = 20;
-  std::size_t max_transfers_per_contact = 3;
-  std::chrono::milliseconds idle{30000};
+struct SiOptions {
+  TransferLimits limits;
   // Per streamhost: TCP connect plus SOCKS5 handshake (Pidgin allows 15 s).
   std::chrono::milliseconds streamhost_timeout{10000};
   // After the last announced byte, how long to wait for the sender's close
@@ -58,7 +55,7 @@ class SiTransfers {
   using Send = std::function<void(std::unique_ptr<gloox::Tag>)>;
 
   // `reports` may be null (tests); `send` queues a stanza on the session.
-  SiTransfers(GMainContext* control, transport::WorkerPool& workers, ReportStore* reports, TransferLimits limits,
+  SiTransfers(GMainContext* control, transport::WorkerPool& workers, ReportStore* reports, SiOptions options,
               Send send);
   // Transfers still running end without reports; readers and IBB receivers
   // are destroyed on their workers, which must still be running; results
@@ -115,7 +112,7 @@ class SiTransfers {
   GMainContext* control_;
   transport::WorkerPool& workers_;
   ReportStore* reports_;
-  TransferLimits limits_;
+  SiOptions options_;
   const TransferLoad* load_ = nullptr;
   Send send_;
   std::map<Key, std::unique_ptr<Transfer>> transfers_;

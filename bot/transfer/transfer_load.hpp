@@ -4,12 +4,26 @@
 // all here and hands every manager the same TransferLoad. Control thread.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 namespace parrot::bot::transfer {
+
+// The limits every mechanism shares, from Config: --max-file-bytes,
+// --max-transfers and --max-transfers-per-contact (both counted over all
+// mechanisms through TransferLoad), --transfer-idle-seconds. App builds one
+// and gives each manager a copy; each mechanism's own settings stay in its
+// options struct beside it.
+struct TransferLimits {
+  std::uint64_t max_file_bytes = std::uint64_t{4} << 30;  // larger announced files are refused
+  std::size_t max_transfers = 20;                         // all contacts together
+  std::size_t max_per_contact = 3;                        // from one bare JID
+  std::chrono::seconds idle{30};                          // no progress for this long ends a transfer
+};
 
 struct TransferCount {
   std::size_t total = 0;
