@@ -292,6 +292,37 @@ modules:
 
 
 
+async def socks5_connect(port, dst_addr):
+    """A SOCKS5 client's CONNECT (RFC 1928, no auth) to 127.0.0.1:port for
+    DOMAINNAME dst_addr and DST.PORT 0, as XEP-0065/0260 use it: the reply
+    code (0: success) and the open stream."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"\x05\x01\x00")
+    assert await reader.readexactly(2) == b"\x05\x00"
+    writer.write(b"\x05\x01\x00\x03" + bytes([len(dst_addr)]) + dst_addr.encode() + b"\x00\x00")
+    reply = await reader.readexactly(5)
+    await reader.readexactly(reply[4] + 2)
+    return reply[1], reader, writer
+
+
+async def socks5_read_connect(reader, writer):
+    """A SOCKS5 server's side up to the CONNECT: accepts 'no auth' and
+    returns (DST.ADDR bytes, DST.PORT bytes); the caller answers with
+    socks5_reply."""
+    head = await reader.readexactly(2)
+    await reader.readexactly(head[1])
+    writer.write(b"\x05\x00")
+    request = await reader.readexactly(5)
+    addr = await reader.readexactly(request[4])
+    port = await reader.readexactly(2)
+    return addr, port
+
+
+def socks5_reply(writer, code, addr):
+    """The CONNECT reply naming addr (code 0: succeeded, 2: not allowed)."""
+    writer.write(bytes([5, code, 0, 3, len(addr)]) + addr + b"\x00\x00")
+
+
 def parrot_binary():
     return os.environ.get("PARROT_BINARY") or os.path.join(os.path.dirname(__file__), "../../build/bot/parrot")
 

@@ -244,19 +244,14 @@ class Streamhost:
 
     async def _serve(self, reader, writer):
         try:
-            greeting = await reader.readexactly(2)
-            await reader.readexactly(greeting[1])
-            writer.write(b"\x05\x00")
-            head = await reader.readexactly(5)
-            addr = await reader.readexactly(head[4])
-            port = await reader.readexactly(2)
+            addr, port = await harness.socks5_read_connect(reader, writer)
             if addr != self.dst_addr or port != b"\x00\x00":
                 self.refused += 1
-                writer.write(b"\x05\x02\x00\x03" + bytes([len(addr)]) + addr + b"\x00\x00")
+                harness.socks5_reply(writer, 2, addr)
                 await writer.drain()
                 writer.close()
                 return
-            writer.write(b"\x05\x00\x00\x03" + bytes([len(addr)]) + addr + b"\x00\x00")
+            harness.socks5_reply(writer, 0, addr)
             await writer.drain()
             self.connected.set()
             await self.go.wait()
@@ -371,13 +366,8 @@ class Proxy65:
         self.port = port
 
     async def send(self, alice, tsid, dst, target, data, sid):
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        writer.write(b"\x05\x01\x00")
-        assert await reader.readexactly(2) == b"\x05\x00"
-        writer.write(b"\x05\x01\x00\x03" + bytes([len(dst)]) + dst.encode() + b"\x00\x00")
-        reply = await reader.readexactly(5)
-        assert reply[1] == 0, reply
-        await reader.readexactly(reply[4] + 2)
+        code, _, writer = await harness.socks5_connect(self.port, dst)
+        assert code == 0, code
         query = ET.Element(q(NS_BYTESTREAMS, "query"), {"sid": tsid})
         ET.SubElement(query, q(NS_BYTESTREAMS, "activate")).text = target
         iq = alice.client.make_iq_set(ito=self.jid)
@@ -388,18 +378,6 @@ class Proxy65:
                                        ET.Element(q(NS_S5B, "activated"), {"cid": "proxy1"})))])
         await send_all(writer, data)
         writer.close()
-
-
-async def socks5_connect(port, dst):
-    """A sender's SOCKS5 CONNECT (RFC 1928) to DST.ADDR dst, port 0; the
-    reply code and the open stream."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"\x05\x01\x00")
-    assert await reader.readexactly(2) == b"\x05\x00"
-    writer.write(b"\x05\x01\x00\x03" + bytes([len(dst)]) + dst.encode() + b"\x00\x00")
-    reply = await reader.readexactly(5)
-    await reader.readexactly(reply[4] + 2)
-    return reply[1], reader, writer
 
 
 async def parrots_direct_case(alice, parrot_full, size, order):
@@ -418,13 +396,13 @@ async def parrots_direct_case(alice, parrot_full, size, order):
     assert int(candidate.get("priority")) >> 16 == 126, ET.tostring(candidate)
     port = int(candidate.get("port"))
     # A CONNECT for some other stream is refused; the transfer goes on.
-    code, _, writer = await socks5_connect(port, dst_addr(tsid, me, "mallory@example.org/x"))
+    code, _, writer = await harness.socks5_connect(port, dst_addr(tsid, me, "mallory@example.org/x"))
     assert code != 0, code
     writer.close()
     dst = {"owner-first": dst_addr(tsid, parrot_full, me),       # Conversations, Dino
            "initiator-first": dst_addr(tsid, me, parrot_full),   # Psi
            "gajim": dst_addr(sid, me, parrot_full)}[order]       # Gajim 1.x: the session sid
-    code, _, writer = await socks5_connect(port, dst)
+    code, _, writer = await harness.socks5_connect(port, dst)
     assert code == 0, code
     info = await alice.expect(sid, "transport-info")
     assert info.find(f".//{q(NS_S5B, 'candidate-error')}") is not None, ET.tostring(info)
@@ -512,13 +490,8 @@ async def main():
             assert transport.get("dstaddr") == owner_first, ET.tostring(transport)
             info = await alice.expect(sid, "transport-info")
             assert info.find(f".//{q(NS_S5B, 'candidate-error')}") is not None, ET.tostring(info)
-            reader, writer = await asyncio.open_connection("127.0.0.1", proxy_port)
-            writer.write(b"\x05\x01\x00")
-            assert await reader.readexactly(2) == b"\x05\x00"
-            writer.write(b"\x05\x01\x00\x03" + bytes([len(owner_first)]) + owner_first.encode() + b"\x00\x00")
-            reply = await reader.readexactly(5)
-            assert reply[1] == 0, reply
-            await reader.readexactly(reply[4] + 2)
+            code, _, writer = await harness.socks5_connect(proxy_port, owner_first)
+            assert code == 0, code
             await alice.send_jingle(sid, "transport-info", [
                 _with(content_ref(), _with(ET.Element(q(NS_S5B, "transport"), {"sid": tsid}),
                                            ET.Element(q(NS_S5B, "candidate-used"), {"cid": offered.get("cid")})))])

@@ -119,15 +119,10 @@ class DirectStreamhost:
 
     async def _serve(self, reader, writer):
         try:
-            head = await reader.readexactly(2)
-            await reader.readexactly(head[1])
-            writer.write(b"\x05\x00")
-            req = await reader.readexactly(5)
-            addr = await reader.readexactly(req[4])
-            port = await reader.readexactly(2)
+            addr, port = await harness.socks5_read_connect(reader, writer)
             assert addr.decode() == self.expected_dst, (addr, self.expected_dst)
             assert port == b"\x00\x00", port
-            writer.write(b"\x05\x00\x00\x03" + bytes([len(addr)]) + addr + b"\x00\x00")
+            harness.socks5_reply(writer, 0, addr)
             await writer.drain()
             self.connected.set_result(True)
             await self.go.wait()  # until parrot's streamhost-used came back
