@@ -528,7 +528,7 @@ void JingleTransfers::on_jingle_iq(const gloox::Tag& iq) {
       }
       transfer->phase = Transfer::Phase::kNegotiating;
       transfer->ibb_sid = ibb->sid;
-      transfer->block_size = std::min(ibb->block_size.value_or(4096), kMaxIbbBlock);
+      transfer->block_size = ibb->block_size.value_or(4096);
       transfer->facts.transport = "IBB";
       ft::IbbTransport accepted{ibb->sid, transfer->block_size};
       auto accept = jingle_iq(session.peer, "transport-accept", session.sid, session.initiator);
@@ -657,7 +657,7 @@ void JingleTransfers::on_offer(const gloox::Tag& iq, const std::string& from, ft
     }
     if (const auto* ibb = std::get_if<ft::IbbTransport>(&content.transport)) {
       transfer->ibb_sid = ibb->sid;
-      transfer->block_size = std::min(ibb->block_size.value_or(4096), kMaxIbbBlock);
+      transfer->block_size = ibb->block_size.value_or(4096);
       facts.transport = "IBB";
     } else {
       const auto& s5b = std::get<ft::S5bTransport>(content.transport);

@@ -63,11 +63,6 @@ struct DirectCandidates {
   std::uint16_t port_max = 0;
 };
 
-// XEP-0047 §2.1 allows up to 65535; parrot takes what the sender offers up
-// to that and says so in session-accept (XEP-0261 §2: the responder may
-// lower it; the element parser already refuses more).
-inline constexpr std::uint32_t kMaxIbbBlock = 65535;
-
 class JingleTransfers {
  public:
   using Send = std::function<void(std::unique_ptr<gloox::Tag>)>;

@@ -573,7 +573,7 @@ TEST_F(JingleFtTest, BlockSizesAreHeldToTheNegotiatedOne) {
   ASSERT_TRUE(ibb("big-open", "<open xmlns='http://jabber.org/protocol/ibb' sid='is' block-size='4096'/>"));
   EXPECT_EQ(reply("big-open").condition, "resource-constraint");
   // Above XEP-0047's maximum the offer itself is malformed: bad-request, and
-  // no session is created (the min() with kMaxIbbBlock never lowers it).
+  // no session is created.
   jingle("offer3", initiate("over", content(file_xml("o.bin", 10), ibb_xml("io", 65536))));
   EXPECT_EQ(reply("offer3").condition, "bad-request");
   EXPECT_FALSE(manager_->owns("over"));
