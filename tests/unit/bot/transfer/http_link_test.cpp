@@ -416,7 +416,10 @@ TEST(FetchLink, StalledServerIsCutOff) {
   std::atomic<bool> cancel{false};
   const auto outcome = fetch_link(server.url("/stall"), loopback_fence(), limits, kAlgorithms, cancel);
   EXPECT_EQ(outcome.end, TransferEnd::kFailed);
-  EXPECT_EQ(outcome.bytes, 7u);
+  // The 7 bytes normally arrive first, but on a loaded machine the server
+  // thread may not send them within the 1 s idle limit, and then the cut-off
+  // rightly comes with none: the count is bounded, not exact.
+  EXPECT_LE(outcome.bytes, 7u);
   EXPECT_NE(outcome.failure.find("sent nothing"), std::string::npos) << outcome.failure;
 }
 
