@@ -28,6 +28,7 @@ struct EchoEngine::Stream {
   StreamRewriter rewriter;
   SendHistory history;
   stats::SendStatistics sent;
+  stats::ReturnPathMonitor return_path;
   std::optional<std::uint32_t> remote_ssrc;
   Timestamp last_received{};
   std::uint64_t resyncs_seen = 0;
@@ -133,6 +134,7 @@ bool EchoEngine::send_local(Timestamp now, std::size_t index, const LocalFrame& 
   std::size_t size = rtp::serialize(header, frame.payload, out);
   if (size == 0) return false;
   stream.sent.on_sent(now, rewritten.timestamp, frame.payload.size());
+  stream.return_path.on_sent(now);
   if (stream.config.nack) {
     history_scratch_.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size));
     stream.history.store_swap(now, rewritten.sequence_number, history_scratch_);
@@ -239,6 +241,7 @@ void EchoEngine::on_rtp(Timestamp now, MutableByteView datagram) {
   }
   begin_call(now);
   stream->last_received = now;
+  stream->return_path.on_caller_rtp(now);
   ++stream->payload_type_packets[packet->payload_type()];
   const auto result = stream->buffer->insert(now, *packet);
   if (stream->buffer->statistics().resyncs() != stream->resyncs_seen) {
@@ -268,6 +271,7 @@ void EchoEngine::send_echo(Timestamp now, Stream& stream, const jitter::Released
   if (!parsed) return;  // the buffer only holds parsed packets
   const auto rewritten = stream.rewriter.rewrite(now, parsed->sequence_number(), parsed->timestamp());
   stream.sent.on_sent(now, rewritten.timestamp, parsed->payload().size());
+  stream.return_path.on_sent(now);
   // With NACK the plain packet moves into the history (no copy) and is
   // rewritten there; the outbox gets the one copy SRTP encrypts in place.
   MutableByteView plain;
@@ -327,6 +331,29 @@ void EchoEngine::on_rtcp(Timestamp now, MutableByteView datagram) {
       }
     }
   };
+
+  // Whether this compound reports on each of parrot's streams (libwebrtc
+  // puts every block in its first SR/RR): the caller hears what it reports.
+  bool has_report = false;
+  for (const rtcp::Packet& packet : parsed->packets) {
+    has_report = has_report || std::holds_alternative<rtcp::SenderReport>(packet) ||
+                 std::holds_alternative<rtcp::ReceiverReport>(packet);
+  }
+  if (has_report) {
+    for (auto& stream : streams_) {
+      std::optional<std::uint32_t> highest;
+      for (const rtcp::Packet& packet : parsed->packets) {
+        const std::vector<rtcp::ReportBlock>* blocks = nullptr;
+        if (const auto* sr = std::get_if<rtcp::SenderReport>(&packet)) blocks = &sr->report_blocks;
+        if (const auto* rr = std::get_if<rtcp::ReceiverReport>(&packet)) blocks = &rr->report_blocks;
+        if (blocks == nullptr) continue;
+        for (const rtcp::ReportBlock& block : *blocks) {
+          if (block.ssrc == stream->config.local_ssrc) highest = block.extended_highest_sequence;
+        }
+      }
+      stream->return_path.on_caller_report(now, highest);
+    }
+  }
 
   for (const rtcp::Packet& packet : parsed->packets) {
     if (const auto* sr = std::get_if<rtcp::SenderReport>(&packet)) {
@@ -519,6 +546,7 @@ EchoSnapshot EchoEngine::snapshot() const {
     s.received = stream->buffer->statistics().snapshot();
     s.jitter_buffer = stream->buffer->snapshot();
     s.sent = stream->sent.snapshot();
+    s.return_path = stream->return_path.snapshot();
     s.nacks_sent = stream->nacks_sent;
     s.nacks_received = stream->nacks_received;
     s.plis_relayed = stream->plis_relayed;
