@@ -132,6 +132,10 @@ class CallManager {
   void on_transports_added(const std::string& sid, std::size_t first, const std::vector<transport::IceCredentials>& local,
                            jingle::AnswerPlan plan);
   void end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure, bool tell_peer);
+  // An offer parrot could not answer: logged, explained in chat and stored
+  // as a REFUSED report like any other failed call.
+  void report_refused(const std::string& peer, const std::string& sid, const std::string& why,
+                      std::vector<std::string> ignored);
   void deliver_report(const std::string& peer, CallFacts facts);
 
   GMainContext* control_;
