@@ -155,6 +155,7 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
         if (owner_.on_jmi_message(message)) return;
         if (owner_.on_link_message(message)) return;  // a shared file: fetched, not echoed
         for (TagPtr& reply : owner_.chat().on_message(message, client_->jid(), Clock::now())) send(std::move(reply));
+        schedule_chat_drain();
       },
       [this](const gloox::Tag& iq) { owner_.on_jingle_iq(iq, client_->jid().full()); });
   client_->set_transfer_sink([this](const gloox::Tag& iq) { return owner_.on_transfer_iq(iq, client_->jid().full()); });
@@ -251,7 +252,7 @@ std::vector<TagPtr> Session::take_unacked() {
 }
 
 void Session::stop_timers() {
-  for (guint* source : {&watch_id_, &ping_timer_, &pong_deadline_, &ack_timer_}) {
+  for (guint* source : {&watch_id_, &ping_timer_, &pong_deadline_, &ack_timer_, &chat_timer_}) {
     if (*source) g_source_remove(*source);
     *source = 0;
   }
@@ -285,7 +286,27 @@ void Session::onConnect() {
   // XEP-0215 asked on every connection: credentials may have changed while
   // parrot was away.
   if (external_services_) external_services_->query();
+  schedule_chat_drain();  // messages queued before a reconnect go on
   owner_.on_online();
+}
+
+void Session::schedule_chat_drain() {
+  if (chat_timer_) return;
+  const auto now = Clock::now();
+  const auto due = owner_.chat().next_due(now);
+  if (!due) return;
+  const auto delay = std::chrono::ceil<std::chrono::milliseconds>(*due - now).count();
+  chat_timer_ = g_timeout_add(
+      static_cast<guint>(std::max<std::int64_t>(1, delay)),
+      [](gpointer data) -> gboolean {
+        auto* self = static_cast<Session*>(data);
+        self->chat_timer_ = 0;
+        for (TagPtr& reply : self->owner_.chat().on_timer(self->client_->jid(), Clock::now()))
+          self->send(std::move(reply));
+        self->schedule_chat_drain();
+        return G_SOURCE_REMOVE;
+      },
+      this);
 }
 
 void Session::ping_tick() {

@@ -119,6 +119,8 @@ class Session final : gloox::ConnectionListener,
   void update_contacts();
   void on_readable();
   void ping_tick();
+  // Arms the timer for ChatEcho's next paced echoes, if any wait.
+  void schedule_chat_drain();
   void stop_timers();
 
   const Config& config_;
@@ -133,6 +135,7 @@ class Session final : gloox::ConnectionListener,
   guint ping_timer_ = 0;
   guint pong_deadline_ = 0;
   guint ack_timer_ = 0;
+  guint chat_timer_ = 0;  // drains ChatEcho's paced messages
   guint ended_idle_ = 0;
   int sent_at_last_ack_request_ = 0;
   gloox::ConnectionError end_error_ = gloox::ConnNoError;
