@@ -850,6 +850,12 @@ void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reaso
 
 void CallManager::report_refused(const std::string& peer, const std::string& sid, const std::string& why,
                                  std::vector<std::string> ignored) {
+  // A flood of bad offers is logged, not answered with a flood of reports
+  // that would also push the contact's real reports out of the store.
+  if (refusal_reports_.check(bare(peer), std::chrono::steady_clock::now()) != SenderRateLimiter::Verdict::kAllow) {
+    spdlog::info("call {} from {} refused, not reported (too many refused offers): {}", sid, peer, why);
+    return;
+  }
   CallFacts facts;
   facts.id = sid;
   facts.peer = peer;

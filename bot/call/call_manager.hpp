@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bot/call/call_report.hpp"
+#include "bot/chat/token_bucket.hpp"
 #include "bot/jingle/answer.hpp"
 #include "bot/jingle/jingle_message.hpp"
 #include "bot/jingle/offer.hpp"
@@ -150,6 +151,7 @@ class CallManager {
   std::map<std::string, Proposal> proposals_;           // parrot's unanswered JMI proposes, by id
   std::map<std::string, std::chrono::milliseconds> extra_delays_;  // by bare JID
   std::set<std::string> test_signal_;                              // bare JIDs in "!mode tone"
+  SenderRateLimiter refusal_reports_{0.2, 5};                      // REFUSED reports per contact
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::uint64_t next_iq_ = 0;
 };

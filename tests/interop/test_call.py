@@ -94,6 +94,11 @@ async def bad_input_during(caller, alice, parrot_full):
         jc.ET.SubElement(description, jc.q(jc.NS_RTP, "payload-type"), {"id": str(i % 128), "name": "x"})
     assert "bad-request" in await jingle_error(
         alice, parrot_full, {"action": "session-initiate", "sid": "absurd", "initiator": str(alice.boundjid)}, [content])
+    # The refused offer is reported like a failed call, with the reason.
+    refused = report_of(await alice.next_message(
+        timeout=jc.TIMEOUT, predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None))
+    assert refused["id"] == "absurd" and refused["verdict"] == "REFUSED", refused
+    assert "too many payload-types" in refused["failure"], refused
     await asyncio.sleep(1)
     after = (await caller.stats())["audio"]["packets_received"]
     assert after > before + 25, ("the call stalled during bad input", before, after)
