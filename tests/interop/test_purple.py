@@ -144,6 +144,11 @@ class PurpleClient:
     def event_log(self):
         return "\n".join(json.dumps(e) for e in self.events)
 
+    def debug_lines(self, pattern):
+        """libpurple's debug lines (stderr) that match `pattern`."""
+        with open(self.stderr_path, "rb") as f:
+            return [line for line in f.read().decode(errors="replace").splitlines() if re.search(pattern, line)]
+
     def debug_tail(self, lines=60):
         with open(self.stderr_path, "rb") as f:
             return "\n".join(f.read().decode(errors="replace").splitlines()[-lines:])
@@ -239,8 +244,8 @@ async def call(client, parrot):
     reports_before = len(stored_reports(parrot, "call"))
     client.send(cmd="call", jid=f"{parrot.jid}/parrot")
     started = await client.wait("call start", is_event("call-initiated"), since=mark)
-    assert started["ok"], ("purple_prpl_initiate_media refused to call parrot (libpurple sent no Jingle): "
-                           + " / ".join(client.debug_tail(400).splitlines()[-400:][-5:]))
+    assert started["ok"], ("purple_prpl_initiate_media refused to call parrot, so libpurple sent no Jingle; "
+                           "libpurple says: " + " / ".join(client.debug_lines(r"^purple [34] jingle")[-2:]))
     stream = await client.wait("media stream", is_event("stream-added"), since=mark)
     assert stream["ok"], f"farstream could not create the stream: {stream}"
     await client.wait("media connected", lambda e: e["event"] in ("media-state", "media-error")
@@ -254,10 +259,12 @@ async def call(client, parrot):
                               lambda e: e["event"] in ("media-stats", "media-ended")
                               and (e["event"] == "media-ended" or e["loud_buffers"] >= 50), timeout=30, since=mark)
     assert heard["event"] == "media-stats", f"the call ended before the echo was heard: {heard}"
-    # A few more seconds of media both ways, then hang up (the stats events
-    # tick once a second, so this waits on libpurple's own clock).
-    await client.wait("call running", lambda e: e["event"] == "media-stats"
-                      and e["buffers"] >= heard["buffers"] + CALL_SECONDS * 40, timeout=30, since=client.mark())
+    # A few more seconds of media both ways, then hang up: the client's
+    # stats tick once a second on its own clock, so this counts ticks.
+    ticks = client.mark()
+    await client.wait(f"{CALL_SECONDS} s more of the call",
+                      lambda e: len(client.found(is_event("media-stats"), since=ticks)) >= CALL_SECONDS
+                      or e["event"] == "media-ended", timeout=CALL_SECONDS + TIMEOUT, since=ticks)
     hung = client.mark()
     client.send(cmd="hangup")
     ended = await client.wait("call end", is_event("media-ended"), since=hung)
