@@ -281,9 +281,9 @@ gboolean loopback_add_stream(PurpleMediaBackend* self, const gchar* sess_id, con
   all.push_back(preferred);
   gboolean added = g_fs2_backend_iface->add_stream(self, sess_id, who, type, initiator, transmitter,
                                                     static_cast<guint>(all.size()), all.data());
-  // The list is left allocated (one per stream): unsetting the value here
-  // aborted in fs_candidate_destroy ("free(): invalid pointer") once
-  // farstream had built the stream, so something below keeps or frees it.
+  // No g_value_unset here: libpurple 2.14's farstream backend unsets every
+  // parameter's value once it has made the stream (seen with valgrind; a
+  // second unset is a double free), so the list is handed over.
   emit(event("stream-added") + json{{"session", or_empty(sess_id)}, {"transmitter", transmitter},
                                     {"local_ip", g_options.local_ip}, {"ok", added != FALSE}});
   return added;
