@@ -17,7 +17,7 @@
 //                 --ca-dir DIR --user-dir DIR [--local-ip 127.0.0.1] [--keep-srtp]
 // The password is read from $PURPLE_PASSWORD.
 //
-// What the UI, not libpurple, decides here, each as Pidgin/Finch's UI does:
+// What a UI decides, not libpurple, and what this one decides:
 // - Media elements: an audiotestsrc (a 440 Hz tone) as microphone and, as
 //   speaker, a fakesink behind audioconvert that counts the decoded buffers
 //   and their peak, so the test sees what came back.
@@ -28,9 +28,9 @@
 //   GType (purple_media_manager_set_backend_type): a subclass of libpurple's
 //   farstream backend adds the parameter to every nice stream.
 // - SRTP elements hidden: on Debian 12 (GStreamer 1.22, libsrtp2 2.5.0),
-//   farstream's RTP conference inserts srtpenc/srtpdec whenever they exist
-//   (gstreamer1.0-plugins-bad, which libfarstream recommends), even for
-//   plain RTP; srtpenc then fails ("Failed to add stream to SRTP encoder
+//   farstream's RTP conference inserts srtpenc/srtpdec when they exist
+//   (gstreamer1.0-plugins-bad, which libfarstream recommends), even in this
+//   plain-RTP call; srtpenc then fails ("Failed to add stream to SRTP encoder
 //   (err: 2)"), libpurple reports "Error with your microphone" and
 //   "Conference error" and ends the call with nothing decoded. That is a
 //   defect of the client's stack, not of parrot; this process removes the
@@ -45,6 +45,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -89,7 +90,7 @@ std::atomic<long> g_sink_buffers{0};
 std::atomic<long> g_sink_bytes{0};
 std::atomic<long> g_sink_loud_buffers{0};  // peak above kLoudPeak: the tone, not silence
 std::atomic<int> g_sink_peak{0};
-constexpr int kLoudPeak = 1000;  // of 32767; Opus's noise on silence stays far below
+constexpr int kLoudPeak = 1000;  // of 32767; a codec's noise on silence stays far below
 
 void emit(json event) {
   std::cout << event.dump() << std::endl;
