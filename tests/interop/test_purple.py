@@ -275,8 +275,10 @@ async def call(client, parrot):
                                 and from_parrot(parrot)(e["from"]) and re.match(r"[A-Z][A-Z -]*\. ", e["body"])
                                 and "Audio" in e["body"], since=hung)
     print(f"call: parrot's summary: {summary['body']!r}")
-    reports = stored_reports(parrot, "call")
-    assert len(reports) > reports_before, "parrot stored no report for the call"
+    deadline = asyncio.get_running_loop().time() + TIMEOUT
+    while len(reports := stored_reports(parrot, "call")) <= reports_before:
+        assert asyncio.get_running_loop().time() < deadline, "parrot stored no report for the call"
+        await asyncio.sleep(0.1)
     _, report = reports[-1]
     audio = next(s for s in report["streams"] if s["media"] == "audio")
     assert audio["packets_received"] > 100 and audio["packets_sent"] > 100, f"parrot's audio stream: {audio}"
