@@ -69,6 +69,10 @@ export async function login({url, jid, password}) {
     jingle: {iceServers: []},
   });
   defineJingleMessage(client);
+  // The signalling goes to the console, which the test prints when it fails.
+  client.on('raw', (direction, data) => {
+    if (/jingle|<error/.test(data)) console.log(`xmpp ${direction}: ${data.length > 700 ? data.slice(0, 700) + '…' : data}`);
+  });
   client.on('subscribe', presence => client.acceptSubscription(presence.from));
   client.on('available', presence => state.presences.push(presence.from));
   client.on('message', message => {
