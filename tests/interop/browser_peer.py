@@ -32,10 +32,11 @@ def enter_loopback_namespace():
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
         return True
     unshare = shutil.which("unshare")
-    if os.geteuid() == 0 and unshare:
+    if os.geteuid() == 0 and unshare and subprocess.run([unshare, "--net", "true"],
+                                                       stderr=subprocess.DEVNULL).returncode == 0:
         env = dict(os.environ, **{IN_NAMESPACE: "1"})
         os.execve(unshare, [unshare, "--net", "--", sys.executable, *sys.argv], env)
-    print("note: not root, running on the host's loopback rather than in a namespace of its own")
+    print("note: no network namespace here (needs root and unshare); running on the host's loopback")
     return False
 
 
@@ -170,4 +171,5 @@ def describe_ramp(samples, seconds):
             "peak_kbps": round(max((r for _, r in rates), default=0)),
             "text": f"1 Mbit/s after {fmt(to_1m)}, 1.5 Mbit/s after {fmt(to_15m)}, "
                     f"mean {mean_rate(samples, seconds):,.0f} kbit/s over {seconds:.0f} s, "
-                    f"last {last.get('frameWidth')}x{last.get('frameHeight')} at {last.get('framesPerSecond')} fps"}
+                    f"last {last.get('frameWidth')}x{last.get('frameHeight')} at {last.get('framesPerSecond')} fps "
+                    f"(limited by: {last.get('qualityLimitationReason')})"}

@@ -106,11 +106,15 @@ export async function befriend({bare}) {
   return {full};
 }
 
-// A canvas of random noise, 640x480 at 30 frames/s: a source that can use
+// A canvas of random noise, 640x480 at 20 frames/s: a source that can use
 // the bandwidth (the fake camera's flat test pattern tops out near
 // 485 kbit/s of VP8). A few noise frames are drawn once and cycled, so the
-// page itself costs little CPU.
-function noiseTrack(width = 640, height = 480, fps = 30) {
+// page itself costs little CPU. The track's content hint "detail" makes
+// libwebrtc keep the resolution when the encoder runs short of CPU (it
+// drops frames instead): scaled down to 320x240 its bitrate ceiling would
+// sit well below 1.5 Mbit/s, and the ramp would measure the machine's load
+// rather than the peer's congestion feedback.
+function noiseTrack(width = 640, height = 480, fps = 20) {
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
@@ -127,7 +131,9 @@ function noiseTrack(width = 640, height = 480, fps = 30) {
   let n = 0;
   const timer = setInterval(() => context.putImageData(frames[n++ % frames.length], 0, 0), 1000 / fps);
   state.noise = timer;
-  return canvas.captureStream(fps).getVideoTracks()[0];
+  const track = canvas.captureStream(fps).getVideoTracks()[0];
+  track.contentHint = 'detail';
+  return track;
 }
 
 async function localStream({audio = true, video = false, noise = false}) {
