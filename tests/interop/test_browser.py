@@ -258,7 +258,12 @@ async def main():
             except Exception as error:  # noqa: BLE001 — every case runs; each failure is told
                 failures.append(name)
                 print(f"case {name}: FAILED ({time.monotonic() - started:.1f} s): {error}", file=sys.stderr)
-                await browser.run("cleanup")
+                try:
+                    await browser.run("cleanup", timeout=15)
+                except browser_peer.BrowserError as stuck:
+                    print(f"the browser is stuck, later cases not run: {stuck}", file=sys.stderr)
+                    failures.append("(the rest)")
+                    break
         if failures:
             print(browser.console_tail(), file=sys.stderr)
             print("parrot log (last lines):\n" + parrot.tail(60), file=sys.stderr)
