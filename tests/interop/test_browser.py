@@ -122,7 +122,8 @@ async def case_audio(ctx):
     check(report["kind"] == "call" and report["id"] == call["sid"], "the report is for this call", report=report)
     check_verdict(report)
     audio = streams_of(report)["audio"]
-    check(audio["codec"].startswith("opus/48000"), f"audio codec {audio['codec']!r}", report=report)
+    check(audio["codec"].startswith("opus/48000") and stats["outbound"]["audio"]["codec"]["mimeType"] == "audio/opus",
+          f"audio codec {audio['codec']!r}, the browser sends {stats['outbound']['audio']['codec']}", report=report)
     # Chromium's fake microphone beeps: parrot decoded sound, not silence.
     check(-60 < audio.get("level_dbfs", -100) < 0, "parrot heard the beep", report_stream=audio)
     sent = stats["outbound"]["audio"]["packetsSent"]
