@@ -172,6 +172,10 @@ async def ramp_to_parrot(browser, prosody, binary, seconds):
         samples = await browser.run("sampleVideoSend", seconds=seconds, timeout=seconds + 30)
         result = await browser.run("hangup")
         print(f"  parrot's report: {result['body']}")
+        for stream in result["report"].get("streams", []):
+            rates = {key: value for key, value in stream.items()
+                     if any(word in key for word in ("bitrate", "estimate", "upstream"))}
+            print(f"  parrot's report, {stream.get('media')}: {json.dumps(rates, sort_keys=True)}")
         return samples
     except Exception:
         print(f"parrot log:\n{parrot.tail()}", file=sys.stderr)
