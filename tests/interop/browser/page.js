@@ -109,11 +109,13 @@ export async function befriend({bare}) {
 // A canvas of random noise, 640x480 at 20 frames/s: a source that can use
 // the bandwidth (the fake camera's flat test pattern tops out near
 // 485 kbit/s of VP8). A few noise frames are drawn once and cycled, so the
-// page itself costs little CPU. The track's content hint "detail" makes
-// libwebrtc keep the resolution when the encoder runs short of CPU (it
-// drops frames instead): scaled down to 320x240 its bitrate ceiling would
-// sit well below 1.5 Mbit/s, and the ramp would measure the machine's load
-// rather than the peer's congestion feedback.
+// page itself costs little CPU. Noise never compresses, so at a low
+// estimate libwebrtc's quality scaler (qualityLimitationReason
+// "bandwidth") would scale it to 320x240, whose bitrate ceiling sits below
+// 1.5 Mbit/s: the ramp would then stop at that ceiling instead of following
+// the peer's congestion feedback. The content hint "detail" keeps the
+// resolution; the encoder drops frames instead, so the frame rate is low
+// until the estimate grows.
 function noiseTrack(width = 640, height = 480, fps = 20) {
   const canvas = document.createElement('canvas');
   canvas.width = width;
