@@ -156,9 +156,11 @@ admin: {{ admin_http = false }}
         subprocess.run(["rm", "-rf", self.root])
 
 
-async def ramp_to_parrot(browser, prosody, binary, seconds):
+async def ramp_to_parrot(browser, prosody, binary, user, seconds):
+    # Each binary has an account of its own: no stale presence or session of
+    # the previous one can catch the call.
     os.environ["PARROT_BINARY"] = binary
-    parrot = harness.Parrot(prosody, password="parrot-secret", extra=["--ice-address", "127.0.0.1"],
+    parrot = harness.Parrot(prosody, user=user, password="parrot-secret", extra=["--ice-address", "127.0.0.1"],
                             log_level="info")
     try:
         parrot.start()
@@ -199,8 +201,8 @@ async def ramp_to_janus(browser, janus, seconds):
 
 
 async def main(args):
-    prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("alice", "alice-secret")], websocket=True,
-                              log_level="warn")
+    prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("parrotb", "parrot-secret"),
+                                     ("alice", "alice-secret")], websocket=True, log_level="warn")
     prosody.start()
     janus = None
     browser = await browser_peer.Browser.start()
@@ -208,12 +210,12 @@ async def main(args):
     rows = []
     try:
         print(f"Chromium {browser.version}; {args.seconds:.0f} s per peer")
-        peers = [("parrot", harness.parrot_binary())]
+        peers = [("parrot", harness.parrot_binary(), "parrot")]
         if args.parrot_binary_b:
-            peers.append((f"parrot ({args.parrot_binary_b})", args.parrot_binary_b))
-        for name, binary in peers:
+            peers.append((f"parrot ({args.parrot_binary_b})", args.parrot_binary_b, "parrotb"))
+        for name, binary, user in peers:
             print(f"{name}:")
-            samples = await ramp_to_parrot(browser, prosody, os.path.abspath(binary), args.seconds)
+            samples = await ramp_to_parrot(browser, prosody, os.path.abspath(binary), user, args.seconds)
             rows.append((name, browser_peer.describe_ramp(samples, args.seconds)))
             print(f"  {rows[-1][1]['text']}")
         if not args.no_janus:

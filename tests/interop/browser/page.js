@@ -75,6 +75,7 @@ export async function login({url, jid, password}) {
   });
   client.on('subscribe', presence => client.acceptSubscription(presence.from));
   client.on('available', presence => state.presences.push(presence.from));
+  client.on('unavailable', presence => { state.presences = state.presences.filter(jid => jid !== presence.from); });
   client.on('message', message => {
     if (message.jingleMessage) {
       state.jmi.push({type: message.jingleMessage.type, id: message.jingleMessage.id, from: message.from});
@@ -98,7 +99,7 @@ export async function login({url, jid, password}) {
 }
 
 // Subscribes to `bare` (parrot accepts and asks back) and returns the full
-// JID it is available at.
+// JID it is available at (once parrot's presence says it is ready for calls).
 export async function befriend({bare}) {
   state.client.subscribe(bare);
   const full = await until(`presence from ${bare}`, () =>
