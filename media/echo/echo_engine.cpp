@@ -246,7 +246,8 @@ void EchoEngine::on_rtp(Timestamp now, MutableByteView datagram) {
     stream->rewriter.reanchor();
   }
   if (result == jitter::JitterBuffer::InsertResult::kBuffered && stream->probe != nullptr) {
-    stream->probe->offer(now, packet->timestamp(), packet->sequence_number(), packet->marker(), packet->payload());
+    stream->probe->offer(now, packet->payload_type(), packet->timestamp(), packet->sequence_number(), packet->marker(),
+                         packet->payload());
   }
   play_due(now);
   // The first gap is asked about at once; later ones on the 20 ms check.
