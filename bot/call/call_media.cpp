@@ -7,10 +7,8 @@
 #include <strings.h>
 
 #include "media/demux.hpp"
-#include "media/probes/opus_probe.hpp"
 #include "media/probes/probe_queue.hpp"
-#include "media/probes/vp8_probe.hpp"
-#include "media/probes/vp9_probe.hpp"
+#include "media/probes/stream_probe.hpp"
 #include "media/signals/opus_tone_source.hpp"
 #include "media/signals/vp8_test_pattern.hpp"
 #include "transport/worker/timer.hpp"
@@ -41,6 +39,14 @@ std::optional<std::uint8_t> payload_type_of(const std::vector<PayloadName>& offe
     if (strcasecmp(p.name.c_str(), codec) == 0) return p.id;
   }
   return std::nullopt;
+}
+
+std::vector<std::uint8_t> payload_types_named(const std::vector<PayloadName>& offered, const char* codec) {
+  std::vector<std::uint8_t> ids;
+  for (const auto& p : offered) {
+    if (strcasecmp(p.name.c_str(), codec) == 0) ids.push_back(p.id);
+  }
+  return ids;
 }
 
 // A test signal frame late by more than this is skipped rather than sent in
@@ -76,21 +82,35 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   }
 
   // A probe for stream `index`, chosen by the codecs the caller offered.
+  // RED and ULPFEC (libwebrtc's default video, and Chromium's red/48000)
+  // are looked inside by the StreamProbe, and counted even for a codec
+  // parrot cannot probe.
   void add_probe(std::size_t index, media::echo::MediaKind kind) {
     const auto& offered = index < offered_.size() ? offered_[index] : std::vector<PayloadName>{};
-    auto probe = std::make_unique<Probe>();
-    probe->queue = std::make_unique<media::probes::ProbeQueue>(kProbeQueuePackets);
+    media::probes::StreamProbeConfig config;
+    const char* codec = nullptr;
     if (kind == media::echo::MediaKind::kAudio && named(offered, "opus")) {
+      config.codec = media::probes::ProbedCodec::kOpus;
+      codec = "opus";
       // Mono: libopus mixes a stereo stream down, the level and silence read
       // the same, and the probe costs 19 instead of 28 us per 20 ms packet
       // (probes_bench), a quarter of a call's media CPU at 100 calls.
-      probe->opus = std::make_unique<media::probes::OpusProbe>(1);
+      config.opus_channels = 1;
     } else if (named(offered, "VP8")) {
-      probe->vp8 = std::make_unique<media::probes::Vp8Probe>();
+      config.codec = media::probes::ProbedCodec::kVp8;
+      codec = "VP8";
     } else if (named(offered, "VP9")) {
-      probe->vp9 = std::make_unique<media::probes::Vp9Probe>();
+      config.codec = media::probes::ProbedCodec::kVp9;
+      codec = "VP9";
     }
-    if (probe->opus || probe->vp8 || probe->vp9) engine_->attach_probe(index, probe->queue.get());
+    if (codec != nullptr) config.codec_payload_types = payload_types_named(offered, codec);
+    config.red_payload_type = payload_type_of(offered, "red");
+    config.ulpfec_payload_type = payload_type_of(offered, "ulpfec");
+    const bool attach = codec != nullptr || config.red_payload_type || config.ulpfec_payload_type;
+    auto probe = std::make_unique<Probe>();
+    probe->queue = std::make_unique<media::probes::ProbeQueue>(kProbeQueuePackets);
+    probe->stream = std::make_unique<media::probes::StreamProbe>(std::move(config));
+    if (attach) engine_->attach_probe(index, probe->queue.get());
     probes_.push_back(std::move(probe));
   }
   // The test tone (Opus) or pattern (VP8) in place of stream `index`'s echo,
@@ -223,11 +243,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   void drain(std::size_t budget) {
     media::probes::ProbePacket packet;
     for (auto& probe : probes_) {
-      for (std::size_t n = 0; n < budget && probe->queue->pop_into(packet); ++n) {
-        if (probe->opus) probe->opus->on_packet(packet);
-        if (probe->vp8) probe->vp8->on_packet(packet);
-        if (probe->vp9) probe->vp9->on_packet(packet);
-      }
+      for (std::size_t n = 0; n < budget && probe->queue->pop_into(packet); ++n) probe->stream->on_packet(packet);
     }
   }
 
@@ -244,9 +260,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   };
   struct Probe {
     std::unique_ptr<media::probes::ProbeQueue> queue;
-    std::unique_ptr<media::probes::OpusProbe> opus;
-    std::unique_ptr<media::probes::Vp8Probe> vp8;
-    std::unique_ptr<media::probes::Vp9Probe> vp9;
+    std::unique_ptr<media::probes::StreamProbe> stream;
   };
 
   CallMedia& owner_;
@@ -420,9 +434,9 @@ CallFacts CallMedia::facts() const {
       stream.echo = snapshot.streams[i];
       if (i < unit->offered_.size()) stream.offered = unit->offered_[i];
       const auto& probe = unit->probes_[i];
-      if (probe->opus) stream.audio = probe->opus->stats();
-      if (probe->vp8) stream.video = probe->vp8->stats();
-      if (probe->vp9) stream.video = probe->vp9->stats();
+      stream.audio = probe->stream->audio();
+      stream.video = probe->stream->video();
+      stream.carriage = probe->stream->carriage();
       stream.probe_skipped = probe->queue->skipped();
       for (const auto& signal : unit->signals_) {
         if (signal->stream != i) continue;
