@@ -49,6 +49,18 @@ std::vector<std::uint8_t> payload_types_named(const std::vector<PayloadName>& of
   return ids;
 }
 
+// The stream's RED and ULPFEC ids, so that echoed FEC is moved into
+// parrot's sequence and timestamp spaces (media::echo::FecRewriter).
+void name_fec_payload_types(media::echo::StreamConfig& config, const std::vector<PayloadName>& offered) {
+  const auto claimed = [&](std::optional<std::uint8_t> id) -> std::optional<std::uint8_t> {
+    if (!id || std::find(config.payload_types.begin(), config.payload_types.end(), *id) == config.payload_types.end())
+      return std::nullopt;
+    return id;
+  };
+  if (!config.red_payload_type) config.red_payload_type = claimed(payload_type_of(offered, "red"));
+  if (!config.ulpfec_payload_type) config.ulpfec_payload_type = claimed(payload_type_of(offered, "ulpfec"));
+}
+
 // A test signal frame late by more than this is skipped rather than sent in
 // a burst (a stalled worker must not flood the caller).
 constexpr int kMaxCatchUpFrames = 3;
@@ -67,6 +79,8 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
         std::chrono::duration_cast<media::Duration>(std::chrono::system_clock::now().time_since_epoch()) -
         std::chrono::duration_cast<media::Duration>(std::chrono::steady_clock::now() - owner_.epoch_);
     const bool encrypted = setup.config.dtls.has_value();
+    for (std::size_t i = 0; i < setup.echo.streams.size() && i < offered_.size(); ++i)
+      name_fec_payload_types(setup.echo.streams[i], offered_[i]);
     engine_ = std::make_unique<media::echo::EchoEngine>(setup.echo);
     if (encrypted) engine_->expect_srtp();
     for (std::size_t i = 0; i < setup.echo.streams.size(); ++i) {
@@ -392,7 +406,9 @@ void CallMedia::set_extra_delay(std::chrono::milliseconds delay) {
 void CallMedia::add_stream(std::size_t transport, const media::echo::StreamConfig& config,
                            std::vector<PayloadName> offered) {
   Unit& unit = *units_.at(transport);
-  const std::size_t index = unit.engine_->add_stream(config);
+  media::echo::StreamConfig named = config;
+  name_fec_payload_types(named, offered);
+  const std::size_t index = unit.engine_->add_stream(named);
   if (unit.offered_.size() <= index) unit.offered_.resize(index + 1);
   unit.offered_[index] = std::move(offered);
   unit.add_probe(index, config.kind);

@@ -12,6 +12,7 @@
 #include "media/probes/opus_probe.hpp"
 #include "media/rtp/red_payload.hpp"
 #include "media/rtp/rtp_packet.hpp"
+#include "media/rtp/ulpfec_header.hpp"
 #include "media/signals/opus_tone_source.hpp"
 #include "media/signals/vp8_test_pattern.hpp"
 #include "media/srtp/srtp_library.hpp"
@@ -258,10 +259,14 @@ TEST_F(CallMediaTest, LooksInsideLibwebrtcsRedVideoAndEchoesItAsItCame) {
     if (frames >= 45) return;
     const auto frame = pattern.next_frame();
     for (const auto& packet : frame.packets) send_red(96, packet.payload, frame.rtp_timestamp, packet.marker);
-    // After every fifth frame, one ULPFEC packet in RED (RFC 5109 header
-    // bytes are opaque here): the frame's timestamp, no marker.
+    // After every fifth frame, one ULPFEC packet in RED over the frame's
+    // last packet (RFC 5109: SN base, TS recovery, a one-bit mask), under
+    // the frame's timestamp, without a marker.
     if (++frames % 5 == 0) {
-      const std::array<std::byte, 12> fec_payload{std::byte{0x80}};
+      std::array<std::byte, 16> fec_payload{};
+      media::write_u16(fec_payload, 2, static_cast<std::uint16_t>(sequence - 1));
+      media::write_u32(fec_payload, 4, frame.rtp_timestamp);
+      media::write_u16(fec_payload, 12, 0x8000);
       send_red(127, fec_payload, frame.rtp_timestamp, false);
       ++fec;
     }
@@ -270,12 +275,24 @@ TEST_F(CallMediaTest, LooksInsideLibwebrtcsRedVideoAndEchoesItAsItCame) {
   sender.cancel();
   run_until(context_, [] { return false; }, 200ms);  // the probe drains at low priority
 
-  // Echoed as they came: RED, with the same RED bytes inside.
+  // Echoed as they came: RED, with the same RED bytes inside; the FEC
+  // names the echoed packet it protects, in parrot's numbering.
   ASSERT_EQ(caller_.received.size(), sent);
-  for (const auto& echoed : caller_.received) {
+  std::uint64_t fec_echoed = 0;
+  for (std::size_t i = 0; i < caller_.received.size(); ++i) {
+    const auto& echoed = caller_.received[i];
     EXPECT_EQ(echoed.payload_type, 118);
-    ASSERT_TRUE(media::rtp::RedPayload::parse(echoed.payload));
+    const auto red = media::rtp::RedPayload::parse(echoed.payload);
+    ASSERT_TRUE(red);
+    if (red->primary().payload_type != 127) continue;
+    ++fec_echoed;
+    ASSERT_GT(i, 0u);
+    const auto fec_header = media::rtp::UlpfecHeader::parse(red->primary().data);
+    ASSERT_TRUE(fec_header);
+    EXPECT_EQ(fec_header->sequence_base(), caller_.received[i - 1].sequence_number);
+    EXPECT_EQ(fec_header->timestamp_recovery(), caller_.received[i - 1].rtp_timestamp);
   }
+  EXPECT_EQ(fec_echoed, fec);
   const CallFacts facts = media_->facts();
   ASSERT_EQ(facts.streams.size(), 1u);
   const auto& stream = facts.streams[0];
