@@ -1,7 +1,8 @@
 // Reassembles video frames from RTP packets for the probes (shared by VP8
 // and VP9). A frame is the packets of one RTP timestamp from a packet that
-// begins it to one that ends it, with no sequence gap; VP9 may carry several
-// such frames (spatial layers) under one timestamp, one after the other.
+// begins it to one that ends it, with no sequence gap (a packet without
+// frame data fills its number: add_filler); VP9 may carry several such
+// frames (spatial layers) under one timestamp, one after the other.
 //
 // Packets arrive in arrival order: reordering inside a frame is repaired,
 // a packet of an older frame is late and discarded, and a frame that a newer
