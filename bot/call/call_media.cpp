@@ -430,7 +430,8 @@ void CallMedia::close() {
   }
 }
 
-CallFacts CallMedia::facts() const {
+CallFacts CallMedia::facts() {
+  drain_probes();
   CallFacts facts;
   facts.transport = units_.front()->transport_->stats();
   for (const auto& unit : units_) {
