@@ -1,20 +1,23 @@
 #!/usr/bin/python3
-"""A video call whose caller sends what libwebrtc sends by default: VP8
-inside RFC 2198 RED, with ULPFEC (RFC 5109) inside RED too, in the video's
-own sequence space. aiortc does neither, so this caller (jingle_caller.py's
-slixmpp + aiortc) offers red/90000 and ulpfec/90000 as Chromium does and
-rewrites its video on the wire: each VP8 packet becomes a RED packet with one
-block, and after every tenth frame an ULPFEC packet in RED takes the next
-sequence number. What comes back is unwrapped again before aiortc sees it.
+"""An audio+video call whose caller sends what Chromium sends by default:
+VP8 inside RFC 2198 RED, with ULPFEC (RFC 5109) inside RED too, in the
+video's own sequence space, and Opus inside red/48000 with the previous
+frame repeated before each one. aiortc does none of it, so this caller
+(jingle_caller.py's slixmpp + aiortc) offers red/90000, ulpfec/90000 and
+red/48000 as Chromium does and rewrites its media on the wire: each VP8
+packet becomes a RED packet with one block, after every tenth frame an
+ULPFEC packet in RED takes the next sequence number, and each Opus packet
+becomes RED with the previous frame as a redundant block. What comes back
+is unwrapped again (the primary block) before aiortc sees it.
 
 It checks what the issue asked for, end to end through Prosody, ICE,
 DTLS-SRTP and parrot's CallMedia:
   - the echo comes back as it went (RED, the same VP8 inside, decoded by the
     caller) and the echoed FEC names parrot's own sequence numbers and
     timestamps (SN base, TS recovery), not the caller's;
-  - the report names the codec "VP8/90000 in RED" and gives the resolution,
-    frame rate and keyframes of what was sent, and counts red_packets and
-    fec_packets.
+  - the report names the codecs "VP8/90000 in RED" and "opus/48000 in RED",
+    gives the resolution, frame rate and keyframes of what was sent and the
+    level of the caller's tone, and counts red_packets and fec_packets.
 """
 import asyncio
 import os
@@ -30,6 +33,8 @@ from test_call import REPORT_NS, report_of  # noqa: E402
 
 RED_PT = 118      # Chromium's ids
 ULPFEC_PT = 127
+AUDIO_RED_PT = 63
+OPUS_FRAME_TICKS = 960  # 20 ms at 48 kHz
 FEC_EVERY_FRAMES = 10
 MEDIA_SECONDS = 3.0
 
@@ -43,6 +48,15 @@ def ulpfec_over(packet):
     return header + struct.pack("!HH", len(body), 0x8000) + body
 
 
+def red_primary(payload):
+    """RFC 2198: the primary block's payload type and bytes (the last block)."""
+    at = redundant = 0
+    while payload[at] & 0x80:
+        redundant += ((payload[at + 2] & 0x03) << 8) | payload[at + 3]
+        at += 4
+    return payload[at] & 0x7F, payload[at + 1 + redundant:]
+
+
 class RedCaller(jc.JingleCaller):
     """Offers red and ulpfec for video, sends VP8 in RED with FEC, unwraps
     the echo. Counts what it sent and checks the echoed FEC."""
@@ -50,6 +64,10 @@ class RedCaller(jc.JingleCaller):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.vp8_pt = None
+        self.opus_pt = None
+        self.previous_opus = None  # the last Opus payload, repeated in the next RED
+        self.audio_red_sent = 0
+        self.audio_red_echoed = 0
         self.red_sent = 0
         self.fec_sent = 0
         self.fec_echoed = []    # (SN base, TS recovery) of each echoed FEC
@@ -62,6 +80,12 @@ class RedCaller(jc.JingleCaller):
         jingle = await super()._local_jingle(action, creator)
         if action == "session-initiate":
             for description in jingle.iter(jc.q(jc.NS_RTP, "description")):
+                if description.get("media") == "audio":
+                    for payload in description.findall(jc.q(jc.NS_RTP, "payload-type")):
+                        if payload.get("name", "").lower() == "opus":
+                            self.opus_pt = int(payload.get("id"))
+                    jc.ET.SubElement(description, jc.q(jc.NS_RTP, "payload-type"),
+                                     {"id": str(AUDIO_RED_PT), "name": "red", "clockrate": "48000", "channels": "2"})
                 if description.get("media") != "video":
                     continue
                 for payload in description.findall(jc.q(jc.NS_RTP, "payload-type")):
@@ -70,7 +94,7 @@ class RedCaller(jc.JingleCaller):
                 for ident, name in ((RED_PT, "red"), (ULPFEC_PT, "ulpfec")):
                     jc.ET.SubElement(description, jc.q(jc.NS_RTP, "payload-type"),
                                      {"id": str(ident), "name": name, "clockrate": "90000"})
-            assert self.vp8_pt is not None, "aiortc offered no VP8"
+            assert self.vp8_pt is not None and self.opus_pt is not None, "aiortc offered no VP8 or no Opus"
             self._patch_transports()
         return jingle
 
@@ -91,6 +115,20 @@ class RedCaller(jc.JingleCaller):
             if is_rtcp(data):
                 return await send(data)
             packet = RtpPacket.parse(data, extensions)
+            if packet.payload_type == self.opus_pt:
+                # Chromium's red/48000 (fmtp 111/111): the previous frame,
+                # 20 ms back, then this one.
+                current = packet.payload
+                red = b""
+                if self.previous_opus is not None and len(self.previous_opus) < 1024:
+                    # F=1 | PT, then 14 bits of timestamp offset and 10 of length.
+                    offset_and_length = (OPUS_FRAME_TICKS << 10) | len(self.previous_opus)
+                    red = bytes([0x80 | self.opus_pt]) + offset_and_length.to_bytes(3, "big")
+                packet.payload_type = AUDIO_RED_PT
+                packet.payload = red + bytes([self.opus_pt]) + (self.previous_opus if red else b"") + current
+                self.previous_opus = current
+                self.audio_red_sent += 1
+                return await send(packet.serialize(extensions))
             if packet.payload_type != self.vp8_pt:
                 return await send(data)
             # One RED block (F=0, the VP8 payload type), as libwebrtc sends
@@ -114,6 +152,10 @@ class RedCaller(jc.JingleCaller):
 
         async def unwrap_red(data, arrival_time_ms):
             packet = RtpPacket.parse(data, extensions)
+            if packet.payload_type == AUDIO_RED_PT and packet.payload:
+                self.audio_red_echoed += 1
+                packet.payload_type, packet.payload = red_primary(packet.payload)
+                return await handle(packet.serialize(extensions), arrival_time_ms)
             if packet.payload_type != RED_PT or not packet.payload:
                 return await handle(data, arrival_time_ms)
             self.red_echoed += 1
@@ -139,16 +181,16 @@ class RedCaller(jc.JingleCaller):
 
 async def main():
     async with jc.parrot_and_alice() as (_, parrot, alice):
-        caller = RedCaller(alice, f"{parrot.jid}/parrot", media=("video",), jmi=False, trickle=False)
+        caller = RedCaller(alice, f"{parrot.jid}/parrot", media=("audio", "video"), jmi=False, trickle=False)
         await caller.call()
-        await caller.wait_media(("video",), frames=25)
+        await caller.wait_media(("audio", "video"), frames=25)
         await asyncio.sleep(MEDIA_SECONDS)
         stats = await caller.stats()
         await caller.terminate("success")
         message = await alice.next_message(timeout=jc.TIMEOUT,
                                            predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None)
         report = report_of(message)
-        print(f"RED video: {message['body']}")
+        print(f"RED call: {message['body']}")
 
     assert caller.fec_sent >= 3 and caller.red_sent > 100, (caller.fec_sent, caller.red_sent)
     # The echo came back as it went: RED, decoded by the caller once unwrapped.
@@ -177,9 +219,21 @@ async def main():
     # The echoed FEC cost the caller nothing: no gaps, so no NACKs or loss.
     assert video["retransmitted"] == 0 and video.get("your_loss_pct", 0) == 0, video
     assert "Video VP8/90000 in RED:" in message["body"] and "of them FEC" in message["body"], message["body"]
+
+    # Opus in red/48000: the echo's primary blocks decode to the caller's
+    # tone, and parrot measured that tone inside RED.
+    assert caller.audio_red_sent > 100 and caller.audio_red_echoed > 100, (caller.audio_red_sent, caller.audio_red_echoed)
+    assert stats["audio"]["frames_decoded"] > 50 and stats["audio"]["loud_frames"] > 20, stats["audio"]
+    audio = next(s for s in report["streams"] if s["media"] == "audio")
+    assert audio["codec"] == "opus/48000 in RED", audio
+    assert -40 < audio["level_dbfs"] < -5, audio
+    assert audio["red_packets"] == audio["packets_received"] and audio["fec_packets"] == 0, audio
+    assert "Audio opus/48000 in RED:" in message["body"], message["body"]
     print(f"RED video: {caller.red_sent} RED packets sent ({caller.fec_sent} FEC), {caller.red_echoed} came back, "
           f"the caller decoded {stats['video']['frames_decoded']} frames; parrot saw {video['resolution']} "
           f"at {video['frame_rate_fps']} fps, {video['keyframes']} keyframes")
+    print(f"RED audio: {caller.audio_red_sent} sent, {caller.audio_red_echoed} came back, "
+          f"{stats['audio']['loud_frames']} loud frames decoded; parrot measured {audio['level_dbfs']} dBFS")
 
 
 if __name__ == "__main__":
