@@ -631,6 +631,7 @@ EchoSnapshot EchoEngine::snapshot() const {
     s.bye_received = stream->bye_received;
     s.upstream = stream->upstream.snapshot();
     s.transport_cc_feedback = feedback_generator_ && stream->config.transport_cc && feedback_generator_->feedback_sent() > 0;
+    s.transport_feedback_sent = snapshot.transport_feedback_sent;
     s.remb_sent = stream->remb_sent;
     s.remb_last_bps = stream->remb_last_bps;
     s.remb_max_bps = stream->remb_max_bps;

@@ -127,6 +127,7 @@ struct StreamSnapshot {
   // The congestion control feedback parrot gave about this stream:
   // transport-wide feedback (the caller estimates from it), or REMB values.
   bool transport_cc_feedback = false;
+  std::uint64_t transport_feedback_sent = 0;  // on this stream's transport, all its streams together
   std::uint64_t remb_sent = 0;
   std::optional<std::uint64_t> remb_last_bps;
   std::optional<std::uint64_t> remb_max_bps;
