@@ -77,30 +77,31 @@ void TransportFeedbackGenerator::build(Timestamp now, std::vector<TransportFeedb
     const std::int64_t reference = micros(received->second) / TransportFeedback::kReferenceTimeTickUs;
     feedback.reference_time = static_cast<std::uint32_t>(reference) & TransportFeedback::kReferenceTimeMask;
     std::int64_t previous_ticks = reference * (TransportFeedback::kReferenceTimeTickUs / TransportFeedback::kDeltaTickUs);
-    // An upper bound of the serialized size (a 2-byte chunk per 7 statuses),
-    // made exact whenever it passes the limit.
-    std::size_t size_bound = rtcp::kHeaderSize + TransportFeedback::kFixedBodySize + 3;
+    // The exact size so far: the chunker never revisits a chunk, so adding
+    // a status can be tried on a copy and undone by not keeping it.
+    rtcp::StatusChunker chunker;
+    std::size_t delta_bytes = 0;
     std::int64_t sequence = *window_start_;
     for (; sequence <= *highest_ && feedback.packets.size() < TransportFeedback::kMaxPackets; ++sequence) {
       TransportFeedback::PacketStatus status;
+      std::int64_t ticks = previous_ticks;
       if (received != arrivals_.end() && received->first == sequence) {
-        const std::int64_t ticks = micros(received->second) / TransportFeedback::kDeltaTickUs;
+        ticks = micros(received->second) / TransportFeedback::kDeltaTickUs;
         const std::int64_t delta = ticks - previous_ticks;
         if (delta < std::numeric_limits<std::int16_t>::min() || delta > std::numeric_limits<std::int16_t>::max()) break;
         status = TransportFeedback::PacketStatus{true, static_cast<std::int16_t>(delta)};
-        size_bound += delta >= 0 && delta <= 0xFF ? 1 : 2;
       }
-      if (feedback.packets.size() % 7 == 0) size_bound += 2;
+      const std::uint8_t symbol = TransportFeedback::symbol_of(status);  // also its delta's size in bytes
+      rtcp::StatusChunker next = chunker;
+      next.add(symbol);
+      const std::size_t size = rtcp::pad_to_word(rtcp::kHeaderSize + TransportFeedback::kFixedBodySize +
+                                                 2 * next.chunk_count() + delta_bytes + symbol);
+      if (size > max_packet_size_ && !feedback.packets.empty()) break;
+      chunker = next;
+      delta_bytes += symbol;
       feedback.packets.push_back(status);
-      if (size_bound > max_packet_size_) {
-        size_bound = feedback.serialized_size();
-        if (size_bound > max_packet_size_) {
-          feedback.packets.pop_back();
-          break;
-        }
-      }
       if (status.received) {
-        previous_ticks = micros(received->second) / TransportFeedback::kDeltaTickUs;
+        previous_ticks = ticks;
         ++received;
       }
     }

@@ -11,60 +11,87 @@ constexpr std::uint8_t kNotReceived = 0;
 constexpr std::uint8_t kSmallDelta = 1;
 constexpr std::uint8_t kLargeDelta = 2;
 
-constexpr std::size_t kMaxRunLength = 0x1FFF;   // 13 bits
-constexpr std::size_t kOneBitSymbols = 14;
-constexpr std::size_t kTwoBitSymbols = 7;
+constexpr std::size_t kMaxRunLength = StatusChunker::kMaxRunLength;
+constexpr std::size_t kOneBitSymbols = StatusChunker::kOneBitCapacity;
+constexpr std::size_t kTwoBitSymbols = StatusChunker::kTwoBitCapacity;
 
-std::uint8_t symbol_of(const TransportFeedback::PacketStatus& status) noexcept {
-  if (!status.received) return kNotReceived;
-  return status.delta_ticks >= 0 && status.delta_ticks <= 0xFF ? kSmallDelta : kLargeDelta;
-}
-
-// The chunks for `packets[0, count)`, greedily: a run of 14 or more equal
-// symbols as one run-length chunk (a whole vector's worth or more), else 14
-// one-bit symbols while no large delta is among them, else a run of 7 or
-// more, else 7 two-bit symbols. A vector past the end is zero-filled; the
-// status count tells the receiver where the list stops.
-template <typename Emit>
-void for_each_chunk(const std::vector<TransportFeedback::PacketStatus>& packets, std::size_t count, Emit emit) {
-  std::size_t i = 0;
-  while (i < count) {
-    const std::uint8_t symbol = symbol_of(packets[i]);
-    std::size_t run = 1;
-    while (i + run < count && run < kMaxRunLength && symbol_of(packets[i + run]) == symbol) ++run;
-    if (run >= kOneBitSymbols) {
-      emit(static_cast<std::uint16_t>((symbol << 13) | run));
-      i += run;
-      continue;
-    }
-    const std::size_t one_bit = std::min(kOneBitSymbols, count - i);
-    bool any_large = false;
-    for (std::size_t k = 0; k < one_bit; ++k) any_large = any_large || symbol_of(packets[i + k]) == kLargeDelta;
-    if (!any_large) {
-      std::uint16_t chunk = 0x8000;
-      for (std::size_t k = 0; k < one_bit; ++k) {
-        if (symbol_of(packets[i + k]) == kSmallDelta) chunk |= static_cast<std::uint16_t>(1u << (kOneBitSymbols - 1 - k));
-      }
-      emit(chunk);
-      i += one_bit;
-      continue;
-    }
-    if (run >= kTwoBitSymbols) {
-      emit(static_cast<std::uint16_t>((symbol << 13) | run));
-      i += run;
-      continue;
-    }
-    const std::size_t two_bit = std::min(kTwoBitSymbols, count - i);
-    std::uint16_t chunk = 0xC000;
-    for (std::size_t k = 0; k < two_bit; ++k) {
-      chunk |= static_cast<std::uint16_t>(symbol_of(packets[i + k]) << (2 * (kTwoBitSymbols - 1 - k)));
-    }
-    emit(chunk);
-    i += two_bit;
-  }
+std::uint16_t run_length_chunk(std::uint8_t symbol, std::size_t run) noexcept {
+  return static_cast<std::uint16_t>((symbol << 13) | run);
 }
 
 }  // namespace
+
+bool StatusChunker::can_add(std::uint8_t symbol) const noexcept {
+  if (held_ < kTwoBitCapacity) return true;
+  if (held_ < kOneBitCapacity && !has_large_ && symbol != kLargeDelta) return true;
+  return all_same_ && held_ < kMaxRunLength && symbol == symbols_[0];
+}
+
+void StatusChunker::add(std::uint8_t symbol) noexcept {
+  if (!can_add(symbol)) emit();
+  if (held_ < kOneBitCapacity) symbols_[held_] = symbol;
+  all_same_ = all_same_ && (held_ == 0 || symbol == symbols_[0]);
+  has_large_ = has_large_ || symbol == kLargeDelta;
+  ++held_;
+}
+
+void StatusChunker::write(std::uint16_t chunk) noexcept {
+  if (!out_.empty()) write_u16(out_, 2 * emitted_, chunk);
+  ++emitted_;
+}
+
+void StatusChunker::emit() noexcept {
+  if (all_same_) {
+    write(run_length_chunk(symbols_[0], held_));
+    held_ = 0;
+  } else if (held_ == kOneBitCapacity) {
+    std::uint16_t chunk = 0x8000;
+    for (std::size_t k = 0; k < held_; ++k) chunk |= static_cast<std::uint16_t>(symbols_[k] << (kOneBitSymbols - 1 - k));
+    write(chunk);
+    held_ = 0;
+  } else {
+    // The first seven as 2-bit symbols; the rest stay held.
+    std::uint16_t chunk = 0xC000;
+    for (std::size_t k = 0; k < kTwoBitSymbols; ++k)
+      chunk |= static_cast<std::uint16_t>(symbols_[k] << (2 * (kTwoBitSymbols - 1 - k)));
+    write(chunk);
+    const std::size_t rest = held_ - kTwoBitSymbols;
+    for (std::size_t k = 0; k < rest; ++k) symbols_[k] = symbols_[k + kTwoBitSymbols];
+    held_ = rest;
+  }
+  all_same_ = true;
+  has_large_ = false;
+  for (std::size_t k = 0; k < held_; ++k) {
+    all_same_ = all_same_ && symbols_[k] == symbols_[0];
+    has_large_ = has_large_ || symbols_[k] == kLargeDelta;
+  }
+}
+
+void StatusChunker::finish() noexcept {
+  if (held_ == 0) return;
+  if (all_same_) {
+    write(run_length_chunk(symbols_[0], held_));
+  } else if (held_ <= kTwoBitSymbols) {
+    std::uint16_t chunk = 0xC000;
+    for (std::size_t k = 0; k < held_; ++k)
+      chunk |= static_cast<std::uint16_t>(symbols_[k] << (2 * (kTwoBitSymbols - 1 - k)));
+    write(chunk);
+  } else {
+    // More than seven held and not all the same: a one-bit vector, which
+    // can_add() made sure holds no large delta.
+    std::uint16_t chunk = 0x8000;
+    for (std::size_t k = 0; k < held_; ++k) chunk |= static_cast<std::uint16_t>(symbols_[k] << (kOneBitSymbols - 1 - k));
+    write(chunk);
+  }
+  held_ = 0;
+  all_same_ = true;
+  has_large_ = false;
+}
+
+std::uint8_t TransportFeedback::symbol_of(const PacketStatus& status) noexcept {
+  if (!status.received) return kNotReceived;
+  return status.delta_ticks >= 0 && status.delta_ticks <= 0xFF ? kSmallDelta : kLargeDelta;
+}
 
 std::optional<TransportFeedback> TransportFeedback::parse(const CommonHeader& /*header*/, ByteView body) {
   if (body.size() < kFixedBodySize) return std::nullopt;
@@ -122,10 +149,14 @@ std::optional<TransportFeedback> TransportFeedback::parse(const CommonHeader& /*
 std::size_t TransportFeedback::serialized_size() const noexcept {
   const std::size_t count = std::min(packets.size(), kMaxPackets);
   if (count == 0) return 0;
-  std::size_t size = kHeaderSize + kFixedBodySize;
-  for_each_chunk(packets, count, [&size](std::uint16_t) { size += 2; });
-  for (std::size_t i = 0; i < count; ++i) size += symbol_of(packets[i]);  // 0, 1 or 2 bytes
-  return pad_to_word(size);
+  StatusChunker chunker;
+  std::size_t deltas = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint8_t symbol = symbol_of(packets[i]);
+    chunker.add(symbol);
+    deltas += symbol;  // 0, 1 or 2 bytes
+  }
+  return pad_to_word(kHeaderSize + kFixedBodySize + 2 * chunker.chunk_count() + deltas);
 }
 
 std::size_t TransportFeedback::serialize(MutableByteView out) const noexcept {
@@ -140,11 +171,10 @@ std::size_t TransportFeedback::serialize(MutableByteView out) const noexcept {
   write_u16(body, 10, static_cast<std::uint16_t>(count));
   write_u24(body, 12, reference_time & kReferenceTimeMask);
   write_u8(body, 15, feedback_count);
-  std::size_t at = kFixedBodySize;
-  for_each_chunk(packets, count, [&](std::uint16_t chunk) {
-    write_u16(body, at, chunk);
-    at += 2;
-  });
+  StatusChunker chunker(body.subspan(kFixedBodySize));
+  for (std::size_t i = 0; i < count; ++i) chunker.add(symbol_of(packets[i]));
+  chunker.finish();
+  std::size_t at = kFixedBodySize + 2 * chunker.chunk_count();
   for (std::size_t i = 0; i < count; ++i) {
     switch (symbol_of(packets[i])) {
       case kSmallDelta:

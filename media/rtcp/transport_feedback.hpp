@@ -13,6 +13,7 @@
 // Here they are a plain list, one entry per packet.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -24,6 +25,45 @@
 namespace parrot::media::rtcp {
 
 inline constexpr std::uint8_t kFmtTransportFeedback = 15;  // RTPFB, draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1
+
+// Packs packet status symbols (0 not received, 1 small delta, 2 large
+// delta) into chunks as they come, never revisiting a chunk once emitted —
+// libwebrtc's scheme: up to 7 symbols are held; more join while they fit a
+// 14-symbol one-bit vector (no large delta) or repeat one symbol (a run of
+// up to 8191); a symbol that fits neither emits a run-length chunk (all the
+// same), a full one-bit vector, or the first 7 as a two-bit vector. The
+// held symbols end as a run-length chunk if all the same, else a two-bit
+// vector (7 or fewer) or a one-bit vector. Because nothing is revisited,
+// chunk_count() after each add() is the exact size a feedback being filled
+// will have, which the generator needs to stop at its size limit.
+class StatusChunker {
+ public:
+  // Each chunk is written big-endian into `out` as it is emitted, one after
+  // another; an empty `out` only counts. `out` must hold 2 * chunk_count()
+  // bytes by finish().
+  explicit StatusChunker(MutableByteView out = {}) noexcept : out_(out) {}
+  void add(std::uint8_t symbol) noexcept;
+  // Emits what is held; call once, after the last add().
+  void finish() noexcept;
+  // Chunks emitted, plus the one the held symbols will make.
+  std::size_t chunk_count() const noexcept { return emitted_ + (held_ > 0 ? 1 : 0); }
+
+  static constexpr std::size_t kMaxRunLength = 0x1FFF;  // 13 bits
+  static constexpr std::size_t kOneBitCapacity = 14;
+  static constexpr std::size_t kTwoBitCapacity = 7;
+
+ private:
+  bool can_add(std::uint8_t symbol) const noexcept;
+  void emit() noexcept;
+  void write(std::uint16_t chunk) noexcept;
+
+  MutableByteView out_;
+  std::array<std::uint8_t, kOneBitCapacity> symbols_{};  // the held ones (the first, in a long run)
+  std::size_t held_ = 0;
+  bool all_same_ = true;
+  bool has_large_ = false;
+  std::size_t emitted_ = 0;
+};
 
 struct TransportFeedback {
   std::uint32_t sender_ssrc = 0;
@@ -58,7 +98,10 @@ struct TransportFeedback {
   // reserved symbol 3.
   static std::optional<TransportFeedback> parse(const CommonHeader& header, ByteView body);
 
-  // Header, chunks and deltas, zero-padded to 32 bits (the draft's padding;
+  // The status symbol of one entry (StatusChunker's input).
+  static std::uint8_t symbol_of(const PacketStatus& status) noexcept;
+
+  // Header, chunks (StatusChunker) and deltas, zero-padded to 32 bits (the draft's padding;
   // the P bit stays clear so the packet may sit anywhere in a compound). 0
   // for an empty list: nothing is written (serialize_compound leaves it out).
   std::size_t serialized_size() const noexcept;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -55,19 +56,20 @@ TEST(TransportFeedback, SerializesTheSameBytes) {
   EXPECT_EQ(feedback.serialize(std::span(out).first(out.size() - 1)), 0U);
 }
 
-// Three small deltas fit a one-bit vector; the packet ends zero-padded to
-// 32 bits with the P bit clear, as the draft's figure shows.
-const std::vector<std::byte> kOneBitVector = bytes(
+// Three small deltas: one run-length chunk (all the same symbol); the
+// packet ends zero-padded to 32 bits with the P bit clear, as the draft's
+// figure shows.
+const std::vector<std::byte> kSmallRun = bytes(
     0x8F, 0xCD, 0x00, 0x06,  // 28 bytes
     0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02,
     0xFF, 0xFF, 0x00, 0x03,  // base sequence 65535, count 3: wraps to 0 and 1
     0xFF, 0xFF, 0xFF, 0x00,  // reference time 2^24 - 1, fb pkt. count 0
-    0xB8, 0x00,              // T=1 S=0: 1 1 1 (then 11 unused zero bits)
+    0x20, 0x03,              // T=0 S=01 (small delta), run length 3
     0x10, 0x20, 0xFF,        // 4 ms, 8 ms, 63.75 ms: the largest small delta
     0x00, 0x00, 0x00);       // zero padding
 
-TEST(TransportFeedback, OneBitVectorWithZeroPadding) {
-  const auto result = parse_compound(kOneBitVector);
+TEST(TransportFeedback, RunOfSmallDeltasWithZeroPadding) {
+  const auto result = parse_compound(kSmallRun);
   ASSERT_TRUE(result);
   const auto& feedback = std::get<TransportFeedback>(result->packets.at(0));
   EXPECT_EQ(feedback.base_sequence, 65535);
@@ -75,18 +77,41 @@ TEST(TransportFeedback, OneBitVectorWithZeroPadding) {
   EXPECT_EQ(feedback.packets, (std::vector<Status>{received(16), received(32), received(255)}));
   std::vector<std::byte> out(feedback.serialized_size());
   ASSERT_EQ(feedback.serialize(out), out.size());
+  EXPECT_EQ(out, kSmallRun);
+}
+
+// Ten statuses, small deltas and losses mixed: more than seven, no large
+// delta, so one one-bit vector.
+const std::vector<std::byte> kOneBitVector = bytes(
+    0x8F, 0xCD, 0x00, 0x07,  // 32 bytes
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02,
+    0x01, 0x00, 0x00, 0x0A,  // base sequence 256, count 10
+    0x00, 0x00, 0x10, 0x05,  // reference time 16 (1.024 s), fb pkt. count 5
+    0xB7, 0xD0,              // T=1 S=0: 1101111101 (then 4 unused zero bits)
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+    0x00, 0x00);             // zero padding
+
+TEST(TransportFeedback, OneBitVector) {
+  const TransportFeedback feedback{1, 2, 256, 16, 5,
+                                   {received(1), received(2), kLost, received(3), received(4), received(5),
+                                    received(6), received(7), kLost, received(8)}};
+  std::vector<std::byte> out(feedback.serialized_size());
+  ASSERT_EQ(feedback.serialize(out), out.size());
   EXPECT_EQ(out, kOneBitVector);
+  const auto result = parse_compound(kOneBitVector);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(std::get<TransportFeedback>(result->packets.at(0)), feedback);
 }
 
 // Twenty lost packets are one run-length chunk; the received one after
-// them its own vector.
+// them a run of its own.
 const std::vector<std::byte> kRunLength = bytes(
     0x8F, 0xCD, 0x00, 0x06,
     0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02,
     0x00, 0x00, 0x00, 0x15,  // base 0, count 21
     0x00, 0x00, 0x00, 0x01,
     0x00, 0x14,              // T=0 S=00 (not received), run length 20
-    0xA0, 0x00,              // T=1 S=0: 1
+    0x20, 0x01,              // T=0 S=01, run length 1
     0x0A,                    // 2.5 ms
     0x00, 0x00, 0x00);
 
@@ -104,7 +129,7 @@ TEST(TransportFeedback, RunLengthOfLostPackets) {
 
 TEST(TransportFeedback, LibwebrtcPaddingWithThePBitParses) {
   // libwebrtc pads with zeros and a count byte and sets P (RFC 3550).
-  auto packet = kOneBitVector;
+  auto packet = kSmallRun;
   packet[0] = std::byte{0xAF};
   packet.back() = std::byte{0x03};
   const auto result = parse_compound(packet);
@@ -198,6 +223,26 @@ INSTANTIATE_TEST_SUITE_P(
         // Two large deltas announced, two bytes present.
         MalformedCase{"deltas_past_end", bytes(0x8F, 0xCD, 0x00, 0x05, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, 0x40, 0x02, 0x01, 0x00)}),
     [](const ::testing::TestParamInfo<MalformedCase>& param_info) { return param_info.param.name; });
+
+TEST(StatusChunker, NeverRevisitsAChunkSoItsCountIsExact) {
+  // Nine small-or-lost symbols, then a large delta: the first seven go out
+  // as a two-bit vector, the other two stay with the large one.
+  std::array<std::byte, 8> out{};
+  StatusChunker chunker(out);
+  const std::uint8_t symbols[] = {1, 0, 1, 1, 1, 1, 1, 1, 0, 2};
+  std::size_t counts[std::size(symbols)];
+  for (std::size_t i = 0; i < std::size(symbols); ++i) {
+    chunker.add(symbols[i]);
+    counts[i] = chunker.chunk_count();
+  }
+  chunker.finish();
+  EXPECT_EQ(chunker.chunk_count(), 2U);
+  EXPECT_EQ(counts[8], 1U);  // nine fit one one-bit vector
+  EXPECT_EQ(counts[9], 2U);  // the large delta does not
+  EXPECT_EQ(out, (std::array<std::byte, 8>{std::byte{0xD1}, std::byte{0x55},    // 2-bit: 01 00 01 01 01 01 01
+                                           std::byte{0xD2}, std::byte{0x00},    // 2-bit: 01 00 10
+                                           std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}}));
+}
 
 }  // namespace
 }  // namespace parrot::media::rtcp
