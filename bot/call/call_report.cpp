@@ -109,6 +109,31 @@ std::string codec_of(const StreamFacts& s) {
   return payload_name(s, top->first);
 }
 
+// What the caller achieved sending to parrot, and the congestion control
+// feedback parrot gave it: the ramp-up a libwebrtc caller's estimate allowed.
+json upstream_json(const media::echo::StreamSnapshot& e) {
+  const auto& up = e.upstream;
+  json reached = json::object();
+  for (std::size_t i = 0; i < up.reached.size(); ++i) {
+    if (up.reached[i])
+      reached[std::to_string(media::stats::RateHistory::kMarksKbps[i])] = std::round(media::to_ms(*up.reached[i]) / 100) / 10;
+  }
+  json out{{"mean_kbps", std::lround(up.mean_bps / 1000)},
+           {"peak_kbps", std::lround(up.peak_bps / 1000)},
+           {"reached_after_s", reached}};
+  if (e.transport_cc_feedback) {
+    out["feedback"] = "transport-cc";
+    out["transport_feedback_packets"] = e.transport_feedback_sent;
+  } else if (e.remb_sent > 0) {
+    out["feedback"] = "goog-remb";
+    out["remb_last_kbps"] = std::lround(static_cast<double>(e.remb_last_bps.value_or(0)) / 1000);
+    out["remb_max_kbps"] = std::lround(static_cast<double>(e.remb_max_bps.value_or(0)) / 1000);
+  } else {
+    out["feedback"] = "none";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view to_string(Verdict verdict) noexcept {
@@ -266,6 +291,7 @@ json report_json(const CallFacts& facts) {
                 {"red_packets", s.carriage.red_packets},
                 {"fec_packets", s.carriage.fec_packets},
                 {"sent_back", s.sent_back}};
+    stream["upstream"] = upstream_json(e);
     if (e.sent.rtt_ms) stream["rtt_ms"] = std::round(*e.sent.rtt_ms * 10) / 10;
     if (e.sent.remote_loss_pct) stream["your_loss_pct"] = *e.sent.remote_loss_pct;
     // Whether the caller hears parrot, from its own RTCP (media/stats/return_path.hpp).
@@ -319,6 +345,9 @@ std::string summary(const CallFacts& facts) {
     if (s.audio && s.audio->decoded_frames > 0) text += fmt::format(", level {:.0f} dBFS", s.audio->level_dbfs);
     if (s.video && s.video->width > 0)
       text += fmt::format(", {}x{} at {:.0f} fps", s.video->width, s.video->height, s.video->frame_rate_fps);
+    if (e.kind == media::echo::MediaKind::kVideo && e.upstream.peak_bps > 0)
+      text += fmt::format(", you sent {} kbit/s on average, {} at most", grouped(static_cast<std::uint64_t>(std::lround(e.upstream.mean_bps / 1000))),
+                          grouped(static_cast<std::uint64_t>(std::lround(e.upstream.peak_bps / 1000))));
     if (s.sent_back != "echo") text += fmt::format("; parrot sent back: {}", s.sent_back);
     text += ".";
   }

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "bot/jingle/rtp_rules.hpp"
+#include "media/rtp/header_extensions.hpp"
 
 namespace parrot::bot::jingle {
 namespace {
@@ -34,6 +35,8 @@ struct Classified {
   const Content* offered = nullptr;
   std::optional<ReasonCondition> rejection;
   std::vector<PayloadType> payload_types;  // kept, feedback filtered
+  std::vector<HeaderExtension> header_extensions;  // kept, the offer's ids
+  bool transport_wide_sequence = false;  // the transport-wide-cc extension is among them
   bool bundled = false;
 };
 
@@ -87,13 +90,17 @@ AnswerPlan plan_answer(const Jingle& offer, const AnswerOptions& options) {
     } else {
       for (const Source& source : rtp->sources) taken_ssrcs.insert(source.ssrc);
       std::set<std::uint8_t> content_ids;
+      entry.header_extensions = handled_header_extensions(*rtp);
+      entry.transport_wide_sequence =
+          header_extension_id(entry.header_extensions, media::rtp::kTransportSequenceNumberUri) != 0;
+      const bool transport_wide = entry.transport_wide_sequence;
       for (PayloadType pt : rtp->payload_types) {
         if (equals_ignore_case(pt.name, "rtx")) continue;
         // One payload type per id: libpurple offers MPA, MPA-ROBUST and
         // X-MP3-DRAFT-00 all as id 14; the first is kept.
         if (!content_ids.insert(pt.id).second) continue;
         if (entry.bundled && !bundle_ids.insert(pt.id).second) continue;
-        std::erase_if(pt.rtcp_fb, [](const RtcpFeedback& fb) { return !handled_feedback(fb); });
+        std::erase_if(pt.rtcp_fb, [&](const RtcpFeedback& fb) { return !handled_feedback(fb, transport_wide); });
         pt.rtcp_fb_trr_int.reset();
         entry.payload_types.push_back(std::move(pt));
       }
@@ -175,8 +182,12 @@ AnswerPlan plan_answer(const Jingle& offer, const AnswerOptions& options) {
     description.media = rtp.media;
     description.payload_types = entry.payload_types;
     for (const RtcpFeedback& fb : rtp.rtcp_fb) {
-      if (handled_feedback(fb)) description.rtcp_fb.push_back(fb);
+      if (handled_feedback(fb, entry.transport_wide_sequence)) description.rtcp_fb.push_back(fb);
     }
+    description.header_extensions = entry.header_extensions;
+    // The echo returns the caller's extension blocks as they came, so
+    // whatever form the caller may send (RFC 8285 §6), it can take back.
+    description.extmap_allow_mixed = rtp.extmap_allow_mixed && !entry.header_extensions.empty();
     description.rtcp_mux = rtp.rtcp_mux;
     description.sources.push_back(Source{local_ssrc, {Parameter{"cname", options.cname}}});
 
@@ -184,6 +195,8 @@ AnswerPlan plan_answer(const Jingle& offer, const AnswerOptions& options) {
     const bool nack = has_feedback(description, "nack", "");
     const bool pli = has_feedback(description, "nack", "pli");
     const bool fir = has_feedback(description, "ccm", "fir");
+    const bool transport_cc = has_feedback(description, "transport-cc", "");
+    const bool remb = has_feedback(description, "goog-remb", "");
 
     IceUdpTransport answer_ice;
     answer_ice.ufrag = options.ice.ufrag;
@@ -218,6 +231,11 @@ AnswerPlan plan_answer(const Jingle& offer, const AnswerOptions& options) {
     stream.config.nack = nack;
     stream.config.pli = pli;
     stream.config.fir = fir;
+    stream.config.transport_sequence_extension_id =
+        header_extension_id(entry.header_extensions, media::rtp::kTransportSequenceNumberUri);
+    stream.config.abs_send_time_extension_id = header_extension_id(entry.header_extensions, media::rtp::kAbsSendTimeUri);
+    stream.config.transport_cc = transport_cc;
+    stream.config.remb = remb;
     plan.streams.push_back(std::move(stream));
   }
   if (!answer_bundle.contents.empty()) plan.accept.groups.push_back(std::move(answer_bundle));

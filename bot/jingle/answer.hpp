@@ -26,12 +26,14 @@
 //   original packet (media/echo/README.md), so no RTX stream and no FID
 //   ssrc-group. In a BUNDLE, an id already used by an earlier content is
 //   dropped (one EchoEngine demultiplexes the bundle by payload type).
-// * rtcp-fb: only nack, nack pli and ccm fir (what EchoEngine implements);
-//   never transport-cc or goog-remb.
-// * Header extensions: none. The echo copies the caller's extensions
-//   unchanged, so answering any (abs-send-time, transport-cc, mid …) would
-//   promise values parrot never rewrites; libwebrtc then demultiplexes by the
-//   announced SSRC.
+// * rtcp-fb: nack, nack pli, ccm fir, goog-remb, and transport-cc when the
+//   transport-wide sequence extension is answered too (what EchoEngine
+//   implements): a libwebrtc caller's bandwidth estimate then runs on
+//   parrot's feedback as toward any real peer (media/echo/README.md).
+// * Header extensions (XEP-0294): those offered that parrot understands,
+//   with the offer's ids — ssrc-audio-level, abs-send-time, the transport-wide
+//   sequence number, sdes:mid (rtp_rules.hpp says why each is safe to echo);
+//   extmap-allow-mixed when offered with any of them.
 // * <rtcp-mux/> when offered; BUNDLE (XEP-0338) when offered, with the
 //   accepted names. One XEP-0339 <source> with parrot's own SSRC and cname
 //   per content; no msid (research §3.8), no <encryption> (§3.6).

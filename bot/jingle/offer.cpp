@@ -4,12 +4,19 @@
 #include <set>
 
 #include "bot/jingle/rtp_rules.hpp"
+#include "media/rtp/header_extensions.hpp"
 
 namespace parrot::bot::jingle {
 namespace {
 
 constexpr std::uint8_t kOpusPayloadType = 111;  // the id libwebrtc and Conversations use
 constexpr std::uint8_t kVp8PayloadType = 96;
+// Header extension ids, the same in every content of the BUNDLE (RFC 8843
+// §9.2) and the ones Chromium and Conversations use.
+constexpr std::uint8_t kAudioLevelId = 1;
+constexpr std::uint8_t kAbsSendTimeId = 2;
+constexpr std::uint8_t kTransportSequenceId = 3;
+constexpr std::uint8_t kMidId = 4;
 
 Content offered_content(const std::string& media, std::uint32_t ssrc, const OfferOptions& options) {
   RtpDescription description;
@@ -21,12 +28,21 @@ Content offered_content(const std::string& media, std::uint32_t ssrc, const Offe
     pt.clockrate = 48000;
     pt.channels = 2;  // RFC 7587 §7: always opus/48000/2
     pt.parameters = {Parameter{"minptime", "10"}, Parameter{"useinbandfec", "1"}};
+    pt.rtcp_fb = {RtcpFeedback{"transport-cc", ""}};
+    description.header_extensions.push_back(HeaderExtension{kAudioLevelId, media::rtp::kAudioLevelUri, {}});
   } else {
     pt.id = kVp8PayloadType;
     pt.name = "VP8";
     pt.clockrate = 90000;
-    pt.rtcp_fb = {RtcpFeedback{"nack", ""}, RtcpFeedback{"nack", "pli"}, RtcpFeedback{"ccm", "fir"}};
+    pt.rtcp_fb = {RtcpFeedback{"nack", ""}, RtcpFeedback{"nack", "pli"}, RtcpFeedback{"ccm", "fir"},
+                  RtcpFeedback{"goog-remb", ""}, RtcpFeedback{"transport-cc", ""}};
   }
+  // The congestion-control feedback parrot gives a caller (answer.hpp),
+  // offered to a callee the way libwebrtc offers it.
+  description.header_extensions.push_back(HeaderExtension{kAbsSendTimeId, media::rtp::kAbsSendTimeUri, {}});
+  description.header_extensions.push_back(
+      HeaderExtension{kTransportSequenceId, media::rtp::kTransportSequenceNumberUri, {}});
+  description.header_extensions.push_back(HeaderExtension{kMidId, media::rtp::kMidUri, {}});
   description.payload_types.push_back(std::move(pt));
   description.rtcp_mux = true;
   description.sources.push_back(Source{ssrc, {Parameter{"cname", options.cname}}});
@@ -83,6 +99,10 @@ OfferPlan plan_offer(const OfferOptions& options) {
     stream.config.payload_types = {video ? kVp8PayloadType : kOpusPayloadType};
     stream.config.local_ssrc = ssrc;
     stream.config.nack = stream.config.pli = stream.config.fir = video;
+    stream.config.transport_sequence_extension_id = kTransportSequenceId;
+    stream.config.abs_send_time_extension_id = kAbsSendTimeId;
+    stream.config.transport_cc = true;
+    stream.config.remb = video;
     plan.streams.push_back(std::move(stream));
     bundle.contents.push_back(content.name);
     plan.initiate.contents.push_back(std::move(content));
@@ -151,6 +171,15 @@ AcceptedOffer read_answer(const OfferPlan& offer, const Jingle& accept) {
     stream.config.nack = offered.config.nack && has_feedback(*rtp, "nack", "");
     stream.config.pli = offered.config.pli && has_feedback(*rtp, "nack", "pli");
     stream.config.fir = offered.config.fir && has_feedback(*rtp, "ccm", "fir");
+    // The callee's packets carry the extensions its answer kept, with the
+    // answer's ids (RFC 8285 §6 has them match the offer's).
+    const std::vector<HeaderExtension> extensions = handled_header_extensions(*rtp);
+    stream.config.transport_sequence_extension_id =
+        header_extension_id(extensions, media::rtp::kTransportSequenceNumberUri);
+    stream.config.abs_send_time_extension_id = header_extension_id(extensions, media::rtp::kAbsSendTimeUri);
+    stream.config.transport_cc = offered.config.transport_cc && stream.config.transport_sequence_extension_id != 0 &&
+                                 has_feedback(*rtp, "transport-cc", "");
+    stream.config.remb = offered.config.remb && has_feedback(*rtp, "goog-remb", "");
     result.streams.push_back(std::move(stream));
   }
   return result;

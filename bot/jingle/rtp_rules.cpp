@@ -2,11 +2,37 @@
 
 #include <algorithm>
 
+#include "media/rtp/header_extensions.hpp"
+
 namespace parrot::bot::jingle {
 
-bool handled_feedback(const RtcpFeedback& fb) {
-  // transport-cc and goog-remb need congestion control parrot does not run.
+bool handled_feedback(const RtcpFeedback& fb, bool transport_wide_sequence) {
+  if (fb.type == "transport-cc") return fb.subtype.empty() && transport_wide_sequence;
+  if (fb.type == "goog-remb") return fb.subtype.empty();
   return (fb.type == "nack" && (fb.subtype.empty() || fb.subtype == "pli")) || (fb.type == "ccm" && fb.subtype == "fir");
+}
+
+std::vector<HeaderExtension> handled_header_extensions(const RtpDescription& rtp) {
+  namespace rtp_uri = media::rtp;
+  static constexpr std::string_view kHandled[] = {rtp_uri::kAudioLevelUri, rtp_uri::kAbsSendTimeUri,
+                                                  rtp_uri::kTransportSequenceNumberUri, rtp_uri::kMidUri};
+  std::vector<HeaderExtension> out;
+  for (const HeaderExtension& ext : rtp.header_extensions) {
+    if (ext.id == 0 || ext.id > 255) continue;
+    if (std::find(std::begin(kHandled), std::end(kHandled), ext.uri) == std::end(kHandled)) continue;
+    // One id per extension and one extension per id (RFC 8285 §5).
+    const bool taken = std::any_of(out.begin(), out.end(),
+                                   [&](const HeaderExtension& e) { return e.id == ext.id || e.uri == ext.uri; });
+    if (!taken) out.push_back(ext);
+  }
+  return out;
+}
+
+std::uint8_t header_extension_id(const std::vector<HeaderExtension>& extensions, std::string_view uri) {
+  for (const HeaderExtension& ext : extensions) {
+    if (ext.uri == uri) return static_cast<std::uint8_t>(ext.id);
+  }
+  return 0;
 }
 
 bool has_feedback(const RtpDescription& rtp, std::string_view type, std::string_view subtype) {

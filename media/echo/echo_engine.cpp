@@ -8,6 +8,7 @@
 #include "media/demux.hpp"
 #include "media/probes/probe_queue.hpp"
 #include "media/rtcp/compound.hpp"
+#include "media/rtp/header_extensions.hpp"
 #include "media/rtp/rtp_packet.hpp"
 
 namespace parrot::media::echo {
@@ -53,6 +54,11 @@ struct EchoEngine::Stream {
   StreamSource source = StreamSource::kEcho;
   std::uint16_t local_sequence = 0;  // send_local()'s own numbering, before the rewrite
   bool keyframe_requested = false;
+
+  stats::RateHistory upstream;  // across source changes: the whole call
+  std::uint64_t remb_sent = 0;
+  std::optional<std::uint64_t> remb_last_bps;
+  std::optional<std::uint64_t> remb_max_bps;
 };
 
 namespace {
@@ -97,6 +103,12 @@ std::size_t EchoEngine::add_stream(const StreamConfig& stream) {
                                               history_packets, config_.send_history));
   streams_.back()->buffer->set_extra_delay(config_.extra_delay);
   config_.streams.push_back(stream);
+  // One generator for the transport: the numbers count every packet the
+  // caller sends on it (BUNDLE makes the ids agree across contents).
+  if (stream.transport_cc && stream.transport_sequence_extension_id != 0 && !feedback_generator_) {
+    feedback_generator_ = std::make_unique<TransportFeedbackGenerator>(stream.local_ssrc);
+    transport_sequence_extension_id_ = stream.transport_sequence_extension_id;
+  }
   return streams_.size() - 1;
 }
 
@@ -184,11 +196,13 @@ void EchoEngine::on_timer(Timestamp now) {
   play_due(now);
   if (now >= next_nack_check_) send_nacks(now);
   if (rtcp_scheduler_.started() && now >= rtcp_scheduler_.next_report()) send_reports(now);
+  if (feedback_generator_ && now >= feedback_generator_->next_feedback()) send_transport_feedback(now);
 }
 
 Timestamp EchoEngine::next_wakeup() const noexcept {
   Timestamp next = rtcp_scheduler_.started() ? rtcp_scheduler_.next_report() : kNever;
   next = std::min(next, next_nack_check_);
+  if (feedback_generator_) next = std::min(next, feedback_generator_->next_feedback());
   for (const auto& stream : streams_) next = std::min(next, stream->buffer->next_wakeup());
   return next;
 }
@@ -237,6 +251,17 @@ void EchoEngine::on_rtp(Timestamp now, MutableByteView datagram) {
     drops_.count(length < rtp::kFixedHeaderSize ? DropReason::kTooShort : DropReason::kNotRtp);
     return;
   }
+  if (feedback_generator_ && packet->has_extension()) {
+    // Every packet on the transport, before the stream lookup: libwebrtc's
+    // bandwidth probes may come as padding on a source parrot does not echo.
+    const auto extensions = rtp::HeaderExtensions::parse(packet->extension_profile(), packet->extension_data());
+    if (extensions) {
+      if (const auto value = extensions->find(transport_sequence_extension_id_)) {
+        if (const auto sequence = rtp::parse_transport_sequence_number(*value))
+          feedback_generator_->on_packet(now, *sequence, packet->ssrc(), length);
+      }
+    }
+  }
   Stream* stream = stream_for(now, packet->ssrc(), packet->payload_type());
   if (stream == nullptr) {
     drops_.count(DropReason::kUnknownSsrc);
@@ -245,6 +270,7 @@ void EchoEngine::on_rtp(Timestamp now, MutableByteView datagram) {
   begin_call(now);
   stream->last_received = now;
   stream->return_path.on_caller_rtp(now);
+  stream->upstream.on_bytes(now, packet->payload().size());
   ++stream->payload_type_packets[packet->payload_type()];
   const auto result = stream->buffer->insert(now, *packet);
   if (stream->buffer->statistics().resyncs() != stream->resyncs_seen) {
@@ -297,6 +323,7 @@ void EchoEngine::send_echo(Timestamp now, Stream& stream, const jitter::Released
   MutableByteView out = next_buffer(plain.size());
   std::copy(plain.begin(), plain.end(), out.begin());
   std::size_t size = plain.size();
+  stamp_extensions(now, stream, out.first(size));
   if (srtp_) {
     const auto protected_size = srtp_->protect_rtp(out, size);
     if (!protected_size) return;
@@ -391,6 +418,8 @@ void EchoEngine::on_rtcp(Timestamp now, MutableByteView datagram) {
       for (const std::uint32_t ssrc : bye->ssrcs) {
         if (Stream* s = by_remote(ssrc)) s->bye_received = true;
       }
+    } else if (std::holds_alternative<rtcp::TransportFeedback>(packet)) {
+      ++transport_feedback_received_;  // about parrot's echo; parrot only echoes, at the caller's pace
     }
     // REMB from the caller estimates parrot's sending; parrot only echoes.
   }
@@ -408,6 +437,7 @@ void EchoEngine::answer_nack(Timestamp now, Stream& stream, std::span<const std:
     MutableByteView out = next_buffer(stored.size());
     std::copy(stored.begin(), stored.end(), out.begin());
     std::size_t size = stored.size();
+    stamp_extensions(now, stream, out.first(size));  // a resend is a new packet on the transport
     if (srtp_) {
       const auto protected_size = srtp_->protect_rtp(out, size);
       if (!protected_size) continue;
@@ -457,6 +487,23 @@ void EchoEngine::send_nacks(Timestamp now) {
 
 void EchoEngine::send_reports(Timestamp now) {
   std::size_t bytes = 0;
+  // One REMB for the whole transport, in the first REMB stream's compound:
+  // libwebrtc takes the value as its total send rate limit, whatever SSRCs
+  // it lists, so one per stream would cap all of them at one stream's rate.
+  std::optional<std::uint64_t> remb = remb_estimate(now);
+  if (remb) remb = rtcp::Remb::decode_bitrate(rtcp::Remb::encode_bitrate(*remb));  // as the caller reads it
+  std::vector<std::uint32_t> remb_ssrcs;
+  const Stream* remb_carrier = nullptr;
+  if (remb) {
+    for (auto& stream : streams_) {
+      if (!stream->config.remb || !stream->remote_ssrc) continue;
+      remb_ssrcs.push_back(*stream->remote_ssrc);
+      if (remb_carrier == nullptr) remb_carrier = stream.get();
+      ++stream->remb_sent;
+      stream->remb_last_bps = *remb;
+      stream->remb_max_bps = std::max(stream->remb_max_bps.value_or(0), *remb);
+    }
+  }
   for (auto& stream : streams_) {
     rtcp_scratch_.clear();
     std::vector<rtcp::ReportBlock> blocks;
@@ -476,6 +523,8 @@ void EchoEngine::send_reports(Timestamp now) {
     rtcp_scratch_.emplace_back(rtcp::Sdes{{rtcp::Sdes::Chunk{stream->config.local_ssrc, config_.cname}}});
     if (config_.remb_cap_bps && stream->remote_ssrc) {
       rtcp_scratch_.emplace_back(rtcp::Remb{stream->config.local_ssrc, *config_.remb_cap_bps, {*stream->remote_ssrc}});
+    } else if (remb && !remb_ssrcs.empty() && stream.get() == remb_carrier) {
+      rtcp_scratch_.emplace_back(rtcp::Remb{stream->config.local_ssrc, *remb, remb_ssrcs});
     }
     bytes += rtcp::serialized_size(std::span<const rtcp::Packet>(rtcp_scratch_));
     queue_rtcp(rtcp_scratch_);
@@ -484,13 +533,66 @@ void EchoEngine::send_reports(Timestamp now) {
 }
 
 void EchoEngine::queue_feedback(const Stream& stream, rtcp::Packet feedback) {
+  queue_feedback(stream.config.local_ssrc, std::move(feedback));
+}
+
+void EchoEngine::queue_feedback(std::uint32_t local_ssrc, rtcp::Packet feedback) {
   // RFC 4585 §3.1: feedback travels in a compound packet led by an RR and
   // an SDES CNAME (Jingle has no reduced-size RTCP negotiation).
   rtcp_scratch_.clear();
-  rtcp_scratch_.emplace_back(rtcp::ReceiverReport{stream.config.local_ssrc, {}});
-  rtcp_scratch_.emplace_back(rtcp::Sdes{{rtcp::Sdes::Chunk{stream.config.local_ssrc, config_.cname}}});
+  rtcp_scratch_.emplace_back(rtcp::ReceiverReport{local_ssrc, {}});
+  rtcp_scratch_.emplace_back(rtcp::Sdes{{rtcp::Sdes::Chunk{local_ssrc, config_.cname}}});
   rtcp_scratch_.push_back(std::move(feedback));
   queue_rtcp(rtcp_scratch_);
+}
+
+void EchoEngine::send_transport_feedback(Timestamp now) {
+  feedback_scratch_.clear();
+  feedback_generator_->build(now, feedback_scratch_);
+  for (auto& feedback : feedback_scratch_) {
+    const std::uint32_t sender = feedback.sender_ssrc;
+    queue_feedback(sender, std::move(feedback));
+  }
+}
+
+std::optional<std::uint64_t> EchoEngine::remb_estimate(Timestamp now) const {
+  // With transport-cc the caller's own delay-based estimate runs on parrot's
+  // feedback, and libwebrtc sends at min(that, REMB): any REMB parrot made
+  // up could only hold it back, so none is sent. Without it (an older
+  // libwebrtc, aiortc, which offers only goog-remb), parrot has no delay
+  // model of its own; it sends what cannot cap the caller below the path:
+  // half as much again as what arrives, and at least libwebrtc's start rate.
+  // The caller's loss-based control still backs off on a congested path,
+  // and what arrives then falls, so the REMB follows it down.
+  // A cap set for a test ("!remb") is sent instead, as it always was.
+  if (feedback_generator_ || config_.remb_cap_bps) return std::nullopt;
+  double arriving_bps = 0;
+  bool any = false;
+  for (const auto& stream : streams_) {
+    if (!stream->config.remb || !stream->remote_ssrc) continue;
+    any = true;
+    arriving_bps += stream->upstream.rate_bps(now);
+  }
+  if (!any) return std::nullopt;
+  return std::max(kRembFloorBps, static_cast<std::uint64_t>(arriving_bps * kRembHeadroom));
+}
+
+void EchoEngine::stamp_extensions(Timestamp now, const Stream& stream, MutableByteView packet) {
+  // The caller's values describe the caller's sending; copied back they
+  // would repeat numbers the caller's receiver has seen (transport-wide
+  // sequence) or put send times in the past (abs-send-time), and the
+  // caller's own estimate of parrot's stream would read the echo delay as
+  // congestion. Same size, same place: only the value changes.
+  if (stream.config.transport_sequence_extension_id != 0) {
+    const MutableByteView value =
+        rtp::find_extension_value(packet, stream.config.transport_sequence_extension_id, rtp::kTransportSequenceNumberSize);
+    if (!value.empty()) write_u16(value, 0, next_transport_sequence_++);
+  }
+  if (stream.config.abs_send_time_extension_id != 0) {
+    const MutableByteView value =
+        rtp::find_extension_value(packet, stream.config.abs_send_time_extension_id, rtp::kAbsSendTimeSize);
+    if (!value.empty()) write_u24(value, 0, rtp::abs_send_time_of(now));
+  }
 }
 
 void EchoEngine::queue_rtcp(std::span<const rtcp::Packet> packets) {
@@ -544,6 +646,8 @@ EchoSnapshot EchoEngine::snapshot() const {
   snapshot.rtcp_received = rtcp_received_;
   snapshot.rtcp_sent = rtcp_sent_;
   snapshot.rtcp_unknown_skipped = rtcp_unknown_skipped_;
+  snapshot.transport_feedback_sent = feedback_generator_ ? feedback_generator_->feedback_sent() : 0;
+  snapshot.transport_feedback_received = transport_feedback_received_;
   for (const auto& stream : streams_) {
     StreamSnapshot s;
     s.kind = stream->config.kind;
@@ -563,6 +667,12 @@ EchoSnapshot EchoEngine::snapshot() const {
     s.firs_relayed = stream->firs_relayed;
     s.source_changes = stream->source_changes;
     s.bye_received = stream->bye_received;
+    s.upstream = stream->upstream.snapshot();
+    s.transport_cc_feedback = feedback_generator_ && stream->config.transport_cc && feedback_generator_->feedback_sent() > 0;
+    s.transport_feedback_sent = snapshot.transport_feedback_sent;
+    s.remb_sent = stream->remb_sent;
+    s.remb_last_bps = stream->remb_last_bps;
+    s.remb_max_bps = stream->remb_max_bps;
     snapshot.streams.push_back(std::move(s));
   }
   return snapshot;

@@ -28,12 +28,14 @@
 #include "media/echo/rtcp_scheduler.hpp"
 #include "media/echo/send_history.hpp"
 #include "media/echo/stream_rewriter.hpp"
+#include "media/echo/transport_feedback_generator.hpp"
 #include "media/jitter/jitter_buffer.hpp"
 #include "media/rtcp/packet.hpp"
 #include "media/srtp/keying_material.hpp"
 #include "media/srtp/srtp_session.hpp"
 #include "media/stats/drop_reason.hpp"
 #include "media/stats/return_path.hpp"
+#include "media/stats/rate_history.hpp"
 #include "media/stats/send_statistics.hpp"
 #include "media/time.hpp"
 
@@ -75,6 +77,16 @@ struct StreamConfig {
   // its SN base and TS recovery moved into parrot's spaces (FecRewriter).
   std::optional<std::uint8_t> red_payload_type;
   std::optional<std::uint8_t> ulpfec_payload_type;
+  // XEP-0294 ids of the header extensions the caller's packets carry (the
+  // answer keeps the offer's ids, and both directions use them); 0 = not
+  // negotiated. In echoed packets parrot writes its own transport-wide
+  // sequence numbers and send times there (see the README).
+  std::uint8_t transport_sequence_extension_id = 0;
+  std::uint8_t abs_send_time_extension_id = 0;
+  // XEP-0293 congestion control feedback: transport-cc (needs the
+  // transport-wide sequence extension) and goog-remb.
+  bool transport_cc = false;
+  bool remb = false;
 };
 
 struct EchoConfig {
@@ -117,6 +129,15 @@ struct StreamSnapshot {
   std::uint64_t firs_relayed = 0;
   std::uint64_t source_changes = 0;    // caller switched SSRC on this stream
   bool bye_received = false;
+  // What the caller sent, as it arrived (RTP payload bytes), over the call.
+  stats::RateHistory::Snapshot upstream;
+  // The congestion control feedback parrot gave about this stream:
+  // transport-wide feedback (the caller estimates from it), or REMB values.
+  bool transport_cc_feedback = false;
+  std::uint64_t transport_feedback_sent = 0;  // on this stream's transport, all its streams together
+  std::uint64_t remb_sent = 0;
+  std::optional<std::uint64_t> remb_last_bps;
+  std::optional<std::uint64_t> remb_max_bps;
 };
 
 struct EchoSnapshot {
@@ -125,6 +146,8 @@ struct EchoSnapshot {
   std::uint64_t rtcp_received = 0;
   std::uint64_t rtcp_sent = 0;
   std::uint64_t rtcp_unknown_skipped = 0;
+  std::uint64_t transport_feedback_sent = 0;      // transport-cc packets parrot sent
+  std::uint64_t transport_feedback_received = 0;  // the caller's, about parrot's echo
   bool encrypted = false;
   std::optional<srtp::SrtpProfile> srtp_profile;
 };
@@ -184,6 +207,10 @@ class EchoEngine {
   static constexpr Duration kMinFeedbackRelayGap = std::chrono::milliseconds(100);
   static constexpr Duration kSourceSilenceBeforeSwitch = std::chrono::seconds(2);
   static constexpr double kAssumedSessionBandwidthBps = 64'000;
+  // REMB without transport-cc (see send_reports): never below libwebrtc's
+  // own start rate, and half as much again as what arrives.
+  static constexpr std::uint64_t kRembFloorBps = 300'000;
+  static constexpr double kRembHeadroom = 1.5;
 
  private:
   struct Stream;
@@ -198,6 +225,12 @@ class EchoEngine {
   void relay_picture_request(Timestamp now, Stream& stream, bool full_intra);
   void answer_nack(Timestamp now, Stream& stream, std::span<const std::uint16_t> sequence_numbers);
   void queue_feedback(const Stream& stream, rtcp::Packet feedback);
+  void queue_feedback(std::uint32_t local_ssrc, rtcp::Packet feedback);
+  void send_transport_feedback(Timestamp now);
+  std::optional<std::uint64_t> remb_estimate(Timestamp now) const;
+  // parrot's own transport-wide sequence number and send time in an echoed
+  // or resent packet, where the caller's were.
+  void stamp_extensions(Timestamp now, const Stream& stream, MutableByteView packet);
   // Serializes `packets` as one compound RTCP datagram into the outbox.
   void queue_rtcp(std::span<const rtcp::Packet> packets);
   // A buffer in the outbox with room for `size` plus the SRTP trailer.
@@ -224,6 +257,14 @@ class EchoEngine {
   std::uint64_t rtcp_received_ = 0;
   std::uint64_t rtcp_sent_ = 0;
   std::uint64_t rtcp_unknown_skipped_ = 0;
+
+  // Transport-wide congestion control: feedback on the caller's packets,
+  // parrot's own numbering of what it sends.
+  std::unique_ptr<TransportFeedbackGenerator> feedback_generator_;
+  std::uint8_t transport_sequence_extension_id_ = 0;
+  std::uint16_t next_transport_sequence_ = 1;
+  std::vector<rtcp::TransportFeedback> feedback_scratch_;
+  std::uint64_t transport_feedback_received_ = 0;
 };
 
 }  // namespace parrot::media::echo

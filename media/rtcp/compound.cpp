@@ -29,6 +29,7 @@ Outcome parse_packet(const CommonHeader& header, ByteView body, std::vector<Pack
       return add(Bye::parse(header, body), packets);
     case kPacketTypeRtpFeedback:
       if (header.count == kFmtGenericNack) return add(Nack::parse(header, body), packets);
+      if (header.count == kFmtTransportFeedback) return add(TransportFeedback::parse(header, body), packets);
       return Outcome::kUnknown;
     case kPacketTypePayloadFeedback:
       if (header.count == kFmtPli) return add(Pli::parse(header, body), packets);

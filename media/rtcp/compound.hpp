@@ -15,7 +15,7 @@ namespace parrot::media::rtcp {
 
 struct CompoundParseResult {
   std::vector<Packet> packets;      // in datagram order
-  std::size_t unknown_skipped = 0;  // APP, XR, transport-cc, other FMTs: not errors
+  std::size_t unknown_skipped = 0;  // APP, XR, other FMTs: not errors
   std::size_t malformed_skipped = 0;  // known type, body inconsistent with itself
 };
 

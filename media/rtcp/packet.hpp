@@ -11,9 +11,10 @@
 #include "media/rtcp/remb.hpp"
 #include "media/rtcp/sdes.hpp"
 #include "media/rtcp/sender_report.hpp"
+#include "media/rtcp/transport_feedback.hpp"
 
 namespace parrot::media::rtcp {
 
-using Packet = std::variant<SenderReport, ReceiverReport, Sdes, Bye, Nack, Pli, Fir, Remb>;
+using Packet = std::variant<SenderReport, ReceiverReport, Sdes, Bye, Nack, Pli, Fir, Remb, TransportFeedback>;
 
 }  // namespace parrot::media::rtcp

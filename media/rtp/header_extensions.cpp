@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "media/rtp/rtp_packet.hpp"
+
 namespace parrot::media::rtp {
 
 bool HeaderExtensions::add(std::uint8_t id, ByteView value) noexcept {
@@ -96,6 +98,29 @@ std::optional<AudioLevel> parse_audio_level(ByteView value) noexcept {
   if (value.empty()) return std::nullopt;
   const std::uint8_t byte = read_u8(value, 0);
   return AudioLevel{(byte & 0x80) != 0, static_cast<std::uint8_t>(byte & 0x7F)};
+}
+
+std::optional<std::uint16_t> parse_transport_sequence_number(ByteView value) noexcept {
+  if (value.size() != kTransportSequenceNumberSize) return std::nullopt;
+  return read_u16(value, 0);
+}
+
+std::optional<std::uint32_t> parse_abs_send_time(ByteView value) noexcept {
+  if (value.size() != kAbsSendTimeSize) return std::nullopt;
+  return read_u24(value, 0);
+}
+
+MutableByteView find_extension_value(MutableByteView packet, std::uint8_t id, std::size_t size) noexcept {
+  if (id == 0) return {};
+  const auto parsed = RtpPacket::parse(packet);
+  if (!parsed || !parsed->has_extension()) return {};
+  const auto extensions = HeaderExtensions::parse(parsed->extension_profile(), parsed->extension_data());
+  if (!extensions) return {};
+  const auto value = extensions->find(id);
+  if (!value || value->size() != size) return {};
+  // The value is a view into `packet`: the same bytes, writable.
+  const auto offset = static_cast<std::size_t>(value->data() - packet.data());
+  return packet.subspan(offset, size);
 }
 
 }  // namespace parrot::media::rtp

@@ -10,6 +10,7 @@
 #include <span>
 
 #include "media/bytes.hpp"
+#include "media/time.hpp"
 
 namespace parrot::media::rtp {
 
@@ -75,5 +76,32 @@ struct AudioLevel {
   std::uint8_t level_minus_dbov = 127;
 };
 std::optional<AudioLevel> parse_audio_level(ByteView value) noexcept;
+
+// The URIs (XEP-0294 / RFC 8285 §5) of the extensions parrot reads or rewrites.
+inline constexpr const char* kAudioLevelUri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+inline constexpr const char* kAbsSendTimeUri = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
+inline constexpr const char* kTransportSequenceNumberUri =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+inline constexpr const char* kMidUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
+
+// draft-holmer-rmcat-transport-wide-cc-extensions-01 §2: a 16-bit sequence
+// number counted over every packet a sender puts on the transport.
+inline constexpr std::size_t kTransportSequenceNumberSize = 2;
+std::optional<std::uint16_t> parse_transport_sequence_number(ByteView value) noexcept;
+
+// abs-send-time (webrtc.org's experiment, used by libwebrtc and aiortc): the
+// send time as 24 bits of 6.18 fixed-point seconds, wrapping every 64 s.
+inline constexpr std::size_t kAbsSendTimeSize = 3;
+std::optional<std::uint32_t> parse_abs_send_time(ByteView value) noexcept;
+// `now` in that format; only differences between values mean anything.
+constexpr std::uint32_t abs_send_time_of(Timestamp now) noexcept {
+  return static_cast<std::uint32_t>(((static_cast<std::uint64_t>(now.time_since_epoch().count()) << 18) / 1'000'000) &
+                                    0xFFFFFF);
+}
+
+// The value bytes of extension `id` inside an RTP packet, to rewrite in place;
+// empty when the packet does not parse, has no RFC 8285 block, or lacks the
+// element, or when the element is not exactly `size` bytes.
+MutableByteView find_extension_value(MutableByteView packet, std::uint8_t id, std::size_t size) noexcept;
 
 }  // namespace parrot::media::rtp

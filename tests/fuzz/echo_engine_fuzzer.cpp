@@ -1,7 +1,8 @@
 // The whole echo engine under hostile input: raw datagrams, RTP from known
 // and unknown sources with fuzzed header fields, and RTCP feedback built
 // from fuzzed values (NACK storms, PLI/FIR for any SSRC, reports with any
-// LSR/DLSR), with time moving arbitrarily. Plain RTP, so the fuzzer reaches
+// LSR/DLSR), transport-wide sequence numbers and send times in any order
+// (transport-cc feedback, REMB), with time moving arbitrarily. Plain RTP, so the fuzzer reaches
 // past SRTP (whose unprotect has its own target). Whatever comes in, the
 // engine must not crash, must only send valid RTP/RTCP, and must never send
 // more RTP than it received plus what NACKs may ask for.
@@ -11,6 +12,7 @@
 #include "fuzz_input.hpp"
 #include "media/echo/echo_engine.hpp"
 #include "media/rtcp/compound.hpp"
+#include "media/rtp/header_extensions.hpp"
 #include "media/rtp/rtp_packet.hpp"
 
 using namespace parrot::media;
@@ -42,6 +44,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   video.nack = video.pli = (flags & 2) != 0;
   video.fir = (flags & 4) != 0;
   if (flags & 8) video.remote_ssrc = 0x22222222;
+  for (echo::StreamConfig* stream : {&audio, &video}) {
+    stream->transport_sequence_extension_id = 3;
+    stream->abs_send_time_extension_id = 2;
+    stream->transport_cc = (flags & 32) != 0;
+    stream->remb = (flags & 64) != 0;
+  }
   config.streams = {audio, video};
   config.random_seed = flags;
   if (flags & 16) config.remb_cap_bps = 100'000;
@@ -82,6 +90,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         header.sequence_number = in.u16();
         header.timestamp = in.u32();
         header.marker = (op & 0x80) != 0;
+        rtp::HeaderExtensionWriter extensions;
+        if (op & 0x40) {
+          const std::uint16_t transport = in.u16();
+          const std::uint32_t send_time = in.u32();
+          const std::byte sequence_bytes[] = {std::byte(transport >> 8), std::byte(transport)};
+          const std::byte send_time_bytes[] = {std::byte(send_time >> 16), std::byte(send_time >> 8), std::byte(send_time)};
+          extensions.add(3, sequence_bytes);
+          extensions.add(2, send_time_bytes);
+          header.extension_profile = extensions.profile();
+          header.extension_data = extensions.data();
+        }
         const ByteView payload = in.bytes(in.u8());
         length = rtp::serialize(header, payload, datagram);
         ++rtp_in;

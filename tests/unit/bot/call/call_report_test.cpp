@@ -232,6 +232,58 @@ TEST(CallReport, ACallWithoutATransportStillHasEveryKey) {
   }
 }
 
+// A libwebrtc video stream that ramped up under transport-cc: 1 Mbit/s
+// after 1.2 s, 1.5 Mbit/s after 3.45 s, 2.5 never.
+StreamFacts ramped_video() {
+  StreamFacts video;
+  video.echo.kind = media::echo::MediaKind::kVideo;
+  video.echo.payload_types = {{96, 3000}};
+  video.echo.received.packets = 3000;
+  video.echo.sent.packets = 2990;
+  video.offered = {{96, "VP8", 90000}};
+  video.echo.upstream.mean_bps = 1'583'400;
+  video.echo.upstream.peak_bps = 2'104'000;
+  video.echo.upstream.reached = {std::chrono::milliseconds(210), std::chrono::milliseconds(610),
+                                 std::chrono::milliseconds(1200), std::chrono::milliseconds(3450), std::nullopt};
+  video.echo.transport_cc_feedback = true;
+  video.echo.transport_feedback_sent = 612;
+  return video;
+}
+
+TEST(CallReport, UpstreamRampAndTransportCcFeedback) {
+  CallFacts facts = good_call();
+  facts.streams.push_back(ramped_video());
+  const auto report = report_json(facts);
+  const auto& up = report["streams"][1]["upstream"];
+  EXPECT_EQ(up["mean_kbps"], 1583);
+  EXPECT_EQ(up["peak_kbps"], 2104);
+  EXPECT_EQ(up["reached_after_s"], (nlohmann::json{{"250", 0.2}, {"500", 0.6}, {"1000", 1.2}, {"1500", 3.5}}));
+  EXPECT_EQ(up["feedback"], "transport-cc");
+  EXPECT_EQ(up["transport_feedback_packets"], 612);
+  EXPECT_FALSE(up.contains("remb_last_kbps"));
+  // Audio without any feedback negotiated says so.
+  EXPECT_EQ(report["streams"][0]["upstream"]["feedback"], "none");
+  EXPECT_NE(summary(facts).find("Video VP8/90000: 3,000 packets, 0.0% lost, jitter 0 ms, you sent 1,583 kbit/s on average, 2,104 at most."),
+            std::string::npos)
+      << summary(facts);
+}
+
+TEST(CallReport, UpstreamWithRemb) {
+  CallFacts facts = good_call();
+  StreamFacts video = ramped_video();
+  video.echo.transport_cc_feedback = false;
+  video.echo.remb_sent = 9;
+  video.echo.remb_last_bps = 2'400'000;
+  video.echo.remb_max_bps = 3'150'000;
+  facts.streams.push_back(video);
+  const auto report = report_json(facts);
+  const auto& up = report["streams"][1]["upstream"];
+  EXPECT_EQ(up["feedback"], "goog-remb");
+  EXPECT_EQ(up["remb_last_kbps"], 2400);
+  EXPECT_EQ(up["remb_max_kbps"], 3150);
+  EXPECT_FALSE(up.contains("transport_feedback_packets"));
+}
+
 }  // namespace
 }  // namespace parrot::bot::call
 

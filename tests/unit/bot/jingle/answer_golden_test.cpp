@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "bot/jingle/answer.hpp"
 #include "bot/jingle/jingle.hpp"
 #include "bot/jingle/namespaces.hpp"
 #include "fixture_loader.hpp"
@@ -94,6 +95,27 @@ TEST(AnswerGoldenTest, ConversationsSessionAccept) {
   EXPECT_EQ(xml.find("encryption"), std::string::npos);
   EXPECT_EQ(xml.find("actpass"), std::string::npos);
   EXPECT_NE(parsed.value->bundle(), nullptr);
+}
+
+// plan_answer() itself on the same offer: what parrot negotiates for
+// congestion control, as the client reads it — rtp-hdrext with the offer's
+// ids (audio level, abs-send-time, transport-wide sequence, mid),
+// extmap-allow-mixed, transport-cc on audio (whose offer carries the
+// sequence extension), goog-remb on video (whose offer does not).
+TEST(AnswerGoldenTest, PlannedConversationsAccept) {
+  const auto iq = test::load_fixture("conversations/session_initiate_audio_video.xml");
+  ASSERT_NE(iq, nullptr);
+  const auto offer = Jingle::parse(*test::jingle_child(*iq));
+  ASSERT_TRUE(offer) << offer.error;
+  AnswerOptions options;
+  options.responder = "parrot@example.org/bot";
+  options.ice = LocalIce{"pRrT", "echoechoechoechoecho24", {}};
+  options.fingerprint_sha256 =
+      "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF";
+  options.ssrc_seed = 7;
+  const AnswerPlan plan = plan_answer(*offer.value, options);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan.accept.to_tag()->xml(), golden("conversations_planned_accept.xml"));
 }
 
 }  // namespace

@@ -61,15 +61,26 @@ TEST(AnswerTest, ConversationsBundleMuxDtls) {
   // Audio: every offered id kept; video: the three rtx ids dropped.
   EXPECT_EQ(ids(accept.contents[0]), (std::vector<std::uint8_t>{111, 63, 9, 0, 8, 13, 110, 126}));
   EXPECT_EQ(ids(accept.contents[1]), (std::vector<std::uint8_t>{96, 98, 100, 102}));
-  // rtcp-fb: transport-cc and goog-remb gone, nack/pli/fir kept.
-  EXPECT_TRUE(accept.contents[0].rtp()->payload_types[0].rtcp_fb.empty());
+  // rtcp-fb: audio keeps transport-cc (its transport-wide sequence extension
+  // is answered); video offers transport-cc without that extension, so only
+  // goog-remb, fir, nack and pli stay.
+  EXPECT_EQ(accept.contents[0].rtp()->payload_types[0].rtcp_fb, (std::vector<RtcpFeedback>{{"transport-cc", ""}}));
   EXPECT_EQ(accept.contents[1].rtp()->payload_types[0].rtcp_fb,
-            (std::vector<RtcpFeedback>{{"ccm", "fir"}, {"nack", ""}, {"nack", "pli"}}));
+            (std::vector<RtcpFeedback>{{"goog-remb", ""}, {"ccm", "fir"}, {"nack", ""}, {"nack", "pli"}}));
+  // Header extensions parrot understands, with the offer's ids; video's
+  // toffset and video-orientation are not among them.
+  EXPECT_EQ(accept.contents[0].rtp()->header_extensions,
+            (std::vector<HeaderExtension>{{1, "urn:ietf:params:rtp-hdrext:ssrc-audio-level", {}},
+                                          {2, "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time", {}},
+                                          {3, "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01", {}},
+                                          {4, "urn:ietf:params:rtp-hdrext:sdes:mid", {}}}));
+  EXPECT_EQ(accept.contents[1].rtp()->header_extensions,
+            (std::vector<HeaderExtension>{{2, "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time", {}},
+                                          {4, "urn:ietf:params:rtp-hdrext:sdes:mid", {}}}));
   for (const Content& content : accept.contents) {
     const RtpDescription& rtp = *content.rtp();
     EXPECT_TRUE(rtp.rtcp_mux);
-    EXPECT_TRUE(rtp.header_extensions.empty());
-    EXPECT_FALSE(rtp.extmap_allow_mixed);
+    EXPECT_TRUE(rtp.extmap_allow_mixed);
     EXPECT_TRUE(rtp.crypto.empty());
     EXPECT_TRUE(rtp.ssrc_groups.empty());
     ASSERT_EQ(rtp.sources.size(), 1u);
@@ -108,6 +119,10 @@ TEST(AnswerTest, ConversationsBundleMuxDtls) {
   EXPECT_EQ(audio.local_ssrc, accept.contents[0].rtp()->sources[0].ssrc);
   EXPECT_FALSE(audio.nack);
   EXPECT_FALSE(audio.pli);
+  EXPECT_EQ(audio.transport_sequence_extension_id, 3);
+  EXPECT_EQ(audio.abs_send_time_extension_id, 2);
+  EXPECT_TRUE(audio.transport_cc);
+  EXPECT_FALSE(audio.remb);
   const media::echo::StreamConfig& video = plan.streams[1].config;
   EXPECT_EQ(video.kind, media::echo::MediaKind::kVideo);
   EXPECT_EQ(video.clock_rate_hz, 90000u);
@@ -115,6 +130,10 @@ TEST(AnswerTest, ConversationsBundleMuxDtls) {
   EXPECT_TRUE(video.nack);
   EXPECT_TRUE(video.pli);
   EXPECT_TRUE(video.fir);
+  EXPECT_EQ(video.transport_sequence_extension_id, 0);
+  EXPECT_EQ(video.abs_send_time_extension_id, 2);
+  EXPECT_FALSE(video.transport_cc);
+  EXPECT_TRUE(video.remb);
   EXPECT_EQ(plan.streams[1].transport, 0u);
 
   const auto config = transport.config(transport::IceConfig{}, nullptr);
@@ -133,8 +152,10 @@ TEST(AnswerTest, DinoNoBundleSdesDropped) {
   EXPECT_EQ(ids(accept.contents[1]), (std::vector<std::uint8_t>{98}));
   const std::string xml = plan.accept.to_tag()->xml();
   EXPECT_EQ(xml.find("crypto"), std::string::npos);  // research §3.6
-  EXPECT_EQ(xml.find("goog-remb"), std::string::npos);
-  EXPECT_EQ(xml.find("video-orientation"), std::string::npos);
+  EXPECT_NE(xml.find("goog-remb"), std::string::npos);  // parrot sends REMB now
+  EXPECT_EQ(xml.find("video-orientation"), std::string::npos);  // an extension parrot does not handle
+  EXPECT_TRUE(plan.streams[1].config.remb);
+  EXPECT_FALSE(plan.streams[1].config.transport_cc);
 
   // Dino offers rtcp-mux, so it is accepted and each content's transport
   // has one component; the offered component-2 candidates are left out.
@@ -303,6 +324,74 @@ TEST(AnswerTest, SsrcsAvoidTheOffersAndFollowTheSeed) {
       EXPECT_NE(stream.config.local_ssrc, 2231627014u);
     }
   }
+}
+
+TEST(AnswerTest, AiortcGetsRembAndItsOwnIdsPerContent) {
+  // aiortc offers goog-remb and abs-send-time, no transport-cc; its ids
+  // differ per content (2 is audio level in audio, abs-send-time in video).
+  const AnswerPlan plan = plan_answer(fixture("aiortc/session-initiate.xml"), options());
+  ASSERT_TRUE(plan.ok());
+  const Jingle accept = wire(plan);
+  EXPECT_EQ(accept.contents[0].rtp()->header_extensions,
+            (std::vector<HeaderExtension>{{1, "urn:ietf:params:rtp-hdrext:sdes:mid", {}},
+                                          {2, "urn:ietf:params:rtp-hdrext:ssrc-audio-level", {}}}));
+  EXPECT_EQ(accept.contents[1].rtp()->header_extensions,
+            (std::vector<HeaderExtension>{{1, "urn:ietf:params:rtp-hdrext:sdes:mid", {}},
+                                          {2, "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time", {}}}));
+  EXPECT_FALSE(accept.contents[1].rtp()->extmap_allow_mixed);  // not offered
+  for (const PayloadType& pt : accept.contents[1].rtp()->payload_types) {
+    if (pt.name == "rtx") continue;
+    EXPECT_NE(std::find(pt.rtcp_fb.begin(), pt.rtcp_fb.end(), RtcpFeedback{"goog-remb", ""}), pt.rtcp_fb.end()) << pt.name;
+  }
+  const media::echo::StreamConfig& audio = plan.streams[0].config;
+  const media::echo::StreamConfig& video = plan.streams[1].config;
+  EXPECT_EQ(audio.abs_send_time_extension_id, 0);  // id 2 in audio is the level: left alone
+  EXPECT_FALSE(audio.remb);
+  EXPECT_EQ(video.abs_send_time_extension_id, 2);
+  EXPECT_EQ(video.transport_sequence_extension_id, 0);
+  EXPECT_TRUE(video.remb);
+  EXPECT_FALSE(video.transport_cc);
+}
+
+TEST(AnswerTest, HeaderExtensionsOnlyKnownOnesOncePerIdAndUri) {
+  Jingle offer = fixture("conversations/session_initiate_audio_video.xml");
+  RtpDescription& video = std::get<RtpDescription>(offer.contents[1].description);
+  video.header_extensions = {
+      {3, "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01", {}},
+      {5, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id", {}},      // not understood
+      {6, "urn:ietf:params:rtp-hdrext:sdes:mid", Senders::kInitiator},  // senders kept
+      {7, "urn:ietf:params:rtp-hdrext:sdes:mid", {}},                 // the same uri again
+      {6, "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time", {}},  // the same id again
+      {300, "urn:ietf:params:rtp-hdrext:ssrc-audio-level", {}},       // no RTP id
+  };
+  video.extmap_allow_mixed = false;
+  const AnswerPlan plan = plan_answer(offer, options());
+  ASSERT_TRUE(plan.ok());
+  const Jingle accept = wire(plan);
+  EXPECT_EQ(accept.contents[1].rtp()->header_extensions,
+            (std::vector<HeaderExtension>{{3, "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01", {}},
+                                          {6, "urn:ietf:params:rtp-hdrext:sdes:mid", Senders::kInitiator}}));
+  EXPECT_FALSE(accept.contents[1].rtp()->extmap_allow_mixed);
+  // With the sequence extension, video's transport-cc is kept now.
+  const auto& fb = accept.contents[1].rtp()->payload_types[0].rtcp_fb;
+  EXPECT_NE(std::find(fb.begin(), fb.end(), RtcpFeedback{"transport-cc", ""}), fb.end());
+  EXPECT_TRUE(plan.streams[1].config.transport_cc);
+  EXPECT_EQ(plan.streams[1].config.transport_sequence_extension_id, 3);
+  EXPECT_EQ(plan.streams[1].config.abs_send_time_extension_id, 0);
+}
+
+TEST(AnswerTest, TransportCcWithoutTheSequenceExtensionIsDropped) {
+  Jingle offer = fixture("conversations/session_initiate_audio_video.xml");
+  RtpDescription& audio = std::get<RtpDescription>(offer.contents[0].description);
+  std::erase_if(audio.header_extensions, [](const HeaderExtension& e) { return e.id == 3; });
+  audio.rtcp_fb.push_back(RtcpFeedback{"transport-cc", ""});  // at description level too
+  const AnswerPlan plan = plan_answer(offer, options());
+  ASSERT_TRUE(plan.ok());
+  const Jingle accept = wire(plan);
+  EXPECT_TRUE(accept.contents[0].rtp()->payload_types[0].rtcp_fb.empty());
+  EXPECT_TRUE(accept.contents[0].rtp()->rtcp_fb.empty());
+  EXPECT_FALSE(plan.streams[0].config.transport_cc);
+  EXPECT_EQ(plan.streams[0].config.transport_sequence_extension_id, 0);
 }
 
 }  // namespace

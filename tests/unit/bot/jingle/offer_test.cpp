@@ -65,7 +65,14 @@ TEST(Offer, OffersOpusAndVp8InOneBundleWithActpass) {
   EXPECT_TRUE(audio.rtcp_mux);
   const RtpDescription& video = *offer.contents[1].rtp();
   EXPECT_EQ(video.payload_types[0].name, "VP8");
-  EXPECT_EQ(video.payload_types[0].rtcp_fb.size(), 3u);  // nack, nack pli, ccm fir
+  // nack, nack pli, ccm fir, and the congestion-control feedback parrot gives.
+  EXPECT_EQ(video.payload_types[0].rtcp_fb,
+            (std::vector<RtcpFeedback>{{"nack", ""}, {"nack", "pli"}, {"ccm", "fir"}, {"goog-remb", ""}, {"transport-cc", ""}}));
+  EXPECT_EQ(audio.payload_types[0].rtcp_fb, (std::vector<RtcpFeedback>{{"transport-cc", ""}}));
+  EXPECT_EQ(audio.header_extensions.size(), 4u);  // audio level, abs-send-time, transport-wide sequence, mid
+  ASSERT_EQ(video.header_extensions.size(), 3u);
+  EXPECT_EQ(video.header_extensions[1],
+            (HeaderExtension{3, "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01", {}}));
   for (const Content& content : offer.contents) {
     const IceUdpTransport& ice = *content.ice_udp();
     EXPECT_EQ(ice.ufrag, "pRrT");
@@ -104,6 +111,13 @@ TEST(Offer, AnswerSetsTheDtlsRoleAndTheCalleesSsrcs) {
   EXPECT_EQ(active.streams[0].config.remote_ssrc, 1001u);
   EXPECT_EQ(active.streams[1].config.remote_ssrc, 1002u);
   EXPECT_TRUE(active.streams[1].config.pli);
+  // The callee kept everything: transport-cc on both, REMB offered on video.
+  EXPECT_TRUE(active.streams[0].config.transport_cc);
+  EXPECT_TRUE(active.streams[1].config.transport_cc);
+  EXPECT_EQ(active.streams[1].config.transport_sequence_extension_id, 3);
+  EXPECT_EQ(active.streams[1].config.abs_send_time_extension_id, 2);
+  EXPECT_TRUE(active.streams[1].config.remb);
+  EXPECT_FALSE(active.streams[0].config.remb);
   const AcceptedOffer passive = read_answer(plan, answer_to(plan, DtlsSetup::kPassive));
   ASSERT_FALSE(passive.error);
   EXPECT_EQ(passive.role, transport::DtlsRole::kClient);
@@ -120,6 +134,16 @@ TEST(Offer, AnswerThatDropsFeedbackOrAContentNarrowsTheStreams) {
   EXPECT_TRUE(accepted.streams[1].config.nack);
   EXPECT_FALSE(accepted.streams[1].config.pli);
   EXPECT_FALSE(accepted.streams[1].config.fir);
+  EXPECT_FALSE(accepted.streams[1].config.transport_cc);  // dropped with the feedback
+  EXPECT_FALSE(accepted.streams[1].config.remb);
+  // An answer without the sequence extension gets no transport-cc either.
+  auto audio = *accept.contents[0].rtp();
+  std::erase_if(audio.header_extensions, [](const HeaderExtension& e) { return e.id == 3; });
+  accept.contents[0].description = audio;
+  accepted = read_answer(plan, accept);
+  ASSERT_FALSE(accepted.error);
+  EXPECT_FALSE(accepted.streams[0].config.transport_cc);
+  EXPECT_EQ(accepted.streams[0].config.transport_sequence_extension_id, 0);
   accept.contents.pop_back();  // audio only
   accept.groups[0].contents.pop_back();
   accepted = read_answer(plan, accept);

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <map>
 
 #include <gtest/gtest.h>
 
 #include "media/probes/probe_queue.hpp"
 #include "media/rtcp/compound.hpp"
 #include "media/rtp/red_payload.hpp"
+#include "media/rtp/header_extensions.hpp"
 #include "media/rtp/rtp_packet.hpp"
 #include "media/rtp/ulpfec_header.hpp"
 #include "media/srtp/srtp_library.hpp"
@@ -708,6 +710,196 @@ TEST(EchoEngine, SrtpBothWays) {
   EXPECT_TRUE(snapshot.encrypted);
   EXPECT_EQ(snapshot.srtp_profile, srtp::SrtpProfile::kAeadAes128Gcm);
   EXPECT_EQ(snapshot.drops[DropReason::kSrtpAuthFail], 1u);
+}
+
+// Chromium's ids: 2 abs-send-time, 3 transport-wide sequence, 4 mid.
+constexpr std::uint8_t kAbsSendTimeId = 2;
+constexpr std::uint8_t kTransportSequenceId = 3;
+constexpr std::uint8_t kMidId = 4;
+
+// An RTP packet as libwebrtc sends it with the extensions negotiated.
+std::vector<std::byte> rtp_with_extensions(std::uint32_t ssrc, std::uint8_t pt, std::uint16_t sequence, std::uint32_t timestamp,
+                                           std::uint16_t transport_sequence, std::uint32_t send_time,
+                                           std::size_t payload_size = 160) {
+  rtp::HeaderExtensionWriter writer;
+  const std::array<std::byte, 3> send_time_bytes{std::byte(send_time >> 16), std::byte(send_time >> 8), std::byte(send_time)};
+  const std::array<std::byte, 2> sequence_bytes{std::byte(transport_sequence >> 8), std::byte(transport_sequence)};
+  const std::array<std::byte, 1> mid{std::byte{'1'}};
+  writer.add(kAbsSendTimeId, send_time_bytes);
+  writer.add(kTransportSequenceId, sequence_bytes);
+  writer.add(kMidId, mid);
+  std::vector<std::byte> payload(payload_size, std::byte{0x5A});
+  std::vector<std::byte> out(12 + 32 + payload_size);
+  rtp::RtpHeader header;
+  header.ssrc = ssrc;
+  header.payload_type = pt;
+  header.sequence_number = sequence;
+  header.timestamp = timestamp;
+  header.marker = true;  // one packet per frame
+  header.extension_profile = writer.profile();
+  header.extension_data = writer.data();
+  out.resize(rtp::serialize(header, payload, out));
+  return out;
+}
+
+EchoConfig congestion_control_config(bool transport_cc, bool remb) {
+  EchoConfig config = audio_video_config();
+  for (auto& stream : config.streams) {
+    stream.transport_sequence_extension_id = kTransportSequenceId;
+    stream.abs_send_time_extension_id = kAbsSendTimeId;
+    stream.transport_cc = transport_cc;
+    stream.remb = remb;
+  }
+  return config;
+}
+
+std::vector<rtcp::TransportFeedback> transport_feedback_in(const Collected& out) {
+  std::vector<rtcp::TransportFeedback> found;
+  for (const auto& compound : out.rtcp) {
+    for (const auto& packet : compound) {
+      if (const auto* f = std::get_if<rtcp::TransportFeedback>(&packet)) found.push_back(*f);
+    }
+  }
+  return found;
+}
+
+std::vector<rtcp::Remb> rembs_in(const Collected& out) {
+  std::vector<rtcp::Remb> found;
+  for (const auto& compound : out.rtcp) {
+    for (const auto& packet : compound) {
+      if (const auto* r = std::get_if<rtcp::Remb>(&packet)) found.push_back(*r);
+    }
+  }
+  return found;
+}
+
+TEST(EchoEngine, TransportCcFeedbackCoversEveryPacketOnTheTransport) {
+  EchoEngine engine(congestion_control_config(true, true));
+  Collected out;
+  // Audio every 20 ms and video every 5 ms for a second, transport-wide
+  // numbers shared between them, every 25th lost, plus one probe packet
+  // on an SSRC parrot does not echo (libwebrtc's padding probes).
+  std::uint16_t transport = 65502;  // crosses the wrap; first and last arrive
+  std::map<std::uint16_t, std::int64_t> arrivals;  // 250 µs ticks
+  for (int ms = 0; ms < 1000; ms += 5) {
+    const Timestamp at = timestamp_ms(ms);
+    run_until(engine, at - Duration{1}, out);
+    const auto number = transport++;
+    if (number % 25 == 0) continue;
+    arrivals[number] = at.time_since_epoch().count() / 250;
+    if (ms % 20 == 0) {
+      feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(ms / 20), 960u * (ms / 20), number, 0), out);
+    } else if (ms == 500) {
+      feed(engine, at, rtp_with_extensions(0x77777777, 97, 1, 0, number, 0), out);
+    } else {
+      feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(ms), 90u * ms, number, 0, 1000), out);
+    }
+  }
+  run_until(engine, timestamp_ms(1200), out);
+  const auto feedback = transport_feedback_in(out);
+  // High rate: every 50 ms after the first 100 ms.
+  ASSERT_GE(feedback.size(), 15U);
+  EXPECT_LE(feedback.size(), 25U);
+  std::map<std::uint16_t, std::int64_t> read_back;
+  std::size_t statuses = 0;
+  for (std::size_t i = 0; i < feedback.size(); ++i) {
+    EXPECT_EQ(feedback[i].feedback_count, i);
+    EXPECT_EQ(feedback[i].sender_ssrc, kParrotAudioSsrc);
+    statuses += feedback[i].packets.size();
+    std::int64_t ticks = std::int64_t{feedback[i].reference_time} * 256;
+    for (std::size_t k = 0; k < feedback[i].packets.size(); ++k) {
+      if (!feedback[i].packets[k].received) continue;
+      ticks += feedback[i].packets[k].delta_ticks;
+      read_back[static_cast<std::uint16_t>(feedback[i].base_sequence + k)] = ticks;
+    }
+  }
+  EXPECT_EQ(statuses, 200U);  // every number once, lost ones included
+  EXPECT_EQ(read_back, arrivals);
+  const auto snapshot = engine.snapshot();
+  EXPECT_EQ(snapshot.transport_feedback_sent, feedback.size());
+  EXPECT_TRUE(snapshot.streams[1].transport_cc_feedback);
+  EXPECT_EQ(snapshot.streams[1].remb_sent, 0U);  // transport-cc: no REMB to hold the caller back
+  EXPECT_TRUE(rembs_in(out).empty());
+  EXPECT_GT(snapshot.streams[1].upstream.mean_bps, 1'000'000);  // ~1.2 Mbit/s of video payload
+}
+
+TEST(EchoEngine, EchoedPacketsCarryParrotsTransportNumbersAndSendTimes) {
+  EchoEngine engine(congestion_control_config(true, false));
+  Collected out;
+  for (int i = 0; i < 20; ++i) {
+    const Timestamp at = timestamp_ms(20 * i);
+    run_until(engine, at - Duration{1}, out);
+    // The caller's numbers start at 40000 and its clock says 10 s.
+    feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i,
+                                         static_cast<std::uint16_t>(40000 + i), 10u << 18), out);
+  }
+  run_until(engine, timestamp_ms(1000), out);
+  ASSERT_EQ(out.rtp.size(), 20U);
+  for (std::size_t k = 0; k < out.rtp.size(); ++k) {
+    const auto packet = rtp::RtpPacket::parse(out.rtp[k]);
+    ASSERT_TRUE(packet);
+    const auto extensions = rtp::HeaderExtensions::parse(packet->extension_profile(), packet->extension_data());
+    ASSERT_TRUE(extensions);
+    EXPECT_EQ(rtp::parse_transport_sequence_number(*extensions->find(kTransportSequenceId)), k + 1);
+    EXPECT_EQ(rtp::parse_abs_send_time(*extensions->find(kAbsSendTimeId)), rtp::abs_send_time_of(out.rtp_times[k]));
+    EXPECT_EQ(*extensions->find(kMidId)->data(), std::byte{'1'});  // the same content both ways: kept
+  }
+}
+
+TEST(EchoEngine, ResentPacketsGetANewTransportNumber) {
+  EchoEngine engine(congestion_control_config(true, false));
+  Collected out;
+  for (int i = 0; i < 10; ++i) {
+    const Timestamp at = timestamp_ms(33 * i);
+    run_until(engine, at - Duration{1}, out);
+    feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(i), 3000u * i,
+                                         static_cast<std::uint16_t>(i), 0, 800), out);
+  }
+  run_until(engine, timestamp_ms(600), out);
+  ASSERT_EQ(out.rtp.size(), 10U);
+  const auto first = rtp::RtpPacket::parse(out.rtp[0]);
+  ASSERT_TRUE(first);
+  const std::size_t echoed = out.rtp.size();
+  feed(engine, timestamp_ms(610), rtcp_datagram({rtcp::Nack{kCallerVideoSsrc, kParrotVideoSsrc, {first->sequence_number()}}}), out);
+  ASSERT_EQ(out.rtp.size(), echoed + 1);
+  const auto resent = rtp::RtpPacket::parse(out.rtp.back());
+  ASSERT_TRUE(resent);
+  EXPECT_EQ(resent->sequence_number(), first->sequence_number());
+  const auto extensions = rtp::HeaderExtensions::parse(resent->extension_profile(), resent->extension_data());
+  EXPECT_EQ(rtp::parse_transport_sequence_number(*extensions->find(kTransportSequenceId)), 11);
+}
+
+TEST(EchoEngine, RembWithoutTransportCcFollowsWhatArrivesAndNeverCapsBelowTheStart) {
+  EchoEngine engine(congestion_control_config(false, true));
+  Collected out;
+  // 100 kbit/s of audio for 3 s, then 2 Mbit/s of video as well for 4 s.
+  for (int ms = 0; ms < 7000; ms += 5) {
+    const Timestamp at = timestamp_ms(ms);
+    run_until(engine, at - Duration{1}, out);
+    if (ms % 20 == 0)
+      feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(ms / 20), 960u * (ms / 20), 0, 0, 250), out);
+    if (ms >= 3000)
+      feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(ms / 5), 450u * (ms / 5), 0, 0, 1250), out);
+  }
+  EXPECT_TRUE(transport_feedback_in(out).empty());
+  const auto rembs = rembs_in(out);
+  ASSERT_GE(rembs.size(), 4U);
+  std::size_t first_with_video = rembs.size();
+  for (std::size_t i = 0; i < rembs.size(); ++i) {
+    EXPECT_GE(rembs[i].bitrate_bps, EchoEngine::kRembFloorBps);
+    if (rembs[i].ssrcs.size() == 2 && first_with_video == rembs.size()) first_with_video = i;
+    // One REMB for the transport, listing every REMB stream.
+    EXPECT_EQ(rembs[i].ssrcs[0], kCallerAudioSsrc);
+  }
+  EXPECT_EQ(rembs.front().bitrate_bps, EchoEngine::kRembFloorBps);  // audio alone: the floor
+  ASSERT_LT(first_with_video, rembs.size());
+  // 2.1 Mbit/s arriving: 1.5 times that (REMB rounds down to its mantissa).
+  EXPECT_NEAR(static_cast<double>(rembs.back().bitrate_bps), 3'150'000, 100'000);
+  const auto snapshot = engine.snapshot();
+  EXPECT_EQ(snapshot.streams[1].remb_last_bps, rembs.back().bitrate_bps);
+  EXPECT_FALSE(snapshot.streams[1].transport_cc_feedback);
+  ASSERT_TRUE(snapshot.streams[1].upstream.reached[3]);  // 1.5 Mbit/s within the first second of video
+  EXPECT_LT(to_ms(*snapshot.streams[1].upstream.reached[3]), 1000);
 }
 
 }  // namespace

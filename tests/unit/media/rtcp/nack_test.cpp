@@ -107,14 +107,14 @@ TEST(Nack, WithoutItemsIsMalformed) {
   EXPECT_EQ(result->malformed_skipped, 1U);
 }
 
-TEST(Nack, TransportCcIsUnknownNotNack) {
-  const auto packet = bytes(0x8F, 0xCD, 0x00, 0x03,  // FMT=15 (transport-cc), PT=205
-                            0, 0, 0, 1, 0, 0, 0, 2, 0x00, 0x01, 0x00, 0x00);
+TEST(Nack, TransportCcIsNotNack) {
+  const auto packet = bytes(0x8F, 0xCD, 0x00, 0x05,  // FMT=15 (transport-cc), PT=205
+                            0, 0, 0, 1, 0, 0, 0, 2, 0x00, 0x01, 0x00, 0x01, 0, 0, 0, 0, 0xA0, 0x00, 0x04, 0x00);
   const auto result = parse_compound(packet);
   ASSERT_TRUE(result);
-  EXPECT_TRUE(result->packets.empty());
-  EXPECT_EQ(result->unknown_skipped, 1U);
-  EXPECT_EQ(result->malformed_skipped, 0U);
+  ASSERT_EQ(result->packets.size(), 1U);
+  EXPECT_TRUE(std::holds_alternative<TransportFeedback>(result->packets[0]));
+  EXPECT_EQ(result->unknown_skipped, 0U);
 }
 
 TEST(Nack, ShortListsPackLikeTheBitmapPath) {

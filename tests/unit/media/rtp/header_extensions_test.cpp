@@ -1,5 +1,6 @@
 #include "media/rtp/header_extensions.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -100,6 +101,57 @@ TEST(HeaderExtensionWriter, LargeIdSwitchesToTwoByteForm) {
   EXPECT_EQ(parsed->find(20)->size(), 5u);
   EXPECT_EQ(parsed->find(1)->size(), 1u);
   EXPECT_FALSE(writer.add(0, value));
+}
+
+// An RTP packet as libwebrtc sends audio with the four extensions parrot
+// answers: one-byte form, ids as in Chromium's offer.
+std::vector<std::byte> chrome_audio_packet() {
+  return bytes({0x90, 0x6F, 0x12, 0x34,  // V=2 X=1, PT 111, sequence 0x1234
+                0x00, 0x00, 0x10, 0x00,  // timestamp
+                0xAA, 0xBB, 0xCC, 0xDD,  // SSRC
+                0xBE, 0xDE, 0x00, 0x04,  // RFC 8285 one-byte form, 4 words
+                0x10, 0x9E,              // id 1 (ssrc-audio-level), 1 byte: V=1, 30 dBov below
+                0x22, 0x04, 0x00, 0x01,  // id 2 (abs-send-time), 3 bytes: 1 s + 1/262144 s
+                0x31, 0xFF, 0xFE,        // id 3 (transport-wide cc), 2 bytes: 65534
+                0x40, 0x30,              // id 4 (sdes:mid), 1 byte: "0"
+                0x00, 0x00, 0x00, 0x00, 0x00,  // padding to the word
+                0xDE, 0xAD});            // payload
+}
+
+TEST(HeaderExtensions, TransportSequenceNumberAndAbsSendTime) {
+  auto packet = chrome_audio_packet();
+  const MutableByteView sequence = find_extension_value(packet, 3, kTransportSequenceNumberSize);
+  ASSERT_EQ(sequence.size(), 2u);
+  EXPECT_EQ(parse_transport_sequence_number(sequence), 65534);
+  const MutableByteView send_time = find_extension_value(packet, 2, kAbsSendTimeSize);
+  ASSERT_EQ(send_time.size(), 3u);
+  EXPECT_EQ(parse_abs_send_time(send_time), 0x040001u);
+  // Rewritten in place: the bytes around stay as they were.
+  write_u16(sequence, 0, 7);
+  const auto original = chrome_audio_packet();
+  EXPECT_EQ(packet[22], std::byte{0x31});
+  EXPECT_EQ(packet[23], std::byte{0x00});
+  EXPECT_EQ(packet[24], std::byte{0x07});
+  EXPECT_TRUE(std::equal(packet.begin() + 25, packet.end(), original.begin() + 25));
+}
+
+TEST(HeaderExtensions, FindRefusesAWrongSizeOrAMissingElement) {
+  auto packet = chrome_audio_packet();
+  EXPECT_TRUE(find_extension_value(packet, 3, 3).empty());  // transport seq is 2 bytes, not 3
+  EXPECT_TRUE(find_extension_value(packet, 5, 2).empty());  // not present
+  EXPECT_TRUE(find_extension_value(packet, 0, 2).empty());  // id 0 is padding
+  packet[0] = std::byte{0x80};                               // X bit cleared: no block
+  EXPECT_TRUE(find_extension_value(packet, 3, 2).empty());
+  EXPECT_FALSE(parse_transport_sequence_number(bytes({0x01})));
+  EXPECT_FALSE(parse_abs_send_time(bytes({0x01, 0x02})));
+}
+
+TEST(HeaderExtensions, AbsSendTimeIsSixPointEighteenSecondsWrappingAt64) {
+  EXPECT_EQ(abs_send_time_of(timestamp_us(0)), 0u);
+  EXPECT_EQ(abs_send_time_of(timestamp_us(1'000'000)), 1u << 18);
+  EXPECT_EQ(abs_send_time_of(timestamp_us(500'000)), 1u << 17);
+  EXPECT_EQ(abs_send_time_of(timestamp_us(64'000'000)), 0u);  // wraps
+  EXPECT_EQ(abs_send_time_of(timestamp_us(65'000'000)), 1u << 18);
 }
 
 }  // namespace
