@@ -348,13 +348,25 @@ const IceCredentials& IceAgent::restart(const IceCredentials& remote) {
   check_remote_credentials(remote);
   if (!nice_agent_restart_stream(agent_.get(), stream_id_)) throw std::runtime_error("ice: libnice refused the restart");
   read_local_credentials();
-  // A new round of candidates and of end-of-candidates; the consent clock
-  // restarts once the new checks connect (update_state).
+  // RFC 8445 §9: during a restart "media can continue to flow on the
+  // previously selected pair", and libwebrtc does so: it keeps sending on
+  // its old connection until a new one is writable, so a restart loses
+  // nothing its way. libnice 0.1.21 allows it: nice_stream_restart forgets
+  // the peer's candidates and the check list but keeps the component's
+  // selected pair (its remote candidate is held as restart_candidate) and
+  // the valid candidates that admit inbound data, and
+  // nice_agent_send_messages_nonblocking sends on that pair until checks
+  // select a new one. So a pair that was connected goes on carrying send(),
+  // under the consent clock that was running (RFC 7675 §5.1: consent is
+  // per pair, and this one is still in use); after a consent loss there is
+  // no such pair and send() refuses until the new checks connect.
+  previous_pair_kept_ = previous_pair_kept_ || (state_ == IceState::kConnected && selected_pair_.has_value());
+  if (!previous_pair_kept_) consent_timer_.reset();
+  // A new round of candidates and of end-of-candidates.
   pending_remote_.clear();
   remote_credentials_.reset();
   remote_done_requested_ = false;
   remote_done_applied_ = false;
-  consent_timer_.reset();
   component_states_.assign(config_.components, NICE_COMPONENT_STATE_CONNECTING);
   set_state(IceState::kChecking, {});
   set_remote_credentials(remote);
@@ -376,7 +388,8 @@ AttachedSourcePtr IceAgent::start_timer(std::chrono::milliseconds interval, GSou
 
 bool IceAgent::send(unsigned component, media::ByteView datagram) noexcept {
   assert_thread();
-  if (!agent_ || state_ != IceState::kConnected || component < 1 || component > config_.components) {
+  const bool has_pair = state_ == IceState::kConnected || (state_ == IceState::kChecking && previous_pair_kept_);
+  if (!agent_ || !has_pair || component < 1 || component > config_.components) {
     ++send_drops_;
     return false;
   }
@@ -444,6 +457,8 @@ void IceAgent::update_state() {
 void IceAgent::set_state(IceState state, const std::string& reason) {
   if (state == state_) return;
   state_ = state;
+  // Connected again: libnice sends on the newly selected pair from now on.
+  if (state != IceState::kChecking) previous_pair_kept_ = false;
   if (state == IceState::kFailed || state == IceState::kClosed) {
     end_of_candidates_timer_.reset();
     consent_timer_.reset();
