@@ -196,7 +196,8 @@ class Peer final : public transport::CallTransport::Observer {
 
   // Sends what the engine produced and re-arms its timer.
   void flush() {
-    for (const auto& datagram : engine_->outbox()) transport_->send_media(1, datagram.bytes);
+    for (const auto& datagram : engine_->outbox())
+      if (!transport_->send_media(1, datagram.bytes)) engine_->on_send_failed(datagram);
     const auto wakeup = engine_->next_wakeup();
     if (wakeup == media::kNever) return;
     const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(wakeup - now());
