@@ -342,10 +342,10 @@ void IceAgent::flush_pending_remote() {
   }
 }
 
-const IceCredentials& IceAgent::restart(const IceCredentials& remote) {
+const IceCredentials& IceAgent::restart(const std::optional<IceCredentials>& remote) {
   assert_thread();
   if (!agent_) throw std::logic_error("ice: restart after close");
-  check_remote_credentials(remote);
+  if (remote) check_remote_credentials(*remote);
   if (!nice_agent_restart_stream(agent_.get(), stream_id_)) throw std::runtime_error("ice: libnice refused the restart");
   read_local_credentials();
   // RFC 8445 §9: during a restart "media can continue to flow on the
@@ -369,7 +369,17 @@ const IceCredentials& IceAgent::restart(const IceCredentials& remote) {
   remote_done_applied_ = false;
   component_states_.assign(config_.components, NICE_COMPONENT_STATE_CONNECTING);
   set_state(IceState::kChecking, {});
-  set_remote_credentials(remote);
+  if (remote) {
+    set_remote_credentials(*remote);
+  } else {
+    // An offer: libnice 0.1.21 keeps the peer's old credentials across
+    // restart_stream and would answer the peer's new checks with triggered
+    // checks signed with the old password, which fail for good. With none
+    // set it holds those checks until the answer's credentials arrive
+    // (RFC 8445 §7.3: a check before the credentials is answered, and
+    // acted on once they are known).
+    nice_agent_set_remote_credentials(agent_.get(), stream_id_, "", "");
+  }
   arm_end_of_candidates_timer();
   return local_credentials_;
 }

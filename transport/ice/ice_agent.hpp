@@ -113,16 +113,18 @@ class IceAgent {
   void add_remote_candidate(const IceCandidate& candidate);
   // Explicit end-of-candidates; the timer calls it too. Idempotent.
   void remote_gathering_done();
-  // ICE restart (RFC 8445 §9): the peer sent new credentials. New local
-  // credentials are generated, the peer's candidates are forgotten (new ones
-  // follow with add_remote_candidate), checks start again, and the state
-  // goes back to checking, also from a consent loss (kFailed). Local
-  // candidates stay: local_candidates() gives them for the answer. A pair
-  // that was connected keeps carrying send() until the new checks connect
+  // ICE restart (RFC 8445 §9) with the peer's new credentials when the
+  // peer offered it, or nullopt to offer one (the answer's credentials
+  // follow with set_remote_credentials). New local credentials are
+  // generated, the peer's candidates are forgotten (new ones follow with
+  // add_remote_candidate), checks start again, and the state goes back to
+  // checking, also from a consent loss (kFailed). Local candidates stay:
+  // local_candidates() gives them for the answer. A pair that was connected
+  // keeps carrying send() until the new checks connect
   // (sending_on_previous_pair()). Throws std::invalid_argument for empty
   // credentials, std::logic_error after close(), std::runtime_error if
   // libnice refuses.
-  const IceCredentials& restart(const IceCredentials& remote);
+  const IceCredentials& restart(const std::optional<IceCredentials>& remote);
   // Every local candidate reported so far (host, srflx, relay, mapped).
   const std::vector<IceCandidate>& local_candidates() const noexcept { return local_candidates_; }
   // False (and counted in send_drops) unless connected or restarting on a
