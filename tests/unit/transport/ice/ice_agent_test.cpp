@@ -293,6 +293,27 @@ TEST_F(IceAgentTest, RestartKeepsSendingOnThePreviousPairUntilTheNewOneConnects)
   }
 }
 
+// The kept pair stays under the consent clock (RFC 7675 §5.1): a peer that
+// falls silent during the restart ends the sending as it would have before.
+TEST_F(IceAgentTest, RestartingPairStillLosesConsentToASilentPeer) {
+  IceConfig config_a = loopback_config(true);
+  config_a.consent_timeout = 500ms;
+  connect(std::move(config_a), loopback_config(false));
+  const std::size_t heard = ra_.datagrams.size();
+  ASSERT_TRUE(run_until(context_.get(), [&] {
+    b_->send(1, bytes_of("alive"));  // consent fresh just before the restart
+    return ra_.datagrams.size() > heard;
+  }));
+  a_->restart(std::nullopt);
+  ASSERT_TRUE(a_->sending_on_previous_pair());
+  EXPECT_TRUE(a_->send(1, bytes_of("still on the old pair")));
+  b_.reset();
+  ASSERT_TRUE(run_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }));
+  EXPECT_NE(ra_.states.back().second.find("consent lost"), std::string::npos) << ra_.states.back().second;
+  EXPECT_FALSE(a_->sending_on_previous_pair());
+  EXPECT_FALSE(a_->send(1, bytes_of("after consent")));
+}
+
 // After a consent loss there is no pair to keep: nothing leaves until the
 // restart's checks connect.
 TEST_F(IceAgentTest, RestartAfterConsentLossSendsOnlyOnceConnected) {
