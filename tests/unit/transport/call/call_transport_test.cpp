@@ -285,7 +285,8 @@ TEST_F(CallTransportTest, IceRestartAfterConsentLossKeepsTheDtlsKeys) {
 TEST_F(CallTransportTest, IceRestartWhileConnectedLosesNoMediaAndKeepsTheDtlsAssociation) {
   // libwebrtc's restart (Conversations, Monal, browsers): the path still
   // works, both sides keep sending on it until the new pair connects
-  // (RFC 8445 §9), and DTLS does not run again (RFC 8842 §4.4).
+  // (RFC 8445 §9), and DTLS does not run again (RFC 8842: a restart alone
+  // keeps the association).
   connect(ice(true), ice(false), DtlsRole::kServer, DtlsRole::kClient);
   ASSERT_TRUE(both(CallTransportState::kSecure));
   const auto keys_before = *b_.keys;
