@@ -132,11 +132,15 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
                  "Who may add parrot: open (default) or domains (only --allow-domain)")
       ->check(CLI::IsMember({"open", "domains"}));
   app.add_option("--allow-domain", config.allowed_domains, "A domain whose users may add parrot (repeatable)");
-  app.add_option("--echo-rate", config.echo_rate_per_second, "Sustained echoes per second per sender")
+  app.add_option("--echo-rate", config.echo_rate_per_second, "Sustained echoes per second per sender; faster messages wait in a queue")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--echo-burst", config.echo_burst, "Echoes a sender may send at once")
       ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  app.add_option("--echo-queue", config.echo_queue,
+                 "Messages a sender may have waiting for their echo; beyond it they are refused with a notice")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000}))
       ->capture_default_str();
   app.add_option("--max-body-bytes", config.max_body_bytes, "Longer message bodies are refused, not echoed")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24))

@@ -30,8 +30,9 @@ struct Config {
   SubscriptionPolicy subscription_policy = SubscriptionPolicy::kOpen;
   std::vector<std::string> allowed_domains;  // with kDomains: who may add parrot
 
-  double echo_rate_per_second = 2.0;  // sustained echoes per sender
-  double echo_burst = 20.0;           // echoes a sender may send at once
+  double echo_rate_per_second = 25.0;  // sustained echoes per sender; faster ones wait
+  double echo_burst = 50.0;            // echoes a sender may get at once
+  std::size_t echo_queue = 1000;       // messages a sender may have waiting; more are refused
   std::size_t max_body_bytes = 4096;  // larger bodies get a refusal
 
   int ping_interval_s = 60;           // XEP-0199 keepalive towards the server

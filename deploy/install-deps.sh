@@ -16,6 +16,10 @@ packages=(
   python3 python3-slixmpp python3-aiortc python3-aiohttp curl
   # NAT tests (tests/interop, network namespaces): STUN/TURN server, NAT
   coturn iptables iproute2
+  # libpurple interop (tests/interop/purple_client.cpp): Pidgin's core with
+  # farstream and the GStreamer plugins a Pidgin install recommends
+  libpurple-dev libfarstream-0.2-dev libgstreamer1.0-dev gstreamer1.0-nice
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   # fuzzing (tests/fuzz/run_bounded.sh): clang's libFuzzer and sanitizers
   clang libclang-rt-14-dev
   # benchmarks (tests/bench)

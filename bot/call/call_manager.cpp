@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "bot/call/call_media.hpp"
@@ -84,6 +85,36 @@ struct CallManager::Worker final : CallMedia::Observer {
   std::unique_ptr<CallMedia> media;  // created, used and destroyed on the worker
 };
 
+namespace {
+
+// What the parser left out of each content's description, for the report.
+std::vector<std::string> ignored_in(const jingle::Jingle& offer) {
+  std::vector<std::string> out;
+  for (const auto& content : offer.contents) {
+    const jingle::RtpDescription* rtp = content.rtp();
+    if (rtp == nullptr) continue;
+    for (const auto& part : rtp->ignored)
+      out.push_back(fmt::format("{} ('{}' in {})", part.why, part.what, content.name));
+  }
+  return out;
+}
+
+// Why no content of an offer could be answered, in the caller's terms.
+std::string refusal_text(jingle::ReasonCondition reason) {
+  switch (reason) {
+    case jingle::ReasonCondition::kFailedApplication:
+      return "none of the payload types offered is one parrot can echo";
+    case jingle::ReasonCondition::kUnsupportedTransports:
+      return "it offers no ICE-UDP transport";
+    case jingle::ReasonCondition::kUnsupportedApplications:
+      return "it has no audio or video RTP content";
+    default:
+      return "nothing in it can be answered";
+  }
+}
+
+}  // namespace
+
 struct CallManager::Call {
   std::string sid;
   std::string peer;  // the caller's full JID
@@ -108,6 +139,7 @@ struct CallManager::Call {
   std::vector<bool> secured;        // per transport: it carried keyed (or plain) media once
   transport::Timer restart_grace;   // a worked path died: waiting for the client's ICE restart
   unsigned ice_restarts = 0;
+  std::vector<std::string> offer_ignored;  // parts of the offer left out (CallFacts)
 
   Call(std::string call_sid, std::string from, jingle::Session jingle_session)
       : sid(std::move(call_sid)), peer(std::move(from)), session(std::move(jingle_session)) {}
@@ -376,14 +408,23 @@ void CallManager::on_session_accept(Call& call, const jingle::Jingle& accept) {
 void CallManager::on_jingle_iq(const gloox::Tag& iq) {
   const gloox::Tag* element = iq.findChild("jingle", "xmlns", jingle::ns::kJingle);
   if (element == nullptr) return reply(iq, jingle::bad_request_error("no <jingle/>"));
-  auto parsed = jingle::Jingle::parse(*element);
-  if (!parsed) return reply(iq, jingle::bad_request_error(parsed.error));
-  const jingle::Jingle& stanza = *parsed.value;
   const std::string from = iq.findAttribute("from");
+  const bool initiate = element->findAttribute("action") == "session-initiate";
+  auto parsed = jingle::Jingle::parse(*element);
+  if (!parsed) {
+    reply(iq, jingle::bad_request_error(parsed.error));
+    if (initiate) report_refused(from, element->findAttribute("sid"), "parrot could not read your offer: " + parsed.error, {});
+    return;
+  }
+  const jingle::Jingle& stanza = *parsed.value;
 
   if (stanza.action == jingle::Action::kSessionInitiate && !calls_.contains(stanza.sid)) {
     auto [decision, session] = jingle::Session::receive_initiate(stanza, from, self_);
-    if (!decision.ack() || !session) return reply(iq, decision.error->to_tag());
+    if (!decision.ack() || !session) {
+      reply(iq, decision.error->to_tag());
+      report_refused(from, stanza.sid, "parrot refused your offer: " + decision.error->text, ignored_in(stanza));
+      return;
+    }
     reply(iq, nullptr);
     if (const std::string busy = busy_reason(from); !busy.empty()) {
       send_terminate(from, stanza.sid, jingle::ReasonCondition::kBusy, busy);
@@ -563,7 +604,12 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
   for (const auto& content : offer.contents) {
     if (const auto* ice = content.ice_udp()) call->note_types(ice->candidates);
   }
-  if (!call->plan.ok()) return send_terminate(call->peer, call->sid, *call->plan.error, "parrot cannot answer this offer");
+  call->offer_ignored = ignored_in(offer);
+  if (!call->plan.ok()) {
+    const std::string why = std::string("parrot cannot answer this offer: ") + refusal_text(*call->plan.error);
+    send_terminate(call->peer, call->sid, *call->plan.error, why);
+    return report_refused(call->peer, call->sid, why, call->offer_ignored);
+  }
 
   auto setup = std::make_shared<CallMediaSetup>();
   for (std::size_t i = 0; i < call->plan.transports.size(); ++i) {
@@ -777,6 +823,7 @@ void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reaso
   base.remote_candidate_types = call->remote_types;
   base.ice_restarts = call->ice_restarts;
   base.failure = failure;
+  base.offer_ignored = call->offer_ignored;
   const std::string peer = call->peer;
   transport::Worker* worker = call->pin.worker();
   if (worker == nullptr) return deliver_report(peer, base);
@@ -799,6 +846,24 @@ void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reaso
       m.deliver_report(peer, std::move(facts));
     });
   });
+}
+
+void CallManager::report_refused(const std::string& peer, const std::string& sid, const std::string& why,
+                                 std::vector<std::string> ignored) {
+  // A flood of bad offers is logged, not answered with a flood of reports
+  // that would also push the contact's real reports out of the store.
+  if (refusal_reports_.check(bare(peer), std::chrono::steady_clock::now()) != SenderRateLimiter::Verdict::kAllow) {
+    spdlog::info("call {} from {} refused, not reported (too many refused offers): {}", sid, peer, why);
+    return;
+  }
+  CallFacts facts;
+  facts.id = sid;
+  facts.peer = peer;
+  facts.started = std::chrono::system_clock::now();
+  facts.refused = true;
+  facts.failure = why;
+  facts.offer_ignored = std::move(ignored);
+  deliver_report(peer, std::move(facts));
 }
 
 void CallManager::deliver_report(const std::string& peer, CallFacts facts) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bot/call/call_report.hpp"
+#include "bot/chat/token_bucket.hpp"
 #include "bot/jingle/answer.hpp"
 #include "bot/jingle/jingle_message.hpp"
 #include "bot/jingle/offer.hpp"
@@ -132,6 +133,10 @@ class CallManager {
   void on_transports_added(const std::string& sid, std::size_t first, const std::vector<transport::IceCredentials>& local,
                            jingle::AnswerPlan plan);
   void end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure, bool tell_peer);
+  // An offer parrot could not answer: logged, explained in chat and stored
+  // as a REFUSED report like any other failed call.
+  void report_refused(const std::string& peer, const std::string& sid, const std::string& why,
+                      std::vector<std::string> ignored);
   void deliver_report(const std::string& peer, CallFacts facts);
 
   GMainContext* control_;
@@ -146,6 +151,7 @@ class CallManager {
   std::map<std::string, Proposal> proposals_;           // parrot's unanswered JMI proposes, by id
   std::map<std::string, std::chrono::milliseconds> extra_delays_;  // by bare JID
   std::set<std::string> test_signal_;                              // bare JIDs in "!mode tone"
+  SenderRateLimiter refusal_reports_{0.2, 5};                      // REFUSED reports per contact
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::uint64_t next_iq_ = 0;
 };

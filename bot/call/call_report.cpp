@@ -23,16 +23,52 @@ bool received_any(const CallFacts& facts) {
                      [](const StreamFacts& s) { return s.echo.received.packets > 0; });
 }
 
-// The caller's own RTCP says it got none of parrot's packets: a report
-// block with everything lost, once parrot had sent enough to know.
-bool caller_received_nothing(const CallFacts& facts) {
+bool not_hearing(media::stats::Hearing hearing) {
+  using media::stats::Hearing;
+  return hearing == Hearing::kHeardNothing || hearing == Hearing::kStoppedHearing || hearing == Hearing::kNoRtcp;
+}
+
+// The caller's own RTCP says it does not get parrot's packets: reports that
+// never (or no longer) name parrot's stream, none at all, or a report block
+// with everything lost, once parrot had sent enough to know.
+const StreamFacts* caller_not_hearing(const CallFacts& facts) {
   for (const StreamFacts& s : facts.streams) {
     const auto& sent = s.echo.sent;
+    if (not_hearing(s.echo.return_path.hearing)) return &s;
     if (sent.packets >= 50 && sent.remote_cumulative_lost &&
         *sent.remote_cumulative_lost >= static_cast<std::int64_t>(sent.packets) * 9 / 10)
-      return true;
+      return &s;
   }
-  return false;
+  return nullptr;
+}
+
+std::string_view media_name(const StreamFacts& s) {
+  return s.echo.kind == media::echo::MediaKind::kAudio ? "audio" : "video";
+}
+
+// The evidence behind ONE-WAY, in the caller's terms.
+std::string one_way_evidence(const CallFacts& facts) {
+  if (!received_any(facts)) return "parrot received no media from you";
+  const StreamFacts* s = caller_not_hearing(facts);
+  if (s == nullptr) return {};
+  const auto& path = s->echo.return_path;
+  switch (path.hearing) {
+    case media::stats::Hearing::kHeardNothing:
+      return fmt::format(
+          "your client received none of parrot's {}: its {} reports never mention parrot's stream ({} packets sent)",
+          media_name(*s), grouped(path.caller_reports), grouped(s->echo.sent.packets));
+    case media::stats::Hearing::kStoppedHearing:
+      return fmt::format(
+          "your client stopped receiving parrot's {} {:.0f} s into the call: the last {} packets never arrived",
+          media_name(*s), path.last_report_s.value_or(0), grouped(path.lost_to_end));
+    case media::stats::Hearing::kNoRtcp:
+      return fmt::format("your client sent no RTCP reports at all, so nothing shows it received parrot's {}",
+                         media_name(*s));
+    default:
+      return fmt::format("your client reports losing {} of parrot's {} {} packets",
+                         grouped(static_cast<std::uint64_t>(s->echo.sent.remote_cumulative_lost.value_or(0))),
+                         grouped(s->echo.sent.packets), media_name(*s));
+  }
 }
 
 bool audio_silent(const CallFacts& facts) {
@@ -61,15 +97,16 @@ std::string_view to_string(Verdict verdict) noexcept {
     case Verdict::kMediaOk: return "MEDIA OK";
     case Verdict::kOneWay: return "ONE-WAY";
     case Verdict::kSilentAudio: return "SILENT AUDIO";
-    case Verdict::kNoRelayCandidates: return "NO RELAY CANDIDATES";
     case Verdict::kIceFailed: return "ICE FAILED";
     case Verdict::kDtlsFailed: return "DTLS FAILED";
     case Verdict::kNoMedia: return "NO MEDIA";
+    case Verdict::kRefused: return "REFUSED";
   }
   return "UNKNOWN";
 }
 
 Verdict verdict(const CallFacts& facts) {
+  if (facts.refused) return Verdict::kRefused;
   // Where the path broke comes first: later stages never ran.
   if (!facts.transport || !facts.transport->connect_ms) return Verdict::kIceFailed;
   if (facts.transport->encrypted && !facts.transport->keys_ms) return Verdict::kDtlsFailed;
@@ -77,12 +114,34 @@ Verdict verdict(const CallFacts& facts) {
   const bool parrot_sent = std::any_of(facts.streams.begin(), facts.streams.end(),
                                        [](const StreamFacts& s) { return s.echo.sent.packets > 0; });
   if (!parrot_received && !parrot_sent) return Verdict::kNoMedia;
-  if (!parrot_received || caller_received_nothing(facts)) return Verdict::kOneWay;
+  if (!parrot_received || caller_not_hearing(facts)) return Verdict::kOneWay;
   if (audio_silent(facts)) return Verdict::kSilentAudio;
-  if (std::find(facts.remote_candidate_types.begin(), facts.remote_candidate_types.end(), "relay") ==
-      facts.remote_candidate_types.end())
-    return Verdict::kNoRelayCandidates;
   return Verdict::kMediaOk;
+}
+
+std::vector<std::string> notes(const CallFacts& facts) {
+  std::vector<std::string> out;
+  if (!facts.offer_ignored.empty()) {
+    std::string parts;
+    for (const auto& part : facts.offer_ignored) parts += (parts.empty() ? "" : "; ") + part;
+    out.push_back(fmt::format("parrot left out what it could not read in your offer ({}) and used the rest", parts));
+  }
+  if (facts.refused) return out;
+  if (facts.transport && facts.transport->connect_ms && !facts.transport->encrypted)
+    out.push_back("media was not encrypted (your client offered no DTLS)");
+  if (facts.transport && facts.transport->connect_ms &&
+      std::find(facts.remote_candidate_types.begin(), facts.remote_candidate_types.end(), "relay") ==
+          facts.remote_candidate_types.end())
+    out.push_back(
+        "your client offered no relay (TURN) candidates; fine here, but calls across strict NATs or firewalls "
+        "need a TURN server");
+  for (const StreamFacts& s : facts.streams) {
+    if (s.probe_skipped > 0)
+      out.push_back(fmt::format("{} {} measured on a sample: {} packets not probed under load", media_name(s),
+                                s.echo.kind == media::echo::MediaKind::kAudio ? "level" : "resolution and frame rate",
+                                grouped(s.probe_skipped)));
+  }
+  return out;
 }
 
 NatVerdict nat_verdict(const CallFacts& facts) {
@@ -118,6 +177,10 @@ json report_json(const CallFacts& facts) {
               {"duration_s", std::round(facts.duration_s * 10) / 10},
               {"verdict", std::string(to_string(verdict(facts)))}};
   if (!facts.failure.empty()) report["failure"] = facts.failure;
+  if (const std::string evidence = verdict(facts) == Verdict::kOneWay ? one_way_evidence(facts) : "";
+      !evidence.empty())
+    report["one_way"] = evidence;
+  report["notes"] = notes(facts);
 
   // DESIGN.md's keys are always there: null when the call ended before a
   // transport existed (a refusal, a caller who hung up while ringing).
@@ -184,6 +247,13 @@ json report_json(const CallFacts& facts) {
                 {"sent_back", s.sent_back}};
     if (e.sent.rtt_ms) stream["rtt_ms"] = std::round(*e.sent.rtt_ms * 10) / 10;
     if (e.sent.remote_loss_pct) stream["your_loss_pct"] = *e.sent.remote_loss_pct;
+    // Whether the caller hears parrot, from its own RTCP (media/stats/return_path.hpp).
+    json return_path{{"hearing", std::string(media::stats::to_string(e.return_path.hearing))},
+                     {"caller_reports", e.return_path.caller_reports},
+                     {"caller_reports_about_parrot", e.return_path.caller_reports_about_parrot},
+                     {"lost_to_end", e.return_path.lost_to_end}};
+    if (e.return_path.last_report_s) return_path["last_report_s"] = std::round(*e.return_path.last_report_s * 10) / 10;
+    stream["return_path"] = return_path;
     if (s.audio) {
       stream["level_dbfs"] = std::round(s.audio->level_dbfs * 10) / 10;
       stream["silent_share"] = std::round(s.audio->silent_frame_share * 1000) / 1000;
@@ -212,8 +282,11 @@ json report_json(const CallFacts& facts) {
 }
 
 std::string summary(const CallFacts& facts) {
-  std::string text = fmt::format("{}.", to_string(verdict(facts)));
+  const Verdict v = verdict(facts);
+  std::string text = fmt::format("{}.", to_string(v));
   text += as_sentence(facts.failure);
+  if (v == Verdict::kOneWay) text += as_sentence(one_way_evidence(facts));
+  for (const std::string& note : notes(facts)) text += as_sentence(note);
   for (const StreamFacts& s : facts.streams) {
     const auto& e = s.echo;
     if (e.received.packets == 0 && e.sent.packets == 0) continue;
@@ -224,7 +297,6 @@ std::string summary(const CallFacts& facts) {
     if (s.audio && s.audio->decoded_frames > 0) text += fmt::format(", level {:.0f} dBFS", s.audio->level_dbfs);
     if (s.video && s.video->width > 0)
       text += fmt::format(", {}x{} at {:.0f} fps", s.video->width, s.video->height, s.video->frame_rate_fps);
-    if (s.probe_skipped > 0) text += fmt::format(" (measured on a sample: {} packets not probed)", grouped(s.probe_skipped));
     if (s.sent_back != "echo") text += fmt::format("; parrot sent back: {}", s.sent_back);
     text += ".";
   }
@@ -234,7 +306,6 @@ std::string summary(const CallFacts& facts) {
                         transport::to_string(pair.local.type), pair.local.protocol);
     if (facts.transport->connect_ms) text += fmt::format(", connected in {:.0f} ms", *facts.transport->connect_ms);
     text += ".";
-    if (!facts.transport->encrypted) text += " Media was not encrypted (no DTLS).";
   }
   return text;
 }

@@ -22,13 +22,13 @@ namespace parrot::bot::call {
 
 // The first word of every report, for people and CI scripts alike.
 enum class Verdict {
-  kMediaOk,           // media both ways
-  kOneWay,            // parrot received nothing, or the caller reports receiving nothing
-  kSilentAudio,       // audio arrived but decoded to silence
-  kNoRelayCandidates, // a note, not a failure: media OK, the caller offered no TURN candidates
+  kMediaOk,      // media both ways; what else is worth knowing goes in notes()
+  kOneWay,       // parrot received nothing, or the caller's RTCP shows it hears nothing
+  kSilentAudio,  // audio arrived but decoded to silence
   kIceFailed,
   kDtlsFailed,
-  kNoMedia,           // connected, secure, yet no RTP arrived
+  kNoMedia,      // connected, secure, yet no RTP arrived
+  kRefused,      // parrot could not answer the offer (nothing in it it can echo)
 };
 std::string_view to_string(Verdict verdict) noexcept;  // "MEDIA OK", "ONE-WAY", ...
 
@@ -67,9 +67,19 @@ struct CallFacts {
   // Why the call ended early, in the caller's terms, if it did
   // ("no candidates from the caller", "no media for 20 s", ...).
   std::string failure;
+  // The offer was refused before any media (`failure` says why).
+  bool refused = false;
+  // Parts of the offer parrot left out and went on without, each as
+  // "payload-type 'x': why" (XEP-0166 §7.3's liberal responder).
+  std::vector<std::string> offer_ignored;
 };
 
 Verdict verdict(const CallFacts& facts);
+
+// What is worth knowing beside the verdict, one sentence each: no relay
+// candidates, unencrypted media, probes that sampled, parts of the offer
+// left out. The JSON's "notes" and the summary's second sentences.
+std::vector<std::string> notes(const CallFacts& facts);
 
 struct NatVerdict {
   std::string verdict;      // "no NAT", "NAT, direct path", "relay needed", "unknown"

@@ -3,6 +3,7 @@
 #include <array>
 #include <random>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace parrot::bot {
@@ -109,20 +110,74 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
     ++counters_.receipts;
   }
 
-  switch (limiter_.check(from.bare(), now)) {
-    case SenderRateLimiter::Verdict::kAllow:
-      break;
-    case SenderRateLimiter::Verdict::kRefuseWithNotice:
-      ++counters_.rate_limited;
-      spdlog::info("rate-limited peer={} id={}", from.full(), their_id);
-      out.push_back(text_reply(message, from, type,
-                               "You are writing faster than I echo, so I'm skipping messages for a moment. "
-                               "Slow down a little and I'll answer again."));
-      return out;
-    case SenderRateLimiter::Verdict::kRefuseSilently:
-      ++counters_.rate_limited;
-      return out;
+  // Order holds per sender: once a message waits, later ones wait behind it.
+  if (queues_.contains(from.bare()) || !limiter_.try_take(from.bare(), now)) {
+    pace(message, from, type, out);
+    return out;
   }
+  answer(message, self, out);
+  return out;
+}
+
+void ChatEcho::pace(const gloox::Tag& message, const gloox::JID& from, const std::string& type,
+                    std::vector<TagPtr>& out) {
+  const bool starting = !queues_.contains(from.bare());
+  Queue& queue = queues_[from.bare()];
+  if (queue.messages.size() >= policy_.max_queued_per_sender || queued_total_ >= policy_.max_queued_total) {
+    ++counters_.rate_limited;
+    spdlog::info("rate-limited peer={} id={} queued={}", from.full(), message.findAttribute("id"),
+                 queue.messages.size());
+    if (!queue.refusal_noticed) {
+      queue.refusal_noticed = true;
+      out.push_back(text_reply(message, from, type,
+                               "I already hold " + std::to_string(queue.messages.size()) +
+                                   " of your messages to echo, so I did not keep this one, nor will I keep the "
+                                   "next ones until that queue shortens."));
+    }
+    if (queue.messages.empty()) queues_.erase(from.bare());
+    return;
+  }
+  queue.refusal_noticed = false;
+  queue.messages.emplace_back(message.clone());
+  ++queued_total_;
+  if (starting) {
+    spdlog::info("pacing peer={} rate={}/s", from.full(), limiter_.rate());
+    out.push_back(text_reply(
+        message, from, type,
+        "You are writing faster than I echo (" + fmt::format("{:g}", limiter_.rate()) +
+            " messages a second), so your messages wait in a queue: every one comes back, in order."));
+  }
+}
+
+std::vector<TagPtr> ChatEcho::on_timer(const gloox::JID& self, Clock::time_point now) {
+  std::vector<TagPtr> out;
+  for (auto it = queues_.begin(); it != queues_.end();) {
+    Queue& queue = it->second;
+    while (!queue.messages.empty() && limiter_.try_take(it->first, now)) {
+      const TagPtr message = std::move(queue.messages.front());
+      queue.messages.pop_front();
+      --queued_total_;
+      ++counters_.paced;
+      answer(*message, self, out);
+    }
+    it = queue.messages.empty() ? queues_.erase(it) : std::next(it);
+  }
+  return out;
+}
+
+std::optional<Clock::time_point> ChatEcho::next_due(Clock::time_point now) const {
+  if (queues_.empty()) return std::nullopt;
+  // One token's refill time: every waiting sender gains one by then.
+  return now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / limiter_.rate()));
+}
+
+void ChatEcho::answer(const gloox::Tag& message, const gloox::JID& self, std::vector<TagPtr>& out) {
+  const gloox::JID from(message.findAttribute("from"));
+  std::string type = message.findAttribute("type");
+  if (type.empty()) type = "normal";
+  const gloox::TagList bodies = message.findChildren("body");
+  const gloox::Tag* chat_state = find_chat_state(message);
+  const std::string& their_id = message.findAttribute("id");
 
   std::size_t body_bytes = 0;
   for (const gloox::Tag* body : bodies) body_bytes += body->cdata().size();
@@ -132,19 +187,19 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
     out.push_back(text_reply(message, from, type,
                              "That message is " + std::to_string(body_bytes) + " bytes; I echo at most " +
                                  std::to_string(policy_.max_body_bytes) + "."));
-    return out;
+    return;
   }
 
   const gloox::Tag* default_body = bodies.front();
   for (const gloox::Tag* body : bodies) {
     if (xml_lang(*body).empty()) default_body = body;
   }
-  if (auto answer = commands_.dispatch(default_body->cdata(), from.full())) {
+  if (auto command_reply = commands_.dispatch(default_body->cdata(), from.full())) {
     ++counters_.commands;
     spdlog::info("command peer={} id={} text={:.40}", from.full(), their_id, default_body->cdata());
-    out.push_back(text_reply(message, from, type, answer->text));
-    for (const auto& extension : answer->extensions) out.back()->addChild(extension->clone());
-    return out;
+    out.push_back(text_reply(message, from, type, command_reply->text));
+    for (const auto& extension : command_reply->extensions) out.back()->addChild(extension->clone());
+    return;
   }
 
   auto echo = new_reply(from, type);
@@ -173,7 +228,6 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
   ++counters_.echoed;
   spdlog::debug("echo peer={} id={} echo={} bytes={}", from.full(), their_id, echo_id, body_bytes);
   out.push_back(std::move(echo));
-  return out;
 }
 
 }  // namespace parrot::bot

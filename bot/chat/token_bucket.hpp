@@ -68,6 +68,18 @@ class SenderRateLimiter {
     return Verdict::kRefuseWithNotice;
   }
 
+  // One token for `sender`, without the notice bookkeeping of check(): for
+  // callers that queue what they cannot answer yet (ChatEcho's pacing).
+  bool try_take(const std::string& sender, Clock::time_point now) {
+    auto it = senders_.find(sender);
+    if (it == senders_.end()) {
+      if (senders_.size() >= max_tracked_) forget_idle(now);
+      it = senders_.emplace(sender, State{TokenBucket(rate_, burst_, now), false}).first;
+    }
+    return it->second.bucket.try_take(now);
+  }
+
+  double rate() const noexcept { return rate_; }
   std::size_t tracked_senders() const noexcept { return senders_.size(); }
 
  private:

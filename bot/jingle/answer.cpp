@@ -86,8 +86,12 @@ AnswerPlan plan_answer(const Jingle& offer, const AnswerOptions& options) {
       entry.rejection = ReasonCondition::kUnsupportedTransports;
     } else {
       for (const Source& source : rtp->sources) taken_ssrcs.insert(source.ssrc);
+      std::set<std::uint8_t> content_ids;
       for (PayloadType pt : rtp->payload_types) {
         if (equals_ignore_case(pt.name, "rtx")) continue;
+        // One payload type per id: libpurple offers MPA, MPA-ROBUST and
+        // X-MP3-DRAFT-00 all as id 14; the first is kept.
+        if (!content_ids.insert(pt.id).second) continue;
         if (entry.bundled && !bundle_ids.insert(pt.id).second) continue;
         std::erase_if(pt.rtcp_fb, [](const RtcpFeedback& fb) { return !handled_feedback(fb); });
         pt.rtcp_fb_trr_int.reset();

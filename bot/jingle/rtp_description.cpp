@@ -25,7 +25,8 @@ bool parse_parameters(const gloox::Tag& tag, std::vector<Parameter>& out, std::s
   return true;
 }
 
-// The XEP-0293 children of `tag` (a payload-type or the description).
+// The XEP-0293 children of `tag` (a payload-type or the description); false
+// only past the cap.
 bool parse_feedback(const gloox::Tag& tag, std::vector<RtcpFeedback>& fb, std::optional<std::uint32_t>& trr_int,
                     std::string& error) {
   for (const gloox::Tag* child : tag.children()) {
@@ -34,18 +35,12 @@ bool parse_feedback(const gloox::Tag& tag, std::vector<RtcpFeedback>& fb, std::o
         error = "too many rtcp-fb";
         return false;
       }
+      // Feedback parrot cannot read is feedback it does not negotiate: an
+      // rtcp-fb without type, or a trr-int without a number, is skipped.
       RtcpFeedback feedback{child->findAttribute("type"), child->findAttribute("subtype")};
-      if (feedback.type.empty()) {
-        error = "rtcp-fb without type";
-        return false;
-      }
-      fb.push_back(std::move(feedback));
+      if (!feedback.type.empty()) fb.push_back(std::move(feedback));
     } else if (xml::is(*child, "rtcp-fb-trr-int", ns::kRtcpFb)) {
-      trr_int = xml::parse_uint(child->findAttribute("value"), UINT32_MAX);
-      if (!trr_int) {
-        error = "rtcp-fb-trr-int without a valid value";
-        return false;
-      }
+      if (const auto value = xml::parse_uint(child->findAttribute("value"), UINT32_MAX)) trr_int = value;
     }
   }
   return true;
@@ -73,10 +68,9 @@ ParseResult<PayloadType> parse_payload_type(const gloox::Tag& tag) {
       !optional_number(tag, "maxptime", UINT32_MAX, pt.maxptime)) {
     return PtResult::fail("payload-type with a malformed number");
   }
-  if (channels) {
-    if (*channels == 0) return PtResult::fail("payload-type with 0 channels");
-    pt.channels = static_cast<std::uint8_t>(*channels);
-  }
+  // channels='0' (libpurple writes it on every payload-type) means nothing
+  // in RTP; read it as the default of one channel.
+  if (channels && *channels > 0) pt.channels = static_cast<std::uint8_t>(*channels);
   std::string error;
   if (!parse_parameters(tag, pt.parameters, RtpDescription::kMaxParameters, error) ||
       !parse_feedback(tag, pt.rtcp_fb, pt.rtcp_fb_trr_int, error)) {
@@ -133,6 +127,10 @@ void add_feedback(gloox::Tag& parent, const std::vector<RtcpFeedback>& fb, const
 
 }  // namespace
 
+void RtpDescription::ignore(std::string what, std::string why) {
+  if (ignored.size() < kMaxIgnored) ignored.push_back(Ignored{std::move(what), std::move(why)});
+}
+
 // Every count is checked before the element is stored, so a stanza with
 // thousands of children costs one pass and no allocation beyond the caps.
 ParseResult<RtpDescription> RtpDescription::parse(const gloox::Tag& tag) {
@@ -142,18 +140,25 @@ ParseResult<RtpDescription> RtpDescription::parse(const gloox::Tag& tag) {
   if (!optional_number(tag, "ssrc", UINT32_MAX, d.ssrc)) return Result::fail("description with a malformed ssrc");
   std::string error;
   if (!parse_feedback(tag, d.rtcp_fb, d.rtcp_fb_trr_int, error)) return Result::fail(error);
+  std::size_t payload_type_elements = 0;
   for (const gloox::Tag* child : tag.children()) {
     const std::string& name = child->name();
     const std::string xmlns = xml::namespace_of(*child);
     if (name == "payload-type" && xmlns == ns::kRtp) {
-      if (d.payload_types.size() >= kMaxPayloadTypes) return Result::fail("too many payload-types");
+      if (++payload_type_elements > kMaxPayloadTypes) return Result::fail("too many payload-types");
       auto pt = parse_payload_type(*child);
-      if (!pt) return Result::fail(pt.error);
+      if (!pt) {
+        d.ignore(child->findAttribute("name"), pt.error);
+        continue;
+      }
       d.payload_types.push_back(std::move(*pt.value));
     } else if (name == "rtp-hdrext" && xmlns == ns::kRtpHdrext) {
       if (d.header_extensions.size() >= kMaxHeaderExtensions) return Result::fail("too many rtp-hdrext");
       auto ext = parse_header_extension(*child);
-      if (!ext) return Result::fail(ext.error);
+      if (!ext) {
+        d.ignore(child->findAttribute("uri"), ext.error);
+        continue;
+      }
       d.header_extensions.push_back(std::move(*ext.value));
     } else if (name == "extmap-allow-mixed" && xmlns == ns::kRtpHdrext) {
       d.extmap_allow_mixed = true;
@@ -175,14 +180,20 @@ ParseResult<RtpDescription> RtpDescription::parse(const gloox::Tag& tag) {
       if (d.sources.size() >= kMaxSources) return Result::fail("too many sources");
       Source source;
       const auto ssrc = xml::parse_uint(child->findAttribute("ssrc"), UINT32_MAX);
-      if (!ssrc) return Result::fail("source without a valid ssrc");
+      if (!ssrc) {
+        d.ignore(child->findAttribute("ssrc"), "source without a valid ssrc");
+        continue;
+      }
       source.ssrc = *ssrc;
       if (!parse_parameters(*child, source.parameters, kMaxParameters, error)) return Result::fail(error);
       d.sources.push_back(std::move(source));
     } else if (name == "ssrc-group" && xmlns == ns::kSsma) {
       if (d.ssrc_groups.size() >= kMaxSsrcGroups) return Result::fail("too many ssrc-groups");
       auto group = parse_ssrc_group(*child);
-      if (!group) return Result::fail(group.error);
+      if (!group) {
+        d.ignore(child->findAttribute("semantics"), group.error);
+        continue;
+      }
       d.ssrc_groups.push_back(std::move(*group.value));
     }
   }

@@ -104,9 +104,24 @@ struct RtpDescription {
   std::vector<Source> sources;
   std::vector<SsrcGroup> ssrc_groups;
 
-  // Errors: no media, a payload-type without a valid id (0..127), a bad
-  // number in any numeric attribute, a header extension without id/uri, a
-  // source without ssrc, or any cap exceeded. Unknown children are ignored.
+  // What parse() left out of an offer that is odd but usable, so one odd
+  // element never refuses a call (libpurple's channels='0', a payload-type
+  // without an id, a source without an ssrc): the element and why. Kept for
+  // the call report; not serialised, and at most kMaxIgnored of them.
+  struct Ignored {
+    std::string what;  // e.g. the payload-type's name or the extension's uri
+    std::string why;
+    friend bool operator==(const Ignored&, const Ignored&) = default;
+  };
+  static constexpr std::size_t kMaxIgnored = 8;
+  std::vector<Ignored> ignored;
+  void ignore(std::string what, std::string why);
+
+  // Errors: no media, a bad description-level ssrc, or any cap exceeded.
+  // A payload-type with a bad id or number, a header extension without
+  // id/uri, a source without ssrc or a malformed ssrc-group is left out and
+  // noted in `ignored`; a typeless rtcp-fb is skipped. Unknown children are
+  // ignored. Whether what remains is usable is the answer's decision.
   static ParseResult<RtpDescription> parse(const gloox::Tag& tag);
   // A new root element owned by the caller. Never writes <encryption>.
   std::unique_ptr<gloox::Tag> to_tag() const;

@@ -12,8 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string short_hash(const std::string& hex) { return hex.size() > 8 ? hex.substr(0, 8) + "…" : hex; }
-
 // The strongest algorithm both sides have, for the summary's one line.
 std::optional<std::string> compared_algorithm(const FileFacts& facts) {
   // md5 last: only legacy SI (XEP-0096) sends it, and only parrot's report
@@ -121,16 +119,21 @@ std::string summary(const FileFacts& facts) {
   if (const double rate = throughput_bytes_per_s(facts); rate > 0) text += ", " + mega(rate);
   text += ".";
   text += as_sentence(facts.failure);
-  if (const auto found = facts.digests.find("sha-256"); found != facts.digests.end() && facts.bytes_received > 0) {
-    text += fmt::format(" sha-256 {}", short_hash(found->second));
+  // The whole digests, to compare with `sha256sum`: most clients (libpurple
+  // among them) drop the <report/> element, so the body is all they show.
+  if (facts.bytes_received > 0) {
+    for (const char* algorithm : {"sha-256", "sha-1"}) {
+      if (const auto found = facts.digests.find(algorithm); found != facts.digests.end())
+        text += fmt::format(" {} {}.", algorithm, found->second);
+    }
   }
   if (const auto algorithm = compared_algorithm(facts)) {
     const bool same = facts.advertised.at(*algorithm) == facts.digests.at(*algorithm);
-    text += same ? fmt::format(": {} matches the hash you sent.", *algorithm)
-                 : fmt::format(": {} differs from the hash you sent ({}).", *algorithm,
-                               short_hash(facts.advertised.at(*algorithm)));
+    text += same ? fmt::format(" The {} matches the hash you sent.", *algorithm)
+                 : fmt::format(" The {} differs from the hash you sent ({}).", *algorithm,
+                               facts.advertised.at(*algorithm));
   } else if (facts.digests.contains("sha-256") && facts.bytes_received > 0) {
-    text += " (you sent no hash to compare).";
+    text += " You sent no hash to compare.";
   }
   if (facts.ciphertext) text += " The transfer was encrypted, so these are hashes of the ciphertext.";
   return text;

@@ -111,6 +111,7 @@ struct JingleTransfers::Transfer {
   std::vector<ft::S5bCandidate> own_direct;   // offered in session-accept, on `listener`
   std::unique_ptr<transport::bytestream::TcpListener> listener;  // until the S5bSide takes it
   bool nominated_own = false;      // the sender chose parrot's proxy
+  std::string used_cid;            // the sender's candidate parrot connected to
   bool told_candidate = false;     // parrot sent its candidate-used or candidate-error
   bool s5b_connected = false;      // a SOCKS5 connection (either way) finished its handshake
   bool idle_deferred = false;      // the idle timeout waited once for the reader's own report
@@ -220,6 +221,7 @@ struct JingleTransfers::S5bSide final : ByteStreamReader::Observer {
       if (transfer == nullptr || transfer->s5b.get() != origin) return;  // replaced meanwhile
       transfer->facts.transport = proxy ? "SOCKS5 proxy" : "SOCKS5 direct";
       transfer->s5b_connected = true;
+      transfer->used_cid = cid;
       ft::S5bTransport used;
       used.sid = transfer->s5b_sid;
       used.candidate_used = cid;
@@ -551,12 +553,19 @@ void JingleTransfers::on_jingle_iq(const gloox::Tag& iq) {
       if (s5b->candidate_used && transfer->own_proxy && *s5b->candidate_used == transfer->own_proxy->cid &&
           !transfer->nominated_own) {
         // XEP-0260 §2.4: with both sides' candidates used, the higher
-        // priority wins; parrot's proxy (10 << 16) loses to any direct
-        // candidate of the sender that parrot reached, so it is taken only
-        // when parrot reached none.
+        // priority wins, and on equal priority the initiator's choice: the
+        // sender's candidate-used, naming parrot's proxy. So parrot's proxy
+        // loses to a direct candidate of the sender that parrot reached, but
+        // wins against the same server proxy offered by both sides, where
+        // parrot, its owner, must connect and activate (waiting instead
+        // moved nothing).
         const bool parrot_connected = transfer->s5b && transfer->facts.transport != "SOCKS5";
-        if (!parrot_connected && transfer->phase != Transfer::Phase::kGrace &&
-            transfer->phase != Transfer::Phase::kDone) {
+        const auto used = std::find_if(transfer->candidates.begin(), transfer->candidates.end(),
+                                       [&](const ft::S5bCandidate& c) { return c.cid == transfer->used_cid; });
+        // The sender is the initiator of every session this manager runs.
+        const bool own_wins = !parrot_connected || used == transfer->candidates.end() ||
+                              transfer->own_proxy->priority >= used->priority;
+        if (own_wins && transfer->phase != Transfer::Phase::kGrace && transfer->phase != Transfer::Phase::kDone) {
           use_own_proxy(session, *transfer);
         }
       }
@@ -1013,7 +1022,13 @@ bool JingleTransfers::on_ibb_iq(const gloox::Tag& iq) {
   const std::string from = iq.findAttribute("from");
   Session* session = nullptr;
   Transfer* transfer = find_ibb(from, element->findAttribute("sid"), &session);
-  if (transfer == nullptr) return false;
+  if (transfer == nullptr) {
+    const bool finished = std::find(finished_ibb_.begin(), finished_ibb_.end(),
+                                    std::pair(from, element->findAttribute("sid"))) != finished_ibb_.end();
+    if (!finished || element->name() != "close") return false;
+    send_result(iq);
+    return true;
+  }
   const std::string& kind = element->name();
   if (kind == "open") {
     const auto block = ft::parse_u64(element->findAttribute("block-size"));
@@ -1197,6 +1212,10 @@ void JingleTransfers::finish_transfer(Session& session, Transfer& transfer, Tran
                          transfer.name)
             .release());
     send_(std::move(info));
+  }
+  if (!transfer.ibb_sid.empty()) {
+    if (finished_ibb_.size() >= kFinishedIbbStreams) finished_ibb_.pop_front();
+    finished_ibb_.emplace_back(session.peer, transfer.ibb_sid);
   }
   // Whatever runs on the worker goes with its last reference there.
   if (transfer.pin) {

@@ -34,6 +34,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -177,6 +178,12 @@ class JingleTransfers {
   std::string self_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;  // by Jingle sid
   std::map<std::string, std::size_t> per_contact_;            // transfers by bare JID
+  // IBB streams of finished transfers, (peer, IBB sid), newest last: a
+  // sender's <close/> after parrot finished by size gets its result
+  // (XEP-0047 §2.3) instead of item-not-found, which slixmpp reports as a
+  // failed transfer. Bounded: the oldest is forgotten first.
+  static constexpr std::size_t kFinishedIbbStreams = 256;
+  std::deque<std::pair<std::string, std::string>> finished_ibb_;
   std::size_t transfers_ = 0;
   std::uint64_t next_id_ = 0;
   std::optional<Streamhost> proxy_;              // the server's XEP-0065 proxy, once found

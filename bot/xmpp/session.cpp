@@ -14,52 +14,17 @@
 #include <algorithm>
 
 #include "bot/version.hpp"
-#include "bot/xmpp/caps.hpp"
+#include "bot/xmpp/disco_info.hpp"
 
 namespace parrot::bot::xmpp {
 namespace {
 
-constexpr const char* kCapsNode = "urn:parrot:bot";
 constexpr const char* kStatus = "Echo bot: write to me and I write it back. !help lists commands.";
 constexpr const char* kWelcome =
     "Hello, I'm parrot, an echo and test bot. Whatever you write to me, I write back, with your chat "
     "states, corrections and receipts mirrored, so you can see your client's messaging work end to end. "
     "Send !help to list my commands.";
 
-// What parrot really implements; disco#info and caps are built from this one
-// list so they cannot disagree.
-const std::vector<std::string> kFeatures = {
-    "http://jabber.org/protocol/caps",       "http://jabber.org/protocol/chatstates",
-    "http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items",
-    "jabber:iq:version",                     "urn:xmpp:message-correct:0",
-    "urn:xmpp:ping",                         "urn:xmpp:receipts",
-    // Calls (XEP-0166/0167/0176/0320/0353/0293/0338/0339): Conversations
-    // offers a call only when all of jingle, rtp, audio, video, ice-udp and
-    // dtls are listed, and JMI when jingle-message is.
-    "urn:xmpp:jingle:1",                     "urn:xmpp:jingle:apps:rtp:1",
-    "urn:xmpp:jingle:apps:rtp:audio",        "urn:xmpp:jingle:apps:rtp:video",
-    "urn:xmpp:jingle:transports:ice-udp:1",  "urn:xmpp:jingle:apps:dtls:0",
-    "urn:xmpp:jingle-message:0",             "urn:xmpp:jingle:apps:rtp:rtcp-fb:0",
-    "urn:xmpp:jingle:apps:grouping:0",       "urn:xmpp:jingle:apps:rtp:ssma:0",
-    // XEP-0338 and XEP-0339 name the RFCs as their disco features (Monal
-    // lists them too); the element namespaces above stay listed.
-    "urn:ietf:rfc:5888",                     "urn:ietf:rfc:5576",
-    // XEP-0050: the "report" command (ReportCommand).
-    "http://jabber.org/protocol/commands",
-    // File transfers, legacy SI (XEP-0095/0096 over XEP-0065 and XEP-0047):
-    // Pidgin offers files only to peers listing the profile and a method.
-    "http://jabber.org/protocol/si",         "http://jabber.org/protocol/si/profile/file-transfer",
-    "http://jabber.org/protocol/bytestreams", "http://jabber.org/protocol/ibb",
-    // Jingle File Transfer (XEP-0234 :5 over XEP-0260 and XEP-0261), and the
-    // XEP-0300 hashes senders may add: only sha-256 is named, so Gajim and
-    // Psi pick it rather than an algorithm parrot would not compute. :4 and
-    // :3 let pre-2017 clients offer too; newer ones pick the highest listed.
-    "urn:xmpp:jingle:apps:file-transfer:5",  "urn:xmpp:jingle:apps:file-transfer:4",
-    "urn:xmpp:jingle:apps:file-transfer:3",  "urn:xmpp:jingle:transports:s5b:1",
-    "urn:xmpp:jingle:transports:ibb:1",      "urn:xmpp:hashes:2",
-    "urn:xmpp:hash-function-text-names:sha-256",
-};
-const DiscoIdentity kIdentity{"client", "bot", "", "parrot"};
 
 // Marks every IQ that has a child. gloox answers an IQ whose payload it does
 // not model with feature-not-implemented; with this marker present it falls
@@ -149,6 +114,13 @@ class Session::Client final : public gloox::Client {
       if (m_smContext >= CtxSMEnabled) ++m_smHandled;
       return;
     }
+    // disco#info for no node and for the caps node, from the one list the
+    // caps `ver` is computed from (DiscoInfo says why not gloox::Disco).
+    if (tag && m_authed && parrot_disco_info().answers(*tag)) {
+      if (m_smContext >= CtxSMEnabled) ++m_smHandled;
+      send(parrot_disco_info().answer(*tag, jid().full()).release());
+      return;
+    }
     // HTTP Upload links: replies to their disco queries (XEP-0363 §3).
     if (tag && tag->name() == "iq" && m_authed && on_link_reply_ &&
         (tag->findAttribute("type") == "result" || tag->findAttribute("type") == "error") &&
@@ -183,6 +155,7 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
         if (owner_.on_jmi_message(message)) return;
         if (owner_.on_link_message(message)) return;  // a shared file: fetched, not echoed
         for (TagPtr& reply : owner_.chat().on_message(message, client_->jid(), Clock::now())) send(std::move(reply));
+        schedule_chat_drain();
       },
       [this](const gloox::Tag& iq) { owner_.on_jingle_iq(iq, client_->jid().full()); });
   client_->set_transfer_sink([this](const gloox::Tag& iq) { return owner_.on_transfer_iq(iq, client_->jid().full()); });
@@ -206,22 +179,13 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
   client_->registerStanzaExtension(new AnyIqPayload());
   client_->rosterManager()->registerRosterListener(this, false);
 
+  // disco#info for no node and for the caps node is answered by DiscoInfo
+  // (in handleTag); gloox keeps disco#items, XEP-0092 and XEP-0050's nodes.
   gloox::Disco* disco = client_->disco();
   disco->setVersion("parrot", kVersion, operating_system());
-  disco->setIdentity(kIdentity.category, kIdentity.type, kIdentity.name);
-  for (const auto& feature : kFeatures) {
-    // gloox lists disco# itself, and gloox::Adhoc (ReportCommand) adds commands.
-    if (feature.find("disco#") != std::string::npos || feature == gloox::XMLNS_ADHOC_COMMANDS) continue;
-    disco->removeFeature(feature);
-    disco->addFeature(feature);
-  }
-  const std::string ver = caps_ver({kIdentity}, kFeatures);
-  gloox::Tag caps("c", "xmlns", gloox::XMLNS_CAPS);
-  caps.addAttribute("hash", "sha-1");
-  caps.addAttribute("node", kCapsNode);
-  caps.addAttribute("ver", ver);
-  client_->addPresenceExtension(new gloox::Capabilities(&caps));
-  disco->registerNodeHandler(this, std::string(kCapsNode) + "#" + ver);
+  const DiscoIdentity& identity = parrot_disco_info().identity();
+  disco->setIdentity(identity.category, identity.type, identity.name);
+  client_->addPresenceExtension(new gloox::Capabilities(parrot_disco_info().caps_element().get()));
   report_command_ = std::make_unique<ReportCommand>(
       *client_, [this](const std::string& bare_jid) { return owner_.last_report(bare_jid); });
   if (config.external_services) {
@@ -288,7 +252,7 @@ std::vector<TagPtr> Session::take_unacked() {
 }
 
 void Session::stop_timers() {
-  for (guint* source : {&watch_id_, &ping_timer_, &pong_deadline_, &ack_timer_}) {
+  for (guint* source : {&watch_id_, &ping_timer_, &pong_deadline_, &ack_timer_, &chat_timer_}) {
     if (*source) g_source_remove(*source);
     *source = 0;
   }
@@ -322,7 +286,27 @@ void Session::onConnect() {
   // XEP-0215 asked on every connection: credentials may have changed while
   // parrot was away.
   if (external_services_) external_services_->query();
+  schedule_chat_drain();  // messages queued before a reconnect go on
   owner_.on_online();
+}
+
+void Session::schedule_chat_drain() {
+  if (chat_timer_) return;
+  const auto now = Clock::now();
+  const auto due = owner_.chat().next_due(now);
+  if (!due) return;
+  const auto delay = std::chrono::ceil<std::chrono::milliseconds>(*due - now).count();
+  chat_timer_ = g_timeout_add(
+      static_cast<guint>(std::max<std::int64_t>(1, delay)),
+      [](gpointer data) -> gboolean {
+        auto* self = static_cast<Session*>(data);
+        self->chat_timer_ = 0;
+        for (TagPtr& reply : self->owner_.chat().on_timer(self->client_->jid(), Clock::now()))
+          self->send(std::move(reply));
+        self->schedule_chat_drain();
+        return G_SOURCE_REMOVE;
+      },
+      this);
 }
 
 void Session::ping_tick() {
@@ -447,18 +431,6 @@ void Session::handleItemRemoved(const gloox::JID&) { update_contacts(); }
 void Session::handleRoster(const gloox::Roster&) { update_contacts(); }
 
 void Session::update_contacts() { owner_.on_contacts(client_->rosterManager()->roster()->size()); }
-
-gloox::StringList Session::handleDiscoNodeFeatures(const gloox::JID&, const std::string&) {
-  return gloox::StringList(kFeatures.begin(), kFeatures.end());
-}
-
-gloox::Disco::IdentityList Session::handleDiscoNodeIdentities(const gloox::JID&, const std::string&) {
-  return {new gloox::Disco::Identity(kIdentity.category, kIdentity.type, kIdentity.name)};
-}
-
-gloox::Disco::ItemList Session::handleDiscoNodeItems(const gloox::JID&, const gloox::JID&, const std::string&) {
-  return {};
-}
 
 void Session::handleLog(gloox::LogLevel level, gloox::LogArea area, const std::string& message) {
   if (area == gloox::LogAreaXmlIncoming || area == gloox::LogAreaXmlOutgoing) {

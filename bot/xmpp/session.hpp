@@ -7,7 +7,6 @@
 
 #include <gloox/client.h>
 #include <gloox/connectionlistener.h>
-#include <gloox/disconodehandler.h>
 #include <gloox/eventhandler.h>
 #include <gloox/loghandler.h>
 #include <gloox/rosterlistener.h>
@@ -67,7 +66,6 @@ class SessionOwner {
 class Session final : gloox::ConnectionListener,
                       gloox::RosterListener,
                       gloox::EventHandler,
-                      gloox::DiscoNodeHandler,
                       gloox::LogHandler {
  public:
   Session(const Config& config, const TlsTrust& trust, SessionOwner& owner, transport::LowFdSlot& slot,
@@ -114,11 +112,6 @@ class Session final : gloox::ConnectionListener,
   void handleRosterError(const gloox::IQ&) override {}
   // gloox::EventHandler (XEP-0199 pong)
   void handleEvent(const gloox::Event& event) override;
-  // gloox::DiscoNodeHandler (disco#info on the caps node)
-  gloox::StringList handleDiscoNodeFeatures(const gloox::JID& from, const std::string& node) override;
-  gloox::Disco::IdentityList handleDiscoNodeIdentities(const gloox::JID& from, const std::string& node) override;
-  gloox::Disco::ItemList handleDiscoNodeItems(const gloox::JID& from, const gloox::JID& to,
-                                              const std::string& node) override;
   // gloox::LogHandler
   void handleLog(gloox::LogLevel level, gloox::LogArea area, const std::string& message) override;
 
@@ -126,6 +119,8 @@ class Session final : gloox::ConnectionListener,
   void update_contacts();
   void on_readable();
   void ping_tick();
+  // Arms the timer for ChatEcho's next paced echoes, if any wait.
+  void schedule_chat_drain();
   void stop_timers();
 
   const Config& config_;
@@ -140,6 +135,7 @@ class Session final : gloox::ConnectionListener,
   guint ping_timer_ = 0;
   guint pong_deadline_ = 0;
   guint ack_timer_ = 0;
+  guint chat_timer_ = 0;  // drains ChatEcho's paced messages
   guint ended_idle_ = 0;
   int sent_at_last_ack_request_ = 0;
   gloox::ConnectionError end_error_ = gloox::ConnNoError;

@@ -28,6 +28,7 @@ struct EchoEngine::Stream {
   StreamRewriter rewriter;
   SendHistory history;
   stats::SendStatistics sent;
+  stats::ReturnPathMonitor return_path;
   std::optional<std::uint32_t> remote_ssrc;
   Timestamp last_received{};
   std::uint64_t resyncs_seen = 0;
@@ -135,6 +136,7 @@ bool EchoEngine::send_local(Timestamp now, std::size_t index, const LocalFrame& 
   std::size_t size = rtp::serialize(header, frame.payload, out);
   if (size == 0) return false;
   stream.sent.on_sent(now, rewritten.timestamp, frame.payload.size());
+  stream.return_path.on_sent(now);
   if (stream.config.nack) {
     history_scratch_.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size));
     stream.history.store_swap(now, rewritten.sequence_number, history_scratch_);
@@ -241,6 +243,7 @@ void EchoEngine::on_rtp(Timestamp now, MutableByteView datagram) {
   }
   begin_call(now);
   stream->last_received = now;
+  stream->return_path.on_caller_rtp(now);
   ++stream->payload_type_packets[packet->payload_type()];
   const auto result = stream->buffer->insert(now, *packet);
   if (stream->buffer->statistics().resyncs() != stream->resyncs_seen) {
@@ -271,6 +274,7 @@ void EchoEngine::send_echo(Timestamp now, Stream& stream, const jitter::Released
   const auto rewritten = stream.rewriter.rewrite(now, parsed->sequence_number(), parsed->timestamp());
   const std::size_t payload_bytes = parsed->payload().size();
   stream.sent.on_sent(now, rewritten.timestamp, payload_bytes);
+  stream.return_path.on_sent(now);
   // With NACK the plain packet moves into the history (no copy) and is
   // rewritten there; the outbox gets the one copy SRTP encrypts in place.
   MutableByteView plain;
@@ -330,6 +334,29 @@ void EchoEngine::on_rtcp(Timestamp now, MutableByteView datagram) {
       }
     }
   };
+
+  // Whether this compound reports on each of parrot's streams (libwebrtc
+  // puts every block in its first SR/RR): the caller hears what it reports.
+  bool has_report = false;
+  for (const rtcp::Packet& packet : parsed->packets) {
+    has_report = has_report || std::holds_alternative<rtcp::SenderReport>(packet) ||
+                 std::holds_alternative<rtcp::ReceiverReport>(packet);
+  }
+  if (has_report) {
+    for (auto& stream : streams_) {
+      std::optional<std::uint32_t> highest;
+      for (const rtcp::Packet& packet : parsed->packets) {
+        const std::vector<rtcp::ReportBlock>* blocks = nullptr;
+        if (const auto* sr = std::get_if<rtcp::SenderReport>(&packet)) blocks = &sr->report_blocks;
+        if (const auto* rr = std::get_if<rtcp::ReceiverReport>(&packet)) blocks = &rr->report_blocks;
+        if (blocks == nullptr) continue;
+        for (const rtcp::ReportBlock& block : *blocks) {
+          if (block.ssrc == stream->config.local_ssrc) highest = block.extended_highest_sequence;
+        }
+      }
+      stream->return_path.on_caller_report(now, highest);
+    }
+  }
 
   for (const rtcp::Packet& packet : parsed->packets) {
     if (const auto* sr = std::get_if<rtcp::SenderReport>(&packet)) {
@@ -541,6 +568,7 @@ EchoSnapshot EchoEngine::snapshot() const {
     s.received = stream->buffer->statistics().snapshot();
     s.jitter_buffer = stream->buffer->snapshot();
     s.sent = stream->sent.snapshot();
+    s.return_path = stream->return_path.snapshot();
     s.nacks_sent = stream->nacks_sent;
     s.nacks_received = stream->nacks_received;
     s.plis_relayed = stream->plis_relayed;

@@ -33,6 +33,7 @@
 #include "media/srtp/keying_material.hpp"
 #include "media/srtp/srtp_session.hpp"
 #include "media/stats/drop_reason.hpp"
+#include "media/stats/return_path.hpp"
 #include "media/stats/send_statistics.hpp"
 #include "media/time.hpp"
 
@@ -110,6 +111,7 @@ struct StreamSnapshot {
   stats::ReceiveSnapshot received;
   jitter::JitterBufferSnapshot jitter_buffer;
   stats::SendSnapshot sent;
+  stats::ReturnPathSnapshot return_path;  // whether the caller hears parrot
   std::uint64_t nacks_sent = 0;        // sequence numbers parrot asked for
   std::uint64_t nacks_received = 0;    // sequence numbers the caller asked for
   std::uint64_t plis_relayed = 0;

@@ -32,9 +32,9 @@ Duration RtcpScheduler::randomized(Duration deterministic) {
   return Duration{static_cast<std::int64_t>(static_cast<double>(deterministic.count()) * factor(random_) / kCompensation)};
 }
 
-void RtcpScheduler::start(Timestamp now, double session_bandwidth_bps) {
+void RtcpScheduler::start(Timestamp now, double) {
   started_ = true;
-  next_ = now + randomized(deterministic_interval(session_bandwidth_bps, average_rtcp_bytes_, true));
+  next_ = now + kEarlyInterval;
 }
 
 void RtcpScheduler::on_report_received(std::size_t bytes) noexcept {
@@ -43,6 +43,10 @@ void RtcpScheduler::on_report_received(std::size_t bytes) noexcept {
 
 void RtcpScheduler::on_report_sent(Timestamp now, std::size_t bytes, double session_bandwidth_bps) {
   on_report_received(bytes);
+  if (++reports_sent_ < kEarlyReports) {
+    next_ = now + kEarlyInterval;
+    return;
+  }
   next_ = now + randomized(deterministic_interval(session_bandwidth_bps, average_rtcp_bytes_, false));
 }
 

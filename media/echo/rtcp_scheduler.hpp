@@ -15,8 +15,15 @@ class RtcpScheduler {
  public:
   explicit RtcpScheduler(std::uint32_t seed) : random_(seed) {}
 
-  // The first report goes out half a minimum interval after the call
-  // starts (§6.2, "initial").
+  // The first reports go out early: kEarlyReports of them, the first
+  // kEarlyInterval after the call starts (parrot has sent by then, so it is
+  // an SR) and each next one kEarlyInterval later. A caller echoes an SR's
+  // time in its next report (LSR, §6.4.1), and libwebrtc reports on audio
+  // only every 2.5-7.5 s: with §6.2's "initial" half interval (up to 3 s)
+  // a short call could end before any RTT was known. Regular intervals
+  // follow.
+  static constexpr int kEarlyReports = 3;
+  static constexpr Duration kEarlyInterval = std::chrono::milliseconds(500);
   void start(Timestamp now, double session_bandwidth_bps);
   bool started() const noexcept { return started_; }
   Timestamp next_report() const noexcept { return next_; }
@@ -34,6 +41,7 @@ class RtcpScheduler {
 
   std::mt19937 random_;
   bool started_ = false;
+  int reports_sent_ = 0;
   Timestamp next_{};
   double average_rtcp_bytes_ = 100;
 };

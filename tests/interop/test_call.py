@@ -94,6 +94,11 @@ async def bad_input_during(caller, alice, parrot_full):
         jc.ET.SubElement(description, jc.q(jc.NS_RTP, "payload-type"), {"id": str(i % 128), "name": "x"})
     assert "bad-request" in await jingle_error(
         alice, parrot_full, {"action": "session-initiate", "sid": "absurd", "initiator": str(alice.boundjid)}, [content])
+    # The refused offer is reported like a failed call, with the reason.
+    refused = report_of(await alice.next_message(
+        timeout=jc.TIMEOUT, predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None))
+    assert refused["id"] == "absurd" and refused["verdict"] == "REFUSED", refused
+    assert "too many payload-types" in refused["failure"], refused
     await asyncio.sleep(1)
     after = (await caller.stats())["audio"]["packets_received"]
     assert after > before + 25, ("the call stalled during bad input", before, after)
@@ -134,7 +139,8 @@ async def call_parrot(alice, parrot_jid, name, media, jmi, trickle, during=None,
             print(f"{name}: echo delay {delay} ms")
     assert report["kind"] == "call" and report["id"] == caller.sid, report
     # On loopback the caller has no TURN server: media OK, with that note.
-    assert report["verdict"] in ("MEDIA OK", "NO RELAY CANDIDATES"), report["verdict"]
+    assert report["verdict"] == "MEDIA OK", report["verdict"]
+    assert any("no relay (TURN) candidates" in note for note in report["notes"]), report["notes"]
     assert report["ice"]["selected"]["local_type"] == "host", report["ice"]
     assert report["dtls"]["srtp_profile"] == "SRTP_AES128_CM_SHA1_80", report["dtls"]  # aiortc's only one
     assert report["dtls"]["fingerprint_ok"] is True, report["dtls"]
@@ -144,6 +150,8 @@ async def call_parrot(alice, parrot_jid, name, media, jmi, trickle, during=None,
         # parrot stopped counting at the terminate, the caller a moment earlier.
         assert abs(received - sent) <= max(10, sent // 20), (name, kind, received, sent)
         assert streams[kind]["loss_pct"] < 1.0, streams[kind]
+        # aiortc's RTCP names parrot's stream: the caller hears parrot.
+        assert streams[kind]["return_path"]["hearing"] in ("hears", "unknown"), streams[kind]["return_path"]
     if "audio" in media:
         assert streams["audio"]["codec"].startswith("opus/48000"), streams["audio"]
         assert -40 < streams["audio"]["level_dbfs"] < -5, streams["audio"]  # the caller's tone, measured by parrot

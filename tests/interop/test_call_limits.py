@@ -31,7 +31,7 @@ CONNECT_S = 5
 # How long past a parrot deadline the caller waits for its session-terminate:
 # a generous bound for a loaded machine, not a measurement.
 GRACE_S = 15
-WORKING = ("MEDIA OK", "NO RELAY CANDIDATES")  # loopback offers no relay candidates
+WORKING = ("MEDIA OK",)  # no relay candidates on loopback is a note, not a verdict
 
 
 class UnreachableCaller(jc.JingleCaller):

@@ -69,6 +69,11 @@ async def main():
         assert ver == computed, (ver, computed, str(info))
         node_info = await alice["xep_0030"].get_info(jid=parrot_full, node=f"{presence['caps']['node']}#{ver}")
         assert set(node_info["disco_info"]["features"]) == EXPECTED_FEATURES
+        # XEP-0115 §5.4: a validating client (libpurple) rejects a reply with
+        # a feature listed twice; slixmpp's sets above would hide one.
+        for reply in (info, node_info):
+            listed = [f.get("var") for f in reply.xml.iter("{http://jabber.org/protocol/disco#info}feature")]
+            assert len(listed) == len(set(listed)), sorted(listed)
         version = await alice["xep_0092"].get_version(parrot_full)
         assert version["software_version"]["name"] == "parrot", version
         print("disco, caps ver", ver, "and version verified")

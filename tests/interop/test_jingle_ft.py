@@ -502,6 +502,33 @@ async def main():
             check(await alice.report(sid), data, "FILE OK", "SOCKS5 proxy")
             print(f"SOCKS5 via parrot's proxy {size} B: FILE OK")
 
+        # 3d. Both sides offer only the server's proxy, at equal priority:
+        # each sends candidate-used for the other's. XEP-0260 §2.4 gives the
+        # tie to the initiator's choice (the sender's candidate-used, naming
+        # parrot's proxy), so parrot, its owner, connects and activates it.
+        data = os.urandom(MiB)
+        sid, tsid = secrets.token_hex(8), secrets.token_hex(8)
+        me = str(alice_client.boundjid)
+        await alice.initiate(sid, [Sender.file_content("proxy-tie.bin", len(data), s5b_transport(
+            tsid, [("proxy1", "127.0.0.1", proxy.jid, proxy_port, 10 << 16, "proxy")]))])
+        accept = await alice.expect(sid, "session-accept")
+        transport = accept.find(f".//{q(NS_S5B, 'transport')}")
+        offered = next(c for c in transport.findall(q(NS_S5B, "candidate")) if c.get("type") == "proxy")
+        assert int(offered.get("priority")) == 10 << 16, ET.tostring(offered)
+        info = await alice.expect(sid, "transport-info")
+        assert info.find(f".//{q(NS_S5B, 'candidate-used')}").get("cid") == "proxy1", ET.tostring(info)
+        code, _, writer = await harness.socks5_connect(proxy_port, dst_addr(tsid, parrot_full, me))
+        assert code == 0, code
+        await alice.send_jingle(sid, "transport-info", [
+            _with(content_ref(), _with(ET.Element(q(NS_S5B, "transport"), {"sid": tsid}),
+                                       ET.Element(q(NS_S5B, "candidate-used"), {"cid": offered.get("cid")})))])
+        info = await alice.expect(sid, "transport-info")
+        assert info.find(f".//{q(NS_S5B, 'activated')}").get("cid") == offered.get("cid"), ET.tostring(info)
+        await send_all(writer, data)
+        writer.close()
+        check(await alice.report(sid), data, "FILE OK", "SOCKS5 proxy")
+        print("SOCKS5 proxy offered by both sides at equal priority: parrot activated its own, FILE OK")
+
         # 3c. parrot's own direct candidate, with each sender's DST.ADDR.
         await parrots_direct_case(alice, parrot_full, 1, "initiator-first")
         await parrots_direct_case(alice, parrot_full, MiB, "owner-first")
@@ -520,6 +547,9 @@ async def main():
         assert accept.find(f".//{q(NS_IBB_T, 'transport')}").get("sid") == "ibb-" + tsid
         assert await alice.ibb("ibb-" + tsid, data, 8192) is None
         check(await alice.report(sid), data, "FILE OK", "IBB")
+        # The sender's <close/> after parrot finished by size gets a result
+        # (XEP-0047 §2.3); an error here made slixmpp call the transfer failed.
+        await alice.iq(ET.Element(q(NS_IBB, "close"), {"sid": "ibb-" + tsid})).send(timeout=TIMEOUT)
         print("transport-replace SOCKS5 -> IBB: FILE OK")
 
         # 5. Bad input.

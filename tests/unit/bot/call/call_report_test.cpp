@@ -109,9 +109,13 @@ TEST(CallReport, VerdictsInTheOrderThePathBreaks) {
   facts.streams[0].audio->level_dbfs = -80;
   EXPECT_EQ(verdict(facts), Verdict::kSilentAudio);
 
-  facts = good_call();
+  facts = good_call();  // no relay candidates is a note, not a verdict
   facts.remote_candidate_types = {"host", "srflx"};
-  EXPECT_EQ(verdict(facts), Verdict::kNoRelayCandidates);
+  EXPECT_EQ(verdict(facts), Verdict::kMediaOk);
+
+  facts = good_call();
+  facts.refused = true;
+  EXPECT_EQ(verdict(facts), Verdict::kRefused);
 
   facts = good_call();
   facts.transport.reset();  // no transport at all: the caller sent nothing usable
@@ -135,7 +139,9 @@ TEST(CallReport, SampledProbeSaysSo) {
   EXPECT_EQ(report_json(facts)["streams"][0]["probe_skipped_packets"], 0);
   facts.streams[0].probe_skipped = 1200;
   EXPECT_EQ(report_json(facts)["streams"][0]["probe_skipped_packets"], 1200);
-  EXPECT_NE(summary(facts).find("measured on a sample: 1,200 packets not probed"), std::string::npos);
+  EXPECT_NE(summary(facts).find("Audio level measured on a sample: 1,200 packets not probed under load"),
+            std::string::npos)
+      << summary(facts);
 }
 
 TEST(CallReport, UnencryptedCallSaysSo) {
@@ -159,6 +165,83 @@ TEST(CallReport, ACallWithoutATransportStillHasEveryKey) {
     ASSERT_TRUE(report["dtls"].contains(key)) << key;
     EXPECT_TRUE(report["dtls"][key].is_null()) << key;
   }
+}
+
+}  // namespace
+}  // namespace parrot::bot::call
+
+namespace parrot::bot::call {
+namespace {
+
+TEST(CallReport, WhatIsWorthKnowingIsANoteBesideMediaOk) {
+  CallFacts facts = good_call();
+  EXPECT_TRUE(notes(facts).empty());
+  EXPECT_TRUE(report_json(facts)["notes"].empty());
+
+  facts.remote_candidate_types = {"host"};
+  facts.transport->encrypted = false;
+  const auto list = notes(facts);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0], "media was not encrypted (your client offered no DTLS)");
+  EXPECT_NE(list[1].find("no relay (TURN) candidates"), std::string::npos);
+  EXPECT_EQ(report_json(facts)["verdict"], "MEDIA OK");
+  EXPECT_EQ(report_json(facts)["notes"].size(), 2u);
+  // The chat body: verdict, then each note as a sentence, then the streams.
+  EXPECT_EQ(summary(facts).rfind("MEDIA OK. Media was not encrypted (your client offered no DTLS). Your client offered "
+                                 "no relay (TURN) candidates",
+                                 0),
+            0u)
+      << summary(facts);
+}
+
+TEST(CallReport, RefusedOfferSaysWhyAndWhatWasLeftOut) {
+  CallFacts facts;
+  facts.id = "s1";
+  facts.peer = "bob@example.org/pidgin";
+  facts.refused = true;
+  facts.failure = "parrot cannot answer this offer: none of the payload types offered is one parrot can echo";
+  facts.offer_ignored = {"payload-type with a malformed number ('PCMU' in audio)"};
+  const auto report = report_json(facts);
+  EXPECT_EQ(report["verdict"], "REFUSED");
+  EXPECT_EQ(report["failure"], facts.failure);
+  EXPECT_EQ(report["notes"].size(), 1u);
+  EXPECT_EQ(summary(facts),
+            "REFUSED. Parrot cannot answer this offer: none of the payload types offered is one parrot can echo. "
+            "Parrot left out what it could not read in your offer (payload-type with a malformed number ('PCMU' in "
+            "audio)) and used the rest.");
+}
+
+// RFC 3550 §6.4: a caller that hears nothing sends reports without a block
+// for parrot's SSRC; that is ONE-WAY, with the evidence in the report.
+TEST(CallReport, CallerWhoseReportsNeverNameParrotIsOneWay) {
+  CallFacts facts = good_call();
+  auto& path = facts.streams[0].echo.return_path;
+  path.hearing = media::stats::Hearing::kHeardNothing;
+  path.caller_reports = 12;
+  path.lost_to_end = 1510;
+  EXPECT_EQ(verdict(facts), Verdict::kOneWay);
+  const auto report = report_json(facts);
+  EXPECT_EQ(report["streams"][0]["return_path"]["hearing"], "heard nothing");
+  EXPECT_EQ(report["streams"][0]["return_path"]["caller_reports"], 12);
+  EXPECT_EQ(report["streams"][0]["return_path"]["lost_to_end"], 1510);
+  EXPECT_NE(report["one_way"].get<std::string>().find("never mention parrot's stream"), std::string::npos);
+  EXPECT_NE(summary(facts).find("ONE-WAY. Your client received none of parrot's audio"), std::string::npos)
+      << summary(facts);
+}
+
+TEST(CallReport, CallerWhoStoppedHearingIsOneWayWithTheLossToTheEnd) {
+  CallFacts facts = good_call();
+  auto& path = facts.streams[0].echo.return_path;
+  path.hearing = media::stats::Hearing::kStoppedHearing;
+  path.last_report_s = 12.0;
+  path.lost_to_end = 900;
+  EXPECT_EQ(verdict(facts), Verdict::kOneWay);
+  EXPECT_NE(summary(facts).find("stopped receiving parrot's audio 12 s into the call: the last 900 packets"),
+            std::string::npos)
+      << summary(facts);
+  facts.streams[0].echo.return_path.hearing = media::stats::Hearing::kHears;
+  EXPECT_EQ(verdict(facts), Verdict::kMediaOk);
+  EXPECT_FALSE(report_json(facts).contains("one_way"));
 }
 
 }  // namespace

@@ -31,7 +31,9 @@ class ChatEchoTest : public ::testing::Test {
   }
 
   CommandTable commands_;
-  ChatEcho echo_{ChatPolicy{1.0, 5.0, 64}, commands_};
+  ChatEcho echo_{ChatPolicy{.rate_per_second = 1.0, .burst = 5.0, .max_queued_per_sender = 3,
+                            .max_queued_total = 100, .max_body_bytes = 64},
+                 commands_};
   gloox::JID self_{"parrot@example.org/parrot"};
 };
 
@@ -136,16 +138,98 @@ TEST_F(ChatEchoTest, OversizedBodyRefused) {
   EXPECT_EQ(echo_.counters().too_large, 1u);
 }
 
-TEST_F(ChatEchoTest, RateLimitGivesOneNotice) {
-  const std::string xml = "<message from='alice@example.org/a' type='chat'><body>x</body></message>";
-  for (int i = 0; i < 5; ++i) ASSERT_EQ(feed(xml).size(), 1u);
-  auto notice = feed(xml);
-  ASSERT_EQ(notice.size(), 1u);
-  EXPECT_NE(notice[0]->findChild("body")->cdata().find("faster"), std::string::npos);
-  EXPECT_TRUE(feed(xml).empty());
-  EXPECT_TRUE(feed(xml).empty());
-  EXPECT_EQ(feed(xml, Clock::time_point{} + 1s).size(), 1u);  // refilled
-  EXPECT_EQ(echo_.counters().rate_limited, 3u);
+std::string body_of(const TagPtr& tag) {
+  const gloox::Tag* body = tag->findChild("body");
+  return body ? body->cdata() : std::string();
+}
+
+std::string numbered(int i) {
+  return "<message from='alice@example.org/a' type='chat' id='m" + std::to_string(i) + "'><body>" +
+         std::to_string(i) + "</body></message>";
+}
+
+// Beyond the burst, messages wait and come back in order at the rate; the
+// sender is told once, when the queue starts.
+TEST_F(ChatEchoTest, FastSenderIsPacedNotDropped) {
+  const Clock::time_point t0{};
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(body_of(feed(numbered(i), t0).at(0)), std::to_string(i));
+  auto first_queued = feed(numbered(5), t0);
+  ASSERT_EQ(first_queued.size(), 1u);
+  EXPECT_NE(body_of(first_queued[0]).find("wait in a queue: every one comes back, in order"), std::string::npos);
+  EXPECT_TRUE(feed(numbered(6), t0).empty());  // queued, no second notice
+  EXPECT_EQ(echo_.queued(), 2u);
+  ASSERT_TRUE(echo_.next_due(t0));
+  EXPECT_EQ(*echo_.next_due(t0), t0 + 1s);
+
+  EXPECT_TRUE(echo_.on_timer(self_, t0 + 500ms).empty());  // no token yet
+  auto due = echo_.on_timer(self_, t0 + 1s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(body_of(due[0]), "5");
+  EXPECT_EQ(due[0]->findAttribute("to"), "alice@example.org/a");
+  // A new message while others wait goes behind them, even with a token.
+  EXPECT_TRUE(feed(numbered(7), t0 + 3s).empty());
+  due = echo_.on_timer(self_, t0 + 3s);
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(body_of(due[0]), "6");
+  EXPECT_EQ(body_of(due[1]), "7");
+  EXPECT_EQ(echo_.queued(), 0u);
+  EXPECT_FALSE(echo_.next_due(t0 + 3s));
+  EXPECT_EQ(echo_.counters().paced, 3u);
+  EXPECT_EQ(echo_.counters().rate_limited, 0u);
+  EXPECT_EQ(echo_.counters().echoed, 8u);
+}
+
+// Past the queue's bound a message is refused, with one notice per run of
+// refusals; the queue is kept and echoed.
+TEST_F(ChatEchoTest, FullQueueRefusesWithOneNoticePerRun) {
+  const Clock::time_point t0{};
+  for (int i = 0; i < 5; ++i) feed(numbered(i), t0);
+  feed(numbered(5), t0);  // notice: queue started
+  feed(numbered(6), t0);
+  feed(numbered(7), t0);  // queue full (3)
+  auto refused = feed(numbered(8), t0);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_NE(body_of(refused[0]).find("I already hold 3 of your messages"), std::string::npos);
+  EXPECT_TRUE(feed(numbered(9), t0).empty());  // same run: counted, not told again
+  EXPECT_EQ(echo_.counters().rate_limited, 2u);
+
+  auto due = echo_.on_timer(self_, t0 + 1s);  // one leaves: room for one
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(body_of(due[0]), "5");
+  EXPECT_TRUE(feed(numbered(10), t0 + 1s).empty());  // queued again: the refusal run ended
+  auto again = feed(numbered(11), t0 + 1s);
+  ASSERT_EQ(again.size(), 1u);  // a new run, a new notice
+  EXPECT_NE(body_of(again[0]).find("I already hold 3"), std::string::npos);
+
+  due = echo_.on_timer(self_, t0 + 10s);
+  ASSERT_EQ(due.size(), 3u);
+  EXPECT_EQ(body_of(due[0]), "6");
+  EXPECT_EQ(body_of(due[1]), "7");
+  EXPECT_EQ(body_of(due[2]), "10");
+}
+
+// Receipts and chat states are answered at once, even while bodies wait.
+TEST_F(ChatEchoTest, ReceiptsAndChatStatesDoNotWait) {
+  const Clock::time_point t0{};
+  for (int i = 0; i < 6; ++i) feed(numbered(i), t0);
+  auto out = feed(
+      "<message from='alice@example.org/a' type='chat' id='r1'><body>later</body>"
+      "<request xmlns='urn:xmpp:receipts'/></message>",
+      t0);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NE(out[0]->findChild("received", "xmlns", "urn:xmpp:receipts"), nullptr);
+  out = feed("<message from='alice@example.org/a' type='chat'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>", t0);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NE(out[0]->findChild("composing"), nullptr);
+}
+
+// Each sender has its own budget and queue.
+TEST_F(ChatEchoTest, OneSendersQueueDoesNotDelayAnother) {
+  const Clock::time_point t0{};
+  for (int i = 0; i < 7; ++i) feed(numbered(i), t0);
+  auto out = feed("<message from='bob@example.org/b' type='chat'><body>hi</body></message>", t0);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(body_of(out[0]), "hi");
 }
 
 }  // namespace

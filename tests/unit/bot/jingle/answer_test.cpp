@@ -178,6 +178,26 @@ TEST(AnswerTest, GajimPlainRtpTwoComponents) {
   EXPECT_FALSE(config.dtls);
 }
 
+// libpurple 2.14's real offer: channels='0' on all but the first
+// payload-type, three payload-types sharing id 14, no DTLS, no rtcp-mux.
+// Answered with each id once, clock rate from Speex's 16 kHz.
+TEST(AnswerTest, PidginChannelsZeroAndSharedIds) {
+  const Jingle offer = fixture("pidgin/session_initiate_audio.xml");
+  ASSERT_TRUE(offer.contents[0].rtp()->ignored.empty());
+  const AnswerPlan plan = plan_answer(offer, options());
+  ASSERT_TRUE(plan.ok());
+  const Jingle accept = wire(plan);
+  ASSERT_EQ(accept.contents.size(), 1u);
+  const auto& pts = accept.contents[0].rtp()->payload_types;
+  ASSERT_FALSE(pts.empty());
+  EXPECT_EQ(pts[0].name, "SPEEX");
+  EXPECT_EQ(std::count_if(pts.begin(), pts.end(), [](const PayloadType& pt) { return pt.id == 14; }), 1);
+  for (const auto& pt : pts) EXPECT_GE(pt.channels, 1) << pt.name;
+  EXPECT_EQ(plan.streams[0].config.clock_rate_hz, 16000u);
+  EXPECT_FALSE(accept.contents[0].ice_udp()->fingerprint);
+  EXPECT_EQ(plan.transports[0].components, 2u);
+}
+
 TEST(AnswerTest, MovimVideoFirstBundle) {
   const AnswerPlan plan = plan_answer(fixture("movim/session_initiate.xml"), options());
   ASSERT_TRUE(plan.ok());

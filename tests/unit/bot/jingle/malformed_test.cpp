@@ -38,8 +38,6 @@ TEST(MalformedTest, EachIsAnError) {
       {"content without creator", kOpen + "<content name='a'/></jingle>"},
       {"content with bad senders", kOpen + "<content creator='initiator' name='a' senders='all'/></jingle>"},
       {"duplicate content name", kOpen + content("a") + content("a") + "</jingle>"},
-      {"payload-type id 300",
-       kOpen + content("a", rtp + "<payload-type id='300' name='x'/></description>") + "</jingle>"},
       {"candidate port abc is skipped, not an error, but a bad remote-candidate port is",
        kOpen +
            content("a",

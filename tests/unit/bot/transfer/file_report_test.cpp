@@ -32,7 +32,8 @@ TEST(FileReport, MatchingHashIsOkAndSaysSo) {
   EXPECT_EQ(verdict(facts), FileVerdict::kOk);
   EXPECT_EQ(hashes_match(facts), true);
   EXPECT_EQ(summary(facts),
-            "FILE OK. abc.txt, 3 bytes via SOCKS5 direct, 6 B/s. sha-256 ba7816bf…: sha-256 matches the hash you sent.");
+            "FILE OK. abc.txt, 3 bytes via SOCKS5 direct, 6 B/s. sha-256 " + kSha256Abc + ". sha-1 " + kSha1Abc +
+                ". The sha-256 matches the hash you sent.");
   const auto json = report_json(facts);
   for (const char* key : {"kind", "id", "peer", "verdict", "name", "size", "bytes_received", "transport", "sha256",
                           "sha1", "advertised", "match", "throughput_mbps"})
@@ -49,14 +50,16 @@ TEST(FileReport, NothingToCompareIsStillOkWithNullMatch) {
   EXPECT_EQ(verdict(facts), FileVerdict::kOk);
   EXPECT_EQ(hashes_match(facts), std::nullopt);
   EXPECT_TRUE(report_json(facts)["match"].is_null());
-  EXPECT_NE(summary(facts).find("you sent no hash to compare"), std::string::npos);
+  EXPECT_NE(summary(facts).find("You sent no hash to compare."), std::string::npos);
 }
 
 TEST(FileReport, WrongHashWrongSizeAndEndsInTheirOrder) {
   FileFacts facts = abc();
   facts.advertised = {{"sha-1", std::string(40, '0')}};
   EXPECT_EQ(verdict(facts), FileVerdict::kHashMismatch);
-  EXPECT_NE(summary(facts).find("sha-1 differs from the hash you sent (00000000…)"), std::string::npos);
+  EXPECT_NE(summary(facts).find("The sha-1 differs from the hash you sent (" + std::string(40, '0') + ")."),
+            std::string::npos)
+      << summary(facts);
   facts.bytes_received = 2;  // size before hash: a short file's hash differs anyway
   EXPECT_EQ(verdict(facts), FileVerdict::kShort);
   EXPECT_NE(summary(facts).find("2 bytes of 3 announced"), std::string::npos);

@@ -148,18 +148,20 @@ TEST(EchoEngine, SendsSrAndRrAtRfc3550Intervals) {
     run_until(engine, arrival - Duration{1}, out);
     feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
   }
-  // One compound per stream at each report time. The first comes at half
-  // the 5 s minimum (64 kbit/s assumed before anything is measured) times
-  // [0.5, 1.5] / (e - 3/2). Then 160-byte payloads every 20 ms are 64 kbit/s
-  // each way: reduced minimum 360 / 128 s = 2.8125 s, times the same factor.
+  // One compound per stream at each report time. The first three come
+  // early, 500 ms apart from the call's start (RtcpScheduler says why).
+  // Then 160-byte payloads every 20 ms are 64 kbit/s each way: reduced
+  // minimum 360 / 128 s = 2.8125 s, times [0.5, 1.5] / (e - 3/2).
   std::vector<Timestamp> report_times;
   for (const Timestamp t : out.rtcp_times) {
     if (report_times.empty() || report_times.back() != t) report_times.push_back(t);
   }
   EXPECT_EQ(out.rtcp.size(), 2 * report_times.size());
-  ASSERT_GE(report_times.size(), 5u);
-  EXPECT_LE(report_times[0], timestamp_ms(3078));
-  for (std::size_t k = 2; k < report_times.size(); ++k) {
+  ASSERT_GE(report_times.size(), 7u);
+  EXPECT_EQ(report_times[0], timestamp_ms(500));
+  EXPECT_EQ(report_times[1], timestamp_ms(1000));
+  EXPECT_EQ(report_times[2], timestamp_ms(1500));
+  for (std::size_t k = 3; k < report_times.size(); ++k) {
     const double gap_ms = to_ms(report_times[k] - report_times[k - 1]);
     EXPECT_GE(gap_ms, 2812.5 * 0.5 / 1.21828 - 1) << k;
     EXPECT_LE(gap_ms, 2812.5 * 1.5 / 1.21828 + 1) << k;

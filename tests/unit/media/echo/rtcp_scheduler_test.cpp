@@ -16,10 +16,27 @@ TEST(RtcpScheduler, DeterministicIntervalFollowsRfc3550) {
   EXPECT_EQ(RtcpScheduler::deterministic_interval(20000, 600, false), std::chrono::milliseconds(9600));
 }
 
+// Early SRs, so that even a short call's caller echoes one (RTT).
+TEST(RtcpScheduler, FirstReportsComeEarly) {
+  RtcpScheduler scheduler(7);
+  scheduler.start(timestamp_ms(1000), 64000);
+  EXPECT_EQ(scheduler.next_report(), timestamp_ms(1500));
+  scheduler.on_report_sent(timestamp_ms(1500), 72, 64000);
+  EXPECT_EQ(scheduler.next_report(), timestamp_ms(2000));
+  scheduler.on_report_sent(timestamp_ms(2000), 72, 64000);
+  EXPECT_EQ(scheduler.next_report(), timestamp_ms(2500));
+  scheduler.on_report_sent(timestamp_ms(2500), 72, 64000);
+  EXPECT_GE(scheduler.next_report() - timestamp_ms(2500), std::chrono::seconds(2));
+}
+
 TEST(RtcpScheduler, RandomizedWithinHalfToOneAndAHalfCompensated) {
   RtcpScheduler scheduler(7);
   scheduler.start(timestamp_ms(0), 64000);
   Timestamp now = scheduler.next_report();
+  for (int i = 0; i < RtcpScheduler::kEarlyReports - 1; ++i) {
+    scheduler.on_report_sent(now, 72, 64000);
+    now = scheduler.next_report();
+  }
   for (int i = 0; i < 200; ++i) {
     scheduler.on_report_sent(now, 72, 64000);  // 100-byte average kept
     const Duration interval = scheduler.next_report() - now;
