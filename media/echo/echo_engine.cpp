@@ -525,7 +525,10 @@ void EchoEngine::on_send_failed(const OutgoingDatagram& datagram) noexcept {
       if (rtcp_sent_ > 0) --rtcp_sent_;
       return;
     case OutgoingDatagram::Counted::kMedia:
-      if (datagram.stream < streams_.size()) streams_[datagram.stream]->sent.on_not_sent(datagram.payload_bytes);
+      if (datagram.stream < streams_.size()) {
+        streams_[datagram.stream]->sent.on_not_sent(datagram.payload_bytes);
+        streams_[datagram.stream]->return_path.on_not_sent();
+      }
       return;
     case OutgoingDatagram::Counted::kRetransmission:
       if (datagram.stream < streams_.size()) streams_[datagram.stream]->sent.on_retransmission_not_sent();
