@@ -361,6 +361,7 @@ const IceCredentials& IceAgent::restart(const std::optional<IceCredentials>& rem
   // per pair, and this one is still in use); after a consent loss there is
   // no such pair and send() refuses until the new checks connect.
   previous_pair_kept_ = previous_pair_kept_ || (state_ == IceState::kConnected && selected_pair_.has_value());
+  staying_on_previous_pair_ = false;
   if (!previous_pair_kept_) consent_timer_.reset();
   // A new round of candidates and of end-of-candidates.
   pending_remote_.clear();
@@ -441,7 +442,8 @@ void IceAgent::close() {
 // reads it), yet a trickled candidate may still work and libnice recovers
 // from FAILED when one does; so failure counts only after end-of-candidates. libnice may bounce READY -> CONNECTED or go
 // back to CONNECTING on new candidates; once connected we stay connected
-// until failure or consent loss.
+// until failure or consent loss. A restart that fails while the pair from
+// before it works is not a failure: that pair goes on.
 void IceAgent::update_state() {
   if (state_ == IceState::kFailed || state_ == IceState::kClosed) return;
   bool any_failed = false;
@@ -452,7 +454,16 @@ void IceAgent::update_state() {
     all_connected = all_connected && (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY);
     any_connecting = any_connecting || state == NICE_COMPONENT_STATE_CONNECTING;
   }
-  if (any_failed && remote_done_applied_) {
+  if (all_connected) staying_on_previous_pair_ = false;
+  if (any_failed && remote_done_applied_ && (previous_pair_kept_ || staying_on_previous_pair_)) {
+    // A restart whose new pairs all failed while the pair from before it
+    // still works (the consent clock has not run out): libwebrtc keeps its
+    // old connection selected then, and parrot stays on the old pair too,
+    // until consent runs out or another restart. libnice 0.1.21 keeps
+    // sending on it after failing the component.
+    staying_on_previous_pair_ = true;
+    set_state(IceState::kConnected, "ice restart failed: staying on the previous pair");
+  } else if (any_failed && remote_done_applied_) {
     set_state(IceState::kFailed, "ice failed: no candidate pair succeeded");
   } else if (all_connected && state_ != IceState::kConnected) {
     last_receive_us_ = g_get_monotonic_time();

@@ -121,7 +121,9 @@ class IceAgent {
   // checking, also from a consent loss (kFailed). Local candidates stay:
   // local_candidates() gives them for the answer. A pair that was connected
   // keeps carrying send() until the new checks connect
-  // (sending_on_previous_pair()). Throws std::invalid_argument for empty
+  // (sending_on_previous_pair()), and stays in use if every new pair fails
+  // (connected again, as libwebrtc keeps its old connection) until consent
+  // runs out. Throws std::invalid_argument for empty
   // credentials, std::logic_error after close(), std::runtime_error if
   // libnice refuses.
   const IceCredentials& restart(const std::optional<IceCredentials>& remote);
@@ -185,6 +187,7 @@ class IceAgent {
   IceState state_ = IceState::kNew;
   std::optional<SelectedPair> selected_pair_;
   bool previous_pair_kept_ = false;  // restarting, and send() uses the old selected pair
+  bool staying_on_previous_pair_ = false;  // a restart found no new pair; the old one carries on
   AttachedSourcePtr end_of_candidates_timer_;
   AttachedSourcePtr consent_timer_;
   gint64 last_receive_us_ = 0;  // g_get_monotonic_time() of the last datagram or of connecting

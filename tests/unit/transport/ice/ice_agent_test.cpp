@@ -293,6 +293,37 @@ TEST_F(IceAgentTest, RestartKeepsSendingOnThePreviousPairUntilTheNewOneConnects)
   }
 }
 
+// libwebrtc keeps its old connection when a restart finds no new one; so
+// does parrot: the restart's checks all fail, the old pair carries on.
+TEST_F(IceAgentTest, RestartWhoseChecksAllFailStaysOnThePreviousPair) {
+  SilentSocket silent;
+  ASSERT_TRUE(silent.bound());
+  IceConfig config_a = loopback_config(true);
+  config_a.end_of_candidates_timeout = 300ms;
+  connect(std::move(config_a), loopback_config(false));
+  a_->restart(std::nullopt);
+  // The answer names only an address where nobody answers.
+  IceCandidate nowhere;
+  nowhere.foundation = "9";
+  nowhere.ip = "127.0.0.1";
+  nowhere.port = silent.port();
+  nowhere.priority = 2122260223;
+  a_->set_remote_credentials({"gone", "abcdefghijklmnopqrstuvwx"});
+  a_->add_remote_candidate(nowhere);
+  std::size_t sent = 0;
+  ASSERT_TRUE(run_until(context_.get(), [&] {
+    b_->send(1, bytes_of("b still here"));  // keeps a's consent
+    EXPECT_TRUE(a_->send(1, bytes_of("a" + std::to_string(sent++))));
+    run_for(context_.get(), 5ms);
+    return a_->state() == IceState::kConnected;
+  }, 30s)) << to_string(a_->state());
+  EXPECT_EQ(ra_.states.back().second, "ice restart failed: staying on the previous pair");
+  EXPECT_FALSE(a_->sending_on_previous_pair());
+  EXPECT_TRUE(a_->send(1, bytes_of("after")));
+  ASSERT_TRUE(run_until(context_.get(), [&] { return rb_.got(1, "after"); }));
+  EXPECT_EQ(a_->send_drops(), 0u);
+}
+
 // The kept pair stays under the consent clock (RFC 7675 §5.1): a peer that
 // falls silent during the restart ends the sending as it would have before.
 TEST_F(IceAgentTest, RestartingPairStillLosesConsentToASilentPeer) {
