@@ -7,10 +7,8 @@
 #include <strings.h>
 
 #include "media/demux.hpp"
-#include "media/probes/opus_probe.hpp"
 #include "media/probes/probe_queue.hpp"
-#include "media/probes/vp8_probe.hpp"
-#include "media/probes/vp9_probe.hpp"
+#include "media/probes/stream_probe.hpp"
 #include "media/signals/opus_tone_source.hpp"
 #include "media/signals/vp8_test_pattern.hpp"
 #include "transport/worker/timer.hpp"
@@ -43,6 +41,26 @@ std::optional<std::uint8_t> payload_type_of(const std::vector<PayloadName>& offe
   return std::nullopt;
 }
 
+std::vector<std::uint8_t> payload_types_named(const std::vector<PayloadName>& offered, const char* codec) {
+  std::vector<std::uint8_t> ids;
+  for (const auto& p : offered) {
+    if (strcasecmp(p.name.c_str(), codec) == 0) ids.push_back(p.id);
+  }
+  return ids;
+}
+
+// The stream's RED and ULPFEC ids, so that echoed FEC is moved into
+// parrot's sequence and timestamp spaces (media::echo::FecRewriter).
+void name_fec_payload_types(media::echo::StreamConfig& config, const std::vector<PayloadName>& offered) {
+  const auto claimed = [&](std::optional<std::uint8_t> id) -> std::optional<std::uint8_t> {
+    if (!id || std::find(config.payload_types.begin(), config.payload_types.end(), *id) == config.payload_types.end())
+      return std::nullopt;
+    return id;
+  };
+  if (!config.red_payload_type) config.red_payload_type = claimed(payload_type_of(offered, "red"));
+  if (!config.ulpfec_payload_type) config.ulpfec_payload_type = claimed(payload_type_of(offered, "ulpfec"));
+}
+
 // A test signal frame late by more than this is skipped rather than sent in
 // a burst (a stalled worker must not flood the caller).
 constexpr int kMaxCatchUpFrames = 3;
@@ -61,6 +79,8 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
         std::chrono::duration_cast<media::Duration>(std::chrono::system_clock::now().time_since_epoch()) -
         std::chrono::duration_cast<media::Duration>(std::chrono::steady_clock::now() - owner_.epoch_);
     const bool encrypted = setup.config.dtls.has_value();
+    for (std::size_t i = 0; i < setup.echo.streams.size() && i < offered_.size(); ++i)
+      name_fec_payload_types(setup.echo.streams[i], offered_[i]);
     engine_ = std::make_unique<media::echo::EchoEngine>(setup.echo);
     if (encrypted) engine_->expect_srtp();
     for (std::size_t i = 0; i < setup.echo.streams.size(); ++i) {
@@ -76,21 +96,35 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   }
 
   // A probe for stream `index`, chosen by the codecs the caller offered.
+  // RED and ULPFEC (libwebrtc's default video, and Chromium's red/48000)
+  // are looked inside by the StreamProbe, and counted even for a codec
+  // parrot cannot probe.
   void add_probe(std::size_t index, media::echo::MediaKind kind) {
     const auto& offered = index < offered_.size() ? offered_[index] : std::vector<PayloadName>{};
-    auto probe = std::make_unique<Probe>();
-    probe->queue = std::make_unique<media::probes::ProbeQueue>(kProbeQueuePackets);
+    media::probes::StreamProbeConfig config;
+    const char* codec = nullptr;
     if (kind == media::echo::MediaKind::kAudio && named(offered, "opus")) {
+      config.codec = media::probes::ProbedCodec::kOpus;
+      codec = "opus";
       // Mono: libopus mixes a stereo stream down, the level and silence read
       // the same, and the probe costs 19 instead of 28 us per 20 ms packet
       // (probes_bench), a quarter of a call's media CPU at 100 calls.
-      probe->opus = std::make_unique<media::probes::OpusProbe>(1);
+      config.opus_channels = 1;
     } else if (named(offered, "VP8")) {
-      probe->vp8 = std::make_unique<media::probes::Vp8Probe>();
+      config.codec = media::probes::ProbedCodec::kVp8;
+      codec = "VP8";
     } else if (named(offered, "VP9")) {
-      probe->vp9 = std::make_unique<media::probes::Vp9Probe>();
+      config.codec = media::probes::ProbedCodec::kVp9;
+      codec = "VP9";
     }
-    if (probe->opus || probe->vp8 || probe->vp9) engine_->attach_probe(index, probe->queue.get());
+    if (codec != nullptr) config.codec_payload_types = payload_types_named(offered, codec);
+    config.red_payload_type = payload_type_of(offered, "red");
+    config.ulpfec_payload_type = payload_type_of(offered, "ulpfec");
+    const bool attach = codec != nullptr || config.red_payload_type || config.ulpfec_payload_type;
+    auto probe = std::make_unique<Probe>();
+    probe->queue = std::make_unique<media::probes::ProbeQueue>(kProbeQueuePackets);
+    probe->stream = std::make_unique<media::probes::StreamProbe>(std::move(config));
+    if (attach) engine_->attach_probe(index, probe->queue.get());
     probes_.push_back(std::move(probe));
   }
   // The test tone (Opus) or pattern (VP8) in place of stream `index`'s echo,
@@ -224,11 +258,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   void drain(std::size_t budget) {
     media::probes::ProbePacket packet;
     for (auto& probe : probes_) {
-      for (std::size_t n = 0; n < budget && probe->queue->pop_into(packet); ++n) {
-        if (probe->opus) probe->opus->on_packet(packet);
-        if (probe->vp8) probe->vp8->on_packet(packet);
-        if (probe->vp9) probe->vp9->on_packet(packet);
-      }
+      for (std::size_t n = 0; n < budget && probe->queue->pop_into(packet); ++n) probe->stream->on_packet(packet);
     }
   }
 
@@ -245,9 +275,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   };
   struct Probe {
     std::unique_ptr<media::probes::ProbeQueue> queue;
-    std::unique_ptr<media::probes::OpusProbe> opus;
-    std::unique_ptr<media::probes::Vp8Probe> vp8;
-    std::unique_ptr<media::probes::Vp9Probe> vp9;
+    std::unique_ptr<media::probes::StreamProbe> stream;
   };
 
   CallMedia& owner_;
@@ -379,7 +407,9 @@ void CallMedia::set_extra_delay(std::chrono::milliseconds delay) {
 void CallMedia::add_stream(std::size_t transport, const media::echo::StreamConfig& config,
                            std::vector<PayloadName> offered) {
   Unit& unit = *units_.at(transport);
-  const std::size_t index = unit.engine_->add_stream(config);
+  media::echo::StreamConfig named = config;
+  name_fec_payload_types(named, offered);
+  const std::size_t index = unit.engine_->add_stream(named);
   if (unit.offered_.size() <= index) unit.offered_.resize(index + 1);
   unit.offered_[index] = std::move(offered);
   unit.add_probe(index, config.kind);
@@ -401,7 +431,8 @@ void CallMedia::close() {
   }
 }
 
-CallFacts CallMedia::facts() const {
+CallFacts CallMedia::facts() {
+  drain_probes();
   CallFacts facts;
   facts.transport = units_.front()->transport_->stats();
   for (const auto& unit : units_) {
@@ -421,9 +452,9 @@ CallFacts CallMedia::facts() const {
       stream.echo = snapshot.streams[i];
       if (i < unit->offered_.size()) stream.offered = unit->offered_[i];
       const auto& probe = unit->probes_[i];
-      if (probe->opus) stream.audio = probe->opus->stats();
-      if (probe->vp8) stream.video = probe->vp8->stats();
-      if (probe->vp9) stream.video = probe->vp9->stats();
+      stream.audio = probe->stream->audio();
+      stream.video = probe->stream->video();
+      stream.carriage = probe->stream->carriage();
       stream.probe_skipped = probe->queue->skipped();
       for (const auto& signal : unit->signals_) {
         if (signal->stream != i) continue;

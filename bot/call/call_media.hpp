@@ -93,7 +93,9 @@ class CallMedia final {
 
   // What the report needs, as of now (the first transport's path stands for
   // a BUNDLE call; per-content transports are listed in the JSON later).
-  CallFacts facts() const;
+  // The probes first take one more drain's worth of what is queued, so the
+  // report counts the call's last moments too.
+  CallFacts facts();
 
  private:
   struct Unit;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <strings.h>
 
 #include <fmt/format.h>
 
@@ -96,15 +97,33 @@ bool audio_silent(const CallFacts& facts) {
   return false;
 }
 
+const PayloadName* offered_with_id(const StreamFacts& s, std::uint8_t id) {
+  for (const PayloadName& p : s.offered) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+std::string payload_name(const StreamFacts& s, std::uint8_t id) {
+  const PayloadName* p = offered_with_id(s, id);
+  return p ? fmt::format("{}/{}", p->name, p->clock_rate_hz) : fmt::format("pt{}", id);
+}
+
+bool named(const PayloadName* p, const char* name) { return p && strcasecmp(p->name.c_str(), name) == 0; }
+
 std::string codec_of(const StreamFacts& s) {
   // The payload type seen most often, named as the caller offered it.
   const auto& seen = s.echo.payload_types;
   const auto top = std::max_element(seen.begin(), seen.end(), [](auto& a, auto& b) { return a.second < b.second; });
   if (top == seen.end()) return "none";
-  for (const PayloadName& p : s.offered) {
-    if (p.id == top->first) return fmt::format("{}/{}", p.name, p.clock_rate_hz);
+  if (named(offered_with_id(s, top->first), "red")) {
+    // RFC 2198: what RED carried is the codec (libwebrtc's default video,
+    // Chromium's red/48000); FEC inside it is not.
+    for (const auto& [inner, count] : s.carriage.carried_in_red) {
+      if (!named(offered_with_id(s, inner), "ulpfec")) return payload_name(s, inner) + " in RED";
+    }
   }
-  return fmt::format("pt{}", top->first);
+  return payload_name(s, top->first);
 }
 
 }  // namespace
@@ -261,6 +280,8 @@ json report_json(const CallFacts& facts) {
                 {"nacks_sent", e.nacks_sent},
                 {"retransmitted", e.sent.retransmitted},
                 {"keyframe_requests_relayed", e.plis_relayed + e.firs_relayed},
+                {"red_packets", s.carriage.red_packets},
+                {"fec_packets", s.carriage.fec_packets},
                 {"sent_back", s.sent_back}};
     if (e.sent.rtt_ms) stream["rtt_ms"] = std::round(*e.sent.rtt_ms * 10) / 10;
     if (e.sent.remote_loss_pct) stream["your_loss_pct"] = *e.sent.remote_loss_pct;
@@ -307,9 +328,10 @@ std::string summary(const CallFacts& facts) {
   for (const StreamFacts& s : facts.streams) {
     const auto& e = s.echo;
     if (e.received.packets == 0 && e.sent.packets == 0) continue;
-    text += fmt::format(" {} {}: {} packets, {:.1f}% lost, jitter {:.0f} ms",
-                        e.kind == media::echo::MediaKind::kAudio ? "Audio" : "Video", codec_of(s),
-                        grouped(e.received.packets), e.received.loss_pct, e.received.jitter_ms);
+    text += fmt::format(" {} {}: {} packets", e.kind == media::echo::MediaKind::kAudio ? "Audio" : "Video", codec_of(s),
+                        grouped(e.received.packets));
+    if (s.carriage.fec_packets > 0) text += fmt::format(" ({} of them FEC)", grouped(s.carriage.fec_packets));
+    text += fmt::format(", {:.1f}% lost, jitter {:.0f} ms", e.received.loss_pct, e.received.jitter_ms);
     if (e.sent.rtt_ms) text += fmt::format(", RTT {:.0f} ms", *e.sent.rtt_ms);
     if (s.audio && s.audio->decoded_frames > 0) text += fmt::format(", level {:.0f} dBFS", s.audio->level_dbfs);
     if (s.video && s.video->width > 0)

@@ -15,6 +15,7 @@
 
 #include "media/echo/echo_engine.hpp"
 #include "media/probes/opus_probe.hpp"
+#include "media/probes/stream_probe.hpp"
 #include "media/probes/video_stats.hpp"
 #include "transport/call/call_transport.hpp"
 
@@ -44,6 +45,9 @@ struct StreamFacts {
   std::vector<PayloadName> offered;   // the caller's payload types for this media
   std::optional<media::probes::OpusStats> audio;
   std::optional<media::probes::VideoStats> video;
+  // RED and ULPFEC packets, and the payload types RED carried (the codec
+  // is named from those: "VP8/90000 in RED").
+  media::probes::CarriageStats carriage;
   // Packets the probe's bounded queue turned away under load: the level or
   // resolution above then comes from a sample, and the report says so.
   std::uint64_t probe_skipped = 0;

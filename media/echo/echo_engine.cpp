@@ -20,7 +20,8 @@ struct EchoEngine::Stream {
         buffer(std::make_unique<jitter::JitterBuffer>(jc)),
         rewriter(c.local_ssrc, c.clock_rate_hz, initial_sequence, initial_timestamp),
         history(32, max_history_packets, history_age),
-        sent(c.clock_rate_hz) {}
+        sent(c.clock_rate_hz),
+        fec(c.red_payload_type, c.ulpfec_payload_type) {}
 
   StreamConfig config;
   jitter::JitterBufferConfig jitter_config;
@@ -29,6 +30,7 @@ struct EchoEngine::Stream {
   SendHistory history;
   stats::SendStatistics sent;
   stats::ReturnPathMonitor return_path;
+  FecRewriter fec;
   std::optional<std::uint32_t> remote_ssrc;
   Timestamp last_received{};
   std::uint64_t resyncs_seen = 0;
@@ -212,6 +214,7 @@ EchoEngine::Stream* EchoEngine::stream_for(Timestamp now, std::uint32_t ssrc, st
       stream->buffer = std::make_unique<jitter::JitterBuffer>(stream->jitter_config);
       stream->buffer->set_extra_delay(config_.extra_delay);
       stream->rewriter.reanchor();
+      stream->fec.reset();
       ++stream->source_changes;
       stream->resyncs_seen = 0;
     }
@@ -249,9 +252,12 @@ void EchoEngine::on_rtp(Timestamp now, MutableByteView datagram) {
   if (stream->buffer->statistics().resyncs() != stream->resyncs_seen) {
     stream->resyncs_seen = stream->buffer->statistics().resyncs();
     stream->rewriter.reanchor();
+    stream->fec.reset();
   }
+  stream->fec.on_received(packet->sequence_number(), packet->timestamp());
   if (result == jitter::JitterBuffer::InsertResult::kBuffered && stream->probe != nullptr) {
-    stream->probe->offer(now, packet->timestamp(), packet->sequence_number(), packet->marker(), packet->payload());
+    stream->probe->offer(now, packet->payload_type(), packet->timestamp(), packet->sequence_number(), packet->marker(),
+                         packet->payload());
   }
   play_due(now);
   // The first gap is asked about at once; later ones on the 20 ms check.
@@ -272,6 +278,9 @@ void EchoEngine::send_echo(Timestamp now, Stream& stream, const jitter::Released
   const auto parsed = rtp::RtpPacket::parse(packet.bytes);
   if (!parsed) return;  // the buffer only holds parsed packets
   const auto rewritten = stream.rewriter.rewrite(now, parsed->sequence_number(), parsed->timestamp());
+  // Read before the rewrite below: `parsed` may view the same bytes.
+  const auto sequence_offset = static_cast<std::uint16_t>(rewritten.sequence_number - parsed->sequence_number());
+  const std::uint32_t timestamp_offset = rewritten.timestamp - parsed->timestamp();
   const std::size_t payload_bytes = parsed->payload().size();
   stream.sent.on_sent(now, rewritten.timestamp, payload_bytes);
   stream.return_path.on_sent(now);
@@ -287,6 +296,7 @@ void EchoEngine::send_echo(Timestamp now, Stream& stream, const jitter::Released
   rtp::set_ssrc(plain, stream.rewriter.local_ssrc());
   rtp::set_sequence_number(plain, rewritten.sequence_number);
   rtp::set_timestamp(plain, rewritten.timestamp);
+  stream.fec.rewrite(plain, sequence_offset, timestamp_offset);
   MutableByteView out = next_buffer(plain.size());
   std::copy(plain.begin(), plain.end(), out.begin());
   std::size_t size = plain.size();

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "media/bytes.hpp"
+#include "media/echo/fec_rewriter.hpp"
 #include "media/echo/rtcp_scheduler.hpp"
 #include "media/echo/send_history.hpp"
 #include "media/echo/stream_rewriter.hpp"
@@ -71,6 +72,10 @@ struct StreamConfig {
   bool nack = false;
   bool pli = false;
   bool fir = false;
+  // RFC 2198 RED and RFC 5109 ULPFEC ids, when negotiated: echoed FEC gets
+  // its SN base and TS recovery moved into parrot's spaces (FecRewriter).
+  std::optional<std::uint8_t> red_payload_type;
+  std::optional<std::uint8_t> ulpfec_payload_type;
 };
 
 struct EchoConfig {

@@ -133,18 +133,30 @@ std::optional<Timestamp> JitterBuffer::playout_time(std::int64_t unwrapped_times
   return *earliest + estimator_.target_delay() + extra_delay_;
 }
 
+bool JitterBuffer::is_recent_frame_or_older(std::int64_t timestamp, std::int64_t frame) const noexcept {
+  // Within a second of media: a timestamp that leaps further back is a
+  // sender restart, which the delay estimator handles, not FEC.
+  return timestamp <= frame && frame - timestamp <= static_cast<std::int64_t>(config_.clock_rate_hz);
+}
+
 bool JitterBuffer::frame_complete(std::int64_t first) const noexcept {
   // The frame's start is known when the previous packet ended a frame (or
   // carried another timestamp); its end when the marker packet is here.
   const BufferedPacket* packet = buffer_.find(first);
   if (first != next_sequence_ || packet == nullptr) return false;
-  // Without the previous marker, this is either the rest of a frame already
-  // released in part or a frame after one whose marker packet was lost.
-  if (released_any_ && !last_released_marker_) return false;
+  // Without the previous marker and under the same timestamp, this is the
+  // rest of a frame already released in part. A previous packet without a
+  // marker under an older timestamp is no frame's middle: libwebrtc sends
+  // ULPFEC (in RED) and padding after a frame's marker packet, in the same
+  // sequence space, under that frame's timestamp.
   const std::int64_t timestamp = packet->timestamp;
+  if (released_any_ && !last_released_marker_ && last_released_timestamp_ >= timestamp) return false;
   for (std::int64_t s = first; s <= highest_sequence_; ++s) {
     const BufferedPacket* p = buffer_.find(s);
-    if (p == nullptr || p->timestamp != timestamp) return false;
+    if (p == nullptr) return false;
+    // An older frame's FEC or padding the sender's pacer put in between.
+    if (p->timestamp != timestamp && is_recent_frame_or_older(p->timestamp, timestamp)) continue;
+    if (p->timestamp != timestamp) return false;
     if (p->marker) return true;
   }
   return false;
@@ -194,8 +206,9 @@ JitterBuffer::HeadDecision JitterBuffer::decide() const noexcept {
   decision.head = head();
   if (decision.head) {
     const BufferedPacket* packet = buffer_.find(*decision.head);
-    if (releasing_frame_ && packet->timestamp == *releasing_frame_) {
-      // The rest of a video frame whose release has begun goes out at once.
+    if (releasing_frame_ && is_recent_frame_or_older(packet->timestamp, *releasing_frame_)) {
+      // The rest of a video frame whose release has begun goes out at once,
+      // and so does an older frame's FEC or padding sent in its middle.
       decision.continues_frame = true;
       decision.wakeup = Timestamp{};
     } else if (const auto when = playout_time(packet->timestamp)) {

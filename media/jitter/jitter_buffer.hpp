@@ -110,6 +110,9 @@ class JitterBuffer {
   HeadDecision decide() const noexcept;
   // First held sequence number at or after next_sequence_.
   std::optional<std::int64_t> head() const noexcept;
+  // `timestamp` is `frame`'s or up to a second older (a packet of the frame,
+  // or an older frame's FEC or padding).
+  bool is_recent_frame_or_older(std::int64_t timestamp, std::int64_t frame) const noexcept;
   bool frame_complete(std::int64_t first) const noexcept;
   void drop_oldest(DropReason reason);
   void restart();

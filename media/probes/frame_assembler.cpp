@@ -18,6 +18,23 @@ bool FrameAssembler::is_new_after_last_end(std::uint16_t sequence_number) const 
   return !last_end_sequence_ || is_newer_sequence(sequence_number, *last_end_sequence_);
 }
 
+bool FrameAssembler::bridged(std::uint16_t from, std::uint16_t to) const noexcept {
+  const auto between = static_cast<std::uint16_t>(to - from - 1);
+  if (!is_newer_sequence(to, from) || between > filler_count_) return false;
+  for (std::uint16_t s = static_cast<std::uint16_t>(from + 1); s != to; ++s) {
+    if (std::find(fillers_.begin(), fillers_.begin() + static_cast<std::ptrdiff_t>(filler_count_), s) ==
+        fillers_.begin() + static_cast<std::ptrdiff_t>(filler_count_))
+      return false;
+  }
+  return true;
+}
+
+bool FrameAssembler::gap_before_frame() const noexcept {
+  const std::uint16_t first = entries_.front().sequence_number;
+  return last_end_sequence_ && first != static_cast<std::uint16_t>(*last_end_sequence_ + 1) &&
+         !bridged(*last_end_sequence_, first);
+}
+
 void FrameAssembler::start_unit(std::uint32_t rtp_timestamp) {
   open_ = true;
   overflowed_ = false;
@@ -56,7 +73,10 @@ bool FrameAssembler::try_complete() {
   });
   if (!entries_.front().begins || !entries_.back().ends) return false;
   for (std::size_t i = 1; i < entries_.size(); ++i) {
-    if (entries_[i].sequence_number != static_cast<std::uint16_t>(entries_[i - 1].sequence_number + 1)) return false;
+    const std::uint16_t previous = entries_[i - 1].sequence_number;
+    if (entries_[i].sequence_number != static_cast<std::uint16_t>(previous + 1) &&
+        !bridged(previous, entries_[i].sequence_number))
+      return false;
   }
   frame_.clear();
   for (const auto& e : entries_) {
@@ -113,8 +133,23 @@ AssemblyResult FrameAssembler::add(const FramePacket& packet) {
   has_end_ = has_end_ || packet.ends_frame;
   if (has_end_ && try_complete()) {
     result.completed = true;
-    result.gap_before = last_end_sequence_ &&
-                        entries_.front().sequence_number != static_cast<std::uint16_t>(*last_end_sequence_ + 1);
+    result.gap_before = gap_before_frame();
+    close_unit(true);
+  }
+  return result;
+}
+
+AssemblyResult FrameAssembler::add_filler(std::uint16_t sequence_number) {
+  AssemblyResult result;
+  frame_.clear();
+  fillers_[filler_next_] = sequence_number;
+  filler_next_ = (filler_next_ + 1) % kMaxFillers;
+  filler_count_ = std::min(filler_count_ + 1, kMaxFillers);
+  // A filler inside the open frame (the sender's pacer put FEC between its
+  // packets) may be the last thing it waited for.
+  if (open_ && !overflowed_ && has_end_ && !entries_.empty() && try_complete()) {
+    result.completed = true;
+    result.gap_before = gap_before_frame();
     close_unit(true);
   }
   return result;

@@ -1,7 +1,8 @@
 // Reassembles video frames from RTP packets for the probes (shared by VP8
 // and VP9). A frame is the packets of one RTP timestamp from a packet that
-// begins it to one that ends it, with no sequence gap; VP9 may carry several
-// such frames (spatial layers) under one timestamp, one after the other.
+// begins it to one that ends it, with no sequence gap (a packet without
+// frame data fills its number: add_filler); VP9 may carry several such
+// frames (spatial layers) under one timestamp, one after the other.
 //
 // Packets arrive in arrival order: reordering inside a frame is repaired,
 // a packet of an older frame is late and discarded, and a frame that a newer
@@ -9,6 +10,7 @@
 // Memory is bounded by the limits: a frame that outgrows them is given up.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -45,6 +47,11 @@ class FrameAssembler {
                           std::size_t max_frame_packets = kDefaultMaxFramePackets);
 
   AssemblyResult add(const FramePacket& packet);
+  // A packet that takes a sequence number of the stream but carries no
+  // frame data: ULPFEC (RFC 5109, sent in the media's sequence space), RTP
+  // padding, an empty RED packet. Frames on either side of it are still
+  // contiguous. It may complete the open frame when it arrives late.
+  AssemblyResult add_filler(std::uint16_t sequence_number);
 
   // The last completed frame, valid until the next add().
   ByteView frame() const noexcept { return frame_; }
@@ -63,6 +70,9 @@ class FrameAssembler {
   void close_unit(bool completed);
   bool try_complete();
   bool is_new_after_last_end(std::uint16_t sequence_number) const noexcept;
+  // Every sequence number strictly between `from` and `to` is a filler.
+  bool bridged(std::uint16_t from, std::uint16_t to) const noexcept;
+  bool gap_before_frame() const noexcept;
 
   std::size_t max_frame_bytes_;
   std::size_t max_frame_packets_;
@@ -78,6 +88,13 @@ class FrameAssembler {
   // The last frame closed (completed or given up).
   std::optional<std::uint32_t> last_timestamp_;
   std::optional<std::uint16_t> last_end_sequence_;
+
+  // The latest fillers' sequence numbers: libwebrtc sends a few FEC or
+  // padding packets at a time, so a short ring is enough.
+  static constexpr std::size_t kMaxFillers = 64;
+  std::array<std::uint16_t, kMaxFillers> fillers_{};
+  std::size_t filler_count_ = 0;
+  std::size_t filler_next_ = 0;
 
   std::vector<std::byte> frame_;
   std::uint32_t frame_timestamp_ = 0;

@@ -12,13 +12,15 @@ ProbeQueue::ProbeQueue(std::size_t max_packets) {
   for (auto& slot : ring_) slot.payload.reserve(kMaxPayloadBytes);
 }
 
-bool ProbeQueue::offer(Timestamp arrival, std::uint32_t rtp_ts, std::uint16_t seq, bool marker, ByteView payload) {
+bool ProbeQueue::offer(Timestamp arrival, std::uint8_t payload_type, std::uint32_t rtp_ts, std::uint16_t seq,
+                       bool marker, ByteView payload) {
   if (size_ == ring_.size() || payload.size() > kMaxPayloadBytes) {
     ++skipped_;
     return false;
   }
   auto& slot = ring_[(head_ + size_) % ring_.size()];
   slot.arrival = arrival;
+  slot.payload_type = payload_type;
   slot.rtp_timestamp = rtp_ts;
   slot.sequence_number = seq;
   slot.marker = marker;

@@ -17,6 +17,7 @@ namespace parrot::media::probes {
 
 struct ProbePacket {
   Timestamp arrival{};
+  std::uint8_t payload_type = 0;  // the RTP header's: RED and ULPFEC are told apart by it
   std::uint32_t rtp_timestamp = 0;
   std::uint16_t sequence_number = 0;
   bool marker = false;
@@ -36,7 +37,8 @@ class ProbeQueue {
   // Copies the packet in and returns true, or returns false and counts a
   // skip when the queue is full or the payload exceeds kMaxPayloadBytes
   // (larger than any datagram parrot accepts). Never blocks.
-  bool offer(Timestamp arrival, std::uint32_t rtp_ts, std::uint16_t seq, bool marker, ByteView payload);
+  bool offer(Timestamp arrival, std::uint8_t payload_type, std::uint32_t rtp_ts, std::uint16_t seq, bool marker,
+             ByteView payload);
 
   // Oldest packet first; empty when nothing is queued.
   std::optional<ProbePacket> pop();

@@ -32,6 +32,11 @@ void VideoProbe::on_frame_packet(const FramePacket& packet) {
   if (result.completed) on_complete_frame(result.gap_before);
 }
 
+void VideoProbe::on_filler_packet(std::uint16_t sequence_number) {
+  const AssemblyResult result = assembler_.add_filler(sequence_number);
+  if (result.completed) on_complete_frame(result.gap_before);
+}
+
 bool VideoProbe::is_keyframe(ByteView frame) const noexcept {
   if (codec_ == VideoCodec::kVp8) return is_vp8_keyframe(frame);
   std::array<ByteView, 8> frames{};

@@ -23,6 +23,8 @@ class VideoProbe {
 
   void on_malformed_packet() noexcept;
   void on_frame_packet(const FramePacket& packet);
+  // A packet of the stream that carries no frame data (FrameAssembler::add_filler).
+  void on_filler_packet(std::uint16_t sequence_number);
 
   const VideoStats& stats() const noexcept { return stats_; }
 

@@ -15,6 +15,9 @@ class Vp8Probe {
 
   // Any payload is accepted; what does not parse or decode is counted.
   void on_packet(const ProbePacket& packet);
+  // A packet of the stream with no VP8 data in it (ULPFEC, padding, an
+  // empty RED): it fills its sequence number, so no frame is lost there.
+  void on_filler_packet(const ProbePacket& packet) { video_.on_filler_packet(packet.sequence_number); }
   VideoStats stats() const { return video_.stats(); }
 
  private:

@@ -18,6 +18,9 @@ class Vp9Probe {
 
   // Any payload is accepted; what does not parse or decode is counted.
   void on_packet(const ProbePacket& packet);
+  // A packet of the stream with no VP9 data in it (ULPFEC, padding, an
+  // empty RED): it fills its sequence number, so no frame is lost there.
+  void on_filler_packet(const ProbePacket& packet) { video_.on_filler_packet(packet.sequence_number); }
   VideoStats stats() const { return video_.stats(); }
 
   // The top spatial layer's resolution from the last scalability structure

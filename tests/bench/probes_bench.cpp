@@ -95,7 +95,7 @@ void BM_ProbeQueueOfferPop(benchmark::State& state) {
   ProbePacket out;
   std::uint16_t seq = 0;
   for (auto _ : state) {
-    queue.offer(timestamp_us(seq), seq, seq, false, payload);
+    queue.offer(timestamp_us(seq), 96, seq, seq, false, payload);
     queue.pop_into(out);
     ++seq;
   }

@@ -21,7 +21,7 @@ namespace {
 
 
 constexpr std::uint32_t kSsrcs[] = {0x11111111, 0x22222222, 0xA0A0A0A0, 0xB0B0B0B0, 0x12345678};
-constexpr std::uint8_t kPayloadTypes[] = {111, 96, 0, 127};
+constexpr std::uint8_t kPayloadTypes[] = {111, 96, 0, 127, 118};  // 0: no stream claims it
 
 }  // namespace
 
@@ -36,7 +36,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   echo::StreamConfig video;
   video.kind = echo::MediaKind::kVideo;
   video.clock_rate_hz = 90000;
-  video.payload_types = {96};
+  video.payload_types = {96, 118, 127};
+  // RED and ULPFEC: echoed FEC headers are rewritten (FecRewriter).
+  video.red_payload_type = 118;
+  video.ulpfec_payload_type = 127;
   video.local_ssrc = 0xB0B0B0B0;
   video.nack = video.pli = (flags & 2) != 0;
   video.fir = (flags & 4) != 0;

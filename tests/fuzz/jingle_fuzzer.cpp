@@ -31,6 +31,8 @@ jingle::Jingle normalized(jingle::Jingle j) {
     if (auto* rtp = std::get_if<jingle::RtpDescription>(&content.description)) {
       rtp->crypto.clear();
       rtp->encryption_required = false;
+      // What the parser left out is noted, not serialised.
+      rtp->ignored.clear();
     }
     // Skipped candidates are counted, not kept, so the copy has none.
     if (auto* ice = std::get_if<jingle::IceUdpTransport>(&content.transport)) ice->skipped_candidates = 0;

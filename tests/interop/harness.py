@@ -95,13 +95,30 @@ class ThrowawayServer:
 class Prosody(ThrowawayServer):
     """A Prosody of its own: config, data, certificates and port in `root`."""
 
-    def __init__(self, root=None, domain=DOMAIN, users=(), port=None, log_level=None):
+    def __init__(self, root=None, domain=DOMAIN, users=(), port=None, log_level=None, websocket=False):
         # log_level: Prosody's file log level; benchmarks pass "warn" (per-
         # stanza work is what they measure). Default: $PARROT_PROSODY_LOG_LEVEL or info.
+        # websocket: also serve XMPP over WebSocket (RFC 7395, mod_websocket)
+        # at websocket_url, plain ws on loopback, for browser clients.
         log_level = log_level or os.environ.get("PARROT_PROSODY_LOG_LEVEL", "info")
         self.root = root or tempfile.mkdtemp(prefix="parrot-prosody-")
         self.domain = domain
         self.port = port or free_port()
+        self.http_port = None
+        self.websocket_url = None
+        websocket_config = ""
+        if websocket:
+            self.http_port = free_port()
+            while self.http_port == self.port:
+                self.http_port = free_port()
+            self.websocket_url = f"ws://127.0.0.1:{self.http_port}/xmpp-websocket"
+            # Plain ws on loopback counts as encrypted (c2s_require_encryption
+            # would refuse the session otherwise); the page's origin
+            # (http://localhost) differs from Prosody's host, hence cross-domain.
+            websocket_config = """http_interfaces = { "127.0.0.1" }
+consider_websocket_secure = true
+cross_domain_websocket = true
+"""
         self.process = None
         os.makedirs(f"{self.root}/data", exist_ok=True)
         self.ca_file, crt, key = make_certificates(self.root, domain)
@@ -119,15 +136,15 @@ c2s_direct_tls_ports = {{ }}
 legacy_ssl_ports = {{ }}
 s2s_ports = {{ }}
 component_ports = {{ }}
-http_ports = {{ }}
+http_ports = {{ {self.http_port or ""} }}
 https_ports = {{ }}
-c2s_require_encryption = true
+{websocket_config}c2s_require_encryption = true
 authentication = "internal_hashed"
 storage = "internal"
 log = {{ {log_level} = "{self.root}/prosody.log" }}
 modules_enabled = {{
   "roster"; "saslauth"; "tls"; "disco"; "ping"; "presence"; "message"; "iq";
-  "offline"; "smacks"; "version"; "uptime"; "posix";
+  "offline"; "smacks"; "version"; "uptime"; "posix";{' "websocket";' if websocket else ""}
 }}
 modules_disabled = {{ "s2s"; "dialback" }}
 smacks_hibernation_time = 5
@@ -146,6 +163,8 @@ VirtualHost "{domain}"
         self.process = subprocess.Popen([PROSODY, "--config", self.config, "-F"], stdout=self.log,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         wait_for_port(self.port)
+        if self.http_port:
+            wait_for_port(self.http_port)
 
 
 

@@ -2,6 +2,7 @@
 
 #include <glib.h>
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -9,8 +10,11 @@
 #include <gtest/gtest.h>
 
 #include "media/probes/opus_probe.hpp"
+#include "media/rtp/red_payload.hpp"
 #include "media/rtp/rtp_packet.hpp"
+#include "media/rtp/ulpfec_header.hpp"
 #include "media/signals/opus_tone_source.hpp"
+#include "media/signals/vp8_test_pattern.hpp"
 #include "media/srtp/srtp_library.hpp"
 #include "media/srtp/srtp_session.hpp"
 #include "transport/worker/timer.hpp"
@@ -54,6 +58,7 @@ struct Caller : transport::CallTransport::Observer {
     ++echoes;
     if (const auto packet = media::rtp::RtpPacket::parse(datagram.first(*length))) {
       media::probes::ProbePacket copy;
+      copy.payload_type = packet->payload_type();
       copy.rtp_timestamp = packet->timestamp();
       copy.sequence_number = packet->sequence_number();
       copy.payload.assign(packet->payload().begin(), packet->payload().end());
@@ -209,6 +214,103 @@ TEST_F(CallMediaTest, SendsTheTestToneInsteadOfTheEchoWhenAsked) {
   EXPECT_EQ(facts.streams[0].sent_back, "test tone");
   EXPECT_GE(facts.streams[0].echo.sent.packets, 100u);
   EXPECT_EQ(report_json(facts)["streams"][0]["sent_back"], "test tone");
+}
+
+TEST_F(CallMediaTest, LooksInsideLibwebrtcsRedVideoAndEchoesItAsItCame) {
+  // Chromium's default offer: VP8 96, red 118, ulpfec 127, and both kept in
+  // parrot's answer, so every video packet is RED and FEC is RED too.
+  media::echo::StreamConfig video;
+  video.kind = media::echo::MediaKind::kVideo;
+  video.clock_rate_hz = 90000;
+  video.payload_types = {96, 118, 127};
+  video.local_ssrc = 0xB0B0B0B0;
+  video.nack = true;
+  connect(CallMediaSetup{}, video, {{96, "VP8", 90000}, {118, "red", 90000}, {127, "ulpfec", 90000}},
+          transport::DtlsRole::kClient);
+  ASSERT_TRUE(run_until(context_, [&] { return caller_.srtp && parrot_.state == transport::CallTransportState::kSecure; }));
+
+  media::signals::Vp8TestPatternConfig pattern_config;
+  pattern_config.width_px = 320;
+  pattern_config.height_px = 240;
+  pattern_config.frame_rate_fps = 30;
+  media::signals::Vp8TestPattern pattern(pattern_config);
+  std::uint16_t sequence = 1000;
+  std::uint64_t sent = 0;
+  std::uint64_t fec = 0;
+  const auto send_red = [&](std::uint8_t inner_pt, media::ByteView inner, std::uint32_t timestamp, bool marker) {
+    std::array<std::byte, 1500> red{};
+    const std::size_t red_size = media::rtp::serialize_red({}, media::rtp::RedBlock{inner_pt, 0, inner}, red);
+    ASSERT_GT(red_size, 0u);
+    std::array<std::byte, 1500> buffer{};
+    media::rtp::RtpHeader header;
+    header.payload_type = 118;
+    header.ssrc = 0x22222222;
+    header.sequence_number = sequence++;
+    header.timestamp = timestamp;
+    header.marker = marker;
+    const std::size_t length = media::rtp::serialize(header, media::ByteView(red).first(red_size), buffer);
+    const auto protected_length = caller_.srtp->protect_rtp(buffer, length);
+    ASSERT_TRUE(protected_length);
+    caller_.transport->send_media(1, media::ByteView(buffer).first(*protected_length));
+    ++sent;
+  };
+  int frames = 0;
+  auto sender = transport::Timer::repeating(context_, 33ms, [&] {
+    if (frames >= 45) return;
+    const auto frame = pattern.next_frame();
+    for (const auto& packet : frame.packets) send_red(96, packet.payload, frame.rtp_timestamp, packet.marker);
+    // After every fifth frame, one ULPFEC packet in RED over the frame's
+    // last packet (RFC 5109: SN base, TS recovery, a one-bit mask), under
+    // the frame's timestamp, without a marker.
+    if (++frames % 5 == 0) {
+      std::array<std::byte, 16> fec_payload{};
+      media::write_u16(fec_payload, 2, static_cast<std::uint16_t>(sequence - 1));
+      media::write_u32(fec_payload, 4, frame.rtp_timestamp);
+      media::write_u16(fec_payload, 12, 0x8000);
+      send_red(127, fec_payload, frame.rtp_timestamp, false);
+      ++fec;
+    }
+  });
+  ASSERT_TRUE(run_until(context_, [&] { return frames >= 45 && caller_.echoes >= sent; }));
+  sender.cancel();
+  run_until(context_, [] { return false; }, 200ms);  // the probe drains at low priority
+
+  // Echoed as they came: RED, with the same RED bytes inside; the FEC
+  // names the echoed packet it protects, in parrot's numbering.
+  ASSERT_EQ(caller_.received.size(), sent);
+  std::uint64_t fec_echoed = 0;
+  for (std::size_t i = 0; i < caller_.received.size(); ++i) {
+    const auto& echoed = caller_.received[i];
+    EXPECT_EQ(echoed.payload_type, 118);
+    const auto red = media::rtp::RedPayload::parse(echoed.payload);
+    ASSERT_TRUE(red);
+    if (red->primary().payload_type != 127) continue;
+    ++fec_echoed;
+    ASSERT_GT(i, 0u);
+    const auto fec_header = media::rtp::UlpfecHeader::parse(red->primary().data);
+    ASSERT_TRUE(fec_header);
+    EXPECT_EQ(fec_header->sequence_base(), caller_.received[i - 1].sequence_number);
+    EXPECT_EQ(fec_header->timestamp_recovery(), caller_.received[i - 1].rtp_timestamp);
+  }
+  EXPECT_EQ(fec_echoed, fec);
+  const CallFacts facts = media_->facts();
+  ASSERT_EQ(facts.streams.size(), 1u);
+  const auto& stream = facts.streams[0];
+  EXPECT_EQ(stream.probe_skipped, 0u);
+  EXPECT_EQ(stream.carriage.red_packets, sent);
+  EXPECT_EQ(stream.carriage.fec_packets, fec);
+  ASSERT_TRUE(stream.video);
+  EXPECT_EQ(stream.video->frames_decoded, 45u);
+  EXPECT_EQ(stream.video->skipped_frames, 0u);
+  EXPECT_EQ(stream.video->width, 320u);
+  EXPECT_EQ(stream.video->height, 240u);
+  EXPECT_GE(stream.video->keyframes, 1u);
+  EXPECT_NEAR(stream.video->frame_rate_fps, 30.0, 0.5);
+  const auto report = report_json(facts);
+  EXPECT_EQ(report["streams"][0]["codec"], "VP8/90000 in RED");
+  EXPECT_EQ(report["streams"][0]["resolution"], "320x240");
+  EXPECT_EQ(report["streams"][0]["red_packets"], sent);
+  EXPECT_EQ(report["streams"][0]["fec_packets"], fec);
 }
 
 TEST(CallMedia, EndsACallWhosePathNeverConnects) {

@@ -144,6 +144,71 @@ TEST(CallReport, SampledProbeSaysSo) {
       << summary(facts);
 }
 
+// libwebrtc's default video: VP8 inside RED (118), ULPFEC inside RED too.
+StreamFacts vp8_in_red() {
+  StreamFacts video;
+  video.echo.kind = media::echo::MediaKind::kVideo;
+  video.echo.payload_types = {{118, 612}};
+  video.echo.received.packets = 612;
+  video.echo.received.jitter_ms = 2.1;
+  video.echo.sent.packets = 612;
+  video.offered = {{96, "VP8", 90000}, {97, "rtx", 90000}, {118, "red", 90000}, {127, "ulpfec", 90000}};
+  video.carriage.red_packets = 612;
+  video.carriage.fec_packets = 12;
+  video.carriage.carried_in_red = {{96, 600}, {127, 12}};
+  media::probes::VideoStats vp8;
+  vp8.frames_decoded = 160;
+  vp8.keyframes = 2;
+  vp8.width = 640;
+  vp8.height = 480;
+  vp8.frame_rate_fps = 20.04;
+  video.video = vp8;
+  return video;
+}
+
+TEST(CallReport, NamesTheCodecInsideRed) {
+  CallFacts facts = good_call();
+  facts.streams.push_back(vp8_in_red());
+  const auto report = report_json(facts);
+  const auto& video = report["streams"][1];
+  EXPECT_EQ(video["codec"], "VP8/90000 in RED");
+  EXPECT_EQ(video["resolution"], "640x480");
+  EXPECT_EQ(video["frame_rate_fps"], 20.0);
+  EXPECT_EQ(video["keyframes"], 2);
+  EXPECT_EQ(video["red_packets"], 612);
+  EXPECT_EQ(video["fec_packets"], 12);
+  // Streams without RED carry the keys too, at zero.
+  EXPECT_EQ(report["streams"][0]["red_packets"], 0);
+  EXPECT_EQ(report["streams"][0]["fec_packets"], 0);
+  const std::string text = summary(facts);
+  EXPECT_NE(text.find(" Video VP8/90000 in RED: 612 packets (12 of them FEC), 0.0% lost, jitter 2 ms, 640x480 at 20 fps."),
+            std::string::npos)
+      << text;
+}
+
+TEST(CallReport, NamesOpusInsideAudioRed) {
+  // Chromium's red/48000 with fmtp 111/111.
+  CallFacts facts = good_call();
+  auto& audio = facts.streams[0];
+  audio.offered = {{111, "opus", 48000}, {63, "red", 48000}};
+  audio.echo.payload_types = {{63, 1500}, {111, 12}};
+  audio.carriage.red_packets = 1500;
+  audio.carriage.redundant_blocks = 2990;
+  audio.carriage.carried_in_red = {{111, 1500}};
+  EXPECT_EQ(report_json(facts)["streams"][0]["codec"], "opus/48000 in RED");
+  EXPECT_NE(summary(facts).find("Audio opus/48000 in RED: 1,512 packets, 0.3% lost"), std::string::npos);
+}
+
+TEST(CallReport, RedThatCarriedOnlyFecOrNothingProbedIsNamedAsRed) {
+  CallFacts facts = good_call();
+  StreamFacts video = vp8_in_red();
+  video.carriage.carried_in_red = {{127, 12}};
+  facts.streams.push_back(video);
+  EXPECT_EQ(report_json(facts)["streams"][1]["codec"], "red/90000");
+  facts.streams[1].carriage.carried_in_red.clear();
+  EXPECT_EQ(report_json(facts)["streams"][1]["codec"], "red/90000");
+}
+
 TEST(CallReport, UnencryptedCallSaysSo) {
   CallFacts facts = good_call();
   facts.transport->encrypted = false;

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include <gtest/gtest.h>
 
 #include "media/probes/probe_queue.hpp"
 #include "media/rtcp/compound.hpp"
+#include "media/rtp/red_payload.hpp"
 #include "media/rtp/rtp_packet.hpp"
+#include "media/rtp/ulpfec_header.hpp"
 #include "media/srtp/srtp_library.hpp"
 
 namespace parrot::media::echo {
@@ -309,6 +312,156 @@ TEST(EchoEngine, AnswersNackFromSendHistory) {
   EXPECT_EQ(engine.snapshot().streams[1].sent.retransmitted, 0u);
   EXPECT_EQ(engine.snapshot().streams[1].sent.packets, 30u);
   EXPECT_EQ(engine.snapshot().drops[DropReason::kNotSent], 1u);
+}
+
+// RED (118) carrying `inner` (VP8 96 or ULPFEC 127), as libwebrtc sends video.
+std::vector<std::byte> red_packet(std::uint16_t sequence, std::uint32_t timestamp, bool marker, std::uint8_t inner_pt,
+                                  ByteView inner) {
+  std::vector<std::byte> red(inner.size() + 1);
+  red.resize(rtp::serialize_red({}, rtp::RedBlock{inner_pt, 0, inner}, red));
+  std::vector<std::byte> out(12 + red.size());
+  rtp::RtpHeader header;
+  header.ssrc = kCallerVideoSsrc;
+  header.payload_type = 118;
+  header.sequence_number = sequence;
+  header.timestamp = timestamp;
+  header.marker = marker;
+  out.resize(rtp::serialize(header, red, out));
+  return out;
+}
+
+// An RFC 5109 FEC payload over `packets` (whole RTP packets, one level,
+// 16-bit mask from the lowest sequence number): header fields XORed as
+// §8.2 says, then the bytes after each fixed header.
+std::vector<std::byte> ulpfec_over(const std::vector<std::vector<std::byte>>& packets) {
+  std::uint16_t base = 0xFFFF;
+  std::size_t longest = 0;
+  for (const auto& p : packets) {
+    base = std::min(base, rtp::RtpPacket::parse(p)->sequence_number());
+    longest = std::max(longest, p.size() - 12);
+  }
+  std::vector<std::byte> fec(14 + longest);
+  std::uint16_t mask = 0;
+  std::uint16_t length_recovery = 0;
+  for (const auto& p : packets) {
+    const auto parsed = rtp::RtpPacket::parse(p);
+    fec[0] ^= p[0] & std::byte{0x3F};  // P, X, CC (E = L = 0)
+    fec[1] ^= p[1];                    // M, PT
+    write_u32(fec, 4, read_u32(fec, 4) ^ parsed->timestamp());
+    length_recovery ^= static_cast<std::uint16_t>(p.size() - 12);
+    mask |= static_cast<std::uint16_t>(0x8000u >> (parsed->sequence_number() - base));
+    for (std::size_t i = 12; i < p.size(); ++i) fec[14 + i - 12] ^= p[i];
+  }
+  write_u16(fec, 2, base);
+  write_u16(fec, 8, length_recovery);
+  write_u16(fec, 10, static_cast<std::uint16_t>(longest));
+  write_u16(fec, 12, mask);
+  return fec;
+}
+
+struct Recovered {
+  std::uint16_t sequence_number;
+  std::uint32_t timestamp;
+};
+// What a receiver recovers from `fec` (RED-wrapped) and every protected
+// packet but one, as RFC 5109 §8.3 does it for the two fields parrot moves.
+std::optional<Recovered> recover(ByteView fec_packet, const std::vector<std::vector<std::byte>>& received) {
+  const auto red = rtp::RedPayload::parse(rtp::RtpPacket::parse(fec_packet)->payload());
+  const auto header = rtp::UlpfecHeader::parse(red->primary().data);
+  std::uint32_t timestamp = header->timestamp_recovery();
+  std::optional<std::uint16_t> missing;
+  for (std::size_t i = 0; i < header->mask_bits(); ++i) {
+    if (!header->protects(i)) continue;
+    const auto sequence = static_cast<std::uint16_t>(header->sequence_base() + i);
+    const auto found = std::find_if(received.begin(), received.end(), [&](const auto& p) {
+      return rtp::RtpPacket::parse(p)->sequence_number() == sequence;
+    });
+    if (found == received.end()) {
+      if (missing) return std::nullopt;  // two missing: no recovery
+      missing = sequence;
+    } else {
+      timestamp ^= rtp::RtpPacket::parse(*found)->timestamp();
+    }
+  }
+  if (!missing) return std::nullopt;
+  return Recovered{*missing, timestamp};
+}
+
+EchoConfig red_video_config() {
+  EchoConfig config = audio_video_config();
+  config.streams[1].payload_types = {96, 118, 127};
+  config.streams[1].red_payload_type = 118;
+  config.streams[1].ulpfec_payload_type = 127;
+  return config;
+}
+
+// Two RED VP8 frames of three packets each (sequence 1000..1005), then one
+// ULPFEC in RED over the last packet of frame 0 and all of frame 1; the
+// caller's packet `lost_inbound` (if any) never reaches parrot.
+std::vector<std::vector<std::byte>> send_frames_with_fec(EchoEngine& engine, Collected& out, int lost_inbound,
+                                                         std::vector<std::vector<std::byte>>& protected_packets) {
+  std::vector<std::vector<std::byte>> sent;
+  const std::vector<std::byte> vp8(200, std::byte{0x10});
+  for (int f = 0; f < 2; ++f) {
+    for (int p = 0; p < 3; ++p) {
+      const auto sequence = static_cast<std::uint16_t>(1000 + 3 * f + p);
+      auto packet = red_packet(sequence, 90000u + 3000u * f, p == 2, 96, vp8);
+      if (sequence >= 1002) protected_packets.push_back(packet);
+      if (sequence != lost_inbound) feed(engine, timestamp_us(33'333 * f + p), packet, out);
+      sent.push_back(std::move(packet));
+    }
+  }
+  const auto fec = ulpfec_over(protected_packets);
+  feed(engine, timestamp_us(33'340), red_packet(1006, 93000, false, 127, fec), out);
+  run_until(engine, timestamp_us(2'000'000), out);
+  return sent;
+}
+
+TEST(EchoEngine, EchoedUlpfecRecoversPacketsInParrotsSpaces) {
+  // ULPFEC names what it protects by sequence number and XORs timestamps;
+  // parrot shifts both, so its echo of the FEC must be shifted to match.
+  EchoEngine engine(red_video_config());
+  Collected out;
+  std::vector<std::vector<std::byte>> protected_packets;
+  send_frames_with_fec(engine, out, -1, protected_packets);
+  ASSERT_EQ(out.rtp.size(), 7u);
+  const auto echoed_fec = out.rtp.back();
+  ASSERT_EQ(std::to_integer<int>(rtp::RtpPacket::parse(echoed_fec)->payload()[0]), 127);
+  // The caller loses parrot's echo of 1003 (frame 1's first packet).
+  std::vector<std::vector<std::byte>> received(out.rtp.begin() + 2, out.rtp.end() - 1);
+  const auto lost = rtp::RtpPacket::parse(out.rtp[3]);
+  received.erase(received.begin() + 1);
+  const auto recovered = recover(echoed_fec, received);
+  ASSERT_TRUE(recovered);
+  EXPECT_EQ(recovered->sequence_number, lost->sequence_number());
+  EXPECT_EQ(recovered->timestamp, lost->timestamp());
+  // Unchanged, the FEC would have named the caller's own numbers.
+  EXPECT_NE(rtp::UlpfecHeader::parse(rtp::RedPayload::parse(rtp::RtpPacket::parse(echoed_fec)->payload())->primary().data)
+                ->sequence_base(),
+            1002);
+}
+
+TEST(EchoEngine, EchoedUlpfecCarriesAPacketLostOnTheWayIn) {
+  // 1004 never reached parrot; the caller can still recover it from the
+  // echoed FEC, at the sequence number and timestamp parrot would have used.
+  EchoEngine engine(red_video_config());
+  Collected out;
+  std::vector<std::vector<std::byte>> protected_packets;
+  send_frames_with_fec(engine, out, 1004, protected_packets);
+  std::vector<std::vector<std::byte>> media;
+  std::vector<std::byte> echoed_fec;
+  for (const auto& p : out.rtp) {
+    const auto parsed = rtp::RtpPacket::parse(p);
+    if (std::to_integer<int>(parsed->payload()[0]) == 127) echoed_fec = p;
+    else media.push_back(p);
+  }
+  ASSERT_EQ(media.size(), 5u);
+  ASSERT_FALSE(echoed_fec.empty());
+  const auto first = rtp::RtpPacket::parse(media[0]);  // the caller's 1000 at 90000
+  const auto recovered = recover(echoed_fec, {media[2], media[3], media[4]});
+  ASSERT_TRUE(recovered);
+  EXPECT_EQ(recovered->sequence_number, static_cast<std::uint16_t>(first->sequence_number() + 4));
+  EXPECT_EQ(recovered->timestamp, first->timestamp() + 3000u);
 }
 
 TEST(EchoEngine, RelaysPliAndFirToTheCallersStream) {

@@ -216,6 +216,51 @@ TEST(JitterBuffer, VideoFrameWaitsUntilComplete) {
   EXPECT_EQ(buffer.snapshot().skipped_missing, 1u);
 }
 
+JitterBufferConfig fixed_video_config() {
+  JitterBufferConfig config;
+  config.clock_rate_hz = 90000;
+  config.video = true;
+  config.max_packets = 256;
+  config.initial_delay = config.min_delay = config.max_delay = std::chrono::milliseconds(50);
+  config.incomplete_frame_wait = std::chrono::milliseconds(100);
+  return config;
+}
+
+TEST(JitterBuffer, FecAfterAFrameDoesNotHoldTheNext) {
+  // libwebrtc's ULPFEC (in RED) and its padding share the video's SSRC and
+  // sequence space: sent after a frame's marker packet, under its
+  // timestamp, without a marker. The next frame's start is still known.
+  JitterBuffer buffer(fixed_video_config());
+  insert(buffer, timestamp_ms(0), 1, 0, true);   // frame 1, one packet
+  insert(buffer, timestamp_ms(1), 2, 0);         // its FEC
+  insert(buffer, timestamp_ms(2), 3, 0);         // and padding
+  insert(buffer, timestamp_ms(34), 4, 3000);     // frame 2
+  insert(buffer, timestamp_ms(35), 5, 3000, true);
+  std::vector<std::int64_t> out;
+  while (auto p = buffer.pop(timestamp_ms(50))) out.push_back(p->sequence);
+  EXPECT_EQ(out, (std::vector<std::int64_t>{1, 2, 3}));
+  // Frame 2 plays at its own playout time, 33.3 + 50 ms, not 100 ms later.
+  EXPECT_LT(buffer.next_wakeup(), timestamp_ms(90));
+  while (auto p = buffer.pop(timestamp_ms(90))) out.push_back(p->sequence);
+  EXPECT_EQ(out, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(buffer.snapshot().incomplete_frames, 0u);
+}
+
+TEST(JitterBuffer, FecPacedIntoTheNextFrameGoesWithIt) {
+  // The sender's pacer may send frame 1's FEC between frame 2's packets.
+  JitterBuffer buffer(fixed_video_config());
+  insert(buffer, timestamp_ms(0), 1, 0, true);
+  insert(buffer, timestamp_ms(34), 2, 3000);
+  insert(buffer, timestamp_ms(35), 3, 0);        // FEC for frame 1
+  insert(buffer, timestamp_ms(36), 4, 3000, true);
+  std::vector<std::int64_t> out;
+  while (auto p = buffer.pop(timestamp_ms(50))) out.push_back(p->sequence);
+  EXPECT_EQ(out, (std::vector<std::int64_t>{1}));
+  while (auto p = buffer.pop(timestamp_ms(90))) out.push_back(p->sequence);
+  EXPECT_EQ(out, (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(buffer.snapshot().incomplete_frames, 0u);
+}
+
 TEST(JitterBuffer, NackListRepeatsAfterRttAndStops) {
   JitterBufferConfig config;
   config.nack = true;

@@ -57,6 +57,48 @@ TEST(FrameAssembler, GapGivesUpWhenANewerFrameStarts) {
   EXPECT_TRUE(next.gap_before);  // 5..8 never arrived
 }
 
+TEST(FrameAssembler, FillersBetweenFramesAreNoGap) {
+  // libwebrtc sends ULPFEC (and padding) in the video's own sequence space,
+  // after the frame it protects and under its timestamp.
+  FrameAssembler assembler;
+  ASSERT_TRUE(assembler.add(packet(0, 10, true, true, kA)).completed);
+  EXPECT_FALSE(assembler.add_filler(11).completed);
+  EXPECT_FALSE(assembler.add_filler(12).completed);
+  const auto r = assembler.add(packet(3000, 13, true, true, kB));
+  ASSERT_TRUE(r.completed);
+  EXPECT_FALSE(r.gap_before);
+  // A real loss next to a filler is still a gap.
+  assembler.add_filler(14);
+  const auto lost = assembler.add(packet(6000, 16, true, true, kC));
+  ASSERT_TRUE(lost.completed);
+  EXPECT_TRUE(lost.gap_before);  // 15 never arrived
+}
+
+TEST(FrameAssembler, FillerInsideAFrameCompletesIt) {
+  // The sender's pacer may put the previous frame's FEC between this
+  // frame's packets; arriving last, it is what the frame waited for.
+  FrameAssembler assembler;
+  ASSERT_TRUE(assembler.add(packet(0, 10, true, true, kA)).completed);
+  EXPECT_FALSE(assembler.add(packet(3000, 11, true, false, kA)).completed);
+  EXPECT_FALSE(assembler.add(packet(3000, 13, false, true, kC)).completed);
+  const auto r = assembler.add_filler(12);
+  ASSERT_TRUE(r.completed);
+  EXPECT_FALSE(r.gap_before);
+  EXPECT_EQ(assembler.frame().size(), 4U);
+  EXPECT_EQ(assembler.frame_timestamp(), 3000U);
+}
+
+TEST(FrameAssembler, OnlyRecentFillersBridge) {
+  FrameAssembler assembler;
+  ASSERT_TRUE(assembler.add(packet(0, 0, true, true, kA)).completed);
+  // 100 fillers: more than the ring remembers, so the oldest are forgotten
+  // and the span is not known to be all fillers.
+  for (std::uint16_t s = 1; s <= 100; ++s) assembler.add_filler(s);
+  const auto r = assembler.add(packet(3000, 101, true, true, kB));
+  ASSERT_TRUE(r.completed);
+  EXPECT_TRUE(r.gap_before);
+}
+
 TEST(FrameAssembler, SpatialLayersShareATimestamp) {
   FrameAssembler assembler;
   EXPECT_TRUE(assembler.add(packet(0, 1, true, true, kA)).completed);

@@ -18,7 +18,7 @@ TEST(ProbeQueue, BoundHonouredAndSkipsCounted) {
   ProbeQueue queue(3);
   const auto payload = bytes_of(10, 0xAB);
   for (std::uint16_t seq = 0; seq < 5; ++seq) {
-    EXPECT_EQ(queue.offer(timestamp_ms(seq), 1000U * seq, seq, false, payload), seq < 3) << seq;
+    EXPECT_EQ(queue.offer(timestamp_ms(seq), 96, 1000U * seq, seq, false, payload), seq < 3) << seq;
   }
   EXPECT_EQ(queue.size(), 3U);
   EXPECT_EQ(queue.skipped(), 2U);
@@ -29,11 +29,12 @@ TEST(ProbeQueue, FifoOrderWithAllFields) {
   ProbeQueue queue(4);
   const std::array<std::uint8_t, 3> first{1, 2, 3};
   const std::array<std::uint8_t, 1> second{9};
-  ASSERT_TRUE(queue.offer(timestamp_ms(5), 960, 100, true, as_bytes(first.data(), first.size())));
-  ASSERT_TRUE(queue.offer(timestamp_ms(25), 1920, 101, false, as_bytes(second.data(), second.size())));
+  ASSERT_TRUE(queue.offer(timestamp_ms(5), 96, 960, 100, true, as_bytes(first.data(), first.size())));
+  ASSERT_TRUE(queue.offer(timestamp_ms(25), 118, 1920, 101, false, as_bytes(second.data(), second.size())));
   auto a = queue.pop();
   ASSERT_TRUE(a);
   EXPECT_EQ(a->arrival, timestamp_ms(5));
+  EXPECT_EQ(a->payload_type, 96);
   EXPECT_EQ(a->rtp_timestamp, 960U);
   EXPECT_EQ(a->sequence_number, 100);
   EXPECT_TRUE(a->marker);
@@ -42,6 +43,7 @@ TEST(ProbeQueue, FifoOrderWithAllFields) {
   auto b = queue.pop();
   ASSERT_TRUE(b);
   EXPECT_EQ(b->sequence_number, 101);
+  EXPECT_EQ(b->payload_type, 118);
   EXPECT_FALSE(b->marker);
   EXPECT_EQ(b->payload, bytes_of(1, 9));
   EXPECT_FALSE(queue.pop());
@@ -52,7 +54,7 @@ TEST(ProbeQueue, WrapsAroundTheRingInOrder) {
   ProbeQueue queue(2);
   std::uint16_t expected = 0;
   for (std::uint16_t seq = 0; seq < 10; ++seq) {
-    ASSERT_TRUE(queue.offer(timestamp_ms(0), 0, seq, false, bytes_of(4, static_cast<std::uint8_t>(seq))));
+    ASSERT_TRUE(queue.offer(timestamp_ms(0), 96, 0, seq, false, bytes_of(4, static_cast<std::uint8_t>(seq))));
     if (queue.size() == 2) {
       auto p = queue.pop();
       ASSERT_TRUE(p);
@@ -66,8 +68,8 @@ TEST(ProbeQueue, WrapsAroundTheRingInOrder) {
 
 TEST(ProbeQueue, OversizePayloadIsSkipped) {
   ProbeQueue queue(2);
-  EXPECT_FALSE(queue.offer(timestamp_ms(0), 0, 1, false, bytes_of(ProbeQueue::kMaxPayloadBytes + 1, 0)));
-  EXPECT_TRUE(queue.offer(timestamp_ms(0), 0, 2, false, bytes_of(ProbeQueue::kMaxPayloadBytes, 0)));
+  EXPECT_FALSE(queue.offer(timestamp_ms(0), 96, 0, 1, false, bytes_of(ProbeQueue::kMaxPayloadBytes + 1, 0)));
+  EXPECT_TRUE(queue.offer(timestamp_ms(0), 96, 0, 2, false, bytes_of(ProbeQueue::kMaxPayloadBytes, 0)));
   EXPECT_EQ(queue.skipped(), 1U);
   EXPECT_EQ(queue.size(), 1U);
 }
@@ -78,7 +80,7 @@ TEST(ProbeQueue, PopIntoReusesPayloadStorage) {
   ProbePacket out;
   std::set<const std::byte*> buffers;
   for (std::uint16_t seq = 0; seq < 1000; ++seq) {
-    ASSERT_TRUE(queue.offer(timestamp_ms(seq), seq, seq, false, bytes_of(200 + seq % 1000, 7)));
+    ASSERT_TRUE(queue.offer(timestamp_ms(seq), 96, seq, seq, false, bytes_of(200 + seq % 1000, 7)));
     ASSERT_TRUE(queue.pop_into(out));
     EXPECT_EQ(out.sequence_number, seq);
     buffers.insert(out.payload.data());
