@@ -237,9 +237,10 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
     flush(now);
   }
 
-  // Sends what the engine produced.
+  // Sends what the engine produced; what could not leave is not counted sent.
   void send_outbox() {
-    for (const auto& d : engine_->outbox()) transport_->send_media(d.rtcp && components_ == 2 ? 2 : 1, d.bytes);
+    for (const auto& d : engine_->outbox())
+      if (!transport_->send_media(d.rtcp && components_ == 2 ? 2 : 1, d.bytes)) engine_->on_send_failed(d);
   }
   // Sends what the engine produced at `now` and re-arms its wake-up.
   void flush(media::Timestamp now) {

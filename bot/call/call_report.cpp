@@ -43,6 +43,20 @@ const StreamFacts* caller_not_hearing(const CallFacts& facts) {
   return nullptr;
 }
 
+std::uint64_t packets_sent(const CallFacts& facts) {
+  std::uint64_t sent = 0;
+  for (const StreamFacts& s : facts.streams) sent += s.echo.sent.packets;
+  return sent;
+}
+
+// parrot's own path refused most of the echo (a local firewall, no ICE pair
+// for the rest of the call): drops.not_sent, which packets_sent leaves out.
+bool echo_not_sent(const CallFacts& facts) {
+  constexpr std::uint64_t kMinNotSent = 50;
+  const std::uint64_t not_sent = facts.drops[media::DropReason::kNotSent];
+  return not_sent >= kMinNotSent && not_sent > packets_sent(facts);
+}
+
 std::string_view media_name(const StreamFacts& s) {
   return s.echo.kind == media::echo::MediaKind::kAudio ? "audio" : "video";
 }
@@ -50,6 +64,9 @@ std::string_view media_name(const StreamFacts& s) {
 // The evidence behind ONE-WAY, in the caller's terms.
 std::string one_way_evidence(const CallFacts& facts) {
   if (!received_any(facts)) return "parrot received no media from you";
+  if (echo_not_sent(facts))
+    return fmt::format("parrot's network path refused its echo: {} packets could not be sent, {} were",
+                       grouped(facts.drops[media::DropReason::kNotSent]), grouped(packets_sent(facts)));
   const StreamFacts* s = caller_not_hearing(facts);
   if (s == nullptr) return {};
   const auto& path = s->echo.return_path;
@@ -158,7 +175,7 @@ Verdict verdict(const CallFacts& facts) {
   const bool parrot_sent = std::any_of(facts.streams.begin(), facts.streams.end(),
                                        [](const StreamFacts& s) { return s.echo.sent.packets > 0; });
   if (!parrot_received && !parrot_sent) return Verdict::kNoMedia;
-  if (!parrot_received || caller_not_hearing(facts)) return Verdict::kOneWay;
+  if (!parrot_received || echo_not_sent(facts) || caller_not_hearing(facts)) return Verdict::kOneWay;
   if (audio_silent(facts)) return Verdict::kSilentAudio;
   return Verdict::kMediaOk;
 }

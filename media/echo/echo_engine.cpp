@@ -51,6 +51,7 @@ struct EchoEngine::Stream {
   std::uint8_t fir_sequence = 0;
   std::optional<std::uint8_t> last_caller_fir_sequence;
 
+  std::size_t index = 0;  // in streams_
   StreamSource source = StreamSource::kEcho;
   std::uint16_t local_sequence = 0;  // send_local()'s own numbering, before the rewrite
   bool keyframe_requested = false;
@@ -101,6 +102,7 @@ std::size_t EchoEngine::add_stream(const StreamConfig& stream) {
   streams_.push_back(std::make_unique<Stream>(stream, jitter_config_for(stream, config_),
                                               static_cast<std::uint16_t>(random_()), static_cast<std::uint32_t>(random_()),
                                               history_packets, config_.send_history));
+  streams_.back()->index = streams_.size() - 1;
   streams_.back()->buffer->set_extra_delay(config_.extra_delay);
   config_.streams.push_back(stream);
   // One generator for the transport: the numbers count every packet the
@@ -158,7 +160,7 @@ bool EchoEngine::send_local(Timestamp now, std::size_t index, const LocalFrame& 
     if (!protected_size) return false;
     size = *protected_size;
   }
-  commit_buffer(size, false);
+  commit_buffer(size, OutgoingDatagram::Counted::kMedia, &stream, frame.payload.size());
   return true;
 }
 
@@ -305,7 +307,8 @@ void EchoEngine::send_echo(Timestamp now, Stream& stream, const jitter::Released
   // Read before the rewrite below: `parsed` may view the same bytes.
   const auto sequence_offset = static_cast<std::uint16_t>(rewritten.sequence_number - parsed->sequence_number());
   const std::uint32_t timestamp_offset = rewritten.timestamp - parsed->timestamp();
-  stream.sent.on_sent(now, rewritten.timestamp, parsed->payload().size());
+  const std::size_t payload_bytes = parsed->payload().size();
+  stream.sent.on_sent(now, rewritten.timestamp, payload_bytes);
   stream.return_path.on_sent(now);
   // With NACK the plain packet moves into the history (no copy) and is
   // rewritten there; the outbox gets the one copy SRTP encrypts in place.
@@ -329,7 +332,7 @@ void EchoEngine::send_echo(Timestamp now, Stream& stream, const jitter::Released
     if (!protected_size) return;
     size = *protected_size;
   }
-  commit_buffer(size, false);
+  commit_buffer(size, OutgoingDatagram::Counted::kMedia, &stream, payload_bytes);
 }
 
 void EchoEngine::on_rtcp(Timestamp now, MutableByteView datagram) {
@@ -443,7 +446,7 @@ void EchoEngine::answer_nack(Timestamp now, Stream& stream, std::span<const std:
       if (!protected_size) continue;
       size = *protected_size;
     }
-    commit_buffer(size, false);
+    commit_buffer(size, OutgoingDatagram::Counted::kRetransmission, &stream);
     stream.sent.on_retransmitted();
   }
 }
@@ -608,7 +611,7 @@ void EchoEngine::queue_rtcp(std::span<const rtcp::Packet> packets) {
     return;  // no keys yet: nothing may leave in the clear
   }
   ++rtcp_sent_;
-  commit_buffer(length, true);
+  commit_buffer(length, OutgoingDatagram::Counted::kRtcp);
 }
 
 MutableByteView EchoEngine::next_buffer(std::size_t size) {
@@ -619,8 +622,30 @@ MutableByteView EchoEngine::next_buffer(std::size_t size) {
   return buffer;
 }
 
-void EchoEngine::commit_buffer(std::size_t size, bool rtcp) {
-  outbox_.push_back(OutgoingDatagram{ByteView{buffers_[outbox_.size()].data(), size}, rtcp});
+void EchoEngine::commit_buffer(std::size_t size, OutgoingDatagram::Counted counted, const Stream* stream,
+                               std::size_t payload_bytes) {
+  outbox_.push_back(OutgoingDatagram{ByteView{buffers_[outbox_.size()].data(), size},
+                                     counted == OutgoingDatagram::Counted::kRtcp, counted,
+                                     static_cast<std::uint32_t>(stream != nullptr ? stream->index : 0),
+                                     static_cast<std::uint32_t>(payload_bytes)});
+}
+
+void EchoEngine::on_send_failed(const OutgoingDatagram& datagram) noexcept {
+  drops_.count(DropReason::kNotSent);
+  switch (datagram.counted) {
+    case OutgoingDatagram::Counted::kRtcp:
+      if (rtcp_sent_ > 0) --rtcp_sent_;
+      return;
+    case OutgoingDatagram::Counted::kMedia:
+      if (datagram.stream < streams_.size()) {
+        streams_[datagram.stream]->sent.on_not_sent(datagram.payload_bytes);
+        streams_[datagram.stream]->return_path.on_not_sent();
+      }
+      return;
+    case OutgoingDatagram::Counted::kRetransmission:
+      if (datagram.stream < streams_.size()) streams_[datagram.stream]->sent.on_retransmission_not_sent();
+      return;
+  }
 }
 
 double EchoEngine::session_bandwidth_bps() const noexcept {

@@ -7,6 +7,7 @@
 //   engine.on_datagram(now, datagram);            // each RTP/RTCP datagram
 //   engine.on_timer(now);                         // at next_wakeup()
 //   for (auto& d : engine.outbox()) send(d);      // after either call
+//   engine.on_send_failed(d);                     // for each d that did not leave
 //
 // Per inbound stream: SRTP unprotect → RTP parse → jitter buffer → at
 // playout time rewrite SSRC/sequence/timestamp → SRTP protect. RTCP: RR and
@@ -110,6 +111,11 @@ struct EchoConfig {
 struct OutgoingDatagram {
   ByteView bytes;
   bool rtcp = false;  // goes to the RTCP component when RTCP is not muxed
+  // What the engine counted for it as sent, for on_send_failed() to undo.
+  enum class Counted : std::uint8_t { kRtcp, kMedia, kRetransmission };
+  Counted counted = Counted::kRtcp;
+  std::uint32_t stream = 0;         // index, for kMedia and kRetransmission
+  std::uint32_t payload_bytes = 0;  // for kMedia
 };
 
 struct StreamSnapshot {
@@ -199,6 +205,11 @@ class EchoEngine {
   Timestamp next_wakeup() const noexcept;
   // What to send, in order; valid until the next on_* call.
   std::span<const OutgoingDatagram> outbox() const noexcept { return outbox_; }
+  // One datagram of outbox() that the transport could not send: it leaves
+  // the sent counts (packets, octets and the SR's, retransmissions, RTCP)
+  // and is counted DropReason::kNotSent, so the report says what really
+  // left. It stays in the NACK history: the caller may still ask for it.
+  void on_send_failed(const OutgoingDatagram& datagram) noexcept;
 
   EchoSnapshot snapshot() const;
 
@@ -235,7 +246,8 @@ class EchoEngine {
   void queue_rtcp(std::span<const rtcp::Packet> packets);
   // A buffer in the outbox with room for `size` plus the SRTP trailer.
   MutableByteView next_buffer(std::size_t size);
-  void commit_buffer(std::size_t size, bool rtcp);
+  void commit_buffer(std::size_t size, OutgoingDatagram::Counted counted, const Stream* stream = nullptr,
+                     std::size_t payload_bytes = 0);
   double session_bandwidth_bps() const noexcept;
   void begin_call(Timestamp now);
 

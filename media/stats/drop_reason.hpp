@@ -23,13 +23,14 @@ enum class DropReason : std::uint8_t {
   kTooOld,          // far behind the playout point (a restart or a bad sequence jump)
   kTooLarge,        // larger than any MTU parrot accepts
   kNoKeys,          // SRTP expected but the DTLS keys are not there yet
+  kNotSent,         // outbound: the transport could not send it (no ICE pair, consent lost, would block)
   kCount,
 };
 
 constexpr std::string_view to_string(DropReason reason) noexcept {
   constexpr std::array<std::string_view, static_cast<std::size_t>(DropReason::kCount)> kNames{
       "too_short", "not_rtp", "malformed_rtcp", "srtp_auth_fail", "srtp_replay", "srtp_other",
-      "unknown_ssrc", "duplicate", "late", "buffer_full", "too_old", "too_large", "no_keys"};
+      "unknown_ssrc", "duplicate", "late", "buffer_full", "too_old", "too_large", "no_keys", "not_sent"};
   const auto index = static_cast<std::size_t>(reason);
   return index < kNames.size() ? kNames[index] : std::string_view{"unknown"};
 }

@@ -1,5 +1,7 @@
 #include "media/stats/return_path.hpp"
 
+#include <algorithm>
+
 namespace parrot::media::stats {
 
 std::string_view to_string(Hearing hearing) noexcept {
@@ -17,6 +19,12 @@ void ReturnPathMonitor::on_sent(Timestamp now) noexcept {
   if (sent_ == 0) first_sent_ = now;
   ++sent_;
   last_sent_ = now;
+}
+
+void ReturnPathMonitor::on_not_sent() noexcept {
+  if (sent_ == 0) return;
+  --sent_;
+  sent_at_last_about_parrot_ = std::min(sent_at_last_about_parrot_, sent_);
 }
 
 void ReturnPathMonitor::on_caller_rtp(Timestamp now) noexcept {

@@ -56,6 +56,9 @@ class ReturnPathMonitor {
   static constexpr Duration kNoRtcpFor = std::chrono::seconds(12);
 
   void on_sent(Timestamp now) noexcept;
+  // The transport could not send what on_sent counted: the caller cannot
+  // have heard it, so it is not lost on the way either.
+  void on_not_sent() noexcept;
   void on_caller_rtp(Timestamp now) noexcept;
   // One SR/RR compound from the caller, with the extended highest sequence
   // number of its report block on this stream, if it has one. A block whose

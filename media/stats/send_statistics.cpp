@@ -11,6 +11,12 @@ void SendStatistics::on_sent(Timestamp now, std::uint32_t rtp_timestamp, std::si
   last_sent_ = now;
 }
 
+void SendStatistics::on_not_sent(std::size_t payload_bytes) noexcept {
+  if (packets_ == 0) return;
+  --packets_;
+  bytes_ -= std::min<std::uint64_t>(bytes_, payload_bytes);
+}
+
 std::uint32_t SendStatistics::rtp_timestamp_at(Timestamp now) const noexcept {
   return last_rtp_timestamp_ + static_cast<std::uint32_t>(duration_to_rtp_ticks(now - last_sent_, clock_rate_hz_));
 }

@@ -30,6 +30,13 @@ class SendStatistics {
 
   void on_sent(Timestamp now, std::uint32_t rtp_timestamp, std::size_t payload_bytes) noexcept;
   void on_retransmitted() noexcept { ++retransmitted_; }
+  // The transport could not send what on_sent / on_retransmitted counted:
+  // the counts (and the SR's, RFC 3550 §6.4.1: packets "transmitted") only
+  // hold what left.
+  void on_not_sent(std::size_t payload_bytes) noexcept;
+  void on_retransmission_not_sent() noexcept {
+    if (retransmitted_ > 0) --retransmitted_;
+  }
   void on_nack_unanswered() noexcept { ++nacks_unanswered_; }
 
   // A report block about this stream. RTT per RFC 3550 §6.4.1: arrival

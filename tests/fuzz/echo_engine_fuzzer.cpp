@@ -5,7 +5,9 @@
 // (transport-cc feedback, REMB), with time moving arbitrarily. Plain RTP, so the fuzzer reaches
 // past SRTP (whose unprotect has its own target). Whatever comes in, the
 // engine must not crash, must only send valid RTP/RTCP, and must never send
-// more RTP than it received plus what NACKs may ask for.
+// more RTP than it received plus what NACKs may ask for. An op with bit 0x20
+// takes the path down (or back up): what the engine sends meanwhile comes
+// back through on_send_failed, and the sent counts must hold what left.
 #include <cstdlib>
 #include <vector>
 
@@ -59,9 +61,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint64_t rtp_in = 0;
   std::uint64_t rtp_out = 0;
   std::uint64_t nacked = 0;
+  std::uint64_t not_sent = 0;
+  bool path_down = false;  // the transport refuses what the engine sends (on_send_failed)
   std::vector<std::byte> datagram(2048);  // raw inputs reach 255 x 7 bytes, past the 1,500 the engine takes
   const auto check_outbox = [&] {
     for (const auto& d : engine.outbox()) {
+      if (path_down) {
+        engine.on_send_failed(d);
+        ++not_sent;
+        continue;
+      }
       if (d.rtcp) {
         if (!rtcp::parse_compound(d.bytes)) std::abort();
       } else {
@@ -75,6 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (!in.empty()) {
     const std::uint8_t op = in.u8();
     now += std::chrono::milliseconds(in.u8());
+    if (op & 0x20) path_down = !path_down;
     std::size_t length = 0;
     switch (op % 4) {
       case 0: {  // raw bytes
@@ -145,6 +155,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   // Each echo once, plus at most SendHistory::kMaxResends per NACKed number.
   if (rtp_out > rtp_in + nacked * echo::SendHistory::kMaxResends) std::abort();
-  (void)engine.snapshot();
+  // What did not leave is counted not_sent, and only what left is counted sent.
+  const auto snapshot = engine.snapshot();
+  std::uint64_t counted_out = 0;
+  for (const auto& stream : snapshot.streams) counted_out += stream.sent.packets + stream.sent.retransmitted;
+  if (counted_out != rtp_out || snapshot.drops[DropReason::kNotSent] != not_sent) std::abort();
   return 0;
 }

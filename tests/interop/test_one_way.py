@@ -8,7 +8,13 @@ A real slixmpp + aiortc caller calls parrot through a throwaway Prosody:
      parrot's stream, and the report says ONE-WAY ("heard nothing");
   2. dropped from the middle: the caller heard parrot, then nothing; the
      report says ONE-WAY ("stopped hearing") with the packets lost to the end;
-  3. nothing dropped: MEDIA OK, the caller "hears".
+  3. nothing dropped: MEDIA OK, the caller "hears";
+  4. parrot's own host refuses its RTP and RTCP (the same rule on OUTPUT:
+     sendto fails with EPERM): nothing is counted sent, all of it is
+     drops.not_sent, and the report says ONE-WAY because the echo could not
+     be sent.
+The rule for cases 1 and 2 sits on INPUT, where the caller's side receives:
+the packets leave parrot and the network loses them.
 
 Each report is checked against the caller's own counters. The test runs in
 a network namespace of its own with only `lo` (unshare --net), so its
@@ -53,8 +59,8 @@ def free_udp_block(count):
     raise RuntimeError("no free block of UDP ports")
 
 
-def drop_parrots_media(low, add=True):
-    subprocess.run(["iptables", "-A" if add else "-D", "OUTPUT", "-p", "udp", "--sport", f"{low}:{low + PORTS - 1}",
+def drop_parrots_media(low, add=True, chain="INPUT"):
+    subprocess.run(["iptables", "-A" if add else "-D", chain, "-p", "udp", "--sport", f"{low}:{low + PORTS - 1}",
                     "-m", "u32", "--u32", RTP_OR_RTCP, "-j", "DROP"], check=True)
 
 
@@ -131,6 +137,23 @@ async def run():
         assert report["verdict"] == "MEDIA OK", report
         assert report["streams"][0]["return_path"]["hearing"] == "hears", report["streams"][0]
         assert "one_way" not in report, report
+        assert "not_sent" not in report["drops"], report["drops"]
+
+        # 4. parrot's host refuses to send its media: none of it counts as sent.
+        drop_parrots_media(low, chain="OUTPUT")
+        caller = jc.JingleCaller(alice, parrot.jid + "/parrot", media=("audio",), jmi=False)
+        await caller.call()
+        await caller.until(caller.connected)
+        await caller_sent_at_least(caller, 200)
+        mine, report, body = await hang_up_and_read(caller, alice)
+        drop_parrots_media(low, add=False, chain="OUTPUT")
+        print(f"refused by parrot's host: {body}")
+        stream = report["streams"][0]
+        assert mine["packets_received"] == 0, mine
+        assert stream["packets_sent"] == 0, stream
+        assert report["drops"].get("not_sent", 0) >= 150, report["drops"]
+        assert report["verdict"] == "ONE-WAY", report
+        assert "could not be sent" in report["one_way"], report
 
 
 def main():

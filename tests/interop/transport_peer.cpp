@@ -6,6 +6,10 @@
 // stdin:  {"type":"remote","ufrag","pwd","fingerprint","hash"}    first
 //         {"type":"candidate","attributes":{<XEP-0176 attributes>}}  any number
 //         {"type":"end-of-candidates"}  {"type":"stop"}
+//         {"type":"restart"}: offer an ICE restart (new local credentials,
+//           answered by "restarted"); the peer's answer comes as "remote"
+//           and "candidate" lines again. Sending goes on meanwhile.
+//         {"type":"pause"}: --send stops sending.  {"type":"count"}
 // The transport exists from the start ("local" is printed at once); the
 // remote credentials and fingerprint may come before or after, as for a
 // Jingle initiator or responder.
@@ -13,14 +17,21 @@
 //         {"type":"candidate","attributes":{...}} {"type":"gathering-done"}
 //         {"type":"connected","local_type","remote_type","local_ip","remote_ip","protocol"}
 //         {"type":"keys","profile"} {"type":"failed","reason"} {"type":"stats",...}
+//         {"type":"state","state"} on every transport state change
+//         {"type":"restarted","ufrag","pwd","candidates":[{...}]}
+//         {"type":"count","sent","echoes","missing"}
 //
 //   transport_peer --role controlled|controlling [--address IP]... [--stun IP:PORT]
 //                  [--turn IP:PORT:USER:PASSWORD] [--turn-transport udp|tcp|tls] [--send]
 // --send makes it the caller's side instead: after the keys it sends an RTP
-// packet every 20 ms and counts what comes back, instead of echoing.
+// packet every 20 ms and counts what comes back, instead of echoing. Each
+// payload starts with the packet's number (32 bits), which the echo keeps,
+// so every echo is matched to what was sent: "missing" lists the numbers
+// sent and not (yet) echoed.
 #include <glib-unix.h>
 #include <glib.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <iostream>
@@ -77,7 +88,8 @@ class Peer final : public transport::CallTransport::Observer {
     if (!message.is_object()) return fail("unparsable line: " + line);
     const std::string type = message.value("type", "");
     if (type == "remote") {
-      transport_->set_remote_credentials({message.value("ufrag", ""), message.value("pwd", "")});
+      remote_credentials_ = transport::IceCredentials{message.value("ufrag", ""), message.value("pwd", "")};
+      transport_->set_remote_credentials(*remote_credentials_);
       transport_->set_peer_fingerprint(message.value("hash", "sha-256"), message.value("fingerprint", ""));
     } else if (type == "candidate" && transport_) {
       std::vector<std::pair<std::string, std::string>> attributes;
@@ -90,6 +102,12 @@ class Peer final : public transport::CallTransport::Observer {
       transport_->add_remote_candidate(*parsed.candidate);
     } else if (type == "end-of-candidates" && transport_) {
       transport_->remote_gathering_done();
+    } else if (type == "restart") {
+      restart();
+    } else if (type == "pause") {
+      sender_.cancel();
+    } else if (type == "count") {
+      emit({{"type", "count"}, {"sent", packets_sent_}, {"echoes", echoes_received_}, {"missing", missing().size()}});
     } else if (type == "stop") {
       stop();
     }
@@ -102,6 +120,7 @@ class Peer final : public transport::CallTransport::Observer {
   }
   void on_gathering_done() override { emit({{"type", "gathering-done"}}); }
   void on_transport_state(transport::CallTransportState state, const std::string& reason) override {
+    emit({{"type", "state"}, {"state", std::string(transport::to_string(state))}});
     if (state == transport::CallTransportState::kFailed) fail(reason);
     if (state == transport::CallTransportState::kConnected) report_connected();
   }
@@ -120,7 +139,18 @@ class Peer final : public transport::CallTransport::Observer {
   }
   void on_media(unsigned, media::MutableByteView datagram) override {
     if (options_.send) {
-      if (caller_srtp_ && caller_srtp_->unprotect_rtp(datagram)) ++echoes_received_;
+      const auto length = caller_srtp_ ? caller_srtp_->unprotect_rtp(datagram) : std::nullopt;
+      const auto echo = length ? media::rtp::RtpPacket::parse(datagram.first(*length)) : std::nullopt;
+      if (!echo || echo->payload().size() < 4) return;
+      ++echoes_received_;
+      const auto& p = echo->payload();
+      const auto number = static_cast<std::size_t>(std::to_integer<std::uint32_t>(p[0]) << 24 | std::to_integer<std::uint32_t>(p[1]) << 16 |
+                                                   std::to_integer<std::uint32_t>(p[2]) << 8 | std::to_integer<std::uint32_t>(p[3]));
+      if (number < echoed_.size()) {
+        duplicates_ += echoed_[number] ? 1 : 0;
+        echoed_[number] = true;
+      }
+      if (restarting()) ++echoes_while_restarting_;
       return;
     }
     engine_->on_datagram(now(), datagram);
@@ -132,7 +162,8 @@ class Peer final : public transport::CallTransport::Observer {
     return media::Timestamp{std::chrono::duration_cast<media::Duration>(std::chrono::steady_clock::now() - started_)};
   }
 
-  // The caller's side: a 160-byte "Opus" packet every 20 ms.
+  // The caller's side: a 160-byte "Opus" packet every 20 ms, numbered.
+  // A packet that could not leave is not counted and its number is reused.
   void send_one() {
     std::array<std::byte, 256> buffer{};
     media::rtp::RtpHeader header;
@@ -140,10 +171,40 @@ class Peer final : public transport::CallTransport::Observer {
     header.timestamp = static_cast<std::uint32_t>(960 * packets_sent_);
     header.payload_type = 111;
     header.ssrc = kCallerSsrc;
-    const std::array<std::byte, 160> payload{};
+    std::array<std::byte, 160> payload{};
+    for (std::size_t i = 0; i < 4; ++i) payload[i] = static_cast<std::byte>(packets_sent_ >> (24 - 8 * i));
     const std::size_t length = media::rtp::serialize(header, payload, buffer);
     const auto protected_length = caller_srtp_->protect_rtp(buffer, length);
-    if (protected_length && transport_->send_media(1, media::ByteView(buffer).first(*protected_length))) ++packets_sent_;
+    if (!protected_length || !transport_->send_media(1, media::ByteView(buffer).first(*protected_length))) return;
+    ++packets_sent_;
+    echoed_.push_back(false);
+    if (restarting()) ++sent_while_restarting_;
+  }
+
+  // Between our restart offer and the new pair connecting.
+  bool restarting() const { return restarts_ > 0 && transport_ && transport_->state() == transport::CallTransportState::kConnecting; }
+
+  std::vector<std::size_t> missing() const {
+    std::vector<std::size_t> numbers;
+    for (std::size_t n = 0; n < echoed_.size(); ++n)
+      if (!echoed_[n]) numbers.push_back(n);
+    return numbers;
+  }
+
+  // As libwebrtc offers a restart: new local credentials at once, the old
+  // pair kept for sending until the answer's checks connect (RFC 8445 §9);
+  // "remote" brings the answer's credentials.
+  void restart() {
+    if (!transport_ || !remote_credentials_) return fail("restart before the remote credentials");
+    const transport::IceCredentials local = transport_->restart_ice(std::nullopt);
+    ++restarts_;
+    json candidates = json::array();
+    for (const auto& candidate : transport_->local_candidates()) {
+      json attributes = json::object();
+      for (const auto& [key, value] : transport::candidate_attributes(candidate)) attributes[key] = value;
+      candidates.push_back(attributes);
+    }
+    emit({{"type", "restarted"}, {"ufrag", local.ufrag}, {"pwd", local.pwd}, {"candidates", candidates}});
   }
 
   void create_transport() {
@@ -196,7 +257,8 @@ class Peer final : public transport::CallTransport::Observer {
 
   // Sends what the engine produced and re-arms its timer.
   void flush() {
-    for (const auto& datagram : engine_->outbox()) transport_->send_media(1, datagram.bytes);
+    for (const auto& datagram : engine_->outbox())
+      if (!transport_->send_media(1, datagram.bytes)) engine_->on_send_failed(datagram);
     const auto wakeup = engine_->next_wakeup();
     if (wakeup == media::kNever) return;
     const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(wakeup - now());
@@ -212,6 +274,14 @@ class Peer final : public transport::CallTransport::Observer {
     const auto& stream = snapshot.streams.at(0);
     stats["received"] = options_.send ? echoes_received_ : stream.received.packets;
     stats["sent"] = options_.send ? packets_sent_ : stream.sent.packets;
+    if (options_.send) {
+      const auto numbers = missing();
+      stats["missing"] = std::vector<std::size_t>(numbers.begin(), numbers.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(numbers.size(), 50)));
+      stats["missing_count"] = numbers.size();
+      stats["duplicates"] = duplicates_;
+      stats["sent_while_restarting"] = sent_while_restarting_;
+      stats["echoes_while_restarting"] = echoes_while_restarting_;
+    }
     stats["srtp_drops"] = snapshot.drops[media::DropReason::kSrtpAuthFail] + snapshot.drops[media::DropReason::kSrtpReplay] +
                           snapshot.drops[media::DropReason::kSrtpOther];
     stats["rtcp_received"] = snapshot.rtcp_received;
@@ -239,6 +309,12 @@ class Peer final : public transport::CallTransport::Observer {
   transport::Timer sender_;
   std::uint64_t packets_sent_ = 0;
   std::uint64_t echoes_received_ = 0;
+  std::vector<bool> echoed_;  // by packet number
+  std::uint64_t duplicates_ = 0;
+  std::optional<transport::IceCredentials> remote_credentials_;
+  unsigned restarts_ = 0;
+  std::uint64_t sent_while_restarting_ = 0;
+  std::uint64_t echoes_while_restarting_ = 0;
   transport::Certificate certificate_;
   std::chrono::steady_clock::time_point started_;
   std::unique_ptr<media::echo::EchoEngine> engine_;

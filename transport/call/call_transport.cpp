@@ -66,7 +66,7 @@ double CallTransport::ms_since_gather() const {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - gather_started_).count();
 }
 
-const IceCredentials& CallTransport::restart_ice(const IceCredentials& remote) {
+const IceCredentials& CallTransport::restart_ice(const std::optional<IceCredentials>& remote) {
   if (state_ == CallTransportState::kClosed) throw std::logic_error("call transport: restart after close");
   const bool secure = !dtls_parameters_ || (dtls_ && dtls_->state() == DtlsState::kConnected);
   if (state_ == CallTransportState::kFailed && (!secure || failure_reason_.rfind("DTLS", 0) == 0))

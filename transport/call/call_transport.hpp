@@ -115,13 +115,14 @@ class CallTransport final : private IceAgent::Observer, private DtlsSrtp::Observ
   void gather();
   void add_remote_candidate(const IceCandidate& candidate) { ice_->add_remote_candidate(candidate); }
   void remote_gathering_done() { ice_->remote_gathering_done(); }
-  // ICE restart with the peer's new credentials (IceAgent::restart); the
+  // ICE restart with the peer's new credentials, or nullopt to offer one
+  // (IceAgent::restart); the
   // DTLS association and SRTP keys carry over to the new pair. Allowed while
   // connecting or connected, and after an ICE failure (consent lost) once
   // DTLS had completed; throws std::logic_error otherwise (closed, a DTLS
   // failure, a handshake that never finished) and what IceAgent throws.
   // The state goes to kConnecting, then back to kSecure (or kConnected).
-  const IceCredentials& restart_ice(const IceCredentials& remote);
+  const IceCredentials& restart_ice(const std::optional<IceCredentials>& remote);
   const std::vector<IceCandidate>& local_candidates() const noexcept { return ice_->local_candidates(); }
   // The peer's XEP-0320 fingerprint when it was not known at construction
   // (parrot placed the call), and then parrot's role too, which the answer's

@@ -342,22 +342,45 @@ void IceAgent::flush_pending_remote() {
   }
 }
 
-const IceCredentials& IceAgent::restart(const IceCredentials& remote) {
+const IceCredentials& IceAgent::restart(const std::optional<IceCredentials>& remote) {
   assert_thread();
   if (!agent_) throw std::logic_error("ice: restart after close");
-  check_remote_credentials(remote);
+  if (remote) check_remote_credentials(*remote);
   if (!nice_agent_restart_stream(agent_.get(), stream_id_)) throw std::runtime_error("ice: libnice refused the restart");
   read_local_credentials();
-  // A new round of candidates and of end-of-candidates; the consent clock
-  // restarts once the new checks connect (update_state).
+  // RFC 8445 §9: during a restart "media can continue to flow on the
+  // previously selected pair", and libwebrtc does so: it keeps sending on
+  // its old connection until a new one is writable, so a restart loses
+  // nothing its way. libnice 0.1.21 allows it: nice_stream_restart forgets
+  // the peer's candidates and the check list but keeps the component's
+  // selected pair (its remote candidate is held as restart_candidate) and
+  // the valid candidates that admit inbound data, and
+  // nice_agent_send_messages_nonblocking sends on that pair until checks
+  // select a new one. So a pair that was connected goes on carrying send(),
+  // under the consent clock that was running (RFC 7675 §5.1: consent is
+  // per pair, and this one is still in use); after a consent loss there is
+  // no such pair and send() refuses until the new checks connect.
+  previous_pair_kept_ = previous_pair_kept_ || (state_ == IceState::kConnected && selected_pair_.has_value());
+  staying_on_previous_pair_ = false;
+  if (!previous_pair_kept_) consent_timer_.reset();
+  // A new round of candidates and of end-of-candidates.
   pending_remote_.clear();
   remote_credentials_.reset();
   remote_done_requested_ = false;
   remote_done_applied_ = false;
-  consent_timer_.reset();
   component_states_.assign(config_.components, NICE_COMPONENT_STATE_CONNECTING);
   set_state(IceState::kChecking, {});
-  set_remote_credentials(remote);
+  if (remote) {
+    set_remote_credentials(*remote);
+  } else {
+    // An offer: libnice 0.1.21 keeps the peer's old credentials across
+    // restart_stream and would answer the peer's new checks with triggered
+    // checks signed with the old password, which fail for good. With none
+    // set it holds those checks until the answer's credentials arrive
+    // (RFC 8445 §7.3: a check before the credentials is answered, and
+    // acted on once they are known).
+    nice_agent_set_remote_credentials(agent_.get(), stream_id_, "", "");
+  }
   arm_end_of_candidates_timer();
   return local_credentials_;
 }
@@ -376,7 +399,8 @@ AttachedSourcePtr IceAgent::start_timer(std::chrono::milliseconds interval, GSou
 
 bool IceAgent::send(unsigned component, media::ByteView datagram) noexcept {
   assert_thread();
-  if (!agent_ || state_ != IceState::kConnected || component < 1 || component > config_.components) {
+  const bool has_pair = state_ == IceState::kConnected || (state_ == IceState::kChecking && previous_pair_kept_);
+  if (!agent_ || !has_pair || component < 1 || component > config_.components) {
     ++send_drops_;
     return false;
   }
@@ -418,7 +442,8 @@ void IceAgent::close() {
 // reads it), yet a trickled candidate may still work and libnice recovers
 // from FAILED when one does; so failure counts only after end-of-candidates. libnice may bounce READY -> CONNECTED or go
 // back to CONNECTING on new candidates; once connected we stay connected
-// until failure or consent loss.
+// until failure or consent loss. A restart that fails while the pair from
+// before it works is not a failure: that pair goes on.
 void IceAgent::update_state() {
   if (state_ == IceState::kFailed || state_ == IceState::kClosed) return;
   bool any_failed = false;
@@ -429,7 +454,16 @@ void IceAgent::update_state() {
     all_connected = all_connected && (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY);
     any_connecting = any_connecting || state == NICE_COMPONENT_STATE_CONNECTING;
   }
-  if (any_failed && remote_done_applied_) {
+  if (all_connected) staying_on_previous_pair_ = false;
+  if (any_failed && remote_done_applied_ && (previous_pair_kept_ || staying_on_previous_pair_)) {
+    // A restart whose new pairs all failed while the pair from before it
+    // still works (the consent clock has not run out): libwebrtc keeps its
+    // old connection selected then, and parrot stays on the old pair too,
+    // until consent runs out or another restart. libnice 0.1.21 keeps
+    // sending on it after failing the component.
+    staying_on_previous_pair_ = true;
+    set_state(IceState::kConnected, "ice restart failed: staying on the previous pair");
+  } else if (any_failed && remote_done_applied_) {
     set_state(IceState::kFailed, "ice failed: no candidate pair succeeded");
   } else if (all_connected && state_ != IceState::kConnected) {
     last_receive_us_ = g_get_monotonic_time();
@@ -444,6 +478,8 @@ void IceAgent::update_state() {
 void IceAgent::set_state(IceState state, const std::string& reason) {
   if (state == state_) return;
   state_ = state;
+  // Connected again: libnice sends on the newly selected pair from now on.
+  if (state != IceState::kChecking) previous_pair_kept_ = false;
   if (state == IceState::kFailed || state == IceState::kClosed) {
     end_of_candidates_timer_.reset();
     consent_timer_.reset();

@@ -113,19 +113,29 @@ class IceAgent {
   void add_remote_candidate(const IceCandidate& candidate);
   // Explicit end-of-candidates; the timer calls it too. Idempotent.
   void remote_gathering_done();
-  // ICE restart (RFC 8445 §9): the peer sent new credentials. New local
-  // credentials are generated, the peer's candidates are forgotten (new ones
-  // follow with add_remote_candidate), checks start again, and the state
-  // goes back to checking, also from a consent loss (kFailed). Local
-  // candidates stay: local_candidates() gives them for the answer. Throws
-  // std::invalid_argument for empty credentials, std::logic_error after
-  // close(), std::runtime_error if libnice refuses.
-  const IceCredentials& restart(const IceCredentials& remote);
+  // ICE restart (RFC 8445 §9) with the peer's new credentials when the
+  // peer offered it, or nullopt to offer one (the answer's credentials
+  // follow with set_remote_credentials). New local credentials are
+  // generated, the peer's candidates are forgotten (new ones follow with
+  // add_remote_candidate), checks start again, and the state goes back to
+  // checking, also from a consent loss (kFailed). Local candidates stay:
+  // local_candidates() gives them for the answer. A pair that was connected
+  // keeps carrying send() until the new checks connect
+  // (sending_on_previous_pair()), and stays in use if every new pair fails
+  // (connected again, as libwebrtc keeps its old connection) until consent
+  // runs out. Throws std::invalid_argument for empty
+  // credentials, std::logic_error after close(), std::runtime_error if
+  // libnice refuses.
+  const IceCredentials& restart(const std::optional<IceCredentials>& remote);
   // Every local candidate reported so far (host, srflx, relay, mapped).
   const std::vector<IceCandidate>& local_candidates() const noexcept { return local_candidates_; }
-  // False (and counted in send_drops) unless connected, or when libnice
-  // would block or fails. Never throws.
+  // False (and counted in send_drops) unless connected or restarting on a
+  // pair that was connected, or when libnice would block or fails. Never
+  // throws.
   bool send(unsigned component, media::ByteView datagram) noexcept;
+  // True while a restart's checks run and send() still goes out on the pair
+  // selected before it.
+  bool sending_on_previous_pair() const noexcept { return previous_pair_kept_; }
 
   IceState state() const noexcept { return state_; }
   std::optional<SelectedPair> selected_pair() const { return selected_pair_; }
@@ -176,6 +186,8 @@ class IceAgent {
   std::vector<guint> component_states_;
   IceState state_ = IceState::kNew;
   std::optional<SelectedPair> selected_pair_;
+  bool previous_pair_kept_ = false;  // restarting, and send() uses the old selected pair
+  bool staying_on_previous_pair_ = false;  // a restart found no new pair; the old one carries on
   AttachedSourcePtr end_of_candidates_timer_;
   AttachedSourcePtr consent_timer_;
   gint64 last_receive_us_ = 0;  // g_get_monotonic_time() of the last datagram or of connecting

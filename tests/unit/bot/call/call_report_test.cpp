@@ -361,5 +361,22 @@ TEST(CallReport, CallerWhoStoppedHearingIsOneWayWithTheLossToTheEnd) {
   EXPECT_FALSE(report_json(facts).contains("one_way"));
 }
 
+// parrot's own path refused its echo (a local firewall answers EPERM, or
+// no ICE pair for the rest of the call): what could not leave is not in
+// packets_sent, and most of the echo missing is ONE-WAY too.
+TEST(CallReport, EchoTheNetworkPathRefusedIsOneWay) {
+  CallFacts facts = good_call();
+  const std::uint64_t sent = facts.streams[0].echo.sent.packets;
+  facts.drops.count(media::DropReason::kNotSent, sent + 400);
+  EXPECT_EQ(verdict(facts), Verdict::kOneWay);
+  const auto report = report_json(facts);
+  EXPECT_EQ(report["drops"]["not_sent"], sent + 400);
+  EXPECT_NE(report["one_way"].get<std::string>().find("could not be sent"), std::string::npos) << report["one_way"];
+  // A few lost across a restart after a consent loss are not.
+  facts.drops = {};
+  facts.drops.count(media::DropReason::kNotSent, 40);
+  EXPECT_EQ(verdict(facts), Verdict::kMediaOk);
+}
+
 }  // namespace
 }  // namespace parrot::bot::call

@@ -196,6 +196,57 @@ TEST(EchoEngine, SendsSrAndRrAtRfc3550Intervals) {
   EXPECT_TRUE(saw_sr);
 }
 
+TEST(EchoEngine, DatagramsTheTransportCouldNotSendLeaveTheSentCounts) {
+  // ICE with no usable pair, or a socket that would block: what did not
+  // leave is in neither the report's packets_sent nor the SR's count.
+  EchoEngine engine(audio_video_config());
+  std::uint64_t rtp_offered = 0, rtp_left = 0, rtcp_offered = 0, rtcp_failed = 0, srs_checked = 0;
+  const auto transport = [&] {
+    for (const auto& d : engine.outbox()) {
+      if (d.rtcp) {
+        ++rtcp_offered;
+        const auto parsed = rtcp::parse_compound(d.bytes);
+        ASSERT_TRUE(parsed);
+        if (const auto* sr = std::get_if<rtcp::SenderReport>(&parsed->packets[0])) {
+          EXPECT_EQ(sr->packet_count, rtp_left);
+          EXPECT_EQ(sr->octet_count, rtp_left * 160);
+          ++srs_checked;
+        }
+        if (rtcp_offered == 1) {  // the first compound never leaves
+          ++rtcp_failed;
+          engine.on_send_failed(d);
+        }
+        continue;
+      }
+      ++rtp_offered;
+      if (rtp_offered > 100 && rtp_offered <= 110) {
+        engine.on_send_failed(d);  // a gap of ten
+      } else {
+        ++rtp_left;
+      }
+    }
+  };
+  for (int i = 0; i < 500; ++i) {  // 10 s of audio
+    const Timestamp arrival = timestamp_ms(20 * i);
+    for (Timestamp t = engine.next_wakeup(); t < arrival; t = engine.next_wakeup()) {
+      engine.on_timer(t);
+      transport();
+    }
+    const auto datagram = rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i);
+    std::vector<std::byte> copy = datagram;
+    engine.on_datagram(arrival, copy);
+    transport();
+  }
+  ASSERT_GT(rtp_offered, 110u);
+  ASSERT_GE(srs_checked, 2u);
+  const auto snapshot = engine.snapshot();
+  EXPECT_EQ(snapshot.streams[0].sent.packets, rtp_left);
+  EXPECT_EQ(snapshot.streams[0].sent.packets, rtp_offered - 10);
+  EXPECT_EQ(snapshot.streams[0].sent.bytes, rtp_left * 160);
+  EXPECT_EQ(snapshot.rtcp_sent, rtcp_offered - rtcp_failed);
+  EXPECT_EQ(snapshot.drops[DropReason::kNotSent], 10u + rtcp_failed);
+}
+
 TEST(EchoEngine, RttFromCallersReceiverReport) {
   EchoConfig config = audio_video_config();
   EchoEngine engine(config);
@@ -257,6 +308,12 @@ TEST(EchoEngine, AnswersNackFromSendHistory) {
   EXPECT_EQ(snapshot.streams[1].sent.retransmitted, 1u);
   EXPECT_EQ(snapshot.streams[1].sent.nacks_unanswered, 1u);
   EXPECT_EQ(snapshot.streams[1].nacks_received, 2u);
+  // The transport could not send the retransmission after all.
+  ASSERT_EQ(engine.outbox().size(), 1u);
+  engine.on_send_failed(engine.outbox()[0]);
+  EXPECT_EQ(engine.snapshot().streams[1].sent.retransmitted, 0u);
+  EXPECT_EQ(engine.snapshot().streams[1].sent.packets, 30u);
+  EXPECT_EQ(engine.snapshot().drops[DropReason::kNotSent], 1u);
 }
 
 // RED (118) carrying `inner` (VP8 96 or ULPFEC 127), as libwebrtc sends video.

@@ -63,6 +63,13 @@ TEST(ReturnPath, ReportsWithoutABlockMeanTheCallerHeardNothing) {
   EXPECT_FALSE(s.last_report_s);
 }
 
+TEST(ReturnPath, PacketsTheTransportCouldNotSendAreNotLostOnTheWay) {
+  Call call;
+  call.run(10, false);
+  for (int i = 0; i < 100; ++i) call.monitor.on_not_sent();  // counted drops.not_sent instead
+  EXPECT_EQ(call.monitor.snapshot().lost_to_end, 400u);
+}
+
 // The first reports can predate parrot's first packet reaching the caller.
 TEST(ReturnPath, TooEarlyToTell) {
   Call call;

@@ -262,7 +262,7 @@ TEST_F(CallTransportTest, IceRestartAfterConsentLossKeepsTheDtlsKeys) {
 
   const IceCredentials old_a = a_.transport->local_credentials();
   const IceCredentials old_b = b_.transport->local_credentials();
-  const IceCredentials new_a = a_.transport->restart_ice(old_b);  // a offers the restart
+  const IceCredentials new_a = a_.transport->restart_ice(std::nullopt);  // a offers the restart
   const IceCredentials new_b = b_.transport->restart_ice(new_a);  // b answers it
   EXPECT_NE(new_a.ufrag, old_a.ufrag);
   EXPECT_NE(new_b.ufrag, old_b.ufrag);
@@ -280,6 +280,48 @@ TEST_F(CallTransportTest, IceRestartAfterConsentLossKeepsTheDtlsKeys) {
     ASSERT_TRUE(b_.send(static_cast<std::uint16_t>(3000 + s)));
   }
   ASSERT_TRUE(run_until(context_, [&] { return a_.media.size() >= 10 && b_.media.size() >= 10; }));
+}
+
+TEST_F(CallTransportTest, IceRestartWhileConnectedLosesNoMediaAndKeepsTheDtlsAssociation) {
+  // libwebrtc's restart (Conversations, Monal, browsers): the path still
+  // works, both sides keep sending on it until the new pair connects
+  // (RFC 8445 §9), and DTLS does not run again (RFC 8842: a restart alone
+  // keeps the association).
+  connect(ice(true), ice(false), DtlsRole::kServer, DtlsRole::kClient);
+  ASSERT_TRUE(both(CallTransportState::kSecure));
+  const auto keys_before = *b_.keys;
+  a_.media.clear();
+  b_.media.clear();
+  std::uint16_t sequence = 0;
+  std::size_t refused = 0;
+  const auto exchange = [&] {
+    refused += a_.send(sequence) ? 0 : 1;
+    refused += b_.send(sequence) ? 0 : 1;
+    ++sequence;
+    run_until(context_, [] { return false; }, 5ms);
+  };
+  for (int i = 0; i < 5; ++i) exchange();
+  const IceCredentials new_a = a_.transport->restart_ice(std::nullopt);  // the offer
+  EXPECT_EQ(a_.state, CallTransportState::kConnecting);
+  for (int i = 0; i < 10; ++i) exchange();
+  // The offer carries a's candidates; the answer takes a while to reach a.
+  const IceCredentials new_b = b_.transport->restart_ice(new_a);
+  for (const auto& c : a_.transport->local_candidates()) b_.transport->add_remote_candidate(c);
+  for (int i = 0; i < 40; ++i) exchange();
+  a_.transport->set_remote_credentials(new_b);
+  for (const auto& c : b_.transport->local_candidates()) a_.transport->add_remote_candidate(c);
+  ASSERT_TRUE(run_until(context_, [&] {
+    exchange();
+    return a_.state == CallTransportState::kSecure && b_.state == CallTransportState::kSecure;
+  })) << to_string(a_.state) << " / " << to_string(b_.state);
+  for (int i = 0; i < 5; ++i) exchange();
+  EXPECT_EQ(refused, 0u);
+  EXPECT_EQ(a_.transport->stats().send_drops + b_.transport->stats().send_drops, 0u);
+  ASSERT_TRUE(run_until(context_, [&] { return a_.media.size() >= sequence && b_.media.size() >= sequence; }))
+      << a_.media.size() << " and " << b_.media.size() << " of " << sequence;
+  EXPECT_EQ(a_.media.size(), sequence);  // SRTP replay protection would have refused a repeat
+  EXPECT_EQ(b_.keys->local_key_salt, keys_before.local_key_salt);  // the same association
+  EXPECT_EQ(b_.transport->stats().media_sent, sequence);
 }
 
 TEST_F(CallTransportTest, NoIceRestartAfterADtlsFailure) {

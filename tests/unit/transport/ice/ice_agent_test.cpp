@@ -242,6 +242,133 @@ TEST_F(IceAgentTest, SilentPeerLosesConsentAndSendingStops) {
   EXPECT_EQ(a_->send_drops(), drops + 1);
 }
 
+// RFC 8445 §9, and libwebrtc: media goes on over the previously selected
+// pair while a restart's checks run. Both sides send all the way through
+// (a offers the restart, b answers it, the new pair connects): libnice
+// 0.1.21 must accept every datagram and deliver it.
+TEST_F(IceAgentTest, RestartKeepsSendingOnThePreviousPairUntilTheNewOneConnects) {
+  connect(loopback_config(true), loopback_config(false));
+  std::size_t sent = 0;
+  std::size_t refused = 0;
+  std::size_t sent_while_restarting = 0;
+  const auto exchange = [&] {
+    const std::string number = std::to_string(sent++);
+    refused += a_->send(1, bytes_of("a" + number)) ? 0 : 1;
+    refused += b_->send(1, bytes_of("b" + number)) ? 0 : 1;
+    if (a_->sending_on_previous_pair() || b_->sending_on_previous_pair()) ++sent_while_restarting;
+    run_for(context_.get(), 5ms);
+  };
+  for (int i = 0; i < 5; ++i) exchange();
+
+  const IceCredentials a_before = a_->local_credentials();
+  const IceCredentials new_a = a_->restart(std::nullopt);  // the offer: b's answer is still to come
+  EXPECT_NE(new_a.ufrag, a_before.ufrag);
+  EXPECT_EQ(a_->state(), IceState::kChecking);
+  EXPECT_TRUE(a_->sending_on_previous_pair());
+  for (int i = 0; i < 10; ++i) exchange();
+  // The offer carries a's candidates; b's answer takes a while to reach a,
+  // so b's checks reach a first.
+  const IceCredentials new_b = b_->restart(new_a);
+  for (const auto& candidate : ra_.local) b_->add_remote_candidate(candidate);
+  EXPECT_TRUE(b_->sending_on_previous_pair());
+  for (int i = 0; i < 40; ++i) exchange();
+  a_->set_remote_credentials(new_b);
+  for (const auto& candidate : rb_.local) a_->add_remote_candidate(candidate);
+  ASSERT_TRUE(run_until(context_.get(), [&] {
+    exchange();
+    return a_->state() == IceState::kConnected && b_->state() == IceState::kConnected;
+  })) << "a " << to_string(a_->state()) << ", b " << to_string(b_->state());
+  EXPECT_FALSE(a_->sending_on_previous_pair());
+  EXPECT_FALSE(b_->sending_on_previous_pair());
+  for (int i = 0; i < 5; ++i) exchange();
+
+  EXPECT_EQ(refused, 0u);
+  EXPECT_EQ(a_->send_drops() + b_->send_drops(), 0u);
+  EXPECT_GE(sent_while_restarting, 20u);
+  ASSERT_TRUE(run_until(context_.get(), [&] { return ra_.datagrams.size() >= sent && rb_.datagrams.size() >= sent; }))
+      << "a got " << ra_.datagrams.size() << ", b got " << rb_.datagrams.size() << " of " << sent;
+  for (std::size_t i = 0; i < sent; ++i) {
+    EXPECT_TRUE(rb_.got(1, "a" + std::to_string(i))) << i;
+    EXPECT_TRUE(ra_.got(1, "b" + std::to_string(i))) << i;
+  }
+}
+
+// libwebrtc keeps its old connection when a restart finds no new one; so
+// does parrot: the restart's checks all fail, the old pair carries on.
+TEST_F(IceAgentTest, RestartWhoseChecksAllFailStaysOnThePreviousPair) {
+  SilentSocket silent;
+  ASSERT_TRUE(silent.bound());
+  IceConfig config_a = loopback_config(true);
+  config_a.end_of_candidates_timeout = 300ms;
+  connect(std::move(config_a), loopback_config(false));
+  a_->restart(std::nullopt);
+  // The answer names only an address where nobody answers.
+  IceCandidate nowhere;
+  nowhere.foundation = "9";
+  nowhere.ip = "127.0.0.1";
+  nowhere.port = silent.port();
+  nowhere.priority = 2122260223;
+  a_->set_remote_credentials({"gone", "abcdefghijklmnopqrstuvwx"});
+  a_->add_remote_candidate(nowhere);
+  std::size_t sent = 0;
+  ASSERT_TRUE(run_until(context_.get(), [&] {
+    b_->send(1, bytes_of("b still here"));  // keeps a's consent
+    EXPECT_TRUE(a_->send(1, bytes_of("a" + std::to_string(sent++))));
+    run_for(context_.get(), 5ms);
+    return a_->state() == IceState::kConnected;
+  }, 30s)) << to_string(a_->state());
+  EXPECT_EQ(ra_.states.back().second, "ice restart failed: staying on the previous pair");
+  EXPECT_FALSE(a_->sending_on_previous_pair());
+  EXPECT_TRUE(a_->send(1, bytes_of("after")));
+  ASSERT_TRUE(run_until(context_.get(), [&] { return rb_.got(1, "after"); }));
+  EXPECT_EQ(a_->send_drops(), 0u);
+}
+
+// The kept pair stays under the consent clock (RFC 7675 §5.1): a peer that
+// falls silent during the restart ends the sending as it would have before.
+TEST_F(IceAgentTest, RestartingPairStillLosesConsentToASilentPeer) {
+  IceConfig config_a = loopback_config(true);
+  config_a.consent_timeout = 500ms;
+  connect(std::move(config_a), loopback_config(false));
+  const std::size_t heard = ra_.datagrams.size();
+  ASSERT_TRUE(run_until(context_.get(), [&] {
+    b_->send(1, bytes_of("alive"));  // consent fresh just before the restart
+    return ra_.datagrams.size() > heard;
+  }));
+  a_->restart(std::nullopt);
+  ASSERT_TRUE(a_->sending_on_previous_pair());
+  EXPECT_TRUE(a_->send(1, bytes_of("still on the old pair")));
+  b_.reset();
+  ASSERT_TRUE(run_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }));
+  EXPECT_NE(ra_.states.back().second.find("consent lost"), std::string::npos) << ra_.states.back().second;
+  EXPECT_FALSE(a_->sending_on_previous_pair());
+  EXPECT_FALSE(a_->send(1, bytes_of("after consent")));
+}
+
+// After a consent loss there is no pair to keep: nothing leaves until the
+// restart's checks connect.
+TEST_F(IceAgentTest, RestartAfterConsentLossSendsOnlyOnceConnected) {
+  IceConfig config_a = loopback_config(true);
+  config_a.consent_timeout = 300ms;
+  IceConfig config_b = loopback_config(false);
+  config_b.consent_timeout = 300ms;
+  connect(std::move(config_a), std::move(config_b));
+  ASSERT_TRUE(run_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }));
+  const IceCredentials new_a = a_->restart(std::nullopt);
+  EXPECT_FALSE(a_->sending_on_previous_pair());
+  EXPECT_FALSE(a_->send(1, bytes_of("no pair")));
+  ASSERT_TRUE(run_until(context_.get(), [&] { return b_->state() == IceState::kFailed; }));
+  const IceCredentials new_b = b_->restart(new_a);
+  a_->set_remote_credentials(new_b);
+  for (const auto& candidate : rb_.local) a_->add_remote_candidate(candidate);
+  for (const auto& candidate : ra_.local) b_->add_remote_candidate(candidate);
+  ASSERT_TRUE(both_connected());
+  ASSERT_TRUE(run_until(context_.get(), [&] {
+    a_->send(1, bytes_of("back"));
+    return rb_.got(1, "back");
+  }));
+}
+
 TEST_F(IceAgentTest, EndOfCandidatesTimerLetsUnreachablePeerFail) {
   SilentSocket silent;
   ASSERT_TRUE(silent.bound());
