@@ -37,8 +37,13 @@ void ReturnPathMonitor::on_caller_report(Timestamp now, std::optional<std::uint3
   ++all_reports_;
   const bool advanced = highest_sequence && (!highest_sequence_ || *highest_sequence != *highest_sequence_);
   if (highest_sequence) highest_sequence_ = highest_sequence;
+  if (settled(now)) {
+    if (!first_settled_report_) first_settled_report_ = now;
+    last_report_ = now;
+  }
   if (advanced) {
     // A block counts whenever it comes: it proves the caller heard parrot.
+    if (last_about_parrot_) longest_report_gap_ = std::max(longest_report_gap_, now - *last_about_parrot_);
     ++reports_about_parrot_;
     reports_since_last_about_parrot_ = 0;
     last_about_parrot_ = now;
@@ -58,7 +63,7 @@ ReturnPathSnapshot ReturnPathMonitor::snapshot() const noexcept {
   if (last_about_parrot_ && sent_ > 0) s.last_report_s = to_ms(*last_about_parrot_ - first_sent_) / 1000.0;
   if (sent_ == 0) return s;
   if (reports_about_parrot_ == 0) {
-    if (reports_ >= kReportsToDecide) {
+    if (reports_ >= kReportsToDecide && last_report_ - *first_settled_report_ >= kHeardNothingFor) {
       s.hearing = Hearing::kHeardNothing;
       s.lost_to_end = sent_;
     } else if (all_reports_ == 0 && caller_rtp_after_settle_first_ &&
@@ -69,7 +74,7 @@ ReturnPathSnapshot ReturnPathMonitor::snapshot() const noexcept {
   }
   const std::uint64_t sent_after = sent_ - sent_at_last_about_parrot_;
   if (reports_since_last_about_parrot_ >= kReportsToDecide && sent_after >= kStoppedPackets &&
-      last_sent_ - *last_about_parrot_ >= kStoppedFor) {
+      last_sent_ - *last_about_parrot_ >= std::max(kStoppedFor, 2 * longest_report_gap_)) {
     s.hearing = Hearing::kStoppedHearing;
     s.lost_to_end = sent_after;
     return s;

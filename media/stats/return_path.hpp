@@ -45,11 +45,18 @@ class ReturnPathMonitor {
   // Reports without a block needed before a verdict, so one report sent
   // just as parrot's stream started or paused decides nothing.
   static constexpr std::uint64_t kReportsToDecide = 2;
-  // For "stopped hearing": parrot kept sending at least this long and this
-  // many packets after the last report on them (libwebrtc drops a silent
-  // source from its reports after about 8 s, so a pause of parrot's own
-  // stream is not mistaken for loss: it sends nothing meanwhile).
-  static constexpr Duration kStoppedFor = std::chrono::seconds(5);
+  // For "heard nothing": the caller's reports after the settle time span at
+  // least this long. libwebrtc reports on audio only every 2.5-7.5 s (its
+  // video compounds, 1 a second, carry no audio block), so a shorter span
+  // could end before the first audio report that would have named parrot.
+  static constexpr Duration kHeardNothingFor = std::chrono::seconds(10);
+  // For "stopped hearing": parrot kept sending at least this many packets,
+  // and for at least max(kStoppedFor, twice the longest gap seen between
+  // the caller's reports on parrot) after the last one: a caller that
+  // reports every 5 s on average is not taken for one that stopped hearing
+  // because the call ended 5 s after its last report. A pause of parrot's
+  // own stream is not loss: it sends nothing meanwhile.
+  static constexpr Duration kStoppedFor = std::chrono::seconds(10);
   static constexpr std::uint64_t kStoppedPackets = 50;
   // For "no RTCP": the caller's RTP spanned this long after parrot began
   // sending with no SR/RR at all (RFC 3550's interval is about 5 s).
@@ -80,6 +87,9 @@ class ReturnPathMonitor {
   std::uint64_t reports_about_parrot_ = 0;
   std::uint64_t reports_since_last_about_parrot_ = 0;
   std::optional<Timestamp> last_about_parrot_;
+  Duration longest_report_gap_{};  // between the caller's reports on parrot
+  std::optional<Timestamp> first_settled_report_;
+  Timestamp last_report_{};
   std::optional<std::uint32_t> highest_sequence_;
   std::uint64_t sent_at_last_about_parrot_ = 0;
   std::optional<Timestamp> caller_rtp_after_settle_first_;

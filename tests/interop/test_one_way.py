@@ -94,7 +94,7 @@ async def run():
         caller = jc.JingleCaller(alice, parrot.jid + "/parrot", media=("audio",), jmi=False)
         await caller.call()
         await caller.until(caller.connected)
-        await caller_sent_at_least(caller, 400)  # 8 s: 3 s to settle, then several RTCP intervals
+        await caller_sent_at_least(caller, 800)  # 16 s: 3 s to settle, then over 10 s of reports
         mine, report, body = await hang_up_and_read(caller, alice)
         print(f"dropped from the start: {body}")
         stream = report["streams"][0]
@@ -114,7 +114,7 @@ async def run():
         heard = (await caller.stats())["audio"]["packets_received"]
         drop_parrots_media(low)
         sent_before = (await caller.stats())["audio"]["packets_sent"]
-        await caller_sent_at_least(caller, sent_before + 450)  # 9 s without parrot's media
+        await caller_sent_at_least(caller, sent_before + 600)  # 12 s without parrot's media
         mine, report, body = await hang_up_and_read(caller, alice)
         drop_parrots_media(low, add=False)
         print(f"dropped from the middle: {body}")
