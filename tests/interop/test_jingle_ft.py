@@ -380,6 +380,22 @@ class Proxy65:
         writer.close()
 
 
+async def send_via_parrots_proxy(alice, sid, tsid, offered, proxy_port, dst, data):
+    """The sender nominates parrot's proxy candidate `offered` (connected to
+    the proxy first, as XEP-0260 §2.4 has the nominating side do); parrot,
+    its owner, activates it and says so; then the bytes go through."""
+    code, _, writer = await harness.socks5_connect(proxy_port, dst)
+    assert code == 0, code
+    await alice.send_jingle(sid, "transport-info", [
+        _with(content_ref(), _with(ET.Element(q(NS_S5B, "transport"), {"sid": tsid}),
+                                   ET.Element(q(NS_S5B, "candidate-used"), {"cid": offered.get("cid")})))])
+    info = await alice.expect(sid, "transport-info")
+    assert info.find(f".//{q(NS_S5B, 'activated')}").get("cid") == offered.get("cid"), ET.tostring(info)
+    await send_all(writer, data)
+    writer.close()
+    check(await alice.report(sid), data, "FILE OK", "SOCKS5 proxy")
+
+
 async def parrots_direct_case(alice, parrot_full, size, order):
     """The sender reaches parrot's own direct candidate, not the other way."""
     data = os.urandom(size)
@@ -490,16 +506,7 @@ async def main():
             assert transport.get("dstaddr") == owner_first, ET.tostring(transport)
             info = await alice.expect(sid, "transport-info")
             assert info.find(f".//{q(NS_S5B, 'candidate-error')}") is not None, ET.tostring(info)
-            code, _, writer = await harness.socks5_connect(proxy_port, owner_first)
-            assert code == 0, code
-            await alice.send_jingle(sid, "transport-info", [
-                _with(content_ref(), _with(ET.Element(q(NS_S5B, "transport"), {"sid": tsid}),
-                                           ET.Element(q(NS_S5B, "candidate-used"), {"cid": offered.get("cid")})))])
-            info = await alice.expect(sid, "transport-info")
-            assert info.find(f".//{q(NS_S5B, 'activated')}").get("cid") == offered.get("cid"), ET.tostring(info)
-            await send_all(writer, data)
-            writer.close()
-            check(await alice.report(sid), data, "FILE OK", "SOCKS5 proxy")
+            await send_via_parrots_proxy(alice, sid, tsid, offered, proxy_port, owner_first, data)
             print(f"SOCKS5 via parrot's proxy {size} B: FILE OK")
 
         # 3d. Both sides offer only the server's proxy, at equal priority:
@@ -517,16 +524,7 @@ async def main():
         assert int(offered.get("priority")) == 10 << 16, ET.tostring(offered)
         info = await alice.expect(sid, "transport-info")
         assert info.find(f".//{q(NS_S5B, 'candidate-used')}").get("cid") == "proxy1", ET.tostring(info)
-        code, _, writer = await harness.socks5_connect(proxy_port, dst_addr(tsid, parrot_full, me))
-        assert code == 0, code
-        await alice.send_jingle(sid, "transport-info", [
-            _with(content_ref(), _with(ET.Element(q(NS_S5B, "transport"), {"sid": tsid}),
-                                       ET.Element(q(NS_S5B, "candidate-used"), {"cid": offered.get("cid")})))])
-        info = await alice.expect(sid, "transport-info")
-        assert info.find(f".//{q(NS_S5B, 'activated')}").get("cid") == offered.get("cid"), ET.tostring(info)
-        await send_all(writer, data)
-        writer.close()
-        check(await alice.report(sid), data, "FILE OK", "SOCKS5 proxy")
+        await send_via_parrots_proxy(alice, sid, tsid, offered, proxy_port, dst_addr(tsid, parrot_full, me), data)
         print("SOCKS5 proxy offered by both sides at equal priority: parrot activated its own, FILE OK")
 
         # 3c. parrot's own direct candidate, with each sender's DST.ADDR.
