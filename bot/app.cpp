@@ -239,7 +239,8 @@ void App::register_commands() {
     return "uptime " + format_uptime(uptime) + ", contacts " + std::to_string(contacts_) + ", messages echoed " +
            std::to_string(counters.echoed) + ", commands " + std::to_string(counters.commands) +
            ", chat states mirrored " + std::to_string(counters.chat_states) + ", receipts " +
-           std::to_string(counters.receipts) + ", rate-limited " + std::to_string(counters.rate_limited) +
+           std::to_string(counters.receipts) + ", paced " + std::to_string(counters.paced) + ", waiting " +
+           std::to_string(chat_.queued()) + ", refused over the queue " + std::to_string(counters.rate_limited) +
            ", too large " + std::to_string(counters.too_large) + ", not answerable " +
            std::to_string(counters.ignored) + ", connections " + std::to_string(connections_);
   });
