@@ -4,7 +4,7 @@
 // the decoded bytes go straight into a StreamHasher; nothing is stored.
 //
 // Rules (XEP-0047 §2.2, with what real senders do, see
-// ../../shared/research/ft-interop.md §4.3):
+// docs/file-senders.md):
 // - 'seq' is compared modulo 65536: XEP-0047 wraps 65535 -> 0, Conversations
 //   sends 65536, 65537, … instead; both are the successor of 65535.
 // - A seq that was just used -> unexpected-request (the data is ignored; the

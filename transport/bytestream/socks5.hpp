@@ -10,7 +10,7 @@
 //   Socks5Server: a sender connects to parrot's own direct candidate:
 //     greeting -> method 0x00, or 0xFF when the peer does not offer it ->
 //     CONNECT whose DST.ADDR must be one of the hashes the bot expects (both
-//     sids and both JID orders, see ../../shared/research/ft-interop.md §4.1)
+//     sids and both JID orders, see docs/file-senders.md)
 //     -> reply echoing DST.ADDR/DST.PORT (XEP-0065 §5.3.2).
 //
 // feed() consumes only handshake bytes: whatever follows the last handshake

@@ -11,7 +11,7 @@
 // std::bad_alloc; hostile input gets a ParseResult error (bad-request).
 // What real clients send (Conversations' <mediaType>, Gajim's <checksum>
 // without name, Conversations' IBB transport without sid) is accepted; see
-// ../../../shared/research/ft-interop.md §2 and §4.
+// docs/file-senders.md.
 #pragma once
 
 #include <gloox/tag.h>

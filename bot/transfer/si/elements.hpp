@@ -4,8 +4,7 @@
 // open/data/close. Parsers never throw (except std::bad_alloc) and say what
 // was wrong in words for the log, plus the error the XEP prescribes.
 //
-// What real senders put there (../../../shared/research/ft-interop.md §2.4,
-// §2.5): Pidgin sends name and size only; Psi adds an empty <range/> and a
+// What real senders put there (docs/file-senders.md): Pidgin sends name and size only; Psi adds an empty <range/> and a
 // <fast xmlns='http://affinix.com/jabber/stream'/> sibling; slixmpp sends
 // hash and date when its caller gives them. Sizes are 64-bit here (gloox's
 // SIProfileFT parses them with atol).
