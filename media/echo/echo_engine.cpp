@@ -210,7 +210,7 @@ Timestamp EchoEngine::next_wakeup() const noexcept {
 }
 
 void EchoEngine::begin_call(Timestamp now) {
-  if (!rtcp_scheduler_.started()) rtcp_scheduler_.start(now, session_bandwidth_bps());
+  if (!rtcp_scheduler_.started()) rtcp_scheduler_.start(now);
 }
 
 EchoEngine::Stream* EchoEngine::stream_for(Timestamp now, std::uint32_t ssrc, std::uint8_t payload_type) {
@@ -363,37 +363,23 @@ void EchoEngine::on_rtcp(Timestamp now, MutableByteView datagram) {
     }
     return nullptr;
   };
+  // What the compound says of each of parrot's streams, for the return
+  // path (libwebrtc puts every block in its first SR/RR): the caller hears
+  // what it reports. No allocation after the first compound.
+  bool has_report = false;
+  reported_highest_.assign(streams_.size(), std::nullopt);
   const auto on_blocks = [&](const std::vector<rtcp::ReportBlock>& blocks) {
+    has_report = true;
     for (const auto& block : blocks) {
-      if (Stream* s = by_local(block.ssrc)) {
-        s->sent.on_report_block(now, config_.unix_time_at_epoch, block.fraction_lost, block.cumulative_lost,
-                                block.jitter, block.last_sr, block.delay_since_last_sr);
+      for (std::size_t i = 0; i < streams_.size(); ++i) {
+        Stream& s = *streams_[i];
+        if (s.config.local_ssrc != block.ssrc) continue;
+        s.sent.on_report_block(now, config_.unix_time_at_epoch, block.fraction_lost, block.cumulative_lost,
+                               block.jitter, block.last_sr, block.delay_since_last_sr);
+        reported_highest_[i] = block.extended_highest_sequence;
       }
     }
   };
-
-  // Whether this compound reports on each of parrot's streams (libwebrtc
-  // puts every block in its first SR/RR): the caller hears what it reports.
-  bool has_report = false;
-  for (const rtcp::Packet& packet : parsed->packets) {
-    has_report = has_report || std::holds_alternative<rtcp::SenderReport>(packet) ||
-                 std::holds_alternative<rtcp::ReceiverReport>(packet);
-  }
-  if (has_report) {
-    for (auto& stream : streams_) {
-      std::optional<std::uint32_t> highest;
-      for (const rtcp::Packet& packet : parsed->packets) {
-        const std::vector<rtcp::ReportBlock>* blocks = nullptr;
-        if (const auto* sr = std::get_if<rtcp::SenderReport>(&packet)) blocks = &sr->report_blocks;
-        if (const auto* rr = std::get_if<rtcp::ReceiverReport>(&packet)) blocks = &rr->report_blocks;
-        if (blocks == nullptr) continue;
-        for (const rtcp::ReportBlock& block : *blocks) {
-          if (block.ssrc == stream->config.local_ssrc) highest = block.extended_highest_sequence;
-        }
-      }
-      stream->return_path.on_caller_report(now, highest);
-    }
-  }
 
   for (const rtcp::Packet& packet : parsed->packets) {
     if (const auto* sr = std::get_if<rtcp::SenderReport>(&packet)) {
@@ -425,6 +411,9 @@ void EchoEngine::on_rtcp(Timestamp now, MutableByteView datagram) {
       ++transport_feedback_received_;  // about parrot's echo; parrot only echoes, at the caller's pace
     }
     // REMB from the caller estimates parrot's sending; parrot only echoes.
+  }
+  if (has_report) {
+    for (std::size_t i = 0; i < streams_.size(); ++i) streams_[i]->return_path.on_caller_report(now, reported_highest_[i]);
   }
 }
 
@@ -586,16 +575,15 @@ void EchoEngine::stamp_extensions(Timestamp now, const Stream& stream, MutableBy
   // sequence) or put send times in the past (abs-send-time), and the
   // caller's own estimate of parrot's stream would read the echo delay as
   // congestion. Same size, same place: only the value changes.
-  if (stream.config.transport_sequence_extension_id != 0) {
-    const MutableByteView value =
-        rtp::find_extension_value(packet, stream.config.transport_sequence_extension_id, rtp::kTransportSequenceNumberSize);
-    if (!value.empty()) write_u16(value, 0, next_transport_sequence_++);
-  }
-  if (stream.config.abs_send_time_extension_id != 0) {
-    const MutableByteView value =
-        rtp::find_extension_value(packet, stream.config.abs_send_time_extension_id, rtp::kAbsSendTimeSize);
-    if (!value.empty()) write_u24(value, 0, rtp::abs_send_time_of(now));
-  }
+  if (stream.config.transport_sequence_extension_id == 0 && stream.config.abs_send_time_extension_id == 0) return;
+  const rtp::WritableExtensions extensions(packet);
+  if (const MutableByteView value =
+          extensions.value(stream.config.transport_sequence_extension_id, rtp::kTransportSequenceNumberSize);
+      !value.empty())
+    write_u16(value, 0, next_transport_sequence_++);
+  if (const MutableByteView value = extensions.value(stream.config.abs_send_time_extension_id, rtp::kAbsSendTimeSize);
+      !value.empty())
+    write_u24(value, 0, rtp::abs_send_time_of(now));
 }
 
 void EchoEngine::queue_rtcp(std::span<const rtcp::Packet> packets) {

@@ -267,6 +267,7 @@ class EchoEngine {
   std::vector<std::byte> history_scratch_;
   Timestamp next_nack_check_ = kNever;
   std::uint64_t rtcp_received_ = 0;
+  std::vector<std::optional<std::uint32_t>> reported_highest_;  // on_rtcp's scratch, one per stream
   std::uint64_t rtcp_sent_ = 0;
   std::uint64_t rtcp_unknown_skipped_ = 0;
 

@@ -18,7 +18,11 @@ std::optional<std::uint32_t> FecRewriter::timestamp_of(std::uint16_t sequence_nu
 }
 
 bool FecRewriter::rewrite(MutableByteView packet, std::uint16_t sequence_offset, std::uint32_t timestamp_offset) noexcept {
-  if (!ulpfec_) return false;
+  if (!ulpfec_ || packet.size() < 2) return false;
+  // Nearly every echoed packet is media, known by the payload type in the
+  // header's second byte before anything is parsed.
+  const auto payload_type = static_cast<std::uint8_t>(std::to_integer<std::uint8_t>(packet[1]) & 0x7F);
+  if (payload_type != *ulpfec_ && payload_type != red_) return false;
   const auto parsed = rtp::RtpPacket::parse(packet);
   if (!parsed) return false;
   const ByteView payload = parsed->payload();
@@ -59,7 +63,6 @@ bool FecRewriter::rewrite(MutableByteView packet, std::uint16_t sequence_offset,
   if (unknown == 1) recovery ^= unknown_xor ^ (unknown_xor + timestamp_offset);
   rtp::set_ulpfec_sequence_base(fec, static_cast<std::uint16_t>(base + sequence_offset));
   rtp::set_ulpfec_timestamp_recovery(fec, recovery);
-  ++rewritten_;
   return true;
 }
 

@@ -39,8 +39,6 @@ class FecRewriter {
   // returned; anything that does not parse is left as it came.
   bool rewrite(MutableByteView packet, std::uint16_t sequence_offset, std::uint32_t timestamp_offset) noexcept;
 
-  std::uint64_t rewritten() const noexcept { return rewritten_; }
-
  private:
   // A mask spans at most 48 packets; libwebrtc sends FEC right after them.
   static constexpr std::size_t kRemembered = 256;
@@ -54,7 +52,6 @@ class FecRewriter {
   std::optional<std::uint8_t> red_;
   std::optional<std::uint8_t> ulpfec_;
   std::array<Seen, kRemembered> seen_{};
-  std::uint64_t rewritten_ = 0;
 };
 
 }  // namespace parrot::media::echo

@@ -32,7 +32,7 @@ Duration RtcpScheduler::randomized(Duration deterministic) {
   return Duration{static_cast<std::int64_t>(static_cast<double>(deterministic.count()) * factor(random_) / kCompensation)};
 }
 
-void RtcpScheduler::start(Timestamp now, double) {
+void RtcpScheduler::start(Timestamp now) {
   started_ = true;
   next_ = now + kEarlyInterval;
 }

@@ -24,7 +24,7 @@ class RtcpScheduler {
   // follow.
   static constexpr int kEarlyReports = 3;
   static constexpr Duration kEarlyInterval = std::chrono::milliseconds(500);
-  void start(Timestamp now, double session_bandwidth_bps);
+  void start(Timestamp now);
   bool started() const noexcept { return started_; }
   Timestamp next_report() const noexcept { return next_; }
   // After a report of `bytes` (RTCP payload; 28 bytes of UDP/IPv4 are

@@ -154,9 +154,11 @@ bool JitterBuffer::frame_complete(std::int64_t first) const noexcept {
   for (std::int64_t s = first; s <= highest_sequence_; ++s) {
     const BufferedPacket* p = buffer_.find(s);
     if (p == nullptr) return false;
-    // An older frame's FEC or padding the sender's pacer put in between.
-    if (p->timestamp != timestamp && is_recent_frame_or_older(p->timestamp, timestamp)) continue;
-    if (p->timestamp != timestamp) return false;
+    if (p->timestamp != timestamp) {
+      // An older frame's FEC or padding the sender's pacer put in between.
+      if (is_recent_frame_or_older(p->timestamp, timestamp)) continue;
+      return false;
+    }
     if (p->marker) return true;
   }
   return false;

@@ -110,17 +110,23 @@ std::optional<std::uint32_t> parse_abs_send_time(ByteView value) noexcept {
   return read_u24(value, 0);
 }
 
-MutableByteView find_extension_value(MutableByteView packet, std::uint8_t id, std::size_t size) noexcept {
-  if (id == 0) return {};
+WritableExtensions::WritableExtensions(MutableByteView packet) noexcept : packet_(packet) {
   const auto parsed = RtpPacket::parse(packet);
-  if (!parsed || !parsed->has_extension()) return {};
-  const auto extensions = HeaderExtensions::parse(parsed->extension_profile(), parsed->extension_data());
-  if (!extensions) return {};
-  const auto value = extensions->find(id);
+  if (parsed && parsed->has_extension())
+    extensions_ = HeaderExtensions::parse(parsed->extension_profile(), parsed->extension_data());
+}
+
+MutableByteView WritableExtensions::value(std::uint8_t id, std::size_t size) const noexcept {
+  if (id == 0 || !extensions_) return {};
+  const auto value = extensions_->find(id);
   if (!value || value->size() != size) return {};
-  // The value is a view into `packet`: the same bytes, writable.
-  const auto offset = static_cast<std::size_t>(value->data() - packet.data());
-  return packet.subspan(offset, size);
+  // The value is a view into the packet: the same bytes, writable.
+  const auto offset = static_cast<std::size_t>(value->data() - packet_.data());
+  return packet_.subspan(offset, size);
+}
+
+MutableByteView find_extension_value(MutableByteView packet, std::uint8_t id, std::size_t size) noexcept {
+  return WritableExtensions(packet).value(id, size);
 }
 
 }  // namespace parrot::media::rtp

@@ -99,9 +99,22 @@ constexpr std::uint32_t abs_send_time_of(Timestamp now) noexcept {
                                     0xFFFFFF);
 }
 
-// The value bytes of extension `id` inside an RTP packet, to rewrite in place;
-// empty when the packet does not parse, has no RFC 8285 block, or lacks the
-// element, or when the element is not exactly `size` bytes.
+// The RFC 8285 block of one RTP packet, parsed once, whose element values
+// can be rewritten in place (the echo stamps two per packet).
+class WritableExtensions {
+ public:
+  explicit WritableExtensions(MutableByteView packet) noexcept;
+  // The value bytes of element `id`; empty when the packet does not parse,
+  // has no RFC 8285 block, or lacks the element, or when the element is not
+  // exactly `size` bytes.
+  MutableByteView value(std::uint8_t id, std::size_t size) const noexcept;
+
+ private:
+  MutableByteView packet_;
+  std::optional<HeaderExtensions> extensions_;
+};
+
+// One value, for a caller that needs only one: WritableExtensions(packet).value(id, size).
 MutableByteView find_extension_value(MutableByteView packet, std::uint8_t id, std::size_t size) noexcept;
 
 }  // namespace parrot::media::rtp

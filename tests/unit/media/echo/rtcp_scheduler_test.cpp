@@ -19,7 +19,7 @@ TEST(RtcpScheduler, DeterministicIntervalFollowsRfc3550) {
 // Early SRs, so that even a short call's caller echoes one (RTT).
 TEST(RtcpScheduler, FirstReportsComeEarly) {
   RtcpScheduler scheduler(7);
-  scheduler.start(timestamp_ms(1000), 64000);
+  scheduler.start(timestamp_ms(1000));
   EXPECT_EQ(scheduler.next_report(), timestamp_ms(1500));
   scheduler.on_report_sent(timestamp_ms(1500), 72, 64000);
   EXPECT_EQ(scheduler.next_report(), timestamp_ms(2000));
@@ -31,7 +31,7 @@ TEST(RtcpScheduler, FirstReportsComeEarly) {
 
 TEST(RtcpScheduler, RandomizedWithinHalfToOneAndAHalfCompensated) {
   RtcpScheduler scheduler(7);
-  scheduler.start(timestamp_ms(0), 64000);
+  scheduler.start(timestamp_ms(0));
   Timestamp now = scheduler.next_report();
   for (int i = 0; i < RtcpScheduler::kEarlyReports - 1; ++i) {
     scheduler.on_report_sent(now, 72, 64000);
