@@ -921,6 +921,18 @@ class JingleSession:
                 raise AssertionError(f"{self.role}: only {counts} frames decoded within {timeout} s")
             await asyncio.sleep(0.1)
 
+    async def until_sent(self, packets, kind="audio", timeout=TIMEOUT * 2):
+        """Waits until this side has sent `packets` RTP packets of `kind`
+        (audio: 50 a second), so a call lasts as long as a test needs."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            stats = await self.stats()
+            if stats[kind]["packets_sent"] >= packets:
+                return stats
+            if asyncio.get_running_loop().time() > deadline or self.terminated.done():
+                raise AssertionError(f"{self.role}: sent only {stats[kind]} within {timeout} s")
+            await asyncio.sleep(0.2)
+
     # -- receiving ------------------------------------------------------
 
     def deliver(self, iq, jingle):

@@ -36,7 +36,7 @@ ULPFEC_PT = 127
 AUDIO_RED_PT = 63
 OPUS_FRAME_TICKS = 960  # 20 ms at 48 kHz
 FEC_EVERY_FRAMES = 10
-MEDIA_SECONDS = 3.0
+MEDIA_PACKETS = 150  # 3 s of the caller's audio after the echo started
 
 
 def ulpfec_over(packet):
@@ -184,7 +184,7 @@ async def main():
         caller = RedCaller(alice, f"{parrot.jid}/parrot", media=("audio", "video"), jmi=False, trickle=False)
         await caller.call()
         await caller.wait_media(("audio", "video"), frames=25)
-        await asyncio.sleep(MEDIA_SECONDS)
+        await caller.until_sent((await caller.stats())["audio"]["packets_sent"] + MEDIA_PACKETS)
         stats = await caller.stats()
         await caller.terminate("success")
         message = await alice.next_message(timeout=jc.TIMEOUT,

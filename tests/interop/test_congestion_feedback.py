@@ -38,7 +38,7 @@ NS_HDREXT = "urn:xmpp:jingle:apps:rtp:rtp-hdrext:0"
 ABS_SEND_TIME = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 MID = "urn:ietf:params:rtp-hdrext:sdes:mid"
 TRANSPORT_WIDE = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
-MEDIA_SECONDS = 6.0
+MEDIA_PACKETS = 300  # 6 s of the caller's audio after the echo started
 
 
 class NoiseVideoTrack(VideoStreamTrack):
@@ -123,7 +123,7 @@ async def main():
 
         await caller.wait_media(("audio", "video"), frames=10)
         await until(lambda: len(rembs) >= 2, f"aiortc got no REMB for its video from parrot: {rembs}")
-        await asyncio.sleep(MEDIA_SECONDS)
+        await caller.until_sent((await caller.stats())["audio"]["packets_sent"] + MEDIA_PACKETS)
         await caller.terminate("success")
         message = await alice.next_message(timeout=jc.TIMEOUT,
                                            predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None)

@@ -64,17 +64,6 @@ def drop_parrots_media(low, add=True, chain="INPUT"):
                     "-m", "u32", "--u32", RTP_OR_RTCP, "-j", "DROP"], check=True)
 
 
-async def caller_sent_at_least(caller, packets, timeout=30):
-    """Waits until the caller has sent `packets` audio packets (50 a second)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        stats = await caller.stats()
-        if stats["audio"]["packets_sent"] >= packets:
-            return stats
-        assert asyncio.get_running_loop().time() < deadline, ("the caller stopped sending", stats)
-        await asyncio.sleep(0.2)
-
-
 async def hang_up_and_read(caller, alice):
     stats = await caller.stats()
     await caller.terminate("success")
@@ -94,7 +83,7 @@ async def run():
         caller = jc.JingleCaller(alice, parrot.jid + "/parrot", media=("audio",), jmi=False)
         await caller.call()
         await caller.until(caller.connected)
-        await caller_sent_at_least(caller, 800)  # 16 s: 3 s to settle, then over 10 s of reports
+        await caller.until_sent(800)  # 16 s: 3 s to settle, then over 10 s of reports
         mine, report, body = await hang_up_and_read(caller, alice)
         print(f"dropped from the start: {body}")
         stream = report["streams"][0]
@@ -114,7 +103,7 @@ async def run():
         heard = (await caller.stats())["audio"]["packets_received"]
         drop_parrots_media(low)
         sent_before = (await caller.stats())["audio"]["packets_sent"]
-        await caller_sent_at_least(caller, sent_before + 600)  # 12 s without parrot's media
+        await caller.until_sent(sent_before + 600)  # 12 s without parrot's media
         mine, report, body = await hang_up_and_read(caller, alice)
         drop_parrots_media(low, add=False)
         print(f"dropped from the middle: {body}")
@@ -131,7 +120,7 @@ async def run():
         caller = jc.JingleCaller(alice, parrot.jid + "/parrot", media=("audio",), jmi=False)
         await caller.call()
         await caller.wait_media(("audio",), frames=50)
-        await caller_sent_at_least(caller, 400)
+        await caller.until_sent(400)
         mine, report, body = await hang_up_and_read(caller, alice)
         print(f"nothing dropped: {body}")
         assert report["verdict"] == "MEDIA OK", report
@@ -144,7 +133,7 @@ async def run():
         caller = jc.JingleCaller(alice, parrot.jid + "/parrot", media=("audio",), jmi=False)
         await caller.call()
         await caller.until(caller.connected)
-        await caller_sent_at_least(caller, 200)
+        await caller.until_sent(200)
         mine, report, body = await hang_up_and_read(caller, alice)
         drop_parrots_media(low, add=False, chain="OUTPUT")
         print(f"refused by parrot's host: {body}")

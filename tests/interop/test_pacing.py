@@ -2,7 +2,6 @@
 """A client's CI sends 1,000 chat messages without waiting, through a real
 Prosody, to parrot with its default limits: every one comes back, in order,
 with exactly one notice that they are being paced (none refused)."""
-import asyncio
 import os
 import sys
 import time
@@ -44,4 +43,4 @@ async def main():
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    harness.run_test(main)
