@@ -231,16 +231,15 @@ NatVerdict nat_verdict(const CallFacts& facts) {
 }
 
 json report_json(const CallFacts& facts) {
+  const Verdict v = verdict(facts);
   json report{{"kind", "call"},
               {"id", facts.id},
               {"peer", facts.peer},
               {"started", iso8601(facts.started)},
               {"duration_s", std::round(facts.duration_s * 10) / 10},
-              {"verdict", std::string(to_string(verdict(facts)))}};
+              {"verdict", std::string(to_string(v))}};
   if (!facts.failure.empty()) report["failure"] = facts.failure;
-  if (const std::string evidence = verdict(facts) == Verdict::kOneWay ? one_way_evidence(facts) : "";
-      !evidence.empty())
-    report["one_way"] = evidence;
+  if (v == Verdict::kOneWay) report["one_way"] = one_way_evidence(facts);
   report["notes"] = notes(facts);
 
   // DESIGN.md's keys are always there: null when the call ended before a

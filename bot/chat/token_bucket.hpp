@@ -53,12 +53,7 @@ class SenderRateLimiter {
   // messages asks for a notice; further refusals are silent, so a flood gets
   // exactly one answer.
   Verdict check(const std::string& sender, Clock::time_point now) {
-    auto it = senders_.find(sender);
-    if (it == senders_.end()) {
-      if (senders_.size() >= max_tracked_) forget_idle(now);
-      it = senders_.emplace(sender, State{TokenBucket(rate_, burst_, now), false}).first;
-    }
-    State& state = it->second;
+    State& state = state_for(sender, now);
     if (state.bucket.try_take(now)) {
       state.noticed = false;
       return Verdict::kAllow;
@@ -70,14 +65,7 @@ class SenderRateLimiter {
 
   // One token for `sender`, without the notice bookkeeping of check(): for
   // callers that queue what they cannot answer yet (ChatEcho's pacing).
-  bool try_take(const std::string& sender, Clock::time_point now) {
-    auto it = senders_.find(sender);
-    if (it == senders_.end()) {
-      if (senders_.size() >= max_tracked_) forget_idle(now);
-      it = senders_.emplace(sender, State{TokenBucket(rate_, burst_, now), false}).first;
-    }
-    return it->second.bucket.try_take(now);
-  }
+  bool try_take(const std::string& sender, Clock::time_point now) { return state_for(sender, now).bucket.try_take(now); }
 
   double rate() const noexcept { return rate_; }
   std::size_t tracked_senders() const noexcept { return senders_.size(); }
@@ -87,6 +75,15 @@ class SenderRateLimiter {
     TokenBucket bucket;
     bool noticed;
   };
+
+  State& state_for(const std::string& sender, Clock::time_point now) {
+    auto it = senders_.find(sender);
+    if (it == senders_.end()) {
+      if (senders_.size() >= max_tracked_) forget_idle(now);
+      it = senders_.emplace(sender, State{TokenBucket(rate_, burst_, now), false}).first;
+    }
+    return it->second;
+  }
 
   // Buckets that are full again carry no information; drop them. If every
   // sender is busy (a flood of new JIDs), start over rather than grow.

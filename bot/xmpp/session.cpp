@@ -180,11 +180,9 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
   client_->rosterManager()->registerRosterListener(this, false);
 
   // disco#info for no node and for the caps node is answered by DiscoInfo
-  // (in handleTag); gloox keeps disco#items, XEP-0092 and XEP-0050's nodes.
-  gloox::Disco* disco = client_->disco();
-  disco->setVersion("parrot", kVersion, operating_system());
-  const DiscoIdentity& identity = parrot_disco_info().identity();
-  disco->setIdentity(identity.category, identity.type, identity.name);
+  // (in handleTag), identity included; gloox keeps disco#items, XEP-0092
+  // and XEP-0050's nodes.
+  client_->disco()->setVersion("parrot", kVersion, operating_system());
   client_->addPresenceExtension(new gloox::Capabilities(parrot_disco_info().caps_element().get()));
   report_command_ = std::make_unique<ReportCommand>(
       *client_, [this](const std::string& bare_jid) { return owner_.last_report(bare_jid); });
