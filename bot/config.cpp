@@ -45,6 +45,8 @@ void parse_s5b_flags(Config& config) {
   }
 }
 
+}  // namespace
+
 void parse_ice_flags(Config& config, const std::string& stun, const std::vector<std::string>& turns) {
   std::string error;
   if (!stun.empty()) {
@@ -76,8 +78,6 @@ void parse_ice_flags(Config& config, const std::string& stun, const std::vector<
     }
   }
 }
-
-}  // namespace
 
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
   // GLib parses "host", "host:port", "[v6]:port" and a bare IPv6 address.

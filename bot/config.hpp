@@ -87,6 +87,11 @@ struct ConfigResult {
 // a single-line error to `err`.
 ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
+// Checks the ICE flags into `config` (--stun, --turn, port ranges,
+// --public-address, --ice-deny); throws CLI::ValidationError naming the flag.
+// Shared with `parrot probe`.
+void parse_ice_flags(Config& config, const std::string& stun, const std::vector<std::string>& turns);
+
 // Splits "host", "host:port", "[v6]:port" into parts; false if malformed.
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port);
 

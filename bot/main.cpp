@@ -6,9 +6,11 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "bot/app.hpp"
 #include "bot/config.hpp"
+#include "bot/probe/probe.hpp"
 #include "media/srtp/srtp_library.hpp"
 #include "transport/low_fd_slot.hpp"
 
@@ -22,6 +24,9 @@ int main(int argc, char** argv) {
     return bot::kExitFailure;
   }
   std::signal(SIGPIPE, SIG_IGN);  // a dead peer is an error return, not a signal
+
+  // `parrot probe ...`: a call test for CI and server operators (docs/ci.md).
+  if (argc > 1 && std::string_view(argv[1]) == "probe") return bot::probe::probe_main(argc - 1, argv + 1, std::move(*slot));
 
   const auto parsed = bot::parse_config(argc, argv, std::cout, std::cerr);
   if (!parsed.config) return parsed.exit_code;

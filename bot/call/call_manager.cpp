@@ -302,6 +302,18 @@ std::string CallManager::call_me(const std::string& full_jid, bool video) {
     if (proposal.callee == callee) return "parrot is already calling you: answer on any of your devices.";
   }
   if (const std::string busy = busy_reason(full_jid); !busy.empty()) return busy;
+  propose(callee, full_jid, video);
+  return video ? "Calling you now with audio and video: answer on any of your devices."
+               : "Calling you now: answer on any of your devices.";
+}
+
+std::string CallManager::propose_call(const std::string& callee, bool video, std::string& why) {
+  why = busy_reason(callee);
+  if (!why.empty()) return {};
+  return propose(bare(callee), self_, video);
+}
+
+std::string CallManager::propose(const std::string& callee, const std::string& asked_from, bool video) {
   const std::string sid = random_sid();
   jingle::JingleMessage propose;
   propose.kind = jingle::JingleMessageKind::kPropose;
@@ -310,7 +322,7 @@ std::string CallManager::call_me(const std::string& full_jid, bool video) {
   if (video) propose.descriptions.push_back(jingle::ProposedDescription{jingle::ns::kRtp, "video"});
   // XEP-0353 §3.1: to the bare JID, so that every device of the contact rings.
   send_jmi(callee, std::move(propose));
-  proposals_.emplace(sid, Proposal{callee, full_jid, video, transport::Timer(control_, kRingTime, [this, sid] {
+  proposals_.emplace(sid, Proposal{callee, asked_from, video, transport::Timer(control_, kRingTime, [this, sid] {
                                      const auto found = proposals_.find(sid);
                                      if (found == proposals_.end()) return;
                                      jingle::JingleMessage retract;
@@ -318,13 +330,20 @@ std::string CallManager::call_me(const std::string& full_jid, bool video) {
                                      retract.id = sid;
                                      retract.reason = jingle::Reason{jingle::ReasonCondition::kTimeout, "", {}};
                                      send_jmi(found->second.callee, std::move(retract));
-                                     send_chat(found->second.asked_from, "You did not answer parrot's call.");
+                                     const std::string asker = found->second.asked_from;
                                      proposals_.erase(found);
+                                     tell_unanswered(sid, asker, "You did not answer parrot's call.");
                                    })});
   spdlog::info("call {}: parrot calls {} ({})", sid, callee, video ? "audio+video" : "audio");
-  return video ? "Calling you now with audio and video: answer on any of your devices."
-               : "Calling you now: answer on any of your devices.";
+  return sid;
 }
+
+void CallManager::tell_unanswered(const std::string& sid, const std::string& to, const std::string& why) {
+  if (listener_.on_unanswered) return listener_.on_unanswered(sid, why);
+  send_chat(to, why);
+}
+
+void CallManager::hang_up(const std::string& sid) { end_call(sid, jingle::ReasonCondition::kSuccess, "", true); }
 
 void CallManager::on_jmi_answer(const jingle::JingleMessage& answer, const std::string& from) {
   const auto found = proposals_.find(answer.id);
@@ -332,10 +351,7 @@ void CallManager::on_jmi_answer(const jingle::JingleMessage& answer, const std::
   const bool video = found->second.video;
   const std::string asked_from = found->second.asked_from;
   proposals_.erase(found);
-  if (answer.kind == jingle::JingleMessageKind::kReject) {
-    send_chat(asked_from, "You declined parrot's call.");
-    return;
-  }
+  if (answer.kind == jingle::JingleMessageKind::kReject) return tell_unanswered(answer.id, asked_from, "You declined parrot's call.");
   // XEP-0353 §3.2: the device that proceeded gets the session-initiate.
   place_call(answer.id, from, video);
 }
@@ -754,6 +770,8 @@ void CallManager::on_transport_state(const std::string& sid, std::size_t transpo
     call.secured[transport] = call.secured[transport] || state == transport::CallTransportState::kSecure ||
                               call.plan.transports.at(transport).dtls == std::nullopt;
     call.restart_grace.cancel();  // a restarted path is back
+    if (call.initiator == self_ && state == transport::CallTransportState::kSecure && listener_.on_secure)
+      listener_.on_secure(sid);
     return;
   }
   if (state != transport::CallTransportState::kFailed) return;
@@ -867,6 +885,7 @@ void CallManager::report_refused(const std::string& peer, const std::string& sid
 }
 
 void CallManager::deliver_report(const std::string& peer, CallFacts facts) {
+  if (listener_.on_report) return listener_.on_report(peer, facts);
   const std::string text = summary(facts);
   const std::string json = report_json(facts).dump();
   spdlog::info("call {} with {} ended: {}", facts.id, peer, text);

@@ -70,6 +70,22 @@ class CallManager {
   // contact: that the phone should ring, or why it will not.
   std::string call_me(const std::string& full_jid, bool video);
 
+  // `parrot probe` places one call with this same stack and judges it; the
+  // listener tells it what the bot would otherwise tell the contact in chat.
+  struct Listener {
+    std::function<void(const std::string& sid)> on_secure;  // the placed call's media is keyed
+    // The proposal was declined or never answered (instead of a chat line).
+    std::function<void(const std::string& sid, const std::string& why)> on_unanswered;
+    // Every report, instead of sending it to the peer and storing it.
+    std::function<void(const std::string& peer, const CallFacts& facts)> on_report;
+  };
+  void set_listener(Listener listener) { listener_ = std::move(listener); }
+  // Calls `callee`'s account as "!callme" does (XEP-0353 propose to the
+  // bare JID); the sid, or empty with `why` set when parrot is busy.
+  std::string propose_call(const std::string& callee, bool video, std::string& why);
+  // Ends a call normally (session-terminate, success); its report follows.
+  void hang_up(const std::string& sid);
+
   std::size_t active_calls() const noexcept { return calls_.size(); }
   // "!delay MS": an extra echo delay for this contact's next calls (0 clears).
   void set_extra_delay(const std::string& bare_jid, std::chrono::milliseconds delay);
@@ -99,6 +115,10 @@ class CallManager {
   void reply(const gloox::Tag& iq, std::unique_ptr<gloox::Tag> error);
   void send_jmi(const std::string& to, jingle::JingleMessage payload);
   void on_jmi_answer(const jingle::JingleMessage& answer, const std::string& from);
+  // The XEP-0353 propose behind call_me() and propose_call(); the sid.
+  std::string propose(const std::string& callee, const std::string& asked_from, bool video);
+  // A proposal that went nowhere: the listener, else a chat line to `to`.
+  void tell_unanswered(const std::string& sid, const std::string& to, const std::string& why);
   // Builds the offer and the media, then sends session-initiate from on_ready.
   void place_call(const std::string& sid, const std::string& peer, bool video);
   void on_session_accept(Call& call, const jingle::Jingle& accept);
@@ -151,6 +171,7 @@ class CallManager {
   std::map<std::string, Proposal> proposals_;           // parrot's unanswered JMI proposes, by id
   std::map<std::string, std::chrono::milliseconds> extra_delays_;  // by bare JID
   std::set<std::string> test_signal_;                              // bare JIDs in "!mode tone"
+  Listener listener_;
   SenderRateLimiter refusal_reports_{0.2, 5};                      // REFUSED reports per contact
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::uint64_t next_iq_ = 0;

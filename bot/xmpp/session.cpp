@@ -238,6 +238,8 @@ void Session::close() {
 
 void Session::send(TagPtr stanza) { client_->send(stanza.release()); }
 
+std::string Session::full_jid() const { return client_->jid().full(); }
+
 std::vector<TagPtr> Session::take_unacked() {
   std::vector<TagPtr> messages;
   for (gloox::Tag* tag : client_->sendQueue()) {

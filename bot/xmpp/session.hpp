@@ -80,6 +80,8 @@ class Session final : gloox::ConnectionListener,
   void close();
 
   void send(TagPtr stanza);
+  // The full JID the server bound (valid once online).
+  std::string full_jid() const;
   // Messages sent but not acknowledged by the server (XEP-0198), to send
   // again on the next connection.
   std::vector<TagPtr> take_unacked();

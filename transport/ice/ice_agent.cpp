@@ -157,6 +157,7 @@ IceAgent::IceAgent(GMainContext* context, IceConfig config, Observer& observer)
   // XEP-0176 is UDP only; UPnP would reach out to the LAN's router.
   g_object_set(agent_.get(), "controlling-mode", config_.controlling ? TRUE : FALSE, "ice-tcp", FALSE, "ice-udp", TRUE,
                "upnp", FALSE, nullptr);
+  if (config_.relay_only) g_object_set(agent_.get(), "force-relay", TRUE, nullptr);
   nice_agent_set_software(agent_.get(), "parrot");
   stream_id_ = nice_agent_add_stream(agent_.get(), config_.components);
   if (stream_id_ == 0) throw std::runtime_error("ice: nice_agent_add_stream failed");
@@ -490,10 +491,13 @@ void IceAgent::set_state(IceState state, const std::string& reason) {
 void IceAgent::report_local_candidate(const NiceCandidate& nice) {
   IceCandidate candidate = from_nice(nice);
   if (candidate.type == IceCandidateType::kHost && address_denied(candidate.ip)) return;
+  // libnice pairs only relay candidates under force-relay; announcing the
+  // others would invite checks that can never succeed.
+  if (config_.relay_only && candidate.type != IceCandidateType::kRelayed) return;
   candidate.id = random_id();
   local_candidates_.push_back(candidate);
   observer_.on_local_candidate(candidate);
-  if (config_.public_address.empty() || candidate.type != IceCandidateType::kHost ||
+  if (config_.public_address.empty() || config_.relay_only || candidate.type != IceCandidateType::kHost ||
       is_ipv6(candidate.ip) != is_ipv6(config_.public_address)) {
     return;
   }

@@ -55,6 +55,11 @@ struct IceConfig {
   // libnice itself never learns of it: checks sent to the public address
   // arrive on the host socket and are answered from there.
   std::string public_address;
+  // Only relay candidates are announced and paired (libnice's "force-relay"),
+  // so the media goes through the TURN server or not at all: what `parrot
+  // probe --relay-only` needs to prove a server's TURN works end to end.
+  // public_address is then ignored (it maps host candidates).
+  bool relay_only = false;
   bool ipv6 = true;
   // No datagram from the peer for this long while connected -> kFailed
   // ("consent lost") and send() refuses. RFC 7675 §5.1 allows at most 30 s.

@@ -1,0 +1,400 @@
+#include "bot/probe/probe.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "bot/call/call_report.hpp"
+#include "media/srtp/srtp_library.hpp"
+
+namespace parrot::bot::probe {
+namespace {
+
+std::string bare(const std::string& jid) { return jid.substr(0, jid.find('/')); }
+
+// The checks in the order CI shows them; each starts as not reached.
+constexpr const char* kLogin = "login";
+constexpr const char* kDiscovered = "stun-turn-discovered";
+constexpr const char* kVerdict = "call-verdict";
+constexpr const char* kRelay = "relay-path";
+constexpr const char* kFile = "file-checksum";
+
+std::string describe_pair(const transport::SelectedPair& pair) {
+  return fmt::format("local {} {}:{} <-> remote {} {}:{}", transport::to_string(pair.local.type), pair.local.ip,
+                     pair.local.port, transport::to_string(pair.remote.type), pair.remote.ip, pair.remote.port);
+}
+
+// Relay candidates in a Jingle IQ the probe sends (offer, transport-info):
+// the evidence that its TURN allocation succeeded.
+unsigned count_relay_candidates(const gloox::Tag& stanza) {
+  unsigned count = 0;
+  const gloox::Tag* jingle = stanza.name() == "iq" ? stanza.findChild("jingle") : nullptr;
+  if (jingle == nullptr) return 0;
+  for (const gloox::Tag* content : jingle->findChildren("content")) {
+    for (const gloox::Tag* transport : content->findChildren("transport")) {
+      for (const gloox::Tag* candidate : transport->findChildren("candidate")) {
+        if (candidate->findAttribute("type") == "relay") ++count;
+      }
+    }
+  }
+  return count;
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) spdlog::error("probe: cannot write '{}'", path);
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+Probe::Probe(Config config, ProbeOptions options, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdSlot slot)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      trust_(std::move(trust)),
+      slot_(std::move(slot)),
+      loop_(g_main_loop_new(nullptr, FALSE)),
+      connector_(nullptr, std::chrono::seconds(config_.connect_timeout_s)),
+      chat_(ChatPolicy{}, commands_),
+      workers_(1, "probe-media"),
+      certificate_(transport::Certificate::generate()) {
+  transport::IceConfig ice;
+  ice.allowed_addresses = config_.ice_addresses;
+  ice.denied_addresses = config_.ice_denied;
+  ice.port_min = config_.ice_port_min;
+  ice.port_max = config_.ice_port_max;
+  ice.relay_only = options_.relay_only;
+  call::CallLimits limits;
+  limits.max_calls = 1;
+  limits.max_calls_per_contact = 1;
+  limits.max_length = std::chrono::seconds(options_.seconds + 60);
+  limits.connect_timeout = std::chrono::seconds(config_.call_connect_seconds);
+  limits.no_media_timeout = std::chrono::seconds(std::max(5, options_.step_timeout_s));
+  calls_ = std::make_unique<call::CallManager>(g_main_loop_get_context(loop_.get()), workers_, certificate_, nullptr,
+                                               std::move(ice), limits, [this](TagPtr stanza) {
+                                                 result_.relay_candidates += count_relay_candidates(*stanza);
+                                                 if (session_) session_->send(std::move(stanza));
+                                               });
+  call::CallManager::Listener listener;
+  listener.on_secure = [this](const std::string& sid) {
+    if (sid != sid_ || step_ != Step::kAnswer) return;
+    step_ = Step::kMedia;
+    result_.seconds_to_media = since_start();
+    spdlog::info("probe: call {} is keyed; {} s of media", sid, options_.seconds);
+    deadline(std::chrono::seconds(options_.seconds + options_.step_timeout_s), "end the call and report");
+    hang_up_timer_ = transport::Timer(g_main_loop_get_context(loop_.get()), std::chrono::seconds(options_.seconds),
+                                      [this] { calls_->hang_up(sid_); });
+  };
+  listener.on_unanswered = [this](const std::string& sid, const std::string& why) {
+    if (sid != sid_ || step_ != Step::kAnswer) return;
+    const bool silent = why.find("did not answer") != std::string::npos;
+    const std::string text = silent ? options_.target + " did not answer the call" : options_.target + " declined the call";
+    add_check(kVerdict, CheckStatus::kFailed, text);
+    finish(silent ? kProbeTimeout : kProbeFailed, text);
+  };
+  listener.on_report = [this](const std::string&, const call::CallFacts& facts) { on_report(facts); };
+  calls_->set_listener(std::move(listener));
+  for (const char* name : {kLogin, kDiscovered, kVerdict, kRelay, kFile}) {
+    result_.checks.push_back(Check{name, CheckStatus::kSkipped, "not reached", 0});
+  }
+  result_.account = config_.jid;
+  result_.target = options_.target;
+}
+
+Probe::~Probe() {
+  if (quit_deadline_) g_source_remove(quit_deadline_);
+  step_deadline_.cancel();
+  hang_up_timer_.cancel();
+  calls_.reset();
+  workers_.stop();
+}
+
+ProbeResult Probe::run() {
+  deadline(std::chrono::seconds(options_.step_timeout_s + config_.connect_timeout_s), "log in");
+  const std::string domain = gloox::JID(config_.jid).server();
+  auto done = [this](transport::TcpConnectResult result) { on_connected(std::move(result)); };
+  if (config_.server_host.empty()) {
+    connector_.connect_service("xmpp-client", domain, 5222, std::move(done));
+  } else {
+    connector_.connect_host(config_.server_host, config_.server_port, std::move(done));
+  }
+  g_main_loop_run(loop_.get());
+  session_.reset();
+  return result_;
+}
+
+double Probe::since_step() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - step_started_).count();
+}
+
+double Probe::since_start() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+}
+
+void Probe::add_check(std::string name, CheckStatus status, std::string message) {
+  for (auto& check : result_.checks) {
+    if (check.name != name) continue;
+    check.status = status;
+    check.message = std::move(message);
+    check.seconds = since_step();
+  }
+  step_started_ = std::chrono::steady_clock::now();
+}
+
+void Probe::deadline(std::chrono::seconds after, std::string what) {
+  step_deadline_ = transport::Timer(g_main_loop_get_context(loop_.get()), after, [this, after, what] {
+    const std::string text = fmt::format("timed out: did not {} within {} s", what, after.count());
+    const char* check = step_ == Step::kLogin ? kLogin : kVerdict;
+    if (step_ == Step::kDiscovery) return discovery_done();  // not answering is an answer too
+    if (step_ != Step::kReports) add_check(check, CheckStatus::kFailed, text);
+    finish(kProbeTimeout, text);
+  });
+}
+
+void Probe::on_connected(transport::TcpConnectResult result) {
+  std::string error = result.error;
+  if (result.fd >= 0 && slot_.adopt(result.fd, error)) {
+    session_ = std::make_unique<xmpp::Session>(config_, *trust_, static_cast<xmpp::SessionOwner&>(*this), slot_,
+                                               result.peer);
+    if (session_->start()) return;
+    session_.reset();
+    error = "could not start the XMPP stream";
+  }
+  const std::string text = "could not connect to the XMPP server: " + error;
+  add_check(kLogin, CheckStatus::kFailed, text);
+  finish(kProbeNoLogin, text);
+}
+
+void Probe::on_online() {
+  if (step_ != Step::kLogin) return;
+  const std::string self = session_->full_jid();
+  calls_->set_self(self);
+  add_check(kLogin, CheckStatus::kPassed, "logged in as " + self);
+  if (!config_.external_services) {
+    add_check(kDiscovered, CheckStatus::kSkipped, "not asked (--external-services false)");
+    return place_call({});
+  }
+  step_ = Step::kDiscovery;
+  deadline(std::chrono::seconds(options_.step_timeout_s), "answer XEP-0215");
+}
+
+void Probe::on_discovered_ice_servers(std::vector<IceServer> servers) {
+  if (step_ != Step::kDiscovery) return;
+  discovery_answered_ = true;
+  discovered_ = std::move(servers);
+  // Relay-only needs a TURN server; its credentials may follow (§3.3).
+  const bool turn = std::any_of(discovered_.begin(), discovered_.end(),
+                                [](const IceServer& s) { return s.kind == IceServerKind::kTurn; });
+  if (!options_.relay_only || turn || !config_.turn_servers.empty()) discovery_done();
+}
+
+void Probe::discovery_done() {
+  if (step_ != Step::kDiscovery) return;
+  step_deadline_.cancel();
+  const std::string domain = gloox::JID(config_.jid).server();
+  if (discovered_.empty()) {
+    add_check(kDiscovered, CheckStatus::kFailed,
+              discovery_answered_ ? domain + " offers no usable STUN or TURN service (XEP-0215)"
+                                  : fmt::format("{} did not answer XEP-0215 within {} s", domain, options_.step_timeout_s));
+  } else {
+    std::string names;
+    for (const auto& server : discovered_) names += (names.empty() ? "" : ", ") + describe(server);
+    add_check(kDiscovered, CheckStatus::kPassed, domain + " offers " + names);
+  }
+  place_call(discovered_);
+}
+
+void Probe::place_call(std::vector<IceServer> discovered) {
+  std::vector<IceServer> servers;
+  if (config_.stun_server) servers.push_back(*config_.stun_server);
+  servers.insert(servers.end(), config_.turn_servers.begin(), config_.turn_servers.end());
+  servers.insert(servers.end(), discovered.begin(), discovered.end());
+  step_ = Step::kAnswer;
+  deadline(std::chrono::seconds(options_.step_timeout_s), "resolve the STUN/TURN servers");
+  ice_resolver_.resolve(std::move(servers), [this](std::vector<IceServer> resolved) {
+    transport::IceConfig ice;
+    apply_ice_servers(resolved, ice);
+    for (const auto& server : resolved) result_.ice_servers.push_back(describe(server));
+    if (options_.relay_only && ice.turn_servers.empty()) {
+      const std::string text = "--relay-only, but there is no TURN server to relay through (none configured, none discovered)";
+      add_check(kRelay, CheckStatus::kFailed, text);
+      return finish(kProbeFailed, text);
+    }
+    calls_->set_ice_servers(ice.stun_host, ice.stun_port, std::move(ice.turn_servers));
+    calls_->set_test_signal(options_.target, true);  // the tone (and pattern): the target echoes them back
+    std::string why;
+    sid_ = calls_->propose_call(options_.target, options_.video, why);
+    if (sid_.empty()) {
+      add_check(kVerdict, CheckStatus::kFailed, why);
+      return finish(kProbeFailed, why);
+    }
+    spdlog::info("probe: calling {} ({})", options_.target, options_.video ? "audio+video" : "audio");
+    // The answer (XEP-0353 proceed) and the connected, keyed media path.
+    deadline(std::chrono::seconds(options_.step_timeout_s + config_.call_connect_seconds), "answer the call and connect");
+  });
+}
+
+void Probe::on_report(const call::CallFacts& facts) {
+  if (step_ == Step::kDone || facts.id != sid_) return;
+  facts_ = facts;
+  hang_up_timer_.cancel();
+  result_.seconds_to_verdict = since_start();
+  result_.probe_summary = call::summary(facts);
+  result_.probe_report = call::report_json(facts);
+  const call::Verdict verdict = call::verdict(facts);
+  add_check(kVerdict, verdict == call::Verdict::kMediaOk ? CheckStatus::kPassed : CheckStatus::kFailed,
+            result_.probe_summary);
+  const auto& pair = facts.transport ? facts.transport->selected_pair : std::nullopt;
+  std::string turn_names;
+  for (const auto& name : result_.ice_servers) {
+    if (name.rfind("turn", 0) == 0) turn_names += (turn_names.empty() ? "" : ", ") + name;
+  }
+  if (options_.relay_only) {
+    if (pair && pair->local.type == transport::IceCandidateType::kRelayed) {
+      add_check(kRelay, CheckStatus::kPassed, "through TURN: " + describe_pair(*pair));
+    } else {
+      const std::string turn = turn_names.empty() ? "none" : turn_names;
+      std::string why;
+      if (pair) {
+        why = "the selected pair is " + describe_pair(*pair);
+      } else if (result_.relay_candidates == 0) {
+        why = "the TURN server gave no relay candidate (allocation refused or unanswered: wrong credentials, "
+              "or the server is down or blocked)";
+      } else {
+        why = fmt::format("{} relay candidate(s), but no path through them connected ({})", result_.relay_candidates,
+                          facts.failure.empty() ? std::string(call::to_string(verdict)) : facts.failure);
+      }
+      add_check(kRelay, CheckStatus::kFailed, "no relay path through " + turn + ": " + why);
+    }
+  } else {
+    add_check(kRelay, CheckStatus::kSkipped,
+              "not required (no --relay-only); " + (pair ? describe_pair(*pair) : std::string("no selected pair")));
+  }
+  if (options_.file_bytes == 0) add_check(kFile, CheckStatus::kSkipped, "not asked (no --file)");
+  step_ = Step::kReports;
+  // The target reports whenever it had a call; without one (ICE failed
+  // before its answer went out, say) a failed verdict need not wait.
+  if (verdict != call::Verdict::kMediaOk && !facts.transport) return maybe_finish();
+  deadline(std::chrono::seconds(options_.step_timeout_s), "receive the target's call report");
+  maybe_finish();
+}
+
+bool Probe::on_link_message(const gloox::Tag& message) {
+  // The probe echoes nothing: every message is taken here.
+  if (bare(message.findAttribute("from")) != options_.target) return true;
+  const gloox::Tag* body = message.findChild("body");
+  const gloox::Tag* report = message.findChild("report", "xmlns", "urn:parrot:report:1");
+  if (report == nullptr) {
+    if (body != nullptr) spdlog::info("probe: {} says: {}", options_.target, body->cdata());
+    return true;
+  }
+  auto json = nlohmann::json::parse(report->cdata(), nullptr, false);
+  if (json.is_discarded() || !json.is_object()) {
+    spdlog::warn("probe: {} sent a report that is not JSON", options_.target);
+    return true;
+  }
+  // Only this call's report; a field of the wrong type is not one.
+  const auto field = [&json](const char* key) {
+    const auto found = json.find(key);
+    return found != json.end() && found->is_string() ? found->get<std::string>() : std::string();
+  };
+  if (field("kind") != "call" || field("id") != sid_) return true;
+  result_.target_summary = body ? body->cdata() : "";
+  result_.target_report = std::move(json);
+  target_report_seen_ = true;
+  maybe_finish();
+  return true;
+}
+
+void Probe::maybe_finish() {
+  if (step_ != Step::kReports) return;
+  const bool waiting = !target_report_seen_ && (facts_->transport || call::verdict(*facts_) == call::Verdict::kMediaOk);
+  if (waiting) return;
+  finish(kProbeOk, "");
+}
+
+void Probe::finish(int exit_code, const std::string& failure) {
+  if (ended_) return;
+  ended_ = true;
+  step_ = Step::kDone;
+  step_deadline_.cancel();
+  hang_up_timer_.cancel();
+  if (result_.seconds_to_verdict == 0) result_.seconds_to_verdict = since_start();
+  result_.failure = failure;
+  // The relay's failure first: with --relay-only it is what the call's failed on.
+  for (const char* name : {kRelay, kLogin, kDiscovered, kVerdict, kFile}) {
+    for (const auto& check : result_.checks) {
+      if (check.name == name && check.status == CheckStatus::kFailed && result_.failure.empty())
+        result_.failure = check.name + ": " + check.message;
+    }
+  }
+  if (exit_code == kProbeOk && !result_.failure.empty()) exit_code = kProbeFailed;
+  result_.exit_code = exit_code;
+  calls_->end_all();
+  if (!session_) return g_main_loop_quit(loop_.get());
+  session_->close();  // on_ended quits the loop
+  quit_deadline_ = g_timeout_add_seconds(3, [](gpointer data) -> gboolean {
+    auto* self = static_cast<Probe*>(data);
+    self->quit_deadline_ = 0;
+    g_main_loop_quit(self->loop_.get());
+    return G_SOURCE_REMOVE;
+  }, this);
+}
+
+void Probe::on_ended(gloox::ConnectionError error, const std::string& reason) {
+  session_.reset();
+  if (ended_) return g_main_loop_quit(loop_.get());
+  if (step_ == Step::kLogin) {
+    const std::string text = error == gloox::ConnAuthenticationFailed
+                                 ? "authentication failed for " + config_.jid + ": wrong password or no such account"
+                                 : "could not log in: " + reason;
+    add_check(kLogin, CheckStatus::kFailed, text);
+    return finish(kProbeNoLogin, text);
+  }
+  finish(kProbeFailed, "the XMPP connection ended during the probe: " + reason);
+}
+
+void Probe::on_jingle_iq(const gloox::Tag& iq, const std::string& self) {
+  calls_->set_self(self);
+  calls_->on_jingle_iq(iq);
+}
+
+int probe_main(int argc, const char* const* argv, transport::LowFdSlot slot) {
+  auto parsed = parse_probe_config(argc, argv, std::cout, std::cerr);
+  if (!parsed.config) return parsed.exit_code;
+  const Config& config = *parsed.config;
+  const ProbeOptions& options = parsed.options;
+
+  auto logger = spdlog::stderr_color_mt("parrot-probe");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  logger->set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_default_logger(logger);
+
+  std::string error;
+  auto trust = xmpp::TlsTrust::load(config.ca_file, error);
+  if (!trust) {
+    std::cerr << "parrot probe: " << error << "\n";
+    return kProbeUsage;
+  }
+  ProbeResult result;
+  try {
+    const media::srtp::SrtpLibrary srtp_library;
+    Probe probe(config, options, std::move(trust), std::move(slot));
+    result = probe.run();
+  } catch (const std::exception& e) {
+    std::cerr << "parrot probe: fatal: " << e.what() << "\n";
+    return kProbeFailed;
+  }
+  std::cout << to_text(result) << std::flush;
+  bool written = true;
+  if (!options.junit_path.empty()) written = write_file(options.junit_path, to_junit(result)) && written;
+  if (!options.json_path.empty()) written = write_file(options.json_path, to_json(result).dump(2) + "\n") && written;
+  if (!written && result.exit_code == kProbeOk) return kProbeUsage;
+  return result.exit_code;
+}
+
+}  // namespace parrot::bot::probe
