@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <random>
 
 #include "bot/call/call_report.hpp"
 #include "media/srtp/srtp_library.hpp"
@@ -150,7 +151,8 @@ void Probe::deadline(std::chrono::seconds after, std::string what) {
     const std::string text = fmt::format("timed out: did not {} within {} s", what, after.count());
     const char* check = step_ == Step::kLogin ? kLogin : kVerdict;
     if (step_ == Step::kDiscovery) return discovery_done();  // not answering is an answer too
-    if (step_ != Step::kReports) add_check(check, CheckStatus::kFailed, text);
+    if (step_ == Step::kFile) add_check(kFile, CheckStatus::kFailed, text);
+    else if (step_ != Step::kReports) add_check(check, CheckStatus::kFailed, text);
     finish(kProbeTimeout, text);
   });
 }
@@ -302,6 +304,12 @@ bool Probe::on_link_message(const gloox::Tag& message) {
     const auto found = json.find(key);
     return found != json.end() && found->is_string() ? found->get<std::string>() : std::string();
   };
+  if (field("kind") == "file" && file_ && field("name") == file_->name()) {
+    result_.file_summary = body ? body->cdata() : "";
+    file_report_ = std::move(json);
+    check_file();
+    return true;
+  }
   if (field("kind") != "call" || field("id") != sid_) return true;
   result_.target_summary = body ? body->cdata() : "";
   result_.target_report = std::move(json);
@@ -314,6 +322,44 @@ void Probe::maybe_finish() {
   if (step_ != Step::kReports) return;
   const bool waiting = !target_report_seen_ && (facts_->transport || call::verdict(*facts_) == call::Verdict::kMediaOk);
   if (waiting) return;
+  if (options_.file_bytes > 0) return send_file();
+  finish(kProbeOk, "");
+}
+
+void Probe::send_file() {
+  // To the device that answered the call: a file offer goes to a full JID.
+  step_ = Step::kFile;
+  step_started_ = std::chrono::steady_clock::now();
+  const auto stalled = [this] {
+    deadline(std::chrono::seconds(options_.step_timeout_s), "make progress sending the file");
+  };
+  stalled();
+  file_ = std::make_unique<IbbFileSender>(
+      [this](TagPtr stanza) {
+        if (session_) session_->send(std::move(stanza));
+      },
+      facts_->peer, options_.file_bytes, std::random_device{}(), stalled,
+      [this](bool ok, const std::string& why) {
+        if (!ok) {
+          add_check(kFile, CheckStatus::kFailed, why);
+          return finish(kProbeFailed, "");
+        }
+        file_sent_ = true;
+        deadline(std::chrono::seconds(options_.step_timeout_s), "receive the target's file report");
+        check_file();
+      });
+  spdlog::info("probe: sending {} bytes to {} (SI over IBB)", options_.file_bytes, facts_->peer);
+  file_->start();
+}
+
+void Probe::check_file() {
+  if (step_ != Step::kFile || !file_sent_ || !file_report_) return;
+  const auto found = file_report_->find("sha256");
+  const std::string theirs = found != file_report_->end() && found->is_string() ? found->get<std::string>() : "";
+  const std::string text = fmt::format("{} bytes sent, SHA-256 {}; the target's {}", file_->bytes_sent(),
+                                       file_->sha256(), theirs.empty() ? std::string("has none") : "is " + theirs);
+  add_check(kFile, theirs == file_->sha256() ? CheckStatus::kPassed : CheckStatus::kFailed, text);
+  result_.file_report = file_report_;
   finish(kProbeOk, "");
 }
 

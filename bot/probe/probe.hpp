@@ -23,6 +23,7 @@
 #include "bot/chat/command_table.hpp"
 #include "bot/config.hpp"
 #include "bot/ice_servers.hpp"
+#include "bot/probe/file_sender.hpp"
 #include "bot/probe/probe_config.hpp"
 #include "bot/probe/probe_result.hpp"
 #include "bot/xmpp/session.hpp"
@@ -57,15 +58,17 @@ class Probe final : xmpp::SessionOwner {
   bool on_transfer_iq(const gloox::Tag&, const std::string&) override { return false; }
   // Every other message: the target's reports are read, the rest dropped.
   bool on_link_message(const gloox::Tag& message) override;
-  bool on_link_iq_reply(const gloox::Tag&) override { return false; }
+  bool on_link_iq_reply(const gloox::Tag& iq) override { return file_ && file_->on_iq_reply(iq); }
 
-  enum class Step { kLogin, kDiscovery, kAnswer, kMedia, kReports, kDone };
+  enum class Step { kLogin, kDiscovery, kAnswer, kMedia, kReports, kFile, kDone };
 
   void on_connected(transport::TcpConnectResult result);
   void discovery_done();
   void place_call(std::vector<IceServer> resolved);
   void on_report(const call::CallFacts& facts);
   void maybe_finish();
+  void send_file();
+  void check_file();
   // Ends the probe: a check for the current step (when `check` is given),
   // the result, and the loop.
   void finish(int exit_code, const std::string& failure);
@@ -100,6 +103,9 @@ class Probe final : xmpp::SessionOwner {
   std::string sid_;
   std::optional<call::CallFacts> facts_;
   bool target_report_seen_ = false;
+  std::unique_ptr<IbbFileSender> file_;
+  bool file_sent_ = false;
+  std::optional<nlohmann::json> file_report_;  // the target's, for the file sent
   bool ended_ = false;
   ProbeResult result_;
 };

@@ -117,7 +117,8 @@ nlohmann::json to_json(const ProbeResult& result) {
           {"probe_report", result.probe_report ? *result.probe_report : nlohmann::json(nullptr)},
           {"target_summary", result.target_summary},
           {"target_report", result.target_report ? *result.target_report : nlohmann::json(nullptr)},
-          {"file_summary", result.file_summary}};
+          {"file_summary", result.file_summary},
+          {"file_report", result.file_report ? *result.file_report : nlohmann::json(nullptr)}};
 }
 
 }  // namespace parrot::bot::probe

@@ -35,6 +35,7 @@ struct ProbeResult {
   std::string target_summary;            // the target parrot's chat report after the call
   std::optional<nlohmann::json> target_report;
   std::string file_summary;              // the target's file report, with --file
+  std::optional<nlohmann::json> file_report;
 };
 
 // The report for a terminal: each check on a line, then both call reports.

@@ -13,7 +13,8 @@ is a second parrot process (`parrot probe`) logging in as another account.
   3. coturn restarted with another secret than Prosody's (the credentials
      Prosody hands out are now wrong): --relay-only exits 1, and the JUnit
      failure names the relay;
-  4. a wrong password exits 3 and bad options exit 2.
+  4. --file: the target's checksum of the file sent matches the probe's;
+  5. a wrong password exits 3 and bad options exit 2.
 """
 import json
 import os
@@ -204,6 +205,18 @@ async def main():
         print(f"relay: {data['seconds_to_verdict']:.1f} s to verdict, {cases['relay-path'][1]}; "
               f"coturn allocated for {sorted(users)}")
 
+        # 4. A file with the call: the target's SHA-256 matches the probe's.
+        code, out, err, tree, data = run_probe(prosody, root, "file", "--file", "300k")
+        assert code == 0, f"exit {code}\n{out}\n{err[-3000:]}"
+        cases = testcases(tree)
+        status, message = cases["file-checksum"]
+        assert status == "passed" and "307200 bytes sent" in message, cases
+        digest = re.search(r"SHA-256 ([0-9a-f]{64}); the target's is ([0-9a-f]{64})", message)
+        assert digest and digest.group(1) == digest.group(2), message
+        assert data["file_summary"].startswith("FILE OK") and "307,200 bytes" in data["file_summary"], data
+        assert data["file_report"]["sha256"] == digest.group(1) and data["file_report"]["mechanism"], data
+        print(f"file: {message}")
+
         # 3. coturn's secret no longer matches Prosody's: the TURN the server
         # advertises cannot allocate, and the probe says so.
         coturn.stop()
@@ -221,7 +234,7 @@ async def main():
             coturn.log()[-3000:]
         print(f"broken TURN: exit 1, relay-path failure: {message}")
 
-        # 4. Exit codes for a wrong password and for bad options.
+        # 5. Exit codes for a wrong password and for bad options.
         code, out, err, tree, data = run_probe(prosody, root, "badpass", password="not-the-password")
         assert code == 3, f"exit {code}\n{out}\n{err[-2000:]}"
         assert testcases(tree)["login"][0] == "failed", out
