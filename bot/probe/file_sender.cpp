@@ -74,13 +74,22 @@ void IbbFileSender::start() {
 bool IbbFileSender::on_iq_reply(const gloox::Tag& reply) {
   const std::string id = reply.findAttribute("id");
   if (id.rfind(sid_ + "-", 0) != 0) return false;
-  if (stage_ == Stage::kDone || stage_ == Stage::kIdle) return true;
+  const std::string what = id.substr(sid_.size() + 1);
+  // Each stage waits for the answer to its own IQ; the blocks' in order
+  // (one stream, one route), so a stray or repeated answer changes nothing.
+  const std::string expected = stage_ == Stage::kOffered   ? "offer"
+                               : stage_ == Stage::kOpening ? "open"
+                               : stage_ == Stage::kData    ? "data-" + std::to_string(acked_)
+                               : stage_ == Stage::kClosing ? "close"
+                                                           : "";
+  if (expected.empty() || what != expected) return true;
   if (reply.findAttribute("type") == "error") {
-    const std::string what = id.substr(sid_.size() + 1);
-    fail("the target refused the " + std::string(what == "offer" ? "file offer" : what == "open" ? "IBB open" : "IBB data") +
+    fail("the target refused the " +
+         std::string(stage_ == Stage::kOffered ? "file offer" : stage_ == Stage::kOpening ? "IBB open" : stage_ == Stage::kData ? "IBB data" : "IBB close") +
          ": " + error_text(reply));
     return true;
   }
+  if (reply.findAttribute("type") != "result") return true;
   switch (stage_) {
     case Stage::kOffered: {
       // XEP-0047 §2.1: open the stream the target accepted.

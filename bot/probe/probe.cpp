@@ -288,31 +288,19 @@ void Probe::on_report(const call::CallFacts& facts) {
 bool Probe::on_link_message(const gloox::Tag& message) {
   // The probe echoes nothing: every message is taken here.
   if (bare(message.findAttribute("from")) != options_.target) return true;
-  const gloox::Tag* body = message.findChild("body");
-  const gloox::Tag* report = message.findChild("report", "xmlns", "urn:parrot:report:1");
-  if (report == nullptr) {
-    if (body != nullptr) spdlog::info("probe: {} says: {}", options_.target, body->cdata());
+  auto report = read_target_report(message);
+  if (!report) {
+    if (const gloox::Tag* body = message.findChild("body")) spdlog::info("probe: {} says: {}", options_.target, body->cdata());
     return true;
   }
-  auto json = nlohmann::json::parse(report->cdata(), nullptr, false);
-  if (json.is_discarded() || !json.is_object()) {
-    spdlog::warn("probe: {} sent a report that is not JSON", options_.target);
-    return true;
-  }
-  // Only this call's report; a field of the wrong type is not one.
-  const auto field = [&json](const char* key) {
-    const auto found = json.find(key);
-    return found != json.end() && found->is_string() ? found->get<std::string>() : std::string();
-  };
-  if (field("kind") == "file" && file_ && field("name") == file_->name()) {
-    result_.file_summary = body ? body->cdata() : "";
-    file_report_ = std::move(json);
+  if (report->kind == "file" && file_ && report->name == file_->name()) {
+    file_report_ = std::move(report);
     check_file();
     return true;
   }
-  if (field("kind") != "call" || field("id") != sid_) return true;
-  result_.target_summary = body ? body->cdata() : "";
-  result_.target_report = std::move(json);
+  if (report->kind != "call" || report->id != sid_) return true;  // an older call's, or another's
+  result_.target_summary = report->summary;
+  result_.target_report = std::move(report->json);
   target_report_seen_ = true;
   maybe_finish();
   return true;
@@ -354,12 +342,12 @@ void Probe::send_file() {
 
 void Probe::check_file() {
   if (step_ != Step::kFile || !file_sent_ || !file_report_) return;
-  const auto found = file_report_->find("sha256");
-  const std::string theirs = found != file_report_->end() && found->is_string() ? found->get<std::string>() : "";
+  const std::string& theirs = file_report_->sha256;
   const std::string text = fmt::format("{} bytes sent, SHA-256 {}; the target's {}", file_->bytes_sent(),
                                        file_->sha256(), theirs.empty() ? std::string("has none") : "is " + theirs);
   add_check(kFile, theirs == file_->sha256() ? CheckStatus::kPassed : CheckStatus::kFailed, text);
-  result_.file_report = file_report_;
+  result_.file_summary = file_report_->summary;
+  result_.file_report = file_report_->json;
   finish(kProbeOk, "");
 }
 

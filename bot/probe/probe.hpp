@@ -26,6 +26,7 @@
 #include "bot/probe/file_sender.hpp"
 #include "bot/probe/probe_config.hpp"
 #include "bot/probe/probe_result.hpp"
+#include "bot/probe/target_report.hpp"
 #include "bot/xmpp/session.hpp"
 #include "transport/dtls/certificate.hpp"
 #include "transport/glib_ptr.hpp"
@@ -105,7 +106,7 @@ class Probe final : xmpp::SessionOwner {
   bool target_report_seen_ = false;
   std::unique_ptr<IbbFileSender> file_;
   bool file_sent_ = false;
-  std::optional<nlohmann::json> file_report_;  // the target's, for the file sent
+  std::optional<TargetReport> file_report_;  // the target's, for the file sent
   bool ended_ = false;
   ProbeResult result_;
 };

@@ -1,11 +1,17 @@
-// `parrot probe`: its options (the same ICE checks as parrot's) and what it
-// writes for CI (JUnit XML that parses whatever a server's error says).
+// `parrot probe`: its options (the same ICE checks as parrot's), what it
+// writes for CI (JUnit XML that parses whatever a server's error says), and
+// its file sender (SI over IBB).
+#include "bot/probe/file_sender.hpp"
 #include "bot/probe/probe_config.hpp"
 #include "bot/probe/probe_result.hpp"
 
 #include <gtest/gtest.h>
 
+#include "transport/bytestream/base64.hpp"
+#include "transport/bytestream/stream_hasher.hpp"
+
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -112,6 +118,74 @@ TEST(ProbeResultTest, JsonAndTextSayWhatFailed) {
   EXPECT_TRUE(json["target_report"].is_null());
   const std::string text = to_text(failed_relay());
   EXPECT_NE(text.find("FAILED (exit 1): relay-path: no relay"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace parrot::bot::probe
+
+namespace parrot::bot::probe {
+namespace {
+
+std::unique_ptr<gloox::Tag> reply(const std::string& id, const std::string& type = "result") {
+  auto iq = std::make_unique<gloox::Tag>("iq");
+  iq->addAttribute("type", type);
+  iq->addAttribute("id", id);
+  return iq;
+}
+
+TEST(IbbFileSenderTest, OffersOpensSendsInAWindowAndClosesWithTheDigest) {
+  constexpr std::uint64_t kSize = 10 * IbbFileSender::kBlockSize + 5;  // 11 blocks: more than a window
+  std::vector<std::unique_ptr<gloox::Tag>> sent;
+  std::optional<bool> done;
+  IbbFileSender sender([&](std::unique_ptr<gloox::Tag> stanza) { sent.push_back(std::move(stanza)); },
+                       "parrot@example.org/parrot", kSize, 7, [] {}, [&](bool ok, const std::string&) { done = ok; });
+  sender.start();
+  ASSERT_EQ(sent.size(), 1u);
+  const gloox::Tag* si = sent[0]->findChild("si");
+  ASSERT_NE(si, nullptr);
+  EXPECT_EQ(si->findChild("file")->findAttribute("size"), std::to_string(kSize));
+  EXPECT_EQ(sent[0]->findAttribute("to"), "parrot@example.org/parrot");
+  EXPECT_FALSE(sender.on_iq_reply(*reply("someone-else-1")));
+  EXPECT_TRUE(sender.on_iq_reply(*reply(sender.sid() + "-offer")));
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1]->findChild("open")->findAttribute("block-size"), "4096");
+  sender.on_iq_reply(*reply(sender.sid() + "-open"));
+  EXPECT_EQ(sent.size(), 2u + IbbFileSender::kWindow) << "no more than the window in flight";
+  sender.on_iq_reply(*reply(sender.sid() + "-data-1"));  // out of order: ignored
+  EXPECT_EQ(sent.size(), 2u + IbbFileSender::kWindow);
+  std::vector<std::uint8_t> bytes;
+  for (std::uint64_t block = 0; block < 11; ++block) {
+    sender.on_iq_reply(*reply(sender.sid() + "-data-" + std::to_string(block)));
+  }
+  ASSERT_EQ(sent.size(), 2u + 11 + 1);
+  EXPECT_NE(sent.back()->findChild("close"), nullptr);
+  for (std::size_t i = 2; i < 13; ++i) {
+    EXPECT_EQ(sent[i]->findChild("data")->findAttribute("seq"), std::to_string(i - 2));
+    std::vector<std::byte> decoded;
+    ASSERT_EQ(transport::bytestream::base64_decode(sent[i]->findChild("data")->cdata(), 1 << 20, decoded),
+              transport::bytestream::Base64Status::kOk);
+    for (auto b : decoded) bytes.push_back(static_cast<std::uint8_t>(b));
+  }
+  EXPECT_FALSE(done);
+  sender.on_iq_reply(*reply(sender.sid() + "-close"));
+  ASSERT_TRUE(done && *done);
+  ASSERT_EQ(bytes.size(), kSize);
+  transport::bytestream::StreamHasher hasher{"sha-256"};
+  hasher.update(std::span<const std::uint8_t>(bytes));
+  EXPECT_EQ(sender.sha256(), hasher.finish().front().hex());
+}
+
+TEST(IbbFileSenderTest, ARefusalEndsItWithTheReason) {
+  std::optional<std::string> why;
+  IbbFileSender sender([](std::unique_ptr<gloox::Tag>) {}, "p@example.org/r", 100, 1, [] {},
+                       [&](bool, const std::string& text) { why = text; });
+  sender.start();
+  auto error = reply(sender.sid() + "-offer", "error");
+  auto* element = new gloox::Tag(error.get(), "error");
+  new gloox::Tag(element, "forbidden");
+  sender.on_iq_reply(*error);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(*why, "the target refused the file offer: forbidden");
 }
 
 }  // namespace
