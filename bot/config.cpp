@@ -107,6 +107,7 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.set_config("--config", "", "Read options from this TOML file (keys are the long option names)");
   app.allow_config_extras(false);
   app.get_formatter()->column_width(34);
+  app.footer("parrot probe --help: the call test for CI and server operators (docs/ci.md).");
 
   std::string server;
   std::string password_file;

@@ -115,6 +115,9 @@ Probe::~Probe() {
 }
 
 ProbeResult Probe::run() {
+  if (config_.insecure_skip_verify) {
+    spdlog::warn("probe: --insecure-skip-verify is set: the server's certificate will NOT be checked");
+  }
   deadline(std::chrono::seconds(options_.step_timeout_s + config_.connect_timeout_s), "log in");
   const std::string domain = gloox::JID(config_.jid).server();
   auto done = [this](transport::TcpConnectResult result) { on_connected(std::move(result)); };

@@ -13,7 +13,8 @@ is a second parrot process (`parrot probe`) logging in as another account.
   3. coturn restarted with another secret than Prosody's (the credentials
      Prosody hands out are now wrong): --relay-only exits 1, and the JUnit
      failure names the relay;
-  4. --file: the target's checksum of the file sent matches the probe's;
+  4. --file (with --video): the target's checksum of the file sent matches
+     the probe's, and the test pattern came back;
   5. a wrong password exits 3 and bad options exit 2.
 """
 import json
@@ -205,8 +206,8 @@ async def main():
         print(f"relay: {data['seconds_to_verdict']:.1f} s to verdict, {cases['relay-path'][1]}; "
               f"coturn allocated for {sorted(users)}")
 
-        # 4. A file with the call: the target's SHA-256 matches the probe's.
-        code, out, err, tree, data = run_probe(prosody, root, "file", "--file", "300k")
+        # 4. A file with a video call: the target's SHA-256 matches the probe's.
+        code, out, err, tree, data = run_probe(prosody, root, "file", "--file", "300k", "--video")
         assert code == 0, f"exit {code}\n{out}\n{err[-3000:]}"
         cases = testcases(tree)
         status, message = cases["file-checksum"]
@@ -215,7 +216,10 @@ async def main():
         assert digest and digest.group(1) == digest.group(2), message
         assert data["file_summary"].startswith("FILE OK") and "307,200 bytes" in data["file_summary"], data
         assert data["file_report"]["sha256"] == digest.group(1) and data["file_report"]["mechanism"], data
-        print(f"file: {message}")
+        video = [s for s in data["probe_report"]["streams"] if s.get("media") == "video"]
+        assert video and video[0]["sent_back"] == "test pattern" and video[0]["packets_received"] > 0, video
+        assert data["probe_report"]["verdict"] == "MEDIA OK", data["probe_report"]
+        print(f"file (and video): {message}")
 
         # 3. coturn's secret no longer matches Prosody's: the TURN the server
         # advertises cannot allocate, and the probe says so.
