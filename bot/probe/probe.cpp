@@ -27,22 +27,6 @@ std::string describe_pair(const transport::SelectedPair& pair) {
                      pair.local.port, transport::to_string(pair.remote.type), pair.remote.ip, pair.remote.port);
 }
 
-// Relay candidates in a Jingle IQ the probe sends (offer, transport-info):
-// the evidence that its TURN allocation succeeded.
-unsigned count_relay_candidates(const gloox::Tag& stanza) {
-  unsigned count = 0;
-  const gloox::Tag* jingle = stanza.name() == "iq" ? stanza.findChild("jingle") : nullptr;
-  if (jingle == nullptr) return 0;
-  for (const gloox::Tag* content : jingle->findChildren("content")) {
-    for (const gloox::Tag* transport : content->findChildren("transport")) {
-      for (const gloox::Tag* candidate : transport->findChildren("candidate")) {
-        if (candidate->findAttribute("type") == "relay") ++count;
-      }
-    }
-  }
-  return count;
-}
-
 bool write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   out << text;
@@ -77,7 +61,7 @@ Probe::Probe(Config config, ProbeOptions options, std::unique_ptr<xmpp::TlsTrust
   limits.no_media_timeout = std::chrono::seconds(std::max(5, options_.step_timeout_s));
   calls_ = std::make_unique<call::CallManager>(g_main_loop_get_context(loop_.get()), workers_, certificate_, nullptr,
                                                std::move(ice), limits, [this](TagPtr stanza) {
-                                                 result_.relay_candidates += count_relay_candidates(*stanza);
+                                                 note_outgoing(*stanza);
                                                  if (session_) session_->send(std::move(stanza));
                                                });
   call::CallManager::Listener listener;
@@ -151,13 +135,36 @@ void Probe::add_check(std::string name, CheckStatus status, std::string message)
 
 void Probe::deadline(std::chrono::seconds after, std::string what) {
   step_deadline_ = transport::Timer(g_main_loop_get_context(loop_.get()), after, [this, after, what] {
-    const std::string text = fmt::format("timed out: did not {} within {} s", what, after.count());
+    std::string text = fmt::format("timed out: did not {} within {} s", what, after.count());
+    if (step_ == Step::kAnswer && !sid_.empty()) {
+      text = answered_ ? fmt::format("timed out: {} answered, but the call's media was not keyed within {} s",
+                                     options_.target, after.count())
+                       : fmt::format("timed out: {} did not answer the call within {} s (no XEP-0353 proceed: is "
+                                     "it online, and does it take calls from this account?)",
+                                     options_.target, after.count());
+    }
     const char* check = step_ == Step::kLogin ? kLogin : kVerdict;
     if (step_ == Step::kDiscovery) return discovery_done();  // not answering is an answer too
     if (step_ == Step::kFile) add_check(kFile, CheckStatus::kFailed, text);
     else if (step_ != Step::kReports) add_check(check, CheckStatus::kFailed, text);
     finish(kProbeTimeout, text);
   });
+}
+
+// The probe's own Jingle, as evidence: its session-initiate leaves only once
+// the target proceeded (XEP-0353), and its relay candidates only once its
+// TURN allocation succeeded.
+void Probe::note_outgoing(const gloox::Tag& stanza) {
+  const gloox::Tag* jingle = stanza.name() == "iq" ? stanza.findChild("jingle") : nullptr;
+  if (jingle == nullptr) return;
+  if (jingle->findAttribute("action") == "session-initiate") answered_ = true;
+  for (const gloox::Tag* content : jingle->findChildren("content")) {
+    for (const gloox::Tag* transport : content->findChildren("transport")) {
+      for (const gloox::Tag* candidate : transport->findChildren("candidate")) {
+        if (candidate->findAttribute("type") == "relay") ++result_.relay_candidates;
+      }
+    }
+  }
 }
 
 void Probe::on_connected(transport::TcpConnectResult result) {
@@ -203,7 +210,8 @@ void Probe::discovery_done() {
   const std::string domain = gloox::JID(config_.jid).server();
   if (discovered_.empty()) {
     add_check(kDiscovered, CheckStatus::kFailed,
-              discovery_answered_ ? domain + " offers no usable STUN or TURN service (XEP-0215)"
+              discovery_answered_ ? domain + " offers no usable STUN or TURN service (XEP-0215 answered with none, "
+                                             "or with an error: see the log)"
                                   : fmt::format("{} did not answer XEP-0215 within {} s", domain, options_.step_timeout_s));
   } else {
     std::string names;
@@ -240,6 +248,7 @@ void Probe::place_call(std::vector<IceServer> discovered) {
     spdlog::info("probe: calling {} ({})", options_.target, options_.video ? "audio+video" : "audio");
     // The answer (XEP-0353 proceed) and the connected, keyed media path.
     deadline(std::chrono::seconds(options_.step_timeout_s + config_.call_connect_seconds), "answer the call and connect");
+    answered_ = false;
   });
 }
 

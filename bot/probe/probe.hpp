@@ -64,6 +64,7 @@ class Probe final : xmpp::SessionOwner {
   enum class Step { kLogin, kDiscovery, kAnswer, kMedia, kReports, kFile, kDone };
 
   void on_connected(transport::TcpConnectResult result);
+  void note_outgoing(const gloox::Tag& stanza);
   void discovery_done();
   void place_call(std::vector<IceServer> resolved);
   void on_report(const call::CallFacts& facts);
@@ -102,6 +103,7 @@ class Probe final : xmpp::SessionOwner {
   std::vector<IceServer> discovered_;
   bool discovery_answered_ = false;
   std::string sid_;
+  bool answered_ = false;  // the target proceeded: the probe's session-initiate went out
   std::optional<call::CallFacts> facts_;
   bool target_report_seen_ = false;
   std::unique_ptr<IbbFileSender> file_;

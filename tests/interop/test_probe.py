@@ -15,7 +15,8 @@ is a second parrot process (`parrot probe`) logging in as another account.
      failure names the relay;
   4. --file (with --video): the target's checksum of the file sent matches
      the probe's, and the test pattern came back;
-  5. a wrong password exits 3 and bad options exit 2.
+  5. a wrong password exits 3 and bad options exit 2;
+  6. a target that never answers exits 4, saying so.
 """
 import json
 import os
@@ -110,7 +111,7 @@ class Coturn:
             time.sleep(0.05)
 
 
-def run_probe(prosody, root, name, *extra, user="probe", password="probe-secret"):
+def run_probe(prosody, root, name, *extra, user="probe", password="probe-secret", target="parrot", step_timeout=15):
     """Runs `parrot probe` against the target parrot; returns (exit code,
     stdout, JUnit tree, JSON) with the files it wrote."""
     password_file = f"{root}/{name}.password"
@@ -119,7 +120,7 @@ def run_probe(prosody, root, name, *extra, user="probe", password="probe-secret"
     junit, result = f"{root}/{name}.xml", f"{root}/{name}.json"
     command = [harness.parrot_binary(), "probe", "--jid", f"{user}@{prosody.domain}", "--password-file", password_file,
                "--server", f"127.0.0.1:{prosody.port}", "--ca-file", prosody.ca_file, "--ice-address", "127.0.0.1",
-               "--target", f"parrot@{prosody.domain}", "--seconds", "2", "--step-timeout", "15",
+               "--target", f"{target}@{prosody.domain}", "--seconds", "2", "--step-timeout", str(step_timeout),
                "--junit", junit, "--json", result, "--log-level", "info", *extra]
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
@@ -156,7 +157,7 @@ def checks(data):
 
 async def main():
     turn_port = free_udp_port()
-    prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("probe", "probe-secret")])
+    prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("probe", "probe-secret"), ("away", "away-secret")])
     root = prosody.root
     enable_external_services(prosody, turn_port)
     coturn = Coturn(root, turn_port, SECRET)
@@ -247,6 +248,15 @@ async def main():
                                capture_output=True, text=True, timeout=30)
         assert usage.returncode == 2 and "--target" in usage.stderr, (usage.returncode, usage.stderr)
         print("wrong password: exit 3; missing --target: exit 2")
+
+        # 6. A target that never answers (its account is offline): exit 4,
+        # and the failure says the call was not answered.
+        code, out, err, tree, data = run_probe(prosody, root, "unanswered", "--call-connect-seconds", "5",
+                                               target="away", step_timeout=3)
+        assert code == 4, f"exit {code}\n{out}\n{err[-2000:]}"
+        status, message = testcases(tree)["call-verdict"]
+        assert status == "failed" and "away@parrot.test did not answer the call" in message, message
+        print(f"unanswered: exit 4, {message}")
     finally:
         parrot.stop()
         coturn.stop()
