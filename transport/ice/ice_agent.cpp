@@ -491,8 +491,9 @@ void IceAgent::set_state(IceState state, const std::string& reason) {
 void IceAgent::report_local_candidate(const NiceCandidate& nice) {
   IceCandidate candidate = from_nice(nice);
   if (candidate.type == IceCandidateType::kHost && address_denied(candidate.ip)) return;
-  // libnice pairs only relay candidates under force-relay; announcing the
-  // others would invite checks that can never succeed.
+  // Under force-relay libnice pairs only relay candidates, and 0.1.21
+  // signals only those too; this keeps out anything else it might signal
+  // (a peer-reflexive one learnt from checks), which could never be used.
   if (config_.relay_only && candidate.type != IceCandidateType::kRelayed) return;
   candidate.id = random_id();
   local_candidates_.push_back(candidate);

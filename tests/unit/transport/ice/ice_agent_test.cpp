@@ -447,6 +447,18 @@ TEST_F(IceAgentTest, PublicAddressAddsMappedCandidate) {
   EXPECT_TRUE(parse_candidate(candidate_attributes(mapped)).candidate);
 }
 
+TEST_F(IceAgentTest, RelayOnlyAnnouncesNoOtherCandidate) {
+  // `parrot probe --relay-only`: without a TURN server nothing is left to
+  // announce, not the host candidate and not the --public-address twin.
+  IceConfig config = loopback_config(true);
+  config.relay_only = true;
+  config.public_address = "203.0.113.7";
+  a_ = std::make_unique<IceAgent>(context_.get(), std::move(config), ra_);
+  a_->gather();
+  ASSERT_TRUE(run_until(context_.get(), [&] { return ra_.gathering_done; }));
+  EXPECT_TRUE(ra_.local.empty()) << ra_.local.size() << " candidate(s), the first " << to_string(ra_.local[0].type);
+}
+
 TEST_F(IceAgentTest, CloseStopsEverything) {
   connect(loopback_config(true), loopback_config(false));
   a_->close();
