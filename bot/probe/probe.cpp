@@ -322,6 +322,17 @@ void Probe::maybe_finish() {
   if (step_ != Step::kReports) return;
   const bool waiting = !target_report_seen_ && (facts_->transport || call::verdict(*facts_) == call::Verdict::kMediaOk);
   if (waiting) return;
+  // Both ways means both reports: the echo came back to the probe, and the
+  // target says it received the probe's media.
+  if (target_report_seen_) {
+    const auto found = result_.target_report->find("verdict");
+    const std::string theirs = found != result_.target_report->end() && found->is_string() ? found->get<std::string>() : "";
+    for (auto& check : result_.checks) {
+      if (check.name != kVerdict || check.status != CheckStatus::kPassed || theirs == "MEDIA OK") continue;
+      check.status = CheckStatus::kFailed;
+      check.message = "the probe got its echo back, but the target's report says: " + result_.target_summary;
+    }
+  }
   if (options_.file_bytes > 0) return send_file();
   finish(kProbeOk, "");
 }
