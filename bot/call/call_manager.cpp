@@ -332,15 +332,15 @@ std::string CallManager::propose(const std::string& callee, const std::string& a
                                      send_jmi(found->second.callee, std::move(retract));
                                      const std::string asker = found->second.asked_from;
                                      proposals_.erase(found);
-                                     tell_unanswered(sid, asker, "You did not answer parrot's call.");
+                                     tell_unanswered(sid, asker, false);
                                    })});
   spdlog::info("call {}: parrot calls {} ({})", sid, callee, video ? "audio+video" : "audio");
   return sid;
 }
 
-void CallManager::tell_unanswered(const std::string& sid, const std::string& to, const std::string& why) {
-  if (listener_.on_unanswered) return listener_.on_unanswered(sid, why);
-  send_chat(to, why);
+void CallManager::tell_unanswered(const std::string& sid, const std::string& to, bool declined) {
+  if (listener_.on_unanswered) return listener_.on_unanswered(sid, declined);
+  send_chat(to, declined ? "You declined parrot's call." : "You did not answer parrot's call.");
 }
 
 void CallManager::hang_up(const std::string& sid) { end_call(sid, jingle::ReasonCondition::kSuccess, "", true); }
@@ -351,7 +351,7 @@ void CallManager::on_jmi_answer(const jingle::JingleMessage& answer, const std::
   const bool video = found->second.video;
   const std::string asked_from = found->second.asked_from;
   proposals_.erase(found);
-  if (answer.kind == jingle::JingleMessageKind::kReject) return tell_unanswered(answer.id, asked_from, "You declined parrot's call.");
+  if (answer.kind == jingle::JingleMessageKind::kReject) return tell_unanswered(answer.id, asked_from, true);
   // XEP-0353 §3.2: the device that proceeded gets the session-initiate.
   place_call(answer.id, from, video);
 }

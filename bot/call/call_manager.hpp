@@ -74,8 +74,9 @@ class CallManager {
   // listener tells it what the bot would otherwise tell the contact in chat.
   struct Listener {
     std::function<void(const std::string& sid)> on_secure;  // the placed call's media is keyed
-    // The proposal was declined or never answered (instead of a chat line).
-    std::function<void(const std::string& sid, const std::string& why)> on_unanswered;
+    // The proposal was declined (a JMI reject) or rang unanswered, instead
+    // of a chat line.
+    std::function<void(const std::string& sid, bool declined)> on_unanswered;
     // Every report, instead of sending it to the peer and storing it.
     std::function<void(const std::string& peer, const CallFacts& facts)> on_report;
   };
@@ -118,7 +119,7 @@ class CallManager {
   // The XEP-0353 propose behind call_me() and propose_call(); the sid.
   std::string propose(const std::string& callee, const std::string& asked_from, bool video);
   // A proposal that went nowhere: the listener, else a chat line to `to`.
-  void tell_unanswered(const std::string& sid, const std::string& to, const std::string& why);
+  void tell_unanswered(const std::string& sid, const std::string& to, bool declined);
   // Builds the offer and the media, then sends session-initiate from on_ready.
   void place_call(const std::string& sid, const std::string& peer, bool video);
   void on_session_accept(Call& call, const jingle::Jingle& accept);

@@ -74,12 +74,12 @@ Probe::Probe(Config config, ProbeOptions options, std::unique_ptr<xmpp::TlsTrust
     hang_up_timer_ = transport::Timer(g_main_loop_get_context(loop_.get()), std::chrono::seconds(options_.seconds),
                                       [this] { calls_->hang_up(sid_); });
   };
-  listener.on_unanswered = [this](const std::string& sid, const std::string& why) {
+  listener.on_unanswered = [this](const std::string& sid, bool declined) {
     if (sid != sid_ || step_ != Step::kAnswer) return;
-    const bool silent = why.find("did not answer") != std::string::npos;
-    const std::string text = silent ? options_.target + " did not answer the call" : options_.target + " declined the call";
+    std::string text = options_.target + (declined ? " declined the call (XEP-0353 reject)" : " did not answer the call");
+    if (declined && !target_said_.empty()) text += ", saying: " + target_said_;  // parrot says why, e.g. busy
     add_check(kVerdict, CheckStatus::kFailed, text);
-    finish(silent ? kProbeTimeout : kProbeFailed, text);
+    finish(declined ? kProbeFailed : kProbeTimeout, text);
   };
   listener.on_report = [this](const std::string&, const call::CallFacts& facts) { on_report(facts); };
   calls_->set_listener(std::move(listener));
@@ -302,7 +302,10 @@ bool Probe::on_link_message(const gloox::Tag& message) {
   if (bare(message.findAttribute("from")) != options_.target) return true;
   auto report = read_target_report(message);
   if (!report) {
-    if (const gloox::Tag* body = message.findChild("body")) spdlog::info("probe: {} says: {}", options_.target, body->cdata());
+    if (const gloox::Tag* body = message.findChild("body")) {
+      target_said_ = body->cdata();
+      spdlog::info("probe: {} says: {}", options_.target, target_said_);
+    }
     return true;
   }
   if (report->kind == "file" && file_ && report->name == file_->name()) {

@@ -103,7 +103,8 @@ class Probe final : xmpp::SessionOwner {
   std::vector<IceServer> discovered_;
   bool discovery_answered_ = false;
   std::string sid_;
-  bool answered_ = false;  // the target proceeded: the probe's session-initiate went out
+  bool answered_ = false;
+  std::string target_said_;  // the target's last chat message that was no report  // the target proceeded: the probe's session-initiate went out
   std::optional<call::CallFacts> facts_;
   bool target_report_seen_ = false;
   std::unique_ptr<IbbFileSender> file_;
