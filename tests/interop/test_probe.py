@@ -192,15 +192,18 @@ async def main():
         print(f"direct: {data['seconds_to_verdict']:.1f} s to verdict, path {probe_report['ice']['selected']}")
 
         # 2. Relay only: the call goes through coturn with XEP-0215's credentials.
+        mark = len(coturn.log())  # the direct call allocated too (the probe gathers relay candidates anyway)
         code, out, err, tree, data = run_probe(prosody, root, "relay", "--relay-only")
         assert code == 0, f"exit {code}\n{out}\n{err[-3000:]}\ncoturn:\n{coturn.log()[-3000:]}"
         cases = testcases(tree)
         assert cases["relay-path"][0] == "passed", cases
         selected = data["probe_report"]["ice"]["selected"]
         assert selected["local_type"] == "relay", selected
+        relay = re.search(r"local relay 127\.0\.0\.1:(\d+) <-> remote host", cases["relay-path"][1])
+        assert relay and coturn.relay_min <= int(relay.group(1)) <= coturn.relay_min + 200, cases["relay-path"]
         assert cases["call-verdict"][0] == "passed", cases
         assert data["target_report"]["verdict"] == "MEDIA OK", data["target_report"]
-        turn_log = coturn.log()
+        turn_log = coturn.log()[mark:]
         users = set(re.findall(r"user <(\d+)>", turn_log))  # TURN REST: the expiry in Unix seconds
         assert users, "coturn saw no authenticated TURN user:\n" + turn_log[-3000:]
         assert re.search(r"ALLOCATE processed, success", turn_log), turn_log[-3000:]
