@@ -55,10 +55,9 @@ void ReturnLoss::on_sent(std::uint16_t sequence_number) noexcept {
   }
   if (extended > highest_) advance_to(extended);
   first_ = std::min(*first_, extended);
-  if (extended <= highest_ - kWindow) {
-    ++sent_before_;  // too old to tell from a resend; a late first send is rarer still
-    return;
-  }
+  // Too old to tell from a resend: not counted. The jitter buffer never
+  // releases a packet that late, so only a hostile stream gets here.
+  if (extended <= highest_ - kWindow) return;
   if (bit(extended)) return;
   set_bit(extended, true);
   ++in_window_;
@@ -68,13 +67,10 @@ void ReturnLoss::on_not_sent(std::uint16_t sequence_number) noexcept {
   if (!first_) return;
   const std::int64_t extended = unwrapper_.unwrap(sequence_number);
   if (extended > highest_) return;  // never sent: nothing to take back
-  if (extended > highest_ - kWindow) {
-    if (!bit(extended)) return;
-    set_bit(extended, false);
-    --in_window_;
-  } else if (sent_before_ > 0) {
-    --sent_before_;
-  }
+  // Refused right after on_sent, so still in the window.
+  if (extended <= highest_ - kWindow || !bit(extended)) return;
+  set_bit(extended, false);
+  --in_window_;
 }
 
 std::optional<std::uint64_t> ReturnLoss::sent_up_to(std::int64_t extended) const noexcept {
