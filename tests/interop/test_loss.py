@@ -285,6 +285,11 @@ async def main():
             result, samples, counters = await one_call(browser, parrot_full, low, probability)
             print(f"{probability:.0%} each way: {result['body']}")
             print(f"  iptables: {json.dumps(counters)}")
+            video = next(s for s in result["report"]["streams"] if s["media"] == "video")
+            print("  video: " + json.dumps({k: video.get(k) for k in (
+                "codec", "packets_received", "lost", "nacks_sent", "retransmitted", "reordered", "late_dropped",
+                "keyframes", "keyframe_requests_relayed", "frames", "frames_undecodable", "decoded_frame_rate_fps",
+                "return_loss", "buffer_delay_ms")}))
             row = check_call(probability, result, samples, counters)
             rows.append(row)
             print("  " + json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}))
