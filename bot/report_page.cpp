@@ -130,7 +130,8 @@ std::string nat_diagram(const json& report) {
   for (std::size_t i = 0; i < caller.size(); ++i)
     svg += svg_text(15, 45 + line_height * static_cast<double>(i), caller[i], "dim");
   // The NAT, or the absence of one.
-  const bool no_nat = mapping == "none";
+  // Before the mapping field, the verdict alone said so.
+  const bool no_nat = mapping == "none" || (mapping.empty() && text_of(nat, "verdict") == "no NAT");
   svg += fmt::format("<rect class=\"{}\" x=\"300\" y=\"20\" width=\"160\" height=\"{:.0f}\" rx=\"6\"/>",
                      no_nat ? "nonat" : "nat", box_height - 30);
   svg += svg_text(380, 42, no_nat ? "no NAT" : "NAT", "", "middle");
@@ -180,7 +181,7 @@ constexpr Figure kFigures[] = {
 
 // A line chart of one figure over the call; null values break the line.
 std::string chart(const Figure& figure, const json& times, const json& values) {
-  constexpr double kWidth = 460, kHeight = 150, kLeft = 50, kRight = 10, kTop = 22, kBottom = 22;
+  constexpr double kWidth = 420, kHeight = 150, kLeft = 50, kRight = 10, kTop = 22, kBottom = 22;
   const std::size_t n = std::min(times.size(), values.size());
   std::vector<std::optional<std::pair<double, double>>> points;
   double t_max = 0, v_min = 0, v_max = 0;
