@@ -1,6 +1,7 @@
 #include "transport/http/http_server.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <stdexcept>
@@ -39,6 +40,13 @@ HttpServer::HttpServer(const std::string& host, std::uint16_t port) : impl_(std:
   auto& server = impl_->server;
   server.new_task_queue = [] { return new httplib::ThreadPool(kAnsweringThreads); };
   server.set_payload_max_length(kMaxRequestBody);
+  // httplib's default adds SO_REUSEPORT, which would let a second parrot
+  // bind the same port and silently take half the requests; SO_REUSEADDR
+  // alone still allows a restart while old connections linger.
+  server.set_socket_options([](socket_t socket) {
+    const int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   server.set_read_timeout(kReadTimeoutSeconds, 0);
   server.set_write_timeout(kWriteTimeoutSeconds, 0);
   // Only GET and HEAD: anything else is refused before routing (RFC 9110
