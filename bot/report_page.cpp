@@ -137,7 +137,7 @@ std::string nat_diagram(const json& report) {
   svg += svg_text(380, 42, no_nat ? "no NAT" : "NAT", "", "middle");
   if (!mapping.empty() && !no_nat) svg += svg_text(380, 60, mapping, "dim", "middle");
   const std::string verdict = text_of(nat, "verdict");
-  if (!verdict.empty()) svg += svg_text(380, 78, verdict, "dim", "middle");
+  if (!verdict.empty() && !(no_nat && verdict == "no NAT")) svg += svg_text(380, 78, verdict, "dim", "middle");
   // parrot.
   svg += fmt::format("<rect class=\"box\" x=\"515\" y=\"5\" width=\"240\" height=\"{:.0f}\" rx=\"6\"/>", box_height);
   svg += svg_text(525, 25, "parrot");
