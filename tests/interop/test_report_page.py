@@ -11,7 +11,8 @@
   - the page in headless Debian Chromium (playwright-core, as
     tests/interop/test_browser.py launches it): a full-page screenshot saved
     in the test's directory and checked to be a sane PNG; in the DOM the
-    verdict, the NAT diagram, and for each stream at least one timeline
+    verdict, the NAT diagram with the report's evidence (the caller's host
+    candidates, the address parrot saw), and for each stream at least one timeline
     chart whose lines have several points; no request beyond the page
     itself and no page error.
 """
@@ -118,6 +119,11 @@ async def main():
             assert dom["verdict"] == report["verdict"] == "MEDIA OK", dom["verdict"]
             assert dom["diagram"] and dom["diagram"]["width"] > 300, dom["diagram"]
             assert "parrot" in dom["diagram"]["text"] and "you (caller)" in dom["diagram"]["text"], dom["diagram"]
+            # The report's NAT evidence, drawn: the caller's host candidates and where parrot saw it.
+            evidence = report["nat"]["evidence"]
+            for address in evidence["caller_host"][:3]:
+                assert f"host {address}" in dom["diagram"]["text"], (address, dom["diagram"])
+            assert f"saw you as {evidence['seen_at_parrot']}" in dom["diagram"]["text"], dom["diagram"]
             media = sorted(s["media"] for s in dom["streams"])
             assert media == ["audio", "video"], dom["streams"]
             for stream in dom["streams"]:
