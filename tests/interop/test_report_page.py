@@ -14,7 +14,10 @@
     verdict, the NAT diagram with the report's evidence (the caller's host
     candidates, the address parrot saw), and for each stream at least one timeline
     chart whose lines have several points; no request beyond the page
-    itself and no page error.
+    itself and no page error;
+  - a second caller whose JID's resource is markup (an <img onerror>, a
+    <script>): its page shows the JID as text; Chromium finds no image, no
+    script, no extra request.
 """
 import asyncio
 import json
@@ -35,6 +38,7 @@ import browser_peer  # noqa: E402
 
 REPORT_NS = "urn:parrot:report:1"
 MEDIA_PACKETS = 250  # 5 s of the caller's audio: several one-second points
+HOSTILE_RESOURCE = "\"'><img src=x onerror=alert(1)><script>alert(2)</script>"
 BROWSER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser")
 
 
@@ -63,6 +67,55 @@ def load_in_chromium(url, screenshot):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+async def call_and_read_link(client, parrot_full, media, packets=MEDIA_PACKETS):
+    """A call of `packets` audio packets from `client`; the report and the
+    page token from its chat report's link."""
+    caller = jc.JingleCaller(client, parrot_full, media=media, jmi=False)
+    await caller.call()
+    await caller.wait_media(media, frames=25)
+    await caller.until_sent((await caller.stats())["audio"]["packets_sent"] + packets)
+    await caller.terminate("success")
+    message = await client.next_message(
+        timeout=jc.TIMEOUT, predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None)
+    body = message["body"]
+    report = json.loads(message.xml.find(f"{{{REPORT_NS}}}report").text)
+    print(f"chat report: {body}")
+    link = re.search(r"Details: (\S+)", body)
+    assert link, f"no link in the chat report: {body}"
+    assert link.group(1).startswith("https://parrot.example.org/reports/"), link.group(1)
+    token = link.group(1).rsplit("/", 1)[1]
+    assert re.fullmatch(r"[0-9a-f]{32}", token), token
+    return report, token
+
+
+async def hostile_caller(prosody, parrot, base):
+    """A caller whose JID carries markup (a resource may hold any of it):
+    its page shows the JID as text, and Chromium finds no element, script
+    or request the JID smuggled in."""
+    prosody.add_user("mallory", "mallory-secret")
+    mallory = harness.Client(prosody, "mallory", "mallory-secret")
+    mallory.requested_jid.resource = HOSTILE_RESOURCE
+    await mallory.online()
+    try:
+        assert mallory.boundjid.resource == HOSTILE_RESOURCE, mallory.boundjid
+        await mallory.befriend(parrot.jid)
+        await mallory.next_message(predicate=lambda m: "!help" in m["body"])
+        report, token = await call_and_read_link(mallory, f"{parrot.jid}/parrot", ("audio",), packets=100)
+        assert report["peer"].endswith(HOSTILE_RESOURCE), report["peer"]
+        url = f"{base}/reports/{token}"
+        status, _, page = http("GET", url)
+        assert status == 200 and "&lt;img src=x onerror=alert(1)&gt;" in page, (status, page[:2000])
+        loaded = load_in_chromium(url, os.path.join(prosody.root, "hostile-page.png"))
+        assert loaded["requests"] == [url], loaded["requests"]
+        assert loaded["errors"] == [], loaded["errors"]
+        dom = loaded["dom"]
+        assert dom["scripts"] == 0 and dom["images"] == 0, dom
+        assert HOSTILE_RESOURCE in dom["meta"], dom["meta"]
+        print("a JID with markup: shown as text, nothing injected")
+    finally:
+        mallory.disconnect()
+
+
 async def main():
     browser_peer.check_installed()
     port = harness.free_port()
@@ -71,21 +124,7 @@ async def main():
     async with jc.parrot_and_alice(extra=["--http-listen", f"127.0.0.1:{port}", "--public-url", public]) as (
             prosody, parrot, alice):
         await parrot.until_log("http: report pages on")
-        caller = jc.JingleCaller(alice, f"{parrot.jid}/parrot", media=("audio", "video"), jmi=False)
-        await caller.call()
-        await caller.wait_media(("audio", "video"), frames=25)
-        await caller.until_sent((await caller.stats())["audio"]["packets_sent"] + MEDIA_PACKETS)
-        await caller.terminate("success")
-        message = await alice.next_message(
-            timeout=jc.TIMEOUT, predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None)
-        body = message["body"]
-        report = json.loads(message.xml.find(f"{{{REPORT_NS}}}report").text)
-        print(f"chat report: {body}")
-        link = re.search(r"Details: (\S+)", body)
-        assert link, f"no link in the chat report: {body}"
-        assert link.group(1).startswith("https://parrot.example.org/reports/"), link.group(1)
-        token = link.group(1).rsplit("/", 1)[1]
-        assert re.fullmatch(r"[0-9a-f]{32}", token), token
+        report, token = await call_and_read_link(alice, f"{parrot.jid}/parrot", ("audio", "video"))
         url = f"{base}/reports/{token}"
 
         status, headers, page = http("GET", url)
@@ -132,6 +171,8 @@ async def main():
                 assert figures["bitrate_kbps"] >= 3, (stream["media"], figures)
                 assert ("level_dbfs" if stream["media"] == "audio" else "frame_rate_fps") in figures, stream
                 print(f"{stream['media']}: {stream['heading']}: {figures}")
+
+        await hostile_caller(prosody, parrot, base)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ async function main() {
         diagram: diagram ? {text: diagram.textContent, width: diagram.getBoundingClientRect().width} : null,
         streams,
         scripts: document.querySelectorAll('script').length,
+        images: document.querySelectorAll('img').length,
+        meta: document.querySelector('.meta')?.textContent ?? '',
       };
     });
     process.stdout.write(JSON.stringify({status: response.status(), headers: response.headers(), requests, errors,
