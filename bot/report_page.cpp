@@ -90,6 +90,17 @@ std::string svg_text(double x, double y, std::string_view text, std::string_view
                      css_class.empty() ? "" : fmt::format(" class=\"{}\"", css_class), e(text));
 }
 
+// A line in a 240-pixel box: a long one (an IPv6 address with its port)
+// loses its middle, and the whole text stays in a tooltip.
+std::string svg_box_line(double x, double y, std::string_view text) {
+  constexpr std::size_t kFits = 36;
+  if (text.size() <= kFits) return svg_text(x, y, text, "dim");
+  const std::string shown = std::string(text.substr(0, kFits / 2 - 1)) + "..." +
+                            std::string(text.substr(text.size() - (kFits / 2 - 2)));
+  return fmt::format("<text x=\"{:.0f}\" y=\"{:.0f}\" class=\"dim\"><title>{}</title>{}</text>", x, y, e(text),
+                     e(shown));
+}
+
 std::string nat_diagram(const json& report) {
   const json& nat = object_or_empty(report, "nat");
   const json& evidence = object_or_empty(nat, "evidence");
@@ -128,7 +139,7 @@ std::string nat_diagram(const json& report) {
   svg += fmt::format("<rect class=\"box\" x=\"5\" y=\"5\" width=\"240\" height=\"{:.0f}\" rx=\"6\"/>", box_height);
   svg += svg_text(15, 25, "you (caller)");
   for (std::size_t i = 0; i < caller.size(); ++i)
-    svg += svg_text(15, 45 + line_height * static_cast<double>(i), caller[i], "dim");
+    svg += svg_box_line(15, 45 + line_height * static_cast<double>(i), caller[i]);
   // The NAT, or the absence of one.
   // Before the mapping field, the verdict alone said so.
   const bool no_nat = mapping == "none" || (mapping.empty() && text_of(nat, "verdict") == "no NAT");
@@ -136,14 +147,15 @@ std::string nat_diagram(const json& report) {
                      no_nat ? "nonat" : "nat", box_height - 30);
   svg += svg_text(380, 42, no_nat ? "no NAT" : "NAT", "", "middle");
   if (!mapping.empty() && !no_nat) svg += svg_text(380, 60, mapping, "dim", "middle");
+  if (text_of(nat, "udp") == "blocked") svg += svg_text(380, 96, "UDP blocked", "dim", "middle");
   const std::string verdict = text_of(nat, "verdict");
   if (!verdict.empty() && !(no_nat && verdict == "no NAT")) svg += svg_text(380, 78, verdict, "dim", "middle");
   // parrot.
   svg += fmt::format("<rect class=\"box\" x=\"515\" y=\"5\" width=\"240\" height=\"{:.0f}\" rx=\"6\"/>", box_height);
   svg += svg_text(525, 25, "parrot");
-  if (!parrot_address.empty()) svg += svg_text(525, 45, parrot_address, "dim");
+  if (!parrot_address.empty()) svg += svg_box_line(525, 45, parrot_address);
   if (parrot_behind_nat) svg += svg_text(525, 61, "behind a NAT itself", "dim");
-  if (!seen.empty()) svg += svg_text(525, 77 + (parrot_behind_nat ? 0 : -16), "saw you as " + seen, "dim");
+  if (!seen.empty()) svg += svg_box_line(525, 77 + (parrot_behind_nat ? 0 : -16), "saw you as " + seen);
   // The path.
   const double y = box_height + 30;
   svg += fmt::format("<path class=\"{}\" d=\"M125 {:.0f} V{:.0f} H635 V{:.0f}\"/>", path == "none" ? "nolink" : "link",

@@ -147,6 +147,17 @@ TEST(ReportPageTest, AReportWithoutNatOrIceStillRenders) {
   EXPECT_NE(render_report_page(json::array(), json::array(), "").find("no verdict"), std::string::npos);
 }
 
+TEST(ReportPageTest, LongAddressesFitTheirBoxAndKeepTheWholeTextInATooltip) {
+  json report = a_report("alice@example.org", "opus/48000");
+  const std::string v6 = "[2001:db8:1234:5678:9abc:def0:1234:5678]:50000";
+  report["nat"]["evidence"]["caller_host"] = {v6};
+  report["nat"]["udp"] = "blocked";
+  const std::string page = render_report_page(report, nullptr, "x");
+  EXPECT_NE(page.find("<title>host " + v6 + "</title>"), std::string::npos);
+  EXPECT_NE(page.find("</title>host [2001:db8:12...1234:5678]:50000</text>"), std::string::npos) << page;
+  EXPECT_NE(page.find("UDP blocked"), std::string::npos);
+}
+
 TEST(ReportPageTest, OlderReportsDrawThePathFromTheSelectedPair) {
   json report = a_report("alice@example.org", "opus/48000");
   report["nat"] = {{"verdict", "no NAT"}, {"explanation", "Your client reached parrot from its own address."}};
