@@ -36,9 +36,16 @@ const StreamFacts* caller_not_hearing(const CallFacts& facts) {
   for (const StreamFacts& s : facts.streams) {
     const auto& sent = s.echo.sent;
     if (not_hearing(s.echo.return_path.hearing)) return &s;
-    if (sent.packets >= 50 && sent.remote_cumulative_lost &&
-        *sent.remote_cumulative_lost >= static_cast<std::int64_t>(sent.packets) * 9 / 10)
+    // Net of upstream gaps when the block could be placed: the caller's own
+    // count includes what never reached parrot (50% lost upstream alone
+    // came to 90% of what parrot sent).
+    const auto& net = s.echo.return_loss;
+    if (net.reports > 0) {
+      if (net.sent >= 50 && net.lost >= net.sent * 9 / 10) return &s;
+    } else if (sent.packets >= 50 && sent.remote_cumulative_lost &&
+               *sent.remote_cumulative_lost >= static_cast<std::int64_t>(sent.packets) * 9 / 10) {
       return &s;
+    }
   }
   return nullptr;
 }
@@ -83,6 +90,9 @@ std::string one_way_evidence(const CallFacts& facts) {
       return fmt::format("your client sent no RTCP reports at all, so nothing shows it received parrot's {}",
                          media_name(*s));
     default:
+      if (s->echo.return_loss.reports > 0)
+        return fmt::format("your client reports losing {} of parrot's {} {} packets", grouped(s->echo.return_loss.lost),
+                           grouped(s->echo.return_loss.sent), media_name(*s));
       return fmt::format("your client reports losing {} of parrot's {} {} packets",
                          grouped(static_cast<std::uint64_t>(s->echo.sent.remote_cumulative_lost.value_or(0))),
                          grouped(s->echo.sent.packets), media_name(*s));
@@ -301,7 +311,20 @@ json report_json(const CallFacts& facts) {
                 {"sent_back", s.sent_back}};
     stream["upstream"] = upstream_json(e);
     if (e.sent.rtt_ms) stream["rtt_ms"] = std::round(*e.sent.rtt_ms * 10) / 10;
-    if (e.sent.remote_loss_pct) stream["your_loss_pct"] = *e.sent.remote_loss_pct;
+    if (e.return_loss.reports > 0) {
+      // What the caller lost of what parrot sent, net of the upstream gaps
+      // the echo keeps (media/stats/return_loss.hpp); the caller's own
+      // block counts both directions.
+      const auto& r = e.return_loss;
+      stream["your_loss_pct"] = std::round(r.loss_pct * 100) / 100;
+      json return_loss{{"lost", r.lost},
+                       {"packets", r.sent},
+                       {"loss_pct", std::round(r.loss_pct * 100) / 100},
+                       {"basis", "caller RTCP, net of upstream gaps"}};
+      if (r.interval_loss_pct) return_loss["interval_loss_pct"] = std::round(*r.interval_loss_pct * 100) / 100;
+      if (e.sent.remote_cumulative_lost) return_loss["caller_reported_lost"] = *e.sent.remote_cumulative_lost;
+      stream["return_loss"] = return_loss;
+    }
     // Whether the caller hears parrot, from its own RTCP (media/stats/return_path.hpp).
     json return_path{{"hearing", std::string(media::stats::to_string(e.return_path.hearing))},
                      {"caller_reports", e.return_path.caller_reports},
@@ -317,8 +340,17 @@ json report_json(const CallFacts& facts) {
     if (s.audio || s.video) stream["probe_skipped_packets"] = s.probe_skipped;
     if (s.video && s.video->width > 0) {
       stream["resolution"] = fmt::format("{}x{}", s.video->width, s.video->height);
-      stream["frame_rate_fps"] = std::round(s.video->frame_rate_fps * 10) / 10;
       stream["keyframes"] = s.video->keyframes;
+    }
+    if (s.video && s.video->pictures > 1) {
+      // The stream's own rate, from its timestamps, decoded or not; and
+      // plainly how many pictures the probe could not decode.
+      const auto& video = *s.video;
+      stream["frame_rate_fps"] = std::round(video.frame_rate_fps * 10) / 10;
+      stream["average_frame_rate_fps"] = std::round(video.average_frame_rate_fps * 10) / 10;
+      stream["decoded_frame_rate_fps"] = std::round(video.decoded_frame_rate_fps * 10) / 10;
+      stream["frames"] = video.pictures;
+      stream["frames_undecodable"] = video.pictures - std::min(video.pictures, video.pictures_decoded);
     }
     streams.push_back(stream);
   }
@@ -378,11 +410,23 @@ std::string summary(const CallFacts& facts) {
     text += fmt::format(" {} {}: {} packets", e.kind == media::echo::MediaKind::kAudio ? "Audio" : "Video", codec_of(s),
                         grouped(e.received.packets));
     if (s.carriage.fec_packets > 0) text += fmt::format(" ({} of them FEC)", grouped(s.carriage.fec_packets));
-    text += fmt::format(", {:.1f}% lost, jitter {:.0f} ms", e.received.loss_pct, e.received.jitter_ms);
+    if (e.return_loss.reports > 0) {
+      text += fmt::format(", {:.1f}% lost on the way in, {:.1f}% on the way back", e.received.loss_pct,
+                          e.return_loss.loss_pct);
+    } else {
+      text += fmt::format(", {:.1f}% lost", e.received.loss_pct);
+    }
+    text += fmt::format(", jitter {:.0f} ms", e.received.jitter_ms);
     if (e.sent.rtt_ms) text += fmt::format(", RTT {:.0f} ms", *e.sent.rtt_ms);
     if (s.audio && s.audio->decoded_frames > 0) text += fmt::format(", level {:.0f} dBFS", s.audio->level_dbfs);
-    if (s.video && s.video->width > 0)
-      text += fmt::format(", {}x{} at {:.0f} fps", s.video->width, s.video->height, s.video->frame_rate_fps);
+    if (s.video && s.video->pictures > 1) {
+      const auto& video = *s.video;
+      if (video.width > 0) text += fmt::format(", {}x{}", video.width, video.height);
+      text += fmt::format("{} {:.0f} fps", video.width > 0 ? " at" : ",", video.average_frame_rate_fps);
+      const std::uint64_t undecodable = video.pictures - std::min(video.pictures, video.pictures_decoded);
+      if (undecodable > 0)
+        text += fmt::format(" ({} of {} frames could not be decoded)", grouped(undecodable), grouped(video.pictures));
+    }
     if (e.kind == media::echo::MediaKind::kVideo && e.upstream.peak_bps > 0)
       text += fmt::format(", you sent {} kbit/s on average, {} at most", grouped(static_cast<std::uint64_t>(std::lround(e.upstream.mean_bps / 1000))),
                           grouped(static_cast<std::uint64_t>(std::lround(e.upstream.peak_bps / 1000))));

@@ -31,6 +31,7 @@ struct EchoEngine::Stream {
   SendHistory history;
   stats::SendStatistics sent;
   stats::ReturnPathMonitor return_path;
+  stats::ReturnLoss return_loss;
   FecRewriter fec;
   std::optional<std::uint32_t> remote_ssrc;
   Timestamp last_received{};
@@ -151,6 +152,7 @@ bool EchoEngine::send_local(Timestamp now, std::size_t index, const LocalFrame& 
   if (size == 0) return false;
   stream.sent.on_sent(now, rewritten.timestamp, frame.payload.size());
   stream.return_path.on_sent(now);
+  stream.return_loss.on_sent(rewritten.sequence_number);
   if (stream.config.nack) {
     history_scratch_.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size));
     stream.history.store_swap(now, rewritten.sequence_number, history_scratch_);
@@ -160,7 +162,7 @@ bool EchoEngine::send_local(Timestamp now, std::size_t index, const LocalFrame& 
     if (!protected_size) return false;
     size = *protected_size;
   }
-  commit_buffer(size, OutgoingDatagram::Counted::kMedia, &stream, frame.payload.size());
+  commit_buffer(size, OutgoingDatagram::Counted::kMedia, &stream, frame.payload.size(), rewritten.sequence_number);
   return true;
 }
 
@@ -310,6 +312,7 @@ void EchoEngine::send_echo(Timestamp now, Stream& stream, const jitter::Released
   const std::size_t payload_bytes = parsed->payload().size();
   stream.sent.on_sent(now, rewritten.timestamp, payload_bytes);
   stream.return_path.on_sent(now);
+  stream.return_loss.on_sent(rewritten.sequence_number);
   // With NACK the plain packet moves into the history (no copy) and is
   // rewritten there; the outbox gets the one copy SRTP encrypts in place.
   MutableByteView plain;
@@ -332,7 +335,7 @@ void EchoEngine::send_echo(Timestamp now, Stream& stream, const jitter::Released
     if (!protected_size) return;
     size = *protected_size;
   }
-  commit_buffer(size, OutgoingDatagram::Counted::kMedia, &stream, payload_bytes);
+  commit_buffer(size, OutgoingDatagram::Counted::kMedia, &stream, payload_bytes, rewritten.sequence_number);
 }
 
 void EchoEngine::on_rtcp(Timestamp now, MutableByteView datagram) {
@@ -376,6 +379,9 @@ void EchoEngine::on_rtcp(Timestamp now, MutableByteView datagram) {
         if (s.config.local_ssrc != block.ssrc) continue;
         s.sent.on_report_block(now, config_.unix_time_at_epoch, block.fraction_lost, block.cumulative_lost,
                                block.jitter, block.last_sr, block.delay_since_last_sr);
+        // Every block counts, whichever of the caller's sources sent it:
+        // the cumulative figures make a repeated block harmless.
+        s.return_loss.on_report_block(block.extended_highest_sequence, block.cumulative_lost);
         reported_highest_[i] = block.extended_highest_sequence;
       }
     }
@@ -611,11 +617,11 @@ MutableByteView EchoEngine::next_buffer(std::size_t size) {
 }
 
 void EchoEngine::commit_buffer(std::size_t size, OutgoingDatagram::Counted counted, const Stream* stream,
-                               std::size_t payload_bytes) {
+                               std::size_t payload_bytes, std::uint16_t sequence_number) {
   outbox_.push_back(OutgoingDatagram{ByteView{buffers_[outbox_.size()].data(), size},
                                      counted == OutgoingDatagram::Counted::kRtcp, counted,
                                      static_cast<std::uint32_t>(stream != nullptr ? stream->index : 0),
-                                     static_cast<std::uint32_t>(payload_bytes)});
+                                     static_cast<std::uint32_t>(payload_bytes), sequence_number});
 }
 
 void EchoEngine::on_send_failed(const OutgoingDatagram& datagram) noexcept {
@@ -628,6 +634,7 @@ void EchoEngine::on_send_failed(const OutgoingDatagram& datagram) noexcept {
       if (datagram.stream < streams_.size()) {
         streams_[datagram.stream]->sent.on_not_sent(datagram.payload_bytes);
         streams_[datagram.stream]->return_path.on_not_sent();
+        streams_[datagram.stream]->return_loss.on_not_sent(datagram.sequence_number);
       }
       return;
     case OutgoingDatagram::Counted::kRetransmission:
@@ -674,6 +681,7 @@ EchoSnapshot EchoEngine::snapshot() const {
     s.jitter_buffer = stream->buffer->snapshot();
     s.sent = stream->sent.snapshot();
     s.return_path = stream->return_path.snapshot();
+    s.return_loss = stream->return_loss.snapshot();
     s.nacks_sent = stream->nacks_sent;
     s.nacks_received = stream->nacks_received;
     s.plis_relayed = stream->plis_relayed;

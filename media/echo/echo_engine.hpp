@@ -35,6 +35,7 @@
 #include "media/srtp/keying_material.hpp"
 #include "media/srtp/srtp_session.hpp"
 #include "media/stats/drop_reason.hpp"
+#include "media/stats/return_loss.hpp"
 #include "media/stats/return_path.hpp"
 #include "media/stats/rate_history.hpp"
 #include "media/stats/send_statistics.hpp"
@@ -116,6 +117,7 @@ struct OutgoingDatagram {
   Counted counted = Counted::kRtcp;
   std::uint32_t stream = 0;         // index, for kMedia and kRetransmission
   std::uint32_t payload_bytes = 0;  // for kMedia
+  std::uint16_t sequence_number = 0;  // for kMedia, as sent
 };
 
 struct StreamSnapshot {
@@ -129,6 +131,7 @@ struct StreamSnapshot {
   jitter::JitterBufferSnapshot jitter_buffer;
   stats::SendSnapshot sent;
   stats::ReturnPathSnapshot return_path;  // whether the caller hears parrot
+  stats::ReturnLossSnapshot return_loss;  // what the caller lost of what parrot sent
   std::uint64_t nacks_sent = 0;        // sequence numbers parrot asked for
   std::uint64_t nacks_received = 0;    // sequence numbers the caller asked for
   std::uint64_t plis_relayed = 0;
@@ -247,7 +250,7 @@ class EchoEngine {
   // A buffer in the outbox with room for `size` plus the SRTP trailer.
   MutableByteView next_buffer(std::size_t size);
   void commit_buffer(std::size_t size, OutgoingDatagram::Counted counted, const Stream* stream = nullptr,
-                     std::size_t payload_bytes = 0);
+                     std::size_t payload_bytes = 0, std::uint16_t sequence_number = 0);
   double session_bandwidth_bps() const noexcept;
   void begin_call(Timestamp now);
 

@@ -23,6 +23,13 @@ void VideoProbe::on_malformed_packet() noexcept {
 
 void VideoProbe::on_frame_packet(const FramePacket& packet) {
   ++stats_.packets;
+  // Every picture counts for the frame rate, decodable or not: loss that
+  // stops the decoder until the next key frame is not a slower stream.
+  if (picture_rate_.add(packet.rtp_timestamp)) {
+    stats_.pictures = picture_rate_.pictures();
+    stats_.frame_rate_fps = picture_rate_.recent_fps();
+    stats_.average_frame_rate_fps = picture_rate_.average_fps();
+  }
   const AssemblyResult result = assembler_.add(packet);
   if (result.late) ++stats_.late_packets;
   if (result.given_up_frames > 0) {
@@ -90,8 +97,11 @@ void VideoProbe::on_complete_frame(bool gap_before) {
     stats_.width = decoded.shown->width;
     stats_.height = decoded.shown->height;
   }
+  // Spatial layers of one picture share its timestamp: one picture.
+  if (last_decoded_timestamp_ != assembler_.frame_timestamp()) ++stats_.pictures_decoded;
+  last_decoded_timestamp_ = assembler_.frame_timestamp();
   frame_rate_.add(assembler_.frame_timestamp());
-  stats_.frame_rate_fps = frame_rate_.fps();
+  stats_.decoded_frame_rate_fps = frame_rate_.fps();
 }
 
 }  // namespace parrot::media::probes

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "media/bytes.hpp"
 #include "media/probes/frame_assembler.hpp"
 #include "media/probes/frame_rate_window.hpp"
+#include "media/probes/picture_rate.hpp"
 #include "media/probes/video_stats.hpp"
 #include "media/probes/vpx_decoder.hpp"
 
@@ -36,7 +38,9 @@ class VideoProbe {
   VideoCodec codec_;
   FrameAssembler assembler_;
   VpxDecoder decoder_;
-  FrameRateWindow frame_rate_;
+  PictureRate picture_rate_;     // what the stream carried
+  FrameRateWindow frame_rate_;   // what the probe decoded
+  std::optional<std::uint32_t> last_decoded_timestamp_;
   VideoStats stats_;
   // Inter frames decode meaningfully only on top of an intact reference,
   // so after any loss (and at the start) only a key frame resumes decoding.

@@ -22,7 +22,14 @@ struct VideoStats {
   std::uint64_t skipped_frames = 0;     // complete, but not decoded while waiting for a key frame
   std::uint32_t width = 0;              // of the last decoded frame; 0 before the first
   std::uint32_t height = 0;
-  double frame_rate_fps = 0.0;          // from the RTP timestamps of recently decoded pictures
+  // The stream's pictures (distinct RTP timestamps), whether or not the
+  // probe could assemble and decode them (PictureRate), and how many of
+  // them it decoded: the rest were lost, incomplete, or waited for a key frame.
+  std::uint64_t pictures = 0;
+  std::uint64_t pictures_decoded = 0;
+  double frame_rate_fps = 0.0;          // the stream's, over the last 2 s of its timestamps
+  double average_frame_rate_fps = 0.0;  // the stream's, over the call
+  double decoded_frame_rate_fps = 0.0;  // of the last 32 decoded pictures
 };
 
 }  // namespace parrot::media::probes

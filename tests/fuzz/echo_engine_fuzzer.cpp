@@ -160,5 +160,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint64_t counted_out = 0;
   for (const auto& stream : snapshot.streams) counted_out += stream.sent.packets + stream.sent.retransmitted;
   if (counted_out != rtp_out || snapshot.drops[DropReason::kNotSent] != not_sent) std::abort();
+  // The return loss, whatever report blocks came: never more lost than
+  // sent, and never more counted sent than the stream sent.
+  for (const auto& stream : snapshot.streams) {
+    const auto& loss = stream.return_loss;
+    if (loss.lost > loss.sent || loss.sent > stream.sent.packets || loss.loss_pct < 0 || loss.loss_pct > 100) std::abort();
+  }
   return 0;
 }

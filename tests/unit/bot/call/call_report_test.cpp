@@ -112,6 +112,15 @@ TEST(CallReport, VerdictsInTheOrderThePathBreaks) {
   facts.streams[0].echo.sent.remote_cumulative_lost = 1500;
   EXPECT_EQ(verdict(facts), Verdict::kOneWay);
 
+  facts = good_call();  // the same, net of upstream gaps
+  facts.streams[0].echo.return_loss = {.sent = 1500, .lost = 1400, .loss_pct = 93.3, .interval_loss_pct = {}, .reports = 3};
+  EXPECT_EQ(verdict(facts), Verdict::kOneWay);
+
+  facts = good_call();  // half lost upstream, nothing on the way back: the caller hears parrot
+  facts.streams[0].echo.sent.remote_cumulative_lost = 1500;
+  facts.streams[0].echo.return_loss = {.sent = 1500, .lost = 0, .loss_pct = 0, .interval_loss_pct = {}, .reports = 3};
+  EXPECT_EQ(verdict(facts), Verdict::kMediaOk);
+
   facts = good_call();
   facts.streams[0].audio->level_dbfs = -80;
   EXPECT_EQ(verdict(facts), Verdict::kSilentAudio);
@@ -189,6 +198,9 @@ StreamFacts vp8_in_red() {
   vp8.width = 640;
   vp8.height = 480;
   vp8.frame_rate_fps = 20.04;
+  vp8.average_frame_rate_fps = 20.04;
+  vp8.pictures = 160;
+  vp8.pictures_decoded = 160;
   video.video = vp8;
   return video;
 }
@@ -211,6 +223,58 @@ TEST(CallReport, NamesTheCodecInsideRed) {
   EXPECT_NE(text.find(" Video VP8/90000 in RED: 612 packets (12 of them FEC), 0.0% lost, jitter 2 ms, 640x480 at 20 fps."),
             std::string::npos)
       << text;
+}
+
+// 20% lost each way: the caller's block says 1,560 lost (both directions);
+// parrot sent 6,240 of the 7,800 numbers and the caller lost 1,123 of those.
+TEST(CallReport, LossInEachDirectionNetOfUpstreamGaps) {
+  CallFacts facts = good_call();
+  auto& audio = facts.streams[0].echo;
+  audio.received.loss_pct = 20.0;
+  audio.sent.remote_loss_pct = 35.2;
+  audio.sent.remote_cumulative_lost = 2683;
+  audio.return_loss = {.sent = 6240, .lost = 1123, .loss_pct = 17.996, .interval_loss_pct = 19.5, .reports = 12};
+  const auto report = report_json(facts);
+  const auto& stream = report["streams"][0];
+  EXPECT_EQ(stream["your_loss_pct"], 18.0);
+  EXPECT_EQ(stream["return_loss"]["lost"], 1123);
+  EXPECT_EQ(stream["return_loss"]["packets"], 6240);
+  EXPECT_EQ(stream["return_loss"]["loss_pct"], 18.0);
+  EXPECT_EQ(stream["return_loss"]["interval_loss_pct"], 19.5);
+  EXPECT_EQ(stream["return_loss"]["caller_reported_lost"], 2683);
+  EXPECT_EQ(stream["return_loss"]["basis"], "caller RTCP, net of upstream gaps");
+  EXPECT_NE(summary(facts).find("Audio opus/48000: 1,512 packets, 20.0% lost on the way in, 18.0% on the way back, jitter 4 ms"),
+            std::string::npos)
+      << summary(facts);
+  // No usable block from the caller: no return figure at all.
+  EXPECT_FALSE(report_json(good_call())["streams"][0].contains("your_loss_pct"));
+  EXPECT_FALSE(report_json(good_call())["streams"][0].contains("return_loss"));
+}
+
+TEST(CallReport, FrameRateOfTheStreamAndFramesNotDecoded) {
+  CallFacts facts = good_call();
+  StreamFacts video = vp8_in_red();
+  video.video->pictures = 450;
+  video.video->pictures_decoded = 120;
+  video.video->frame_rate_fps = 14.96;
+  video.video->average_frame_rate_fps = 15.02;
+  video.video->decoded_frame_rate_fps = 3.1;
+  facts.streams.push_back(video);
+  const auto report = report_json(facts);
+  const auto& stream = report["streams"][1];
+  EXPECT_EQ(stream["frame_rate_fps"], 15.0);
+  EXPECT_EQ(stream["average_frame_rate_fps"], 15.0);
+  EXPECT_EQ(stream["decoded_frame_rate_fps"], 3.1);
+  EXPECT_EQ(stream["frames"], 450);
+  EXPECT_EQ(stream["frames_undecodable"], 330);
+  EXPECT_NE(summary(facts).find(", 640x480 at 15 fps (330 of 450 frames could not be decoded)."), std::string::npos)
+      << summary(facts);
+  // Nothing decoded at all: the rate is still the stream's, without a size.
+  facts.streams[1].video->width = 0;
+  facts.streams[1].video->pictures_decoded = 0;
+  EXPECT_FALSE(report_json(facts)["streams"][1].contains("resolution"));
+  EXPECT_EQ(report_json(facts)["streams"][1]["frames_undecodable"], 450);
+  EXPECT_NE(summary(facts).find(", 15 fps (450 of 450 frames could not be decoded)."), std::string::npos) << summary(facts);
 }
 
 TEST(CallReport, NamesOpusInsideAudioRed) {

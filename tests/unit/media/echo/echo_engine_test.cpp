@@ -14,6 +14,7 @@
 #include "media/rtp/rtp_packet.hpp"
 #include "media/rtp/ulpfec_header.hpp"
 #include "media/srtp/srtp_library.hpp"
+#include "media/stats/receive_statistics.hpp"
 
 namespace parrot::media::echo {
 namespace {
@@ -270,6 +271,46 @@ TEST(EchoEngine, RttFromCallersReceiverReport) {
   ASSERT_TRUE(snapshot.streams[0].sent.rtt_ms);
   EXPECT_NEAR(*snapshot.streams[0].sent.rtt_ms, 50.0, 0.1);
   EXPECT_DOUBLE_EQ(*snapshot.streams[0].sent.remote_jitter_ms, 10.0);
+}
+
+// The caller's report block counts parrot's kept upstream gaps as lost
+// (RFC 3550 A.3 over the echo's numbers); the engine's return loss is only
+// what the echo lost on its way back.
+TEST(EchoEngine, ReturnLossIsNetOfUpstreamGaps) {
+  EchoEngine engine(audio_video_config());
+  Collected out;
+  for (int i = 0; i < 500; ++i) {
+    if (i % 5 == 3) continue;  // 20% lost before parrot
+    const Timestamp arrival = timestamp_ms(20 * i);
+    run_until(engine, arrival - Duration{1}, out);
+    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(65000 + i), 960u * i), out);
+  }
+  run_until(engine, timestamp_ms(20 * 500 + 500), out);
+  stats::ReceiveStatistics caller(48000);
+  std::uint64_t echoed = 0;
+  std::uint64_t dropped = 0;
+  for (std::size_t k = 0; k < out.rtp.size(); ++k) {
+    const auto packet = rtp::RtpPacket::parse(out.rtp[k]);
+    ASSERT_TRUE(packet);
+    if (packet->ssrc() != kParrotAudioSsrc) continue;
+    ++echoed;
+    if (echoed % 10 == 4) {  // 10% lost on the way back
+      ++dropped;
+      continue;
+    }
+    caller.on_packet(out.rtp_times[k], packet->sequence_number(), packet->timestamp(), packet->payload().size());
+  }
+  ASSERT_EQ(echoed, 400u);
+  const auto fields = caller.make_report_block(timestamp_ms(20 * 500 + 600));
+  EXPECT_GT(fields.cumulative_lost, 130);  // the caller's gross count: about 100 + 40
+  rtcp::ReportBlock block{kParrotAudioSsrc, fields.fraction_lost, fields.cumulative_lost,
+                          fields.extended_highest_sequence, 0, 0, 0};
+  feed(engine, timestamp_ms(20 * 500 + 600), rtcp_datagram({rtcp::ReceiverReport{kCallerAudioSsrc, {block}}}), out);
+  const auto loss = engine.snapshot().streams[0].return_loss;
+  EXPECT_EQ(loss.reports, 1u);
+  EXPECT_EQ(loss.lost, dropped);
+  EXPECT_EQ(loss.sent, echoed);
+  EXPECT_NEAR(loss.loss_pct, 10.0, 0.01);
 }
 
 // Video frames of three packets each, 30 fps.

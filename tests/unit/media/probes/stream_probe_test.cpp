@@ -143,6 +143,10 @@ TEST(StreamProbe, FecNotCountedAsFillerWouldLookLikeLoss) {
   EXPECT_EQ(probe.carriage().fec_packets, 0U);
   EXPECT_LT(probe.video()->frames_decoded, 30U);
   EXPECT_GT(probe.video()->skipped_frames, 0U);
+  // The pictures carried in RED still set the frame rate, decoded or not.
+  EXPECT_EQ(probe.video()->pictures, 30U);
+  EXPECT_LT(probe.video()->pictures_decoded, 30U);
+  EXPECT_NEAR(probe.video()->frame_rate_fps, 30.0, 0.01);
 }
 
 TEST(StreamProbe, FecPacedIntoTheNextFrame) {

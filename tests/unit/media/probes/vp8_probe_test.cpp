@@ -58,9 +58,13 @@ TEST(Vp8Probe, LostPacketSkipsUntilNextKeyframe) {
   EXPECT_EQ(s.keyframes, 2U);
   EXPECT_EQ(s.decode_errors, 0U);
   EXPECT_EQ(s.width, 320U);
-  // The rate is of decoded pictures: 20 of them spanning frames 0..29,
-  // 29 intervals of 3000 ticks: 19 * 90000 / 87000.
-  EXPECT_NEAR(s.frame_rate_fps, 19.0 * 90000.0 / 87000.0, 0.01);
+  // The stream's rate counts every picture it carried, decodable or not;
+  // the decoded rate is 20 pictures spanning frames 0..29: 19 * 90000 / 87000.
+  EXPECT_EQ(s.pictures, 30U);
+  EXPECT_EQ(s.pictures_decoded, 20U);
+  EXPECT_NEAR(s.frame_rate_fps, 30.0, 0.01);
+  EXPECT_NEAR(s.average_frame_rate_fps, 30.0, 0.01);
+  EXPECT_NEAR(s.decoded_frame_rate_fps, 19.0 * 90000.0 / 87000.0, 0.01);
 }
 
 TEST(Vp8Probe, ReorderedPacketsInsideAFrameStillAssemble) {

@@ -53,6 +53,9 @@ TEST(Vp9Probe, LostPacketSkipsUntilNextKeyframe) {
   EXPECT_EQ(s.frames_decoded, 20U);     // 0..9 and 20..29
   EXPECT_EQ(s.keyframes, 2U);
   EXPECT_EQ(s.decode_errors, 0U);
+  EXPECT_EQ(s.pictures, 30U);           // the stream still carried all 30
+  EXPECT_EQ(s.pictures_decoded, 20U);
+  EXPECT_NEAR(s.frame_rate_fps, 30.0, 0.01);
 }
 
 TEST(Vp9Probe, WholeFrameLossAlsoWaitsForKeyframe) {
@@ -67,6 +70,10 @@ TEST(Vp9Probe, WholeFrameLossAlsoWaitsForKeyframe) {
   EXPECT_EQ(s.incomplete_frames, 0U);  // nothing of frame 4 arrived to assemble
   EXPECT_EQ(s.skipped_frames, 3U);     // frames 5..7
   EXPECT_EQ(s.frames_decoded, 8U);     // 0..3 and 8..11
+  // A picture of which nothing arrived is not seen: 11 pictures over 11
+  // intervals read as 10 / 11 of the rate.
+  EXPECT_EQ(s.pictures, 11U);
+  EXPECT_NEAR(s.frame_rate_fps, 30.0 * 10 / 11, 0.01);
 }
 
 TEST(Vp9Probe, LatePacketOfAnOlderFrameIsCounted) {
