@@ -280,7 +280,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
         sample.audio_samples = audio->samples;
         sample.audio_level_dbfs = audio->level_dbfs;
       }
-      if (const auto video = probes_[i]->stream->video()) sample.frames_decoded = video->frames_decoded;
+      if (const auto video = probes_[i]->stream->video()) sample.pictures = video->pictures;
       timelines_[i].add(sample);
     }
   }

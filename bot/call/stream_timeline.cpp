@@ -54,9 +54,9 @@ void StreamTimeline::add(const TimelineSample& sample) {
     const double after = energy_of(sample.audio_level_dbfs) * static_cast<double>(*sample.audio_samples);
     point.level_dbfs = dbfs_of((after - before) / static_cast<double>(*sample.audio_samples - *from.audio_samples));
   }
-  if (sample.frames_decoded) {
-    const std::uint64_t before = from.frames_decoded.value_or(0);
-    const std::uint64_t frames = *sample.frames_decoded >= before ? *sample.frames_decoded - before : 0;
+  if (sample.pictures) {
+    const std::uint64_t before = from.pictures.value_or(0);
+    const std::uint64_t frames = *sample.pictures >= before ? *sample.pictures - before : 0;
     point.frame_rate_fps = static_cast<double>(frames) / point.span_s;
   }
   points_.push_back(point);

@@ -29,8 +29,9 @@ struct TimelineSample {
   // Audio: samples decoded so far and their RMS level over all of them.
   std::optional<std::uint64_t> audio_samples;
   double audio_level_dbfs = -127.0;
-  // Video: pictures decoded so far.
-  std::optional<std::uint64_t> frames_decoded;
+  // Video: the stream's pictures so far (distinct RTP timestamps), decoded
+  // or not, so that loss shows as loss and not as a frame rate that fell.
+  std::optional<std::uint64_t> pictures;
 };
 
 struct TimelinePoint {

@@ -75,7 +75,7 @@ void BM_RenderHourPage(benchmark::State& state) {
     audio.add(sample(t));
     TimelineSample v = sample(t);
     v.audio_samples.reset();
-    v.frames_decoded = static_cast<std::uint64_t>(t) * 30;
+    v.pictures = static_cast<std::uint64_t>(t) * 30;
     video.add(v);
   }
   nlohmann::json a = audio.to_json(), v = video.to_json();

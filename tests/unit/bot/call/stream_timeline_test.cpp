@@ -75,11 +75,11 @@ TEST(StreamTimelineTest, AudioLevelIsTheIntervalsNotTheCallsAverage) {
   EXPECT_TRUE(json["level_dbfs"][2].is_null());
 }
 
-TEST(StreamTimelineTest, FrameRateCountsDecodedPicturesPerSecond) {
+TEST(StreamTimelineTest, FrameRateCountsTheStreamsPicturesPerSecond) {
   StreamTimeline timeline;
   for (int t = 0; t <= 3; ++t) {
     TimelineSample s = second(t, 0, 50 * static_cast<std::uint64_t>(t));
-    s.frames_decoded = static_cast<std::uint64_t>(t) * 15;
+    s.pictures = static_cast<std::uint64_t>(t) * 15;
     timeline.add(s);
   }
   ASSERT_EQ(timeline.points().size(), 3U);
@@ -93,7 +93,7 @@ TEST(StreamTimelineTest, WhenFullPointsMergeAndTheWholeCallStaysCovered) {
   for (int t = 0; t <= 100; ++t) {
     lost += 1;  // one packet lost every second
     TimelineSample s = second(t, lost, 50 * static_cast<std::uint64_t>(t));
-    s.frames_decoded = static_cast<std::uint64_t>(t) * 30;
+    s.pictures = static_cast<std::uint64_t>(t) * 30;
     timeline.add(s);
   }
   const auto& points = timeline.points();
