@@ -63,6 +63,15 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
                                                std::move(ice), limits, [this](TagPtr stanza) {
                                                  if (session_) session_->send(std::move(stanza));
                                                });
+  calls_->set_report_base_url(config_.public_url);
+  if (!config_.http_listen_host.empty()) {
+    report_pages_ = std::make_unique<ReportPages>(config_.data_dir + "/reports.sqlite");
+    http_ = std::make_unique<transport::HttpServer>(config_.http_listen_host, config_.http_listen_port);
+    report_pages_->add_routes(*http_);
+    http_->start();
+    spdlog::info("http: report pages on {}:{}{}", config_.http_listen_host, http_->port(),
+                 config_.public_url.empty() ? " (no --public-url: chat reports carry no link)" : "");
+  }
   transfer::TransferLimits transfer_limits;
   transfer_limits.max_file_bytes = config_.max_file_bytes;
   transfer_limits.max_transfers = config_.max_transfers;

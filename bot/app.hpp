@@ -16,6 +16,7 @@
 #include "bot/chat/command_table.hpp"
 #include "bot/config.hpp"
 #include "bot/public_address_check.hpp"
+#include "bot/report_pages.hpp"
 #include "bot/report_store.hpp"
 #include "bot/transfer/jingle_transfers.hpp"
 #include "bot/transfer/si_transfers.hpp"
@@ -83,6 +84,10 @@ class App final : xmpp::SessionOwner {
   transport::WorkerPool workers_;
   transport::Certificate certificate_;
   ReportStore reports_;
+  // --http-listen: the report pages, answered on the server's own threads;
+  // the server goes first, so no request runs on pages it has lost.
+  std::unique_ptr<ReportPages> report_pages_;
+  std::unique_ptr<transport::HttpServer> http_;
   std::unique_ptr<call::CallManager> calls_;
   // The transfers below, counted together for the limits; outlives them.
   transfer::TransferLoad transfer_load_;

@@ -239,6 +239,11 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.add_option("--link-resolve", config.link_resolve,
                  "HOST:PORT:ADDRESS: connect file links to HOST:PORT at ADDRESS without DNS, like curl --resolve "
                  "(for tests; repeatable; the address is still checked)");
+  std::string http_listen;
+  app.add_option("--http-listen", http_listen,
+                 "ADDR:PORT: serve the report pages (/reports/<secret>) over HTTP here; off by default");
+  app.add_option("--public-url", config.public_url,
+                 "The report pages' base URL as people reach it (https://host); chat reports then link their page");
 
   try {
     app.parse(argc, argv);
@@ -277,6 +282,18 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
           !transport::is_ip_literal(address)) {
         throw CLI::ValidationError("--link-resolve", "'" + entry + "' is not HOST:PORT:ADDRESS");
       }
+    }
+    if (!http_listen.empty() && (!split_host_port(http_listen, config.http_listen_host, config.http_listen_port) ||
+                                 !transport::is_ip_literal(config.http_listen_host))) {
+      throw CLI::ValidationError("--http-listen", "'" + http_listen + "' is not ADDR:PORT with an IP address");
+    }
+    if (!config.public_url.empty()) {
+      if (config.public_url.rfind("https://", 0) != 0 && config.public_url.rfind("http://", 0) != 0) {
+        throw CLI::ValidationError("--public-url", "'" + config.public_url + "' is not an http:// or https:// URL");
+      }
+      const std::size_t host_at = config.public_url.find("://") + 3;
+      while (config.public_url.size() > host_at && config.public_url.back() == '/') config.public_url.pop_back();
+      if (config.public_url.size() <= host_at) throw CLI::ValidationError("--public-url", "names no host");
     }
     if (config.reconnect_max_s < config.reconnect_min_s) {
       throw CLI::ValidationError("--reconnect-max", "must not be below --reconnect-min");

@@ -76,6 +76,11 @@ struct Config {
   std::string link_ca_file;                // extra trusted CA (PEM) for link downloads
   int link_timeout_seconds = 300;          // a download taking longer is cut off
   std::vector<std::string> link_resolve;   // HOST:PORT:ADDRESS, bypassing DNS (tests)
+
+  // The report pages (docs/reports.md, "The report page").
+  std::string http_listen_host;            // --http-listen ADDR:PORT; empty: no HTTP server
+  std::uint16_t http_listen_port = 0;
+  std::string public_url;                  // the pages' base as people reach it; chat reports link it when set
 };
 
 struct ConfigResult {

@@ -10,6 +10,8 @@ packages=(
   libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libsrtp2-dev libopus-dev libvpx-dev libnice-dev libssl-dev libsqlite3-dev
   libcurl4-openssl-dev
+  # the report pages' HTTP server (--http-listen)
+  libcpp-httplib-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   prosody lua-unbound openssl ca-certificates

@@ -867,8 +867,10 @@ void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reaso
   auto pin = std::make_shared<transport::Worker::Pin>(std::move(call->pin));
   worker->post([holder = call->media, base, peer, pin]() mutable {
     CallFacts facts = base;
+    nlohmann::json timeline;
     if (holder->media) {
       CallFacts measured = holder->media->facts();
+      timeline = holder->media->timeline();
       facts.transport = measured.transport;
       facts.transports = std::move(measured.transports);
       facts.streams = std::move(measured.streams);
@@ -876,9 +878,9 @@ void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reaso
       holder->media->close();
       holder->media.reset();
     }
-    holder->to_control([peer, facts = std::move(facts), pin](CallManager& m) mutable {
+    holder->to_control([peer, facts = std::move(facts), timeline = std::move(timeline), pin](CallManager& m) mutable {
       pin->release();
-      m.deliver_report(peer, std::move(facts));
+      m.deliver_report(peer, std::move(facts), std::move(timeline));
     });
   });
 }
@@ -901,7 +903,7 @@ void CallManager::report_refused(const std::string& peer, const std::string& sid
   deliver_report(peer, std::move(facts));
 }
 
-void CallManager::deliver_report(const std::string& peer, CallFacts facts) {
+void CallManager::deliver_report(const std::string& peer, CallFacts facts, nlohmann::json timeline) {
   if (listener_.on_report) return listener_.on_report(peer, facts);
   // The operator must hear of a NAT in front of parrot itself: every
   // caller's report says it, but only the log reaches the operator. Once
@@ -918,14 +920,27 @@ void CallManager::deliver_report(const std::string& peer, CallFacts facts) {
                      nat.parrot_mapped);
     }
   }
-  const std::string text = summary(facts);
+  std::string text = summary(facts);
   const std::string json = report_json(facts).dump();
+  // Every stored call report gets a page token (the page is served only
+  // with --http-listen); it is drawn before the chat message so that the
+  // message can carry the link when --public-url says where pages are.
+  std::string token;
+  if (reports_ != nullptr) {
+    try {
+      token = new_report_token();
+      if (!report_base_url_.empty()) text += "\nDetails: " + report_base_url_ + "/reports/" + token;
+    } catch (const std::exception& e) {
+      spdlog::warn("call {}: no report page: {}", facts.id, e.what());
+    }
+  }
   spdlog::info("call {} with {} ended: {}", facts.id, peer, text);
   send_(report_message(peer, text, json));
   if (reports_ != nullptr) {
     reports_->add(StoredReport{0, bare(peer), "call",
                                std::chrono::duration_cast<std::chrono::seconds>(facts.started.time_since_epoch()).count(),
-                               text, json});
+                               text, json},
+                  ReportPageData{std::move(token), timeline.is_null() ? "" : timeline.dump()});
   }
 }
 

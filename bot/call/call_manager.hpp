@@ -104,6 +104,9 @@ class CallManager {
   // from now on; calls in progress keep theirs. App passes the configured
   // servers plus those discovered by XEP-0215, hosts already IP literals.
   void set_ice_servers(std::string stun_host, std::uint16_t stun_port, std::vector<transport::TurnServer> turn_servers);
+  // --public-url: each stored call report gets a page, and its chat report
+  // ends with "Details: <base>/reports/<token>". Empty: no link.
+  void set_report_base_url(std::string base) { report_base_url_ = std::move(base); }
 
  private:
   struct Call;
@@ -161,7 +164,8 @@ class CallManager {
   // as a REFUSED report like any other failed call.
   void report_refused(const std::string& peer, const std::string& sid, const std::string& why,
                       std::vector<std::string> ignored);
-  void deliver_report(const std::string& peer, CallFacts facts);
+  // `timeline`: CallMedia::timeline(), or null for a call without media.
+  void deliver_report(const std::string& peer, CallFacts facts, nlohmann::json timeline = nullptr);
 
   GMainContext* control_;
   transport::WorkerPool& workers_;
@@ -171,6 +175,7 @@ class CallManager {
   CallLimits limits_;
   Send send_;
   std::string self_;
+  std::string report_base_url_;
   std::map<std::string, std::unique_ptr<Call>> calls_;  // by sid
   std::map<std::string, Proposal> proposals_;           // parrot's unanswered JMI proposes, by id
   std::map<std::string, std::chrono::milliseconds> extra_delays_;  // by bare JID

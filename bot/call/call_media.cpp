@@ -26,7 +26,8 @@ constexpr std::size_t kProbeQueuePackets = 256;
 // hundreds of calls on a worker each wake-up also scans every GLib source.
 constexpr std::chrono::milliseconds kProbeDrainInterval{100};
 constexpr std::size_t kProbePacketsPerDrain = 128;
-// The watchdog needs no finer grain than a second.
+// The watchdog needs no finer grain than a second; the report page's
+// timelines take their one point a second on the same tick.
 constexpr std::chrono::milliseconds kWatchdogInterval{1000};
 
 bool named(const std::vector<PayloadName>& offered, const char* codec) {
@@ -121,6 +122,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
     config.red_payload_type = payload_type_of(offered, "red");
     config.ulpfec_payload_type = payload_type_of(offered, "ulpfec");
     const bool attach = codec != nullptr || config.red_payload_type || config.ulpfec_payload_type;
+    if (timelines_.size() <= index) timelines_.resize(index + 1);
     auto probe = std::make_unique<Probe>();
     probe->queue = std::make_unique<media::probes::ProbeQueue>(kProbeQueuePackets);
     probe->stream = std::make_unique<media::probes::StreamProbe>(std::move(config));
@@ -262,6 +264,27 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
     }
   }
 
+  // One point of each stream's timeline: the counters as of now; the
+  // timeline keeps what changed since the last tick.
+  void sample_timelines(double t_s) {
+    const media::echo::EchoSnapshot snapshot = engine_->snapshot();
+    for (std::size_t i = 0; i < snapshot.streams.size() && i < timelines_.size() && i < probes_.size(); ++i) {
+      const auto& stream = snapshot.streams[i];
+      TimelineSample sample;
+      sample.t_s = t_s;
+      sample.packets = stream.received.packets;
+      sample.lost = stream.received.lost;
+      sample.bytes = stream.received.bytes;
+      sample.jitter_buffer_ms = stream.jitter_buffer.target_delay_ms;
+      if (const auto audio = probes_[i]->stream->audio()) {
+        sample.audio_samples = audio->samples;
+        sample.audio_level_dbfs = audio->level_dbfs;
+      }
+      if (const auto video = probes_[i]->stream->video()) sample.pictures = video->pictures;
+      timelines_[i].add(sample);
+    }
+  }
+
   struct Signal {
     std::size_t stream = 0;
     std::uint8_t payload_type = 0;
@@ -288,6 +311,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   std::vector<std::unique_ptr<Signal>> signals_;
   std::unique_ptr<transport::Timer> signal_timer_;
   std::vector<std::unique_ptr<Probe>> probes_;
+  std::vector<StreamTimeline> timelines_;  // per stream, like probes_
   std::unique_ptr<transport::CallTransport> transport_;
   std::unique_ptr<transport::WakeupTimer> timer_;  // the engine's next_wakeup()
   media::Timestamp created_at_ = owner_.now();  // the connect timeout counts from here
@@ -317,7 +341,10 @@ CallMedia::CallMedia(GMainContext* context, CallMediaSetup setup, Observer& obse
       // A copy: a watchdog verdict only posts to the control thread, but a
       // call must never be skipped or visited twice if the list changes.
       const std::vector<CallMedia*> calls = context_ticks()[context].calls;
-      for (CallMedia* call : calls) call->check_activity();
+      for (CallMedia* call : calls) {
+        call->sample_timelines();
+        call->check_activity();
+      }
     }));
   }
 }
@@ -352,6 +379,11 @@ media::Timestamp CallMedia::now() const {
 
 void CallMedia::drain_probes() {
   for (auto& unit : units_) unit->drain(kProbePacketsPerDrain);
+}
+
+void CallMedia::sample_timelines() {
+  const double t_s = std::chrono::duration<double>(now().time_since_epoch()).count();
+  for (auto& unit : units_) unit->sample_timelines(t_s);
 }
 
 void CallMedia::check_activity() {
@@ -465,6 +497,21 @@ CallFacts CallMedia::facts() {
     }
   }
   return facts;
+}
+
+nlohmann::json CallMedia::timeline() const {
+  // The last second before the end is left out: a sliver of an interval
+  // would show a rate from a handful of packets.
+  nlohmann::json streams = nlohmann::json::array();
+  for (const auto& unit : units_) {
+    const media::echo::EchoSnapshot snapshot = unit->engine_->snapshot();
+    for (std::size_t i = 0; i < snapshot.streams.size() && i < unit->timelines_.size(); ++i) {
+      nlohmann::json stream = unit->timelines_[i].to_json();
+      stream["media"] = snapshot.streams[i].kind == media::echo::MediaKind::kAudio ? "audio" : "video";
+      streams.push_back(std::move(stream));
+    }
+  }
+  return {{"interval_s", std::chrono::duration<double>(kWatchdogInterval).count()}, {"streams", streams}};
 }
 
 }  // namespace parrot::bot::call

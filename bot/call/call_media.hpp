@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bot/call/call_report.hpp"
+#include "bot/call/stream_timeline.hpp"
 #include "media/echo/echo_engine.hpp"
 #include "transport/call/call_transport.hpp"
 
@@ -96,6 +97,10 @@ class CallMedia final {
   // The probes first take one more drain's worth of what is queued, so the
   // report counts the call's last moments too.
   CallFacts facts();
+  // Each stream's figures over the call, one point a second (the report
+  // page): {"streams": [{"media": "audio", "t_s": [...], ...}]}, streams in
+  // the order of facts().streams.
+  nlohmann::json timeline() const;
 
  private:
   struct Unit;
@@ -109,6 +114,7 @@ class CallMedia final {
   void stop_ticks();
   void drain_probes();
   void check_activity();
+  void sample_timelines();
 
   GMainContext* context_;
   Observer& observer_;

@@ -106,6 +106,7 @@ void OpusProbe::on_packet(const ProbePacket& packet) {
 OpusStats OpusProbe::stats() const {
   OpusStats out = counts_;
   out.level_dbfs = samples_ > 0 ? to_dbfs(std::sqrt(sum_squares_ / static_cast<double>(samples_))) : kFloorDbfs;
+  out.samples = samples_;
   out.peak_dbfs = to_dbfs(peak_);
   const std::uint64_t frames = counts_.decoded_frames + counts_.dtx_frames;
   out.silent_frame_share =

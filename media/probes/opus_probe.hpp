@@ -21,6 +21,7 @@ struct OpusStats {
   std::uint64_t lost_packets = 0;      // sequence-number gaps (concealment is capped per gap)
   std::uint64_t late_packets = 0;      // older than or equal to the newest sequence seen; not decoded
   double level_dbfs = -127.0;          // RMS of all decoded audio; kFloorDbfs when none or digital silence
+  std::uint64_t samples = 0;           // decoded and concealed samples (all channels) level_dbfs is over
   double peak_dbfs = -127.0;           // largest sample magnitude
   double silent_frame_share = 0.0;     // 0..1: frames below kSilenceThresholdDbfs, DTX frames counted silent
   std::uint64_t clipped_samples = 0;   // |sample| >= kClipThreshold

@@ -124,6 +124,24 @@ TEST_F(ConfigTest, DirectCandidateAddressesAndPorts) {
   EXPECT_TRUE(parse({"--jid", "a@b", "--s5b-address", "none"}).result.config);
 }
 
+TEST_F(ConfigTest, ReportPagesListenAndLink) {
+  const auto off = parse({"--jid", "a@b"});
+  ASSERT_TRUE(off.result.config);
+  EXPECT_TRUE(off.result.config->http_listen_host.empty());
+  EXPECT_TRUE(off.result.config->public_url.empty());
+  const auto on = parse({"--jid", "a@b", "--http-listen", "[::1]:8080", "--public-url", "https://parrot.example.org/p//"});
+  ASSERT_TRUE(on.result.config) << on.err;
+  EXPECT_EQ(on.result.config->http_listen_host, "::1");
+  EXPECT_EQ(on.result.config->http_listen_port, 8080);
+  EXPECT_EQ(on.result.config->public_url, "https://parrot.example.org/p");  // the link adds "/reports/..."
+  for (const char* bad : {"8080", "127.0.0.1", "localhost:8080", "127.0.0.1:99999"}) {
+    EXPECT_EQ(parse({"--jid", "a@b", "--http-listen", bad}).result.exit_code, 2) << bad;
+  }
+  for (const char* bad : {"parrot.example.org", "ftp://x", "https://", "https:///"}) {
+    EXPECT_EQ(parse({"--jid", "a@b", "--public-url", bad}).result.exit_code, 2) << bad;
+  }
+}
+
 TEST_F(ConfigTest, NoPasswordAnywhereIsAnError) {
   ::unsetenv("PARROT_PASSWORD");
   const auto parsed = parse({"--jid", "a@b"});

@@ -1,5 +1,6 @@
 #include "bot/report_store.hpp"
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -69,4 +70,50 @@ TEST_F(ReportStoreTest, UnopenableDatabaseIsAStartupError) {
 }
 
 }  // namespace
+TEST_F(ReportStoreTest, FindsAReportByItsPageTokenOnly) {
+  ReportStore store(path());
+  const std::string token = new_report_token();
+  ASSERT_TRUE(store.add(report("alice@example.org", 1), ReportPageData{token, "{\"streams\":[]}"}));
+  ASSERT_TRUE(store.add(report("alice@example.org", 2)));  // no page
+  const auto found = store.by_token(token);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->first.summary, "MEDIA OK. call 1");
+  EXPECT_EQ(found->second.timeline, "{\"streams\":[]}");
+  EXPECT_FALSE(store.by_token(new_report_token()));
+  EXPECT_FALSE(store.by_token(""));  // reports without a page are not reachable
+}
+
+TEST_F(ReportStoreTest, TokensAre128RandomBitsInHex) {
+  const std::string a = new_report_token();
+  const std::string b = new_report_token();
+  EXPECT_EQ(a.size(), 32U);
+  EXPECT_TRUE(is_report_token(a));
+  EXPECT_NE(a, b);
+  EXPECT_FALSE(is_report_token("1"));
+  EXPECT_FALSE(is_report_token(std::string(32, 'g')));
+  EXPECT_FALSE(is_report_token(std::string(32, 'A')));
+}
+
+TEST_F(ReportStoreTest, AStoreFromBeforeThePagesGainsTheirColumns) {
+  {
+    // The schema as it was before the report pages.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE reports (id INTEGER PRIMARY KEY AUTOINCREMENT, peer TEXT NOT NULL, "
+                           "kind TEXT NOT NULL, created INTEGER NOT NULL, summary TEXT NOT NULL, json TEXT NOT NULL);"
+                           "INSERT INTO reports(peer, kind, created, summary, json) "
+                           "VALUES('alice@example.org', 'call', 1, 'old', '{}');",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  ReportStore store(path());
+  EXPECT_EQ(store.last("alice@example.org")->summary, "old");
+  const std::string token = new_report_token();
+  ASSERT_TRUE(store.add(report("alice@example.org", 2), ReportPageData{token, ""}));
+  EXPECT_EQ(store.by_token(token)->first.summary, "MEDIA OK. call 2");
+  EXPECT_EQ(store.count("alice@example.org"), 2U);
+}
+
 }  // namespace parrot::bot

@@ -185,6 +185,24 @@ TEST_F(CallMediaTest, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
   EXPECT_EQ(parrot_.timeouts.front(), "no media from you for 1 s");
   run_until(context_, [] { return false; }, 1500ms);
   EXPECT_EQ(parrot_.timeouts.size(), 1u);
+
+  // The report page's timeline, a point a second on the watchdog's tick:
+  // the tone's level while it played, nothing lost, and no level (not
+  // silence) in the quiet seconds after.
+  const nlohmann::json timeline = media_->timeline();
+  ASSERT_EQ(timeline["streams"].size(), 1u);
+  const auto& audio_timeline = timeline["streams"][0];
+  EXPECT_EQ(audio_timeline["media"], "audio");
+  ASSERT_GE(audio_timeline["t_s"].size(), 3u) << timeline;
+  ASSERT_TRUE(audio_timeline.contains("level_dbfs")) << timeline;
+  std::size_t loud = 0, quiet = 0;
+  for (const auto& level : audio_timeline["level_dbfs"]) {
+    if (level.is_null()) ++quiet;
+    else if (level.get<double>() > -30 && level.get<double>() < -15) ++loud;
+  }
+  EXPECT_GE(loud, 1u) << timeline;
+  EXPECT_GE(quiet, 1u) << timeline;
+  for (const auto& lost : audio_timeline["lost"]) EXPECT_EQ(lost, 0) << timeline;
 }
 
 TEST_F(CallMediaTest, SendsTheTestToneInsteadOfTheEchoWhenAsked) {
