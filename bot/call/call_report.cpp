@@ -200,9 +200,11 @@ std::vector<std::string> notes(const CallFacts& facts) {
   if (facts.refused) return out;
   if (facts.transport && facts.transport->connect_ms && !facts.transport->encrypted)
     out.push_back("media was not encrypted (your client offered no DTLS)");
+  // Not when the NAT advice already says what TURN is needed for.
   if (facts.transport && facts.transport->connect_ms &&
       std::find(facts.remote_candidate_types.begin(), facts.remote_candidate_types.end(), "relay") ==
-          facts.remote_candidate_types.end())
+          facts.remote_candidate_types.end() &&
+      nat_diagnosis(facts).advice.find("TURN") == std::string::npos)
     out.push_back(
         "your client offered no relay (TURN) candidates; fine here, but calls across strict NATs or firewalls "
         "need a TURN server");

@@ -471,3 +471,23 @@ TEST(CallReport, EchoTheNetworkPathRefusedIsOneWay) {
 
 }  // namespace
 }  // namespace parrot::bot::call
+
+namespace parrot::bot::call {
+namespace {
+
+// A symmetric NAT without TURN: the advice says what TURN is for, once.
+TEST(CallReport, SymmetricNatAdviceReachesTheChatOnce) {
+  CallFacts facts = good_call();
+  facts.remote_candidate_types = {"host", "srflx"};
+  facts.remote_candidates.pop_back();  // no relay
+  facts.transport->selected_pair->remote.type = transport::IceCandidateType::kPeerReflexive;
+  facts.transport->selected_pair->remote.port = 61234;
+  const std::string text = summary(facts);
+  EXPECT_NE(text.find("a symmetric NAT"), std::string::npos) << text;
+  EXPECT_NE(text.find("need a TURN server; yours offered none"), std::string::npos) << text;
+  EXPECT_EQ(text.find("offered no relay (TURN) candidates"), std::string::npos) << text;
+  EXPECT_EQ(report_json(facts)["nat"]["mapping"], "address-dependent");
+}
+
+}  // namespace
+}  // namespace parrot::bot::call
