@@ -85,6 +85,7 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
       });
   transfer::JingleFtOptions jingle_ft_options;
   jingle_ft_options.limits = transfer_limits;
+  jingle_ft_options.checksum_grace = std::chrono::milliseconds(config_.checksum_grace_ms);
   jingle_transfers_ = std::make_unique<transfer::JingleTransfers>(
       g_main_loop_get_context(loop_.get()), workers_, &reports_, jingle_ft_options, [this](TagPtr stanza) {
         if (session_) session_->send(std::move(stanza));

@@ -212,6 +212,11 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.add_option("--max-transfers-per-contact", config.max_transfers_per_contact, "File transfers at once from one contact")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
+  app.add_option("--checksum-grace-ms", config.checksum_grace_ms,
+                 "After a Jingle file's last byte, how long to wait for the sender's checksum (XEP-0234 sends it "
+                 "after the data) before reporting without it")
+      ->check(CLI::Range(0, 60000))
+      ->capture_default_str();
   app.add_option("--transfer-idle-seconds", config.transfer_idle_seconds,
                  "A file transfer that makes no progress for this long is ended, with a report")
       ->check(CLI::Range(1, 3600))

@@ -64,6 +64,7 @@ struct Config {
   std::uint64_t max_file_bytes = std::uint64_t{4} << 30;  // larger offers are refused
   std::size_t max_transfers = 20;              // at once, all contacts together
   std::size_t max_transfers_per_contact = 3;
+  int checksum_grace_ms = 3000;  // after a Jingle file's last byte, for the sender's late <checksum/>
   int transfer_idle_seconds = 30;              // no byte (or no next step) for this long ends a transfer
   // parrot's own SOCKS5 candidates for Jingle FT (XEP-0260 direct).
   std::vector<std::string> s5b_addresses;  // advertised IPs; empty: every interface (+ public_address); "none": off

@@ -48,6 +48,14 @@ TEST_F(ConfigTest, DefaultsAndPasswordFromEnvironment) {
   EXPECT_TRUE(c.server_host.empty());
   EXPECT_EQ(c.tls, TlsPolicy::kRequired);
   EXPECT_FALSE(c.insecure_skip_verify);
+  EXPECT_EQ(c.checksum_grace_ms, 3000);
+}
+
+TEST_F(ConfigTest, ChecksumGraceIsBounded) {
+  const auto parsed = parse({"--jid", "parrot@example.org", "--checksum-grace-ms", "250"});
+  ASSERT_TRUE(parsed.result.config) << parsed.err;
+  EXPECT_EQ(parsed.result.config->checksum_grace_ms, 250);
+  EXPECT_FALSE(parse({"--jid", "parrot@example.org", "--checksum-grace-ms", "-1"}).result.config);
 }
 
 TEST_F(ConfigTest, PasswordFileWinsAndResourceFromJid) {
