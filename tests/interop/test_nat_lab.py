@@ -502,16 +502,13 @@ def run_case(lab, case, index, prosody, parrots, directory):
 
 
 def print_table(rows):
-    header = ("case", "probe", "verdict", "mapping", "udp", "path", "advice")
-    lines = [header] + rows
-    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
-    text = "\n".join(" | ".join(str(v).ljust(w) for v, w in zip(line, widths)).rstrip() for line in lines)
-    print(text)
-    return text
+    """case x verdict x mapping x udp x path x advice, as a Markdown table (docs/nat.md)."""
+    header = ("case", "probe (truth)", "verdict", "mapping", "udp", "path", "advice")
+    lines = [header, tuple("---" for _ in header)] + rows
+    print("\n".join("| " + " | ".join(str(v) for v in line) + " |" for line in lines))
 
 
 def lab_main():
-    import harness
     directory = tempfile.mkdtemp(prefix="parrot-nat-lab-")
     lab = Lab()
     processes = []
