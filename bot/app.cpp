@@ -244,7 +244,8 @@ void App::register_commands() {
            std::to_string(counters.receipts) + ", paced " + std::to_string(counters.paced) + ", waiting " +
            std::to_string(chat_.queued()) + ", refused over the queue " + std::to_string(counters.rate_limited) +
            ", too large " + std::to_string(counters.too_large) + ", not answerable " +
-           std::to_string(counters.ignored) + ", connections " + std::to_string(connections_);
+           std::to_string(counters.ignored) + ", connections " + std::to_string(connections_) +
+           ", calls showing parrot behind a NAT " + std::to_string(calls_->calls_parrot_behind_nat());
   });
 }
 

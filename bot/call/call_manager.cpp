@@ -151,10 +151,23 @@ struct CallManager::Call {
     }
     return std::nullopt;
   }
+  // The candidates both sides signalled, kept for the report's NAT
+  // evidence (component 1, each address once, bounded against a flood).
+  std::vector<transport::IceCandidate> remote_candidates, local_candidates;
+  static constexpr std::size_t kMaxCandidatesKept = 32;
+  static void keep(std::vector<transport::IceCandidate>& kept, const transport::IceCandidate& c) {
+    if (c.component != 1 || kept.size() >= kMaxCandidatesKept) return;
+    const bool known = std::any_of(kept.begin(), kept.end(), [&](const transport::IceCandidate& k) {
+      return k.ip == c.ip && k.port == c.port && k.type == c.type;
+    });
+    if (!known) kept.push_back(c);
+  }
+
   void note_types(const std::vector<transport::IceCandidate>& candidates) {
     for (const auto& c : candidates) {
       const std::string type(transport::to_string(c.type));
       if (std::find(remote_types.begin(), remote_types.end(), type) == remote_types.end()) remote_types.push_back(type);
+      keep(remote_candidates, c);
     }
   }
 };
@@ -718,6 +731,7 @@ void CallManager::on_local_candidate(const std::string& sid, std::size_t transpo
   const auto found = calls_.find(sid);
   if (found == calls_.end()) return;
   Call& call = *found->second;
+  if (transport == 0) Call::keep(call.local_candidates, candidate);
   if (transport >= call.announced.size() || !call.announced[transport]) {
     call.early_candidates.at(transport).push_back(candidate);
     return;
@@ -821,6 +835,9 @@ void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reaso
   base.started = call->started_wall;
   base.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - call->started).count();
   base.remote_candidate_types = call->remote_types;
+  base.remote_candidates = call->remote_candidates;
+  base.local_candidates = call->local_candidates;
+  base.public_address = ice_.public_address;
   base.ice_restarts = call->ice_restarts;
   base.failure = failure;
   base.offer_ignored = call->offer_ignored;
@@ -867,6 +884,21 @@ void CallManager::report_refused(const std::string& peer, const std::string& sid
 }
 
 void CallManager::deliver_report(const std::string& peer, CallFacts facts) {
+  // The operator must hear of a NAT in front of parrot itself: every
+  // caller's report says it, but only the log reaches the operator. Once
+  // per mapped address, and counted for !stats.
+  if (!facts.refused) {
+    const NatDiagnosis nat = nat_diagnosis(facts);
+    if (nat.parrot_behind_nat) {
+      ++calls_parrot_behind_nat_;
+      if (nat_warned_.insert(nat.parrot_mapped).second)
+        spdlog::warn("parrot is behind a NAT: callers see it at {}{}; start it with --public-address {} (a 1:1 NAT) "
+                     "or forward its ports",
+                     nat.parrot_mapped,
+                     facts.public_address.empty() ? "" : ", not at --public-address " + facts.public_address,
+                     nat.parrot_mapped);
+    }
+  }
   const std::string text = summary(facts);
   const std::string json = report_json(facts).dump();
   spdlog::info("call {} with {} ended: {}", facts.id, peer, text);

@@ -71,6 +71,9 @@ class CallManager {
   std::string call_me(const std::string& full_jid, bool video);
 
   std::size_t active_calls() const noexcept { return calls_.size(); }
+  // Calls whose evidence showed parrot itself behind a NAT it was not told
+  // of (--public-address missing or wrong): an operator's metric.
+  std::uint64_t calls_parrot_behind_nat() const noexcept { return calls_parrot_behind_nat_; }
   // "!delay MS": an extra echo delay for this contact's next calls (0 clears).
   void set_extra_delay(const std::string& bare_jid, std::chrono::milliseconds delay);
   // "!mode tone": this contact's next calls get parrot's test signal
@@ -152,6 +155,8 @@ class CallManager {
   std::map<std::string, std::chrono::milliseconds> extra_delays_;  // by bare JID
   std::set<std::string> test_signal_;                              // bare JIDs in "!mode tone"
   SenderRateLimiter refusal_reports_{0.2, 5};                      // REFUSED reports per contact
+  std::uint64_t calls_parrot_behind_nat_ = 0;
+  std::set<std::string> nat_warned_;  // mapped addresses the operator was warned of
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::uint64_t next_iq_ = 0;
 };

@@ -205,29 +205,21 @@ std::vector<std::string> notes(const CallFacts& facts) {
   return out;
 }
 
-NatVerdict nat_verdict(const CallFacts& facts) {
-  if (!facts.transport || !facts.transport->selected_pair) {
-    const bool offered_srflx = std::find(facts.remote_candidate_types.begin(), facts.remote_candidate_types.end(),
-                                         "srflx") != facts.remote_candidate_types.end();
-    if (facts.remote_candidate_types.empty())
-      return {"unknown", "Your client sent no candidates, so parrot could not try any path."};
-    return {"unknown", offered_srflx
-                           ? "Your client is behind a NAT (it found a public address with STUN), but no path worked."
-                           : "No path worked, and your client offered no STUN or TURN candidates to try."};
+NatDiagnosis nat_diagnosis(const CallFacts& facts) {
+  NatEvidenceInput input;
+  input.caller_candidates = facts.remote_candidates;
+  input.parrot_candidates = facts.local_candidates;
+  input.public_address = facts.public_address;
+  if (facts.transport) {
+    input.tried = true;
+    input.selected = facts.transport->selected_pair;
+    input.connected = facts.transport->connect_ms.has_value();
   }
-  const auto& remote = facts.transport->selected_pair->remote;
-  switch (remote.type) {
-    case transport::IceCandidateType::kHost:
-      return {"no NAT", "Your client reached parrot from its own address: no NAT in between."};
-    case transport::IceCandidateType::kServerReflexive:
-    case transport::IceCandidateType::kPeerReflexive:
-      return {"NAT, direct path",
-              "Your client is behind a NAT that kept the same public port for parrot as for STUN, so media went direct."};
-    case transport::IceCandidateType::kRelayed:
-      return {"relay needed",
-              "Media went through your TURN server: the direct paths failed (a symmetric NAT or a firewall blocking UDP)."};
+  if (verdict(facts) == Verdict::kOneWay) {
+    if (!received_any(facts)) input.one_way = NatEvidenceInput::OneWay::kCallerToParrotLost;
+    else if (caller_not_hearing(facts) != nullptr) input.one_way = NatEvidenceInput::OneWay::kParrotToCallerLost;
   }
-  return {"unknown", ""};
+  return diagnose_nat(input);
 }
 
 json report_json(const CallFacts& facts) {
@@ -332,8 +324,21 @@ json report_json(const CallFacts& facts) {
   }
   report["streams"] = streams;
 
-  const NatVerdict nat = nat_verdict(facts);
-  report["nat"] = {{"verdict", nat.verdict}, {"explanation", nat.explanation}};
+  const NatDiagnosis nat = nat_diagnosis(facts);
+  const auto optional_text = [](const std::optional<std::string>& text) { return text ? json(*text) : json(nullptr); };
+  report["nat"] = {{"verdict", nat.verdict},
+                   {"explanation", nat.explanation},
+                   {"mapping", std::string(to_string(nat.mapping))},
+                   {"udp", std::string(to_string(nat.udp))},
+                   {"path", std::string(to_string(nat.path))},
+                   {"advice", nat.advice},
+                   {"evidence",
+                    {{"caller_host", nat.caller_host},
+                     {"caller_srflx", nat.caller_srflx},
+                     {"caller_relay", nat.caller_relay},
+                     {"seen_at_parrot", optional_text(nat.seen_at_parrot)},
+                     {"parrot_address", optional_text(nat.parrot_address)},
+                     {"parrot_behind_nat", nat.parrot_behind_nat}}}};
 
   json drops = json::object();
   for (std::size_t i = 0; i < static_cast<std::size_t>(media::DropReason::kCount); ++i) {
@@ -347,7 +352,24 @@ json report_json(const CallFacts& facts) {
 std::string summary(const CallFacts& facts) {
   const Verdict v = verdict(facts);
   std::string text = fmt::format("{}.", to_string(v));
-  text += as_sentence(facts.failure);
+  // "ICE FAILED. ICE failed: ..." says it twice.
+  constexpr std::string_view kIcePrefix = "ICE failed: ";
+  text += as_sentence(v == Verdict::kIceFailed && facts.failure.starts_with(kIcePrefix)
+                          ? facts.failure.substr(kIcePrefix.size())
+                          : facts.failure);
+  // The cause and the fix of a failed path come first; otherwise what the
+  // NAT did follows the figures (unless nothing stood between the caller
+  // and parrot), and what to fix whenever there is something (docs/nat.md).
+  const bool nat_first = v == Verdict::kIceFailed;
+  const auto nat_text = [&] {
+    if (v == Verdict::kRefused || !facts.transport) return std::string();
+    const NatDiagnosis nat = nat_diagnosis(facts);
+    std::string out;
+    if (nat.mapping != NatMapping::kNone) out += " " + nat.explanation;
+    if (!nat.advice.empty()) out += " " + nat.advice;
+    return out;
+  };
+  if (nat_first) text += nat_text();
   if (v == Verdict::kOneWay) text += as_sentence(one_way_evidence(facts));
   for (const std::string& note : notes(facts)) text += as_sentence(note);
   for (const StreamFacts& s : facts.streams) {
@@ -374,6 +396,7 @@ std::string summary(const CallFacts& facts) {
     if (facts.transport->connect_ms) text += fmt::format(", connected in {:.0f} ms", *facts.transport->connect_ms);
     text += ".";
   }
+  if (!nat_first) text += nat_text();
   return text;
 }
 

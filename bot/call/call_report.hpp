@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/call/nat_diagnosis.hpp"
 #include "media/echo/echo_engine.hpp"
 #include "media/probes/opus_probe.hpp"
 #include "media/probes/stream_probe.hpp"
@@ -65,6 +66,11 @@ struct CallFacts {
   // with the contents' media, in order; empty for one transport.
   std::vector<std::pair<std::string, transport::CallTransportStats>> transports;
   std::vector<std::string> remote_candidate_types;  // as offered in signalling: "host", "srflx", "relay"
+  // The candidates both sides signalled (component 1, bounded): the NAT
+  // evidence of nat_diagnosis().
+  std::vector<transport::IceCandidate> remote_candidates;
+  std::vector<transport::IceCandidate> local_candidates;
+  std::string public_address;  // parrot's --public-address, empty if none
   unsigned ice_restarts = 0;                        // restarts the caller asked for (network changes)
   std::vector<StreamFacts> streams;
   media::DropCounters drops;
@@ -85,11 +91,9 @@ Verdict verdict(const CallFacts& facts);
 // left out. The JSON's "notes" and the summary's second sentences.
 std::vector<std::string> notes(const CallFacts& facts);
 
-struct NatVerdict {
-  std::string verdict;      // "no NAT", "NAT, direct path", "relay needed", "unknown"
-  std::string explanation;  // one sentence for the person who called
-};
-NatVerdict nat_verdict(const CallFacts& facts);
+// The report's "nat" object: the caller's NAT, its UDP, the path and what
+// to fix (nat_diagnosis.hpp).
+NatDiagnosis nat_diagnosis(const CallFacts& facts);
 
 // DESIGN.md's call report: every required key, plus more.
 nlohmann::json report_json(const CallFacts& facts);

@@ -464,7 +464,7 @@ void IceAgent::update_state() {
     staying_on_previous_pair_ = true;
     set_state(IceState::kConnected, "ice restart failed: staying on the previous pair");
   } else if (any_failed && remote_done_applied_) {
-    set_state(IceState::kFailed, "ice failed: no candidate pair succeeded");
+    set_state(IceState::kFailed, "ICE failed: no candidate pair succeeded");
   } else if (all_connected && state_ != IceState::kConnected) {
     last_receive_us_ = g_get_monotonic_time();
     const auto interval = std::clamp(config_.consent_timeout / 5, kMinConsentCheckInterval, kMaxConsentCheckInterval);
@@ -513,6 +513,23 @@ void IceAgent::report_local_candidate(const NiceCandidate& nice) {
   observer_.on_local_candidate(mapped);
 }
 
+IceCandidate IceAgent::as_advertised(IceCandidate local) const {
+  // libnice never learnt of the --public-address srflx (it exists only in
+  // signalling), so when the peer's checks answer with that mapped address
+  // libnice makes a peer-reflexive candidate of it (RFC 8445 §7.2.5.3.1).
+  // It is the candidate parrot advertised: report it as such.
+  if (local.type != IceCandidateType::kPeerReflexive) return local;
+  for (const IceCandidate& advertised : local_candidates_) {
+    if (advertised.ip == local.ip && advertised.port == local.port && advertised.component == local.component) {
+      local.type = advertised.type;
+      local.rel_addr = advertised.rel_addr;
+      local.rel_port = advertised.rel_port;
+      break;
+    }
+  }
+  return local;
+}
+
 void IceAgent::on_new_candidate(NiceAgent*, NiceCandidate* candidate, gpointer self) noexcept {
   guarded("new-candidate-full", [&] { static_cast<IceAgent*>(self)->report_local_candidate(*candidate); });
 }
@@ -535,7 +552,7 @@ void IceAgent::on_new_selected_pair(NiceAgent*, guint, guint component, NiceCand
   guarded("new-selected-pair-full", [&] {
     if (component != 1) return;
     auto& agent = *static_cast<IceAgent*>(self);
-    agent.selected_pair_ = SelectedPair{from_nice(*local), from_nice(*remote)};
+    agent.selected_pair_ = SelectedPair{agent.as_advertised(from_nice(*local)), from_nice(*remote)};
     agent.observer_.on_selected_pair(*agent.selected_pair_);
   });
 }

@@ -168,6 +168,9 @@ class IceAgent {
   void update_state();
   void set_state(IceState state, const std::string& reason);
   void report_local_candidate(const NiceCandidate& candidate);
+  // The selected local candidate as parrot advertised it (a prflx that is
+  // really the --public-address srflx keeps that type).
+  IceCandidate as_advertised(IceCandidate local) const;
   bool address_denied(const std::string& ip) const;
 
   GMainContext* context_;

@@ -5,10 +5,11 @@
 namespace parrot::bot::call {
 namespace {
 
-transport::IceCandidate candidate(transport::IceCandidateType type, const std::string& ip) {
+transport::IceCandidate candidate(transport::IceCandidateType type, const std::string& ip, std::uint16_t port = 0) {
   transport::IceCandidate c;
   c.type = type;
   c.ip = ip;
+  c.port = port;
   c.protocol = "udp";
   return c;
 }
@@ -22,8 +23,8 @@ CallFacts good_call() {
   facts.duration_s = 30.24;
   transport::CallTransportStats t;
   t.state = transport::CallTransportState::kSecure;
-  t.selected_pair = transport::SelectedPair{candidate(transport::IceCandidateType::kHost, "192.0.2.10"),
-                                            candidate(transport::IceCandidateType::kServerReflexive, "198.51.100.7")};
+  t.selected_pair = transport::SelectedPair{candidate(transport::IceCandidateType::kHost, "192.0.2.10", 9000),
+                                            candidate(transport::IceCandidateType::kServerReflexive, "198.51.100.7", 40000)};
   t.connect_ms = 180.4;
   t.keys_ms = 230.0;
   t.encrypted = true;
@@ -31,6 +32,10 @@ CallFacts good_call() {
   t.fingerprint_ok = true;
   facts.transport = t;
   facts.remote_candidate_types = {"host", "srflx", "relay"};
+  facts.remote_candidates = {candidate(transport::IceCandidateType::kHost, "10.0.0.5", 40000),
+                             candidate(transport::IceCandidateType::kServerReflexive, "198.51.100.7", 40000),
+                             candidate(transport::IceCandidateType::kRelayed, "203.0.113.9", 50000)};
+  facts.local_candidates = {candidate(transport::IceCandidateType::kHost, "192.0.2.10", 9000)};
   StreamFacts audio;
   audio.echo.kind = media::echo::MediaKind::kAudio;
   audio.echo.payload_types = {{111, 1512}};
@@ -55,7 +60,9 @@ TEST(CallReport, HealthyCallReadsMediaOk) {
   EXPECT_EQ(verdict(facts), Verdict::kMediaOk);
   EXPECT_EQ(summary(facts),
             "MEDIA OK. Audio opus/48000: 1,512 packets, 0.3% lost, jitter 4 ms, RTT 21 ms, level -23 dBFS. "
-            "Path: your srflx/udp <-> parrot host/udp, connected in 180 ms.");
+            "Path: your srflx/udp <-> parrot host/udp, connected in 180 ms. Your client is behind a NAT that kept "
+            "the same public address (198.51.100.7:40000) for parrot as for its STUN server (an "
+            "endpoint-independent mapping), so media went direct.");
 }
 
 TEST(CallReport, JsonHasEveryKeyDesignAsksFor) {
@@ -122,16 +129,36 @@ TEST(CallReport, VerdictsInTheOrderThePathBreaks) {
   EXPECT_EQ(verdict(facts), Verdict::kIceFailed);
 }
 
-TEST(CallReport, NatVerdictFollowsTheSelectedPair) {
+TEST(CallReport, NatObjectCarriesTheEvidence) {
+  const auto nat = report_json(good_call())["nat"];
+  EXPECT_EQ(nat["mapping"], "endpoint-independent");
+  EXPECT_EQ(nat["udp"], "ok");
+  EXPECT_EQ(nat["path"], "direct");
+  EXPECT_EQ(nat["advice"], "");
+  EXPECT_EQ(nat["evidence"]["seen_at_parrot"], "198.51.100.7:40000");
+  EXPECT_EQ(nat["evidence"]["parrot_address"], "192.0.2.10:9000");
+  EXPECT_EQ(nat["evidence"]["caller_srflx"], nlohmann::json::array({"198.51.100.7:40000"}));
+  EXPECT_EQ(nat["evidence"]["parrot_behind_nat"], false);
+}
+
+TEST(CallReport, IceFailureGivesCauseAndFixInChat) {
   CallFacts facts = good_call();
-  facts.transport->selected_pair->remote.type = transport::IceCandidateType::kHost;
-  EXPECT_EQ(nat_verdict(facts).verdict, "no NAT");
-  facts.transport->selected_pair->remote.type = transport::IceCandidateType::kRelayed;
-  EXPECT_EQ(nat_verdict(facts).verdict, "relay needed");
+  facts.transport->connect_ms.reset();
   facts.transport->selected_pair.reset();
-  facts.remote_candidate_types.clear();
-  EXPECT_EQ(nat_verdict(facts).verdict, "unknown");
-  EXPECT_NE(nat_verdict(facts).explanation.find("no candidates"), std::string::npos);
+  facts.failure = "ICE failed: no candidate pair succeeded";
+  facts.remote_candidates = {candidate(transport::IceCandidateType::kHost, "10.0.0.5", 40000)};
+  const std::string text = summary(facts);
+  EXPECT_EQ(text.rfind("ICE FAILED. No candidate pair succeeded. No path worked:", 0), 0u) << text;
+  EXPECT_NE(text.find("TCP or TLS on port 443"), std::string::npos) << text;
+  EXPECT_EQ(report_json(facts)["nat"]["udp"], "blocked");
+}
+
+TEST(CallReport, CallEndedWhileRingingHasNoNatAdvice) {
+  CallFacts facts = good_call();
+  facts.transport.reset();
+  facts.remote_candidates.clear();
+  EXPECT_EQ(nat_diagnosis(facts).advice, "");
+  EXPECT_EQ(summary(facts).find("candidates"), std::string::npos) << summary(facts);
 }
 
 TEST(CallReport, SampledProbeSaysSo) {

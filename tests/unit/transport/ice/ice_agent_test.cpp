@@ -390,7 +390,7 @@ TEST_F(IceAgentTest, EndOfCandidatesTimerLetsUnreachablePeerFail) {
     agent->add_remote_candidate(remote);
   }
   ASSERT_TRUE(run_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }, 60s)) << to_string(a_->state());
-  EXPECT_NE(ra_.states.back().second.find("ice failed"), std::string::npos);
+  EXPECT_NE(ra_.states.back().second.find("ICE failed"), std::string::npos);
   EXPECT_FALSE(a_->send(1, bytes_of("nobody")));
   run_for(context_.get(), 500ms);
   EXPECT_EQ(b_->state(), IceState::kChecking);
