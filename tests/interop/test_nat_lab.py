@@ -472,7 +472,12 @@ def check(case, result, want):
                             f"{evidence.get('parrot_behind_nat')!r}")
         if "--public-address" not in advice:
             problems.append(f"parrot behind NAT: the advice does not name --public-address: {advice!r}")
+        # The operator reads the log, not the callers' reports.
+        if f"--public-address {PARROT2_PUBLIC}" not in result["parrot_log"]:
+            problems.append(f"parrot behind NAT: its log does not tell the operator --public-address {PARROT2_PUBLIC}")
     if case.parrot == "natted+public-address":
+        if "behind a NAT" in result["parrot_log"]:
+            problems.append("--public-address given, and parrot's log still warns of a NAT")
         if evidence.get("parrot_behind_nat") is not False:
             problems.append(f"--public-address given: parrot_behind_nat is {evidence.get('parrot_behind_nat')!r}")
         local_type = ((report.get("ice") or {}).get("selected") or {}).get("local_type")
@@ -492,7 +497,11 @@ def run_case(lab, case, index, prosody, parrots, directory):
                 "user": user, "password": f"{user}-secret", "parrot": parrots[case.parrot].jid,
                 "stun": f"stun:{PUBLIC}:{STUN_PORT}" if case.stun else None, "turn": turn,
                 "packets": case.packets, "report_timeout": case.report_timeout}
+        log_mark = parrots[case.parrot].log_size()
         result = run_caller(ns, spec, os.path.join(directory, f"caller-{case.name}.log"))
+        with open(parrots[case.parrot].log_path, "rb") as f:
+            f.seek(log_mark)
+            result["parrot_log"] = f.read().decode(errors="replace")
     finally:
         lab.remove(ns)
         lab.remove(f"{TAG}-{case.name}-nat")
