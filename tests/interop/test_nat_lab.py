@@ -524,6 +524,8 @@ def lab_main():
     parrots = {}
     prosody = None
     rows, failures = [], []
+    # PARROT_NAT_LAB_CASES=c,d runs only those cases (for debugging).
+    only = set(filter(None, os.environ.get("PARROT_NAT_LAB_CASES", "").split(",")))
     started = time.monotonic()
     try:
         lab.build_public()
@@ -535,16 +537,24 @@ def lab_main():
         parrots["public"] = lab_parrot(prosody, "parrot", extra=[
             "--ice-address", PARROT_IP, "--stun", f"{PUBLIC}:{STUN_PORT}", "--call-connect-seconds", "12"])
         for index, case in enumerate(CASES, start=1):
-            if case.parrot != "public":
-                if parrots.get("natted"):
-                    parrots.pop("natted").stop()
+            if only and case.name not in only:
+                continue
+            if case.parrot != "public":  # the second parrot, started for each of its cases
+                for other in ("natted", "natted+public-address"):
+                    if other in parrots:
+                        parrots.pop(other).stop()
                 extra = ["--ice-address", PARROT2_INSIDE]
                 if case.parrot == "natted+public-address":
                     extra += ["--public-address", PARROT2_PUBLIC]
-                parrots["natted"] = parrots[case.parrot] = lab_parrot(prosody, "parrot2", ns=parrot2_ns,
-                                                                      extra=extra)
+                parrots[case.parrot] = lab_parrot(prosody, "parrot2", ns=parrot2_ns, extra=extra)
             case_started = time.monotonic()
-            result, want, got, problems = run_case(lab, case, index, prosody, parrots, directory)
+            try:
+                result, want, got, problems = run_case(lab, case, index, prosody, parrots, directory)
+            except Exception as error:  # noqa: BLE001 — one broken case must not hide the others' answers
+                print(f"--- {case.name}: {case.title}: the call itself failed: {error}")
+                rows.append((f"{case.name} {case.title}", "?", "error", "", "", "", ""))
+                failures.append((case.name, [str(error)]))
+                continue
             nat = result["report"].get("nat", {})
             print(f"--- {case.name}: {case.title} ({time.monotonic() - case_started:.1f} s)")
             print(f"    probe {result['probe']}; offered {result['offered']}; nominated {result['nominated']}; "
@@ -558,8 +568,8 @@ def lab_main():
             if problems:
                 failures.append((case.name, problems))
     finally:
-        for parrot in set(map(id, parrots.values())):
-            next(p for p in parrots.values() if id(p) == parrot).stop()
+        for parrot in parrots.values():
+            parrot.stop()
         for process in processes:
             process.terminate()
             try:
@@ -573,7 +583,7 @@ def lab_main():
             print(f"kept {directory}", file=sys.stderr)
         else:
             shutil.rmtree(directory, ignore_errors=True)
-    print(f"\nNAT lab, {len(CASES)} calls in {time.monotonic() - started:.0f} s:")
+    print(f"\nNAT lab, {len(rows)} calls in {time.monotonic() - started:.0f} s:")
     print_table(rows)
     if failures:
         print("FAILED: " + "; ".join(f"{name}: {len(p)} wrong" for name, p in failures))
