@@ -5,7 +5,7 @@ what the lab measured, not against what parrot believes.
 
   caller ns ── veth ── NAT ns ──┐            public ns (this process, unshare --net)
   10.N.0.2            10.N.0.1  │            bridge, 203.0.113.0/24:
-                      203.0.113.(100+N)      .1 Prosody, coturn (STUN/TURN, UDP+TCP)
+                      203.0.113.(100+N)      .1 Prosody, coturn (STUN/TURN, UDP+TCP, TLS on 443)
   public caller ns ─────────────┤            .2 coturn's second address (RFC 5780 probe)
   203.0.113.50                  │            .10 parrot
   parrot2 ns ── veth ── 1:1 NAT ┘            .254 a neighbour nobody answers: the
@@ -17,6 +17,7 @@ Cases (each a fresh caller and NAT namespace):
   c  symmetric NAT (MASQUERADE --random-fully) with STUN only
   d  symmetric NAT with STUN and TURN/UDP
   e  NAT with UDP blocked (only TCP passes) and TURN over TCP
+  e2 UDP blocked and TCP only to port 443 (and XMPP), TURN over TLS on 443
   f  UDP blocked and no TURN (STUN configured but unreachable)
   g  NAT and no STUN/TURN at all
   h1 parrot behind a 1:1 NAT (DNAT/SNAT) without --public-address
@@ -67,6 +68,7 @@ PUBLIC_CALLER = "203.0.113.50"
 PARROT2_PUBLIC, PARROT2_INSIDE, PARROT2_GATEWAY = "203.0.113.20", "10.200.0.2", "10.200.0.1"
 NOWHERE, NOWHERE_MAC = "203.0.113.254", "02:00:5e:00:00:fe"
 STUN_PORT = 3478
+TURN_TLS_PORT = 443
 TURN_USER, TURN_PASSWORD = "lab", "lab-secret"
 # The first UDP payload byte in 128..191 (two top bits 10): RTP or RTCP (RFC 7983).
 RTP_OR_RTCP = "0>>22&0x3C@8>>30=2"
@@ -172,21 +174,29 @@ class Lab:
 # --------------------------------------------------------------------------
 
 def start_coturn(directory):
-    """coturn on both public addresses: STUN and TURN over UDP and TCP."""
+    """coturn on both public addresses: STUN and TURN over UDP and TCP on
+    3478, TURN over TLS on 443 (what gets through a strict firewall) with a
+    certificate for its IP. Returns the process and that certificate."""
     log_path = os.path.join(directory, "turnserver.log")
+    certificate, key = os.path.join(directory, "turn.crt"), os.path.join(directory, "turn.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-subj", "/CN=turn.parrot.test", "-addext", f"subjectAltName=IP:{PUBLIC}", "-days", "1",
+                    "-keyout", key, "-out", certificate], check=True, capture_output=True)
     process = subprocess.Popen(
         ["turnserver", "-n", "--listening-ip", PUBLIC, "--listening-ip", PUBLIC_ALT, "--relay-ip", PUBLIC,
-         "--listening-port", str(STUN_PORT), "--min-port", "49152", "--max-port", "49652", "--lt-cred-mech",
-         "--user", f"{TURN_USER}:{TURN_PASSWORD}", "--realm", "parrot.test", "--no-tls", "--no-dtls", "--no-cli",
+         "--listening-port", str(STUN_PORT), "--tls-listening-port", str(TURN_TLS_PORT), "--cert", certificate,
+         "--pkey", key, "--min-port", "49152", "--max-port", "49652", "--lt-cred-mech",
+         "--user", f"{TURN_USER}:{TURN_PASSWORD}", "--realm", "parrot.test", "--no-dtls", "--no-cli",
          "--no-tcp-relay", "--log-file", "stdout", "--pidfile", os.path.join(directory, "turn.pid"),
          "--userdb", os.path.join(directory, "turn.db")],
         stdout=open(log_path, "w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + SETUP_TIMEOUT_S
-    while time.monotonic() < deadline:  # ready when UDP and TCP are bound on both addresses
+    while time.monotonic() < deadline:  # ready when UDP, TCP and TLS are bound on both addresses
         udp = sh("ss", "-Hlun", "sport", "=", f":{STUN_PORT}").stdout
         tcp = sh("ss", "-Hltn", "sport", "=", f":{STUN_PORT}").stdout
-        if all(a in udp and a in tcp for a in (PUBLIC, PUBLIC_ALT)):
-            return process
+        tls = sh("ss", "-Hltn", "sport", "=", f":{TURN_TLS_PORT}").stdout
+        if all(a in udp and a in tcp and a in tls for a in (PUBLIC, PUBLIC_ALT)):
+            return process, certificate
         if process.poll() is not None:
             break
         time.sleep(0.05)
@@ -285,6 +295,7 @@ async def caller_main(spec):
     from aiortc import RTCIceServer
 
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [spec["host_ip"]]
+    os.environ["SSL_CERT_FILE"] = spec["trust"]
     result = {"probe": probe_mapping(spec["host_ip"])}
 
     class Where:  # what harness.Client reads of a Prosody
@@ -351,6 +362,7 @@ class Case:
     stun: bool = True
     turn: str = None           # None, "udp", "tcp"
     udp_blocked: bool = False
+    tcp_only_to_443: bool = False  # besides XMPP
     drop_rtp_to_caller: bool = False
     parrot: str = "public"     # "public", "natted", "natted+public-address"
     packets: int = 250         # the caller's audio packets: 50 a second
@@ -363,6 +375,8 @@ CASES = [
     Case("c", "symmetric NAT, STUN only", nat="random-fully"),
     Case("d", "symmetric NAT, STUN + TURN/UDP", nat="random-fully", turn="udp"),
     Case("e", "UDP blocked, TURN/TCP", nat="masquerade", udp_blocked=True, turn="tcp"),
+    Case("e2", "UDP blocked, TCP only to 443, TURN/TLS on 443", nat="masquerade", udp_blocked=True,
+         tcp_only_to_443=True, turn="tls"),
     Case("f", "UDP blocked, STUN only", nat="masquerade", udp_blocked=True, report_timeout=40),
     Case("g", "NAT, no STUN/TURN", nat="masquerade", stun=False),
     Case("h1", "parrot behind 1:1 NAT", parrot="natted"),
@@ -373,7 +387,7 @@ CASES = [
 ]
 
 
-def build_caller_network(lab, case, index):
+def build_caller_network(lab, case, index, xmpp_port):
     """The case's caller namespace (behind its NAT); returns (ns, host ip, NAT public ip)."""
     if case.nat is None:
         ns = lab.namespace(f"{case.name}-caller")
@@ -388,6 +402,9 @@ def build_caller_network(lab, case, index):
     sh(*masquerade, ns=router)
     if case.udp_blocked:
         sh("iptables", "-A", "FORWARD", "-i", inside, "-p", "udp", "-j", "DROP", ns=router)
+    if case.tcp_only_to_443:
+        sh("iptables", "-A", "FORWARD", "-i", inside, "-p", "tcp", "-m", "multiport", "!", "--dports",
+           f"{TURN_TLS_PORT},{xmpp_port}", "-j", "DROP", ns=router)
     if case.drop_rtp_to_caller:
         sh("iptables", "-A", "FORWARD", "-i", outside, "-o", inside, "-p", "udp", "-m", "u32", "--u32", RTP_OR_RTCP,
            "-j", "DROP", ns=router)
@@ -486,17 +503,17 @@ def check(case, result, want):
     return got, problems
 
 
-def run_case(lab, case, index, prosody, parrots, directory):
-    ns, host_ip, nat_public = build_caller_network(lab, case, index)
+def run_case(lab, case, index, prosody, parrots, directory, trust):
+    ns, host_ip, nat_public = build_caller_network(lab, case, index, prosody.port)
     try:
         user = f"caller-{case.name}"
-        turn = None
-        if case.turn:
-            turn = f"turn:{PUBLIC}:{STUN_PORT}?transport={case.turn}"
+        turn = {None: None, "udp": f"turn:{PUBLIC}:{STUN_PORT}?transport=udp",
+                "tcp": f"turn:{PUBLIC}:{STUN_PORT}?transport=tcp",
+                "tls": f"turns:{PUBLIC}:{TURN_TLS_PORT}?transport=tcp"}[case.turn]
         spec = {"host_ip": host_ip, "domain": prosody.domain, "ca_file": prosody.ca_file, "port": prosody.port,
                 "user": user, "password": f"{user}-secret", "parrot": parrots[case.parrot].jid,
                 "stun": f"stun:{PUBLIC}:{STUN_PORT}" if case.stun else None, "turn": turn,
-                "packets": case.packets, "report_timeout": case.report_timeout}
+                "packets": case.packets, "report_timeout": case.report_timeout, "trust": trust}
         log_mark = parrots[case.parrot].log_size()
         result = run_caller(ns, spec, os.path.join(directory, f"caller-{case.name}.log"))
         with open(parrots[case.parrot].log_path, "rb") as f:
@@ -529,11 +546,18 @@ def lab_main():
     started = time.monotonic()
     try:
         lab.build_public()
-        coturn = start_coturn(directory)
+        coturn, turn_certificate = start_coturn(directory)
         processes.append(coturn)
         prosody = start_prosody([("parrot", "parrot-secret"), ("parrot2", "parrot2-secret")] +
                                 [(f"caller-{c.name}", f"caller-{c.name}-secret") for c in CASES])
         parrot2_ns = build_parrot2_network(lab)
+        # What the callers trust: Prosody's CA (slixmpp) and coturn's
+        # certificate (aioice's TURN over TLS verifies with the defaults).
+        trust = os.path.join(directory, "trust.pem")
+        with open(trust, "w") as out:
+            for path in (prosody.ca_file, turn_certificate):
+                with open(path) as f:
+                    out.write(f.read())
         parrots["public"] = lab_parrot(prosody, "parrot", extra=[
             "--ice-address", PARROT_IP, "--stun", f"{PUBLIC}:{STUN_PORT}", "--call-connect-seconds", "12"])
         for index, case in enumerate(CASES, start=1):
@@ -549,7 +573,7 @@ def lab_main():
                 parrots[case.parrot] = lab_parrot(prosody, "parrot2", ns=parrot2_ns, extra=extra)
             case_started = time.monotonic()
             try:
-                result, want, got, problems = run_case(lab, case, index, prosody, parrots, directory)
+                result, want, got, problems = run_case(lab, case, index, prosody, parrots, directory, trust)
             except Exception as error:  # noqa: BLE001 — one broken case must not hide the others' answers
                 print(f"--- {case.name}: {case.title}: the call itself failed: {error}")
                 rows.append((f"{case.name} {case.title}", "?", "error", "", "", "", ""))
