@@ -133,8 +133,19 @@ void App::update_ice_servers() {
     std::string names;
     for (const auto& server : resolved) names += (names.empty() ? "" : ", ") + describe(server);
     spdlog::info("ice: servers for new calls: {}", names.empty() ? "none (host candidates only)" : names);
+    check_public_address(ice.stun_host, ice.stun_port);
     if (calls_) calls_->set_ice_servers(ice.stun_host, ice.stun_port, std::move(ice.turn_servers));
   });
+}
+
+void App::check_public_address(const std::string& stun_host, std::uint16_t stun_port) {
+  const std::string stun = stun_host.empty() ? std::string() : stun_host + ":" + std::to_string(stun_port);
+  if (stun.empty() || stun == public_address_checked_with_) return;
+  public_address_checked_with_ = stun;
+  // From the first --ice-address, the address calls use, if one is given.
+  const std::string local = config_.ice_addresses.empty() ? std::string() : config_.ice_addresses.front();
+  public_address_check_ = std::make_unique<PublicAddressCheck>(g_main_loop_get_context(loop_.get()), local, stun_host,
+                                                               stun_port, config_.public_address);
 }
 
 void App::on_jingle_iq(const gloox::Tag& iq, const std::string& self) {

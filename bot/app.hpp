@@ -15,6 +15,7 @@
 #include "bot/chat/chat_echo.hpp"
 #include "bot/chat/command_table.hpp"
 #include "bot/config.hpp"
+#include "bot/public_address_check.hpp"
 #include "bot/report_store.hpp"
 #include "bot/transfer/jingle_transfers.hpp"
 #include "bot/transfer/si_transfers.hpp"
@@ -60,6 +61,9 @@ class App final : xmpp::SessionOwner {
 
   void register_commands();
   void update_ice_servers();
+  // Tells the operator, in the log, whether the STUN server sees parrot
+  // behind a NAT --public-address does not declare (once per STUN server).
+  void check_public_address(const std::string& stun_host, std::uint16_t stun_port);
   void connect();
   void on_connected(transport::TcpConnectResult result);
   void schedule_reconnect(const std::string& why);
@@ -92,6 +96,8 @@ class App final : xmpp::SessionOwner {
   // together each time either changes (the resolver calls into calls_).
   std::vector<IceServer> discovered_ice_servers_;
   IceServerResolver ice_resolver_;
+  std::unique_ptr<PublicAddressCheck> public_address_check_;
+  std::string public_address_checked_with_;  // "host:port" of the STUN server asked
   std::unique_ptr<xmpp::Session> session_;
   std::vector<TagPtr> resend_;  // unacknowledged echoes from the last connection
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

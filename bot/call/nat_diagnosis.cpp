@@ -47,6 +47,23 @@ NatMapping mapping_of(const IceCandidate& seen, const std::vector<IceCandidate>&
   return NatMapping::kUnknown;
 }
 
+// RFC 5780 §4.3 in the caller's own candidates: two srflx from one base
+// (rel-addr/rel-port) with different mapped ports, learnt from two STUN
+// servers, mean the NAT maps per destination.
+bool srflx_ports_differ(const std::vector<IceCandidate>& caller) {
+  for (std::size_t i = 0; i < caller.size(); ++i) {
+    const IceCandidate& a = caller[i];
+    if (a.type != IceCandidateType::kServerReflexive || a.rel_addr.empty()) continue;
+    for (std::size_t j = i + 1; j < caller.size(); ++j) {
+      const IceCandidate& b = caller[j];
+      if (b.type == IceCandidateType::kServerReflexive && b.rel_addr == a.rel_addr && b.rel_port == a.rel_port &&
+          b.ip == a.ip && b.port != a.port)
+        return true;
+    }
+  }
+  return false;
+}
+
 // parrot can be reached from outside: one of its candidates is public.
 bool parrot_reachable(const NatEvidenceInput& in) {
   return std::any_of(in.parrot_candidates.begin(), in.parrot_candidates.end(), [](const IceCandidate& c) {
@@ -58,6 +75,13 @@ void append(std::string& text, const std::string& sentence) {
   if (sentence.empty()) return;
   if (!text.empty()) text += ' ';
   text += sentence;
+}
+
+std::string symmetric_nat_advice(bool offered_relay) {
+  return offered_relay ? "Calls between two people behind such NATs need a TURN server; your client offered one, good."
+                       : fmt::format("Calls between two people behind such NATs need a TURN server; yours offered "
+                                     "none: configure one ({}).",
+                                     kAnnounce);
 }
 
 }  // namespace
@@ -158,6 +182,7 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
     // comparable with what its STUN server saw. A caller relay is not.
     if (remote.type != IceCandidateType::kRelayed) d.mapping = mapping_of(remote, caller);
   }
+  if (d.path != MediaPath::kDirect && srflx_ports_differ(caller)) d.mapping = NatMapping::kAddressDependent;
 
   // UDP: a direct path is UDP that worked; a srflx is UDP that reached a
   // STUN server. A relay but no srflx, or a failure although parrot was
@@ -243,11 +268,7 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
               "Your client is behind a NAT that gave parrot another public port ({}) than its STUN server saw ({}): a "
               "symmetric NAT, which parrot crossed only because it is public.",
               seen, ip_list(caller, IceCandidateType::kServerReflexive));
-          advice = offered_relay
-                       ? "Calls between two people behind such NATs need a TURN server; your client offered one, good."
-                       : fmt::format("Calls between two people behind such NATs need a TURN server; yours offered none: "
-                                     "configure one ({}).",
-                                     kAnnounce);
+          advice = symmetric_nat_advice(offered_relay);
           break;
         case NatMapping::kUnknown:
           d.verdict = "NAT, direct path";
@@ -269,6 +290,11 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
           break;
       }
       break;
+  }
+
+  if (d.path != MediaPath::kDirect && d.mapping == NatMapping::kAddressDependent) {
+    append(d.explanation, "Your client's STUN servers saw it at different ports: a symmetric NAT.");
+    append(advice, symmetric_nat_advice(offered_relay));
   }
 
   switch (in.one_way) {

@@ -71,6 +71,20 @@ TEST(NatDiagnosis, StunIpWithAnotherPortIsSymmetric) {
   EXPECT_NE(d.advice.find("your client offered one, good"), std::string::npos) << d.advice;
 }
 
+TEST(NatDiagnosis, TwoStunServersWithDifferentPortsShowASymmetricNat) {
+  NatEvidenceInput in = behind_nat();
+  IceCandidate first = candidate(kSrflx, "198.51.100.7", 40000), second = candidate(kSrflx, "198.51.100.7", 40001);
+  first.rel_addr = second.rel_addr = "10.0.0.2";
+  first.rel_port = second.rel_port = 5000;
+  in.caller_candidates = {candidate(kHost, "10.0.0.2", 5000), first, second};
+  NatDiagnosis d = diagnose_nat(in);  // no path: the srflx alone tell
+  EXPECT_EQ(d.mapping, NatMapping::kAddressDependent);
+  EXPECT_NE(d.advice.find("need a TURN server"), std::string::npos) << d.advice;
+  second.rel_port = 5001;  // another base: nothing to compare
+  in.caller_candidates = {candidate(kHost, "10.0.0.2", 5000), first, second};
+  EXPECT_EQ(diagnose_nat(in).mapping, NatMapping::kUnknown);
+}
+
 TEST(NatDiagnosis, NoStunMeansUnknownMappingAndAdvice) {
   NatEvidenceInput in = behind_nat();
   in.caller_candidates = {candidate(kHost, "10.0.0.2", 5000)};
