@@ -230,6 +230,7 @@ def lab_parrot(prosody, user, ns=None, extra=()):
 
     wrapper = ["ip", "netns", "exec", ns] if ns else []
     parrot = LabParrot(prosody, user=user, password=f"{user}-secret", extra=list(extra), wrapper=wrapper)
+    parrot.log_start = parrot.log_size()
     parrot.start()
     parrot.wait_log("online as", timeout=SETUP_TIMEOUT_S)
     return parrot
@@ -364,7 +365,9 @@ class Case:
     udp_blocked: bool = False
     tcp_only_to_443: bool = False  # besides XMPP
     drop_rtp_to_caller: bool = False
-    parrot: str = "public"     # "public", "natted", "natted+public-address"
+    parrot_behind_nat: bool = False  # the second parrot, behind a 1:1 NAT; else the public one
+    parrot_stun: bool = True         # parrot's own --stun (coturn)
+    public_address: bool = False     # --public-address for the parrot behind NAT
     packets: int = 250         # the caller's audio packets: 50 a second
     report_timeout: int = 20
 
@@ -379,8 +382,9 @@ CASES = [
          tcp_only_to_443=True, turn="tls"),
     Case("f", "UDP blocked, STUN only", nat="masquerade", udp_blocked=True, report_timeout=40),
     Case("g", "NAT, no STUN/TURN", nat="masquerade", stun=False),
-    Case("h1", "parrot behind 1:1 NAT", parrot="natted"),
-    Case("h2", "parrot behind 1:1 NAT, --public-address", parrot="natted+public-address"),
+    Case("h1", "parrot behind 1:1 NAT, no STUN", parrot_behind_nat=True, parrot_stun=False),
+    Case("h2", "parrot behind 1:1 NAT, --public-address", parrot_behind_nat=True, public_address=True),
+    Case("h3", "parrot behind 1:1 NAT, STUN, no --public-address", parrot_behind_nat=True),
     # ONE-WAY needs the caller's reports over 10 s after 3 s of settling
     # (media/stats/return_path.hpp): 16 s of sending.
     Case("i", "NAT drops parrot->caller RTP", nat="masquerade", drop_rtp_to_caller=True, packets=800),
@@ -444,18 +448,24 @@ def expected_fields(case, result, nat_public):
     else:
         verdict = "ONE-WAY" if stats["packets_received"] == 0 else "MEDIA OK"
         path = "relay" if result["nominated"]["local_type"] == "relay" else "direct"
+    srflx = [c.split()[1] for c in result["offered"] if c.startswith("srflx ")]
     if path != "direct":
-        mapping = "unknown"
+        # Without a direct path only the caller's own srflx can show the
+        # mapping: two of one IP at different ports (two STUN servers; aioice
+        # asks one, so the lab's callers never offer that).
+        two_ports = len({a.rsplit(":", 1)[0] for a in srflx}) == 1 < len(set(srflx))
+        mapping = probe if two_ports else "unknown"
     elif probe == "none":
         mapping = "none"
-    elif "srflx" not in offered_types:
+    elif not srflx:
         mapping = "unknown"
     else:
         mapping = probe
     udp = "blocked" if probe == "udp blocked" else "ok"
     behind_nat = probe != "none"
     needs_advice = (verdict == "ONE-WAY" or mapping == "address-dependent" or udp == "blocked" or
-                    (behind_nat and not offered_types & {"srflx", "relay"}) or case.parrot == "natted")
+                    (behind_nat and not offered_types & {"srflx", "relay"}) or
+                    (case.parrot_behind_nat and not case.public_address))
     # Where parrot sees the caller from: the caller itself, its NAT, or coturn's relay.
     seen_ip = {"direct": nat_public, "relay": PUBLIC, "none": None}[path]
     return {"verdict": verdict, "mapping": mapping, "udp": udp, "path": path, "advice": needs_advice,
@@ -483,7 +493,7 @@ def check(case, result, want):
         problems.append(f"symmetric NAT, but the advice names no TURN: {advice!r}")
     if want["udp"] == "blocked" and "TURN" not in advice:
         problems.append(f"UDP blocked, but the advice names no TURN: {advice!r}")
-    if case.parrot == "natted":
+    if case.parrot_behind_nat and not case.public_address:
         if evidence.get("parrot_behind_nat") is not True:
             problems.append(f"parrot behind NAT without --public-address: parrot_behind_nat is "
                             f"{evidence.get('parrot_behind_nat')!r}")
@@ -492,7 +502,7 @@ def check(case, result, want):
         # The operator reads the log, not the callers' reports.
         if f"--public-address {PARROT2_PUBLIC}" not in result["parrot_log"]:
             problems.append(f"parrot behind NAT: its log does not tell the operator --public-address {PARROT2_PUBLIC}")
-    if case.parrot == "natted+public-address":
+    if case.parrot_behind_nat and case.public_address:
         if "behind a NAT" in result["parrot_log"]:
             problems.append("--public-address given, and parrot's log still warns of a NAT")
         if evidence.get("parrot_behind_nat") is not False:
@@ -503,7 +513,7 @@ def check(case, result, want):
     return got, problems
 
 
-def run_case(lab, case, index, prosody, parrots, directory, trust):
+def run_case(lab, case, index, prosody, parrot, directory, trust):
     ns, host_ip, nat_public = build_caller_network(lab, case, index, prosody.port)
     try:
         user = f"caller-{case.name}"
@@ -511,13 +521,12 @@ def run_case(lab, case, index, prosody, parrots, directory, trust):
                 "tcp": f"turn:{PUBLIC}:{STUN_PORT}?transport=tcp",
                 "tls": f"turns:{PUBLIC}:{TURN_TLS_PORT}?transport=tcp"}[case.turn]
         spec = {"host_ip": host_ip, "domain": prosody.domain, "ca_file": prosody.ca_file, "port": prosody.port,
-                "user": user, "password": f"{user}-secret", "parrot": parrots[case.parrot].jid,
+                "user": user, "password": f"{user}-secret", "parrot": parrot.jid,
                 "stun": f"stun:{PUBLIC}:{STUN_PORT}" if case.stun else None, "turn": turn,
                 "packets": case.packets, "report_timeout": case.report_timeout, "trust": trust}
-        log_mark = parrots[case.parrot].log_size()
         result = run_caller(ns, spec, os.path.join(directory, f"caller-{case.name}.log"))
-        with open(parrots[case.parrot].log_path, "rb") as f:
-            f.seek(log_mark)
+        with open(parrot.log_path, "rb") as f:  # this parrot process's log, from its start
+            f.seek(parrot.log_start)
             result["parrot_log"] = f.read().decode(errors="replace")
     finally:
         lab.remove(ns)
@@ -563,17 +572,19 @@ def lab_main():
         for index, case in enumerate(CASES, start=1):
             if only and case.name not in only:
                 continue
-            if case.parrot != "public":  # the second parrot, started for each of its cases
-                for other in ("natted", "natted+public-address"):
-                    if other in parrots:
-                        parrots.pop(other).stop()
+            if case.parrot_behind_nat:  # the second parrot, started afresh for each of its cases
+                if "behind NAT" in parrots:
+                    parrots.pop("behind NAT").stop()
                 extra = ["--ice-address", PARROT2_INSIDE]
-                if case.parrot == "natted+public-address":
+                if case.parrot_stun:
+                    extra += ["--stun", f"{PUBLIC}:{STUN_PORT}"]
+                if case.public_address:
                     extra += ["--public-address", PARROT2_PUBLIC]
-                parrots[case.parrot] = lab_parrot(prosody, "parrot2", ns=parrot2_ns, extra=extra)
+                parrots["behind NAT"] = lab_parrot(prosody, "parrot2", ns=parrot2_ns, extra=extra)
+            parrot = parrots["behind NAT" if case.parrot_behind_nat else "public"]
             case_started = time.monotonic()
             try:
-                result, want, got, problems = run_case(lab, case, index, prosody, parrots, directory, trust)
+                result, want, got, problems = run_case(lab, case, index, prosody, parrot, directory, trust)
             except Exception as error:  # noqa: BLE001 — one broken case must not hide the others' answers
                 print(f"--- {case.name}: {case.title}: the call itself failed: {error}")
                 rows.append((f"{case.name} {case.title}", "?", "error", "", "", "", ""))
