@@ -285,6 +285,13 @@ def probe_mapping(host_ip):
     return {"mapped": mapped, "mapping": mapping}
 
 
+def probe_in(ns, host_ip):
+    """probe_mapping run inside namespace `ns`."""
+    done = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(__file__), "--probe", host_ip],
+                          capture_output=True, text=True, timeout=SETUP_TIMEOUT_S, check=True)
+    return json.loads(done.stdout)
+
+
 # --------------------------------------------------------------------------
 # The caller: runs in its namespace as a child process (--caller SPEC)
 # --------------------------------------------------------------------------
@@ -437,7 +444,7 @@ def run_caller(ns, spec, log_path):
     return json.loads(lines[-1][len("LAB-RESULT "):])
 
 
-def expected_fields(case, result, nat_public):
+def expected_fields(case, result, nat_public, parrot_probe):
     """The "nat" fields and verdict that are TRUE for this call, from the
     lab's own measurements (docs/nat.md gives the rules)."""
     probe = result["probe"]["mapping"]
@@ -463,13 +470,17 @@ def expected_fields(case, result, nat_public):
         mapping = probe
     udp = "blocked" if probe == "udp blocked" else "ok"
     behind_nat = probe != "none"
+    # parrot's own NAT, from the same probe run where parrot runs: behind
+    # one unless it sees its own address, or the --public-address it was given.
+    parrot_mapped = parrot_probe["mapped"][0].rsplit(":", 1)[0]
+    parrot_behind_nat = (parrot_probe["mapping"] != "none" and
+                         not (case.public_address and parrot_mapped == PARROT2_PUBLIC))
     needs_advice = (verdict == "ONE-WAY" or mapping == "address-dependent" or udp == "blocked" or
-                    (behind_nat and not offered_types & {"srflx", "relay"}) or
-                    (case.parrot_behind_nat and not case.public_address))
+                    (behind_nat and not offered_types & {"srflx", "relay"}) or parrot_behind_nat)
     # Where parrot sees the caller from: the caller itself, its NAT, or coturn's relay.
     seen_ip = {"direct": nat_public, "relay": PUBLIC, "none": None}[path]
     return {"verdict": verdict, "mapping": mapping, "udp": udp, "path": path, "advice": needs_advice,
-            "seen_ip": seen_ip}
+            "seen_ip": seen_ip, "parrot_behind_nat": parrot_behind_nat, "parrot_mapped": parrot_mapped}
 
 
 def check(case, result, want):
@@ -477,11 +488,13 @@ def check(case, result, want):
     nat = report.get("nat", {})
     evidence = nat.get("evidence") or {}
     got = {"verdict": report.get("verdict"), "mapping": nat.get("mapping"), "udp": nat.get("udp"),
-           "path": nat.get("path"), "advice": bool(nat.get("advice"))}
+           "path": nat.get("path"), "advice": bool(nat.get("advice")),
+           "parrot_behind_nat": evidence.get("parrot_behind_nat")}
     seen = evidence.get("seen_at_parrot")
     got["seen_ip"] = seen.rsplit(":", 1)[0] if seen else None
     problems = [f"{key}: parrot says {got[key]!r}, the lab measured {want[key]!r}"
-                for key in ("verdict", "mapping", "udp", "path", "advice", "seen_ip") if got[key] != want[key]]
+                for key in ("verdict", "mapping", "udp", "path", "advice", "seen_ip", "parrot_behind_nat")
+                if got[key] != want[key]]
     for key, kind in (("caller_host", "host"), ("caller_srflx", "srflx"), ("caller_relay", "relay")):
         offered = sorted(c.split()[1] for c in result["offered"] if c.split()[0] == kind)
         if sorted(evidence.get(key) or []) != offered:
@@ -493,27 +506,26 @@ def check(case, result, want):
         problems.append(f"symmetric NAT, but the advice names no TURN: {advice!r}")
     if want["udp"] == "blocked" and "TURN" not in advice:
         problems.append(f"UDP blocked, but the advice names no TURN: {advice!r}")
-    if case.parrot_behind_nat and not case.public_address:
-        if evidence.get("parrot_behind_nat") is not True:
-            problems.append(f"parrot behind NAT without --public-address: parrot_behind_nat is "
-                            f"{evidence.get('parrot_behind_nat')!r}")
-        if "--public-address" not in advice:
-            problems.append(f"parrot behind NAT: the advice does not name --public-address: {advice!r}")
-        # The operator reads the log, not the callers' reports.
-        if f"--public-address {PARROT2_PUBLIC}" not in result["parrot_log"]:
-            problems.append(f"parrot behind NAT: its log does not tell the operator --public-address {PARROT2_PUBLIC}")
-    if case.parrot_behind_nat and case.public_address:
-        if "behind a NAT" in result["parrot_log"]:
-            problems.append("--public-address given, and parrot's log still warns of a NAT")
-        if evidence.get("parrot_behind_nat") is not False:
-            problems.append(f"--public-address given: parrot_behind_nat is {evidence.get('parrot_behind_nat')!r}")
+    # The operator reads parrot's log, not the callers' reports: a warning
+    # naming --public-address when (and only when) parrot needs one.
+    warnings = [line for line in result["parrot_log"].splitlines()
+                if " warning " in line and "--public-address" in line]
+    if want["parrot_behind_nat"]:
+        flag = f"--public-address {want['parrot_mapped']}"
+        if flag not in advice:
+            problems.append(f"parrot behind NAT: the advice does not say {flag}: {advice!r}")
+        if not any(flag in line for line in warnings):
+            problems.append(f"parrot behind NAT: no warning in its log tells the operator {flag}")
+    elif warnings:
+        problems.append(f"parrot is not behind an undeclared NAT, and its log warns: {warnings[0]}")
+    if case.public_address:
         local_type = ((report.get("ice") or {}).get("selected") or {}).get("local_type")
         if local_type != "srflx":
             problems.append(f"--public-address given: ice.selected.local_type is {local_type!r}, not 'srflx'")
     return got, problems
 
 
-def run_case(lab, case, index, prosody, parrot, directory, trust):
+def run_case(lab, case, index, prosody, parrot, parrot_probe, directory, trust):
     ns, host_ip, nat_public = build_caller_network(lab, case, index, prosody.port)
     try:
         user = f"caller-{case.name}"
@@ -531,7 +543,7 @@ def run_case(lab, case, index, prosody, parrot, directory, trust):
     finally:
         lab.remove(ns)
         lab.remove(f"{TAG}-{case.name}-nat")
-    want = expected_fields(case, result, nat_public)
+    want = expected_fields(case, result, nat_public, parrot_probe)
     got, problems = check(case, result, want)
     return result, want, got, problems
 
@@ -560,6 +572,9 @@ def lab_main():
         prosody = start_prosody([("parrot", "parrot-secret"), ("parrot2", "parrot2-secret")] +
                                 [(f"caller-{c.name}", f"caller-{c.name}-secret") for c in CASES])
         parrot2_ns = build_parrot2_network(lab)
+        # Where each parrot really stands, measured as for the callers.
+        parrot_probes = {False: probe_mapping(PARROT_IP), True: probe_in(parrot2_ns, PARROT2_INSIDE)}
+        print(f"parrot's own mapping: public {parrot_probes[False]}, behind NAT {parrot_probes[True]}")
         # What the callers trust: Prosody's CA (slixmpp) and coturn's
         # certificate (aioice's TURN over TLS verifies with the defaults).
         trust = os.path.join(directory, "trust.pem")
@@ -584,7 +599,8 @@ def lab_main():
             parrot = parrots["behind NAT" if case.parrot_behind_nat else "public"]
             case_started = time.monotonic()
             try:
-                result, want, got, problems = run_case(lab, case, index, prosody, parrot, directory, trust)
+                result, want, got, problems = run_case(lab, case, index, prosody, parrot,
+                                                        parrot_probes[case.parrot_behind_nat], directory, trust)
             except Exception as error:  # noqa: BLE001 — one broken case must not hide the others' answers
                 print(f"--- {case.name}: {case.title}: the call itself failed: {error}")
                 rows.append((f"{case.name} {case.title}", "?", "error", "", "", "", ""))
@@ -598,7 +614,10 @@ def lab_main():
             print(f"    chat: {result['body']!r}")
             for problem in problems:
                 print(f"    WRONG: {problem}")
-            rows.append((f"{case.name} {case.title}", result["probe"]["mapping"], got["verdict"], got["mapping"],
+            truth = result["probe"]["mapping"]
+            if case.parrot_behind_nat:
+                truth += f"; parrot's: {parrot_probes[True]['mapping']} ({parrot_probes[True]['mapped'][0]})"
+            rows.append((f"{case.name} {case.title}", truth, got["verdict"], got["mapping"],
                          got["udp"], got["path"], nat.get("advice") or "-"))
             if problems:
                 failures.append((case.name, problems))
@@ -628,6 +647,9 @@ def lab_main():
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--probe":
+        print(json.dumps(probe_mapping(sys.argv[2])))
+        return 0
     if len(sys.argv) == 3 and sys.argv[1] == "--caller":
         asyncio.run(caller_main(json.loads(sys.argv[2])))
         return 0
