@@ -29,7 +29,8 @@ Ground truth, measured in the caller's namespace before the call: a STUN
 probe sends binding requests from ONE UDP socket to coturn's two addresses
 (RFC 5780 §4.3, test I and II); the same mapped address for both is an
 endpoint-independent mapping, different ports a symmetric one, the
-caller's own address no NAT, no answer UDP blocked. During the call the
+caller's own address no NAT, no answer UDP blocked. The same probe where
+each parrot runs tells whether parrot itself is behind a NAT. During the call the
 caller's own side tells the rest: the candidates it offered, the pair
 aioice nominated (its local candidate type is the path), and its RTP
 counters (verdict). The expected "nat" fields follow from those by
@@ -65,7 +66,7 @@ PUBLIC = "203.0.113.1"       # Prosody, coturn
 PUBLIC_ALT = "203.0.113.2"   # coturn's second address, for the mapping probe
 PARROT_IP = "203.0.113.10"
 PUBLIC_CALLER = "203.0.113.50"
-PARROT2_PUBLIC, PARROT2_INSIDE, PARROT2_GATEWAY = "203.0.113.20", "10.200.0.2", "10.200.0.1"
+PARROT2_PUBLIC, PARROT2_INSIDE = "203.0.113.20", "10.200.0.2"
 NOWHERE, NOWHERE_MAC = "203.0.113.254", "02:00:5e:00:00:fe"
 STUN_PORT = 3478
 TURN_TLS_PORT = 443
