@@ -19,6 +19,7 @@ Cases (each a fresh caller and NAT namespace):
   e  NAT with UDP blocked (only TCP passes) and TURN over TCP
   e2 UDP blocked and TCP only to port 443 (and XMPP), TURN over TLS on 443
   f  UDP blocked and no TURN (STUN configured but unreachable)
+  f2 a firewall that lets only STUN out (UDP to port 3478), no TURN
   g  NAT and no STUN/TURN at all
   h1 parrot behind a 1:1 NAT (DNAT/SNAT) without --public-address
   h2 the same with --public-address
@@ -371,6 +372,7 @@ class Case:
     stun: bool = True
     turn: str = None           # None, "udp", "tcp"
     udp_blocked: bool = False
+    udp_only_to_stun: bool = False  # a firewall that lets STUN out and nothing else
     tcp_only_to_443: bool = False  # besides XMPP
     drop_rtp_to_caller: bool = False
     parrot_behind_nat: bool = False  # the second parrot, behind a 1:1 NAT; else the public one
@@ -389,6 +391,7 @@ CASES = [
     Case("e2", "UDP blocked, TCP only to 443, TURN/TLS on 443", nat="masquerade", udp_blocked=True,
          tcp_only_to_443=True, turn="tls"),
     Case("f", "UDP blocked, STUN only", nat="masquerade", udp_blocked=True, report_timeout=40),
+    Case("f2", "UDP only to STUN, no TURN", nat="masquerade", udp_only_to_stun=True, report_timeout=40),
     Case("g", "NAT, no STUN/TURN", nat="masquerade", stun=False),
     Case("h1", "parrot behind 1:1 NAT, no STUN", parrot_behind_nat=True, parrot_stun=False),
     Case("h2", "parrot behind 1:1 NAT, --public-address", parrot_behind_nat=True, public_address=True),
@@ -414,6 +417,8 @@ def build_caller_network(lab, case, index, xmpp_port):
     sh(*masquerade, ns=router)
     if case.udp_blocked:
         sh("iptables", "-A", "FORWARD", "-i", inside, "-p", "udp", "-j", "DROP", ns=router)
+    if case.udp_only_to_stun:
+        sh("iptables", "-A", "FORWARD", "-i", inside, "-p", "udp", "!", "--dport", STUN_PORT, "-j", "DROP", ns=router)
     if case.tcp_only_to_443:
         sh("iptables", "-A", "FORWARD", "-i", inside, "-p", "tcp", "-m", "multiport", "!", "--dports",
            f"{TURN_TLS_PORT},{xmpp_port}", "-j", "DROP", ns=router)
@@ -476,7 +481,7 @@ def expected_fields(case, result, nat_public, parrot_probe):
     parrot_mapped = parrot_probe["mapped"][0].rsplit(":", 1)[0]
     parrot_behind_nat = (parrot_probe["mapping"] != "none" and
                          not (case.public_address and parrot_mapped == PARROT2_PUBLIC))
-    needs_advice = (verdict == "ONE-WAY" or mapping == "address-dependent" or udp == "blocked" or
+    needs_advice = (verdict in ("ONE-WAY", "ICE FAILED") or mapping == "address-dependent" or udp == "blocked" or
                     (behind_nat and not offered_types & {"srflx", "relay"}) or parrot_behind_nat)
     # Where parrot sees the caller from: the caller itself, its NAT, or coturn's relay.
     seen_ip = {"direct": nat_public, "relay": PUBLIC, "none": None}[path]
