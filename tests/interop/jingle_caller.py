@@ -754,7 +754,7 @@ class JingleSession:
     Incoming actions are acked at once and then applied one by one in
     arrival order (a transport-info never overtakes its session-initiate)."""
 
-    def __init__(self, xmpp, sid, peer, role, trickle=False, jmi=False, tracks=None):
+    def __init__(self, xmpp, sid, peer, role, trickle=False, jmi=False, tracks=None, ice_servers=()):
         self.xmpp = xmpp
         self.dispatcher = Dispatcher.of(xmpp)
         self.sid = sid
@@ -763,7 +763,8 @@ class JingleSession:
         self.trickle = trickle
         self.jmi = jmi
         self.track_factory = tracks or default_track
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        # ice_servers: aiortc RTCIceServer list (STUN/TURN), none by default.
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=list(ice_servers)))
         self.local_tracks = []
         self.counters = []
         self.local_contents = OrderedDict()  # name -> <content/> as sent
@@ -1006,8 +1007,10 @@ class JingleSession:
 class JingleCaller(JingleSession):
     """Calls `callee` (bare JID with jmi=True, full JID otherwise)."""
 
-    def __init__(self, xmpp, callee, media=("audio",), jmi=True, trickle=False, tracks=None, sid=None, bundle=True):
-        super().__init__(xmpp, sid or secrets.token_urlsafe(16), callee, "initiator", trickle, jmi, tracks)
+    def __init__(self, xmpp, callee, media=("audio",), jmi=True, trickle=False, tracks=None, sid=None, bundle=True,
+                 ice_servers=()):
+        super().__init__(xmpp, sid or secrets.token_urlsafe(16), callee, "initiator", trickle, jmi, tracks,
+                         ice_servers)
         self.callee = str(callee)
         self.media = tuple(media)
         # bundle=False offers no BUNDLE group, as Dino does: one ICE
