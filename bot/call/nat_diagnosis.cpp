@@ -259,7 +259,7 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
           d.verdict = "NAT, direct path";
           d.explanation = fmt::format(
               "Your client is behind a NAT that kept the same public address ({}) for parrot as for its STUN server "
-              "(an endpoint-independent mapping), so media went direct.",
+              "(an endpoint-independent mapping), so ICE found a direct path.",
               seen);
           break;
         case NatMapping::kAddressDependent:

@@ -62,7 +62,7 @@ TEST(CallReport, HealthyCallReadsMediaOk) {
             "MEDIA OK. Audio opus/48000: 1,512 packets, 0.3% lost, jitter 4 ms, RTT 21 ms, level -23 dBFS. "
             "Path: your srflx/udp <-> parrot host/udp, connected in 180 ms. Your client is behind a NAT that kept "
             "the same public address (198.51.100.7:40000) for parrot as for its STUN server (an "
-            "endpoint-independent mapping), so media went direct.");
+            "endpoint-independent mapping), so ICE found a direct path.");
 }
 
 TEST(CallReport, JsonHasEveryKeyDesignAsksFor) {
