@@ -24,8 +24,6 @@ std::string read_secret_file(const std::string& path) {
   return secret;
 }
 
-// The ICE flags, checked here so a bad value stops parrot at start with the
-// flag's name instead of failing each call later in libnice.
 // parrot's own SOCKS5 candidates: IP literals (or just "none") and a port
 // range given whole.
 void parse_s5b_flags(Config& config) {
@@ -45,8 +43,8 @@ void parse_s5b_flags(Config& config) {
   }
 }
 
-}  // namespace
-
+// The ICE flags, checked here so a bad value stops parrot at start with the
+// flag's name instead of failing each call later in libnice.
 void parse_ice_flags(Config& config, const std::string& stun, const std::vector<std::string>& turns) {
   std::string error;
   if (!stun.empty()) {
@@ -76,6 +74,65 @@ void parse_ice_flags(Config& config, const std::string& stun, const std::vector<
     if (!prefix && !transport::is_ip_literal(entry)) {
       throw CLI::ValidationError("--ice-deny", "'" + entry + "' is not an IP address or a prefix ending in '.' or ':'");
     }
+  }
+}
+
+}  // namespace
+
+void add_shared_options(CLI::App& app, Config& config, SharedFlags& flags, const std::string& jid_help) {
+  app.add_option("--jid", config.jid, jid_help)->required();
+  app.add_option("--password-file", flags.password_file,
+                 "File whose first line is the account password (or set PARROT_PASSWORD)");
+  app.add_option("--server", flags.server, "Connect to HOST[:PORT] instead of the domain's DNS SRV record");
+  app.add_option("--tls", flags.tls, "TLS policy: required (default) or optional")
+      ->check(CLI::IsMember({"required", "optional"}));
+  app.add_option("--ca-file", config.ca_file, "Extra trusted CA certificates (PEM) for the server's certificate")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--insecure-skip-verify", config.insecure_skip_verify,
+               "Accept any server certificate (for test servers only; logged loudly)");
+  app.add_option("--resource", config.resource, "Resource to bind")->capture_default_str();
+  app.add_option("--connect-timeout", config.connect_timeout_s, "Seconds allowed for each TCP connect")
+      ->check(CLI::Range(1, 600))
+      ->capture_default_str();
+  app.add_option("--ice-address", config.ice_addresses,
+                 "Gather ICE candidates only on this IP (repeatable; 127.0.0.1 allowed). Default: every interface");
+  app.add_option("--stun", flags.stun, "STUN server for calls, HOST[:PORT] (port 3478 by default)");
+  app.add_option("--turn", flags.turns,
+                 "TURN server for calls (repeatable): turn:USER:PASSWORD@HOST[:PORT][?transport=udp|tcp] "
+                 "or turns:USER:PASSWORD@HOST[:PORT] (TLS); USER and PASSWORD percent-encoded");
+  app.add_option("--ice-port-min", config.ice_port_min, "Lowest local UDP port for call media (with --ice-port-max)")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--ice-port-max", config.ice_port_max, "Highest local UDP port for call media")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--ice-deny", config.ice_denied,
+                 "Never gather on this IP, or on a prefix ending in '.' or ':' such as 10. or fe80: (repeatable)");
+}
+
+void check_shared_flags(Config& config, const SharedFlags& flags) {
+  // gloox's JID applies the RFC 7622 profiles (nodeprep, nameprep,
+  // resourceprep) but lets a second '@' into the domain.
+  gloox::JID jid;
+  if (!jid.setJID(config.jid) || jid.username().empty() || jid.server().find('@') != std::string::npos) {
+    throw CLI::ValidationError("--jid", "'" + config.jid + "' is not user@domain");
+  }
+  if (!jid.resource().empty()) config.resource = jid.resource();
+  config.jid = jid.bare();
+  if (!flags.server.empty() && !split_host_port(flags.server, config.server_host, config.server_port)) {
+    throw CLI::ValidationError("--server", "'" + flags.server + "' is not HOST[:PORT]");
+  }
+  config.tls = flags.tls == "optional" ? TlsPolicy::kOptional : TlsPolicy::kRequired;
+  for (const auto& address : config.ice_addresses) {
+    if (!transport::is_ip_literal(address)) {
+      throw CLI::ValidationError("--ice-address", "'" + address + "' is not an IPv4 or IPv6 address");
+    }
+  }
+  parse_ice_flags(config, flags.stun, flags.turns);
+  if (!flags.password_file.empty()) {
+    config.password = read_secret_file(flags.password_file);
+  } else if (const char* env = std::getenv("PARROT_PASSWORD"); env && *env) {
+    config.password = env;
+  } else {
+    throw CLI::RequiredError("a password (--password-file FILE or PARROT_PASSWORD)");
   }
 }
 
@@ -109,22 +166,10 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.get_formatter()->column_width(34);
   app.footer("parrot probe --help: the call test for CI and server operators (docs/ci.md).");
 
-  std::string server;
-  std::string password_file;
-  std::string tls = "required";
+  SharedFlags shared;
   std::string subscription = "open";
 
-  app.add_option("--jid", config.jid, "parrot's account, user@domain[/resource]")->required();
-  app.add_option("--password-file", password_file,
-                 "File whose first line is the account password (or set PARROT_PASSWORD)");
-  app.add_option("--server", server, "Connect to HOST[:PORT] instead of the domain's DNS SRV record");
-  app.add_option("--tls", tls, "TLS policy: required (default) or optional")
-      ->check(CLI::IsMember({"required", "optional"}));
-  app.add_option("--ca-file", config.ca_file, "Extra trusted CA certificates (PEM) for the server's certificate")
-      ->check(CLI::ExistingFile);
-  app.add_flag("--insecure-skip-verify", config.insecure_skip_verify,
-               "Accept any server certificate (for test servers only; logged loudly)");
-  app.add_option("--resource", config.resource, "Resource to bind")->capture_default_str();
+  add_shared_options(app, config, shared, "parrot's account, user@domain[/resource]");
   app.add_option("--data-dir", config.data_dir, "Directory for parrot's state")->capture_default_str();
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -158,13 +203,8 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.add_option("--reconnect-max", config.reconnect_max_s, "Cap of the reconnect delay in seconds")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
-  app.add_option("--connect-timeout", config.connect_timeout_s, "Seconds allowed for each TCP connect")
-      ->check(CLI::Range(1, 600))
-      ->capture_default_str();
   app.add_option("--stream-management", config.stream_management, "Use XEP-0198 acks (true/false)")
       ->capture_default_str();
-  app.add_option("--ice-address", config.ice_addresses,
-                 "Gather ICE candidates only on this IP (repeatable; 127.0.0.1 allowed). Default: every interface");
   app.add_option("--max-call-seconds", config.max_call_seconds, "Calls are ended after this long, with a report")
       ->check(CLI::Range(10, 86400))
       ->capture_default_str();
@@ -185,20 +225,8 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.add_option("--workers", config.workers, "Media threads (0: one per core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
-  std::string stun;
-  std::vector<std::string> turns;
-  app.add_option("--stun", stun, "STUN server for calls, HOST[:PORT] (port 3478 by default)");
-  app.add_option("--turn", turns,
-                 "TURN server for calls (repeatable): turn:USER:PASSWORD@HOST[:PORT][?transport=udp|tcp] "
-                 "or turns:USER:PASSWORD@HOST[:PORT] (TLS); USER and PASSWORD percent-encoded");
-  app.add_option("--ice-port-min", config.ice_port_min, "Lowest local UDP port for call media (with --ice-port-max)")
-      ->check(CLI::Range(1, 65535));
-  app.add_option("--ice-port-max", config.ice_port_max, "Highest local UDP port for call media")
-      ->check(CLI::Range(1, 65535));
   app.add_option("--public-address", config.public_address,
                  "1:1 NAT: the public IP that maps to this host; advertised as a srflx candidate");
-  app.add_option("--ice-deny", config.ice_denied,
-                 "Never gather on this IP, or on a prefix ending in '.' or ':' such as 10. or fe80: (repeatable)");
   app.add_option("--external-services", config.external_services,
                  "Ask the XMPP server for STUN/TURN services, XEP-0215 (true/false)")
       ->capture_default_str();
@@ -252,28 +280,11 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
 
   try {
     app.parse(argc, argv);
-    // gloox's JID applies the RFC 7622 profiles (nodeprep, nameprep,
-    // resourceprep) but lets a second '@' into the domain.
-    gloox::JID jid;
-    if (!jid.setJID(config.jid) || jid.username().empty() || jid.server().find('@') != std::string::npos) {
-      throw CLI::ValidationError("--jid", "'" + config.jid + "' is not user@domain");
-    }
-    if (!jid.resource().empty()) config.resource = jid.resource();
-    config.jid = jid.bare();
-    if (!server.empty() && !split_host_port(server, config.server_host, config.server_port)) {
-      throw CLI::ValidationError("--server", "'" + server + "' is not HOST[:PORT]");
-    }
-    config.tls = tls == "optional" ? TlsPolicy::kOptional : TlsPolicy::kRequired;
+    check_shared_flags(config, shared);
     config.subscription_policy = subscription == "domains" ? SubscriptionPolicy::kDomains : SubscriptionPolicy::kOpen;
     if (config.subscription_policy == SubscriptionPolicy::kDomains && config.allowed_domains.empty()) {
       throw CLI::ValidationError("--subscription-policy", "'domains' needs at least one --allow-domain");
     }
-    for (const auto& address : config.ice_addresses) {
-      if (!transport::is_ip_literal(address)) {
-        throw CLI::ValidationError("--ice-address", "'" + address + "' is not an IPv4 or IPv6 address");
-      }
-    }
-    parse_ice_flags(config, stun, turns);
     parse_s5b_flags(config);
     // curl's --resolve syntax, checked here so a typo stops parrot at start
     // instead of sending links to DNS.
@@ -302,13 +313,6 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
     }
     if (config.reconnect_max_s < config.reconnect_min_s) {
       throw CLI::ValidationError("--reconnect-max", "must not be below --reconnect-min");
-    }
-    if (!password_file.empty()) {
-      config.password = read_secret_file(password_file);
-    } else if (const char* env = std::getenv("PARROT_PASSWORD"); env && *env) {
-      config.password = env;
-    } else {
-      throw CLI::RequiredError("a password (--password-file FILE or PARROT_PASSWORD)");
     }
   } catch (const CLI::CallForHelp&) {
     out << app.help();

@@ -10,6 +10,10 @@
 
 #include "bot/ice_servers.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace parrot::bot {
 
 enum class TlsPolicy { kRequired, kOptional };
@@ -93,10 +97,20 @@ struct ConfigResult {
 // a single-line error to `err`.
 ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
-// Checks the ICE flags into `config` (--stun, --turn, port ranges,
-// --public-address, --ice-deny); throws CLI::ValidationError naming the flag.
-// Shared with `parrot probe`.
-void parse_ice_flags(Config& config, const std::string& stun, const std::vector<std::string>& turns);
+// The account, connection and ICE flags parrot and `parrot probe` share,
+// as typed, until check_shared_flags() puts them into a Config.
+struct SharedFlags {
+  std::string server, password_file, tls = "required", stun;
+  std::vector<std::string> turns;
+};
+// Declares them on `app` (--jid with `jid_help`, --password-file, --server,
+// --tls, --ca-file, --insecure-skip-verify, --resource, --connect-timeout,
+// --ice-address, --ice-deny, --ice-port-min/-max, --stun, --turn).
+void add_shared_options(CLI::App& app, Config& config, SharedFlags& flags, const std::string& jid_help);
+// Checks them into `config`: the JID normalised (its resource taken), the
+// server split, the ICE flags, the password from the file or
+// PARROT_PASSWORD. Throws CLI::Error naming the flag.
+void check_shared_flags(Config& config, const SharedFlags& flags);
 
 // Splits "host", "host:port", "[v6]:port" into parts; false if malformed.
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port);

@@ -3,24 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <gloox/jid.h>
 
-#include <cstdlib>
-#include <fstream>
-
-#include "bot/version.hpp"
-#include "transport/ice/ice_candidate.hpp"
-
 namespace parrot::bot::probe {
 namespace {
-
-std::string read_password(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw CLI::ValidationError("--password-file", "cannot read '" + path + "'");
-  std::string secret;
-  std::getline(in, secret);
-  while (!secret.empty() && (secret.back() == '\r' || secret.back() == '\n')) secret.pop_back();
-  if (secret.empty()) throw CLI::ValidationError("--password-file", "'" + path + "' is empty");
-  return secret;
-}
 
 // "1000", "64k", "2M": bytes, with binary multiples.
 std::uint64_t parse_size(const std::string& text) {
@@ -53,30 +37,13 @@ ProbeConfigResult parse_probe_config(int argc, const char* const* argv, std::ost
                "parrot probe"};
   app.get_formatter()->column_width(34);
 
-  std::string server, password_file, tls = "required", stun, file_size;
-  std::vector<std::string> turns;
-  // The connection, as parrot takes it (bot/config.cpp).
-  app.add_option("--jid", config.jid, "The probing account, user@domain[/resource]")->required();
-  app.add_option("--password-file", password_file, "File whose first line is the account password (or set PARROT_PASSWORD)");
-  app.add_option("--server", server, "Connect to HOST[:PORT] instead of the domain's DNS SRV record");
-  app.add_option("--tls", tls, "TLS policy: required (default) or optional")->check(CLI::IsMember({"required", "optional"}));
-  app.add_option("--ca-file", config.ca_file, "Extra trusted CA certificates (PEM) for the server's certificate")
-      ->check(CLI::ExistingFile);
-  app.add_flag("--insecure-skip-verify", config.insecure_skip_verify, "Accept any server certificate (test servers only)");
-  app.add_option("--resource", config.resource, "Resource to bind")->capture_default_str();
+  SharedFlags shared;
+  std::string file_size;
+  // The connection and ICE, as parrot takes them (bot/config.cpp).
+  add_shared_options(app, config, shared, "The probing account, user@domain[/resource]");
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn or error (to stderr)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
-  app.add_option("--connect-timeout", config.connect_timeout_s, "Seconds allowed for each TCP connect")
-      ->check(CLI::Range(1, 600))
-      ->capture_default_str();
-  // ICE, as parrot takes it.
-  app.add_option("--ice-address", config.ice_addresses, "Gather ICE candidates only on this IP (repeatable)");
-  app.add_option("--ice-deny", config.ice_denied, "Never gather on this IP or prefix (repeatable)");
-  app.add_option("--ice-port-min", config.ice_port_min, "Lowest local UDP port for call media")->check(CLI::Range(1, 65535));
-  app.add_option("--ice-port-max", config.ice_port_max, "Highest local UDP port for call media")->check(CLI::Range(1, 65535));
-  app.add_option("--stun", stun, "STUN server, HOST[:PORT], besides the server's own (XEP-0215)");
-  app.add_option("--turn", turns, "TURN server (repeatable), turn:USER:PASSWORD@HOST[:PORT][?transport=udp|tcp] or turns:...");
   app.add_option("--external-services", config.external_services,
                  "Ask the XMPP server for STUN/TURN services, XEP-0215 (true/false)")
       ->capture_default_str();
@@ -102,36 +69,14 @@ ProbeConfigResult parse_probe_config(int argc, const char* const* argv, std::ost
 
   try {
     app.parse(argc, argv);
-    gloox::JID jid;
-    if (!jid.setJID(config.jid) || jid.username().empty() || jid.server().find('@') != std::string::npos) {
-      throw CLI::ValidationError("--jid", "'" + config.jid + "' is not user@domain");
-    }
-    if (!jid.resource().empty()) config.resource = jid.resource();
-    config.jid = jid.bare();
+    check_shared_flags(config, shared);
     gloox::JID target;
     if (!target.setJID(options.target) || target.username().empty() || !target.resource().empty()) {
       throw CLI::ValidationError("--target", "'" + options.target + "' is not user@domain");
     }
     options.target = target.bare();
     if (options.target == config.jid) throw CLI::ValidationError("--target", "must be another account than --jid");
-    if (!server.empty() && !split_host_port(server, config.server_host, config.server_port)) {
-      throw CLI::ValidationError("--server", "'" + server + "' is not HOST[:PORT]");
-    }
-    config.tls = tls == "optional" ? TlsPolicy::kOptional : TlsPolicy::kRequired;
-    for (const auto& address : config.ice_addresses) {
-      if (!transport::is_ip_literal(address)) {
-        throw CLI::ValidationError("--ice-address", "'" + address + "' is not an IPv4 or IPv6 address");
-      }
-    }
-    parse_ice_flags(config, stun, turns);
     if (!file_size.empty()) options.file_bytes = parse_size(file_size);
-    if (!password_file.empty()) {
-      config.password = read_password(password_file);
-    } else if (const char* env = std::getenv("PARROT_PASSWORD"); env && *env) {
-      config.password = env;
-    } else {
-      throw CLI::RequiredError("a password (--password-file FILE or PARROT_PASSWORD)");
-    }
     // One attempt, no reconnects: a probe reports, it does not retry.
     config.stream_management = false;
   } catch (const CLI::CallForHelp&) {
