@@ -45,7 +45,7 @@ const json& object_or_empty(const json& object, const char* key) {
   return value != nullptr && value->is_object() ? *value : empty;
 }
 
-std::string e(std::string_view text) { return escape_html(text); }
+std::string e(std::string_view text) { return escape_markup(text); }
 
 // Style of the page; inline because nothing may come from elsewhere.
 constexpr const char* kStyle = R"(
@@ -297,7 +297,7 @@ std::string timelines(const json& report, const json& timeline) {
 
 }  // namespace
 
-std::string escape_html(std::string_view text) {
+std::string escape_markup(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (const char c : text) {
@@ -307,7 +307,8 @@ std::string escape_html(std::string_view text) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&#39;"; break;
-      default: out += c;
+      default:
+        out += static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r' ? ' ' : c;
     }
   }
   return out;

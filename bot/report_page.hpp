@@ -22,7 +22,10 @@ namespace parrot::bot {
 std::string render_report_page(const nlohmann::json& report, const nlohmann::json& timeline,
                                std::string_view summary);
 
-// Text for HTML element content and quoted attribute values.
-std::string escape_html(std::string_view text);
+// Text for HTML or XML 1.0 element content and quoted attribute values:
+// the five markup characters as entities, and control characters neither
+// may carry (a server's error text could hold one) as spaces. The page and
+// the probe's JUnit XML both use it.
+std::string escape_markup(std::string_view text);
 
 }  // namespace parrot::bot

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "bot/report_page.hpp"
+
 namespace parrot::bot::probe {
 namespace {
 
@@ -14,29 +16,6 @@ std::string_view status_name(CheckStatus status) {
     case CheckStatus::kSkipped: return "skipped";
   }
   return "skipped";
-}
-
-// XML 1.0 text and attribute values: the five entities, and no control
-// characters XML cannot carry (a server's error text could hold one).
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
-          out += ' ';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -70,27 +49,27 @@ std::string to_junit(const ProbeResult& result) {
                      result.checks.size(), count(CheckStatus::kFailed), count(CheckStatus::kSkipped), total);
   xml += fmt::format("  <properties>\n    <property name=\"account\" value=\"{}\"/>\n"
                      "    <property name=\"target\" value=\"{}\"/>\n  </properties>\n",
-                     xml_escape(result.account), xml_escape(result.target));
+                     escape_markup(result.account), escape_markup(result.target));
   for (const auto& check : result.checks) {
     xml += fmt::format("  <testcase classname=\"parrot.probe.{}\" name=\"{}\" time=\"{:.3f}\">",
-                       xml_escape(result.target), xml_escape(check.name), check.seconds);
+                       escape_markup(result.target), escape_markup(check.name), check.seconds);
     switch (check.status) {
       case CheckStatus::kFailed:
-        xml += fmt::format("\n    <failure message=\"{}\">{}</failure>\n  ", xml_escape(check.message),
-                           xml_escape(check.message));
+        xml += fmt::format("\n    <failure message=\"{}\">{}</failure>\n  ", escape_markup(check.message),
+                           escape_markup(check.message));
         break;
       case CheckStatus::kSkipped:
-        xml += fmt::format("\n    <skipped message=\"{}\"/>\n  ", xml_escape(check.message));
+        xml += fmt::format("\n    <skipped message=\"{}\"/>\n  ", escape_markup(check.message));
         break;
       case CheckStatus::kPassed:
-        xml += fmt::format("\n    <system-out>{}</system-out>\n  ", xml_escape(check.message));
+        xml += fmt::format("\n    <system-out>{}</system-out>\n  ", escape_markup(check.message));
         break;
     }
     xml += "</testcase>\n";
   }
   std::string out = result.probe_summary.empty() ? "" : "probe: " + result.probe_summary + "\n";
   if (!result.target_summary.empty()) out += "target: " + result.target_summary + "\n";
-  if (!out.empty()) xml += "  <system-out>" + xml_escape(out) + "</system-out>\n";
+  if (!out.empty()) xml += "  <system-out>" + escape_markup(out) + "</system-out>\n";
   xml += "</testsuite>\n";
   return xml;
 }

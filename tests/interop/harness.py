@@ -8,6 +8,7 @@ temporary directory, so tests can run side by side.
 import asyncio
 import glob
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -28,6 +29,59 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_udp_port():
+    """A loopback port free for both TCP and UDP (coturn listens on both)."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
+def free_udp_block(count):
+    """`count` consecutive free UDP ports below the ephemeral range, so
+    nothing the test starts later (Prosody's free_port()s) takes one."""
+    for _ in range(200):
+        low = random.randrange(10000, 32000)
+        sockets = []
+        try:
+            for port in range(low, low + count):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return low
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no free block of UDP ports")
+
+
+def enable_external_services(prosody, turn_port, secret, ttl_s):
+    """mod_external_services (XEP-0215) in the Prosody config: a STUN entry
+    and a TURN entry whose credentials Prosody makes from `secret`, valid
+    for ttl_s (TURN REST, as coturn's --use-auth-secret checks them)."""
+    with open(prosody.config) as f:
+        config = f.read()
+    config = config.replace('"offline"; "smacks";', '"offline"; "smacks"; "external_services";', 1)
+    assert '"external_services";' in config, "the harness's modules_enabled changed; update enable_external_services"
+    services = f"""
+external_service_secret = "{secret}"
+external_service_ttl = {ttl_s}
+external_services = {{
+  {{ type = "stun", transport = "udp", host = "127.0.0.1", port = {turn_port} }};
+  {{ type = "turn", transport = "udp", host = "127.0.0.1", port = {turn_port}, secret = true }};
+}}
+"""
+    config = config.replace("VirtualHost", services + "VirtualHost", 1)
+    with open(prosody.config, "w") as f:
+        f.write(config)
 
 
 def wait_for_port(port, timeout=20.0):

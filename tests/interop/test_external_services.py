@@ -32,37 +32,6 @@ SECRET = "turn-rest-secret"
 TTL_S = 60  # parrot refreshes after half of it
 
 
-def free_udp_port():
-    import socket
-    while True:
-        port = harness.free_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
-
-
-def enable_external_services(prosody, turn_port):
-    """Adds mod_external_services (XEP-0215) to the harness's Prosody config."""
-    with open(prosody.config) as f:
-        config = f.read()
-    config = config.replace('"offline"; "smacks";', '"offline"; "smacks"; "external_services";', 1)
-    services = f"""
-external_service_secret = "{SECRET}"
-external_service_ttl = {TTL_S}
-external_services = {{
-  {{ type = "stun", transport = "udp", host = "127.0.0.1", port = {turn_port} }};
-  {{ type = "turn", transport = "udp", host = "127.0.0.1", port = {turn_port}, secret = true }};
-}}
-"""
-    assert '"external_services";' in config, "the harness's modules_enabled changed; update this test"
-    config = config.replace("VirtualHost", services + "VirtualHost", 1)
-    with open(prosody.config, "w") as f:
-        f.write(config)
-
-
 def start_coturn(root, port):
     log_path = f"{root}/turnserver.log"
     relay_min = 49152 + port % 10000
@@ -100,9 +69,9 @@ class CandidateLog:
 
 
 async def main():
-    turn_port = free_udp_port()
+    turn_port = harness.free_udp_port()
     prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("alice", "alice-secret")])
-    enable_external_services(prosody, turn_port)
+    harness.enable_external_services(prosody, turn_port, SECRET, TTL_S)
     coturn, coturn_log, relay_ports = start_coturn(prosody.root, turn_port)
     prosody.start()
     parrot = harness.Parrot(prosody, extra=["--ice-address", "127.0.0.1"]).start()

@@ -33,10 +33,7 @@ unshare; otherwise it says so and exits 77 (skipped).
 import asyncio
 import json
 import os
-import random
-import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -63,26 +60,6 @@ AUDIO_PAYLOAD_TYPES = (111, 63)
 
 def payload_type_is(pt):
     return f"0>>22&0x3C@8>>16&0x7F={pt}"
-
-
-def free_udp_block(count):
-    """`count` consecutive free UDP ports below the ephemeral range, so
-    neither Chromium's ports nor Prosody's free_port()s fall in it."""
-    for _ in range(200):
-        low = random.randrange(10000, 32000)
-        sockets = []
-        try:
-            for port in range(low, low + count):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                sockets.append(s)
-                s.bind(("127.0.0.1", port))
-            return low
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError("no free block of UDP ports")
 
 
 def iptables(*args):
@@ -267,7 +244,7 @@ def check_call(probability, result, samples, counters):
 
 
 async def main():
-    low = free_udp_block(PORTS)
+    low = harness.free_udp_block(PORTS)
     prosody = harness.Prosody(users=[("parrot", PARROT_PASSWORD), ("alice", ALICE_PASSWORD)], websocket=True)
     prosody.start()
     parrot = browser = None

@@ -24,9 +24,7 @@ says so and exits 77 (skipped).
 import asyncio
 import json
 import os
-import random
 import shutil
-import socket
 import subprocess
 import sys
 
@@ -37,26 +35,6 @@ PORTS = 20  # parrot's media ports: --ice-port-min .. +19
 # The first UDP payload byte in 128..191 (two top bits 10): RTP or RTCP (RFC 7983).
 RTP_OR_RTCP = "0>>22&0x3C@8>>30=2"
 REPORT_NS = "urn:parrot:report:1"
-
-
-def free_udp_block(count):
-    """`count` consecutive free UDP ports below the ephemeral range, so
-    nothing the test starts later (Prosody's free_port()s) takes one."""
-    for _ in range(200):
-        low = random.randrange(10000, 32000)
-        sockets = []
-        try:
-            for port in range(low, low + count):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                sockets.append(s)
-                s.bind(("127.0.0.1", port))
-            return low
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError("no free block of UDP ports")
 
 
 def drop_parrots_media(low, add=True, chain="INPUT"):
@@ -74,8 +52,9 @@ async def hang_up_and_read(caller, alice):
 
 
 async def run():
+    import harness
     import jingle_caller as jc
-    low = free_udp_block(PORTS)
+    low = harness.free_udp_block(PORTS)
     async with jc.parrot_and_alice(extra=["--ice-port-min", str(low), "--ice-port-max", str(low + PORTS - 1)]) as (
             _, parrot, alice):
         # 1. The caller never hears parrot.

@@ -21,7 +21,6 @@ is a second parrot process (`parrot probe`) logging in as another account.
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -34,36 +33,6 @@ import harness  # noqa: E402
 SECRET = "probe-turn-secret"
 TTL_S = 600
 PROBE_TIMEOUT_S = 60  # the probe's own step timeouts end it well before this
-
-
-def free_udp_port():
-    while True:
-        port = harness.free_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
-
-
-def enable_external_services(prosody, turn_port):
-    """mod_external_services with a STUN entry and a TURN REST entry (XEP-0215)."""
-    with open(prosody.config) as f:
-        config = f.read()
-    config = config.replace('"offline"; "smacks";', '"offline"; "smacks"; "external_services";', 1)
-    assert '"external_services";' in config, "the harness's modules_enabled changed; update this test"
-    services = f"""
-external_service_secret = "{SECRET}"
-external_service_ttl = {TTL_S}
-external_services = {{
-  {{ type = "stun", transport = "udp", host = "127.0.0.1", port = {turn_port} }};
-  {{ type = "turn", transport = "udp", host = "127.0.0.1", port = {turn_port}, secret = true }};
-}}
-"""
-    config = config.replace("VirtualHost", services + "VirtualHost", 1)
-    with open(prosody.config, "w") as f:
-        f.write(config)
 
 
 class Coturn:
@@ -156,10 +125,10 @@ def checks(data):
 
 
 async def main():
-    turn_port = free_udp_port()
+    turn_port = harness.free_udp_port()
     prosody = harness.Prosody(users=[("parrot", "parrot-secret"), ("probe", "probe-secret"), ("away", "away-secret")])
     root = prosody.root
-    enable_external_services(prosody, turn_port)
+    harness.enable_external_services(prosody, turn_port, SECRET, TTL_S)
     coturn = Coturn(root, turn_port, SECRET)
     prosody.start()
     parrot = harness.Parrot(prosody, extra=["--ice-address", "127.0.0.1", "--external-services", "false"]).start()

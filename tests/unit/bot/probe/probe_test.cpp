@@ -103,7 +103,7 @@ TEST(ProbeResultTest, JunitCountsAndEscapes) {
   EXPECT_NE(xml.find("<testsuite name=\"parrot probe\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""),
             std::string::npos)
       << xml;
-  EXPECT_NE(xml.find("<failure message=\"no relay via &lt;turn&gt; &amp; &quot;x&quot;   &apos;y&apos;\">"),
+  EXPECT_NE(xml.find("<failure message=\"no relay via &lt;turn&gt; &amp; &quot;x&quot;   &#39;y&#39;\">"),
             std::string::npos)
       << xml;
   EXPECT_NE(xml.find("<skipped message=\"not asked (no --file)\"/>"), std::string::npos) << xml;
