@@ -228,10 +228,15 @@ def check_call(probability, result, samples, counters):
     # pictures of which no packet arrived (each of 20% dropped, and the
     # browser's resends repair most) is the only shortfall; the figure the
     # issue found was 70-85% low. 25% (or 3 fps) of tolerance, as the
-    # browser test allows on a clean path.
+    # browser test allows on a clean path. The recent figure gets 40% (or
+    # 5 fps): parrot's last 2 s end at the hang-up, the browser's samples
+    # are of the 3 s before it, and pictures lost upstream in those last
+    # 2 s have had no time to be resent (a cold CI run on 2 busy cores read
+    # 10.5 against 14.3 fps, while the call's average agreed).
     sent_average, sent_recent = sent_frame_rates(samples)
-    for key, browser_fps in (("average_frame_rate_fps", sent_average), ("frame_rate_fps", sent_recent)):
-        check(abs(video.get(key, 0) - browser_fps) <= max(3.0, browser_fps * 0.25),
+    for key, browser_fps, share, floor in (("average_frame_rate_fps", sent_average, 0.25, 3.0),
+                                           ("frame_rate_fps", sent_recent, 0.40, 5.0)):
+        check(abs(video.get(key, 0) - browser_fps) <= max(floor, browser_fps * share),
               f"report's {key} {video.get(key)} fps, the browser sent {browser_fps:.1f} fps", **evidence)
     check("frames_undecodable" in video and video["frames"] > 0, "the report says how many frames were undecodable",
           **evidence)
