@@ -47,12 +47,7 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
       workers_(config_.workers),
       certificate_(transport::Certificate::load_or_generate(config_.data_dir + "/dtls")),
       reports_(config_.data_dir + "/reports.sqlite") {
-  transport::IceConfig ice;
-  ice.allowed_addresses = config_.ice_addresses;
-  ice.denied_addresses = config_.ice_denied;
-  ice.port_min = config_.ice_port_min;
-  ice.port_max = config_.ice_port_max;
-  ice.public_address = config_.public_address;
+  transport::IceConfig ice = local_ice_config(config_);
   call::CallLimits limits;
   limits.max_calls = config_.max_calls;
   limits.max_calls_per_contact = config_.max_calls_per_contact;

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "bot/version.hpp"
+#include "transport/ice/ice_agent.hpp"
 #include "transport/ice/ice_candidate.hpp"
 
 namespace parrot::bot {
@@ -134,6 +135,16 @@ void check_shared_flags(Config& config, const SharedFlags& flags) {
   } else {
     throw CLI::RequiredError("a password (--password-file FILE or PARROT_PASSWORD)");
   }
+}
+
+transport::IceConfig local_ice_config(const Config& config) {
+  transport::IceConfig ice;
+  ice.allowed_addresses = config.ice_addresses;
+  ice.denied_addresses = config.ice_denied;
+  ice.port_min = config.ice_port_min;
+  ice.port_max = config.ice_port_max;
+  ice.public_address = config.public_address;
+  return ice;
 }
 
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {

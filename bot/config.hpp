@@ -14,6 +14,10 @@ namespace CLI {
 class App;
 }
 
+namespace parrot::transport {
+struct IceConfig;
+}
+
 namespace parrot::bot {
 
 enum class TlsPolicy { kRequired, kOptional };
@@ -111,6 +115,10 @@ void add_shared_options(CLI::App& app, Config& config, SharedFlags& flags, const
 // server split, the ICE flags, the password from the file or
 // PARROT_PASSWORD. Throws CLI::Error naming the flag.
 void check_shared_flags(Config& config, const SharedFlags& flags);
+
+// The local side of calls' ICE from the flags: --ice-address, --ice-deny,
+// the port range and --public-address (STUN/TURN come later, resolved).
+transport::IceConfig local_ice_config(const Config& config);
 
 // Splits "host", "host:port", "[v6]:port" into parts; false if malformed.
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port);

@@ -47,11 +47,7 @@ Probe::Probe(Config config, ProbeOptions options, std::unique_ptr<xmpp::TlsTrust
       chat_(ChatPolicy{}, commands_),
       workers_(1, "probe-media"),
       certificate_(transport::Certificate::generate()) {
-  transport::IceConfig ice;
-  ice.allowed_addresses = config_.ice_addresses;
-  ice.denied_addresses = config_.ice_denied;
-  ice.port_min = config_.ice_port_min;
-  ice.port_max = config_.ice_port_max;
+  transport::IceConfig ice = local_ice_config(config_);
   ice.relay_only = options_.relay_only;
   call::CallLimits limits;
   limits.max_calls = 1;
