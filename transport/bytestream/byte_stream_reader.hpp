@@ -40,6 +40,7 @@
 #include "transport/bytestream/stream_hasher.hpp"
 #include "transport/glib_ptr.hpp"
 #include "transport/tcp_connector.hpp"
+#include "transport/unique_fd.hpp"
 #include "transport/worker/timer.hpp"
 
 namespace parrot::transport::bytestream {
@@ -124,7 +125,7 @@ class ByteStreamReader {
   ByteStreamReader(GMainContext* context, ReaderOptions options, Observer& observer);
   void start_handshake_timer();
   void on_tcp_connected(TcpConnectResult result);
-  void adopt_socket(int fd);
+  void adopt_socket(UniqueFd fd);
   void watch(GIOCondition condition);
   static gboolean on_socket_ready(GSocket* socket, GIOCondition condition, gpointer data);
   void on_readable();

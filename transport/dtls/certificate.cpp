@@ -16,6 +16,8 @@
 #include <system_error>
 #include <utility>
 
+#include "transport/unique_fd.hpp"
+
 namespace parrot::transport {
 namespace {
 
@@ -121,21 +123,20 @@ std::string pem_of(int (*writer)(BIO*, void*), void* object, const char* step) {
 void write_file_atomically(const std::filesystem::path& file, const std::string& contents, mode_t mode) {
   const std::filesystem::path temporary = file.string() + ".tmp";
   ::unlink(temporary.c_str());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "certificate: cannot create " + temporary.string());
+  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (!fd) throw std::system_error(errno, std::generic_category(), "certificate: cannot create " + temporary.string());
   std::size_t written = 0;
   while (written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+    const ssize_t n = ::write(fd.get(), contents.data() + written, contents.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const int error = errno;
-      ::close(fd);
       throw std::system_error(error, std::generic_category(), "certificate: cannot write " + temporary.string());
     }
     written += static_cast<std::size_t>(n);
   }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
+  const bool synced = ::fsync(fd.get()) == 0;
+  fd.reset();
   if (!synced || ::rename(temporary.c_str(), file.c_str()) != 0) {
     throw std::system_error(errno, std::generic_category(), "certificate: cannot store " + file.string());
   }
