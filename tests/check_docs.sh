@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Everything a reader needs is in the repository: no file may point to notes
+# that a clone of parrot does not have (the team's shared folder, its design
+# and research notes), and no comment or doc may cite "issue N" of a tracker
+# that is not here either; say the reason instead. Prints each offending line.
+set -u
+root=${1:?usage: check_docs.sh REPO_ROOT}
+cd "$root" || exit 2
+
+# Tracked files when this is a git checkout, else every file outside build
+# trees. Fuzz corpora are inputs, not prose; this script names the patterns.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  list_files() { git ls-files -z; }
+else
+  list_files() {
+    find . -type d \( -name '.git' -o -name 'build*' -o -name node_modules \) -prune \
+      -o -type f -print0 | sed -z 's|^\./||'
+  }
+fi
+
+patterns=(
+  '\.\./shared'
+  'shared/DESIGN\.md'
+  'shared/research'
+  '\bissues?[[:space:]]*(#|\[)?[[:space:]]*[0-9]+'
+)
+joined=$(IFS='|'; echo "${patterns[*]}")
+
+# xargs may split the list over several greps: judge by what they print.
+found=$(list_files | grep -zvE '^(tests/check_docs\.sh|tests/fuzz/corpus/.*)$' \
+  | xargs -0 -r grep -sInHiE -- "$joined")
+status=0
+if [ -n "$found" ]; then
+  printf '%s\n' "$found"
+  status=1
+fi
+
+if [ $status -ne 0 ]; then
+  echo "the lines above point outside the repository or cite a tracker's issue number;"
+  echo "put what they rely on in docs/ (e.g. docs/client-quirks.md) and cite that"
+else
+  echo "docs ok"
+fi
+exit $status
