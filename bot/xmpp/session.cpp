@@ -104,7 +104,7 @@ class Session::Client final : public gloox::Client {
       on_jingle_(*tag);
       return;
     }
-    // File transfers (issue 6): SI offers, SOCKS5 queries and IBB data are
+    // File transfers: SI offers, SOCKS5 queries and IBB data are
     // answered by App's transfer owners, which read the raw tags.
     // The Jingle FT manager's own IQs (ids "jft-…") get their answers there too.
     if (tag && tag->name() == "iq" && m_authed &&
