@@ -96,7 +96,7 @@ class Session::Client final : public gloox::Client {
     }
     // Jingle IQs go to parrot's own Jingle layer, which answers every one
     // itself (gloox's SessionManager acks before its handler runs and so
-    // cannot send Jingle errors; research/gloox-libnice.md §1.3).
+    // cannot send Jingle errors; docs/client-quirks.md#gloox).
     if (tag && tag->name() == "iq" && m_authed && tag->findAttribute("type") == "set" &&
         tag->findChild("jingle", "xmlns", "urn:xmpp:jingle:1") != nullptr) {
       if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("xml <- {}", tag->xml());
