@@ -7,10 +7,11 @@ set -u
 root=${1:?usage: check_docs.sh REPO_ROOT}
 cd "$root" || exit 2
 
-# Tracked files when this is a git checkout, else every file outside build
+# In a git checkout the tracked files and the new ones not ignored (so a
+# file is caught before its first commit); else every file outside build
 # trees. Fuzz corpora are inputs, not prose; this script names the patterns.
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  list_files() { git ls-files -z; }
+  list_files() { git ls-files -z --cached --others --exclude-standard; }
 else
   list_files() {
     find . -type d \( -name '.git' -o -name 'build*' -o -name node_modules \) -prune \
