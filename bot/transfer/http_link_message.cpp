@@ -99,7 +99,8 @@ std::optional<LinkOffer> parse_link_message(const gloox::Tag& message) {
   }
   bool shares = false;
   // XEP-0447 §3: everything in one <file-sharing>, or (Dino) the metadata
-  // first and a <sources> with the same id later.
+  // first and a <sources> with the same id later
+  // (docs/client-quirks.md#dino-files).
   if (const gloox::Tag* sharing = child_ns(message, "file-sharing", kSfsNamespace)) {
     shares = true;
     offer.sfs_id = sharing->findAttribute("id");
@@ -123,7 +124,8 @@ std::optional<LinkOffer> parse_link_message(const gloox::Tag& message) {
     }
   }
   // The body counts only without oob or SFS: Conversations' body equals its
-  // oob URL, and a caption must not replace the real source.
+  // oob URL, and a caption must not replace the real source
+  // (docs/client-quirks.md#conversations-files).
   if (const gloox::Tag* body = message.findChild("body"); body && offer.url.empty()) {
     const std::string text = trim(body->cdata());
     if (is_bare_link(text)) {
