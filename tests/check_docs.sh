@@ -36,9 +36,24 @@ if [ -n "$found" ]; then
   status=1
 fi
 
+# A citation of docs/client-quirks.md names a section by its anchor; each
+# anchor cited must exist there (<a id="…">), or the citation leads nowhere.
+quirks=docs/client-quirks.md
+if [ -f "$quirks" ]; then
+  while IFS= read -r cited; do
+    anchor=${cited##*#}
+    if ! grep -q "id=\"$anchor\"" "$quirks"; then
+      list_files | xargs -0 -r grep -sInH -- "client-quirks.md#$anchor\b" | sed 's/$/   <- no such section/'
+      status=1
+    fi
+  done < <(list_files | grep -zvE '^tests/check_docs\.sh$' \
+             | xargs -0 -r grep -shoE 'client-quirks\.md#[a-z0-9-]+' | sort -u)
+fi
+
 if [ $status -ne 0 ]; then
-  echo "the lines above point outside the repository or cite a tracker's issue number;"
-  echo "put what they rely on in docs/ (e.g. docs/client-quirks.md) and cite that"
+  echo "the lines above point outside the repository, cite a tracker's issue number"
+  echo "or a section docs/client-quirks.md does not have; put what they rely on in"
+  echo "docs/ (e.g. a section of docs/client-quirks.md) and cite that"
 else
   echo "docs ok"
 fi
