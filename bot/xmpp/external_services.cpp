@@ -22,7 +22,8 @@ std::optional<std::uint16_t> parse_port(const std::string& text) {
   return value;
 }
 
-// xs:boolean (XML Schema part 2 §3.2.2): Prosody sends "1".
+// xs:boolean (XML Schema part 2 §3.2.2): Prosody sends "1"
+// (docs/client-quirks.md#prosody).
 std::optional<bool> parse_boolean(const std::string& text) {
   if (text == "1" || text == "true") return true;
   if (text == "0" || text == "false") return false;

@@ -96,7 +96,7 @@ class Session::Client final : public gloox::Client {
     }
     // Jingle IQs go to parrot's own Jingle layer, which answers every one
     // itself (gloox's SessionManager acks before its handler runs and so
-    // cannot send Jingle errors; research/gloox-libnice.md §1.3).
+    // cannot send Jingle errors; docs/client-quirks.md#gloox).
     if (tag && tag->name() == "iq" && m_authed && tag->findAttribute("type") == "set" &&
         tag->findChild("jingle", "xmlns", "urn:xmpp:jingle:1") != nullptr) {
       if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("xml <- {}", tag->xml());
@@ -104,7 +104,7 @@ class Session::Client final : public gloox::Client {
       on_jingle_(*tag);
       return;
     }
-    // File transfers (issue 6): SI offers, SOCKS5 queries and IBB data are
+    // File transfers: SI offers, SOCKS5 queries and IBB data are
     // answered by App's transfer owners, which read the raw tags.
     // The Jingle FT manager's own IQs (ids "jft-…") get their answers there too.
     if (tag && tag->name() == "iq" && m_authed &&

@@ -54,11 +54,11 @@ class SessionOwner {
   virtual void on_discovered_ice_servers(std::vector<IceServer> servers) = 0;
   // The contact's newest report, for the XEP-0050 "report" command.
   virtual std::optional<StoredReport> last_report(const std::string& bare_jid) = 0;
-  // File transfers (issue 6): an IQ set that may belong to one (XEP-0095 SI
+  // File transfers: an IQ set that may belong to one (XEP-0095 SI
   // offer, XEP-0065 bytestream query, XEP-0047 IBB open/data/close). True
   // when the owner took it and answers it; false to let gloox dispatch it.
   virtual bool on_transfer_iq(const gloox::Tag& iq, const std::string& self) = 0;
-  // HTTP Upload links (issue 6): a message that shares a file as a link (true
+  // HTTP Upload links: a message that shares a file as a link (true
   // when taken: it is fetched, not echoed), and the replies to the link
   // fetcher's disco queries (true when the id was one of them).
   virtual bool on_link_message(const gloox::Tag& message) = 0;

@@ -10,7 +10,8 @@
 // an EOF before it as kTruncated. After the last expected byte the reader
 // waits up to `linger` for the sender's EOF, so excess bytes sent just after
 // are still caught; linger 0 finishes at once (for senders that keep the
-// socket open until session-terminate, e.g. Conversations). Without
+// socket open until session-terminate, e.g. Conversations:
+// docs/client-quirks.md#conversations-files). Without
 // expected_bytes, EOF completes the read and max_bytes caps it. The TCP
 // connect plus the handshake must finish within connect_timeout; after that,
 // idle_timeout without a byte ends the read.

@@ -158,7 +158,8 @@ SslCtxPtr make_dtls_context(X509* x509, EVP_PKEY* key) {
   // no session cache or tickets (shared mutable state across workers), no
   // renegotiation, and the MTU comes from the session's configuration.
   // ECDHE with AES-GCM first, ChaCha20 and CBC for older peers; RSA suites
-  // for peers that answer with an RSA certificate (Dino's GnuTLS default).
+  // for peers that answer with an RSA certificate (Dino's GnuTLS default,
+  // docs/client-quirks.md#dino-calls).
   check(SSL_CTX_set_cipher_list(ctx.get(), kCipherList) == 1, "SSL_CTX_set_cipher_list");
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET | SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION |
