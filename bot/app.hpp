@@ -60,6 +60,8 @@ class App final : xmpp::SessionOwner {
   bool on_link_message(const gloox::Tag& message) override { return http_links_->on_message(message); }
   bool on_link_iq_reply(const gloox::Tag& iq) override { return http_links_->on_iq_reply(iq); }
 
+  // parrot's own SOCKS5 candidates from --s5b-address and --public-address.
+  transfer::DirectCandidates direct_candidates() const;
   void register_commands();
   void update_ice_servers();
   // Tells the operator, in the log, whether the STUN server sees parrot

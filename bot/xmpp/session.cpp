@@ -148,9 +148,9 @@ class Session::Client final : public gloox::Client {
 Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owner, transport::LowFdSlot& slot,
                  const std::string& peer)
     : config_(config), owner_(owner) {
-  const gloox::JID jid(config.jid + "/" + config.resource);
+  const gloox::JID jid(config.account.jid + "/" + config.account.resource);
   client_ = std::make_unique<Client>(
-      jid, config.password,
+      jid, config.account.password,
       [this](const gloox::Tag& message) {
         if (owner_.on_jmi_message(message)) return;
         if (owner_.on_link_message(message)) return;  // a shared file: fetched, not echoed
@@ -160,7 +160,7 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
       [this](const gloox::Tag& iq) { owner_.on_jingle_iq(iq, client_->jid().full()); });
   client_->set_transfer_sink([this](const gloox::Tag& iq) { return owner_.on_transfer_iq(iq, client_->jid().full()); });
   client_->set_link_reply_sink([this](const gloox::Tag& iq) { return owner_.on_link_iq_reply(iq); });
-  client_->setTls(config.tls == TlsPolicy::kRequired ? gloox::TLSRequired : gloox::TLSOptional);
+  client_->setTls(config.account.tls == TlsPolicy::kRequired ? gloox::TLSRequired : gloox::TLSOptional);
   client_->setCompression(false);
 
   auto tls = std::make_unique<GnutlsTls>(client_.get(), jid.server(), trust);
@@ -170,7 +170,7 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
   auto connection = std::make_unique<SlotConnection>(client_.get(), client_->logInstance(), slot, peer);
   connection_ = connection.get();
   client_->setConnectionImpl(connection.release());
-  if (config.stream_management) client_->setStreamManagement(true, false);
+  if (config.stream.stream_management) client_->setStreamManagement(true, false);
 
   const gloox::LogLevel gloox_level =
       config.log_level == "trace" || config.log_level == "debug" ? gloox::LogLevelDebug : gloox::LogLevelWarning;
@@ -186,7 +186,7 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
   client_->addPresenceExtension(new gloox::Capabilities(parrot_disco_info().caps_element().get()));
   report_command_ = std::make_unique<ReportCommand>(
       *client_, [this](const std::string& bare_jid) { return owner_.last_report(bare_jid); });
-  if (config.external_services) {
+  if (config.ice_servers.external_services) {
     external_services_ = std::make_unique<ExternalServiceDiscovery>(
         *client_, jid.server(),
         [this](std::vector<IceServer> servers) { owner_.on_discovered_ice_servers(std::move(servers)); });
@@ -262,7 +262,7 @@ void Session::onConnect() {
   spdlog::info("xmpp: online as {} (stream management {})", client_->jid().full(),
                client_->stream_management_enabled() ? "on" : "off");
   ping_timer_ = g_timeout_add_seconds(
-      static_cast<guint>(config_.ping_interval_s),
+      static_cast<guint>(config_.stream.ping_interval_s),
       [](gpointer data) -> gboolean {
         static_cast<Session*>(data)->ping_tick();
         return G_SOURCE_CONTINUE;
@@ -313,11 +313,11 @@ void Session::ping_tick() {
   if (pong_deadline_) return;  // one ping at a time
   client_->xmppPing(gloox::JID(client_->jid().server()), this);
   pong_deadline_ = g_timeout_add_seconds(
-      static_cast<guint>(config_.ping_timeout_s),
+      static_cast<guint>(config_.stream.ping_timeout_s),
       [](gpointer data) -> gboolean {
         auto* self = static_cast<Session*>(data);
         self->pong_deadline_ = 0;
-        spdlog::warn("xmpp: no pong from the server within {} s; reconnecting", self->config_.ping_timeout_s);
+        spdlog::warn("xmpp: no pong from the server within {} s; reconnecting", self->config_.stream.ping_timeout_s);
         self->end_reason_ = "keepalive ping timed out";
         self->connection_->shut_down();  // the next read sees end of stream
         return G_SOURCE_REMOVE;
@@ -359,7 +359,7 @@ bool Session::onTLSConnect(const gloox::CertInfo& info) {
     spdlog::info("xmpp: TLS {} {} with {}, certificate verified", info.protocol, info.cipher, info.server);
     return true;
   }
-  if (config_.insecure_skip_verify) {
+  if (config_.account.insecure_skip_verify) {
     spdlog::warn("xmpp: INSECURE: accepting an untrusted certificate for {} ({}) because of --insecure-skip-verify",
                  info.server, tls_->verify_error());
     return true;
@@ -384,8 +384,8 @@ void Session::onStreamEvent(gloox::StreamEvent event) {
 }
 
 bool Session::subscription_allowed(const gloox::JID& jid) const {
-  if (config_.subscription_policy == SubscriptionPolicy::kOpen) return true;
-  const auto& domains = config_.allowed_domains;
+  if (config_.subscription.policy == SubscriptionPolicy::kOpen) return true;
+  const auto& domains = config_.subscription.allowed_domains;
   return std::find(domains.begin(), domains.end(), jid.server()) != domains.end();
 }
 
