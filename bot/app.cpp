@@ -10,12 +10,23 @@
 #include <cstdlib>
 
 #include "bot/version.hpp"
+#include "bot/xmpp/jid.hpp"
 #include "transport/bytestream/tcp_listener.hpp"
 
 namespace parrot::bot {
 namespace {
 
 constexpr auto kStableConnection = std::chrono::seconds(30);
+// How long quit() waits for the server to close the stream.
+constexpr auto kQuitDeadline = std::chrono::seconds(3);
+
+// Watches a Unix signal on `context` for as long as the source lives.
+transport::AttachedSourcePtr watch_signal(GMainContext* context, int signal, GSourceFunc on_signal, gpointer data) {
+  transport::AttachedSourcePtr source(g_unix_signal_source_new(signal));
+  g_source_set_callback(source.get(), on_signal, data, nullptr);
+  g_source_attach(source.get(), context);
+  return source;
+}
 
 std::string format_uptime(std::chrono::seconds uptime) {
   const auto days = uptime.count() / 86400;
@@ -131,6 +142,7 @@ void App::check_public_address(const std::string& stun_host, std::uint16_t stun_
 }
 
 void App::on_jingle_iq(const gloox::Tag& iq, const std::string& self) {
+  control_thread_.check("App::on_jingle_iq");
   calls_->set_self(self);
   // File transfers: an offer with a file description, or any later action
   // on a session the transfer manager runs; CallManager keeps the rest.
@@ -146,6 +158,7 @@ void App::on_jingle_iq(const gloox::Tag& iq, const std::string& self) {
 // File transfers. IBB data is claimed by sid: Jingle FT's owner
 // first, then SI; a sid nobody owns is item-not-found (XEP-0047 §2.2).
 bool App::on_transfer_iq(const gloox::Tag& iq, const std::string& self) {
+  control_thread_.check("App::on_transfer_iq");
   // Answers to the Jingle FT manager's disco and proxy activation IQs.
   if (iq.findAttribute("type") != "set") return jingle_transfers_->on_iq_answer(iq);
   if (transfer::SiTransfers::is_si_iq(iq)) {
@@ -166,9 +179,9 @@ bool App::on_transfer_iq(const gloox::Tag& iq, const std::string& self) {
 }
 
 App::~App() {
-  for (guint source : {reconnect_timer_, quit_deadline_}) {
-    if (source) g_source_remove(source);
-  }
+  control_thread_.check("App::~App");
+  reconnect_timer_.cancel();
+  quit_deadline_.cancel();
   // Calls end before the session and the workers: terminates go out while
   // the stream is up, media is torn down on the workers before they stop.
   calls_.reset();
@@ -186,7 +199,7 @@ void App::register_commands() {
            gnutls_check_version(nullptr) + ")";
   });
   commands_.add("report", "report", "your last call or file report again", [this](const CommandRequest& request) {
-    const std::string peer = request.peer.substr(0, request.peer.find('/'));
+    const std::string peer = parrot::xmpp::bare_jid(request.peer);
     const auto last = reports_.last(peer);
     if (!last) return CommandReply("No report yet: call parrot or send it a file, then ask again.");
     CommandReply reply(last->summary);
@@ -197,7 +210,7 @@ void App::register_commands() {
   });
   commands_.add("delay", "delay MS", "echo your next calls MS milliseconds later (0 to 5000; 0 turns it off)",
                 [this](const CommandRequest& request) {
-                  const std::string peer = request.peer.substr(0, request.peer.find('/'));
+                  const std::string peer = parrot::xmpp::bare_jid(request.peer);
                   char* end = nullptr;
                   const long ms = std::strtol(request.args.c_str(), &end, 10);
                   if (request.args.empty() || end == nullptr || *end != '\0' || ms < 0 || ms > 5000)
@@ -209,7 +222,7 @@ void App::register_commands() {
   commands_.add("mode", "mode echo|tone",
                 "your next calls: echo what you send, or send parrot's test tone and pattern (tests what you receive)",
                 [this](const CommandRequest& request) {
-                  const std::string peer = request.peer.substr(0, request.peer.find('/'));
+                  const std::string peer = parrot::xmpp::bare_jid(request.peer);
                   if (request.args == "echo" || request.args == "tone") {
                     calls_->set_test_signal(peer, request.args == "tone");
                     return CommandReply(request.args == "tone"
@@ -249,21 +262,22 @@ int App::run() {
     self->quit(kExitOk);
     return G_SOURCE_CONTINUE;
   };
-  const guint sigint = g_unix_signal_add(SIGINT, on_signal, this);
-  const guint sigterm = g_unix_signal_add(SIGTERM, on_signal, this);
+  control_thread_.check("App::run");
+  GMainContext* control = g_main_loop_get_context(loop_.get());
+  const auto sigint = watch_signal(control, SIGINT, on_signal, this);
+  const auto sigterm = watch_signal(control, SIGTERM, on_signal, this);
   spdlog::info("parrot {} starting as {}/{}", kVersion, config_.account.jid, config_.account.resource);
   if (config_.account.insecure_skip_verify) {
     spdlog::warn("parrot: --insecure-skip-verify is set: the server's certificate will NOT be checked");
   }
   connect();
   g_main_loop_run(loop_.get());
-  g_source_remove(sigint);
-  g_source_remove(sigterm);
   session_.reset();
   return exit_code_;
 }
 
 void App::quit(int exit_code) {
+  control_thread_.check("App::quit");
   if (stopping_) return;
   stopping_ = true;
   exit_code_ = exit_code;
@@ -271,12 +285,8 @@ void App::quit(int exit_code) {
   if (session_) {
     session_->close();  // on_ended quits the loop
     // A server that never answers must not keep parrot from exiting.
-    quit_deadline_ = g_timeout_add_seconds(3, [](gpointer data) -> gboolean {
-      auto* self = static_cast<App*>(data);
-      self->quit_deadline_ = 0;
-      g_main_loop_quit(self->loop_.get());
-      return G_SOURCE_REMOVE;
-    }, this);
+    quit_deadline_ = transport::Timer(g_main_loop_get_context(loop_.get()), kQuitDeadline,
+                                      [this] { g_main_loop_quit(loop_.get()); });
   } else {
     g_main_loop_quit(loop_.get());
   }
@@ -307,6 +317,7 @@ void App::on_connected(transport::TcpConnectResult result) {
 }
 
 void App::on_online() {
+  control_thread_.check("App::on_online");
   online_since_ = std::chrono::steady_clock::now();
   ++connections_;
   jingle_transfers_->discover_proxy(gloox::JID(config_.account.jid).server());
@@ -318,6 +329,7 @@ void App::on_online() {
 }
 
 void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
+  control_thread_.check("App::on_ended");
   // The backoff starts over only after a connection that lasted: a server
   // that accepts the login and drops it at once (a resource conflict with a
   // second parrot, say) must not be redialled every reconnect-min seconds.
@@ -345,12 +357,7 @@ void App::schedule_reconnect(const std::string& why) {
   if (stopping_) return;
   const auto delay = backoff_.next();
   spdlog::warn("xmpp: disconnected ({}); reconnecting in {:.1f} s", why, delay.count() / 1000.0);
-  reconnect_timer_ = g_timeout_add(static_cast<guint>(delay.count()), [](gpointer data) -> gboolean {
-    auto* self = static_cast<App*>(data);
-    self->reconnect_timer_ = 0;
-    self->connect();
-    return G_SOURCE_REMOVE;
-  }, this);
+  reconnect_timer_ = transport::Timer(g_main_loop_get_context(loop_.get()), delay, [this] { connect(); });
 }
 
 }  // namespace parrot::bot

@@ -27,6 +27,8 @@
 #include "transport/low_fd_slot.hpp"
 #include "transport/dtls/certificate.hpp"
 #include "transport/tcp_connector.hpp"
+#include "transport/worker/thread_confined.hpp"
+#include "transport/worker/timer.hpp"
 #include "transport/worker/worker_pool.hpp"
 
 namespace parrot::bot {
@@ -111,8 +113,10 @@ class App final : xmpp::SessionOwner {
   std::optional<std::chrono::steady_clock::time_point> online_since_;
   std::size_t contacts_ = 0;
   std::uint64_t connections_ = 0;
-  guint reconnect_timer_ = 0;
-  guint quit_deadline_ = 0;
+  transport::Timer reconnect_timer_;
+  transport::Timer quit_deadline_;  // after quit(), should the server not close the stream
+  // Everything here runs on the control loop's thread (the one that built App).
+  transport::ThreadConfined control_thread_;
   bool stopping_ = false;
   int exit_code_ = kExitOk;
 };

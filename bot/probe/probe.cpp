@@ -8,12 +8,11 @@
 #include <random>
 
 #include "bot/call/call_report.hpp"
+#include "bot/xmpp/jid.hpp"
 #include "media/srtp/srtp_library.hpp"
 
 namespace parrot::bot::probe {
 namespace {
-
-std::string bare(const std::string& jid) { return jid.substr(0, jid.find('/')); }
 
 // The checks in the order CI shows them; each starts as not reached.
 constexpr const char* kLogin = "login";
@@ -86,7 +85,7 @@ Probe::Probe(Config config, ProbeOptions options, std::unique_ptr<xmpp::TlsTrust
 }
 
 Probe::~Probe() {
-  if (quit_deadline_) g_source_remove(quit_deadline_);
+  quit_deadline_.cancel();
   step_deadline_.cancel();
   hang_up_timer_.cancel();
   calls_.reset();
@@ -294,7 +293,7 @@ void Probe::on_report(const call::CallFacts& facts) {
 
 bool Probe::on_link_message(const gloox::Tag& message) {
   // The probe echoes nothing: every message is taken here.
-  if (bare(message.findAttribute("from")) != options_.target) return true;
+  if (parrot::xmpp::bare_jid(message.findAttribute("from")) != options_.target) return true;
   auto report = read_target_report(message);
   if (!report) {
     if (const gloox::Tag* body = message.findChild("body")) {
@@ -392,12 +391,9 @@ void Probe::finish(int exit_code, const std::string& failure) {
   calls_->end_all();
   if (!session_) return g_main_loop_quit(loop_.get());
   session_->close();  // on_ended quits the loop
-  quit_deadline_ = g_timeout_add_seconds(3, [](gpointer data) -> gboolean {
-    auto* self = static_cast<Probe*>(data);
-    self->quit_deadline_ = 0;
-    g_main_loop_quit(self->loop_.get());
-    return G_SOURCE_REMOVE;
-  }, this);
+  // A server that never closes the stream must not keep the probe from ending.
+  quit_deadline_ = transport::Timer(g_main_loop_get_context(loop_.get()), std::chrono::seconds(3),
+                                    [this] { g_main_loop_quit(loop_.get()); });
 }
 
 void Probe::on_ended(gloox::ConnectionError error, const std::string& reason) {
