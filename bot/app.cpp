@@ -70,7 +70,7 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
     spdlog::info("http: report pages on {}:{}{}", pages.listen_host, http_->port(),
                  pages.public_url.empty() ? " (no --public-url: chat reports carry no link)" : "");
   }
-  // --max-transfers and the other limits hold for every mechanism alike.
+  // Every mechanism takes the same limits.
   const transfer::TransferLimits& limits = config_.transfers.limits;
   transfer::SiOptions si_options;
   si_options.limits = limits;

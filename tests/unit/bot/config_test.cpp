@@ -88,7 +88,9 @@ TEST_F(ConfigTest, ConfigFileSetsEveryOption) {
                                "tls = \"optional\"\n"
                                "echo-rate = 7.5\n"
                                "subscription-policy = \"domains\"\n"
-                               "allow-domain = [\"example.org\", \"example.net\"]\n");
+                               "allow-domain = [\"example.org\", \"example.net\"]\n"
+                               "max-call-seconds = 30\n"
+                               "checksum-grace-ms = 100\n");
   const auto parsed = parse({"--config", file});
   ASSERT_TRUE(parsed.result.config) << parsed.err;
   const Config& c = *parsed.result.config;
@@ -99,6 +101,8 @@ TEST_F(ConfigTest, ConfigFileSetsEveryOption) {
   EXPECT_DOUBLE_EQ(c.chat.rate_per_second, 7.5);
   EXPECT_EQ(c.subscription.policy, SubscriptionPolicy::kDomains);
   EXPECT_EQ(c.subscription.allowed_domains, (std::vector<std::string>{"example.org", "example.net"}));
+  EXPECT_EQ(c.calls.max_length, std::chrono::seconds(30));
+  EXPECT_EQ(c.transfers.jingle_ft.checksum_grace, std::chrono::milliseconds(100));
 }
 
 TEST_F(ConfigTest, ErrorsExitTwoWithOneLine) {
