@@ -11,6 +11,7 @@
 #include "bot/report_text.hpp"
 #include "bot/transfer/ibb_receiver.hpp"
 #include "bot/transfer/jingle_ft/elements.hpp"
+#include "bot/transfer/jingle_ft/refusal.hpp"
 #include "transport/bytestream/byte_stream_reader.hpp"
 #include "transport/bytestream/socks5.hpp"
 #include "transport/bytestream/stream_hasher.hpp"
@@ -600,9 +601,8 @@ void JingleTransfers::on_offer(const gloox::Tag& iq, const std::string& from, ft
   const auto now = std::chrono::system_clock::now();
 
   std::vector<FileFacts> refused;
-  std::string refusal;      // the Jingle condition when nothing can be accepted
-  std::string refusal_text;
-  bool too_large = false;
+  std::optional<ft::Refusal> session_refusal;  // why, when nothing can be accepted
+  bool too_large = false;                      // any content was over the size limit
   const std::string contact = bare(from);
   std::size_t accepted_here = 0;
   for (auto& content : jingle.contents) {
@@ -624,44 +624,14 @@ void JingleTransfers::on_offer(const gloox::Tag& iq, const std::string& from, ft
     transfer->checksum = !content.file->hashes.empty();
     transfer->algorithms = algorithms_for(*content.file);
 
-    std::string why;
-    std::string condition;
-    const bool is_request = content.file->request || (!content.senders.empty() && content.senders != "initiator");
-    if (is_request) {
-      condition = "unsupported-applications";
-      why = "parrot receives files; it has none to send";
-    } else if (content.file->range && (content.file->range->offset != 0 || content.file->range->length)) {
-      // Only a whole file can be checked against the sender's hash.
-      condition = "failed-application";
-      why = "parrot only accepts whole files, not a range";
-    } else if (content.file->size && *content.file->size > options_.limits.max_file_bytes) {
-      condition = "decline";
-      why = "the file is larger than parrot's limit of " + grouped(options_.limits.max_file_bytes) + " bytes";
-      too_large = true;
-    } else if (!std::holds_alternative<ft::IbbTransport>(content.transport) &&
-               !std::holds_alternative<ft::S5bTransport>(content.transport)) {
-      condition = "unsupported-transports";
-      why = "parrot receives files over SOCKS5 (XEP-0260) or IBB (XEP-0261) only";
-    } else if (const TransferCount load = load_ ? load_->of(contact) : own_load(contact);
-               load.total + accepted_here >= options_.limits.max_transfers ||
-               load.for_contact + accepted_here >= options_.limits.max_per_contact) {
-      condition = "busy";
-      why = load.total + accepted_here >= options_.limits.max_transfers
-                ? "parrot is receiving " + counted(options_.limits.max_transfers, "file") + " already; try again later"
-                : "you are sending parrot " + counted(options_.limits.max_per_contact, "file") +
-                      " already; wait until they are done";
-    } else if (const auto* ibb = std::get_if<ft::IbbTransport>(&content.transport); ibb && ibb->sid.empty()) {
-      condition = "failed-transport";
-      why = "the IBB transport has no sid";
-    }
-    if (!condition.empty()) {
+    const TransferCount load = load_ ? load_->of(contact) : own_load(contact);
+    if (auto refusal = ft::refusal_for(content, options_.limits,
+                                       TransferCount{load.total + accepted_here, load.for_contact + accepted_here})) {
       facts.end = TransferEnd::kRefused;
-      facts.failure = why;
+      facts.failure = refusal->text;
       refused.push_back(facts);
-      if (refusal.empty() || condition == "busy" || condition == "decline") {
-        refusal = condition;
-        refusal_text = why;
-      }
+      too_large |= refusal->file_too_large;
+      if (!session_refusal || refusal->decisive()) session_refusal = std::move(refusal);
       continue;
     }
     if (const auto* ibb = std::get_if<ft::IbbTransport>(&content.transport)) {
@@ -681,12 +651,10 @@ void JingleTransfers::on_offer(const gloox::Tag& iq, const std::string& from, ft
   if (session->transfers.empty()) {
     // XEP-0166 §6.7 / XEP-0234 §6.1: no content parrot can take ends the
     // whole session with the reason of the (last decisive) refusal.
-    if (refusal.empty()) {
-      refusal = "unsupported-applications";
-      refusal_text = "no file offer in this session";
-    }
-    send_terminate(from, jingle.sid, refusal, refusal_text, too_large);
-    spdlog::info("jingle-ft {}: refused from {}: {}", jingle.sid, from, refusal_text);
+    const ft::Refusal refusal = session_refusal.value_or(
+        ft::Refusal{jingle::ReasonCondition::kUnsupportedApplications, "no file offer in this session", false});
+    send_terminate(from, jingle.sid, std::string(jingle::to_string(refusal.condition)), refusal.text, too_large);
+    spdlog::info("jingle-ft {}: refused from {}: {}", jingle.sid, from, refusal.text);
     for (const auto& facts : refused) deliver_report(facts);
     return;
   }
