@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "bot/report_text.hpp"
-#include "bot/transfer/ibb_receiver.hpp"
+#include "bot/transfer/ibb_stream.hpp"
+#include "bot/xmpp/jid.hpp"
 #include "transport/bytestream/socks5.hpp"
 #include "transport/worker/timer.hpp"
 
@@ -32,8 +33,6 @@ using transport::bytestream::ReadOutcome;
 using transport::bytestream::ReaderResult;
 
 constexpr std::size_t kRememberEnded = 256;
-
-std::string bare(const std::string& jid) { return jid.substr(0, jid.find('/')); }
 
 // Streams are keyed by the sender's full JID as well as the sid: a sid is
 // only unique per sender, and another JID must not feed someone's transfer
@@ -56,16 +55,9 @@ void put_digests(FileFacts& facts, const std::vector<transport::bytestream::Dige
 // The worker-side half of one SOCKS5 attempt: the reader lives and dies on
 // the worker; what it learns goes back to the control thread as values.
 struct SiTransfers::Reader final : transport::bytestream::ByteStreamReader::Observer {
-  Reader(GMainContext* control_context, std::weak_ptr<bool> manager_alive, SiTransfers* owner, Key transfer_key,
-         unsigned number)
-      : control(control_context), alive(std::move(manager_alive)), manager(owner), key(std::move(transfer_key)),
-        attempt(number) {}
+  Reader(transport::ControlPost<SiTransfers> post, Key transfer_key, unsigned number)
+      : to_control(std::move(post)), key(std::move(transfer_key)), attempt(number) {}
 
-  void to_control(std::function<void(SiTransfers&)> task) {
-    transport::post_to_context(control, [alive = alive, manager = manager, task = std::move(task)] {
-      if (const auto live = alive.lock(); live && *live) task(*manager);
-    });
-  }
   void on_connected(const std::string&) override {
     to_control([key = key, attempt = attempt](SiTransfers& m) { m.on_connected(key, attempt); });
   }
@@ -75,9 +67,7 @@ struct SiTransfers::Reader final : transport::bytestream::ByteStreamReader::Obse
     reader.reset();  // allowed from its own callback; `result` is not used after this
   }
 
-  GMainContext* control;
-  std::weak_ptr<bool> alive;
-  SiTransfers* manager;
+  transport::ControlPost<SiTransfers> to_control;
   Key key;
   unsigned attempt;
   std::unique_ptr<transport::bytestream::ByteStreamReader> reader;  // worker only
@@ -104,30 +94,19 @@ struct SiTransfers::IbbOutcome {
   std::string failure_message;
   std::uint64_t bytes_received = 0;
   std::vector<transport::bytestream::Digest> digests;
+
+  void take(IbbSnapshot snapshot);
 };
 
-// The worker-side half of one IBB stream. Built on the control thread, then
-// touched only by tasks on the transfer's pinned worker, which run in the
-// order the blocks arrived.
-struct SiTransfers::IbbSide {
-  explicit IbbSide(IbbOptions options) : receiver(std::move(options)) {}
-
-  // The receiver's state into `out`; the first time the stream is over (or
-  // parrot ends it: `force`), the digests too, and nothing is hashed after.
-  void settle(IbbOutcome& out, bool force) {
-    out.state = receiver.state();
-    out.failure = receiver.failure();
-    out.failure_message = receiver.failure_message();
-    out.bytes_received = receiver.bytes_received();
-    if (ended || (!force && out.state == IbbState::kOpen)) return;
-    ended = true;
-    out.ended = true;
-    out.digests = receiver.finish();
-  }
-
-  IbbReceiver receiver;
-  bool ended = false;
-};
+// The outcome's stream fields from a snapshot of the worker's IbbStream.
+void SiTransfers::IbbOutcome::take(IbbSnapshot snapshot) {
+  state = snapshot.state;
+  failure = snapshot.failure;
+  failure_message = std::move(snapshot.failure_message);
+  bytes_received = snapshot.bytes_received;
+  ended = snapshot.ended_now;
+  digests = std::move(snapshot.digests);
+}
 
 struct SiTransfers::Transfer {
   Key key;
@@ -145,7 +124,7 @@ struct SiTransfers::Transfer {
   std::shared_ptr<Reader> reader;
   unsigned attempt = 0;
   // IBB (XEP-0047): shared with the tasks queued on the worker.
-  std::shared_ptr<IbbSide> ibb;
+  std::shared_ptr<IbbStream> ibb;
   std::chrono::steady_clock::time_point ibb_first{};
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
   transport::Timer idle;
@@ -156,7 +135,7 @@ SiTransfers::SiTransfers(GMainContext* control, transport::WorkerPool& workers, 
     : control_(control), workers_(workers), reports_(reports), options_(std::move(options)), send_(std::move(send)) {}
 
 SiTransfers::~SiTransfers() {
-  *alive_ = false;
+  liveness_.end();
   for (auto& [key, transfer] : transfers_) {
     release_reader(*transfer);
     release_ibb(*transfer);
@@ -175,11 +154,9 @@ void SiTransfers::release_reader(Transfer& t) {
 }
 
 void SiTransfers::release_ibb(Transfer& t) {
-  if (!t.ibb) return;
-  // Blocks may still be queued for this side on the worker; the last
-  // reference goes there after them, so the receiver dies where it was used.
-  if (transport::Worker* worker = t.pin.worker()) worker->post([side = std::move(t.ibb)] {});
-  t.ibb.reset();
+  // Blocks may still be queued for this stream on the worker; the last
+  // reference goes there after them.
+  IbbStream::release(t.pin.worker(), t.ibb);
 }
 
 bool SiTransfers::is_si_iq(const gloox::Tag& iq) {
@@ -194,6 +171,7 @@ bool SiTransfers::is_si_iq(const gloox::Tag& iq) {
 }
 
 void SiTransfers::on_iq(const gloox::Tag& iq, const std::string& self) {
+  control_thread_.check("SiTransfers::on_iq");
   for (const gloox::Tag* child : iq.children()) {
     const std::string ns = si::namespace_of(*child);
     if (child->name() == "si" && ns == si::kSiNamespace) return on_offer(iq, *child, self);
@@ -204,7 +182,7 @@ void SiTransfers::on_iq(const gloox::Tag& iq, const std::string& self) {
 
 std::size_t SiTransfers::count_for(const std::string& bare_jid) const {
   return static_cast<std::size_t>(std::count_if(transfers_.begin(), transfers_.end(),
-                                                [&](const auto& entry) { return bare(entry.second->peer) == bare_jid; }));
+                                                [&](const auto& entry) { return parrot::xmpp::bare_jid(entry.second->peer) == bare_jid; }));
 }
 
 void SiTransfers::on_offer(const gloox::Tag& iq, const gloox::Tag& si_tag, const std::string& self) {
@@ -250,7 +228,7 @@ void SiTransfers::on_offer(const gloox::Tag& iq, const gloox::Tag& si_tag, const
   if (offer.file.size > options_.limits.max_file_bytes) {
     refusal = "the file is " + grouped(offer.file.size) + " bytes; parrot accepts at most " +
               grouped(options_.limits.max_file_bytes) + " bytes";
-  } else if (const TransferCount load = load_ ? load_->of(bare(peer)) : own_load(bare(peer));
+  } else if (const TransferCount load = load_ ? load_->of(parrot::xmpp::bare_jid(peer)) : own_load(parrot::xmpp::bare_jid(peer));
              load.total >= options_.limits.max_transfers) {
     refusal = "parrot is receiving " + counted(load.total, "file") + " already; try again later";
   } else if (load.for_contact >= options_.limits.max_per_contact) {
@@ -326,7 +304,7 @@ void SiTransfers::try_next_streamhost(Transfer& t) {
   if (!t.pin) t.pin = workers_.pin_least_loaded();
   transport::Worker* worker = t.pin.worker();
   release_reader(t);
-  auto holder = std::make_shared<Reader>(control_, alive_, this, t.key, ++t.attempt);
+  auto holder = std::make_shared<Reader>(transport::ControlPost<SiTransfers>(control_, *this, liveness_), t.key, ++t.attempt);
   t.reader = holder;
   // The reader enforces the announced size itself, so bytes past it are
   // counted as excess rather than hashed.
@@ -399,6 +377,7 @@ void SiTransfers::on_reader_finished(const Key& key, unsigned attempt, const Rea
 }
 
 bool SiTransfers::on_ibb_iq(const gloox::Tag& iq) {
+  control_thread_.check("SiTransfers::on_ibb_iq");
   const gloox::Tag* element = nullptr;
   for (const gloox::Tag* child : iq.children())
     if (si::namespace_of(*child) == si::kIbbNamespace) element = child;
@@ -458,7 +437,7 @@ void SiTransfers::on_ibb_open(Transfer& t, const si::IqRef& iq, const si::IbbEle
   options.expected_bytes = t.offer.file.size;
   options.algorithms = algorithms_for(t.offer);
   if (!t.pin) t.pin = workers_.pin_least_loaded();
-  t.ibb = std::make_shared<IbbSide>(std::move(options));
+  t.ibb = std::make_shared<IbbStream>(std::move(options));
   t.facts.transport = "IBB";
   t.ibb_first = std::chrono::steady_clock::now();
   t.last_activity = t.ibb_first;
@@ -472,21 +451,21 @@ void SiTransfers::on_ibb_data(Transfer& t, si::IqRef iq, si::IbbElement&& data) 
   }
   t.last_activity = std::chrono::steady_clock::now();
   // The base64 text moves into the task: the only copy is gloox's cdata.
-  post_ibb(t, [iq = std::move(iq), seq = std::move(data.seq), text = std::move(data.data)](IbbSide& side) {
+  post_ibb(t, [iq = std::move(iq), seq = std::move(data.seq), text = std::move(data.data)](IbbStream& side) {
     IbbOutcome out;
     out.iq = iq;
-    if (side.ended) {
+    if (side.ended()) {
       // The stream ended while this block was on its way (XEP-0047 §2.2).
       out.condition = "item-not-found";
       out.text = "this stream has ended";
       return out;
     }
-    const IbbReply reply = side.receiver.on_data(seq, text);
+    const IbbReply reply = side.on_data(seq, text);
     if (!reply.ok) {
       out.condition = reply.condition;
       out.text = reply.message;
     }
-    side.settle(out, false);
+    out.take(side.settle(false));
     return out;
   });
 }
@@ -498,38 +477,33 @@ void SiTransfers::on_ibb_close(Transfer& t, si::IqRef iq) {
   }
   // Answered from the worker too, so that the result follows the replies to
   // the blocks before it. XEP-0047 §2.3: a close is always acknowledged.
-  post_ibb(t, [iq = std::move(iq)](IbbSide& side) {
+  post_ibb(t, [iq = std::move(iq)](IbbStream& side) {
     IbbOutcome out;
     out.iq = iq;
-    if (!side.ended) side.receiver.on_close();
-    side.settle(out, false);
+    if (!side.ended()) side.on_close();
+    out.take(side.settle(false));
     return out;
   });
 }
 
 void SiTransfers::end_ibb(Transfer& t, IbbOutcome ending) {
-  post_ibb(t, [ending = std::move(ending)](IbbSide& side) mutable {
-    side.settle(ending, true);
+  post_ibb(t, [ending = std::move(ending)](IbbStream& side) mutable {
+    ending.take(side.settle(true));
     return std::move(ending);
   });
 }
 
-void SiTransfers::post_ibb(Transfer& t, std::function<IbbOutcome(IbbSide&)> work) {
-  // The worker never reads `this`: it gets the context, the alive flag and
-  // the key by value, and the manager is used only back on the control
-  // thread once alive_ says it still exists. The control side holds only a
-  // weak reference, so that the side's last owner stays on the worker.
-  t.pin.worker()->post([side = t.ibb, work = std::move(work), control = control_,
-                        alive = std::weak_ptr<bool>(alive_), manager = this, key = t.key] {
-    IbbOutcome outcome = work(*side);
-    transport::post_to_context(control, [alive, manager, key, origin = std::weak_ptr<IbbSide>(side),
-                                         outcome = std::move(outcome)]() mutable {
-      if (const auto live = alive.lock(); live && *live) manager->on_ibb_outcome(key, origin, std::move(outcome));
-    });
-  });
+void SiTransfers::post_ibb(Transfer& t, std::function<IbbOutcome(IbbStream&)> work) {
+  // The control side holds only a weak reference in the answer, so that the
+  // stream's last owner stays on the worker.
+  IbbStream::run_on<SiTransfers, IbbOutcome>(
+      *t.pin.worker(), t.ibb, std::move(work), transport::ControlPost<SiTransfers>(control_, *this, liveness_),
+      [key = t.key, origin = std::weak_ptr<IbbStream>(t.ibb)](SiTransfers& m, IbbOutcome& outcome) {
+        m.on_ibb_outcome(key, origin, std::move(outcome));
+      });
 }
 
-void SiTransfers::on_ibb_outcome(const Key& key, const std::weak_ptr<IbbSide>& origin, IbbOutcome out) {
+void SiTransfers::on_ibb_outcome(const Key& key, const std::weak_ptr<IbbStream>& origin, IbbOutcome out) {
   // Every IQ is answered, even when its transfer ended meanwhile.
   if (out.iq) {
     send_(out.condition.empty() ? si::iq_result(*out.iq)
@@ -618,7 +592,7 @@ void SiTransfers::deliver(const FileFacts& facts) {
   if (reports_ != nullptr) {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::system_clock::now().time_since_epoch());
-    reports_->add(StoredReport{0, bare(facts.peer), "file", now.count(), text, json});
+    reports_->add(StoredReport{0, parrot::xmpp::bare_jid(facts.peer), "file", now.count(), text, json});
   }
 }
 
