@@ -64,7 +64,7 @@ HttpLinks::HttpLinks(GMainContext* control, ReportStore* reports, HttpLinkOption
 }
 
 HttpLinks::~HttpLinks() {
-  *alive_ = false;
+  liveness_.end();
   for (auto& [id, running] : running_) running->cancel->store(true);
   for (auto& [id, running] : running_) {
     if (running->thread.joinable()) running->thread.join();
@@ -294,12 +294,11 @@ void HttpLinks::start(Waiting waiting, LinkFence fence) {
   spdlog::info("links: fetching {} for {} (id {})", waiting.offer.url, waiting.peer, waiting.id);
   say(waiting.peer, "Fetching " + (facts.name.empty() ? waiting.offer.url : facts.name) + " …");
   running->thread = std::thread([url = waiting.offer.url, fence = std::move(fence), limits = std::move(limits),
-                                 algorithms = std::move(algorithms), cancel = running->cancel, control = control_,
-                                 alive = std::weak_ptr<bool>(alive_), self = this, id = waiting.id]() mutable {
+                                 algorithms = std::move(algorithms), cancel = running->cancel,
+                                 to_control = transport::ControlPost<HttpLinks>(control_, *this, liveness_),
+                                 id = waiting.id]() mutable {
     auto outcome = std::make_shared<FetchOutcome>(fetch_link(url, fence, limits, algorithms, *cancel));
-    transport::post_to_context(control, [alive, self, id, outcome] {
-      if (const auto live = alive.lock(); live && *live) self->on_finished(id, std::move(*outcome));
-    });
+    to_control([id, outcome](HttpLinks& self) { self.on_finished(id, std::move(*outcome)); });
   });
   running_.emplace(waiting.id, std::move(running));
 }

@@ -31,6 +31,7 @@
 #include "bot/transfer/http_link_fence.hpp"
 #include "bot/transfer/http_link_fetch.hpp"
 #include "bot/transfer/http_link_message.hpp"
+#include "transport/worker/control_post.hpp"
 
 namespace parrot::bot::transfer {
 
@@ -119,7 +120,7 @@ class HttpLinks {
   SenderRateLimiter limiter_{0.2, 10};
   std::uint64_t counter_ = 0;
   std::string id_prefix_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  transport::Liveness liveness_;  // fetch threads post back only while it lives
 };
 
 }  // namespace parrot::bot::transfer
