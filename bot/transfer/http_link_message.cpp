@@ -27,8 +27,8 @@ bool starts_with_nocase(const std::string& text, std::string_view prefix) {
                     [](char expected, char c) { return std::tolower(static_cast<unsigned char>(c)) == expected; });
 }
 
-// A body that is nothing but one link, as Conversations and Gajim send
-// (research/ft-interop.md §6); a sentence with a link in it is chat.
+// A body that is nothing but one link, as Conversations and Gajim send it;
+// a sentence with a link in it is chat.
 bool is_bare_link(const std::string& text) {
   if (text.empty() || text.size() > kMaxUrlBytes) return false;
   if (text.find_first_of(" \t\r\n") != std::string::npos) return false;
@@ -59,7 +59,7 @@ FileMetadata parse_file_metadata(const gloox::Tag& file) {
     if (name == "name") {
       meta.name = trim(child->cdata()).substr(0, 1024);
     } else if (name == "media-type" || (name == "media_type" && meta.media_type.empty())) {
-      // Dino writes both spellings (research/ft-interop.md §2.2).
+      // Dino writes both spellings.
       meta.media_type = trim(child->cdata()).substr(0, 256);
     } else if (name == "size") {
       const std::string text = trim(child->cdata());

@@ -13,7 +13,7 @@
 //   size (Conversations never sends <close/>).
 // - SOCKS5: the sender's candidates in priority order, DST.ADDR =
 //   SHA-1(transport sid + initiator + parrot), then Gajim 1.x's session sid
-//   (research/ft-interop.md §4.1); candidate-used or candidate-error.
+//   (docs/file-senders.md); candidate-used or candidate-error.
 //   parrot's own candidates: a listener per transfer on each address of
 //   DirectCandidates (XEP-0260 type direct), where senders' CONNECTs are
 //   accepted with either JID order and either sid; and its server's

@@ -17,8 +17,8 @@
 #include "transport/bytestream/socks5.hpp"
 #include "transport/worker/timer.hpp"
 
-// Why not gloox's SIProfileFT / SOCKS5BytestreamManager / InBandBytestream
-// (research/gloox-libnice.md): gloox's SOCKS5 bytestream reads its socket
+// Why not gloox's SIProfileFT / SOCKS5BytestreamManager / InBandBytestream:
+// gloox's SOCKS5 bytestream reads its socket
 // from the connection's recv() on whichever thread polls it, i.e. parrot's
 // control thread, and bulk bytes must be read on a worker; its SIProfileFT
 // parses the size with atol (files over 2 GiB overflow) and gloox's handlers
@@ -36,7 +36,7 @@ constexpr std::size_t kRememberEnded = 256;
 
 // Streams are keyed by the sender's full JID as well as the sid: a sid is
 // only unique per sender, and another JID must not feed someone's transfer
-// (XEP-0047 §5, research/ft-interop.md §4.3).
+// (XEP-0047 §5).
 std::string key_of(const std::string& peer, const std::string& sid) { return peer + '\n' + sid; }
 
 std::vector<std::string> algorithms_for(const si::SiOffer& offer) {
