@@ -32,6 +32,7 @@
 #include "bot/transfer/http_link_fetch.hpp"
 #include "bot/transfer/http_link_message.hpp"
 #include "transport/worker/control_post.hpp"
+#include "transport/worker/thread_confined.hpp"
 
 namespace parrot::bot::transfer {
 
@@ -120,7 +121,8 @@ class HttpLinks {
   SenderRateLimiter limiter_{0.2, 10};
   std::uint64_t counter_ = 0;
   std::string id_prefix_;
-  transport::Liveness liveness_;  // fetch threads post back only while it lives
+  transport::ThreadConfined control_thread_;  // every member runs on the control thread
+  transport::Liveness liveness_;             // fetch threads post back only while it lives
 };
 
 }  // namespace parrot::bot::transfer
