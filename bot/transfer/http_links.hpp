@@ -88,7 +88,8 @@ class HttpLinks {
     std::vector<Waiting> waiting;
     guint deadline = 0;
   };
-  // Dino's first message carries the metadata, the second the link.
+  // Dino's first message carries the metadata, the second the link
+  // (docs/client-quirks.md#dino-files).
   struct PendingMetadata {
     std::string sfs_id;
     std::string message_id;
