@@ -305,9 +305,9 @@ void App::connect() {
 }
 
 void App::on_connected(transport::TcpConnectResult result) {
-  if (result.fd < 0) return schedule_reconnect(result.error);
+  if (!result.fd) return schedule_reconnect(result.error);
   std::string error;
-  if (!slot_.adopt(result.fd, error)) return schedule_reconnect(error);
+  if (!slot_.adopt(std::move(result.fd), error)) return schedule_reconnect(error);
   spdlog::debug("xmpp: TCP connected to {} on fd {}", result.peer, slot_.fd());
   session_ = std::make_unique<xmpp::Session>(config_, *trust_, static_cast<xmpp::SessionOwner&>(*this), slot_, result.peer);
   if (!session_->start()) {

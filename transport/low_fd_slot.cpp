@@ -31,8 +31,8 @@ std::optional<LowFdSlot> LowFdSlot::reserve(std::string& error) {
 LowFdSlot::LowFdSlot(LowFdSlot&& other) noexcept
     : fd_(std::move(other.fd_)), holds_socket_(std::exchange(other.holds_socket_, false)) {}
 
-bool LowFdSlot::adopt(int socket_fd, std::string& error) {
-  const UniqueFd socket(socket_fd);  // closed on return: the slot keeps its dup
+bool LowFdSlot::adopt(UniqueFd socket, std::string& error) {
+  // `socket` closes on return: the slot keeps its dup.
   // dup2 atomically replaces /dev/null (or a previous socket) on our number.
   if (::dup2(socket.get(), fd_.get()) < 0) {
     error = std::string("dup2: ") + std::strerror(errno);

@@ -30,9 +30,9 @@ class LowFdSlot {
   int fd() const noexcept { return fd_.get(); }
   bool holds_socket() const noexcept { return holds_socket_; }
 
-  // Moves `socket_fd` onto the slot (the original descriptor is closed) and
+  // Moves `socket` onto the slot (the original descriptor is closed) and
   // makes it blocking and close-on-exec, as gloox's send loop expects.
-  bool adopt(int socket_fd, std::string& error);
+  bool adopt(UniqueFd socket, std::string& error);
   // Closes the socket by putting /dev/null back on the slot's number.
   void release() noexcept;
 

@@ -35,8 +35,7 @@ struct TcpConnector::Attempt {
       callback(std::move(result));
       return;
     }
-    UniqueFd unwanted(result.fd);  // cancelled meanwhile: nobody takes the socket
-    delete this;
+    delete this;  // cancelled meanwhile: result.fd closes the socket nobody takes
   }
 
   std::string current_peer() const {
@@ -48,7 +47,7 @@ struct TcpConnector::Attempt {
   void try_next() {
     if (!owner) return finish({});
     if (next >= targets.size()) {
-      return finish({-1, current_peer(), last_error.empty() ? "no address to connect to" : last_error});
+      return finish({UniqueFd{}, current_peer(), last_error.empty() ? "no address to connect to" : last_error});
     }
     const auto& [host, port] = targets[next++];
     g_socket_client_connect_to_host_async(client.get(), host.c_str(), port, cancellable.get(), &on_connected, this);
@@ -84,8 +83,8 @@ struct TcpConnector::Attempt {
     }
     // The GSocketConnection closes its descriptor when it goes; hand out a
     // duplicate that the receiver owns.
-    const int fd = ::dup(g_socket_get_fd(g_socket_connection_get_socket(connection.get())));
-    if (fd < 0) {
+    UniqueFd fd(::dup(g_socket_get_fd(g_socket_connection_get_socket(connection.get()))));
+    if (!fd) {
       self->last_error = self->current_peer() + ": dup failed";
       return self->try_next();
     }
@@ -93,8 +92,8 @@ struct TcpConnector::Attempt {
     // writes that Nagle would hold back behind the peer's delayed ACK
     // (an IBB sender waits for each block's result).
     const int on = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    self->finish({fd, self->current_peer(), {}});
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    self->finish({std::move(fd), self->current_peer(), {}});
   }
 };
 

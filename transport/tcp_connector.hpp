@@ -10,10 +10,12 @@
 #include <functional>
 #include <string>
 
+#include "transport/unique_fd.hpp"
+
 namespace parrot::transport {
 
 struct TcpConnectResult {
-  int fd = -1;          // connected socket, owned by the receiver; -1 on failure
+  UniqueFd fd;          // the connected socket; empty on failure
   std::string peer;     // "host:port" that answered, or the last one tried
   std::string error;    // why it failed, for the log
 };

@@ -163,7 +163,7 @@ void Probe::note_outgoing(const gloox::Tag& stanza) {
 
 void Probe::on_connected(transport::TcpConnectResult result) {
   std::string error = result.error;
-  if (result.fd >= 0 && slot_.adopt(result.fd, error)) {
+  if (result.fd && slot_.adopt(std::move(result.fd), error)) {
     session_ = std::make_unique<xmpp::Session>(config_, *trust_, static_cast<xmpp::SessionOwner&>(*this), slot_,
                                                result.peer);
     if (session_->start()) return;

@@ -34,7 +34,7 @@ void S5bSide::emit(S5bEvent event) const {
 void S5bSide::start(GMainContext* worker_context) {
   worker_thread_.rebind();
   worker_context_ = worker_context;
-  if (plan_.listener) plan_.listener->start(worker_context, [this](int fd) { on_accepted(fd); });
+  if (plan_.listener) plan_.listener->start(worker_context, [this](transport::UniqueFd socket) { on_accepted(std::move(socket)); });
   start_next();
 }
 
@@ -100,9 +100,8 @@ void S5bSide::on_finished(const ReaderResult& result) {
   deliver(result, current_.proxy ? "SOCKS5 proxy" : "SOCKS5 direct");
 }
 
-void S5bSide::on_accepted(int fd) {
+void S5bSide::on_accepted(transport::UniqueFd socket) {
   worker_thread_.check("S5bSide::on_accepted");
-  transport::UniqueFd socket(fd);
   // A sender tries each of parrot's addresses at most; more at once is
   // not a sender, and one connected is all a transfer needs.
   constexpr std::size_t kMaxInbound = 8;
@@ -111,7 +110,7 @@ void S5bSide::on_accepted(int fd) {
   Inbound& added = *link;
   inbound_.push_back(std::move(link));
   try {
-    auto accepted = ByteStreamReader::accept(worker_context_, socket.release(), plan_.inbound_dst_addrs,
+    auto accepted = ByteStreamReader::accept(worker_context_, std::move(socket), plan_.inbound_dst_addrs,
                                              plan_.options, added);
     // accept() may have finished (and erased) the link already.
     for (auto& entry : inbound_) {

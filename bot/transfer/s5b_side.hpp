@@ -110,7 +110,7 @@ class S5bSide final : transport::bytestream::ByteStreamReader::Observer {
   void on_connected(const std::string& dst_addr) override;
   void on_progress(std::uint64_t bytes) override;
   void on_finished(const transport::bytestream::ReaderResult& result) override;
-  void on_accepted(int fd);
+  void on_accepted(transport::UniqueFd socket);
   void on_inbound_connected(Inbound& link, const std::string& dst_addr);
   void on_inbound_finished(Inbound& link, const transport::bytestream::ReaderResult& result);
   void erase_inbound(Inbound& link);

@@ -92,10 +92,9 @@ std::unique_ptr<ByteStreamReader> ByteStreamReader::connect(GMainContext* contex
   return reader;
 }
 
-std::unique_ptr<ByteStreamReader> ByteStreamReader::accept(GMainContext* context, int fd,
+std::unique_ptr<ByteStreamReader> ByteStreamReader::accept(GMainContext* context, UniqueFd socket,
                                                            std::vector<std::string> expected_dst_addrs,
                                                            ReaderOptions options, Observer& observer) {
-  UniqueFd socket(fd);  // closed if the reader cannot be built
   std::unique_ptr<ByteStreamReader> reader(new ByteStreamReader(context, std::move(options), observer));
   reader->server_.emplace(std::move(expected_dst_addrs));
   reader->peer_ = peer_of(socket.get());
@@ -114,8 +113,8 @@ void ByteStreamReader::start_handshake_timer() {
 // TcpConnector's per-target timeout is whole seconds; the handshake timer
 // armed before it enforces connect_timeout exactly.
 void ByteStreamReader::on_tcp_connected(TcpConnectResult result) {
-  if (result.fd < 0) return finish(ReadOutcome::kConnectFailed, result.error);
-  adopt_socket(UniqueFd(result.fd));
+  if (!result.fd) return finish(ReadOutcome::kConnectFailed, result.error);
+  adopt_socket(std::move(result.fd));
 }
 
 void ByteStreamReader::adopt_socket(UniqueFd fd) {

@@ -105,9 +105,9 @@ class ByteStreamReader {
   static std::unique_ptr<ByteStreamReader> connect(GMainContext* context, const std::string& host,
                                                    std::uint16_t port, std::string dst_addr,
                                                    ReaderOptions options, Observer& observer);
-  // Server role: fd is a connected TCP socket (ownership passes to the
-  // reader, also when this throws); its CONNECT must name one of expected.
-  static std::unique_ptr<ByteStreamReader> accept(GMainContext* context, int fd,
+  // Server role: socket is a connected TCP socket; its CONNECT must name one
+  // of expected.
+  static std::unique_ptr<ByteStreamReader> accept(GMainContext* context, UniqueFd socket,
                                                   std::vector<std::string> expected_dst_addrs,
                                                   ReaderOptions options, Observer& observer);
 

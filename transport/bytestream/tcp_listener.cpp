@@ -113,7 +113,7 @@ gboolean TcpListener::on_readable(gint fd, GIOCondition, gpointer data) {
     // Accepted may destroy the listener (the transfer got its connection);
     // a reference of our own keeps the source readable to find out.
     GSource* source = g_source_ref(self->source_.get());
-    self->accepted_(connection);
+    self->accepted_(UniqueFd(connection));
     const bool destroyed = g_source_is_destroyed(source);
     g_source_unref(source);
     if (destroyed) return G_SOURCE_REMOVE;

@@ -24,8 +24,7 @@ namespace parrot::transport::bytestream {
 
 class TcpListener {
  public:
-  // Owns fd from here on.
-  using Accepted = std::function<void(int fd)>;
+  using Accepted = std::function<void(UniqueFd connection)>;
 
   // A port of [port_min, port_max], tried from a random one on so that
   // transfers at once spread over the range; (0, 0) lets the kernel pick.

@@ -16,7 +16,7 @@ TEST(LowFdSlot, AdoptsASocketAndKeepsItsNumber) {
   const int number = slot->fd();
   int pair[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair), 0);
-  ASSERT_TRUE(slot->adopt(pair[0], error)) << error;
+  ASSERT_TRUE(slot->adopt(UniqueFd(pair[0]), error)) << error;
   EXPECT_EQ(slot->fd(), number);
   EXPECT_TRUE(slot->holds_socket());
   EXPECT_EQ(::fcntl(number, F_GETFL) & O_NONBLOCK, 0);  // gloox's send loop needs a blocking socket

@@ -327,9 +327,9 @@ class ServerRoleTest : public ReaderTest {
  protected:
   // Runs the sender in a thread; returns the reader on the accepted socket.
   std::unique_ptr<ByteStreamReader> accept(const ListeningSocket& listener, ReaderOptions options) {
-    const int fd = listener.accept_one();
+    UniqueFd fd(listener.accept_one());
     const std::string other_order = socks5_dst_addr("s5b-sid", "parrot@example.net/b", "sender@example.org/a");
-    return ByteStreamReader::accept(context_.get(), fd, {other_order, hash_}, std::move(options), recorder_);
+    return ByteStreamReader::accept(context_.get(), std::move(fd), {other_order, hash_}, std::move(options), recorder_);
   }
 };
 

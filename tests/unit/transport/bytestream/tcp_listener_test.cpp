@@ -48,8 +48,8 @@ TEST(TcpListener, RefusesSomethingThatIsNotARange) {
 TEST(TcpListener, HandsEachConnectionOverOnItsContext) {
   const auto context = test::new_context();
   const auto listener = TcpListener::open(0, 0);
-  std::vector<int> accepted;
-  listener->start(context.get(), [&](int fd) { accepted.push_back(fd); });
+  std::vector<UniqueFd> accepted;
+  listener->start(context.get(), [&](UniqueFd fd) { accepted.push_back(std::move(fd)); });
   const int a = connect_loopback(listener->port());
   const int b = connect_loopback(listener->port());
   ASSERT_GE(a, 0);
@@ -57,14 +57,13 @@ TEST(TcpListener, HandsEachConnectionOverOnItsContext) {
   ASSERT_TRUE(test::iterate_until(context.get(), [&] { return accepted.size() == 2; }));
   // Each handed-over socket is the far end of one client: bytes go through.
   ASSERT_EQ(::send(a, "x", 1, 0), 1);
-  const int peer_of_a = local_port(a) == peer_port(accepted[0]) ? accepted[0] : accepted[1];
+  const int peer_of_a = local_port(a) == peer_port(accepted[0].get()) ? accepted[0].get() : accepted[1].get();
   EXPECT_EQ(local_port(a), peer_port(peer_of_a));
   pollfd wait{peer_of_a, POLLIN, 0};
   ASSERT_EQ(::poll(&wait, 1, 10000), 1);
   char byte = 0;
   EXPECT_EQ(::recv(peer_of_a, &byte, 1, 0), 1);
   EXPECT_EQ(byte, 'x');
-  for (const int fd : accepted) ::close(fd);
   ::close(a);
   ::close(b);
 }
@@ -73,18 +72,17 @@ TEST(TcpListener, MayBeDestroyedFromItsOwnCallback) {
   const auto context = test::new_context();
   auto listener = TcpListener::open(0, 0);
   const std::uint16_t port = listener->port();
-  int taken = -1;
-  listener->start(context.get(), [&](int fd) {
-    taken = fd;
+  UniqueFd taken;
+  listener->start(context.get(), [&](UniqueFd fd) {
+    taken = std::move(fd);
     listener.reset();
   });
   const int client = connect_loopback(port);
   ASSERT_GE(client, 0);
-  ASSERT_TRUE(test::iterate_until(context.get(), [&] { return taken >= 0; }));
+  ASSERT_TRUE(test::iterate_until(context.get(), [&] { return taken.valid(); }));
   EXPECT_EQ(listener, nullptr);
   // The port is closed: a new connection is refused.
   EXPECT_EQ(connect_loopback(port), -1);
-  ::close(taken);
   ::close(client);
 }
 
