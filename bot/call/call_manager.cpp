@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/call/call_media.hpp"
+#include "bot/call/negotiated_setup.hpp"
 #include "bot/jingle/jingle_message.hpp"
 #include "bot/jingle/namespaces.hpp"
 #include "bot/report_text.hpp"
@@ -393,8 +394,8 @@ void CallManager::place_call(const std::string& sid, const std::string& peer, bo
   unit.echo.random_seed = random_seed();
   if (const auto delay = extra_delays_.find(bare(peer)); delay != extra_delays_.end()) unit.echo.extra_delay = delay->second;
   for (const auto& stream : offer.streams) {
-    unit.echo.streams.push_back(stream.config);
-    const bool is_video = stream.config.kind == media::echo::MediaKind::kVideo;
+    unit.echo.streams.push_back(echo_stream_config(stream.config));
+    const bool is_video = stream.config.media == jingle::StreamMedia::kVideo;
     unit.offered.push_back({PayloadName{stream.config.payload_types.front(), is_video ? "VP8" : "opus",
                                         is_video ? 90000u : 48000u}});
   }
@@ -419,7 +420,7 @@ void CallManager::on_session_accept(Call& call, const jingle::Jingle& accept) {
   const auto* first = accept.find_content(accepted.streams.front().content);
   const auto* ice = first->ice_udp();
   transport::IceCredentials remote{ice->ufrag, ice->pwd};
-  call.pin.worker()->post([holder = call.media, remote, role = accepted.role, hash = ice->fingerprint->hash,
+  call.pin.worker()->post([holder = call.media, remote, role = dtls_role(accepted.setup), hash = ice->fingerprint->hash,
                            value = ice->fingerprint->value] {
     if (!holder->media) return;
     try {
@@ -537,7 +538,7 @@ void CallManager::add_contents(Call& call, const jingle::Jingle& stanza, const s
   }
   plan.set_local_ice(0, jingle::LocalIce{call.local_credentials[0].ufrag, call.local_credentials[0].pwd, {}});
   for (const auto& stream : plan.streams) {
-    call.pin.worker()->post([holder = call.media, config = stream.config, offered = offered_names(offer, stream.content)] {
+    call.pin.worker()->post([holder = call.media, config = echo_stream_config(stream.config), offered = offered_names(offer, stream.content)] {
       if (!holder->media) return;
       try {
         holder->media->add_stream(0, config, offered);
@@ -560,17 +561,17 @@ void CallManager::add_transports(Call& call, const jingle::Jingle& offer, jingle
   std::vector<std::vector<transport::IceCandidate>> remote_candidates;
   for (std::size_t i = 0; i < plan.transports.size(); ++i) {
     CallMediaSetup::Transport unit;
-    unit.config = plan.transports[i].config(ice_, &certificate_);
+    unit.config = call_transport_config(plan.transports[i], ice_, &certificate_);
     unit.echo.random_seed = random_seed();
     if (const auto delay = extra_delays_.find(bare(call.peer)); delay != extra_delays_.end())
       unit.echo.extra_delay = delay->second;
     for (const auto& stream : plan.streams) {
       if (stream.transport != i) continue;
-      unit.echo.streams.push_back(stream.config);
+      unit.echo.streams.push_back(echo_stream_config(stream.config));
       unit.offered.push_back(offered_names(offer, stream.content));
     }
     units.push_back(std::move(unit));
-    remote_credentials.push_back(plan.transports[i].remote_credentials);
+    remote_credentials.push_back(call::remote_credentials(plan.transports[i]));
     remote_candidates.push_back(plan.transports[i].remote_candidates);
     call.plan.transports.push_back(plan.transports[i]);
     call.early_candidates.emplace_back();
@@ -643,13 +644,13 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
   auto setup = std::make_shared<CallMediaSetup>();
   for (std::size_t i = 0; i < call->plan.transports.size(); ++i) {
     CallMediaSetup::Transport unit;
-    unit.config = call->plan.transports[i].config(ice_, &certificate_);
+    unit.config = call_transport_config(call->plan.transports[i], ice_, &certificate_);
     unit.echo.random_seed = random_seed();
     if (const auto delay = extra_delays_.find(bare(from)); delay != extra_delays_.end())
       unit.echo.extra_delay = delay->second;
     for (const auto& stream : call->plan.streams) {
       if (stream.transport != i) continue;
-      unit.echo.streams.push_back(stream.config);
+      unit.echo.streams.push_back(echo_stream_config(stream.config));
       unit.offered.push_back(offered_names(offer, stream.content));
     }
     setup->transports.push_back(std::move(unit));
@@ -659,7 +660,7 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
   std::vector<transport::IceCredentials> remote_credentials;
   std::vector<std::vector<transport::IceCandidate>> remote_candidates;
   for (const auto& transport_plan : call->plan.transports) {
-    remote_credentials.push_back(transport_plan.remote_credentials);
+    remote_credentials.push_back(call::remote_credentials(transport_plan));
     remote_candidates.push_back(transport_plan.remote_candidates);
   }
   spdlog::info("call {} from {}: {} transport(s), {} stream(s)", offer.sid, from, call->plan.transports.size(),

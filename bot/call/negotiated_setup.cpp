@@ -1,0 +1,54 @@
+#include "bot/call/negotiated_setup.hpp"
+
+#include <utility>
+
+namespace parrot::bot::call {
+
+transport::DtlsRole dtls_role(jingle::DtlsSetup parrot_setup) noexcept {
+  return parrot_setup == jingle::DtlsSetup::kPassive ? transport::DtlsRole::kServer : transport::DtlsRole::kClient;
+}
+
+transport::DtlsParameters dtls_parameters(const jingle::NegotiatedDtls& dtls) {
+  transport::DtlsParameters parameters;
+  parameters.role = dtls_role(dtls.setup);
+  parameters.peer_fingerprint_algorithm = dtls.peer_hash;
+  parameters.peer_fingerprint = dtls.peer_fingerprint;
+  return parameters;
+}
+
+transport::CallTransportConfig call_transport_config(const jingle::TransportPlan& plan, transport::IceConfig ice,
+                                                     const transport::Certificate* certificate) {
+  ice.components = plan.components;
+  ice.controlling = false;
+  transport::CallTransportConfig config;
+  config.ice = std::move(ice);
+  if (plan.dtls) {
+    config.dtls = dtls_parameters(*plan.dtls);
+    config.certificate = certificate;
+  }
+  return config;
+}
+
+transport::IceCredentials remote_credentials(const jingle::TransportPlan& plan) {
+  return transport::IceCredentials{plan.remote_ufrag, plan.remote_pwd};
+}
+
+media::echo::StreamConfig echo_stream_config(const jingle::NegotiatedStream& stream) {
+  media::echo::StreamConfig config;
+  config.kind = stream.media == jingle::StreamMedia::kVideo ? media::echo::MediaKind::kVideo
+                                                            : media::echo::MediaKind::kAudio;
+  config.clock_rate_hz = stream.clock_rate_hz;
+  config.payload_types = stream.payload_types;
+  config.remote_ssrc = stream.remote_ssrc;
+  config.local_ssrc = stream.local_ssrc;
+  config.nack = stream.nack;
+  config.pli = stream.pli;
+  config.fir = stream.fir;
+  config.transport_sequence_extension_id = stream.transport_sequence_extension_id;
+  config.abs_send_time_extension_id = stream.abs_send_time_extension_id;
+  config.transport_cc = stream.transport_cc;
+  config.remb = stream.remb;
+  return config;
+}
+
+}  // namespace parrot::bot::call
