@@ -6,13 +6,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "bot/call/call_media.hpp"
+#include "call/call_media.hpp"
 #include "bot/call/negotiated_setup.hpp"
 #include "bot/jingle/jingle_message.hpp"
 #include "bot/jingle/namespaces.hpp"
 #include "bot/report_text.hpp"
 
 namespace parrot::bot::call {
+
+using parrot::call::CallMedia;
 
 namespace {
 

@@ -32,9 +32,13 @@
 #include "transport/worker/timer.hpp"
 #include "transport/worker/worker_pool.hpp"
 
+namespace parrot::call {
+struct CallMediaSetup;
+}
+
 namespace parrot::bot::call {
 
-struct CallMediaSetup;
+using parrot::call::CallMediaSetup;
 
 struct CallLimits {
   std::size_t max_calls = 100;

@@ -10,6 +10,11 @@
 
 namespace parrot::bot::call {
 
+using parrot::call::diagnose_nat;
+using parrot::call::endpoint;
+using parrot::call::NatEvidenceInput;
+using parrot::call::NatMapping;
+
 namespace {
 
 using nlohmann::json;

@@ -20,7 +20,7 @@
 #include "transport/call/call_transport.hpp"
 #include "transport/ice/ice_candidate.hpp"
 
-namespace parrot::bot::call {
+namespace parrot::call {
 
 enum class NatMapping { kNone, kEndpointIndependent, kAddressDependent, kUnknown };
 enum class UdpReach { kOk, kBlocked, kUnknown };
@@ -68,4 +68,4 @@ std::string endpoint(const std::string& ip, std::uint16_t port);
 // link-local: addresses no one reaches from the Internet.
 bool is_private_address(std::string_view ip);
 
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

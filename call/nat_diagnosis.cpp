@@ -1,4 +1,4 @@
-#include "bot/call/nat_diagnosis.hpp"
+#include "call/nat_diagnosis.hpp"
 
 #include <arpa/inet.h>
 
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace parrot::bot::call {
+namespace parrot::call {
 
 namespace {
 
@@ -325,4 +325,4 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
   return d;
 }
 
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

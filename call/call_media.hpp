@@ -17,12 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "bot/call/call_report.hpp"
-#include "bot/call/stream_timeline.hpp"
+#include "call/call_facts.hpp"
+#include "call/stream_timeline.hpp"
 #include "media/echo/echo_engine.hpp"
 #include "transport/call/call_transport.hpp"
 
-namespace parrot::bot::call {
+namespace parrot::call {
 
 struct CallMediaSetup {
   struct Transport {
@@ -128,4 +128,4 @@ class CallMedia final {
   std::chrono::milliseconds no_media_timeout_;
 };
 
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

@@ -1,4 +1,4 @@
-#include "bot/call/call_media.hpp"
+#include "call/call_media.hpp"
 
 #include <glib.h>
 
@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bot/call/call_report.hpp"
 #include "media/probes/opus_probe.hpp"
 #include "media/rtp/red_payload.hpp"
 #include "media/rtp/rtp_packet.hpp"
@@ -19,7 +20,12 @@
 #include "media/srtp/srtp_session.hpp"
 #include "transport/worker/timer.hpp"
 
-namespace parrot::bot::call {
+namespace parrot::call {
+
+// What CallMedia measured, read back through the report bot/call makes of it.
+using bot::call::report_json;
+using bot::call::Verdict;
+using bot::call::verdict;
 namespace {
 
 using namespace std::chrono_literals;
@@ -355,4 +361,4 @@ TEST(CallMedia, EndsACallWhosePathNeverConnects) {
 }
 
 }  // namespace
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

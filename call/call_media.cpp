@@ -1,4 +1,4 @@
-#include "bot/call/call_media.hpp"
+#include "call/call_media.hpp"
 
 #include <algorithm>
 #include <map>
@@ -14,7 +14,7 @@
 #include "transport/worker/timer.hpp"
 #include "transport/worker/wakeup_timer.hpp"
 
-namespace parrot::bot::call {
+namespace parrot::call {
 
 namespace {
 
@@ -514,4 +514,4 @@ nlohmann::json CallMedia::timeline() const {
   return {{"interval_s", std::chrono::duration<double>(kWatchdogInterval).count()}, {"streams", streams}};
 }
 
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

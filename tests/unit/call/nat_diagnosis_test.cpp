@@ -1,8 +1,8 @@
-#include "bot/call/nat_diagnosis.hpp"
+#include "call/nat_diagnosis.hpp"
 
 #include <gtest/gtest.h>
 
-namespace parrot::bot::call {
+namespace parrot::call {
 namespace {
 
 using transport::IceCandidate;
@@ -184,4 +184,4 @@ TEST(NatDiagnosis, PrivateAddresses) {
 }
 
 }  // namespace
-}  // namespace parrot::bot::call
+}  // namespace parrot::call
