@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "media/echo/echo_engine.hpp"
@@ -18,6 +20,21 @@
 #include "transport/ice/ice_candidate.hpp"
 
 namespace parrot::call {
+
+// CallMedia's watchdog (CallMediaSetup's timeouts).
+enum class MediaTimeout {
+  kNeverConnected,  // no path connected in time: ICE never completed
+  kNoMedia,         // connected, then no RTP from the caller for too long
+};
+// "never-connected", "no-media". Stable: reports keep them.
+std::string_view to_string(MediaTimeout timeout) noexcept;
+
+// Why a call ended early, as a value: a transport failure or the media
+// watchdog. std::monostate for every other end (a hang-up, a limit, a
+// signalling error), which only the failure text describes.
+using EndCause = std::variant<std::monostate, transport::TransportFailure, MediaTimeout>;
+// The report's "failure_code": "dtls-failed", "no-media", …; "" for none.
+std::string_view failure_code(const EndCause& cause) noexcept;
 
 // A payload type as negotiated in Jingle, to name the codec in the report.
 struct PayloadName {
@@ -62,6 +79,7 @@ struct CallFacts {
   // Why the call ended early, in the caller's terms, if it did
   // ("no candidates from the caller", "no media for 20 s", ...).
   std::string failure;
+  EndCause end_cause;  // the same as a value, when it is one parrot can name
   // The offer was refused before any media (`failure` says why).
   bool refused = false;
   // Parts of the offer parrot left out and went on without, each as

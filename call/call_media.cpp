@@ -224,7 +224,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
         !connected_at_)
       connected_at_ = owner_.now();
     if (state == transport::CallTransportState::kConnected && !encrypted_) on_media_ready();
-    owner_.observer_.on_transport_state(index_, state, reason);
+    owner_.observer_.on_transport_state(index_, state, transport_->failure(), reason);
   }
   void on_selected_pair(const transport::SelectedPair&) override {}
   void on_srtp_keys(const media::srtp::KeyingMaterial& keys) override {
@@ -391,21 +391,26 @@ void CallMedia::check_activity() {
   const media::Timestamp at = now();
   const auto seconds = [](std::chrono::milliseconds d) { return std::to_string((d.count() + 500) / 1000); };
   std::string why;
+  MediaTimeout timeout = MediaTimeout::kNeverConnected;
   for (const auto& unit : units_) {
     if (!unit->connected_at_) {
-      if (at - unit->created_at_ >= connect_timeout_)
+      if (at - unit->created_at_ >= connect_timeout_) {
+        timeout = MediaTimeout::kNeverConnected;
         why = "no path to you connected within " + seconds(connect_timeout_) + " s (ICE never completed)";
+      }
     } else {
       const media::Timestamp since = unit->last_rtp_.value_or(*unit->connected_at_);
-      if (at - since >= no_media_timeout_)
+      if (at - since >= no_media_timeout_) {
+        timeout = MediaTimeout::kNoMedia;
         why = "no media from you for " + seconds(no_media_timeout_) + " s" +
               (unit->last_rtp_ ? "" : " after the path connected");
+      }
     }
     if (!why.empty()) break;
   }
   if (why.empty()) return;
   watchdog_fired_ = true;
-  observer_.on_media_timeout(why);
+  observer_.on_media_timeout(timeout, why);
 }
 
 const transport::IceCredentials& CallMedia::local_credentials(std::size_t transport) const {

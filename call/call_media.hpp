@@ -53,10 +53,11 @@ class CallMedia final {
   struct Observer {
     virtual void on_local_candidate(std::size_t transport, const transport::IceCandidate& candidate) = 0;
     virtual void on_gathering_done(std::size_t transport) = 0;
+    // `failure` says why with kFailed (kNone otherwise); `reason` is for people.
     virtual void on_transport_state(std::size_t transport, transport::CallTransportState state,
-                                    const std::string& reason) = 0;
+                                    transport::TransportFailure failure, const std::string& reason) = 0;
     // The watchdog fired: `why` is a sentence for the report. Once per call.
-    virtual void on_media_timeout(const std::string& why) = 0;
+    virtual void on_media_timeout(MediaTimeout timeout, const std::string& why) = 0;
 
    protected:
     ~Observer() = default;

@@ -41,6 +41,9 @@ struct NatEvidenceInput {
   bool connected = false;
   bool tried = false;  // a transport existed (not a call that ended while ringing)
   std::string public_address;  // parrot's --public-address, empty if none
+  // Why the first transport failed, if it did (a failure on parrot's own
+  // side is not the caller's network).
+  transport::TransportFailure failure = transport::TransportFailure::kNone;
   // Media flowed one way only (the report's ONE-WAY): which way.
   enum class OneWay { kNo, kCallerToParrotLost, kParrotToCallerLost } one_way = OneWay::kNo;
 };
@@ -52,6 +55,7 @@ struct NatDiagnosis {
   UdpReach udp = UdpReach::kUnknown;
   MediaPath path = MediaPath::kNone;
   std::string advice;  // empty, or one or two sentences saying what to fix
+  bool advises_turn = false;  // the advice already says what a TURN server is needed for
   bool parrot_behind_nat = false;
   // "ip:port" strings, for the report's evidence.
   std::vector<std::string> caller_host, caller_srflx, caller_relay;

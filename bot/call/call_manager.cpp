@@ -70,15 +70,19 @@ struct CallManager::Worker final : CallMedia::Observer {
     to_control([sid = sid, transport, candidate](CallManager& m) { m.on_local_candidate(sid, transport, candidate); });
   }
   void on_gathering_done(std::size_t) override {}
-  void on_media_timeout(const std::string& why) override {
-    to_control([sid = sid, why](CallManager& m) {
-      const bool connected = why.rfind("no media", 0) == 0;
+  void on_media_timeout(parrot::call::MediaTimeout timeout, const std::string& why) override {
+    to_control([sid = sid, timeout, why](CallManager& m) {
+      // Connected but silent is a media error; never connected, a transport failure.
+      const bool connected = timeout == parrot::call::MediaTimeout::kNoMedia;
       m.end_call(sid, connected ? jingle::ReasonCondition::kMediaError : jingle::ReasonCondition::kFailedTransport, why,
-                 true);
+                 true, timeout);
     });
   }
-  void on_transport_state(std::size_t transport, transport::CallTransportState state, const std::string& reason) override {
-    to_control([sid = sid, transport, state, reason](CallManager& m) { m.on_transport_state(sid, transport, state, reason); });
+  void on_transport_state(std::size_t transport, transport::CallTransportState state,
+                          transport::TransportFailure failure, const std::string& reason) override {
+    to_control([sid = sid, transport, state, failure, reason](CallManager& m) {
+      m.on_transport_state(sid, transport, state, failure, reason);
+    });
   }
 
   GMainContext* control;
@@ -778,7 +782,7 @@ void CallManager::on_local_candidate(const std::string& sid, std::size_t transpo
 }
 
 void CallManager::on_transport_state(const std::string& sid, std::size_t transport, transport::CallTransportState state,
-                                     const std::string& reason) {
+                                     transport::TransportFailure failure, const std::string& reason) {
   const auto found = calls_.find(sid);
   if (found == calls_.end()) return;
   Call& call = *found->second;
@@ -792,17 +796,18 @@ void CallManager::on_transport_state(const std::string& sid, std::size_t transpo
     return;
   }
   if (state != transport::CallTransportState::kFailed) return;
-  const bool dtls = reason.rfind("DTLS", 0) == 0;
+  const bool dtls = transport::is_dtls_failure(failure);
   const bool was_secure = transport < call.secured.size() && call.secured[transport];
   if (dtls || !was_secure) {
-    end_call(sid, dtls ? jingle::ReasonCondition::kSecurityError : jingle::ReasonCondition::kFailedTransport, reason, true);
+    end_call(sid, dtls ? jingle::ReasonCondition::kSecurityError : jingle::ReasonCondition::kFailedTransport, reason, true,
+             failure);
     return;
   }
   // The path died after it worked (a network change, consent lost): the
   // client may offer an ICE restart (Conversations does), so wait for one.
-  call.restart_grace = transport::Timer(control_, kRestartGrace, [this, sid, reason] {
+  call.restart_grace = transport::Timer(control_, kRestartGrace, [this, sid, failure, reason] {
     end_call(sid, jingle::ReasonCondition::kFailedTransport,
-             reason + ", and no ICE restart came within " + std::to_string(kRestartGrace.count()) + " s", true);
+             reason + ", and no ICE restart came within " + std::to_string(kRestartGrace.count()) + " s", true, failure);
   });
 }
 
@@ -842,7 +847,7 @@ void CallManager::on_ice_restarted(const std::string& sid, std::size_t transport
 }
 
 void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure,
-                           bool tell_peer) {
+                           bool tell_peer, parrot::call::EndCause cause) {
   const auto found = calls_.find(sid);
   if (found == calls_.end() || found->second->ending) return;
   std::unique_ptr<Call> call = std::move(found->second);
@@ -861,6 +866,7 @@ void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reaso
   base.public_address = ice_.public_address;
   base.ice_restarts = call->ice_restarts;
   base.failure = failure;
+  base.end_cause = cause;
   base.offer_ignored = call->offer_ignored;
   const std::string peer = call->peer;
   transport::Worker* worker = call->pin.worker();

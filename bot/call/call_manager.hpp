@@ -146,6 +146,7 @@ class CallManager {
   void on_ready(const std::string& sid, std::vector<transport::IceCredentials> credentials);
   void on_local_candidate(const std::string& sid, std::size_t transport, const transport::IceCandidate& candidate);
   void on_transport_state(const std::string& sid, std::size_t transport, transport::CallTransportState state,
+                          transport::TransportFailure failure,
                           const std::string& reason);
   void restart_ice(Call& call, std::size_t transport, const transport::IceCredentials& remote,
                    std::vector<transport::IceCandidate> candidates);
@@ -163,7 +164,10 @@ class CallManager {
   void add_transports(Call& call, const jingle::Jingle& offer, jingle::AnswerPlan plan);
   void on_transports_added(const std::string& sid, std::size_t first, const std::vector<transport::IceCredentials>& local,
                            jingle::AnswerPlan plan);
-  void end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure, bool tell_peer);
+  // `failure` is for people; `cause` names it as a value when it is a
+  // transport failure or a media timeout (the report's failure_code).
+  void end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure, bool tell_peer,
+                parrot::call::EndCause cause = {});
   // An offer parrot could not answer: logged, explained in chat and stored
   // as a REFUSED report like any other failed call.
   void report_refused(const std::string& peer, const std::string& sid, const std::string& why,

@@ -851,14 +851,15 @@ class ParrotCall final : public call::CallMedia::Observer {
     channel_.send("cand " + std::to_string(index_) + candidate_text(candidate));
   }
   void on_gathering_done(std::size_t) override {}
-  void on_transport_state(std::size_t, transport::CallTransportState state, const std::string& reason) override {
+  void on_transport_state(std::size_t, transport::CallTransportState state, transport::TransportFailure,
+                          const std::string& reason) override {
     if (state == transport::CallTransportState::kSecure) ++secure_;
     if (state == transport::CallTransportState::kFailed) {
       ++failed_;
       std::fprintf(stderr, "parrot call %zu failed: %s\n", index_, reason.c_str());
     }
   }
-  void on_media_timeout(const std::string& why) override {
+  void on_media_timeout(call::MediaTimeout, const std::string& why) override {
     ++failed_;
     std::fprintf(stderr, "parrot call %zu: watchdog: %s\n", index_, why.c_str());
   }
