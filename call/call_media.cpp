@@ -378,6 +378,7 @@ media::Timestamp CallMedia::now() const {
 }
 
 void CallMedia::drain_probes() {
+  confined_.check("CallMedia::drain_probes");
   for (auto& unit : units_) unit->drain(kProbePacketsPerDrain);
 }
 
@@ -387,6 +388,7 @@ void CallMedia::sample_timelines() {
 }
 
 void CallMedia::check_activity() {
+  confined_.check("CallMedia::check_activity");
   if (watchdog_fired_) return;
   const media::Timestamp at = now();
   const auto seconds = [](std::chrono::milliseconds d) { return std::to_string((d.count() + 500) / 1000); };
@@ -417,21 +419,29 @@ const transport::IceCredentials& CallMedia::local_credentials(std::size_t transp
   return units_.at(transport)->transport_->local_credentials();
 }
 void CallMedia::set_remote_credentials(std::size_t transport, const transport::IceCredentials& credentials) {
+  confined_.check("CallMedia::set_remote_credentials");
   units_.at(transport)->transport_->set_remote_credentials(credentials);
 }
 void CallMedia::add_remote_candidate(std::size_t transport, const transport::IceCandidate& candidate) {
+  confined_.check("CallMedia::add_remote_candidate");
   units_.at(transport)->transport_->add_remote_candidate(candidate);
 }
-void CallMedia::remote_gathering_done(std::size_t transport) { units_.at(transport)->transport_->remote_gathering_done(); }
+void CallMedia::remote_gathering_done(std::size_t transport) {
+  confined_.check("CallMedia::remote_gathering_done");
+  units_.at(transport)->transport_->remote_gathering_done();
+}
 void CallMedia::set_peer_fingerprint(std::size_t transport, const std::string& algorithm, const std::string& fingerprint,
                                      std::optional<transport::DtlsRole> role) {
+  confined_.check("CallMedia::set_peer_fingerprint");
   units_.at(transport)->transport_->set_peer_fingerprint(algorithm, fingerprint, role);
 }
 void CallMedia::gather() {
+  confined_.check("CallMedia::gather");
   for (auto& unit : units_) unit->transport_->gather();
 }
 std::pair<transport::IceCredentials, std::vector<transport::IceCandidate>> CallMedia::restart_ice(
     std::size_t transport, const transport::IceCredentials& remote) {
+  confined_.check("CallMedia::restart_ice");
   Unit& unit = *units_.at(transport);
   transport::IceCredentials local = unit.transport_->restart_ice(remote);
   if (unit.connected_at_) unit.last_rtp_ = now();
@@ -439,10 +449,12 @@ std::pair<transport::IceCredentials, std::vector<transport::IceCandidate>> CallM
 }
 
 void CallMedia::set_extra_delay(std::chrono::milliseconds delay) {
+  confined_.check("CallMedia::set_extra_delay");
   for (auto& unit : units_) unit->engine_->set_extra_delay(delay);
 }
 void CallMedia::add_stream(std::size_t transport, const media::echo::StreamConfig& config,
                            std::vector<PayloadName> offered) {
+  confined_.check("CallMedia::add_stream");
   Unit& unit = *units_.at(transport);
   media::echo::StreamConfig named = config;
   name_fec_payload_types(named, offered);
@@ -454,12 +466,14 @@ void CallMedia::add_stream(std::size_t transport, const media::echo::StreamConfi
 }
 
 std::size_t CallMedia::add_transport(CallMediaSetup::Transport setup) {
+  confined_.check("CallMedia::add_transport");
   units_.push_back(std::make_unique<Unit>(*this, units_.size(), std::move(setup)));
   units_.back()->transport_->gather();
   return units_.size() - 1;
 }
 
 void CallMedia::close() {
+  confined_.check("CallMedia::close");
   stop_ticks();
   for (auto& unit : units_) {
     unit->signal_timer_.reset();
@@ -469,6 +483,7 @@ void CallMedia::close() {
 }
 
 CallFacts CallMedia::facts() {
+  confined_.check("CallMedia::facts");
   drain_probes();
   CallFacts facts;
   facts.transport = units_.front()->transport_->stats();
@@ -505,6 +520,7 @@ CallFacts CallMedia::facts() {
 }
 
 nlohmann::json CallMedia::timeline() const {
+  confined_.check("CallMedia::timeline");
   // The last second before the end is left out: a sliver of an interval
   // would show a rate from a handful of packets.
   nlohmann::json streams = nlohmann::json::array();

@@ -21,6 +21,7 @@
 #include "call/stream_timeline.hpp"
 #include "media/echo/echo_engine.hpp"
 #include "transport/call/call_transport.hpp"
+#include "transport/worker/thread_confined.hpp"
 
 namespace parrot::call {
 
@@ -117,6 +118,7 @@ class CallMedia final {
   void check_activity();
   void sample_timelines();
 
+  transport::ThreadConfined confined_;  // the thread running context_, where it was created
   GMainContext* context_;
   Observer& observer_;
   bool test_signal_;

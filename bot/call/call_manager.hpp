@@ -29,6 +29,8 @@
 #include "bot/jingle/session.hpp"
 #include "bot/report_store.hpp"
 #include "transport/dtls/certificate.hpp"
+#include "transport/worker/control_post.hpp"
+#include "transport/worker/thread_confined.hpp"
 #include "transport/worker/timer.hpp"
 #include "transport/worker/worker_pool.hpp"
 
@@ -192,7 +194,8 @@ class CallManager {
   SenderRateLimiter refusal_reports_{0.2, 5};                      // REFUSED reports per contact
   std::uint64_t calls_parrot_behind_nat_ = 0;
   std::set<std::string> nat_warned_;  // mapped addresses the operator was warned of
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  transport::ThreadConfined control_thread_;  // every method runs on the control thread
+  transport::Liveness liveness_;              // what workers post back is dropped once the manager is gone
   std::uint64_t next_iq_ = 0;
 };
 
