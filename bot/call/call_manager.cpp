@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "call/call_media.hpp"
-#include "bot/call/negotiated_setup.hpp"
+#include "call/negotiated_setup.hpp"
 #include "bot/jingle/jingle_message.hpp"
 #include "bot/jingle/namespaces.hpp"
 #include "bot/xmpp/jid.hpp"
@@ -15,7 +15,10 @@
 
 namespace parrot::bot::call {
 
+using parrot::call::call_transport_config;
 using parrot::call::CallMedia;
+using parrot::call::dtls_role;
+using parrot::call::echo_stream_config;
 
 namespace {
 
@@ -401,7 +404,7 @@ void CallManager::place_call(const std::string& sid, const std::string& peer, bo
   if (const auto delay = extra_delays_.find(parrot::xmpp::bare_jid(peer)); delay != extra_delays_.end()) unit.echo.extra_delay = delay->second;
   for (const auto& stream : offer.streams) {
     unit.echo.streams.push_back(echo_stream_config(stream.config));
-    const bool is_video = stream.config.media == jingle::StreamMedia::kVideo;
+    const bool is_video = stream.config.media == parrot::call::StreamMedia::kVideo;
     unit.offered.push_back({PayloadName{stream.config.payload_types.front(), is_video ? "VP8" : "opus",
                                         is_video ? 90000u : 48000u}});
   }
@@ -578,7 +581,7 @@ void CallManager::add_transports(Call& call, const jingle::Jingle& offer, jingle
       unit.offered.push_back(offered_names(offer, stream.content));
     }
     units.push_back(std::move(unit));
-    remote_credentials.push_back(call::remote_credentials(plan.transports[i]));
+    remote_credentials.push_back(parrot::call::remote_credentials(plan.transports[i]));
     remote_candidates.push_back(plan.transports[i].remote_candidates);
     call.plan.transports.push_back(plan.transports[i]);
     call.early_candidates.emplace_back();
@@ -667,7 +670,7 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
   std::vector<transport::IceCredentials> remote_credentials;
   std::vector<std::vector<transport::IceCandidate>> remote_candidates;
   for (const auto& transport_plan : call->plan.transports) {
-    remote_credentials.push_back(call::remote_credentials(transport_plan));
+    remote_credentials.push_back(parrot::call::remote_credentials(transport_plan));
     remote_candidates.push_back(transport_plan.remote_candidates);
   }
   spdlog::info("call {} from {}: {} transport(s), {} stream(s)", offer.sid, from, call->plan.transports.size(),

@@ -150,7 +150,9 @@ AnswerPlan plan_answer(const Jingle& offer, const AnswerOptions& options) {
         if (candidate.component <= transport.components) transport.remote_candidates.push_back(candidate);
       }
       if (ice.fingerprint) {
-        transport.dtls = NegotiatedDtls{answer_setup(ice.fingerprint->setup), ice.fingerprint->hash, ice.fingerprint->value};
+        const auto setup = answer_setup(ice.fingerprint->setup) == DtlsSetup::kActive ? parrot::call::DtlsSetup::kActive
+                                                                                      : parrot::call::DtlsSetup::kPassive;
+        transport.dtls = parrot::call::NegotiatedDtls{setup, ice.fingerprint->hash, ice.fingerprint->value};
       }
       transport_index = plan.transports.size();
       plan.transports.push_back(std::move(transport));

@@ -1,7 +1,7 @@
 // The answer parrot gives to a Jingle RTP offer (a session-initiate), as
 // pure data: the session-accept to send, what was negotiated for each
-// transport and each content (negotiated.hpp). No I/O; the caller turns
-// those values into transports and an echo engine.
+// transport and each content (call/negotiated.hpp's plain values). No I/O;
+// call/ turns those values into transports and an echo engine.
 //
 //   AnswerPlan plan = plan_answer(offer, options);
 //   if (!plan.ok()) send_terminate(*plan.error);          // nothing usable
@@ -49,10 +49,13 @@
 #include <vector>
 
 #include "bot/jingle/jingle.hpp"
-#include "bot/jingle/negotiated.hpp"
+#include "call/negotiated.hpp"
 #include "transport/ice/ice_candidate.hpp"
 
 namespace parrot::bot::jingle {
+
+using parrot::call::NegotiatedStream;
+using parrot::call::StreamMedia;
 
 // parrot's side of one ICE-UDP transport.
 struct LocalIce {
@@ -71,19 +74,11 @@ struct AnswerOptions {
   std::uint32_t ssrc_seed = 1;
 };
 
-// What was negotiated for one transport: the BUNDLE group, or one content
-// when the offer does not bundle. parrot answers, so its ICE agent is the
-// controlled one (RFC 8445 §6.1.1).
-struct TransportPlan {
+// What was negotiated for one transport (the BUNDLE group, or one content
+// when the offer does not bundle), and the contents on it. parrot answers,
+// so its ICE agent is the controlled one (RFC 8445 §6.1.1).
+struct TransportPlan : parrot::call::NegotiatedTransport {
   std::vector<std::string> contents;  // accepted content names on this transport
-  unsigned components = 1;            // 1 when rtcp-mux is accepted, else 2 (RTP + RTCP)
-  // nullopt: the offer had no fingerprint, so plain RTP.
-  std::optional<NegotiatedDtls> dtls;
-  std::string remote_ufrag;
-  std::string remote_pwd;
-  // The offer's usable candidates for components ≤ `components` (Dino
-  // offers component 2 even when it accepts mux).
-  std::vector<transport::IceCandidate> remote_candidates;
 };
 
 struct StreamPlan {

@@ -141,10 +141,10 @@ AcceptedOffer read_answer(const OfferPlan& offer, const Jingle& accept) {
     return fail(ReasonCondition::kSecurityError, "the answer has no DTLS fingerprint, and parrot's calls are encrypted");
   switch (ice->fingerprint->setup) {
     case DtlsSetup::kActive:
-      result.setup = DtlsSetup::kPassive;
+      result.setup = parrot::call::DtlsSetup::kPassive;
       break;
     case DtlsSetup::kPassive:
-      result.setup = DtlsSetup::kActive;
+      result.setup = parrot::call::DtlsSetup::kActive;
       break;
     case DtlsSetup::kActpass:
     case DtlsSetup::kHoldconn:

@@ -53,9 +53,8 @@ struct AcceptedOffer {
     std::string text;  // for the session-terminate and the caller's report
   };
   std::optional<Error> error;
-  // parrot's setup, the opposite of the answer's: kActive (DTLS client) or
-  // kPassive (server).
-  DtlsSetup setup = DtlsSetup::kActive;
+  // parrot's setup, the opposite of the answer's.
+  parrot::call::DtlsSetup setup = parrot::call::DtlsSetup::kActive;
   // The accepted contents' streams: the answer's payload types (by id, those
   // parrot offered), the callee's SSRC, and the feedback both sides named.
   std::vector<StreamPlan> streams;

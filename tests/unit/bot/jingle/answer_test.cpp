@@ -101,7 +101,7 @@ TEST(AnswerTest, ConversationsBundleMuxDtls) {
   EXPECT_EQ(transport.contents, (std::vector<std::string>{"0", "1"}));
   EXPECT_EQ(transport.components, 1u);
   ASSERT_TRUE(transport.dtls);
-  EXPECT_EQ(transport.dtls->setup, DtlsSetup::kActive);
+  EXPECT_EQ(transport.dtls->setup, parrot::call::DtlsSetup::kActive);
   EXPECT_EQ(transport.dtls->peer_hash, "sha-256");
   EXPECT_EQ(transport.dtls->peer_fingerprint.substr(0, 5), "4A:B0");
   EXPECT_EQ(transport.remote_ufrag, "tZ0b");
@@ -246,7 +246,7 @@ TEST(AnswerTest, PassiveOfferGetsActiveAndActiveGetsPassive) {
   for (Content& content : offer.contents) std::get<IceUdpTransport>(content.transport).fingerprint->setup = DtlsSetup::kActive;
   AnswerPlan plan = plan_answer(offer, options());
   EXPECT_EQ(plan.accept.contents[0].ice_udp()->fingerprint->setup, DtlsSetup::kPassive);
-  EXPECT_EQ(plan.transports[0].dtls->setup, DtlsSetup::kPassive);
+  EXPECT_EQ(plan.transports[0].dtls->setup, parrot::call::DtlsSetup::kPassive);
   for (Content& content : offer.contents) std::get<IceUdpTransport>(content.transport).fingerprint->setup = DtlsSetup::kPassive;
   plan = plan_answer(offer, options());
   EXPECT_EQ(plan.accept.contents[0].ice_udp()->fingerprint->setup, DtlsSetup::kActive);

@@ -1,25 +1,22 @@
-#include "bot/call/negotiated_setup.hpp"
+#include "call/negotiated_setup.hpp"
 
 #include <gtest/gtest.h>
 
-namespace parrot::bot::call {
+namespace parrot::call {
 namespace {
 
-jingle::TransportPlan dtls_plan(jingle::DtlsSetup setup) {
-  jingle::TransportPlan plan;
-  plan.contents = {"audio"};
+NegotiatedTransport dtls_plan(DtlsSetup setup) {
+  NegotiatedTransport plan;
   plan.components = 2;
-  plan.dtls = jingle::NegotiatedDtls{setup, "sha-384", "AB:CD"};
+  plan.dtls = NegotiatedDtls{setup, "sha-384", "AB:CD"};
   plan.remote_ufrag = "uf";
   plan.remote_pwd = "pw";
   return plan;
 }
 
 TEST(NegotiatedSetupTest, ActiveIsTheDtlsClientAndPassiveTheServer) {
-  EXPECT_EQ(dtls_role(jingle::DtlsSetup::kActive), transport::DtlsRole::kClient);
-  EXPECT_EQ(dtls_role(jingle::DtlsSetup::kPassive), transport::DtlsRole::kServer);
-  // Not answered yet: the default role, replaced when the answer comes.
-  EXPECT_EQ(dtls_role(jingle::DtlsSetup::kActpass), transport::DtlsParameters{}.role);
+  EXPECT_EQ(dtls_role(DtlsSetup::kActive), transport::DtlsRole::kClient);
+  EXPECT_EQ(dtls_role(DtlsSetup::kPassive), transport::DtlsRole::kServer);
 }
 
 TEST(NegotiatedSetupTest, TransportConfigCarriesComponentsDtlsAndTheControlledRole) {
@@ -28,7 +25,7 @@ TEST(NegotiatedSetupTest, TransportConfigCarriesComponentsDtlsAndTheControlledRo
   transport::IceConfig ice;
   ice.controlling = true;
   ice.allowed_addresses = {"127.0.0.1"};
-  const auto config = call_transport_config(dtls_plan(jingle::DtlsSetup::kPassive), ice, certificate);
+  const auto config = call_transport_config(dtls_plan(DtlsSetup::kPassive), ice, certificate);
   EXPECT_EQ(config.ice.components, 2u);
   EXPECT_FALSE(config.ice.controlling);  // parrot answered
   EXPECT_EQ(config.ice.allowed_addresses, ice.allowed_addresses);
@@ -41,7 +38,7 @@ TEST(NegotiatedSetupTest, TransportConfigCarriesComponentsDtlsAndTheControlledRo
 }
 
 TEST(NegotiatedSetupTest, NoFingerprintIsPlainRtpWithoutACertificate) {
-  jingle::TransportPlan plan = dtls_plan(jingle::DtlsSetup::kActive);
+  NegotiatedTransport plan = dtls_plan(DtlsSetup::kActive);
   plan.dtls.reset();
   plan.components = 1;
   const transport::Certificate certificate = transport::Certificate::generate();
@@ -52,14 +49,14 @@ TEST(NegotiatedSetupTest, NoFingerprintIsPlainRtpWithoutACertificate) {
 }
 
 TEST(NegotiatedSetupTest, RemoteCredentialsAreThePlans) {
-  const auto credentials = remote_credentials(dtls_plan(jingle::DtlsSetup::kActive));
+  const auto credentials = remote_credentials(dtls_plan(DtlsSetup::kActive));
   EXPECT_EQ(credentials.ufrag, "uf");
   EXPECT_EQ(credentials.pwd, "pw");
 }
 
 TEST(NegotiatedSetupTest, StreamConfigKeepsEveryNegotiatedField) {
-  jingle::NegotiatedStream stream;
-  stream.media = jingle::StreamMedia::kVideo;
+  NegotiatedStream stream;
+  stream.media = StreamMedia::kVideo;
   stream.clock_rate_hz = 90000;
   stream.payload_types = {96, 97};
   stream.remote_ssrc = 1234;
@@ -87,9 +84,9 @@ TEST(NegotiatedSetupTest, StreamConfigKeepsEveryNegotiatedField) {
   EXPECT_FALSE(config.red_payload_type);  // CallMedia fills these from the offered names
   EXPECT_FALSE(config.ulpfec_payload_type);
 
-  stream.media = jingle::StreamMedia::kAudio;
+  stream.media = StreamMedia::kAudio;
   EXPECT_EQ(echo_stream_config(stream).kind, media::echo::MediaKind::kAudio);
 }
 
 }  // namespace
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

@@ -1,14 +1,14 @@
-#include "bot/call/negotiated_setup.hpp"
+#include "call/negotiated_setup.hpp"
 
 #include <utility>
 
-namespace parrot::bot::call {
+namespace parrot::call {
 
-transport::DtlsRole dtls_role(jingle::DtlsSetup parrot_setup) noexcept {
-  return parrot_setup == jingle::DtlsSetup::kPassive ? transport::DtlsRole::kServer : transport::DtlsRole::kClient;
+transport::DtlsRole dtls_role(DtlsSetup parrot_setup) noexcept {
+  return parrot_setup == DtlsSetup::kPassive ? transport::DtlsRole::kServer : transport::DtlsRole::kClient;
 }
 
-transport::DtlsParameters dtls_parameters(const jingle::NegotiatedDtls& dtls) {
+transport::DtlsParameters dtls_parameters(const NegotiatedDtls& dtls) {
   transport::DtlsParameters parameters;
   parameters.role = dtls_role(dtls.setup);
   parameters.peer_fingerprint_algorithm = dtls.peer_hash;
@@ -16,26 +16,26 @@ transport::DtlsParameters dtls_parameters(const jingle::NegotiatedDtls& dtls) {
   return parameters;
 }
 
-transport::CallTransportConfig call_transport_config(const jingle::TransportPlan& plan, transport::IceConfig ice,
+transport::CallTransportConfig call_transport_config(const NegotiatedTransport& negotiated, transport::IceConfig ice,
                                                      const transport::Certificate* certificate) {
-  ice.components = plan.components;
+  ice.components = negotiated.components;
   ice.controlling = false;
   transport::CallTransportConfig config;
   config.ice = std::move(ice);
-  if (plan.dtls) {
-    config.dtls = dtls_parameters(*plan.dtls);
+  if (negotiated.dtls) {
+    config.dtls = dtls_parameters(*negotiated.dtls);
     config.certificate = certificate;
   }
   return config;
 }
 
-transport::IceCredentials remote_credentials(const jingle::TransportPlan& plan) {
-  return transport::IceCredentials{plan.remote_ufrag, plan.remote_pwd};
+transport::IceCredentials remote_credentials(const NegotiatedTransport& negotiated) {
+  return transport::IceCredentials{negotiated.remote_ufrag, negotiated.remote_pwd};
 }
 
-media::echo::StreamConfig echo_stream_config(const jingle::NegotiatedStream& stream) {
+media::echo::StreamConfig echo_stream_config(const NegotiatedStream& stream) {
   media::echo::StreamConfig config;
-  config.kind = stream.media == jingle::StreamMedia::kVideo ? media::echo::MediaKind::kVideo
+  config.kind = stream.media == StreamMedia::kVideo ? media::echo::MediaKind::kVideo
                                                             : media::echo::MediaKind::kAudio;
   config.clock_rate_hz = stream.clock_rate_hz;
   config.payload_types = stream.payload_types;
@@ -51,4 +51,4 @@ media::echo::StreamConfig echo_stream_config(const jingle::NegotiatedStream& str
   return config;
 }
 
-}  // namespace parrot::bot::call
+}  // namespace parrot::call
