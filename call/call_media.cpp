@@ -234,8 +234,11 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   void on_media(unsigned, media::MutableByteView datagram) override {
     // RTCP alone (receiver reports from a muted client's stack) is not media.
     const media::Timestamp now = owner_.now();  // one clock read per datagram
-    if (media::classify_muxed_packet(datagram) == media::MuxedPacketKind::kRtp) last_rtp_ = now;
-    engine_->on_datagram(now, datagram);
+    // RFC 5761 §4, once: the transport sorted by first byte (RFC 7983) and
+    // passes only RTP/RTCP; the engine takes the kind from here.
+    const media::MuxedPacketKind kind = media::classify_muxed_packet(datagram);
+    if (kind == media::MuxedPacketKind::kRtp) last_rtp_ = now;
+    engine_->on_datagram(now, datagram, kind);
     flush(now);
   }
 

@@ -44,7 +44,7 @@ Verdict verdict(const CallFacts& facts);
 std::vector<std::string> notes(const CallFacts& facts);
 
 // The report's "nat" object: the caller's NAT, its UDP, the path and what
-// to fix (nat_diagnosis.hpp).
+// to fix (call/nat_diagnosis.hpp).
 NatDiagnosis nat_diagnosis(const CallFacts& facts);
 
 // DESIGN.md's call report: every required key, plus more.
