@@ -6,16 +6,22 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "bot/call/call_media.hpp"
+#include "call/call_media.hpp"
+#include "call/negotiated_setup.hpp"
 #include "bot/jingle/jingle_message.hpp"
 #include "bot/jingle/namespaces.hpp"
+#include "bot/xmpp/jid.hpp"
 #include "bot/report_text.hpp"
 
 namespace parrot::bot::call {
 
+using parrot::call::call_transport_config;
+using parrot::call::CallMedia;
+using parrot::call::dtls_role;
+using parrot::call::echo_stream_config;
+
 namespace {
 
-std::string bare(const std::string& jid) { return jid.substr(0, jid.find('/')); }
 
 std::uint32_t random_seed() {
   static std::random_device device;
@@ -55,32 +61,29 @@ std::vector<PayloadName> offered_names(const jingle::Jingle& offer, const std::s
 // The worker-side half of a call: its CallMedia, and the observer that
 // carries what it learns back to the control thread as values.
 struct CallManager::Worker final : CallMedia::Observer {
-  Worker(GMainContext* control_context, std::weak_ptr<bool> manager_alive, CallManager* owner, std::string call_sid)
-      : control(control_context), alive(std::move(manager_alive)), manager(owner), sid(std::move(call_sid)) {}
+  Worker(transport::ControlPost<CallManager> post, std::string call_sid)
+      : to_control(std::move(post)), sid(std::move(call_sid)) {}
 
-  void to_control(std::function<void(CallManager&)> task) {
-    transport::post_to_context(control, [alive = alive, manager = manager, task = std::move(task)] {
-      if (const auto live = alive.lock(); live && *live) task(*manager);
-    });
-  }
   void on_local_candidate(std::size_t transport, const transport::IceCandidate& candidate) override {
     to_control([sid = sid, transport, candidate](CallManager& m) { m.on_local_candidate(sid, transport, candidate); });
   }
   void on_gathering_done(std::size_t) override {}
-  void on_media_timeout(const std::string& why) override {
-    to_control([sid = sid, why](CallManager& m) {
-      const bool connected = why.rfind("no media", 0) == 0;
+  void on_media_timeout(parrot::call::MediaTimeout timeout, const std::string& why) override {
+    to_control([sid = sid, timeout, why](CallManager& m) {
+      // Connected but silent is a media error; never connected, a transport failure.
+      const bool connected = timeout == parrot::call::MediaTimeout::kNoMedia;
       m.end_call(sid, connected ? jingle::ReasonCondition::kMediaError : jingle::ReasonCondition::kFailedTransport, why,
-                 true);
+                 true, timeout);
     });
   }
-  void on_transport_state(std::size_t transport, transport::CallTransportState state, const std::string& reason) override {
-    to_control([sid = sid, transport, state, reason](CallManager& m) { m.on_transport_state(sid, transport, state, reason); });
+  void on_transport_state(std::size_t transport, transport::CallTransportState state,
+                          transport::TransportFailure failure, const std::string& reason) override {
+    to_control([sid = sid, transport, state, failure, reason](CallManager& m) {
+      m.on_transport_state(sid, transport, state, failure, reason);
+    });
   }
 
-  GMainContext* control;
-  std::weak_ptr<bool> alive;
-  CallManager* manager;
+  transport::ControlPost<CallManager> to_control;  // runs only while the manager lives
   std::string sid;
   std::unique_ptr<CallMedia> media;  // created, used and destroyed on the worker
 };
@@ -183,8 +186,9 @@ CallManager::CallManager(GMainContext* control, transport::WorkerPool& workers, 
       send_(std::move(send)) {}
 
 CallManager::~CallManager() {
+  control_thread_.check("CallManager::~CallManager");
   end_all();
-  *alive_ = false;
+  liveness_.end();
 }
 
 void CallManager::set_extra_delay(const std::string& bare_jid, std::chrono::milliseconds delay) {
@@ -248,8 +252,8 @@ void CallManager::send_terminate(const std::string& peer, const std::string& sid
 
 std::string CallManager::busy_reason(const std::string& from) const {
   const auto per_contact =
-      std::count_if(calls_.begin(), calls_.end(), [&](const auto& c) { return bare(c.second->peer) == bare(from); }) +
-      std::count_if(proposals_.begin(), proposals_.end(), [&](const auto& p) { return p.second.callee == bare(from); });
+      std::count_if(calls_.begin(), calls_.end(), [&](const auto& c) { return parrot::xmpp::bare_jid(c.second->peer) == parrot::xmpp::bare_jid(from); }) +
+      std::count_if(proposals_.begin(), proposals_.end(), [&](const auto& p) { return p.second.callee == parrot::xmpp::bare_jid(from); });
   if (static_cast<std::size_t>(per_contact) >= limits_.max_calls_per_contact)
     return "Busy: you already have " + std::to_string(per_contact) + " call(s) with parrot, the most it takes from one "
            "contact. Hang up one and call again.";
@@ -268,6 +272,7 @@ void CallManager::send_chat(const std::string& to, const std::string& text) {
 }
 
 bool CallManager::on_jmi_message(const gloox::Tag& message) {
+  control_thread_.check("CallManager::on_jmi_message");
   const auto parsed = jingle::JingleMessage::from_message(message);
   if (!parsed) return false;
   if (!*parsed) return true;
@@ -310,7 +315,8 @@ void CallManager::send_jmi(const std::string& to, jingle::JingleMessage payload)
 }
 
 std::string CallManager::call_me(const std::string& full_jid, bool video) {
-  const std::string callee = bare(full_jid);
+  control_thread_.check("CallManager::call_me");
+  const std::string callee = parrot::xmpp::bare_jid(full_jid);
   for (const auto& [sid, proposal] : proposals_) {
     if (proposal.callee == callee) return "parrot is already calling you: answer on any of your devices.";
   }
@@ -321,9 +327,10 @@ std::string CallManager::call_me(const std::string& full_jid, bool video) {
 }
 
 std::string CallManager::propose_call(const std::string& callee, bool video, std::string& why) {
+  control_thread_.check("CallManager::propose_call");
   why = busy_reason(callee);
   if (!why.empty()) return {};
-  return propose(bare(callee), self_, video);
+  return propose(parrot::xmpp::bare_jid(callee), self_, video);
 }
 
 std::string CallManager::propose(const std::string& callee, const std::string& asked_from, bool video) {
@@ -356,11 +363,14 @@ void CallManager::tell_unanswered(const std::string& sid, const std::string& to,
   send_chat(to, declined ? "You declined parrot's call." : "You did not answer parrot's call.");
 }
 
-void CallManager::hang_up(const std::string& sid) { end_call(sid, jingle::ReasonCondition::kSuccess, "", true); }
+void CallManager::hang_up(const std::string& sid) {
+  control_thread_.check("CallManager::hang_up");
+  end_call(sid, jingle::ReasonCondition::kSuccess, "", true);
+}
 
 void CallManager::on_jmi_answer(const jingle::JingleMessage& answer, const std::string& from) {
   const auto found = proposals_.find(answer.id);
-  if (found == proposals_.end() || found->second.callee != bare(from)) return;
+  if (found == proposals_.end() || found->second.callee != parrot::xmpp::bare_jid(from)) return;
   const bool video = found->second.video;
   const std::string asked_from = found->second.asked_from;
   proposals_.erase(found);
@@ -391,16 +401,16 @@ void CallManager::place_call(const std::string& sid, const std::string& peer, bo
   unit.config.certificate = &certificate_;
   unit.config.dtls = transport::DtlsParameters{};  // role and fingerprint come with the answer
   unit.echo.random_seed = random_seed();
-  if (const auto delay = extra_delays_.find(bare(peer)); delay != extra_delays_.end()) unit.echo.extra_delay = delay->second;
+  if (const auto delay = extra_delays_.find(parrot::xmpp::bare_jid(peer)); delay != extra_delays_.end()) unit.echo.extra_delay = delay->second;
   for (const auto& stream : offer.streams) {
-    unit.echo.streams.push_back(stream.config);
-    const bool is_video = stream.config.kind == media::echo::MediaKind::kVideo;
+    unit.echo.streams.push_back(echo_stream_config(stream.config));
+    const bool is_video = stream.config.media == parrot::call::StreamMedia::kVideo;
     unit.offered.push_back({PayloadName{stream.config.payload_types.front(), is_video ? "VP8" : "opus",
                                         is_video ? 90000u : 48000u}});
   }
   setup->transports.push_back(std::move(unit));
   setup->test_signal = true;
-  setup->test_signal_for = test_signal_.contains(bare(peer)) ? std::chrono::milliseconds{0} : kCallMeSignal;
+  setup->test_signal_for = test_signal_.contains(parrot::xmpp::bare_jid(peer)) ? std::chrono::milliseconds{0} : kCallMeSignal;
   call->offer = std::move(offer);
   call->early_candidates.resize(1);
   Call& placed = *call;
@@ -419,7 +429,7 @@ void CallManager::on_session_accept(Call& call, const jingle::Jingle& accept) {
   const auto* first = accept.find_content(accepted.streams.front().content);
   const auto* ice = first->ice_udp();
   transport::IceCredentials remote{ice->ufrag, ice->pwd};
-  call.pin.worker()->post([holder = call.media, remote, role = accepted.role, hash = ice->fingerprint->hash,
+  call.pin.worker()->post([holder = call.media, remote, role = dtls_role(accepted.setup), hash = ice->fingerprint->hash,
                            value = ice->fingerprint->value] {
     if (!holder->media) return;
     try {
@@ -435,6 +445,7 @@ void CallManager::on_session_accept(Call& call, const jingle::Jingle& accept) {
 }
 
 void CallManager::on_jingle_iq(const gloox::Tag& iq) {
+  control_thread_.check("CallManager::on_jingle_iq");
   const gloox::Tag* element = iq.findChild("jingle", "xmlns", jingle::ns::kJingle);
   if (element == nullptr) return reply(iq, jingle::bad_request_error("no <jingle/>"));
   const std::string from = iq.findAttribute("from");
@@ -537,7 +548,7 @@ void CallManager::add_contents(Call& call, const jingle::Jingle& stanza, const s
   }
   plan.set_local_ice(0, jingle::LocalIce{call.local_credentials[0].ufrag, call.local_credentials[0].pwd, {}});
   for (const auto& stream : plan.streams) {
-    call.pin.worker()->post([holder = call.media, config = stream.config, offered = offered_names(offer, stream.content)] {
+    call.pin.worker()->post([holder = call.media, config = echo_stream_config(stream.config), offered = offered_names(offer, stream.content)] {
       if (!holder->media) return;
       try {
         holder->media->add_stream(0, config, offered);
@@ -560,17 +571,17 @@ void CallManager::add_transports(Call& call, const jingle::Jingle& offer, jingle
   std::vector<std::vector<transport::IceCandidate>> remote_candidates;
   for (std::size_t i = 0; i < plan.transports.size(); ++i) {
     CallMediaSetup::Transport unit;
-    unit.config = plan.transports[i].config(ice_, &certificate_);
+    unit.config = call_transport_config(plan.transports[i], ice_, &certificate_);
     unit.echo.random_seed = random_seed();
-    if (const auto delay = extra_delays_.find(bare(call.peer)); delay != extra_delays_.end())
+    if (const auto delay = extra_delays_.find(parrot::xmpp::bare_jid(call.peer)); delay != extra_delays_.end())
       unit.echo.extra_delay = delay->second;
     for (const auto& stream : plan.streams) {
       if (stream.transport != i) continue;
-      unit.echo.streams.push_back(stream.config);
+      unit.echo.streams.push_back(echo_stream_config(stream.config));
       unit.offered.push_back(offered_names(offer, stream.content));
     }
     units.push_back(std::move(unit));
-    remote_credentials.push_back(plan.transports[i].remote_credentials);
+    remote_credentials.push_back(parrot::call::remote_credentials(plan.transports[i]));
     remote_candidates.push_back(plan.transports[i].remote_candidates);
     call.plan.transports.push_back(plan.transports[i]);
     call.early_candidates.emplace_back();
@@ -643,23 +654,23 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
   auto setup = std::make_shared<CallMediaSetup>();
   for (std::size_t i = 0; i < call->plan.transports.size(); ++i) {
     CallMediaSetup::Transport unit;
-    unit.config = call->plan.transports[i].config(ice_, &certificate_);
+    unit.config = call_transport_config(call->plan.transports[i], ice_, &certificate_);
     unit.echo.random_seed = random_seed();
-    if (const auto delay = extra_delays_.find(bare(from)); delay != extra_delays_.end())
+    if (const auto delay = extra_delays_.find(parrot::xmpp::bare_jid(from)); delay != extra_delays_.end())
       unit.echo.extra_delay = delay->second;
     for (const auto& stream : call->plan.streams) {
       if (stream.transport != i) continue;
-      unit.echo.streams.push_back(stream.config);
+      unit.echo.streams.push_back(echo_stream_config(stream.config));
       unit.offered.push_back(offered_names(offer, stream.content));
     }
     setup->transports.push_back(std::move(unit));
   }
-  setup->test_signal = test_signal_.contains(bare(from));
+  setup->test_signal = test_signal_.contains(parrot::xmpp::bare_jid(from));
   call->early_candidates.resize(call->plan.transports.size());
   std::vector<transport::IceCredentials> remote_credentials;
   std::vector<std::vector<transport::IceCandidate>> remote_candidates;
   for (const auto& transport_plan : call->plan.transports) {
-    remote_credentials.push_back(transport_plan.remote_credentials);
+    remote_credentials.push_back(parrot::call::remote_credentials(transport_plan));
     remote_candidates.push_back(transport_plan.remote_candidates);
   }
   spdlog::info("call {} from {}: {} transport(s), {} stream(s)", offer.sid, from, call->plan.transports.size(),
@@ -675,7 +686,7 @@ void CallManager::launch_media(Call& call, std::shared_ptr<CallMediaSetup> setup
   setup->connect_timeout = limits_.connect_timeout;
   setup->no_media_timeout = limits_.no_media_timeout;
   call.pin = workers_.pin_least_loaded();
-  call.media = std::make_shared<Worker>(control_, alive_, this, call.sid);
+  call.media = std::make_shared<Worker>(transport::ControlPost<CallManager>{control_, *this, liveness_}, call.sid);
   transport::Worker* worker = call.pin.worker();
   worker->post([holder = call.media, worker, setup, remote_credentials, remote_candidates] {
     try {
@@ -703,6 +714,7 @@ void CallManager::launch_media(Call& call, std::shared_ptr<CallMediaSetup> setup
 }
 
 void CallManager::on_ready(const std::string& sid, std::vector<transport::IceCredentials> credentials) {
+  control_thread_.check("CallManager::on_ready");
   const auto found = calls_.find(sid);
   if (found == calls_.end()) return;
   Call& call = *found->second;
@@ -744,6 +756,7 @@ void CallManager::send_followups(Call& call, const jingle::AnswerPlan& plan) {
 
 void CallManager::on_local_candidate(const std::string& sid, std::size_t transport,
                                      const transport::IceCandidate& candidate) {
+  control_thread_.check("CallManager::on_local_candidate");
   const auto found = calls_.find(sid);
   if (found == calls_.end()) return;
   Call& call = *found->second;
@@ -775,7 +788,8 @@ void CallManager::on_local_candidate(const std::string& sid, std::size_t transpo
 }
 
 void CallManager::on_transport_state(const std::string& sid, std::size_t transport, transport::CallTransportState state,
-                                     const std::string& reason) {
+                                     transport::TransportFailure failure, const std::string& reason) {
+  control_thread_.check("CallManager::on_transport_state");
   const auto found = calls_.find(sid);
   if (found == calls_.end()) return;
   Call& call = *found->second;
@@ -789,17 +803,18 @@ void CallManager::on_transport_state(const std::string& sid, std::size_t transpo
     return;
   }
   if (state != transport::CallTransportState::kFailed) return;
-  const bool dtls = reason.rfind("DTLS", 0) == 0;
+  const bool dtls = transport::is_dtls_failure(failure);
   const bool was_secure = transport < call.secured.size() && call.secured[transport];
   if (dtls || !was_secure) {
-    end_call(sid, dtls ? jingle::ReasonCondition::kSecurityError : jingle::ReasonCondition::kFailedTransport, reason, true);
+    end_call(sid, dtls ? jingle::ReasonCondition::kSecurityError : jingle::ReasonCondition::kFailedTransport, reason, true,
+             failure);
     return;
   }
   // The path died after it worked (a network change, consent lost): the
   // client may offer an ICE restart (Conversations does), so wait for one.
-  call.restart_grace = transport::Timer(control_, kRestartGrace, [this, sid, reason] {
+  call.restart_grace = transport::Timer(control_, kRestartGrace, [this, sid, failure, reason] {
     end_call(sid, jingle::ReasonCondition::kFailedTransport,
-             reason + ", and no ICE restart came within " + std::to_string(kRestartGrace.count()) + " s", true);
+             reason + ", and no ICE restart came within " + std::to_string(kRestartGrace.count()) + " s", true, failure);
   });
 }
 
@@ -839,7 +854,8 @@ void CallManager::on_ice_restarted(const std::string& sid, std::size_t transport
 }
 
 void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure,
-                           bool tell_peer) {
+                           bool tell_peer, parrot::call::EndCause cause) {
+  control_thread_.check("CallManager::end_call");
   const auto found = calls_.find(sid);
   if (found == calls_.end() || found->second->ending) return;
   std::unique_ptr<Call> call = std::move(found->second);
@@ -858,6 +874,7 @@ void CallManager::end_call(const std::string& sid, jingle::ReasonCondition reaso
   base.public_address = ice_.public_address;
   base.ice_restarts = call->ice_restarts;
   base.failure = failure;
+  base.end_cause = cause;
   base.offer_ignored = call->offer_ignored;
   const std::string peer = call->peer;
   transport::Worker* worker = call->pin.worker();
@@ -889,7 +906,7 @@ void CallManager::report_refused(const std::string& peer, const std::string& sid
                                  std::vector<std::string> ignored) {
   // A flood of bad offers is logged, not answered with a flood of reports
   // that would also push the contact's real reports out of the store.
-  if (refusal_reports_.check(bare(peer), std::chrono::steady_clock::now()) != SenderRateLimiter::Verdict::kAllow) {
+  if (refusal_reports_.check(parrot::xmpp::bare_jid(peer), std::chrono::steady_clock::now()) != SenderRateLimiter::Verdict::kAllow) {
     spdlog::info("call {} from {} refused, not reported (too many refused offers): {}", sid, peer, why);
     return;
   }
@@ -937,7 +954,7 @@ void CallManager::deliver_report(const std::string& peer, CallFacts facts, nlohm
   spdlog::info("call {} with {} ended: {}", facts.id, peer, text);
   send_(report_message(peer, text, json));
   if (reports_ != nullptr) {
-    reports_->add(StoredReport{0, bare(peer), "call",
+    reports_->add(StoredReport{0, parrot::xmpp::bare_jid(peer), "call",
                                std::chrono::duration_cast<std::chrono::seconds>(facts.started.time_since_epoch()).count(),
                                text, json},
                   ReportPageData{std::move(token), timeline.is_null() ? "" : timeline.dump()});
@@ -945,6 +962,7 @@ void CallManager::deliver_report(const std::string& peer, CallFacts facts, nlohm
 }
 
 void CallManager::end_all() {
+  control_thread_.check("CallManager::end_all");
   for (auto& [sid, proposal] : proposals_) {
     jingle::JingleMessage retract;
     retract.kind = jingle::JingleMessageKind::kRetract;

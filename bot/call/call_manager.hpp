@@ -30,12 +30,18 @@
 #include "bot/jingle/session.hpp"
 #include "bot/report_store.hpp"
 #include "transport/dtls/certificate.hpp"
+#include "transport/worker/control_post.hpp"
+#include "transport/worker/thread_confined.hpp"
 #include "transport/worker/timer.hpp"
 #include "transport/worker/worker_pool.hpp"
 
+namespace parrot::call {
+struct CallMediaSetup;
+}
+
 namespace parrot::bot::call {
 
-struct CallMediaSetup;
+using parrot::call::CallMediaSetup;
 
 class CallManager {
  public:
@@ -135,6 +141,7 @@ class CallManager {
   void on_ready(const std::string& sid, std::vector<transport::IceCredentials> credentials);
   void on_local_candidate(const std::string& sid, std::size_t transport, const transport::IceCandidate& candidate);
   void on_transport_state(const std::string& sid, std::size_t transport, transport::CallTransportState state,
+                          transport::TransportFailure failure,
                           const std::string& reason);
   void restart_ice(Call& call, std::size_t transport, const transport::IceCredentials& remote,
                    std::vector<transport::IceCandidate> candidates);
@@ -152,7 +159,10 @@ class CallManager {
   void add_transports(Call& call, const jingle::Jingle& offer, jingle::AnswerPlan plan);
   void on_transports_added(const std::string& sid, std::size_t first, const std::vector<transport::IceCredentials>& local,
                            jingle::AnswerPlan plan);
-  void end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure, bool tell_peer);
+  // `failure` is for people; `cause` names it as a value when it is a
+  // transport failure or a media timeout (the report's failure_code).
+  void end_call(const std::string& sid, jingle::ReasonCondition reason, const std::string& failure, bool tell_peer,
+                parrot::call::EndCause cause = {});
   // An offer parrot could not answer: logged, explained in chat and stored
   // as a REFUSED report like any other failed call.
   void report_refused(const std::string& peer, const std::string& sid, const std::string& why,
@@ -177,7 +187,8 @@ class CallManager {
   SenderRateLimiter refusal_reports_{0.2, 5};                      // REFUSED reports per contact
   std::uint64_t calls_parrot_behind_nat_ = 0;
   std::set<std::string> nat_warned_;  // mapped addresses the operator was warned of
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  transport::ThreadConfined control_thread_;  // every method runs on the control thread
+  transport::Liveness liveness_;              // what workers post back is dropped once the manager is gone
   std::uint64_t next_iq_ = 0;
 };
 

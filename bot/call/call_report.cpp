@@ -10,6 +10,11 @@
 
 namespace parrot::bot::call {
 
+using parrot::call::diagnose_nat;
+using parrot::call::endpoint;
+using parrot::call::NatEvidenceInput;
+using parrot::call::NatMapping;
+
 namespace {
 
 using nlohmann::json;
@@ -204,7 +209,7 @@ std::vector<std::string> notes(const CallFacts& facts) {
   if (facts.transport && facts.transport->connect_ms &&
       std::find(facts.remote_candidate_types.begin(), facts.remote_candidate_types.end(), "relay") ==
           facts.remote_candidate_types.end() &&
-      nat_diagnosis(facts).advice.find("TURN") == std::string::npos)
+      !nat_diagnosis(facts).advises_turn)
     out.push_back(
         "your client offered no relay (TURN) candidates; fine here, but calls across strict NATs or firewalls "
         "need a TURN server");
@@ -226,6 +231,7 @@ NatDiagnosis nat_diagnosis(const CallFacts& facts) {
     input.tried = true;
     input.selected = facts.transport->selected_pair;
     input.connected = facts.transport->connect_ms.has_value();
+    input.failure = facts.transport->failure;
   }
   if (verdict(facts) == Verdict::kOneWay) {
     if (!received_any(facts)) input.one_way = NatEvidenceInput::OneWay::kCallerToParrotLost;
@@ -243,6 +249,8 @@ json report_json(const CallFacts& facts) {
               {"duration_s", std::round(facts.duration_s * 10) / 10},
               {"verdict", std::string(to_string(v))}};
   if (!facts.failure.empty()) report["failure"] = facts.failure;
+  if (const std::string_view code = parrot::call::failure_code(facts.end_cause); !code.empty())
+    report["failure_code"] = std::string(code);
   if (v == Verdict::kOneWay) report["one_way"] = one_way_evidence(facts);
   report["notes"] = notes(facts);
 
@@ -268,6 +276,7 @@ json report_json(const CallFacts& facts) {
     dtls["fingerprint_ok"] = t.fingerprint_ok;
     if (t.keys_ms) dtls["keys_ms"] = std::lround(*t.keys_ms);
     if (!t.failure_reason.empty()) dtls["failure"] = t.failure_reason;
+    if (t.failure != transport::TransportFailure::kNone) dtls["failure_code"] = std::string(transport::to_string(t.failure));
   }
   if (!facts.transports.empty()) {
     // Without BUNDLE each content had its own path; they may differ.
@@ -283,6 +292,8 @@ json report_json(const CallFacts& facts) {
         entry["protocol"] = t.selected_pair->local.protocol;
       }
       if (!t.failure_reason.empty()) entry["failure"] = t.failure_reason;
+      if (t.failure != transport::TransportFailure::kNone)
+        entry["failure_code"] = std::string(transport::to_string(t.failure));
       per_transport.push_back(entry);
     }
     ice["transports"] = per_transport;

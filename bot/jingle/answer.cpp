@@ -42,17 +42,6 @@ struct Classified {
 
 }  // namespace
 
-transport::CallTransportConfig TransportPlan::config(transport::IceConfig ice,
-                                                     const transport::Certificate* certificate) const {
-  ice.components = components;
-  ice.controlling = false;
-  transport::CallTransportConfig result;
-  result.ice = std::move(ice);
-  result.dtls = dtls;
-  result.certificate = dtls ? certificate : nullptr;
-  return result;
-}
-
 bool AnswerPlan::set_local_ice(std::size_t index, const LocalIce& ice) {
   if (index >= transports.size()) return false;
   for (Content& content : accept.contents) {
@@ -155,17 +144,15 @@ AnswerPlan plan_answer(const Jingle& offer, const AnswerOptions& options) {
     } else {
       TransportPlan transport;
       transport.components = rtp.rtcp_mux ? 1 : 2;
-      transport.remote_credentials = transport::IceCredentials{ice.ufrag, ice.pwd};
+      transport.remote_ufrag = ice.ufrag;
+      transport.remote_pwd = ice.pwd;
       for (const auto& candidate : ice.candidates) {
         if (candidate.component <= transport.components) transport.remote_candidates.push_back(candidate);
       }
       if (ice.fingerprint) {
-        transport::DtlsParameters dtls;
-        dtls.role = answer_setup(ice.fingerprint->setup) == DtlsSetup::kActive ? transport::DtlsRole::kClient
-                                                                                : transport::DtlsRole::kServer;
-        dtls.peer_fingerprint_algorithm = ice.fingerprint->hash;
-        dtls.peer_fingerprint = ice.fingerprint->value;
-        transport.dtls = std::move(dtls);
+        const auto setup = answer_setup(ice.fingerprint->setup) == DtlsSetup::kActive ? parrot::call::DtlsSetup::kActive
+                                                                                      : parrot::call::DtlsSetup::kPassive;
+        transport.dtls = parrot::call::NegotiatedDtls{setup, ice.fingerprint->hash, ice.fingerprint->value};
       }
       transport_index = plan.transports.size();
       plan.transports.push_back(std::move(transport));
@@ -223,7 +210,7 @@ AnswerPlan plan_answer(const Jingle& offer, const AnswerOptions& options) {
     StreamPlan stream;
     stream.content = offered.name;
     stream.transport = transport_index;
-    stream.config.kind = rtp.media == "video" ? media::echo::MediaKind::kVideo : media::echo::MediaKind::kAudio;
+    stream.config.media = rtp.media == "video" ? StreamMedia::kVideo : StreamMedia::kAudio;
     stream.config.clock_rate_hz = clock_rate(rtp, entry.payload_types.front());
     for (const PayloadType& pt : entry.payload_types) stream.config.payload_types.push_back(pt.id);
     stream.config.remote_ssrc = primary_ssrc(rtp);

@@ -1,11 +1,11 @@
 // The answer parrot gives to a Jingle RTP offer (a session-initiate), as
-// pure data: the session-accept to send, the inputs of one
-// transport::CallTransport per transport, and one media::echo::StreamConfig
-// per content. No I/O; the caller creates the transports and the engine.
+// pure data: the session-accept to send, what was negotiated for each
+// transport and each content (call/negotiated.hpp's plain values). No I/O;
+// call/ turns those values into transports and an echo engine.
 //
 //   AnswerPlan plan = plan_answer(offer, options);
 //   if (!plan.ok()) send_terminate(*plan.error);          // nothing usable
-//   for (i…) transports[i] = CallTransport(ctx, plan.transports[i].config(ice, &cert), obs);
+//   for (i…) transports[i] = a call transport configured from plan.transports[i];
 //   plan.set_local_ice(i, {transports[i].local_credentials(), {}});  // without BUNDLE
 //   send(plan.accept);  then content-reject each of plan.rejected
 //
@@ -49,11 +49,13 @@
 #include <vector>
 
 #include "bot/jingle/jingle.hpp"
-#include "media/echo/echo_engine.hpp"
-#include "transport/call/call_transport.hpp"
+#include "call/negotiated.hpp"
 #include "transport/ice/ice_candidate.hpp"
 
 namespace parrot::bot::jingle {
+
+using parrot::call::NegotiatedStream;
+using parrot::call::StreamMedia;
 
 // parrot's side of one ICE-UDP transport.
 struct LocalIce {
@@ -72,28 +74,17 @@ struct AnswerOptions {
   std::uint32_t ssrc_seed = 1;
 };
 
-// The inputs of transport::CallTransportConfig for one transport: the
-// BUNDLE group, or one content when the offer does not bundle.
-struct TransportPlan {
+// What was negotiated for one transport (the BUNDLE group, or one content
+// when the offer does not bundle), and the contents on it. parrot answers,
+// so its ICE agent is the controlled one (RFC 8445 §6.1.1).
+struct TransportPlan : parrot::call::NegotiatedTransport {
   std::vector<std::string> contents;  // accepted content names on this transport
-  unsigned components = 1;            // 1 when rtcp-mux is accepted, else 2 (RTP + RTCP)
-  // nullopt: the offer had no fingerprint, so plain RTP.
-  std::optional<transport::DtlsParameters> dtls;
-  transport::IceCredentials remote_credentials;
-  // The offer's usable candidates for components ≤ `components` (Dino
-  // offers component 2 even when it accepts mux).
-  std::vector<transport::IceCandidate> remote_candidates;
-
-  // `ice` with components set and controlling = false (parrot answers, so
-  // it is the controlled agent, RFC 8445 §6.1.1). `certificate` is used
-  // only with DTLS.
-  transport::CallTransportConfig config(transport::IceConfig ice, const transport::Certificate* certificate) const;
 };
 
 struct StreamPlan {
   std::string content;
   std::size_t transport = 0;  // index into AnswerPlan::transports
-  media::echo::StreamConfig config;
+  NegotiatedStream config;
 };
 
 struct RejectedContent {

@@ -94,7 +94,7 @@ OfferPlan plan_offer(const OfferOptions& options) {
     stream.content = content.name;
     stream.transport = 0;
     const bool video = content.name == "video";
-    stream.config.kind = video ? media::echo::MediaKind::kVideo : media::echo::MediaKind::kAudio;
+    stream.config.media = video ? StreamMedia::kVideo : StreamMedia::kAudio;
     stream.config.clock_rate_hz = video ? 90000 : 48000;
     stream.config.payload_types = {video ? kVp8PayloadType : kOpusPayloadType};
     stream.config.local_ssrc = ssrc;
@@ -141,10 +141,10 @@ AcceptedOffer read_answer(const OfferPlan& offer, const Jingle& accept) {
     return fail(ReasonCondition::kSecurityError, "the answer has no DTLS fingerprint, and parrot's calls are encrypted");
   switch (ice->fingerprint->setup) {
     case DtlsSetup::kActive:
-      result.role = transport::DtlsRole::kServer;
+      result.setup = parrot::call::DtlsSetup::kPassive;
       break;
     case DtlsSetup::kPassive:
-      result.role = transport::DtlsRole::kClient;
+      result.setup = parrot::call::DtlsSetup::kActive;
       break;
     case DtlsSetup::kActpass:
     case DtlsSetup::kHoldconn:

@@ -1,7 +1,7 @@
 // The offer parrot makes when it places a call ("!callme"), and what it
 // takes from the callee's session-accept, as pure data like answer.hpp.
 //
-//   OfferPlan offer = plan_offer(options);            // streams for CallMedia
+//   OfferPlan offer = plan_offer(options);            // parrot's streams
 //   offer.set_local_ice({ufrag, pwd, candidates});    // once the agent exists
 //   send(offer.initiate);
 //   … session-accept arrives …
@@ -24,7 +24,6 @@
 
 #include "bot/jingle/answer.hpp"
 #include "bot/jingle/jingle.hpp"
-#include "transport/call/call_transport.hpp"
 
 namespace parrot::bot::jingle {
 
@@ -54,7 +53,8 @@ struct AcceptedOffer {
     std::string text;  // for the session-terminate and the caller's report
   };
   std::optional<Error> error;
-  transport::DtlsRole role = transport::DtlsRole::kClient;  // parrot's, from the answer's setup
+  // parrot's setup, the opposite of the answer's.
+  parrot::call::DtlsSetup setup = parrot::call::DtlsSetup::kActive;
   // The accepted contents' streams: the answer's payload types (by id, those
   // parrot offered), the callee's SSRC, and the feedback both sides named.
   std::vector<StreamPlan> streams;

@@ -177,12 +177,16 @@ void EchoEngine::attach_probe(std::size_t index, probes::ProbeQueue* queue) noex
 }
 
 void EchoEngine::on_datagram(Timestamp now, MutableByteView datagram) {
+  on_datagram(now, datagram, classify_muxed_packet(datagram));
+}
+
+void EchoEngine::on_datagram(Timestamp now, MutableByteView datagram, MuxedPacketKind kind) {
   outbox_.clear();
   if (datagram.size() > kMaxDatagram) {
     drops_.count(DropReason::kTooLarge);
     return;
   }
-  switch (classify_muxed_packet(datagram)) {
+  switch (kind) {
     case MuxedPacketKind::kRtp:
       on_rtp(now, datagram);
       break;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "media/bytes.hpp"
+#include "media/demux.hpp"
 #include "media/echo/fec_rewriter.hpp"
 #include "media/echo/rtcp_scheduler.hpp"
 #include "media/echo/send_history.hpp"
@@ -204,6 +205,9 @@ class EchoEngine {
   // One datagram from the transport: RTP or RTCP (RFC 5761 demux), SRTP
   // when keys are set. Modified in place (decryption).
   void on_datagram(Timestamp now, MutableByteView datagram);
+  // The same when the caller has told RTP from RTCP already
+  // (classify_muxed_packet), so a datagram is classified once on its way in.
+  void on_datagram(Timestamp now, MutableByteView datagram, MuxedPacketKind kind);
   void on_timer(Timestamp now);
   Timestamp next_wakeup() const noexcept;
   // What to send, in order; valid until the next on_* call.

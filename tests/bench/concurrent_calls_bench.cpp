@@ -1,4 +1,4 @@
-// Concurrent Opus echo calls: N parrot calls (bot/call's CallMedia, the
+// Concurrent Opus echo calls: N parrot calls (call/'s CallMedia, the
 // real per-call media path: CallTransport + EchoEngine + Opus probe) on one
 // worker, against N callers that each send a real Opus stream (one second
 // of OpusToneSource frames encoded once and replayed) at 50 packets/s with
@@ -60,7 +60,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bot/call/call_media.hpp"
+#include "call/call_media.hpp"
 #include "media/demux.hpp"
 #include "media/rtcp/compound.hpp"
 #include "media/rtp/rtp_packet.hpp"
@@ -841,24 +841,25 @@ RawResult run_raw_baseline(Channel& channel, std::size_t calls, media::srtp::Srt
 
 // One call on parrot's side: the CallMedia bot/call builds for an audio
 // Opus offer, and its observer relaying candidates to the caller.
-class ParrotCall final : public bot::call::CallMedia::Observer {
+class ParrotCall final : public call::CallMedia::Observer {
  public:
   ParrotCall(std::size_t index, Channel& channel, std::atomic<std::size_t>& secure, std::atomic<std::size_t>& failed)
       : index_(index), channel_(channel), secure_(secure), failed_(failed) {}
-  std::unique_ptr<bot::call::CallMedia> media;
+  std::unique_ptr<call::CallMedia> media;
 
   void on_local_candidate(std::size_t, const transport::IceCandidate& candidate) override {
     channel_.send("cand " + std::to_string(index_) + candidate_text(candidate));
   }
   void on_gathering_done(std::size_t) override {}
-  void on_transport_state(std::size_t, transport::CallTransportState state, const std::string& reason) override {
+  void on_transport_state(std::size_t, transport::CallTransportState state, transport::TransportFailure,
+                          const std::string& reason) override {
     if (state == transport::CallTransportState::kSecure) ++secure_;
     if (state == transport::CallTransportState::kFailed) {
       ++failed_;
       std::fprintf(stderr, "parrot call %zu failed: %s\n", index_, reason.c_str());
     }
   }
-  void on_media_timeout(const std::string& why) override {
+  void on_media_timeout(call::MediaTimeout, const std::string& why) override {
     ++failed_;
     std::fprintf(stderr, "parrot call %zu: watchdog: %s\n", index_, why.c_str());
   }
@@ -908,8 +909,8 @@ void run_parrot(Channel& channel, std::size_t calls, const Options& options, med
   // What call_manager.cpp builds for a one-content audio offer with Opus 111
   // and no feedback (what browsers and Conversations offer for audio).
   const auto setup_for = [&](std::size_t i) {
-    bot::call::CallMediaSetup setup;
-    bot::call::CallMediaSetup::Transport unit;
+    call::CallMediaSetup setup;
+    call::CallMediaSetup::Transport unit;
     unit.config.ice.controlling = false;
     unit.config.ice.allowed_addresses = {"127.0.0.1"};
     unit.config.dtls = transport::DtlsParameters{transport::DtlsRole::kClient, "sha-256", caller_fingerprint, {profile}};
@@ -921,8 +922,8 @@ void run_parrot(Channel& channel, std::size_t calls, const Options& options, med
     stream.payload_types = {kOpusPayloadType};
     stream.local_ssrc = 0x50000000u + static_cast<std::uint32_t>(i);
     unit.echo.streams.push_back(stream);
-    unit.offered.push_back(options.probe ? std::vector<bot::call::PayloadName>{{kOpusPayloadType, "opus", 48000}}
-                                         : std::vector<bot::call::PayloadName>{});
+    unit.offered.push_back(options.probe ? std::vector<call::PayloadName>{{kOpusPayloadType, "opus", 48000}}
+                                         : std::vector<call::PayloadName>{});
     setup.transports.push_back(std::move(unit));
     // The watchdog runs as in production; its limits are longer because
     // the first calls wait, connected and silent, until all N are up.
@@ -950,7 +951,7 @@ void run_parrot(Channel& channel, std::size_t calls, const Options& options, med
       worker.post([&, i, credentials = transport::IceCredentials{tokens[2], tokens[3]}] {
         ParrotCall& call = *parrot[i];
         try {
-          call.media = std::make_unique<bot::call::CallMedia>(worker.context(), setup_for(i), call);
+          call.media = std::make_unique<call::CallMedia>(worker.context(), setup_for(i), call);
           call.media->set_remote_credentials(0, credentials);
           const auto& own = call.media->local_credentials(0);
           channel.send("answer " + std::to_string(i) + " " + own.ufrag + " " + own.pwd);
@@ -991,7 +992,7 @@ void run_parrot(Channel& channel, std::size_t calls, const Options& options, med
     worker.post([&] {
       for (const auto& call : parrot) {
         if (!call->media) continue;
-        const bot::call::CallFacts facts = call->media->facts();
+        const call::CallFacts facts = call->media->facts();
         if (facts.transport) {
           f.send_drops += facts.transport->send_drops;
           f.media_before_keys += facts.transport->media_before_keys;

@@ -6,14 +6,14 @@
 
 #include <cmath>
 
-#include "bot/call/stream_timeline.hpp"
+#include "call/stream_timeline.hpp"
 #include "bot/report_page.hpp"
 #include "media/echo/echo_engine.hpp"
 
 namespace {
 
-using parrot::bot::call::StreamTimeline;
-using parrot::bot::call::TimelineSample;
+using parrot::call::StreamTimeline;
+using parrot::call::TimelineSample;
 namespace echo = parrot::media::echo;
 
 TimelineSample sample(int t) {

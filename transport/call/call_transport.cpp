@@ -12,6 +12,47 @@ std::string_view to_string(CallTransportState state) noexcept {
   return index < kNames.size() ? kNames[index] : "unknown";
 }
 
+std::string_view to_string(TransportFailure failure) noexcept {
+  switch (failure) {
+    case TransportFailure::kNone: return "";
+    case TransportFailure::kGatheringFailed: return "gathering-failed";
+    case TransportFailure::kIceFailed: return "ice-failed";
+    case TransportFailure::kConsentLost: return "consent-lost";
+    case TransportFailure::kDtlsFailed: return "dtls-failed";
+    case TransportFailure::kDtlsTimeout: return "dtls-timeout";
+    case TransportFailure::kFingerprintMismatch: return "fingerprint-mismatch";
+  }
+  return "unknown";
+}
+
+bool is_dtls_failure(TransportFailure failure) noexcept {
+  return failure == TransportFailure::kDtlsFailed || failure == TransportFailure::kDtlsTimeout ||
+         failure == TransportFailure::kFingerprintMismatch;
+}
+
+TransportFailure transport_failure(IceFailure failure) noexcept {
+  switch (failure) {
+    case IceFailure::kGatheringFailed: return TransportFailure::kGatheringFailed;
+    case IceFailure::kConsentLost: return TransportFailure::kConsentLost;
+    case IceFailure::kNoPairSucceeded:
+    case IceFailure::kNone:  // libnice failed without the agent saying why
+      break;
+  }
+  return TransportFailure::kIceFailed;
+}
+
+TransportFailure transport_failure(DtlsFailure failure) noexcept {
+  switch (failure) {
+    case DtlsFailure::kTimeout: return TransportFailure::kDtlsTimeout;
+    case DtlsFailure::kFingerprintMismatch: return TransportFailure::kFingerprintMismatch;
+    case DtlsFailure::kPeerFingerprint:
+    case DtlsFailure::kHandshake:
+    case DtlsFailure::kNone:
+      break;
+  }
+  return TransportFailure::kDtlsFailed;
+}
+
 CallTransport::CallTransport(GMainContext* context, CallTransportConfig config, Observer& observer)
     : context_(context),
       observer_(observer),
@@ -69,12 +110,13 @@ double CallTransport::ms_since_gather() const {
 const IceCredentials& CallTransport::restart_ice(const std::optional<IceCredentials>& remote) {
   if (state_ == CallTransportState::kClosed) throw std::logic_error("call transport: restart after close");
   const bool secure = !dtls_parameters_ || (dtls_ && dtls_->state() == DtlsState::kConnected);
-  if (state_ == CallTransportState::kFailed && (!secure || failure_reason_.rfind("DTLS", 0) == 0))
+  if (state_ == CallTransportState::kFailed && (!secure || is_dtls_failure(failure_)))
     throw std::logic_error("call transport: cannot restart after " + failure_reason_);
   const IceCredentials& local = ice_->restart(remote);
   if (state_ == CallTransportState::kFailed) {
     // The one way out of kFailed: the path failed, the keys did not.
     state_ = CallTransportState::kConnecting;
+    failure_ = TransportFailure::kNone;
     failure_reason_.clear();
     observer_.on_transport_state(state_, {});
   } else {
@@ -88,6 +130,12 @@ void CallTransport::set_state(CallTransportState state, const std::string& reaso
   state_ = state;
   if (state == CallTransportState::kFailed) failure_reason_ = reason;
   observer_.on_transport_state(state, reason);
+}
+
+void CallTransport::fail(TransportFailure failure, const std::string& reason) {
+  if (state_ == CallTransportState::kFailed || state_ == CallTransportState::kClosed) return;
+  failure_ = failure;
+  set_state(CallTransportState::kFailed, reason);
 }
 
 void CallTransport::on_local_candidate(const IceCandidate& candidate) { observer_.on_local_candidate(candidate); }
@@ -120,7 +168,7 @@ void CallTransport::on_ice_state(IceState state, const std::string& reason) {
       // network change); an unfinished handshake does not.
       if (dtls_ && dtls_->state() != DtlsState::kConnected) dtls_->close();
       dtls_timer_.cancel();
-      set_state(CallTransportState::kFailed, reason.empty() ? "ICE failed" : reason);
+      fail(transport_failure(ice_->failure()), reason.empty() ? "ICE failed" : reason);
       break;
     case IceState::kClosed:
       set_state(CallTransportState::kClosed);
@@ -181,7 +229,7 @@ void CallTransport::on_dtls_connected(const media::srtp::KeyingMaterial& keys) {
 
 void CallTransport::on_dtls_failed(const std::string& reason) {
   dtls_timer_.cancel();
-  set_state(CallTransportState::kFailed, "DTLS: " + reason);
+  fail(transport_failure(dtls_->failure()), "DTLS: " + reason);
 }
 
 void CallTransport::on_dtls_closed() {
@@ -212,6 +260,7 @@ void CallTransport::close() {
 CallTransportStats CallTransport::stats() const {
   CallTransportStats s;
   s.state = state_;
+  s.failure = failure_;
   s.failure_reason = failure_reason_;
   s.ice_state = ice_->state();
   s.selected_pair = ice_->selected_pair();

@@ -48,6 +48,26 @@ enum class CallTransportState {
 };
 std::string_view to_string(CallTransportState state) noexcept;
 
+// Why a transport went to kFailed, as a value carried to the report (its
+// "failure_code") and to the decisions that depend on it; the reason text
+// beside it is only for people.
+enum class TransportFailure {
+  kNone,
+  kGatheringFailed,      // no usable local address or port: parrot's side
+  kIceFailed,            // no candidate pair succeeded
+  kConsentLost,          // the path worked, then went silent (RFC 7675)
+  kDtlsFailed,           // the handshake failed: an alert, no common profile, a bad fingerprint attribute
+  kDtlsTimeout,          // the peer never completed the handshake
+  kFingerprintMismatch,  // the peer's certificate is not the one signalled (RFC 5763 §5)
+};
+// "gathering-failed", "ice-failed", "consent-lost", "dtls-failed",
+// "dtls-timeout", "fingerprint-mismatch"; "" for kNone. Stable: reports keep them.
+std::string_view to_string(TransportFailure failure) noexcept;
+// The DTLS failures: the keys were never agreed, so no ICE restart helps.
+bool is_dtls_failure(TransportFailure failure) noexcept;
+TransportFailure transport_failure(IceFailure failure) noexcept;
+TransportFailure transport_failure(DtlsFailure failure) noexcept;
+
 struct DtlsParameters {
   // parrot's role: XEP-0320 setup='active' is the client. An answer to
   // 'actpass' is 'active' (DESIGN.md, "A call, end to end").
@@ -71,6 +91,7 @@ struct CallTransportConfig {
 
 struct CallTransportStats {
   CallTransportState state = CallTransportState::kNew;
+  TransportFailure failure = TransportFailure::kNone;
   std::string failure_reason;
   IceState ice_state = IceState::kNew;
   std::optional<SelectedPair> selected_pair;
@@ -137,6 +158,8 @@ class CallTransport final : private IceAgent::Observer, private DtlsSrtp::Observ
   void close();
 
   CallTransportState state() const noexcept { return state_; }
+  // Set with kFailed; kNone otherwise (and again after an ICE restart).
+  TransportFailure failure() const noexcept { return failure_; }
   CallTransportStats stats() const;
 
  private:
@@ -153,6 +176,7 @@ class CallTransport final : private IceAgent::Observer, private DtlsSrtp::Observ
   void on_dtls_closed() override;
 
   void set_state(CallTransportState state, const std::string& reason = {});
+  void fail(TransportFailure failure, const std::string& reason);
   // Creates the DTLS session once the fingerprint is known, and starts it
   // once ICE has connected.
   void ensure_dtls();
@@ -167,6 +191,7 @@ class CallTransport final : private IceAgent::Observer, private DtlsSrtp::Observ
   std::unique_ptr<DtlsSrtp> dtls_;
   Timer dtls_timer_;
   CallTransportState state_ = CallTransportState::kNew;
+  TransportFailure failure_ = TransportFailure::kNone;
   std::string failure_reason_;
   bool ice_connected_once_ = false;
   std::chrono::steady_clock::time_point gather_started_{};

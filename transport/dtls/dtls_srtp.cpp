@@ -312,14 +312,14 @@ void DtlsSrtp::start() {
   assert_owner_thread();
   if (state_ != DtlsState::kNew) return;
   state_ = DtlsState::kConnecting;
-  if (config_.peer_fingerprint.empty()) return fail("no peer fingerprint");
+  if (config_.peer_fingerprint.empty()) return fail(DtlsFailure::kPeerFingerprint, "no peer fingerprint");
   if (peer_digest_ == nullptr) {
-    return fail("unsupported fingerprint algorithm: " + config_.peer_fingerprint_algorithm);
+    return fail(DtlsFailure::kPeerFingerprint, "unsupported fingerprint algorithm: " + config_.peer_fingerprint_algorithm);
   }
   const auto digest_bytes = static_cast<std::size_t>(EVP_MD_get_size(peer_digest_));
   if (!fingerprints_equal(config_.peer_fingerprint, config_.peer_fingerprint) ||
       config_.peer_fingerprint.size() != digest_bytes * 3 - 1) {
-    return fail("malformed peer fingerprint");
+    return fail(DtlsFailure::kPeerFingerprint, "malformed peer fingerprint");
   }
   if (config_.role == DtlsRole::kClient) {
     SSL_set_connect_state(ssl_.get());
@@ -377,7 +377,7 @@ void DtlsSrtp::handle_timeout() {
   // -1 once OpenSSL has given up (DTLS1_TMO_ALERT_COUNT expiries in a row).
   if (DTLSv1_handle_timeout(ssl_.get()) < 0) {
     ERR_clear_error();
-    fail("handshake timeout");
+    fail(DtlsFailure::kTimeout, "handshake timeout");
   }
 }
 
@@ -402,7 +402,9 @@ void DtlsSrtp::drive_handshake() {
   if (result == 1) return on_handshake_done();
   const int error = SSL_get_error(ssl_.get(), result);
   if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return;
-  fail(describe_error());
+  // The verify callback flags a certificate that does not match.
+  const DtlsFailure failure = fingerprint_mismatch_ ? DtlsFailure::kFingerprintMismatch : DtlsFailure::kHandshake;
+  fail(failure, describe_error());
 }
 
 // After the handshake the session still reads: the peer's retransmitted
@@ -427,7 +429,7 @@ void DtlsSrtp::drive_records() {
       observer_.on_dtls_closed();
       break;
     }
-    fail(describe_error());
+    fail(DtlsFailure::kHandshake, describe_error());
     break;
   }
   if (application_data) ++datagrams_dropped_;
@@ -441,7 +443,7 @@ void DtlsSrtp::on_handshake_done() {
       !fingerprints_equal(certificate_fingerprint(peer, peer_digest_), config_.peer_fingerprint)) {
     SSL_shutdown(ssl_.get());
     ERR_clear_error();
-    return fail("fingerprint mismatch");
+    return fail(DtlsFailure::kFingerprintMismatch, "fingerprint mismatch");
   }
   fingerprint_ok_ = true;
 
@@ -453,14 +455,14 @@ void DtlsSrtp::on_handshake_done() {
   if (!profile) {
     SSL_shutdown(ssl_.get());
     ERR_clear_error();
-    return fail("no common SRTP profile");
+    return fail(DtlsFailure::kHandshake, "no common SRTP profile");
   }
 
   std::vector<unsigned char> exported(media::srtp::dtls_export_bytes(*profile));
   if (SSL_export_keying_material(ssl_.get(), exported.data(), exported.size(), kExporterLabel.data(),
                                  kExporterLabel.size(), nullptr, 0, 0) != 1) {
     ERR_clear_error();
-    return fail("handshake: keying material export failed");
+    return fail(DtlsFailure::kHandshake, "handshake: keying material export failed");
   }
   media::srtp::KeyingMaterial keys = media::srtp::KeyingMaterial::from_dtls_export(
       *profile, media::as_bytes(exported.data(), exported.size()), config_.role == DtlsRole::kClient);
@@ -473,9 +475,10 @@ void DtlsSrtp::on_handshake_done() {
   OPENSSL_cleanse(keys.remote_key_salt.data(), keys.remote_key_salt.size());
 }
 
-void DtlsSrtp::fail(std::string reason) {
+void DtlsSrtp::fail(DtlsFailure failure, std::string reason) {
   if (state_ == DtlsState::kFailed || state_ == DtlsState::kClosed) return;
   state_ = DtlsState::kFailed;
+  failure_ = failure;
   failure_reason_ = std::move(reason);
   observer_.on_dtls_failed(failure_reason_);
 }

@@ -36,6 +36,15 @@ enum class DtlsRole {
 
 enum class DtlsState { kNew, kConnecting, kConnected, kFailed, kClosed };
 
+// Why a session went to kFailed, as a value; the reason text is for people.
+enum class DtlsFailure {
+  kNone,
+  kPeerFingerprint,      // none, malformed, or an unsupported hash (nothing was sent)
+  kTimeout,              // the peer never completed the handshake
+  kFingerprintMismatch,  // the peer's certificate is not the signalled one (RFC 5763 §5)
+  kHandshake,            // any other handshake or record error, or no common SRTP profile
+};
+
 class DtlsSrtp {
  public:
   struct Config {
@@ -118,6 +127,7 @@ class DtlsSrtp {
   std::optional<media::srtp::SrtpProfile> profile() const noexcept { return profile_; }
   // True once the peer's certificate matched Config::peer_fingerprint.
   bool fingerprint_ok() const noexcept { return fingerprint_ok_; }
+  DtlsFailure failure() const noexcept { return failure_; }
   const std::string& failure_reason() const noexcept { return failure_reason_; }
   std::size_t datagrams_dropped() const noexcept { return datagrams_dropped_; }
   std::size_t datagrams_sent() const noexcept { return datagrams_sent_; }
@@ -129,7 +139,7 @@ class DtlsSrtp {
   void drive_handshake();
   void drive_records();
   void on_handshake_done();
-  void fail(std::string reason);
+  void fail(DtlsFailure failure, std::string reason);
   std::string describe_error();
   void assert_owner_thread() const noexcept;
 
@@ -142,6 +152,7 @@ class DtlsSrtp {
   bool fingerprint_ok_ = false;
   bool fingerprint_mismatch_ = false;  // set by the verify callback
   std::string peer_alert_;             // last fatal alert received
+  DtlsFailure failure_ = DtlsFailure::kNone;
   std::string failure_reason_;
   std::optional<media::ByteView> pending_datagram_;  // what the BIO's read returns next
   std::size_t datagrams_dropped_ = 0;

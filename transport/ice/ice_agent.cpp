@@ -291,7 +291,7 @@ void IceAgent::gather() {
   gather_started_ = true;
   set_state(IceState::kGathering, {});
   if (!nice_agent_gather_candidates(agent_.get(), stream_id_)) {
-    set_state(IceState::kFailed, "gathering failed: no usable local address or port");
+    fail(IceFailure::kGatheringFailed, "gathering failed: no usable local address or port");
     return;
   }
   flush_pending_remote();
@@ -467,7 +467,7 @@ void IceAgent::update_state() {
     staying_on_previous_pair_ = true;
     set_state(IceState::kConnected, "ice restart failed: staying on the previous pair");
   } else if (any_failed && remote_done_applied_) {
-    set_state(IceState::kFailed, "ICE failed: no candidate pair succeeded");
+    fail(IceFailure::kNoPairSucceeded, "ICE failed: no candidate pair succeeded");
   } else if (all_connected && state_ != IceState::kConnected) {
     last_receive_us_ = g_get_monotonic_time();
     const auto interval = std::clamp(config_.consent_timeout / 5, kMinConsentCheckInterval, kMaxConsentCheckInterval);
@@ -488,6 +488,12 @@ void IceAgent::set_state(IceState state, const std::string& reason) {
     consent_timer_.reset();
   }
   observer_.on_ice_state(state, reason);
+}
+
+void IceAgent::fail(IceFailure failure, const std::string& reason) {
+  if (state_ == IceState::kFailed || state_ == IceState::kClosed) return;
+  failure_ = failure;
+  set_state(IceState::kFailed, reason);
 }
 
 void IceAgent::report_local_candidate(const NiceCandidate& nice) {
@@ -592,7 +598,7 @@ gboolean IceAgent::on_consent_timer(gpointer self) noexcept {
     const auto silent_ms = (g_get_monotonic_time() - agent.last_receive_us_) / 1000;
     if (silent_ms < agent.config_.consent_timeout.count()) return;
     keep = G_SOURCE_REMOVE;
-    agent.set_state(IceState::kFailed, "consent lost: nothing from the peer for " + std::to_string(silent_ms) + " ms");
+    agent.fail(IceFailure::kConsentLost, "consent lost: nothing from the peer for " + std::to_string(silent_ms) + " ms");
   });
   return keep;
 }

@@ -30,6 +30,14 @@ namespace parrot::transport {
 enum class IceState { kNew, kGathering, kChecking, kConnected, kFailed, kClosed };
 std::string_view to_string(IceState state) noexcept;
 
+// Why an agent went to kFailed, as a value; the reason text is for people.
+enum class IceFailure {
+  kNone,
+  kGatheringFailed,  // no usable local address or port
+  kNoPairSucceeded,  // every candidate pair failed after end-of-candidates (RFC 8445 §7.2.5.3)
+  kConsentLost,      // a working path went silent (RFC 7675 §5.1)
+};
+
 enum class TurnTransport { kUdp, kTcp, kTls };
 
 // An entry of IceConfig::denied_addresses: an IP literal, or a textual
@@ -148,6 +156,7 @@ class IceAgent {
   bool sending_on_previous_pair() const noexcept { return previous_pair_kept_; }
 
   IceState state() const noexcept { return state_; }
+  IceFailure failure() const noexcept { return failure_; }
   std::optional<SelectedPair> selected_pair() const { return selected_pair_; }
   std::uint64_t datagrams_sent() const noexcept { return datagrams_sent_; }
   std::uint64_t datagrams_received() const noexcept { return datagrams_received_; }
@@ -177,6 +186,7 @@ class IceAgent {
   AttachedSourcePtr start_timer(std::chrono::milliseconds interval, GSourceFunc callback);
   void update_state();
   void set_state(IceState state, const std::string& reason);
+  void fail(IceFailure failure, const std::string& reason);
   void report_local_candidate(const NiceCandidate& candidate);
   // The selected local candidate as parrot advertised it (a prflx that is
   // really the --public-address srflx keeps that type).
@@ -198,6 +208,7 @@ class IceAgent {
   bool remote_done_applied_ = false;
   std::vector<guint> component_states_;
   IceState state_ = IceState::kNew;
+  IceFailure failure_ = IceFailure::kNone;
   std::optional<SelectedPair> selected_pair_;
   bool previous_pair_kept_ = false;  // restarting, and send() uses the old selected pair
   bool staying_on_previous_pair_ = false;  // a restart found no new pair; the old one carries on

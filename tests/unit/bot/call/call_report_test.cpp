@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace parrot::bot::call {
 namespace {
 
@@ -160,6 +162,41 @@ TEST(CallReport, IceFailureGivesCauseAndFixInChat) {
   EXPECT_EQ(text.rfind("ICE FAILED. No candidate pair succeeded. No path worked:", 0), 0u) << text;
   EXPECT_NE(text.find("TCP or TLS on port 443"), std::string::npos) << text;
   EXPECT_EQ(report_json(facts)["nat"]["udp"], "blocked");
+}
+
+// The typed cause travels to the report as a stable code beside the text.
+TEST(CallReport, FailureCodesNameTheCauseBesideTheText) {
+  CallFacts facts = good_call();
+  EXPECT_FALSE(report_json(facts).contains("failure_code"));  // a call that ended normally
+  facts.failure = "DTLS: fingerprint mismatch";
+  facts.end_cause = transport::TransportFailure::kFingerprintMismatch;
+  facts.transport->failure = transport::TransportFailure::kFingerprintMismatch;
+  facts.transport->failure_reason = facts.failure;
+  auto report = report_json(facts);
+  EXPECT_EQ(report["failure"], "DTLS: fingerprint mismatch");
+  EXPECT_EQ(report["failure_code"], "fingerprint-mismatch");
+  EXPECT_EQ(report["dtls"]["failure_code"], "fingerprint-mismatch");
+
+  facts = good_call();
+  facts.failure = "no media from you for 20 s";
+  facts.end_cause = parrot::call::MediaTimeout::kNoMedia;
+  EXPECT_EQ(report_json(facts)["failure_code"], "no-media");
+  facts.end_cause = parrot::call::MediaTimeout::kNeverConnected;
+  EXPECT_EQ(report_json(facts)["failure_code"], "never-connected");
+  facts.end_cause = transport::TransportFailure::kConsentLost;
+  EXPECT_EQ(report_json(facts)["failure_code"], "consent-lost");
+}
+
+// The notes name the missing relay only when the NAT advice has not
+// already said what TURN is for (SymmetricNatAdviceReachesTheChatOnce has
+// the other side).
+TEST(CallReport, NoRelayNoteWhenTheAdviceSaysNothingOfTurn) {
+  CallFacts facts = good_call();
+  facts.remote_candidate_types = {"host", "srflx"};
+  ASSERT_FALSE(nat_diagnosis(facts).advises_turn);
+  const auto all = notes(facts);
+  EXPECT_TRUE(std::any_of(all.begin(), all.end(),
+                          [](const std::string& n) { return n.find("no relay (TURN) candidates") != std::string::npos; }));
 }
 
 TEST(CallReport, CallEndedWhileRingingHasNoNatAdvice) {

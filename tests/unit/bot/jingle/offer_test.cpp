@@ -106,7 +106,7 @@ TEST(Offer, AnswerSetsTheDtlsRoleAndTheCalleesSsrcs) {
   const OfferPlan plan = video_offer();
   const AcceptedOffer active = read_answer(plan, answer_to(plan, DtlsSetup::kActive));
   ASSERT_FALSE(active.error) << active.error->text;
-  EXPECT_EQ(active.role, transport::DtlsRole::kServer);  // the callee is the DTLS client
+  EXPECT_EQ(active.setup, parrot::call::DtlsSetup::kPassive);  // the callee is the DTLS client
   ASSERT_EQ(active.streams.size(), 2u);
   EXPECT_EQ(active.streams[0].config.remote_ssrc, 1001u);
   EXPECT_EQ(active.streams[1].config.remote_ssrc, 1002u);
@@ -120,7 +120,7 @@ TEST(Offer, AnswerSetsTheDtlsRoleAndTheCalleesSsrcs) {
   EXPECT_FALSE(active.streams[0].config.remb);
   const AcceptedOffer passive = read_answer(plan, answer_to(plan, DtlsSetup::kPassive));
   ASSERT_FALSE(passive.error);
-  EXPECT_EQ(passive.role, transport::DtlsRole::kClient);
+  EXPECT_EQ(passive.setup, parrot::call::DtlsSetup::kActive);
 }
 
 TEST(Offer, AnswerThatDropsFeedbackOrAContentNarrowsTheStreams) {

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -229,6 +231,8 @@ TEST_F(CallTransportTest, FingerprintMismatchFailsWithoutKeys) {
   connect(ice(true), ice(false), DtlsRole::kServer, DtlsRole::kClient, /*wrong_fingerprint_at_b=*/true);
   ASSERT_TRUE(run_until(context_, [&] { return b_.state == CallTransportState::kFailed; })) << to_string(b_.state);
   EXPECT_EQ(b_.reason, "DTLS: fingerprint mismatch");
+  EXPECT_EQ(b_.transport->failure(), TransportFailure::kFingerprintMismatch);
+  EXPECT_EQ(b_.transport->stats().failure, TransportFailure::kFingerprintMismatch);
   EXPECT_FALSE(b_.keys);
   EXPECT_FALSE(b_.send(1));  // nothing leaves without keys
   EXPECT_FALSE(b_.transport->stats().fingerprint_ok);
@@ -244,6 +248,7 @@ TEST_F(CallTransportTest, SilentPeerLosesConsentAndSendingStops) {
   b_.transport.reset();
   ASSERT_TRUE(run_until(context_, [&] { return a_.state == CallTransportState::kFailed; }, 10s));
   EXPECT_NE(a_.reason.find("consent"), std::string::npos) << a_.reason;
+  EXPECT_EQ(a_.transport->failure(), TransportFailure::kConsentLost);
   EXPECT_FALSE(a_.send(99));
 }
 
@@ -258,12 +263,14 @@ TEST_F(CallTransportTest, IceRestartAfterConsentLossKeepsTheDtlsKeys) {
   // Nothing flows for longer than the 1.5 s consent timeout.
   ASSERT_TRUE(both(CallTransportState::kFailed));
   EXPECT_NE(b_.reason.find("consent"), std::string::npos) << b_.reason;
+  EXPECT_EQ(b_.transport->failure(), TransportFailure::kConsentLost);
   EXPECT_FALSE(b_.send(500));
 
   const IceCredentials old_a = a_.transport->local_credentials();
   const IceCredentials old_b = b_.transport->local_credentials();
   const IceCredentials new_a = a_.transport->restart_ice(std::nullopt);  // a offers the restart
   const IceCredentials new_b = b_.transport->restart_ice(new_a);  // b answers it
+  EXPECT_EQ(b_.transport->failure(), TransportFailure::kNone);  // the path failed, not the call
   EXPECT_NE(new_a.ufrag, old_a.ufrag);
   EXPECT_NE(new_b.ufrag, old_b.ufrag);
   EXPECT_EQ(b_.state, CallTransportState::kConnecting);
@@ -327,6 +334,7 @@ TEST_F(CallTransportTest, IceRestartWhileConnectedLosesNoMediaAndKeepsTheDtlsAss
 TEST_F(CallTransportTest, NoIceRestartAfterADtlsFailure) {
   connect(ice(true), ice(false), DtlsRole::kServer, DtlsRole::kClient, /*wrong_fingerprint_at_b=*/true);
   ASSERT_TRUE(run_until(context_, [&] { return b_.state == CallTransportState::kFailed; }));
+  ASSERT_TRUE(is_dtls_failure(b_.transport->failure()));
   EXPECT_THROW(b_.transport->restart_ice(a_.transport->local_credentials()), std::logic_error);
   EXPECT_THROW(a_.transport->restart_ice(IceCredentials{"", ""}), std::invalid_argument);
 }
@@ -357,6 +365,36 @@ TEST_F(CallTransportTest, TwoComponentsCarryRtcpOnTheSecond) {
 TEST_F(CallTransportTest, DtlsWithoutCertificateIsAConfigError) {
   CallTransportConfig config{ice(false), DtlsParameters{}, nullptr};
   EXPECT_THROW(CallTransport(context_, std::move(config), a_), std::invalid_argument);
+}
+
+// The failure codes are the report's stable "failure_code" values.
+TEST(TransportFailureTest, NamesAreStableAndDtlsFailuresAreTold) {
+  const std::vector<std::pair<TransportFailure, std::string_view>> names = {
+      {TransportFailure::kNone, ""},
+      {TransportFailure::kGatheringFailed, "gathering-failed"},
+      {TransportFailure::kIceFailed, "ice-failed"},
+      {TransportFailure::kConsentLost, "consent-lost"},
+      {TransportFailure::kDtlsFailed, "dtls-failed"},
+      {TransportFailure::kDtlsTimeout, "dtls-timeout"},
+      {TransportFailure::kFingerprintMismatch, "fingerprint-mismatch"},
+  };
+  for (const auto& [failure, name] : names) {
+    EXPECT_EQ(to_string(failure), name);
+    const bool dtls = failure == TransportFailure::kDtlsFailed || failure == TransportFailure::kDtlsTimeout ||
+                      failure == TransportFailure::kFingerprintMismatch;
+    EXPECT_EQ(is_dtls_failure(failure), dtls) << name;
+  }
+}
+
+TEST(TransportFailureTest, IceAndDtlsFailuresMapToTheTransportsOwn) {
+  EXPECT_EQ(transport_failure(IceFailure::kGatheringFailed), TransportFailure::kGatheringFailed);
+  EXPECT_EQ(transport_failure(IceFailure::kNoPairSucceeded), TransportFailure::kIceFailed);
+  EXPECT_EQ(transport_failure(IceFailure::kConsentLost), TransportFailure::kConsentLost);
+  EXPECT_EQ(transport_failure(IceFailure::kNone), TransportFailure::kIceFailed);
+  EXPECT_EQ(transport_failure(DtlsFailure::kTimeout), TransportFailure::kDtlsTimeout);
+  EXPECT_EQ(transport_failure(DtlsFailure::kFingerprintMismatch), TransportFailure::kFingerprintMismatch);
+  EXPECT_EQ(transport_failure(DtlsFailure::kPeerFingerprint), TransportFailure::kDtlsFailed);
+  EXPECT_EQ(transport_failure(DtlsFailure::kHandshake), TransportFailure::kDtlsFailed);
 }
 
 }  // namespace

@@ -148,6 +148,7 @@ TEST_F(DtlsSrtpTest, NoCommonProfileFailsBothSides) {
   for (const DtlsEndpoint* side : {&pair.a, &pair.b}) {
     expect_failed_without_keys(*side);
     EXPECT_EQ(side->session->failure_reason(), "no common SRTP profile");
+    EXPECT_EQ(side->session->failure(), DtlsFailure::kHandshake);
     EXPECT_EQ(side->outcomes, 1);
   }
 }
@@ -165,10 +166,12 @@ TEST_F(DtlsSrtpTest, FingerprintMismatchOnEitherSideFailsWithoutKeys) {
     const DtlsEndpoint& other = client_checks_wrong ? pair.b : pair.a;
     expect_failed_without_keys(checker);
     EXPECT_EQ(checker.session->failure_reason(), "fingerprint mismatch");
+    EXPECT_EQ(checker.session->failure(), DtlsFailure::kFingerprintMismatch);
     EXPECT_FALSE(checker.session->fingerprint_ok());
     // The checker's bad_certificate alert ends the other side's handshake too.
     expect_failed_without_keys(other);
     EXPECT_EQ(other.session->failure_reason(), "alert: bad certificate");
+    EXPECT_EQ(other.session->failure(), DtlsFailure::kHandshake);  // it cannot know why the peer refused
   }
 }
 
@@ -217,6 +220,7 @@ TEST_F(DtlsSrtpTest, BadPeerFingerprintsFailAtStart) {
       side.session->start();
       expect_failed_without_keys(side);
       EXPECT_EQ(side.session->failure_reason(), c.reason);
+      EXPECT_EQ(side.session->failure(), DtlsFailure::kPeerFingerprint);
       EXPECT_TRUE(side.outbox.empty()) << "no ClientHello without a usable fingerprint";
     }
   }

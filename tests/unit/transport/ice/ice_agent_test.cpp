@@ -237,6 +237,7 @@ TEST_F(IceAgentTest, SilentPeerLosesConsentAndSendingStops) {
   b_.reset();
   ASSERT_TRUE(run_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }));
   EXPECT_NE(ra_.states.back().second.find("consent lost"), std::string::npos) << ra_.states.back().second;
+  EXPECT_EQ(a_->failure(), IceFailure::kConsentLost);
   const auto drops = a_->send_drops();
   EXPECT_FALSE(a_->send(1, bytes_of("after consent")));
   EXPECT_EQ(a_->send_drops(), drops + 1);

@@ -1,9 +1,9 @@
-#include "bot/call/stream_timeline.hpp"
+#include "call/stream_timeline.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace parrot::bot::call {
+namespace parrot::call {
 
 namespace {
 
@@ -115,4 +115,4 @@ nlohmann::json StreamTimeline::to_json() const {
   return out;
 }
 
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

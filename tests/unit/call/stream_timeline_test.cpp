@@ -1,10 +1,10 @@
-#include "bot/call/stream_timeline.hpp"
+#include "call/stream_timeline.hpp"
 
 #include <cmath>
 
 #include <gtest/gtest.h>
 
-namespace parrot::bot::call {
+namespace parrot::call {
 namespace {
 
 // One second of a stream: 50 packets of 100 bytes, `lost` of them missing.
@@ -126,4 +126,4 @@ TEST(StreamTimelineTest, SamplesGoingBackInTimeAreIgnored) {
 }
 
 }  // namespace
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

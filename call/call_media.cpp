@@ -1,4 +1,4 @@
-#include "bot/call/call_media.hpp"
+#include "call/call_media.hpp"
 
 #include <algorithm>
 #include <map>
@@ -14,7 +14,7 @@
 #include "transport/worker/timer.hpp"
 #include "transport/worker/wakeup_timer.hpp"
 
-namespace parrot::bot::call {
+namespace parrot::call {
 
 namespace {
 
@@ -224,7 +224,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
         !connected_at_)
       connected_at_ = owner_.now();
     if (state == transport::CallTransportState::kConnected && !encrypted_) on_media_ready();
-    owner_.observer_.on_transport_state(index_, state, reason);
+    owner_.observer_.on_transport_state(index_, state, transport_->failure(), reason);
   }
   void on_selected_pair(const transport::SelectedPair&) override {}
   void on_srtp_keys(const media::srtp::KeyingMaterial& keys) override {
@@ -234,8 +234,11 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
   void on_media(unsigned, media::MutableByteView datagram) override {
     // RTCP alone (receiver reports from a muted client's stack) is not media.
     const media::Timestamp now = owner_.now();  // one clock read per datagram
-    if (media::classify_muxed_packet(datagram) == media::MuxedPacketKind::kRtp) last_rtp_ = now;
-    engine_->on_datagram(now, datagram);
+    // RFC 5761 §4, once: the transport sorted by first byte (RFC 7983) and
+    // passes only RTP/RTCP; the engine takes the kind from here.
+    const media::MuxedPacketKind kind = media::classify_muxed_packet(datagram);
+    if (kind == media::MuxedPacketKind::kRtp) last_rtp_ = now;
+    engine_->on_datagram(now, datagram, kind);
     flush(now);
   }
 
@@ -378,6 +381,7 @@ media::Timestamp CallMedia::now() const {
 }
 
 void CallMedia::drain_probes() {
+  confined_.check("CallMedia::drain_probes");
   for (auto& unit : units_) unit->drain(kProbePacketsPerDrain);
 }
 
@@ -387,46 +391,60 @@ void CallMedia::sample_timelines() {
 }
 
 void CallMedia::check_activity() {
+  confined_.check("CallMedia::check_activity");
   if (watchdog_fired_) return;
   const media::Timestamp at = now();
   const auto seconds = [](std::chrono::milliseconds d) { return std::to_string((d.count() + 500) / 1000); };
   std::string why;
+  MediaTimeout timeout = MediaTimeout::kNeverConnected;
   for (const auto& unit : units_) {
     if (!unit->connected_at_) {
-      if (at - unit->created_at_ >= connect_timeout_)
+      if (at - unit->created_at_ >= connect_timeout_) {
+        timeout = MediaTimeout::kNeverConnected;
         why = "no path to you connected within " + seconds(connect_timeout_) + " s (ICE never completed)";
+      }
     } else {
       const media::Timestamp since = unit->last_rtp_.value_or(*unit->connected_at_);
-      if (at - since >= no_media_timeout_)
+      if (at - since >= no_media_timeout_) {
+        timeout = MediaTimeout::kNoMedia;
         why = "no media from you for " + seconds(no_media_timeout_) + " s" +
               (unit->last_rtp_ ? "" : " after the path connected");
+      }
     }
     if (!why.empty()) break;
   }
   if (why.empty()) return;
   watchdog_fired_ = true;
-  observer_.on_media_timeout(why);
+  observer_.on_media_timeout(timeout, why);
 }
 
 const transport::IceCredentials& CallMedia::local_credentials(std::size_t transport) const {
   return units_.at(transport)->transport_->local_credentials();
 }
 void CallMedia::set_remote_credentials(std::size_t transport, const transport::IceCredentials& credentials) {
+  confined_.check("CallMedia::set_remote_credentials");
   units_.at(transport)->transport_->set_remote_credentials(credentials);
 }
 void CallMedia::add_remote_candidate(std::size_t transport, const transport::IceCandidate& candidate) {
+  confined_.check("CallMedia::add_remote_candidate");
   units_.at(transport)->transport_->add_remote_candidate(candidate);
 }
-void CallMedia::remote_gathering_done(std::size_t transport) { units_.at(transport)->transport_->remote_gathering_done(); }
+void CallMedia::remote_gathering_done(std::size_t transport) {
+  confined_.check("CallMedia::remote_gathering_done");
+  units_.at(transport)->transport_->remote_gathering_done();
+}
 void CallMedia::set_peer_fingerprint(std::size_t transport, const std::string& algorithm, const std::string& fingerprint,
                                      std::optional<transport::DtlsRole> role) {
+  confined_.check("CallMedia::set_peer_fingerprint");
   units_.at(transport)->transport_->set_peer_fingerprint(algorithm, fingerprint, role);
 }
 void CallMedia::gather() {
+  confined_.check("CallMedia::gather");
   for (auto& unit : units_) unit->transport_->gather();
 }
 std::pair<transport::IceCredentials, std::vector<transport::IceCandidate>> CallMedia::restart_ice(
     std::size_t transport, const transport::IceCredentials& remote) {
+  confined_.check("CallMedia::restart_ice");
   Unit& unit = *units_.at(transport);
   transport::IceCredentials local = unit.transport_->restart_ice(remote);
   if (unit.connected_at_) unit.last_rtp_ = now();
@@ -434,10 +452,12 @@ std::pair<transport::IceCredentials, std::vector<transport::IceCandidate>> CallM
 }
 
 void CallMedia::set_extra_delay(std::chrono::milliseconds delay) {
+  confined_.check("CallMedia::set_extra_delay");
   for (auto& unit : units_) unit->engine_->set_extra_delay(delay);
 }
 void CallMedia::add_stream(std::size_t transport, const media::echo::StreamConfig& config,
                            std::vector<PayloadName> offered) {
+  confined_.check("CallMedia::add_stream");
   Unit& unit = *units_.at(transport);
   media::echo::StreamConfig named = config;
   name_fec_payload_types(named, offered);
@@ -449,12 +469,14 @@ void CallMedia::add_stream(std::size_t transport, const media::echo::StreamConfi
 }
 
 std::size_t CallMedia::add_transport(CallMediaSetup::Transport setup) {
+  confined_.check("CallMedia::add_transport");
   units_.push_back(std::make_unique<Unit>(*this, units_.size(), std::move(setup)));
   units_.back()->transport_->gather();
   return units_.size() - 1;
 }
 
 void CallMedia::close() {
+  confined_.check("CallMedia::close");
   stop_ticks();
   for (auto& unit : units_) {
     unit->signal_timer_.reset();
@@ -464,6 +486,7 @@ void CallMedia::close() {
 }
 
 CallFacts CallMedia::facts() {
+  confined_.check("CallMedia::facts");
   drain_probes();
   CallFacts facts;
   facts.transport = units_.front()->transport_->stats();
@@ -500,6 +523,7 @@ CallFacts CallMedia::facts() {
 }
 
 nlohmann::json CallMedia::timeline() const {
+  confined_.check("CallMedia::timeline");
   // The last second before the end is left out: a sliver of an interval
   // would show a rate from a handful of packets.
   nlohmann::json streams = nlohmann::json::array();
@@ -514,4 +538,4 @@ nlohmann::json CallMedia::timeline() const {
   return {{"interval_s", std::chrono::duration<double>(kWatchdogInterval).count()}, {"streams", streams}};
 }
 
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

@@ -1,4 +1,4 @@
-#include "bot/call/call_media.hpp"
+#include "call/call_media.hpp"
 
 #include <glib.h>
 
@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bot/call/call_report.hpp"
 #include "media/probes/opus_probe.hpp"
 #include "media/rtp/red_payload.hpp"
 #include "media/rtp/rtp_packet.hpp"
@@ -19,7 +20,12 @@
 #include "media/srtp/srtp_session.hpp"
 #include "transport/worker/timer.hpp"
 
-namespace parrot::bot::call {
+namespace parrot::call {
+
+// What CallMedia measured, read back through the report bot/call makes of it.
+using bot::call::report_json;
+using bot::call::Verdict;
+using bot::call::verdict;
 namespace {
 
 using namespace std::chrono_literals;
@@ -73,9 +79,16 @@ struct Parrot : CallMedia::Observer {
   transport::CallTransportState state = transport::CallTransportState::kNew;
   void on_local_candidate(std::size_t, const transport::IceCandidate& c) override { trickle(c); }
   void on_gathering_done(std::size_t) override {}
-  void on_transport_state(std::size_t, transport::CallTransportState s, const std::string&) override { state = s; }
-  void on_media_timeout(const std::string& why) override { timeouts.push_back(why); }
+  void on_transport_state(std::size_t, transport::CallTransportState s, transport::TransportFailure,
+                          const std::string&) override {
+    state = s;
+  }
+  void on_media_timeout(MediaTimeout timeout, const std::string& why) override {
+    timeouts.push_back(why);
+    timeout_kinds.push_back(timeout);
+  }
   std::vector<std::string> timeouts;
+  std::vector<MediaTimeout> timeout_kinds;
 };
 
 // parrot's CallMedia and a caller's CallTransport on one context, wired as
@@ -183,6 +196,7 @@ TEST_F(CallMediaTest, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
   // The caller went quiet: the watchdog ends the call once, saying why.
   ASSERT_TRUE(run_until(context_, [&] { return !parrot_.timeouts.empty(); }));
   EXPECT_EQ(parrot_.timeouts.front(), "no media from you for 1 s");
+  EXPECT_EQ(parrot_.timeout_kinds.front(), MediaTimeout::kNoMedia);
   run_until(context_, [] { return false; }, 1500ms);
   EXPECT_EQ(parrot_.timeouts.size(), 1u);
 
@@ -349,10 +363,11 @@ TEST(CallMedia, EndsACallWhosePathNeverConnects) {
   media->gather();  // the caller never sends a candidate or credentials
   ASSERT_TRUE(run_until(context, [&] { return !parrot.timeouts.empty(); }));
   EXPECT_EQ(parrot.timeouts.front(), "no path to you connected within 0 s (ICE never completed)");
+  EXPECT_EQ(parrot.timeout_kinds.front(), MediaTimeout::kNeverConnected);
   media.reset();
   for (int i = 0; i < 50; ++i) g_main_context_iteration(context, FALSE);
   g_main_context_unref(context);
 }
 
 }  // namespace
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

@@ -1,4 +1,4 @@
-#include "bot/call/nat_diagnosis.hpp"
+#include "call/nat_diagnosis.hpp"
 
 #include <arpa/inet.h>
 
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace parrot::bot::call {
+namespace parrot::call {
 
 namespace {
 
@@ -202,6 +202,12 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
       if (!in.tried) {
         d.verdict = "unknown";
         d.explanation = "The call ended before any path was tried.";
+      } else if (in.failure == transport::TransportFailure::kGatheringFailed) {
+        // Not the caller's network: parrot had nothing to offer.
+        d.verdict = "parrot's side";
+        d.explanation = "parrot found no local address or port to use, so no path could be tried.";
+        advice = "parrot's operator should check its --ice-address, --ice-deny and --ice-port-min/--ice-port-max "
+                 "settings.";
       } else if (caller.empty()) {
         d.verdict = "unknown";
         d.explanation = "Your client sent no candidates, so parrot could not try any path.";
@@ -215,6 +221,7 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
               "relay ({}) did not reach parrot either.",
               ip_list(caller, IceCandidateType::kRelayed));
           advice = "Check your TURN server: its credentials, and that it may relay to parrot.";
+          d.advises_turn = true;
         } else {
           d.explanation =
               "No path worked: your client offered only its local addresses, none of its checks reached parrot, and "
@@ -222,20 +229,25 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
           advice = fmt::format("Configure a TURN server reachable over TCP or TLS on port 443 ({}): UDP calls cannot "
                                "get through this network.",
                                kAnnounce);
+          d.advises_turn = true;
         }
       } else {
         d.verdict = "no path";
         if (offered_srflx) {
           d.explanation = fmt::format(
               "No path worked, although your NAT let STUN through ({}).", ip_list(caller, IceCandidateType::kServerReflexive));
-          if (!d.parrot_behind_nat)
+          if (!d.parrot_behind_nat) {
             advice = fmt::format("A firewall may block UDP between you and parrot; a TURN server over TCP or TLS on "
                                  "port 443 would get through ({}).",
                                  kAnnounce);
+            d.advises_turn = true;
+          }
         } else {
           d.explanation = "No path worked, and your client offered no STUN or TURN candidates to try.";
-          if (!d.parrot_behind_nat)
+          if (!d.parrot_behind_nat) {
             advice = fmt::format("Configure a STUN and a TURN server in your client ({}).", kAnnounce);
+            d.advises_turn = true;
+          }
         }
       }
       break;
@@ -245,9 +257,11 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
                                   d.udp == UdpReach::kBlocked ? ", and UDP from your network seems blocked (your client "
                                                                 "found no STUN address)"
                                                               : "");
-      if (d.udp == UdpReach::kBlocked)
+      if (d.udp == UdpReach::kBlocked) {
         advice = "UDP seems blocked on your network: calls work only through TURN over TCP or TLS, so keep that TURN "
                  "server (port 443 gets through most firewalls).";
+        d.advises_turn = true;
+      }
       break;
     case MediaPath::kDirect:
       switch (d.mapping) {
@@ -269,6 +283,7 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
               "symmetric NAT, which parrot crossed only because it is public.",
               seen, ip_list(caller, IceCandidateType::kServerReflexive));
           advice = symmetric_nat_advice(offered_relay);
+          d.advises_turn = true;
           break;
         case NatMapping::kUnknown:
           d.verdict = "NAT, direct path";
@@ -282,10 +297,12 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
                 "Your client is behind a NAT (parrot saw it at {}, none of its own addresses); it offered no STUN "
                 "address to compare with, so what kind of NAT is unknown.",
                 seen);
-            if (!offered_relay)
+            if (!offered_relay) {
               advice = fmt::format("Your client has no STUN or TURN server: it reached parrot only because parrot is "
                                    "public; calls to people behind a NAT need both ({}).",
                                    kAnnounce);
+              d.advises_turn = true;
+            }
           }
           break;
       }
@@ -295,12 +312,14 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
   if (d.path != MediaPath::kDirect && d.mapping == NatMapping::kAddressDependent) {
     append(d.explanation, "Your client's STUN servers saw it at different ports: a symmetric NAT.");
     append(advice, symmetric_nat_advice(offered_relay));
+    d.advises_turn = true;
   }
 
   switch (in.one_way) {
     case NatEvidenceInput::OneWay::kParrotToCallerLost:
       append(advice, "parrot's media did not reach you although the checks did: a firewall or NAT on your side seems to "
                      "drop incoming UDP media; allow it, or use TURN over TCP or TLS.");
+      d.advises_turn = true;
       break;
     case NatEvidenceInput::OneWay::kCallerToParrotLost:
       append(advice, "Your media did not reach parrot although the checks did: a firewall on your side may drop "
@@ -325,4 +344,4 @@ NatDiagnosis diagnose_nat(const NatEvidenceInput& in) {
   return d;
 }
 
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

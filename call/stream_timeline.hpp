@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace parrot::bot::call {
+namespace parrot::call {
 
 // A stream's counters since it began, as of one tick.
 struct TimelineSample {
@@ -75,4 +75,4 @@ class StreamTimeline {
   double pending_max_jitter_buffer_ms_ = 0;
 };
 
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

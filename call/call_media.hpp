@@ -17,12 +17,13 @@
 #include <string>
 #include <vector>
 
-#include "bot/call/call_report.hpp"
-#include "bot/call/stream_timeline.hpp"
+#include "call/call_facts.hpp"
+#include "call/stream_timeline.hpp"
 #include "media/echo/echo_engine.hpp"
 #include "transport/call/call_transport.hpp"
+#include "transport/worker/thread_confined.hpp"
 
-namespace parrot::bot::call {
+namespace parrot::call {
 
 struct CallMediaSetup {
   struct Transport {
@@ -53,10 +54,11 @@ class CallMedia final {
   struct Observer {
     virtual void on_local_candidate(std::size_t transport, const transport::IceCandidate& candidate) = 0;
     virtual void on_gathering_done(std::size_t transport) = 0;
+    // `failure` says why with kFailed (kNone otherwise); `reason` is for people.
     virtual void on_transport_state(std::size_t transport, transport::CallTransportState state,
-                                    const std::string& reason) = 0;
+                                    transport::TransportFailure failure, const std::string& reason) = 0;
     // The watchdog fired: `why` is a sentence for the report. Once per call.
-    virtual void on_media_timeout(const std::string& why) = 0;
+    virtual void on_media_timeout(MediaTimeout timeout, const std::string& why) = 0;
 
    protected:
     ~Observer() = default;
@@ -116,6 +118,7 @@ class CallMedia final {
   void check_activity();
   void sample_timelines();
 
+  transport::ThreadConfined confined_;  // the thread running context_, where it was created
   GMainContext* context_;
   Observer& observer_;
   bool test_signal_;
@@ -128,4 +131,4 @@ class CallMedia final {
   std::chrono::milliseconds no_media_timeout_;
 };
 
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

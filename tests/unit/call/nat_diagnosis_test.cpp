@@ -1,8 +1,8 @@
-#include "bot/call/nat_diagnosis.hpp"
+#include "call/nat_diagnosis.hpp"
 
 #include <gtest/gtest.h>
 
-namespace parrot::bot::call {
+namespace parrot::call {
 namespace {
 
 using transport::IceCandidate;
@@ -44,6 +44,7 @@ TEST(NatDiagnosis, HostAddressSeenMeansNoNat) {
   EXPECT_EQ(d.path, MediaPath::kDirect);
   EXPECT_EQ(d.udp, UdpReach::kOk);
   EXPECT_EQ(d.advice, "");
+  EXPECT_FALSE(d.advises_turn);
 }
 
 TEST(NatDiagnosis, SameAddressAsStunIsEndpointIndependent) {
@@ -52,6 +53,7 @@ TEST(NatDiagnosis, SameAddressAsStunIsEndpointIndependent) {
   const NatDiagnosis d = diagnose_nat(in);
   EXPECT_EQ(d.mapping, NatMapping::kEndpointIndependent);
   EXPECT_EQ(d.advice, "");
+  EXPECT_FALSE(d.advises_turn);
   EXPECT_EQ(d.caller_srflx, std::vector<std::string>{"198.51.100.7:40000"});
 }
 
@@ -65,10 +67,12 @@ TEST(NatDiagnosis, StunIpWithAnotherPortIsSymmetric) {
   EXPECT_EQ(d.verdict, "symmetric NAT, direct path");
   EXPECT_NE(d.explanation.find("198.51.100.7:61234"), std::string::npos) << d.explanation;
   EXPECT_NE(d.advice.find("need a TURN server; yours offered none"), std::string::npos) << d.advice;
+  EXPECT_TRUE(d.advises_turn);
 
   in.caller_candidates.push_back(candidate(kRelay, "203.0.113.5", 50000));
   d = diagnose_nat(in);
   EXPECT_NE(d.advice.find("your client offered one, good"), std::string::npos) << d.advice;
+  EXPECT_TRUE(d.advises_turn);
 }
 
 TEST(NatDiagnosis, TwoStunServersWithDifferentPortsShowASymmetricNat) {
@@ -80,6 +84,7 @@ TEST(NatDiagnosis, TwoStunServersWithDifferentPortsShowASymmetricNat) {
   NatDiagnosis d = diagnose_nat(in);  // no path: the srflx alone tell
   EXPECT_EQ(d.mapping, NatMapping::kAddressDependent);
   EXPECT_NE(d.advice.find("need a TURN server"), std::string::npos) << d.advice;
+  EXPECT_TRUE(d.advises_turn);
   second.rel_port = 5001;  // another base: nothing to compare
   in.caller_candidates = {candidate(kHost, "10.0.0.2", 5000), first, second};
   EXPECT_EQ(diagnose_nat(in).mapping, NatMapping::kUnknown);
@@ -94,6 +99,7 @@ TEST(NatDiagnosis, NoStunMeansUnknownMappingAndAdvice) {
   EXPECT_EQ(d.path, MediaPath::kDirect);
   EXPECT_EQ(d.explanation.find("same"), std::string::npos) << "no STUN measured anything: " << d.explanation;
   EXPECT_NE(d.advice.find("no STUN or TURN server"), std::string::npos) << d.advice;
+  EXPECT_TRUE(d.advises_turn);
 }
 
 TEST(NatDiagnosis, RelayWithoutSrflxIsUdpBlocked) {
@@ -105,6 +111,7 @@ TEST(NatDiagnosis, RelayWithoutSrflxIsUdpBlocked) {
   EXPECT_EQ(d.udp, UdpReach::kBlocked);
   EXPECT_EQ(d.mapping, NatMapping::kUnknown);
   EXPECT_NE(d.advice.find("TCP or TLS"), std::string::npos) << d.advice;
+  EXPECT_TRUE(d.advises_turn);
 }
 
 TEST(NatDiagnosis, OnlyPrivateHostsAndFailureIsUdpBlocked) {
@@ -115,6 +122,7 @@ TEST(NatDiagnosis, OnlyPrivateHostsAndFailureIsUdpBlocked) {
   EXPECT_EQ(d.udp, UdpReach::kBlocked);
   EXPECT_EQ(d.verdict, "UDP blocked");
   EXPECT_NE(d.advice.find("port 443"), std::string::npos) << d.advice;
+  EXPECT_TRUE(d.advises_turn);
 }
 
 // On loopback (the test suite, a developer's machine) parrot is not
@@ -142,6 +150,7 @@ TEST(NatDiagnosis, ParrotBehindNatTellsTheOperator) {
   NatDiagnosis d = diagnose_nat(in);
   EXPECT_TRUE(d.parrot_behind_nat);
   EXPECT_NE(d.advice.find("--public-address 192.0.2.50"), std::string::npos) << d.advice;
+  EXPECT_FALSE(d.advises_turn);
 
   // With --public-address the mapped address is the one parrot advertised.
   in.public_address = "192.0.2.50";
@@ -183,5 +192,21 @@ TEST(NatDiagnosis, PrivateAddresses) {
   EXPECT_EQ(endpoint("2001:db8::1", 5), "[2001:db8::1]:5");
 }
 
+// A transport that could not gather failed on parrot's side: the advice
+// goes to parrot's operator, not to the caller's network.
+TEST(NatDiagnosis, GatheringFailureIsParrotsSideNotTheCallers) {
+  NatEvidenceInput in = behind_nat();
+  in.parrot_candidates.clear();
+  in.failure = transport::TransportFailure::kGatheringFailed;
+  const NatDiagnosis d = diagnose_nat(in);
+  EXPECT_EQ(d.verdict, "parrot's side");
+  EXPECT_EQ(d.path, MediaPath::kNone);
+  EXPECT_NE(d.advice.find("--ice-address"), std::string::npos) << d.advice;
+  EXPECT_FALSE(d.advises_turn);
+
+  in.failure = transport::TransportFailure::kIceFailed;  // the same evidence, the caller's path
+  EXPECT_EQ(diagnose_nat(in).verdict, "no path");
+}
+
 }  // namespace
-}  // namespace parrot::bot::call
+}  // namespace parrot::call

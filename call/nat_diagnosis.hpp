@@ -20,7 +20,7 @@
 #include "transport/call/call_transport.hpp"
 #include "transport/ice/ice_candidate.hpp"
 
-namespace parrot::bot::call {
+namespace parrot::call {
 
 enum class NatMapping { kNone, kEndpointIndependent, kAddressDependent, kUnknown };
 enum class UdpReach { kOk, kBlocked, kUnknown };
@@ -41,6 +41,9 @@ struct NatEvidenceInput {
   bool connected = false;
   bool tried = false;  // a transport existed (not a call that ended while ringing)
   std::string public_address;  // parrot's --public-address, empty if none
+  // Why the first transport failed, if it did (a failure on parrot's own
+  // side is not the caller's network).
+  transport::TransportFailure failure = transport::TransportFailure::kNone;
   // Media flowed one way only (the report's ONE-WAY): which way.
   enum class OneWay { kNo, kCallerToParrotLost, kParrotToCallerLost } one_way = OneWay::kNo;
 };
@@ -52,6 +55,7 @@ struct NatDiagnosis {
   UdpReach udp = UdpReach::kUnknown;
   MediaPath path = MediaPath::kNone;
   std::string advice;  // empty, or one or two sentences saying what to fix
+  bool advises_turn = false;  // the advice already says what a TURN server is needed for
   bool parrot_behind_nat = false;
   // "ip:port" strings, for the report's evidence.
   std::vector<std::string> caller_host, caller_srflx, caller_relay;
@@ -68,4 +72,4 @@ std::string endpoint(const std::string& ip, std::uint16_t port);
 // link-local: addresses no one reaches from the Internet.
 bool is_private_address(std::string_view ip);
 
-}  // namespace parrot::bot::call
+}  // namespace parrot::call
