@@ -23,6 +23,9 @@ patterns=(
   '\.\./shared'
   'shared/DESIGN\.md'
   'shared/research'
+  'research/|research §|research [a-z]+ §'
+  '\b(DESIGN|STYLE)\.md'
+  '(av|ft)-interop|gloox-libnice|real-stacks\.md'
   '\bissues?[[:space:]]*(#|\[)?[[:space:]]*[0-9]+'
 )
 joined=$(IFS='|'; echo "${patterns[*]}")

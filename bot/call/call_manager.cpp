@@ -228,7 +228,7 @@ void CallManager::send_jingle(const std::string& peer, const jingle::Jingle& jin
 void CallManager::send_content_action(const Call& call, jingle::Action action, jingle::Creator creator,
                                       const std::string& content_name, std::optional<jingle::Reason> reason,
                                       std::optional<jingle::Senders> senders) {
-  // Dino takes one content per stanza in these actions (research/av-interop.md §3.5).
+  // Dino takes one content per stanza in these actions (docs/client-quirks.md#dino-calls).
   jingle::Jingle stanza;
   stanza.action = action;
   stanza.sid = call.sid;
@@ -849,7 +849,7 @@ void CallManager::on_ice_restarted(const std::string& sid, std::size_t transport
   call.local_credentials[transport] = local;
   spdlog::info("call {}: ICE restart on transport {}: {} local candidate(s) announced", sid, transport, candidates.size());
   // Never an empty transport-info with new credentials: Conversations would
-  // read that as parrot's own restart offer (research/av-interop.md §1).
+  // read that as parrot's own restart offer (docs/client-quirks.md#conversations-calls).
   for (const auto& candidate : candidates) on_local_candidate(sid, transport, candidate);
 }
 

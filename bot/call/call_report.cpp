@@ -254,7 +254,7 @@ json report_json(const CallFacts& facts) {
   if (v == Verdict::kOneWay) report["one_way"] = one_way_evidence(facts);
   report["notes"] = notes(facts);
 
-  // DESIGN.md's keys are always there: null when the call ended before a
+  // The documented keys (docs/reports.md) are always there: null when the call ended before a
   // transport existed (a refusal, a caller who hung up while ringing).
   json ice{{"remote_candidate_types", facts.remote_candidate_types},
            {"restarts", facts.ice_restarts},

@@ -1,5 +1,5 @@
 // What a call looked like, as the caller reads it: one verdict first, a short
-// human summary, and the JSON report of DESIGN.md ("Reports"). Pure: the
+// human summary, and the JSON report of docs/reports.md. Pure: the
 // call gathers CallFacts from its transport, echo engine and probes, and
 // this turns them into text; nothing here touches a socket or a clock.
 #pragma once
@@ -47,7 +47,7 @@ std::vector<std::string> notes(const CallFacts& facts);
 // to fix (call/nat_diagnosis.hpp).
 NatDiagnosis nat_diagnosis(const CallFacts& facts);
 
-// DESIGN.md's call report: every required key, plus more.
+// The call report of docs/reports.md ("Keys"): every documented key.
 nlohmann::json report_json(const CallFacts& facts);
 
 // "MEDIA OK. Audio opus/48000: 1,512 packets, 0.3% lost, jitter 4 ms, RTT

@@ -26,7 +26,7 @@ std::uint32_t clock_rate(const RtpDescription& rtp, const PayloadType& first) {
 }
 
 // RFC 5763 §5: the answerer picks a role the offer allows; active (DTLS
-// client) is what every client expects of a responder (research §3.1).
+// client) is what every client expects of a responder (docs/client-quirks.md#calls).
 DtlsSetup answer_setup(DtlsSetup offered) {
   return offered == DtlsSetup::kActive ? DtlsSetup::kPassive : DtlsSetup::kActive;
 }

@@ -9,7 +9,7 @@
 //   plan.set_local_ice(i, {transports[i].local_credentials(), {}});  // without BUNDLE
 //   send(plan.accept);  then content-reject each of plan.rejected
 //
-// The rules (research/av-interop.md §3 and §6 item 3), each chosen so that
+// The rules (docs/client-quirks.md#calls), each chosen so that
 // every client in the research accepts the answer and the echo works:
 // * Every usable content is accepted with its name and creator. A content
 //   whose description is not RTP audio/video is rejected with
@@ -36,7 +36,7 @@
 //   extmap-allow-mixed when offered with any of them.
 // * <rtcp-mux/> when offered; BUNDLE (XEP-0338) when offered, with the
 //   accepted names. One XEP-0339 <source> with parrot's own SSRC and cname
-//   per content; no msid (research §3.8), no <encryption> (§3.6).
+//   per content; no msid (docs/client-quirks.md#movim-calls), no <encryption> (docs/client-quirks.md#dino-calls).
 // * DTLS (XEP-0320): setup 'active' for an offer of actpass or passive (and
 //   holdconn), 'passive' for active. No fingerprint offered (Gajim, Pidgin)
 //   → plain RTP, and parrot sends no fingerprint either.

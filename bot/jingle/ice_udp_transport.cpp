@@ -23,7 +23,7 @@ ParseResult<RemoteCandidate> parse_remote_candidate(const gloox::Tag& tag) {
 
 // ufrag and pwd are optional here: a transport-info may repeat only the
 // ufrag (Movim) and the session layer matches candidates to the current
-// credentials (research/av-interop.md §3.9).
+// credentials (docs/client-quirks.md#movim-calls).
 ParseResult<IceUdpTransport> IceUdpTransport::parse(const gloox::Tag& tag) {
   using Result = ParseResult<IceUdpTransport>;
   IceUdpTransport transport;
@@ -38,7 +38,7 @@ ParseResult<IceUdpTransport> IceUdpTransport::parse(const gloox::Tag& tag) {
         if (attribute->name() != "xmlns") attributes.emplace_back(attribute->name(), attribute->value());
       }
       // XEP-0176 §5.2 candidates parrot cannot use (tcp, mDNS, a bad port)
-      // do not spoil the others: skip and count (research/av-interop.md §3.9).
+      // do not spoil the others: skip and count (docs/client-quirks.md#movim-calls).
       auto parsed = transport::parse_candidate(attributes);
       if (parsed.candidate) {
         transport.candidates.push_back(std::move(*parsed.candidate));

@@ -8,7 +8,7 @@
 //   AcceptedOffer accepted = read_answer(offer, accept);
 //   if (accepted.error) terminate(accepted.error->condition, accepted.error->text);
 //
-// The offer is what every client in research/av-interop.md answers: Opus
+// The offer is what every client in docs/client-quirks.md#calls answers: Opus
 // (111, 48000/2, useinbandfec) and, with video, VP8 (96) with nack, nack pli
 // and ccm fir; rtcp-mux; one XEP-0339 source per content; the contents in
 // one BUNDLE group on one ICE-UDP transport (max-bundle, as browsers and

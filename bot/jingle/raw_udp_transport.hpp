@@ -1,6 +1,6 @@
 // XEP-0177 <transport xmlns='urn:xmpp:jingle:transports:raw-udp:1'>: one
-// plain address per component, no ICE. libpurple falls back to it (research/
-// av-interop.md §1.7). Parsed so the call layer can see what was offered and
+// plain address per component, no ICE. libpurple falls back to it
+// (docs/client-quirks.md#libpurple-calls). Parsed so the call layer can see what was offered and
 // answer failed-transport or transport-replace; parrot does not use it for media.
 #pragma once
 

@@ -32,8 +32,8 @@ Decision out_of_order(std::string text) { return fail(JingleError::kOutOfOrder, 
 
 std::string_view bare(std::string_view jid) { return jid.substr(0, jid.find('/')); }
 
-// Movim puts the user's bare JID in `initiator` (research/av-interop.md
-// §1.4), so the bare form of the initiator's full JID matches too.
+// Movim puts the user's bare JID in `initiator` (docs/client-quirks.md#movim-calls),
+// so the bare form of the initiator's full JID matches too.
 bool initiator_matches(const std::string& attribute, const std::string& initiator_full) {
   return attribute.empty() || attribute == initiator_full || attribute == bare(initiator_full);
 }
@@ -248,7 +248,7 @@ Decision Session::handle(const Jingle& jingle, const std::string& from) {
 Decision Session::on_session_accept(const Jingle& jingle) {
   if (state_ == SessionState::kActive) {
     // Movim answers renegotiation (its own or the peer's content-add) with
-    // another session-accept (research/av-interop.md §3.12): ack, ignore.
+    // another session-accept (docs/client-quirks.md#movim-calls): ack, ignore.
     Decision decision;
     decision.ignored = true;
     return decision;
@@ -330,7 +330,7 @@ Decision Session::on_content_answer(const Jingle& jingle, bool accepted) {
   if (jingle.contents.empty()) return bad_request(std::string(action) + " without content");
   if (auto error = check_known_contents(jingle)) return with_error(std::move(*error));
   // Only parrot's own content-add can be answered; Dino never sends
-  // content-reject (research §1.2), so a pending add may simply stay pending.
+  // content-reject (docs/client-quirks.md#dino-calls), so a pending add may simply stay pending.
   for (const Content& content : jingle.contents) {
     if (find_content(content.name)->status != ContentStatus::kPendingLocal) {
       return out_of_order(std::string(action) + " for " + content.name + ", which parrot did not add");
@@ -370,7 +370,7 @@ Decision Session::on_content_modify(const Jingle& jingle) {
   if (jingle.contents.empty()) return bad_request("content-modify without content");
   if (auto error = check_known_contents(jingle)) return with_error(std::move(*error));
   // Whether parrot agrees to the new direction is the caller's choice (Dino
-  // refuses to be told to send, research §1.2); the session records it.
+  // refuses to be told to send, docs/client-quirks.md#dino-calls); the session records it.
   Decision decision;
   for (const Content& content : jingle.contents) {
     find_mutable(content.name)->senders = content.senders;

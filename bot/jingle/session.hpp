@@ -11,7 +11,7 @@
 //   … session->accept();                  // after sending session-accept
 //   reply(session->handle(next_jingle, from));
 //
-// Tolerated real-client behaviour (research/av-interop.md §1, §3): Movim's
+// Tolerated real-client behaviour (docs/client-quirks.md#calls): Movim's
 // extra session-accept after its own renegotiation (acked, ignored);
 // transport-info before session-accept and one content per stanza;
 // candidates in session-initiate or trickled; Movim's bare-JID initiator
@@ -62,7 +62,7 @@ struct TransportUpdate {
   std::string ufrag;  // empty = not sent in this stanza
   std::string pwd;
   // ufrag/pwd differ from those known before: with no candidates this is
-  // Conversations' ICE-restart offer (research/av-interop.md §1.1).
+  // Conversations' ICE-restart offer (docs/client-quirks.md#conversations-calls).
   bool credentials_changed = false;
   std::vector<transport::IceCandidate> candidates;  // usable ones only
   std::size_t skipped_candidates = 0;               // TCP, mDNS, … (counted for the report)

@@ -1,6 +1,6 @@
 // What a file transfer looked like, for the person who sent it: one verdict,
 // a chat summary ("report.pdf, 24,410,321 bytes via SOCKS5 direct, 310 MB/s.
-// sha-256 9f86…: matches the hash you sent.") and DESIGN.md's JSON file
+// sha-256 9f86…: matches the hash you sent.") and the JSON file
 // report. Every mechanism (Jingle FT, SI, HTTP Upload links) fills the same
 // FileFacts, so reports read alike whatever carried the bytes.
 #pragma once
@@ -62,7 +62,7 @@ std::optional<bool> hashes_match(const FileFacts& facts);
 // Bytes per second over duration_s; 0 when nothing to measure.
 double throughput_bytes_per_s(const FileFacts& facts);
 
-// DESIGN.md's file report: kind, id, peer, verdict, name, size,
+// The file report of docs/reports.md: kind, id, peer, verdict, name, size,
 // bytes_received, transport, sha256, sha1, advertised {algo: hex}, match,
 // throughput_mbps (megabits per second), plus mechanism, duration_s,
 // media_type, digests, ciphertext, failure.

@@ -70,7 +70,7 @@ TransportFailure transport_failure(DtlsFailure failure) noexcept;
 
 struct DtlsParameters {
   // parrot's role: XEP-0320 setup='active' is the client. An answer to
-  // 'actpass' is 'active' (DESIGN.md, "A call, end to end").
+  // 'actpass' is 'active' (docs/architecture.md, "A call, end to end").
   DtlsRole role = DtlsRole::kClient;
   std::string peer_fingerprint_algorithm = "sha-256";
   // May stay empty until the answer arrives (set_peer_fingerprint): DTLS

@@ -163,7 +163,7 @@ jingle::ParseResult<FileDescription> FileDescription::parse(const gloox::Tag& ta
       if (!size) return Result::fail("bad <size/>");
       description.size = size;
     } else if (name == "media-type" || name == "mediaType") {
-      // Conversations writes camelCase <mediaType> (research §2.1).
+      // Conversations writes camelCase <mediaType> (docs/client-quirks.md#conversations-files).
       description.media_type = std::move(text);
     } else if (name == "date") {
       description.date = std::move(text);
@@ -223,7 +223,7 @@ jingle::ParseResult<Checksum> Checksum::parse(const gloox::Tag& tag) {
   if (tag.name() != "checksum" || !is_file_transfer_namespace(checksum.xmlns)) return Result::fail("not a checksum");
   checksum.creator = tag.findAttribute("creator");
   checksum.name = tag.findAttribute("name");
-  // Gajim 1.x sends neither creator nor name (research §2.3): both optional.
+  // Gajim 1.x sends neither creator nor name (docs/client-quirks.md#gajim-files): both optional.
   if (too_long(checksum.creator) || too_long(checksum.name)) return Result::fail("checksum attribute too long");
   const gloox::Tag* file = tag.findChild("file");
   if (file == nullptr) return Result::fail("a checksum without <file/>");

@@ -146,7 +146,7 @@ TEST(AnswerTest, DinoNoBundleSdesDropped) {
   EXPECT_EQ(ids(accept.contents[0]), (std::vector<std::uint8_t>{111, 112, 113, 114, 9, 0, 8}));
   EXPECT_EQ(ids(accept.contents[1]), (std::vector<std::uint8_t>{98}));
   const std::string xml = plan.accept.to_tag()->xml();
-  EXPECT_EQ(xml.find("crypto"), std::string::npos);  // research §3.6
+  EXPECT_EQ(xml.find("crypto"), std::string::npos);  // docs/client-quirks.md#dino-calls
   EXPECT_NE(xml.find("goog-remb"), std::string::npos);  // parrot sends REMB now
   EXPECT_EQ(xml.find("video-orientation"), std::string::npos);  // an extension parrot does not handle
   EXPECT_TRUE(plan.streams[1].config.remb);
@@ -215,7 +215,7 @@ TEST(AnswerTest, MovimVideoFirstBundle) {
   const AnswerPlan plan = plan_answer(fixture("movim/session_initiate.xml"), options());
   ASSERT_TRUE(plan.ok());
   const Jingle accept = wire(plan);
-  ASSERT_NE(accept.bundle(), nullptr);  // max-bundle needs it (research §1.4)
+  ASSERT_NE(accept.bundle(), nullptr);  // max-bundle needs it (docs/client-quirks.md#libwebrtc)
   EXPECT_EQ(ids(accept.contents[0]), (std::vector<std::uint8_t>{102, 96}));
   EXPECT_EQ(ids(accept.contents[1]), (std::vector<std::uint8_t>{111, 0}));
   EXPECT_TRUE(accept.contents[0].rtp()->rtcp_mux);
@@ -254,7 +254,7 @@ TEST(AnswerTest, PassiveOfferGetsActiveAndActiveGetsPassive) {
 
 TEST(AnswerTest, OneWayVideoKeepsSendersAndAsksForBoth) {
   Jingle offer = fixture("dino/session_initiate_audio_video.xml");
-  offer.contents[1].senders = Senders::kInitiator;  // Dino's one-way video (research §1.2)
+  offer.contents[1].senders = Senders::kInitiator;  // Dino's one-way video (docs/client-quirks.md#dino-calls)
   const AnswerPlan plan = plan_answer(offer, options());
   EXPECT_EQ(plan.accept.contents[1].senders, Senders::kInitiator);
   EXPECT_EQ(plan.modify_to_both, std::vector<std::string>{"video"});

@@ -1,4 +1,4 @@
-// The file report: verdict order, hash comparison, JSON keys of DESIGN.md
+// The file report: verdict order, hash comparison, JSON keys of docs/reports.md
 // and the summary a sender reads.
 #include "bot/transfer/file_report.hpp"
 

@@ -172,7 +172,7 @@ TEST(JingleFtElements, ReceivedAndChecksumTags) {
 }
 
 TEST(JingleFtElements, IbbTransportWithoutSidOrBlockSize) {
-  // Conversations' transport-accept may carry neither (research §5, #3514).
+  // Conversations' transport-accept may carry neither (docs/client-quirks.md#conversations-files).
   const auto tag = parse_xml("<transport xmlns='urn:xmpp:jingle:transports:ibb:1'/>");
   auto parsed = IbbTransport::parse(*tag);
   ASSERT_TRUE(parsed);

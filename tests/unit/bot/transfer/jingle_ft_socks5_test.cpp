@@ -43,7 +43,7 @@ TEST_F(JingleFtTest, TheSendersCandidateAfterADeadOne) {
 }
 
 TEST_F(JingleFtTest, AGajimStreamhostGetsTheSessionSid) {
-  // Gajim 1.x hashes the Jingle session id (research §4.1): parrot retries
+  // Gajim 1.x hashes the Jingle session id (docs/client-quirks.md#socks5-dst-addr): parrot retries
   // with it after the transport sid is refused.
   const std::string file = payload(5000, 5);
   const std::string expected = dst_addr("gajim-sess", kSender, kSelf);

@@ -70,7 +70,7 @@ TEST_F(JingleFtTest, IbbOfferIsAcceptedInKindAndTheFileHashed) {
 }
 
 // XEP-0047 §2.2: seq wraps 65535 -> 0; Conversations counts on to 65536
-// instead (research §4.3). Both are the successor of 65535.
+// instead (docs/client-quirks.md#conversations-files). Both are the successor of 65535.
 class JingleFtWrap : public JingleFtTest, public ::testing::WithParamInterface<bool> {};
 
 TEST_P(JingleFtWrap, SequenceNumbersPast65535) {
@@ -157,7 +157,7 @@ TEST_F(JingleFtTest, BlockSizesAreHeldToTheNegotiatedOne) {
 
 TEST_F(JingleFtTest, IbbDataFromAnotherJidIsNotTaken) {
   jingle("offer", initiate("peer", content(file_xml("p.bin", 10), ibb_xml("ip", 4096))));
-  // research §4.3: only the negotiated peer may feed the stream.
+  // XEP-0047 §2: only the negotiated peer may feed the stream.
   EXPECT_FALSE(ibb("stranger", "<open xmlns='http://jabber.org/protocol/ibb' sid='ip' block-size='4096'/>",
                    "mallory@example.org/x"));
   EXPECT_TRUE(reply("stranger").type.empty());
