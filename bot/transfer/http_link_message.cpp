@@ -1,12 +1,12 @@
 #include "bot/transfer/http_link_message.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstddef>
 #include <vector>
 
 #include "transport/bytestream/base64.hpp"
 #include "transport/bytestream/stream_hasher.hpp"
+#include "transport/decimal.hpp"
 
 namespace parrot::bot::transfer {
 namespace {
@@ -64,9 +64,7 @@ FileMetadata parse_file_metadata(const gloox::Tag& file) {
       meta.media_type = trim(child->cdata()).substr(0, 256);
     } else if (name == "size") {
       const std::string text = trim(child->cdata());
-      std::uint64_t value = 0;
-      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-      if (error == std::errc() && end == text.data() + text.size() && !text.empty()) meta.size = value;
+      if (const auto value = transport::parse_decimal<std::uint64_t>(text)) meta.size = *value;
     } else if (name == "hash" && child->xmlns() == kHashesNamespace) {
       std::string algo = child->findAttribute("algo");
       std::transform(algo.begin(), algo.end(), algo.begin(),

@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
+#include <cstdint>
 #include <limits>
+#include <optional>
+#include <string_view>
+
+#include "transport/decimal.hpp"
 
 namespace parrot::transport {
 namespace {
@@ -18,17 +22,13 @@ bool is_ice_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 
-// Digits only: std::from_chars alone would accept a leading '-' for signed
-// types and we want "+1", " 1" and "" refused as well.
+// transport::parse_decimal (digits only, no sign or space), then the
+// attribute's range.
 template <typename T>
-std::optional<T> parse_decimal(std::string_view text, std::uint64_t min, std::uint64_t max) {
-  if (text.empty() || text.size() > 20 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) return std::nullopt;
-  return static_cast<T>(value);
+std::optional<T> decimal_in(std::string_view text, std::uint64_t min, std::uint64_t max) {
+  const auto value = parse_decimal<std::uint64_t>(text);
+  if (!value || *value < min || *value > max) return std::nullopt;
+  return static_cast<T>(*value);
 }
 
 std::string lower(std::string_view text) {
@@ -89,12 +89,12 @@ CandidateParseResult parse_candidate(const CandidateAttributes& attributes) {
   }
   candidate.foundation = foundation;
 
-  const auto component = parse_decimal<std::uint8_t>(*values[kComponent], 1, 255);
+  const auto component = decimal_in<std::uint8_t>(*values[kComponent], 1, 255);
   if (!component) return fail("component must be a number in 1..255");
   candidate.component = *component;
 
   if (values[kGeneration] != nullptr) {
-    const auto generation = parse_decimal<std::uint32_t>(*values[kGeneration], 0, std::numeric_limits<std::uint32_t>::max());
+    const auto generation = decimal_in<std::uint32_t>(*values[kGeneration], 0, std::numeric_limits<std::uint32_t>::max());
     if (!generation) return fail("generation must be a 32-bit unsigned number");
     candidate.generation = *generation;
   }
@@ -107,11 +107,11 @@ CandidateParseResult parse_candidate(const CandidateAttributes& attributes) {
   // reports and what round-trips.
   if (!is_ip_literal(*values[kIp])) return fail("ip must be an IPv4 or IPv6 literal");
   candidate.ip = *values[kIp];
-  const auto port = parse_decimal<std::uint16_t>(*values[kPort], 1, 65535);
+  const auto port = decimal_in<std::uint16_t>(*values[kPort], 1, 65535);
   if (!port) return fail("port must be a number in 1..65535");
   candidate.port = *port;
 
-  const auto priority = parse_decimal<std::uint32_t>(*values[kPriority], 1, std::numeric_limits<std::uint32_t>::max());
+  const auto priority = decimal_in<std::uint32_t>(*values[kPriority], 1, std::numeric_limits<std::uint32_t>::max());
   if (!priority) return fail("priority must be a number in 1..4294967295");
   candidate.priority = *priority;
 
@@ -128,13 +128,13 @@ CandidateParseResult parse_candidate(const CandidateAttributes& attributes) {
     if (!is_ip_literal(*values[kRelAddr])) return fail("rel-addr must be an IPv4 or IPv6 literal");
     candidate.rel_addr = *values[kRelAddr];
     if (values[kRelPort] != nullptr) {
-      const auto rel_port = parse_decimal<std::uint16_t>(*values[kRelPort], 0, 65535);
+      const auto rel_port = decimal_in<std::uint16_t>(*values[kRelPort], 0, 65535);
       if (!rel_port) return fail("rel-port must be a number in 0..65535");
       candidate.rel_port = *rel_port;
     }
   }
   if (values[kNetwork] != nullptr) {
-    const auto network = parse_decimal<std::uint32_t>(*values[kNetwork], 0, std::numeric_limits<std::uint32_t>::max());
+    const auto network = decimal_in<std::uint32_t>(*values[kNetwork], 0, std::numeric_limits<std::uint32_t>::max());
     if (!network) return fail("network must be a 32-bit unsigned number");
     candidate.network = *network;
   }
