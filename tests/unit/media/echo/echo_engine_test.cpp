@@ -116,7 +116,7 @@ TEST(EchoEngine, EchoesAudioWithOwnSsrcPacedByMediaTimeGapsKept) {
     if (i == 10) continue;
     const Timestamp arrival = timestamp_ms(20 * i + (i * 7) % 16);
     run_until(engine, arrival - Duration{1}, out);
-    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(65520 + i), 1000u + 960u * i), out);
+    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(65520 + i), 1000u + 960u * static_cast<std::uint32_t>(i)), out);
   }
   run_until(engine, timestamp_ms(5000), out);
   ASSERT_EQ(out.rtp.size(), 49u);
@@ -152,7 +152,7 @@ TEST(EchoEngine, SendsSrAndRrAtRfc3550Intervals) {
   for (int i = 0; i < 1000; ++i) {  // 20 s of audio
     const Timestamp arrival = timestamp_ms(20 * i);
     run_until(engine, arrival - Duration{1}, out);
-    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
+    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i)), out);
   }
   // One compound per stream at each report time. The first three come
   // early, 500 ms apart from the call's start (RtcpScheduler says why).
@@ -233,7 +233,7 @@ TEST(EchoEngine, DatagramsTheTransportCouldNotSendLeaveTheSentCounts) {
       engine.on_timer(t);
       transport();
     }
-    const auto datagram = rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i);
+    const auto datagram = rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i));
     std::vector<std::byte> copy = datagram;
     engine.on_datagram(arrival, copy);
     transport();
@@ -255,7 +255,7 @@ TEST(EchoEngine, RttFromCallersReceiverReport) {
   for (int i = 0; i < 400; ++i) {
     const Timestamp arrival = timestamp_ms(20 * i);
     run_until(engine, arrival - Duration{1}, out);
-    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
+    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i)), out);
   }
   // Answer parrot's first SR 80 ms after it left, holding it 30 ms: RTT 50 ms.
   std::optional<std::pair<Timestamp, rtcp::SenderReport>> sr;
@@ -283,7 +283,7 @@ TEST(EchoEngine, ReturnLossIsNetOfUpstreamGaps) {
     if (i % 5 == 3) continue;  // 20% lost before parrot
     const Timestamp arrival = timestamp_ms(20 * i);
     run_until(engine, arrival - Duration{1}, out);
-    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(65000 + i), 960u * i), out);
+    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(65000 + i), 960u * static_cast<std::uint32_t>(i)), out);
   }
   run_until(engine, timestamp_ms(20 * 500 + 500), out);
   stats::ReceiveStatistics caller(48000);
@@ -321,7 +321,7 @@ void feed_video(EchoEngine& engine, Collected& out, int frames, std::uint16_t fi
     for (int p = 0; p < 3; ++p) {
       const auto sequence = static_cast<std::uint16_t>(first_sequence + 3 * f + p);
       if (sequence == skip_sequence) continue;
-      feed(engine, arrival, rtp_packet(kCallerVideoSsrc, 96, sequence, 3000u * f, p == 2, 1000), out);
+      feed(engine, arrival, rtp_packet(kCallerVideoSsrc, 96, sequence, 3000u * static_cast<std::uint32_t>(f), p == 2, 1000), out);
     }
   }
   run_until(engine, timestamp_us(33'333 * frames + 1'000'000), out);
@@ -448,7 +448,7 @@ std::vector<std::vector<std::byte>> send_frames_with_fec(EchoEngine& engine, Col
   for (int f = 0; f < 2; ++f) {
     for (int p = 0; p < 3; ++p) {
       const auto sequence = static_cast<std::uint16_t>(1000 + 3 * f + p);
-      auto packet = red_packet(sequence, 90000u + 3000u * f, p == 2, 96, vp8);
+      auto packet = red_packet(sequence, 90000u + 3000u * static_cast<std::uint32_t>(f), p == 2, 96, vp8);
       if (sequence >= 1002) protected_packets.push_back(packet);
       if (sequence != lost_inbound) feed(engine, timestamp_us(33'333 * f + p), packet, out);
       sent.push_back(std::move(packet));
@@ -599,14 +599,14 @@ TEST(EchoEngine, FollowsANewCallerSsrcAfterSilenceWithoutJumps) {
   Collected out;
   for (int i = 0; i < 10; ++i) {
     run_until(engine, timestamp_ms(20 * i) - Duration{1}, out);
-    feed(engine, timestamp_ms(20 * i), rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
+    feed(engine, timestamp_ms(20 * i), rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i)), out);
   }
   // Another SSRC on the same payload type while the first is alive: refused.
   feed(engine, timestamp_ms(210), rtp_packet(0x33333333, 111, 9000, 5), out);
   EXPECT_EQ(engine.snapshot().drops[DropReason::kUnknownSsrc], 1u);
   run_until(engine, timestamp_ms(3000), out);
   for (int i = 0; i < 10; ++i) {
-    feed(engine, timestamp_ms(3000 + 20 * i), rtp_packet(0x33333333, 111, static_cast<std::uint16_t>(9000 + i), 5u + 960u * i), out);
+    feed(engine, timestamp_ms(3000 + 20 * i), rtp_packet(0x33333333, 111, static_cast<std::uint16_t>(9000 + i), 5u + 960u * static_cast<std::uint32_t>(i)), out);
     run_until(engine, timestamp_ms(3000 + 20 * i + 19), out);
   }
   run_until(engine, timestamp_ms(5000), out);
@@ -620,6 +620,14 @@ TEST(EchoEngine, FollowsANewCallerSsrcAfterSilenceWithoutJumps) {
   }
   EXPECT_EQ(engine.snapshot().streams[0].source_changes, 1u);
   EXPECT_EQ(engine.snapshot().streams[0].remote_ssrc, 0x33333333u);
+  // The call's receive statistics count both sources, and the jump from
+  // sequence 9 to 9000 is a new source, not loss or a restart.
+  const auto received = engine.snapshot().streams[0].received;
+  EXPECT_EQ(received.packets, 20u);
+  EXPECT_EQ(received.expected, 20);
+  EXPECT_EQ(received.lost, 0);
+  EXPECT_EQ(received.resyncs, 0u);
+  EXPECT_EQ(received.bytes, 20u * 160u);
 }
 
 TEST(EchoEngine, RembCapGoesToTheCallersStreams) {
@@ -647,7 +655,7 @@ TEST(EchoEngine, ProbeQueueGetsPayloadsAndSkipsWhenFull) {
   probes::ProbeQueue queue(4);
   engine.attach_probe(0, &queue);
   Collected out;
-  for (int i = 0; i < 10; ++i) feed(engine, timestamp_ms(20 * i), rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
+  for (int i = 0; i < 10; ++i) feed(engine, timestamp_ms(20 * i), rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i)), out);
   // Nobody drained the queue: four taken, six skipped, and all ten echoed.
   EXPECT_EQ(queue.size(), 4u);
   EXPECT_EQ(queue.skipped(), 6u);
@@ -687,11 +695,11 @@ TEST(EchoEngine, LocalSourceSendsFramesAsParrotsStreamAndSwallowsTheCallers) {
   EXPECT_FALSE(engine.send_local(timestamp_ms(0), 0, LocalFrame{200, tone, 5000, false}));  // not a payload type
   for (int i = 0; i < 5; ++i) {
     const Timestamp now = timestamp_ms(20 * i);
-    ASSERT_TRUE(engine.send_local(now, 0, LocalFrame{111, tone, 5000u + 960u * i, i == 0}));
+    ASSERT_TRUE(engine.send_local(now, 0, LocalFrame{111, tone, 5000u + 960u * static_cast<std::uint32_t>(i), i == 0}));
     ASSERT_EQ(engine.outbox().size(), 1u);
     collect(engine, now, out);
     // The caller's packets arrive and are measured, but not echoed.
-    feed(engine, now, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(100 + i), 960u * i), out);
+    feed(engine, now, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(100 + i), 960u * static_cast<std::uint32_t>(i)), out);
   }
   run_until(engine, timestamp_ms(1000), out);
   ASSERT_EQ(out.rtp.size(), 5u);
@@ -729,7 +737,7 @@ TEST(EchoEngine, LocalVideoStreamTakesKeyframeRequestsAndAnswersNacks) {
   engine.set_source(1, StreamSource::kLocal);
   std::vector<std::byte> frame(900, std::byte{0x42});
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(engine.send_local(timestamp_ms(33 * i), 1, LocalFrame{96, frame, 3000u * i, true}));
+    ASSERT_TRUE(engine.send_local(timestamp_ms(33 * i), 1, LocalFrame{96, frame, 3000u * static_cast<std::uint32_t>(i), true}));
     collect(engine, timestamp_ms(33 * i), out);
   }
   ASSERT_EQ(out.rtp.size(), 3u);
@@ -777,7 +785,7 @@ TEST(EchoEngine, SrtpBothWays) {
 
   engine.set_srtp(parrot_keys);
   for (int i = 0; i < 5; ++i) {
-    plain = rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(10 + i), 960u * i);
+    plain = rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(10 + i), 960u * static_cast<std::uint32_t>(i));
     datagram = plain;
     datagram.resize(datagram.size() + srtp::kMaxRtpTrailer);
     datagram.resize(*caller.protect_rtp(datagram, plain.size()));
@@ -886,11 +894,11 @@ TEST(EchoEngine, TransportCcFeedbackCoversEveryPacketOnTheTransport) {
     if (number % 25 == 0) continue;
     arrivals[number] = at.time_since_epoch().count() / 250;
     if (ms % 20 == 0) {
-      feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(ms / 20), 960u * (ms / 20), number, 0), out);
+      feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(ms / 20), 960u * static_cast<std::uint32_t>(ms / 20), number, 0), out);
     } else if (ms == 500) {
       feed(engine, at, rtp_with_extensions(0x77777777, 97, 1, 0, number, 0), out);
     } else {
-      feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(ms), 90u * ms, number, 0, 1000), out);
+      feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(ms), 90u * static_cast<std::uint32_t>(ms), number, 0, 1000), out);
     }
   }
   run_until(engine, timestamp_ms(1200), out);
@@ -928,7 +936,7 @@ TEST(EchoEngine, EchoedPacketsCarryParrotsTransportNumbersAndSendTimes) {
     const Timestamp at = timestamp_ms(20 * i);
     run_until(engine, at - Duration{1}, out);
     // The caller's numbers start at 40000 and its clock says 10 s.
-    feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i,
+    feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i),
                                          static_cast<std::uint16_t>(40000 + i), 10u << 18), out);
   }
   run_until(engine, timestamp_ms(1000), out);
@@ -950,7 +958,7 @@ TEST(EchoEngine, ResentPacketsGetANewTransportNumber) {
   for (int i = 0; i < 10; ++i) {
     const Timestamp at = timestamp_ms(33 * i);
     run_until(engine, at - Duration{1}, out);
-    feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(i), 3000u * i,
+    feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(i), 3000u * static_cast<std::uint32_t>(i),
                                          static_cast<std::uint16_t>(i), 0, 800), out);
   }
   run_until(engine, timestamp_ms(600), out);
@@ -975,9 +983,9 @@ TEST(EchoEngine, RembWithoutTransportCcFollowsWhatArrivesAndNeverCapsBelowTheSta
     const Timestamp at = timestamp_ms(ms);
     run_until(engine, at - Duration{1}, out);
     if (ms % 20 == 0)
-      feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(ms / 20), 960u * (ms / 20), 0, 0, 250), out);
+      feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(ms / 20), 960u * static_cast<std::uint32_t>(ms / 20), 0, 0, 250), out);
     if (ms >= 3000)
-      feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(ms / 5), 450u * (ms / 5), 0, 0, 1250), out);
+      feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(ms / 5), 450u * static_cast<std::uint32_t>(ms / 5), 0, 0, 1250), out);
   }
   EXPECT_TRUE(transport_feedback_in(out).empty());
   const auto rembs = rembs_in(out);
