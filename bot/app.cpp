@@ -166,7 +166,7 @@ void App::on_jingle_iq(const gloox::Tag& iq, const std::string& self) {
   calls_->on_jingle_iq(iq);
 }
 
-// File transfers (issue 6). IBB data is claimed by sid: Jingle FT's owner
+// File transfers. IBB data is claimed by sid: Jingle FT's owner
 // first, then SI; a sid nobody owns is item-not-found (XEP-0047 §2.2).
 bool App::on_transfer_iq(const gloox::Tag& iq, const std::string& self) {
   // Answers to the Jingle FT manager's disco and proxy activation IQs.

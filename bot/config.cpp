@@ -241,7 +241,7 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.add_option("--external-services", config.external_services,
                  "Ask the XMPP server for STUN/TURN services, XEP-0215 (true/false)")
       ->capture_default_str();
-  // File transfers (issue 6): limits every mechanism shares.
+  // File transfers: limits every mechanism shares.
   app.add_option("--max-file-bytes", config.max_file_bytes, "Largest file parrot accepts; larger offers are refused")
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 50))
       ->capture_default_str();

@@ -68,7 +68,7 @@ struct Config {
   std::vector<std::string> ice_denied;     // never gather on these IPs or prefixes ("10.", "fe80:")
   bool external_services = true;           // ask the server for STUN/TURN (XEP-0215)
 
-  // File transfers (issue 6), shared by every mechanism (HTTP links, Jingle FT, SI).
+  // File transfers, shared by every mechanism (HTTP links, Jingle FT, SI).
   std::uint64_t max_file_bytes = std::uint64_t{4} << 30;  // larger offers are refused
   std::size_t max_transfers = 20;              // at once, all contacts together
   std::size_t max_transfers_per_contact = 3;

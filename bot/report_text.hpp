@@ -1,5 +1,5 @@
 // Text shared by call and file reports: timestamps and counts as people read
-// them, and the chat message that carries a report (DESIGN.md, "Reports").
+// them, and the chat message that carries a report (docs/reports.md).
 #pragma once
 
 #include <chrono>

@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "transport/unique_fd.hpp"
+
 namespace parrot::transport {
 
 class LowFdSlot {
@@ -23,9 +25,9 @@ class LowFdSlot {
   LowFdSlot(LowFdSlot&& other) noexcept;
   LowFdSlot& operator=(LowFdSlot&&) = delete;
   LowFdSlot(const LowFdSlot&) = delete;
-  ~LowFdSlot();
+  ~LowFdSlot() = default;
 
-  int fd() const noexcept { return fd_; }
+  int fd() const noexcept { return fd_.get(); }
   bool holds_socket() const noexcept { return holds_socket_; }
 
   // Moves `socket_fd` onto the slot (the original descriptor is closed) and
@@ -35,8 +37,8 @@ class LowFdSlot {
   void release() noexcept;
 
  private:
-  explicit LowFdSlot(int fd) noexcept : fd_(fd) {}
-  int fd_;
+  explicit LowFdSlot(UniqueFd fd) noexcept : fd_(std::move(fd)) {}
+  UniqueFd fd_;
   bool holds_socket_ = false;
 };
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "transport/glib_ptr.hpp"
+#include "transport/unique_fd.hpp"
 
 namespace parrot::transport {
 
@@ -34,7 +35,7 @@ struct TcpConnector::Attempt {
       callback(std::move(result));
       return;
     }
-    if (result.fd >= 0) ::close(result.fd);  // cancelled meanwhile
+    UniqueFd unwanted(result.fd);  // cancelled meanwhile: nobody takes the socket
     delete this;
   }
 

@@ -15,7 +15,8 @@
 namespace parrot::bot::jingle {
 
 // RFC 4145 §4 / RFC 5763 §5: an offer says actpass, the answer active or
-// passive. parrot answers active (research/av-interop.md §3.1).
+// passive. parrot answers active, which every client takes
+// (docs/client-quirks.md#calls).
 enum class DtlsSetup { kActpass, kActive, kPassive, kHoldconn };
 
 std::string_view to_string(DtlsSetup setup) noexcept;

@@ -1,6 +1,7 @@
 // XEP-0338 <group xmlns='urn:xmpp:jingle:apps:grouping:0' semantics>, a
 // child of <jingle/>: contents (by name) that share one transport. Movim
-// requires BUNDLE in the answer when it bundles (research/av-interop.md §1.4).
+// requires BUNDLE in the answer when it bundles
+// (docs/client-quirks.md#movim-calls).
 #pragma once
 
 #include <gloox/tag.h>

@@ -66,7 +66,7 @@ ParseResult<Jingle> Jingle::parse(const gloox::Tag& tag) {
   if (jingle.sid.empty()) return Result::fail("jingle without sid");
   // initiator/responder are only RECOMMENDED since XEP-0166 1.1 and Movim
   // puts a bare JID there: kept as sent, the session layer trusts the IQ's
-  // from, never these.
+  // from, never these (docs/client-quirks.md#movim-calls).
   jingle.initiator = tag.findAttribute("initiator");
   jingle.responder = tag.findAttribute("responder");
 
@@ -104,7 +104,8 @@ ParseResult<Jingle> Jingle::parse(const gloox::Tag& tag) {
 
 // Groups come before the contents, as Conversations and Movim write them;
 // XEP-0338 sets no order, but libwebrtc-based mappers read the group first
-// to decide which transport the bundled contents share.
+// to decide which transport the bundled contents share
+// (docs/client-quirks.md#libwebrtc).
 std::unique_ptr<gloox::Tag> Jingle::to_tag() const {
   auto tag = std::make_unique<gloox::Tag>("jingle");
   tag->setXmlns(ns::kJingle);

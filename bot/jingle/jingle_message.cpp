@@ -78,7 +78,8 @@ std::unique_ptr<gloox::Tag> JingleMessage::to_tag() const {
 }
 
 // Only reports the delay; the age policy (Monal drops proposes older than
-// 60 s) belongs to the caller, which owns the clock (STYLE.md guideline 7).
+// 60 s) belongs to the caller, which owns the clock: a parser never reads
+// the time.
 std::optional<Delay> find_delay(const gloox::Tag& message) {
   for (const gloox::Tag* child : message.children()) {
     if (xml::is(*child, "delay", ns::kDelay)) return Delay{child->findAttribute("stamp"), child->findAttribute("from")};

@@ -1,7 +1,7 @@
 // XEP-0353 Jingle Message Initiation: the <propose/>, <retract/>,
 // <accept/>, <proceed/>, <reject/>, <ringing/> and <finish/> payloads of a
 // <message/> in urn:xmpp:jingle-message:0 (still the namespace at XEP-0353
-// 0.8.0; there is no :1 in the research, so only :0 is recognised), plus the
+// 0.8.0; no client sends a :1, so only :0 is recognised), plus the
 // XEP-0203 <delay/> that marks a replayed propose.
 #pragma once
 
@@ -56,7 +56,8 @@ struct JingleMessage {
 
 // XEP-0203 <delay xmlns='urn:xmpp:delay' stamp from/> on a message: it was
 // stored offline, or comes from MAM or carbons. The caller compares `stamp`
-// with its clock and ignores old proposes (research/av-interop.md §3.10).
+// with its clock and ignores old proposes
+// (docs/client-quirks.md#monal-calls).
 struct Delay {
   std::string stamp;  // XEP-0082 DateTime as sent
   std::string from;

@@ -17,8 +17,8 @@ inline constexpr const char* kDtls = "urn:xmpp:jingle:apps:dtls:0";             
 inline constexpr const char* kJingleMessage = "urn:xmpp:jingle-message:0";          // XEP-0353
 inline constexpr const char* kDelay = "urn:xmpp:delay";                             // XEP-0203
 inline constexpr const char* kStanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";      // RFC 6120 §8.3
-// Conversations' ICE options draft (research/av-interop.md §1.1): <trickle/>,
-// <renomination/> inside the ICE-UDP transport.
+// Conversations' ICE options draft (docs/client-quirks.md#conversations-calls):
+// <trickle/>, <renomination/> inside the ICE-UDP transport.
 inline constexpr const char* kIceOption = "http://gultsch.de/xmpp/drafts/jingle/transports/ice-udp/option";
 
 }  // namespace parrot::bot::jingle::ns

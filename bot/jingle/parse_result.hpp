@@ -1,7 +1,7 @@
 // The result of parsing one Jingle element: a value, or the reason it was
-// refused. GCC 12 has no std::expected (STYLE.md guideline 1), so this is the
-// smallest stand-in. The caller turns an error into an XMPP error reply
-// (bad-request, XEP-0166 §7.3); the text is for logs, never for control flow.
+// refused. GCC 12 has no std::expected, so this is the smallest stand-in.
+// The caller turns an error into an XMPP error reply (bad-request, XEP-0166
+// §7.3); the text is for logs, never for control flow.
 #pragma once
 
 #include <optional>

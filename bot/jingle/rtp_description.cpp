@@ -69,7 +69,8 @@ ParseResult<PayloadType> parse_payload_type(const gloox::Tag& tag) {
     return PtResult::fail("payload-type with a malformed number");
   }
   // channels='0' (libpurple writes it on every payload-type) means nothing
-  // in RTP; read it as the default of one channel.
+  // in RTP; read it as the default of one channel
+  // (docs/client-quirks.md#libpurple-calls).
   if (channels && *channels > 0) pt.channels = static_cast<std::uint8_t>(*channels);
   std::string error;
   if (!parse_parameters(tag, pt.parameters, RtpDescription::kMaxParameters, error) ||
@@ -202,7 +203,8 @@ ParseResult<RtpDescription> RtpDescription::parse(const gloox::Tag& tag) {
 
 // Child order follows Conversations' mapper (payload-types, feedback,
 // header extensions, sources, rtcp-mux): the order a libwebrtc client turns
-// back into SDP, so the generated m-line reads naturally in its logs.
+// back into SDP, so the generated m-line reads naturally in its logs
+// (docs/client-quirks.md#libwebrtc).
 std::unique_ptr<gloox::Tag> RtpDescription::to_tag() const {
   auto tag = std::make_unique<gloox::Tag>("description");
   tag->setXmlns(ns::kRtp);

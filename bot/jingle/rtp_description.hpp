@@ -98,7 +98,7 @@ struct RtpDescription {
   std::optional<Bandwidth> bandwidth;
   // SDES offers (Dino sends them next to DTLS). Parsed only to know they
   // were offered: to_tag() never writes them, because answering both would
-  // double-encrypt the media (research/av-interop.md §3.6).
+  // double-encrypt the media (docs/client-quirks.md#dino-calls).
   std::vector<Crypto> crypto;
   bool encryption_required = false;
   std::vector<Source> sources;

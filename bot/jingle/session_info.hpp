@@ -1,6 +1,7 @@
 // XEP-0167 §7 session-info payloads (urn:xmpp:jingle:apps:rtp:info:1):
 // active, hold, unhold, mute, unmute (with creator and content name),
-// ringing. Dino sends ringing and mute/unmute; parrot acknowledges them.
+// ringing. Dino sends ringing and mute/unmute; parrot acknowledges them
+// (docs/client-quirks.md#dino-calls).
 #pragma once
 
 #include <gloox/tag.h>

@@ -1,4 +1,4 @@
-// The fence around HTTP Upload links (issue 6): parrot fetches URLs that
+// The fence around HTTP Upload links: parrot fetches URLs that
 // strangers send, so a link is followed only to an allowed host over HTTPS,
 // and only to a public address as resolved by the connection itself (the
 // SSRF guard, applied in libcurl's open-socket callback to the very address

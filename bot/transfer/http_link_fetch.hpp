@@ -1,4 +1,4 @@
-// One HTTP Upload download (issue 6), blocking, on the thread that calls it:
+// One HTTP Upload download, blocking, on the thread that calls it:
 // libcurl streams the body through a StreamHasher and nothing is stored.
 // Every hop (at most max_redirects redirects) is checked against the
 // LinkFence before it starts, and every address libcurl is about to connect

@@ -28,7 +28,8 @@ bool starts_with_nocase(const std::string& text, std::string_view prefix) {
 }
 
 // A body that is nothing but one link, as Conversations and Gajim send
-// (research/ft-interop.md §6); a sentence with a link in it is chat.
+// (docs/client-quirks.md#conversations-files); a sentence with a link in it
+// is chat.
 bool is_bare_link(const std::string& text) {
   if (text.empty() || text.size() > kMaxUrlBytes) return false;
   if (text.find_first_of(" \t\r\n") != std::string::npos) return false;
@@ -59,7 +60,7 @@ FileMetadata parse_file_metadata(const gloox::Tag& file) {
     if (name == "name") {
       meta.name = trim(child->cdata()).substr(0, 1024);
     } else if (name == "media-type" || (name == "media_type" && meta.media_type.empty())) {
-      // Dino writes both spellings (research/ft-interop.md §2.2).
+      // Dino writes both spellings (docs/client-quirks.md#dino-files).
       meta.media_type = trim(child->cdata()).substr(0, 256);
     } else if (name == "size") {
       const std::string text = trim(child->cdata());
@@ -98,7 +99,8 @@ std::optional<LinkOffer> parse_link_message(const gloox::Tag& message) {
   }
   bool shares = false;
   // XEP-0447 §3: everything in one <file-sharing>, or (Dino) the metadata
-  // first and a <sources> with the same id later.
+  // first and a <sources> with the same id later
+  // (docs/client-quirks.md#dino-files).
   if (const gloox::Tag* sharing = child_ns(message, "file-sharing", kSfsNamespace)) {
     shares = true;
     offer.sfs_id = sharing->findAttribute("id");
@@ -122,7 +124,8 @@ std::optional<LinkOffer> parse_link_message(const gloox::Tag& message) {
     }
   }
   // The body counts only without oob or SFS: Conversations' body equals its
-  // oob URL, and a caption must not replace the real source.
+  // oob URL, and a caption must not replace the real source
+  // (docs/client-quirks.md#conversations-files).
   if (const gloox::Tag* body = message.findChild("body"); body && offer.url.empty()) {
     const std::string text = trim(body->cdata());
     if (is_bare_link(text)) {

@@ -1,5 +1,5 @@
-// Files shared as links in chat messages (issue 6, research/ft-interop.md
-// §6): the XEP-0363 GET URL in the body and/or in XEP-0066 <x
+// Files shared as links in chat messages (docs/client-quirks.md#file-links):
+// the XEP-0363 GET URL in the body and/or in XEP-0066 <x
 // xmlns='jabber:x:oob'><url> (Conversations, Gajim, Dino), and XEP-0447
 // <file-sharing xmlns='urn:xmpp:sfs:0'> with XEP-0446 <file> metadata and
 // XEP-0300 hashes (Dino ≥ 0.5, which may send the metadata and the source

@@ -269,7 +269,7 @@ void HttpLinks::start(Waiting waiting, LinkFence fence) {
   facts.mechanism = "http-upload";
   facts.transport = "HTTPS";
   facts.name = name_from_url(waiting.offer.url);
-  // Issue 6: SHA-256 and SHA-1 always, plus whatever the sender advertised
+  // SHA-256 and SHA-1 always (every client sends one of them), plus whatever the sender advertised
   // and OpenSSL has, so every advertised hash that can be compared is.
   std::vector<std::string> algorithms{"sha-256", "sha-1"};
   if (const auto& meta = waiting.offer.metadata) {

@@ -1,4 +1,4 @@
-// HTTP Upload links (issue 6): a contact shares a file as a link (XEP-0363
+// HTTP Upload links: a contact shares a file as a link (XEP-0363
 // URL in the body and XEP-0066 oob, XEP-0447/0446 metadata from Dino);
 // parrot downloads it, hashes it as it streams, never stores it, and sends
 // back the file report. Fenced (http_link_fence.hpp): HTTPS only, hosts on an
@@ -86,7 +86,8 @@ class HttpLinks {
     std::vector<Waiting> waiting;
     guint deadline = 0;
   };
-  // Dino's first message carries the metadata, the second the link.
+  // Dino's first message carries the metadata, the second the link
+  // (docs/client-quirks.md#dino-files).
   struct PendingMetadata {
     std::string sfs_id;
     std::string message_id;

@@ -20,25 +20,29 @@ const std::vector<std::string> kFeatures = {
     "urn:xmpp:ping",                         "urn:xmpp:receipts",
     // Calls (XEP-0166/0167/0176/0320/0353/0293/0338/0339): Conversations
     // offers a call only when all of jingle, rtp, audio, video, ice-udp and
-    // dtls are listed, and JMI when jingle-message is.
+    // dtls are listed, and JMI when jingle-message is
+    // (docs/client-quirks.md#conversations-calls).
     "urn:xmpp:jingle:1",                     "urn:xmpp:jingle:apps:rtp:1",
     "urn:xmpp:jingle:apps:rtp:audio",        "urn:xmpp:jingle:apps:rtp:video",
     "urn:xmpp:jingle:transports:ice-udp:1",  "urn:xmpp:jingle:apps:dtls:0",
     "urn:xmpp:jingle-message:0",             "urn:xmpp:jingle:apps:rtp:rtcp-fb:0",
     "urn:xmpp:jingle:apps:grouping:0",       "urn:xmpp:jingle:apps:rtp:ssma:0",
     // XEP-0338 and XEP-0339 name the RFCs as their disco features (Monal
-    // lists them too); the element namespaces above stay listed.
+    // lists them too, docs/client-quirks.md#monal-calls); the element
+    // namespaces above stay listed.
     "urn:ietf:rfc:5888",                     "urn:ietf:rfc:5576",
     // XEP-0050: the "report" command (ReportCommand).
     "http://jabber.org/protocol/commands",
     // File transfers, legacy SI (XEP-0095/0096 over XEP-0065 and XEP-0047):
-    // Pidgin offers files only to peers listing the profile and a method.
+    // Pidgin offers files only to peers listing the profile and a method
+    // (docs/client-quirks.md#libpurple-files).
     "http://jabber.org/protocol/si",         "http://jabber.org/protocol/si/profile/file-transfer",
     "http://jabber.org/protocol/bytestreams", "http://jabber.org/protocol/ibb",
     // Jingle File Transfer (XEP-0234 :5 over XEP-0260 and XEP-0261), and the
     // XEP-0300 hashes senders may add: only sha-256 is named, so Gajim and
     // Psi pick it rather than an algorithm parrot would not compute. :4 and
-    // :3 let pre-2017 clients offer too; newer ones pick the highest listed.
+    // :3 let pre-2017 clients offer too; newer ones pick the highest listed
+    // (docs/client-quirks.md#hash-advertisement).
     "urn:xmpp:jingle:apps:file-transfer:5",  "urn:xmpp:jingle:apps:file-transfer:4",
     "urn:xmpp:jingle:apps:file-transfer:3",  "urn:xmpp:jingle:transports:s5b:1",
     "urn:xmpp:jingle:transports:ibb:1",      "urn:xmpp:hashes:2",

@@ -4,7 +4,8 @@
 // `ver` parrot sends. parrot answers these queries itself rather than through
 // gloox::Disco, which adds disco#info and disco#items to a node handler's
 // features a second time (a reply with duplicate features must be rejected,
-// §5.4 step 3.3, and libpurple then treats parrot as featureless: no calls).
+// §5.4 step 3.3, and libpurple then treats parrot as featureless: no calls;
+// docs/client-quirks.md#libpurple-calls).
 #pragma once
 
 #include <gloox/tag.h>

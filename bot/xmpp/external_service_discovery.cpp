@@ -57,7 +57,6 @@ ExternalServiceDiscovery::ExternalServiceDiscovery(gloox::ClientBase& client, st
 }
 
 ExternalServiceDiscovery::~ExternalServiceDiscovery() {
-  if (refresh_timer_) g_source_remove(refresh_timer_);
   client_.removeIqHandler(this, ExtdiscoPayload::kType);
   client_.removeIDHandler(this);
   client_.removeStanzaExtension(ExtdiscoPayload::kType);
@@ -66,8 +65,7 @@ ExternalServiceDiscovery::~ExternalServiceDiscovery() {
 void ExternalServiceDiscovery::query() {
   ++generation_;
   pending_credentials_.clear();
-  if (refresh_timer_) g_source_remove(refresh_timer_);
-  refresh_timer_ = 0;
+  refresh_timer_.cancel();
   gloox::IQ iq(gloox::IQ::Get, gloox::JID(domain_), client_.getID());
   iq.addExtension(new ExtdiscoPayload(make_services_request().get()));
   spdlog::debug("xep-0215: asking {} for external services", domain_);
@@ -190,25 +188,15 @@ void ExternalServiceDiscovery::publish() {
 }
 
 void ExternalServiceDiscovery::schedule_refresh() {
-  if (refresh_timer_) g_source_remove(refresh_timer_);
-  refresh_timer_ = 0;
+  refresh_timer_.cancel();
   const auto delay = refresh_delay(std::chrono::system_clock::now(), usable_);
   if (!delay) return;
   spdlog::debug("xep-0215: credentials expire; asking {} again in {} s", domain_, delay->count());
-  refresh_timer_ = g_timeout_add_seconds(
-      static_cast<guint>(delay->count()),
-      [](gpointer data) -> gboolean {
-        auto* self = static_cast<ExternalServiceDiscovery*>(data);
-        self->refresh_timer_ = 0;
-        try {
-          spdlog::info("xep-0215: credentials from {} are due to expire; asking again", self->domain_);
-          self->query();
-        } catch (const std::exception& e) {
-          spdlog::error("xep-0215: refresh failed: {}", e.what());
-        }
-        return G_SOURCE_REMOVE;
-      },
-      this);
+  // query() cancels this timer from inside its own callback, which Timer allows.
+  refresh_timer_ = transport::Timer(g_main_context_default(), *delay, [this] {
+    spdlog::info("xep-0215: credentials from {} are due to expire; asking again", domain_);
+    query();
+  });
 }
 
 }  // namespace parrot::bot::xmpp

@@ -21,6 +21,7 @@
 
 #include "bot/ice_servers.hpp"
 #include "bot/xmpp/external_services.hpp"
+#include "transport/worker/timer.hpp"
 
 namespace parrot::bot::xmpp {
 
@@ -59,7 +60,7 @@ class ExternalServiceDiscovery final : gloox::IqHandler {
   std::vector<ExternalService> usable_;  // with credentials where TURN needs them
   std::map<std::string, ExternalService> pending_credentials_;  // by IQ id, open §3.3 requests
   int generation_ = 0;
-  guint refresh_timer_ = 0;
+  transport::Timer refresh_timer_;  // on the control loop; cancelled with this object
 };
 
 }  // namespace parrot::bot::xmpp

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
+#include <string_view>
+
+#include "transport/decimal.hpp"
 
 namespace parrot::bot::xmpp {
 namespace {
@@ -15,14 +17,13 @@ std::string lower(std::string text) {
 }
 
 std::optional<std::uint16_t> parse_port(const std::string& text) {
-  unsigned value = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || value < 1 || value > 65535) return std::nullopt;
-  return static_cast<std::uint16_t>(value);
+  const auto value = transport::parse_decimal<std::uint16_t>(text);
+  if (!value || *value == 0) return std::nullopt;
+  return value;
 }
 
-// xs:boolean (XML Schema part 2 §3.2.2): Prosody sends "1".
+// xs:boolean (XML Schema part 2 §3.2.2): Prosody sends "1"
+// (docs/client-quirks.md#prosody).
 std::optional<bool> parse_boolean(const std::string& text) {
   if (text == "1" || text == "true") return true;
   if (text == "0" || text == "false") return false;
@@ -208,10 +209,9 @@ std::optional<SystemTime> credentials_expiry(const ExternalService& service) {
   const std::string& name = service.username;
   const auto digits = std::min(name.find(':'), name.size());
   if (digits < 9 || digits > 11) return std::nullopt;
-  std::int64_t seconds = 0;
-  const auto [ptr, ec] = std::from_chars(name.data(), name.data() + digits, seconds);
-  if (ec != std::errc() || ptr != name.data() + digits) return std::nullopt;
-  return SystemTime(std::chrono::seconds(seconds));
+  const auto seconds = transport::parse_decimal<std::int64_t>(std::string_view(name).substr(0, digits));
+  if (!seconds) return std::nullopt;
+  return SystemTime(std::chrono::seconds(*seconds));
 }
 
 std::optional<std::chrono::seconds> refresh_delay(SystemTime now, const std::vector<ExternalService>& used) {

@@ -76,13 +76,13 @@ std::unique_ptr<gloox::Tag> make_credentials_request(const ExternalService& serv
 // TURN, the expiry a TURN REST username starts with ("1700086400:parrot",
 // draft-uberti-behave-turn-rest-00 §2.2), which is what Prosody's
 // mod_external_services sends for `secret` entries without a `ttl` of their
-// own. Nullopt when neither says.
+// own (docs/client-quirks.md#prosody). Nullopt when neither says.
 std::optional<SystemTime> credentials_expiry(const ExternalService& service);
 
 // When to ask again so the TURN credentials in use never lapse: half of the
-// shortest remaining lifetime (as Dino does), at least kMinRefresh so a
-// server handing out stale credentials cannot make parrot spin, and at most
-// kMaxRefresh. Nullopt when nothing expires.
+// shortest remaining lifetime (as Dino does, docs/client-quirks.md#dino-calls),
+// at least kMinRefresh so a server handing out stale credentials cannot make
+// parrot spin, and at most kMaxRefresh. Nullopt when nothing expires.
 inline constexpr std::chrono::seconds kMinRefresh{30};
 inline constexpr std::chrono::seconds kMaxRefresh{12 * 3600};
 std::optional<std::chrono::seconds> refresh_delay(SystemTime now, const std::vector<ExternalService>& used);

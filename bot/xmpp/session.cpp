@@ -96,7 +96,7 @@ class Session::Client final : public gloox::Client {
     }
     // Jingle IQs go to parrot's own Jingle layer, which answers every one
     // itself (gloox's SessionManager acks before its handler runs and so
-    // cannot send Jingle errors; research/gloox-libnice.md §1.3).
+    // cannot send Jingle errors; docs/client-quirks.md#gloox).
     if (tag && tag->name() == "iq" && m_authed && tag->findAttribute("type") == "set" &&
         tag->findChild("jingle", "xmlns", "urn:xmpp:jingle:1") != nullptr) {
       if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("xml <- {}", tag->xml());
@@ -104,7 +104,7 @@ class Session::Client final : public gloox::Client {
       on_jingle_(*tag);
       return;
     }
-    // File transfers (issue 6): SI offers, SOCKS5 queries and IBB data are
+    // File transfers: SI offers, SOCKS5 queries and IBB data are
     // answered by App's transfer owners, which read the raw tags.
     // The Jingle FT manager's own IQs (ids "jft-…") get their answers there too.
     if (tag && tag->name() == "iq" && m_authed &&
@@ -197,25 +197,29 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
 
 Session::~Session() {
   stop_timers();
-  if (ended_idle_) g_source_remove(ended_idle_);
   client_->removeConnectionListener(this);
   client_->logInstance().removeLogHandler(this);
 }
 
 bool Session::start() {
   if (!client_->connect(false)) return false;
-  watch_id_ = g_unix_fd_add(
-      connection_->socket(), static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR),
-      [](int, GIOCondition, gpointer data) -> gboolean {
+  socket_watch_.reset(
+      g_unix_fd_source_new(connection_->socket(), static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR)));
+  g_source_set_name(socket_watch_.get(), "parrot xmpp socket");
+  g_source_set_callback(
+      socket_watch_.get(),
+      reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(+[](int, GIOCondition, gpointer data) -> gboolean {
         auto* self = static_cast<Session*>(data);
         try {
           self->on_readable();
         } catch (const std::exception& e) {
           spdlog::error("xmpp: unexpected exception while reading: {}", e.what());
         }
-        return self->watch_id_ != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
-      },
-      this);
+        // A disconnect while reading stopped the watch (stop_timers()).
+        return self->socket_watch_ ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+      })),
+      this, nullptr);
+  g_source_attach(socket_watch_.get(), g_main_context_default());
   return true;
 }
 
@@ -224,7 +228,7 @@ void Session::on_readable() {
   // bounded so one busy stream cannot starve the loop's other sources. The
   // replies to the whole burst leave in one write.
   tls_->cork();
-  for (int i = 0; i < 32 && watch_id_ != 0; ++i) {
+  for (int i = 0; i < 32 && socket_watch_; ++i) {
     const long before = connection_->bytes_in();
     if (client_->recv(0) != gloox::ConnNoError) break;
     if (connection_->bytes_in() == before) break;
@@ -252,36 +256,24 @@ std::vector<TagPtr> Session::take_unacked() {
 }
 
 void Session::stop_timers() {
-  for (guint* source : {&watch_id_, &ping_timer_, &pong_deadline_, &ack_timer_, &chat_timer_}) {
-    if (*source) g_source_remove(*source);
-    *source = 0;
-  }
+  socket_watch_.reset();
+  for (transport::Timer* timer : {&ping_timer_, &pong_deadline_, &ack_timer_, &chat_timer_}) timer->cancel();
 }
 
 void Session::onConnect() {
   spdlog::info("xmpp: online as {} (stream management {})", client_->jid().full(),
                client_->stream_management_enabled() ? "on" : "off");
-  ping_timer_ = g_timeout_add_seconds(
-      static_cast<guint>(config_.ping_interval_s),
-      [](gpointer data) -> gboolean {
-        static_cast<Session*>(data)->ping_tick();
-        return G_SOURCE_CONTINUE;
-      },
-      this);
+  GMainContext* const control = g_main_context_default();
+  ping_timer_ = transport::Timer::repeating(control, std::chrono::seconds(config_.ping_interval_s), [this] { ping_tick(); });
   if (client_->stream_management_enabled()) {
     // gloox never asks for acks by itself; without them the unacked queue
     // would only grow.
-    ack_timer_ = g_timeout_add(
-        500,
-        [](gpointer data) -> gboolean {
-          auto* self = static_cast<Session*>(data);
-          if (self->client_->stanzas_sent() != self->sent_at_last_ack_request_) {
-            self->sent_at_last_ack_request_ = self->client_->stanzas_sent();
-            self->client_->reqStreamManagement();
-          }
-          return G_SOURCE_CONTINUE;
-        },
-        this);
+    ack_timer_ = transport::Timer::repeating(control, std::chrono::milliseconds(500), [this] {
+      if (client_->stanzas_sent() != sent_at_last_ack_request_) {
+        sent_at_last_ack_request_ = client_->stanzas_sent();
+        client_->reqStreamManagement();
+      }
+    });
   }
   // XEP-0215 asked on every connection: credentials may have changed while
   // parrot was away.
@@ -291,44 +283,35 @@ void Session::onConnect() {
 }
 
 void Session::schedule_chat_drain() {
-  if (chat_timer_) return;
+  if (chat_timer_.pending()) return;
   const auto now = Clock::now();
   const auto due = owner_.chat().next_due(now);
   if (!due) return;
   const auto delay = std::chrono::ceil<std::chrono::milliseconds>(*due - now).count();
-  chat_timer_ = g_timeout_add(
-      static_cast<guint>(std::max<std::int64_t>(1, delay)),
-      [](gpointer data) -> gboolean {
-        auto* self = static_cast<Session*>(data);
-        self->chat_timer_ = 0;
-        for (TagPtr& reply : self->owner_.chat().on_timer(self->client_->jid(), Clock::now()))
-          self->send(std::move(reply));
-        self->schedule_chat_drain();
-        return G_SOURCE_REMOVE;
-      },
-      this);
+  chat_timer_ = transport::Timer(g_main_context_default(), std::chrono::milliseconds(std::max<std::int64_t>(1, delay)),
+                                 [this] {
+                                   chat_timer_.cancel();  // fired: the next drain may arm it again
+                                   for (TagPtr& reply : owner_.chat().on_timer(client_->jid(), Clock::now()))
+                                     send(std::move(reply));
+                                   schedule_chat_drain();
+                                 });
 }
 
 void Session::ping_tick() {
-  if (pong_deadline_) return;  // one ping at a time
+  if (pong_deadline_.pending()) return;  // one ping at a time
   client_->xmppPing(gloox::JID(client_->jid().server()), this);
-  pong_deadline_ = g_timeout_add_seconds(
-      static_cast<guint>(config_.ping_timeout_s),
-      [](gpointer data) -> gboolean {
-        auto* self = static_cast<Session*>(data);
-        self->pong_deadline_ = 0;
-        spdlog::warn("xmpp: no pong from the server within {} s; reconnecting", self->config_.ping_timeout_s);
-        self->end_reason_ = "keepalive ping timed out";
-        self->connection_->shut_down();  // the next read sees end of stream
-        return G_SOURCE_REMOVE;
-      },
-      this);
+  pong_deadline_ =
+      transport::Timer(g_main_context_default(), std::chrono::seconds(config_.ping_timeout_s), [this] {
+        pong_deadline_.cancel();
+        spdlog::warn("xmpp: no pong from the server within {} s; reconnecting", config_.ping_timeout_s);
+        end_reason_ = "keepalive ping timed out";
+        connection_->shut_down();  // the next read sees end of stream
+      });
 }
 
 void Session::handleEvent(const gloox::Event& event) {
   if (event.eventType() != gloox::Event::PingPong && event.eventType() != gloox::Event::PingError) return;
-  if (pong_deadline_) g_source_remove(pong_deadline_);
-  pong_deadline_ = 0;
+  pong_deadline_.cancel();
 }
 
 void Session::onDisconnect(gloox::ConnectionError error) {
@@ -344,14 +327,20 @@ void Session::onDisconnect(gloox::ConnectionError error) {
     if (error == gloox::ConnStreamError) end_reason_ += " " + std::to_string(client_->streamError());
   }
   if (ended_idle_) return;
-  ended_idle_ = g_idle_add(
+  // At idle priority, as before: whatever the loop still has for this stream
+  // runs first.
+  ended_idle_.reset(g_idle_source_new());
+  g_source_set_name(ended_idle_.get(), "parrot xmpp ended");
+  g_source_set_callback(
+      ended_idle_.get(),
       [](gpointer data) -> gboolean {
         auto* self = static_cast<Session*>(data);
-        self->ended_idle_ = 0;
+        self->ended_idle_.reset();  // GLib holds the source through this dispatch
         self->owner_.on_ended(self->end_error_, self->end_reason_);  // may delete self
         return G_SOURCE_REMOVE;
       },
-      this);
+      this, nullptr);
+  g_source_attach(ended_idle_.get(), g_main_context_default());
 }
 
 bool Session::onTLSConnect(const gloox::CertInfo& info) {

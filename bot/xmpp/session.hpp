@@ -25,6 +25,8 @@
 #include "bot/xmpp/gnutls_tls.hpp"
 #include "bot/xmpp/report_command.hpp"
 #include "bot/xmpp/slot_connection.hpp"
+#include "transport/glib_ptr.hpp"
+#include "transport/worker/timer.hpp"
 
 namespace parrot::bot::xmpp {
 
@@ -52,11 +54,11 @@ class SessionOwner {
   virtual void on_discovered_ice_servers(std::vector<IceServer> servers) = 0;
   // The contact's newest report, for the XEP-0050 "report" command.
   virtual std::optional<StoredReport> last_report(const std::string& bare_jid) = 0;
-  // File transfers (issue 6): an IQ set that may belong to one (XEP-0095 SI
+  // File transfers: an IQ set that may belong to one (XEP-0095 SI
   // offer, XEP-0065 bytestream query, XEP-0047 IBB open/data/close). True
   // when the owner took it and answers it; false to let gloox dispatch it.
   virtual bool on_transfer_iq(const gloox::Tag& iq, const std::string& self) = 0;
-  // HTTP Upload links (issue 6): a message that shares a file as a link (true
+  // HTTP Upload links: a message that shares a file as a link (true
   // when taken: it is fetched, not echoed), and the replies to the link
   // fetcher's disco queries (true when the id was one of them).
   virtual bool on_link_message(const gloox::Tag& message) = 0;
@@ -133,12 +135,14 @@ class Session final : gloox::ConnectionListener,
   std::unique_ptr<ExternalServiceDiscovery> external_services_;
   GnutlsTls* tls_ = nullptr;              // owned by client_
   SlotConnection* connection_ = nullptr;  // owned by client_
-  guint watch_id_ = 0;
-  guint ping_timer_ = 0;
-  guint pong_deadline_ = 0;
-  guint ack_timer_ = 0;
-  guint chat_timer_ = 0;  // drains ChatEcho's paced messages
-  guint ended_idle_ = 0;
+  // All on the control loop (the default context), each cancelled by its
+  // owner member: destroying the Session leaves no source behind.
+  transport::AttachedSourcePtr socket_watch_;
+  transport::Timer ping_timer_;
+  transport::Timer pong_deadline_;
+  transport::Timer ack_timer_;
+  transport::Timer chat_timer_;  // drains ChatEcho's paced messages
+  transport::AttachedSourcePtr ended_idle_;
   int sent_at_last_ack_request_ = 0;
   gloox::ConnectionError end_error_ = gloox::ConnNoError;
   std::string end_reason_;

@@ -5,7 +5,7 @@
 // packets with no payload (RTP padding, an empty RED) are counted, not
 // probed, and fill their sequence numbers so that the video probe does not
 // mistake them for lost packets (libwebrtc sends both in the video's own
-// sequence space).
+// sequence space: docs/client-quirks.md#libwebrtc).
 #pragma once
 
 #include <array>

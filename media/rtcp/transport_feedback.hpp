@@ -3,7 +3,8 @@
 // with FMT 15. For a run of transport-wide sequence numbers starting at
 // `base_sequence` it says which packets arrived and when, as deltas of
 // 250 µs from a reference time counted in 64 ms; the sender's (libwebrtc's)
-// delay-based bandwidth estimate runs on these arrival times.
+// delay-based bandwidth estimate runs on these arrival times
+// (docs/client-quirks.md#libwebrtc).
 //
 // On the wire the per-packet statuses are packed into 16-bit chunks:
 // run-length (T=0: 2-bit symbol, 13-bit run) or status vector (T=1: S=0,

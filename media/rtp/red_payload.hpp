@@ -10,7 +10,8 @@
 // primary encoding and runs to the end of the payload (its length is
 // implicit). libwebrtc sends video as RED with the primary block alone (one
 // header byte, no redundancy), ULPFEC (RFC 5109) as a RED primary block, and
-// Opus audio as RED with up to two older frames before the primary.
+// Opus audio as RED with up to two older frames before the primary
+// (docs/client-quirks.md#libwebrtc).
 #pragma once
 
 #include <cstddef>

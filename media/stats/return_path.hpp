@@ -48,7 +48,8 @@ class ReturnPathMonitor {
   // For "heard nothing": the caller's reports after the settle time span at
   // least this long. libwebrtc reports on audio only every 2.5-7.5 s (its
   // video compounds, 1 a second, carry no audio block), so a shorter span
-  // could end before the first audio report that would have named parrot.
+  // could end before the first audio report that would have named parrot
+  // (docs/client-quirks.md#libwebrtc).
   static constexpr Duration kHeardNothingFor = std::chrono::seconds(10);
   // For "stopped hearing": parrot kept sending at least this many packets,
   // and for at least max(kStoppedFor, twice the longest gap seen between

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""HTTP Upload link download rate (issue 6, docs/BENCHMARKS.md "File
+"""HTTP Upload link download rate (docs/BENCHMARKS.md "File
 transfers"): a file uploaded through XEP-0363 to a local Prosody's
 mod_http_file_share (HTTPS on loopback, the interop test's setup), then
   - parrot: the link sent in chat; its rate = bytes / duration_s of its JSON

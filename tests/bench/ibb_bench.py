@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""IBB receive rate (issue 6, docs/BENCHMARKS.md "File transfers": "IBB
+"""IBB receive rate (docs/BENCHMARKS.md "File transfers": "IBB
 throughput with the default block size. Target: >= 20 MB/s"), measured so
 that the sender is not what is measured.
 

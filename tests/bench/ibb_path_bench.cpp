@@ -1,5 +1,5 @@
 // parrot's own cost per IBB block, in one process without sockets, threads
-// or a server (issue 6: "IBB throughput with the default block size.
+// or a server (docs/BENCHMARKS.md, "File transfers": "IBB throughput with the default block size.
 // Target: >= 20 MB/s"; tests/bench/ibb_bench.py measures end to end):
 //   - Base64/<block>: transport::bytestream::base64_decode of one block's
 //     text, as the XEP-0047 sender wrote it (no line breaks).
@@ -7,7 +7,7 @@
 //     base64, SHA-256 + SHA-1 (what the transfer's worker does per IQ).
 //   - Stanza/<block>: also gloox's share on the control thread: the
 //     serialized <iq><data/></iq> read by gloox::Parser into a Tag, the
-//     element's 'seq' and text copied out (as jingle_transfers.cpp does),
+//     element's 'seq' and text copied out (as the transfer owners do),
 //     then on_data. TLS, syscalls and the hop between the two threads are
 //     not included; ibb_bench.py's CPU seconds per run include them.
 // bytes_per_second counts file bytes (decoded), so it compares directly with

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Jingle File Transfer receive rates (issue 6, docs/BENCHMARKS.md "File
+"""Jingle File Transfer receive rates (docs/BENCHMARKS.md "File
 transfers"), end to end through parrot's Jingle signalling, a real Prosody
 and parrot's worker threads, with the interop test's slixmpp sender:
   - SOCKS5: SIZE_MIB (default 1024) sent from the sender's own streamhost on

@@ -1,7 +1,7 @@
 // File-transfer bytes: what parrot pays to hash a file as it arrives.
 //   - Hash/<algos>: StreamHasher over 1 MiB chunks in memory (SHA-256,
 //     SHA-1, both together: the digests parrot always computes). This is the
-//     "hashing in one process" baseline of issue 6.
+//     "hashing in one process" baseline of docs/BENCHMARKS.md, "File transfers".
 //   - TcpCopy: a plain loopback TCP copy of 1 GiB (blocking recv into a
 //     256 KiB buffer, bytes discarded), the other baseline.
 //   - HashTwoThreads: the same digests through PipelinedHasher in memory,
@@ -15,7 +15,7 @@
 // thread (cpu_main_s, cpu_helper_s, from getrusage): on a shared, busy
 // machine the wall-clock rate understates what two free cores give, and the
 // larger of the two is the quiet machine's time per GiB.
-// Issue 6's target: the reader's rate >= 80% of the slower baseline with the
+// The target: the reader's rate >= 80% of the slower baseline with the
 // same algorithms; after the table each reader line is printed as a share
 // of the slower of Hash (same algorithms, one thread) and TcpCopy measured
 // in the same run. The sender is the same thread code for TcpCopy and Reader.

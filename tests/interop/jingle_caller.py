@@ -3,7 +3,7 @@
 python3-slixmpp carries the signalling and python3-aiortc (RTCPeerConnection)
 does ICE, DTLS-SRTP, Opus and VP8. Between them sits a SDP <-> Jingle mapper
 modelled on Conversations' (`SessionDescription`, `RtpDescription.of`,
-`IceUdpTransportInfo.of`, see research/av-interop.md §1.1): one <content> per
+`IceUdpTransportInfo.of`, see docs/client-quirks.md#conversations-calls): one <content> per
 m-line named after its a=mid, XEP-0167 payload types, XEP-0176 ICE-UDP
 transport with the XEP-0320 fingerprint inside, XEP-0338 BUNDLE group,
 XEP-0339 sources, XEP-0293 rtcp-fb and XEP-0294 header extensions.
@@ -320,7 +320,7 @@ def media_to_content(m, role, creator="initiator", candidates=True):
         for key, val in attributes:
             ET.SubElement(source, q(NS_SSMA, "parameter"), {"name": key, **({"value": val} if val else {})})
         # A media-level a=msid travels as a source parameter (Conversations);
-        # exactly "stream track", no trailing space (av-interop.md §3.8).
+        # exactly "stream track", no trailing space (docs/client-quirks.md#movim-calls).
         if m["msid"] and not any(key == "msid" for key, _ in attributes):
             ET.SubElement(source, q(NS_SSMA, "parameter"), {"name": "msid", "value": m["msid"].strip()})
     for semantics, ssrcs in m["ssrc_groups"]:
@@ -1229,7 +1229,7 @@ class _AnsweringSession(JingleSession):
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         answer = sdp_to_jingle(self.pc.localDescription.sdp, self.role, candidates=False)
         for content in added:
-            # Dino accepts exactly one content per content-accept (av-interop.md §3.5).
+            # Dino accepts exactly one content per content-accept (docs/client-quirks.md#dino-calls).
             reply = self._jingle("content-accept")
             reply.extend(answer.findall(q(NS_GROUP, "group")))
             mine = next(c for c in answer.findall(q(NS_JINGLE, "content")) if c.get("name") == content.get("name"))

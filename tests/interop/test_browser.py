@@ -136,7 +136,8 @@ async def case_video(ctx):
     browser = ctx.browser
     call = await browser.run("call", to=ctx.parrot_full, video=True)
     offer = call["offerSdp"]
-    # The default offer really is the rich one the issue describes.
+    # The default offer really is Chromium's rich one
+    # (docs/client-quirks.md#libwebrtc).
     for needle in ("red/90000", "ulpfec/90000", "rtx/90000", "transport-cc", "H264/90000", "AV1/90000",
                    "VP9/90000", "a=extmap:"):
         check(needle in offer, f"Chromium's default offer has {needle}", offer=offer)

@@ -10,7 +10,7 @@ ULPFEC packet in RED takes the next sequence number, and each Opus packet
 becomes RED with the previous frame as a redundant block. What comes back
 is unwrapped again (the primary block) before aiortc sees it.
 
-It checks what the issue asked for, end to end through Prosody, ICE,
+It checks what RED and ULPFEC need, end to end through Prosody, ICE,
 DTLS-SRTP and parrot's CallMedia:
   - the echo comes back as it went (RED, the same VP8 inside, decoded by the
     caller) and the echoed FEC names parrot's own sequence numbers and

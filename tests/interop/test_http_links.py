@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""HTTP Upload links (issue 6): a slixmpp client uploads files through
+"""HTTP Upload links: a slixmpp client uploads files through
 XEP-0363 (slixmpp's own xep_0363 plugin) to a real Prosody's
 mod_http_file_share, served over HTTPS on loopback with the test's own CA,
 and sends parrot the link the way Conversations does (body = URL plus

@@ -90,7 +90,7 @@ def check_round_trip(sdp, role):
 
 
 def check_conversations_shape(jingle, setup):
-    """The elements av-interop.md §1.1 shows in Conversations' session-initiate."""
+    """The elements of Conversations' session-initiate (docs/client-quirks.md#conversations-calls)."""
     group = jingle.find(jc.q(jc.NS_GROUP, "group"))
     assert group is not None and group.get("semantics") == "BUNDLE", "no BUNDLE group"
     contents = jingle.findall(jc.q(jc.NS_JINGLE, "content"))
@@ -105,7 +105,7 @@ def check_conversations_shape(jingle, setup):
         names = [p.get("name") for p in source]
         assert "cname" in names and "msid" in names, names
         msid = next(p.get("value") for p in source if p.get("name") == "msid")
-        assert len(msid.split(" ")) == 2 and msid == msid.strip(), msid  # av-interop.md §3.8
+        assert len(msid.split(" ")) == 2 and msid == msid.strip(), msid  # docs/client-quirks.md#movim-calls
         transport = content.find(jc.q(jc.NS_ICE, "transport"))
         assert transport.get("ufrag") and transport.get("pwd"), transport.attrib
         fingerprint = transport.find(jc.q(jc.NS_DTLS, "fingerprint"))

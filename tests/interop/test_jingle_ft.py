@@ -2,7 +2,7 @@
 """Jingle File Transfer (XEP-0234 :5) into parrot, from a slixmpp sender.
 
 slixmpp has no Jingle FT, so the sender here builds the stanzas itself in the
-shapes research/ft-interop.md quotes from Conversations, Dino and Gajim. Each
+shapes Conversations, Dino and Gajim send (docs/client-quirks.md#files). Each
 file is made with os.urandom, its sha-256 computed with hashlib and compared
 with the one in parrot's report (<report xmlns='urn:parrot:report:1'>).
 
@@ -136,7 +136,7 @@ class Sender:
         ET.SubElement(file, q(ns, "name")).text = name
         ET.SubElement(file, q(ns, "size")).text = str(size)
         if media_type:
-            # Conversations writes mediaType (research §2.1).
+            # Conversations writes mediaType (docs/client-quirks.md#conversations-files).
             ET.SubElement(file, q(ns, "mediaType")).text = media_type
         for algo, value in hashes:
             ET.SubElement(file, q(NS_HASHES, "hash"), {"algo": algo}).text = value

@@ -207,7 +207,7 @@ def check_call(probability, result, samples, counters):
     # call. Same random rule, so the shares agree up to sampling noise of
     # that subset: 1,000 packets at 20% give a standard deviation of 1.3
     # points. 3 points of tolerance (2 at 5%) is over two of them; the
-    # figure the issue found, with the upstream loss counted in, is off by
+    # gross figure reports used to give, with the upstream loss counted in, is off by
     # the whole upstream loss (5 or 20 points), far outside.
     back_true = pct(back["audio_dropped"], back["audio"])
     return_loss = audio.get("return_loss")
@@ -227,7 +227,7 @@ def check_call(probability, result, samples, counters):
     # Frame rate: the stream's, against what the browser sent. The rate of
     # pictures of which no packet arrived (each of 20% dropped, and the
     # browser's resends repair most) is the only shortfall; the figure the
-    # issue found was 70-85% low. 25% (or 3 fps) of tolerance, as the
+    # report used to give was 70-85% low. 25% (or 3 fps) of tolerance, as the
     # browser test allows on a clean path. The recent figure gets 40% (or
     # 5 fps): parrot's last 2 s end at the hang-up, the browser's samples
     # are of the 3 s before it, and pictures lost upstream in those last

@@ -57,7 +57,8 @@ Base64Status base64_decode(std::string_view text, std::size_t max_decoded_bytes,
   out.clear();
   // The common case is checked in one tight pass and decoded straight from
   // the text, without the general path's count and copy: IBB data arrives
-  // at thousands of blocks a second (issue 6's target is 20 MB/s).
+  // at thousands of blocks a second (the target is 20 MB/s of file bytes,
+  // docs/BENCHMARKS.md "File transfers").
   if (const std::optional<std::size_t> padding = canonical_padding(text)) {
     if (text.size() / 4 * 3 - *padding > max_decoded_bytes) return Base64Status::kTooLarge;
     return decode_compact(text, *padding, out);

@@ -95,17 +95,12 @@ std::unique_ptr<ByteStreamReader> ByteStreamReader::connect(GMainContext* contex
 std::unique_ptr<ByteStreamReader> ByteStreamReader::accept(GMainContext* context, int fd,
                                                            std::vector<std::string> expected_dst_addrs,
                                                            ReaderOptions options, Observer& observer) {
-  std::unique_ptr<ByteStreamReader> reader;
-  try {
-    reader.reset(new ByteStreamReader(context, std::move(options), observer));
-  } catch (...) {
-    if (fd >= 0) ::close(fd);
-    throw;
-  }
+  UniqueFd socket(fd);  // closed if the reader cannot be built
+  std::unique_ptr<ByteStreamReader> reader(new ByteStreamReader(context, std::move(options), observer));
   reader->server_.emplace(std::move(expected_dst_addrs));
-  reader->peer_ = peer_of(fd);
+  reader->peer_ = peer_of(socket.get());
   reader->start_handshake_timer();
-  reader->adopt_socket(fd);
+  reader->adopt_socket(std::move(socket));
   return reader;
 }
 
@@ -120,17 +115,17 @@ void ByteStreamReader::start_handshake_timer() {
 // armed before it enforces connect_timeout exactly.
 void ByteStreamReader::on_tcp_connected(TcpConnectResult result) {
   if (result.fd < 0) return finish(ReadOutcome::kConnectFailed, result.error);
-  adopt_socket(result.fd);
+  adopt_socket(UniqueFd(result.fd));
 }
 
-void ByteStreamReader::adopt_socket(int fd) {
+void ByteStreamReader::adopt_socket(UniqueFd fd) {
   GError* raw_error = nullptr;
-  socket_.reset(g_socket_new_from_fd(fd, &raw_error));
+  socket_.reset(g_socket_new_from_fd(fd.get(), &raw_error));
   const GErrorPtr error(raw_error);
   if (!socket_) {
-    ::close(fd);
     return finish(ReadOutcome::kSocketError, std::string("not a socket: ") + (error ? error->message : "?"));
   }
+  fd.release();  // the GSocket closes it from here on
   g_socket_set_blocking(socket_.get(), FALSE);
   phase_ = Phase::kHandshake;
   last_activity_ = Clock::now();

@@ -10,7 +10,8 @@
 // an EOF before it as kTruncated. After the last expected byte the reader
 // waits up to `linger` for the sender's EOF, so excess bytes sent just after
 // are still caught; linger 0 finishes at once (for senders that keep the
-// socket open until session-terminate, e.g. Conversations). Without
+// socket open until session-terminate, e.g. Conversations:
+// docs/client-quirks.md#conversations-files). Without
 // expected_bytes, EOF completes the read and max_bytes caps it. The TCP
 // connect plus the handshake must finish within connect_timeout; after that,
 // idle_timeout without a byte ends the read.
@@ -40,6 +41,7 @@
 #include "transport/bytestream/stream_hasher.hpp"
 #include "transport/glib_ptr.hpp"
 #include "transport/tcp_connector.hpp"
+#include "transport/unique_fd.hpp"
 #include "transport/worker/timer.hpp"
 
 namespace parrot::transport::bytestream {
@@ -124,7 +126,7 @@ class ByteStreamReader {
   ByteStreamReader(GMainContext* context, ReaderOptions options, Observer& observer);
   void start_handshake_timer();
   void on_tcp_connected(TcpConnectResult result);
-  void adopt_socket(int fd);
+  void adopt_socket(UniqueFd fd);
   void watch(GIOCondition condition);
   static gboolean on_socket_ready(GSocket* socket, GIOCondition condition, gpointer data);
   void on_readable();

@@ -1,8 +1,8 @@
-// Several digests over one byte stream, split over two threads (issue 6:
-// "computing several digests may use both cores"). The calling thread (a
-// reader's worker) hashes the costliest digest itself; a helper thread owned
-// by this object hashes the others over the same bytes, one buffer behind.
-// Bytes live in a ring of kBuffers buffers of buffer_bytes each, so the
+// Several digests over one byte stream, split over two threads (a
+// transfer's SHA-256 and SHA-1 together on one core fall behind a loopback
+// socket). The calling thread (a reader's worker) hashes the costliest
+// digest itself; a helper thread owned by this object hashes the others
+// over the same bytes, one buffer behind. Bytes live in a ring of kBuffers buffers of buffer_bytes each, so the
 // caller's recv() into the next buffer, its own digest and the helper's
 // digests all overlap, with bounded memory. With a single digest there is no
 // helper, no ring copy and no lock: one buffer, hashed in place, which is

@@ -5,7 +5,8 @@
 //   Socks5Client: parrot connects to a sender's streamhost or to a proxy:
 //     greeting offering "no authentication" -> CONNECT with ATYP=3
 //     (DOMAINNAME) = the 40-character DST.ADDR hash, DST.PORT = 0 (XEP-0065
-//     §5.3.2; Dino's streamhost refuses any other port) -> reply, whose
+//     §5.3.2; Dino's streamhost refuses any other port,
+//     docs/client-quirks.md#dino-files) -> reply, whose
 //     BND.ADDR may be of any ATYP.
 //   Socks5Server: a sender connects to parrot's own direct candidate:
 //     greeting -> method 0x00, or 0xFF when the peer does not offer it ->
@@ -34,7 +35,8 @@ namespace parrot::transport::bytestream {
 // SOCKS5 DST.ADDR of XEP-0065 §5.3.2 and XEP-0260 §2.2. The JIDs must already
 // be in their stringprepped form (gloox's JID::full() is). Which sid (the
 // transport's, or Gajim 1.x's Jingle session id) and which order (requester =
-// the side that activates a proxy) is the caller's decision.
+// the side that activates a proxy) is the caller's decision
+// (docs/client-quirks.md#socks5-dst-addr).
 std::string socks5_dst_addr(std::string_view sid, std::string_view requester_jid, std::string_view target_jid);
 
 enum class Socks5State {

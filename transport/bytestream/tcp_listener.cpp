@@ -21,14 +21,15 @@ constexpr int kBacklog = 16;
 
 // A dual-stack socket where the host has IPv6 (IPv4 peers arrive as
 // ::ffff:a.b.c.d), else IPv4 only.
-int bind_port(std::uint16_t port, int& error) {
-  int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  const bool v6 = fd >= 0;
-  if (!v6) fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
+UniqueFd bind_port(std::uint16_t port, int& error) {
+  UniqueFd socket(::socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  const bool v6 = socket.valid();
+  if (!v6) socket.reset(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!socket) {
     error = errno;
-    return -1;
+    return {};
   }
+  const int fd = socket.get();
   const int on = 1;
   const int off = 0;
   // A port left in TIME_WAIT by the previous transfer is free to listen on.
@@ -50,10 +51,9 @@ int bind_port(std::uint16_t port, int& error) {
   }
   if (bound != 0 || ::listen(fd, kBacklog) != 0) {
     error = errno;
-    ::close(fd);
-    return -1;
+    return {};
   }
-  return fd;
+  return socket;
 }
 
 std::uint16_t bound_port(int fd) {
@@ -76,12 +76,13 @@ std::unique_ptr<TcpListener> TcpListener::open(std::uint16_t port_min, std::uint
   int error = 0;
   for (std::uint32_t i = 0; i < count; ++i) {
     const auto port = static_cast<std::uint16_t>(port_min == 0 ? 0 : port_min + (first + i) % count);
-    const int fd = bind_port(port, error);
-    if (fd < 0) {
+    UniqueFd fd = bind_port(port, error);
+    if (!fd) {
       if (error == EADDRINUSE) continue;
       break;
     }
-    return std::unique_ptr<TcpListener>(new TcpListener(fd, bound_port(fd)));
+    const std::uint16_t bound = bound_port(fd.get());
+    return std::unique_ptr<TcpListener>(new TcpListener(std::move(fd), bound));
   }
   if (error == EADDRINUSE) {
     throw std::runtime_error("no free TCP port in " + std::to_string(port_min) + "-" + std::to_string(port_max));
@@ -90,13 +91,12 @@ std::unique_ptr<TcpListener> TcpListener::open(std::uint16_t port_min, std::uint
 }
 
 TcpListener::~TcpListener() {
-  source_.reset();
-  ::close(fd_);
+  source_.reset();  // before the socket it watches closes
 }
 
 void TcpListener::start(GMainContext* context, Accepted accepted) {
   accepted_ = std::move(accepted);
-  source_.reset(g_unix_fd_source_new(fd_, G_IO_IN));
+  source_.reset(g_unix_fd_source_new(fd_.get(), G_IO_IN));
   g_source_set_name(source_.get(), "parrot s5b listener");
   g_source_set_callback(source_.get(), reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(&on_readable)),
                         this, nullptr);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "transport/glib_ptr.hpp"
+#include "transport/unique_fd.hpp"
 
 namespace parrot::transport::bytestream {
 
@@ -43,10 +44,10 @@ class TcpListener {
   void start(GMainContext* context, Accepted accepted);
 
  private:
-  TcpListener(int fd, std::uint16_t port) : fd_(fd), port_(port) {}
+  TcpListener(UniqueFd fd, std::uint16_t port) : fd_(std::move(fd)), port_(port) {}
   static gboolean on_readable(gint fd, GIOCondition condition, gpointer data);
 
-  int fd_;
+  UniqueFd fd_;
   std::uint16_t port_;
   AttachedSourcePtr source_;
   Accepted accepted_;

@@ -16,6 +16,8 @@
 #include <system_error>
 #include <utility>
 
+#include "transport/unique_fd.hpp"
+
 namespace parrot::transport {
 namespace {
 
@@ -121,21 +123,20 @@ std::string pem_of(int (*writer)(BIO*, void*), void* object, const char* step) {
 void write_file_atomically(const std::filesystem::path& file, const std::string& contents, mode_t mode) {
   const std::filesystem::path temporary = file.string() + ".tmp";
   ::unlink(temporary.c_str());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "certificate: cannot create " + temporary.string());
+  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (!fd) throw std::system_error(errno, std::generic_category(), "certificate: cannot create " + temporary.string());
   std::size_t written = 0;
   while (written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+    const ssize_t n = ::write(fd.get(), contents.data() + written, contents.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const int error = errno;
-      ::close(fd);
       throw std::system_error(error, std::generic_category(), "certificate: cannot write " + temporary.string());
     }
     written += static_cast<std::size_t>(n);
   }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
+  const bool synced = ::fsync(fd.get()) == 0;
+  fd.reset();
   if (!synced || ::rename(temporary.c_str(), file.c_str()) != 0) {
     throw std::system_error(errno, std::generic_category(), "certificate: cannot store " + file.string());
   }
@@ -157,7 +158,8 @@ SslCtxPtr make_dtls_context(X509* x509, EVP_PKEY* key) {
   // no session cache or tickets (shared mutable state across workers), no
   // renegotiation, and the MTU comes from the session's configuration.
   // ECDHE with AES-GCM first, ChaCha20 and CBC for older peers; RSA suites
-  // for peers that answer with an RSA certificate (Dino's GnuTLS default).
+  // for peers that answer with an RSA certificate (Dino's GnuTLS default,
+  // docs/client-quirks.md#dino-calls).
   check(SSL_CTX_set_cipher_list(ctx.get(), kCipherList) == 1, "SSL_CTX_set_cipher_list");
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET | SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION |

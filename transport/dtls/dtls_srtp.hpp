@@ -5,7 +5,8 @@
 //
 // DTLS 1.2 with OpenSSL 3. The peer is authenticated only by the
 // certificate fingerprint from signalling (XEP-0320, RFC 8122 §5): no CA,
-// no name, no dates (Dino's certificates start one day in the future).
+// no name, no dates (Dino's certificates start one day in the future;
+// docs/client-quirks.md#dino-calls).
 // A session never yields keys without a matching fingerprint.
 //
 // Threads: a DtlsSrtp is confined to the worker thread of its call. Create,

@@ -55,7 +55,7 @@ TEST(NatDiagnosis, SameAddressAsStunIsEndpointIndependent) {
   EXPECT_EQ(d.caller_srflx, std::vector<std::string>{"198.51.100.7:40000"});
 }
 
-// The case: MASQUERADE --random-fully, parrot learns a prflx with
+// The case that was misread: MASQUERADE --random-fully, parrot learns a prflx with
 // the STUN IP and another port. Before, this read "kept the same port".
 TEST(NatDiagnosis, StunIpWithAnotherPortIsSymmetric) {
   NatEvidenceInput in = behind_nat();

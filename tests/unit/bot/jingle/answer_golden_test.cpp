@@ -2,8 +2,8 @@
 // built from the parsed offer and compared with a golden file
 // (data/conversations_session_accept.xml): same content names and creator,
 // every offered payload id kept, rtcp-mux, BUNDLE, fingerprint
-// setup='active', parrot's own SSRC, and no <encryption> (research/
-// av-interop.md §6 checklist item 3).
+// setup='active', parrot's own SSRC, and no <encryption>
+// (docs/client-quirks.md#calls).
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -159,7 +159,7 @@ TEST(JingleTest, DinoCryptoAndTwoComponents) {
   ASSERT_EQ(v.header_extensions.size(), 1u);
   EXPECT_EQ(v.header_extensions[0].uri, "urn:3gpp:video-orientation");
 
-  // parrot never answers SDES (research/av-interop.md §3.6).
+  // parrot never answers SDES (docs/client-quirks.md#dino-calls).
   const std::string xml = j.to_tag()->xml();
   EXPECT_EQ(xml.find("crypto"), std::string::npos) << xml;
   EXPECT_EQ(xml.find("encryption"), std::string::npos) << xml;

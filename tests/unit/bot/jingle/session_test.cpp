@@ -1,6 +1,6 @@
 // Session, the XEP-0166 §6 state machine: a table of every action in every
-// state for both roles, then the real-client behaviours research/
-// av-interop.md §3 says parrot must tolerate, driven by the stanzas in
+// state for both roles, then the real-client behaviours parrot must
+// tolerate (docs/client-quirks.md#calls), driven by the stanzas in
 // tests/interop/fixtures/.
 #include "bot/jingle/session.hpp"
 
@@ -260,7 +260,7 @@ TEST(SessionTest, MismatchesAreUnknownSessionOrBadRequest) {
   EXPECT_FALSE(d.error->jingle);
   EXPECT_EQ(d.error->stanza_condition(), "bad-request");
 
-  // Movim's initiator attribute is the bare JID (research §1.4).
+  // Movim's initiator attribute is the bare JID (docs/client-quirks.md#movim-calls).
   Jingle bare_initiator = stanza(Action::kTransportInfo, {content("0")});
   bare_initiator.initiator = "alice@example.org";
   EXPECT_TRUE(session.handle(bare_initiator, kPeer).ack());

@@ -32,7 +32,7 @@ TEST(PictureRate, FifteenFpsAcrossTheTimestampWrapWithSeveralPacketsAPicture) {
   EXPECT_NEAR(rate.recent_fps(), 15.0, 1e-9);
 }
 
-// The case: loss stops the decoder until a key frame, but every
+// The case under loss: loss stops the decoder until a key frame, but every
 // picture with at least one packet through still counts, in any order,
 // and a resent packet of a picture already counted does not count again.
 TEST(PictureRate, LossReorderingAndResendsDoNotChangeTheRate) {

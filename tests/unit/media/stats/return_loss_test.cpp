@@ -36,7 +36,7 @@ TEST(ReturnLoss, NothingLostWhenTheCallerGotEverything) {
   EXPECT_EQ(snapshot.reports, 1U);
 }
 
-// The case: 20% lost on the way to parrot, 18% on the way back. The
+// The browser test's case: 20% lost on the way to parrot, 18% on the way back. The
 // caller's block counts both (about 34%); parrot's figure is the 18% alone.
 TEST(ReturnLoss, UpstreamGapsAreNotCountedAsReturnLoss) {
   ReturnLoss loss;
