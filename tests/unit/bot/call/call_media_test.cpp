@@ -158,7 +158,11 @@ TEST_F(CallMediaTest, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
   sender.cancel();
   // Two seconds of media at 50 packets/s never looked like silence.
   EXPECT_TRUE(parrot_.timeouts.empty());
-  run_until(context_, [] { return false; }, 100ms);  // the probe drains at low priority
+  // The probe drains at low priority: until it decoded all it was offered.
+  ASSERT_TRUE(run_until(context_, [&] {
+    const CallFacts drained = media_->facts();
+    return drained.streams.size() == 1 && drained.streams[0].audio && drained.streams[0].audio->decoded_frames >= 100;
+  }));
 
   CallFacts facts = media_->facts();
   facts.remote_candidate_types = {"host", "relay"};
@@ -291,7 +295,13 @@ TEST_F(CallMediaTest, LooksInsideLibwebrtcsRedVideoAndEchoesItAsItCame) {
   });
   ASSERT_TRUE(run_until(context_, [&] { return frames >= 45 && caller_.echoes >= sent; }));
   sender.cancel();
-  run_until(context_, [] { return false; }, 200ms);  // the probe drains at low priority
+  // The probe drains at low priority: until it has had every frame.
+  ASSERT_TRUE(run_until(context_, [&] {
+    const CallFacts drained = media_->facts();
+    if (drained.streams.size() != 1 || !drained.streams[0].video) return false;
+    const auto& probed = *drained.streams[0].video;
+    return probed.frames_decoded + probed.skipped_frames + probed.incomplete_frames >= 45;
+  }));
 
   // Echoed as they came: RED, with the same RED bytes inside; the FEC
   // names the echoed packet it protects, in parrot's numbering.
