@@ -10,12 +10,23 @@
 #include <cstdlib>
 
 #include "bot/version.hpp"
+#include "bot/xmpp/jid.hpp"
 #include "transport/bytestream/tcp_listener.hpp"
 
 namespace parrot::bot {
 namespace {
 
 constexpr auto kStableConnection = std::chrono::seconds(30);
+// How long quit() waits for the server to close the stream.
+constexpr auto kQuitDeadline = std::chrono::seconds(3);
+
+// Watches a Unix signal on `context` for as long as the source lives.
+transport::AttachedSourcePtr watch_signal(GMainContext* context, int signal, GSourceFunc on_signal, gpointer data) {
+  transport::AttachedSourcePtr source(g_unix_signal_source_new(signal));
+  g_source_set_callback(source.get(), on_signal, data, nullptr);
+  g_source_attach(source.get(), context);
+  return source;
+}
 
 std::string format_uptime(std::chrono::seconds uptime) {
   const auto days = uptime.count() / 86400;
@@ -36,81 +47,42 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
       trust_(std::move(trust)),
       slot_(std::move(slot)),
       loop_(g_main_loop_new(nullptr, FALSE)),
-      connector_(nullptr, std::chrono::seconds(config_.connect_timeout_s)),
-      backoff_(std::chrono::seconds(config_.reconnect_min_s), std::chrono::seconds(config_.reconnect_max_s)),
-      chat_(ChatPolicy{.rate_per_second = config_.echo_rate_per_second,
-                       .burst = config_.echo_burst,
-                       .max_queued_per_sender = config_.echo_queue,
-                       .max_body_bytes = config_.max_body_bytes},
-            commands_),
+      connector_(nullptr, std::chrono::seconds(config_.account.connect_timeout_s)),
+      backoff_(std::chrono::seconds(config_.stream.reconnect_min_s), std::chrono::seconds(config_.stream.reconnect_max_s)),
+      chat_(config_.chat, commands_),
       welcomes_(config_.data_dir + "/welcomed"),
       workers_(config_.workers),
       certificate_(transport::Certificate::load_or_generate(config_.data_dir + "/dtls")),
       reports_(config_.data_dir + "/reports.sqlite") {
-  transport::IceConfig ice = local_ice_config(config_);
-  call::CallLimits limits;
-  limits.max_calls = config_.max_calls;
-  limits.max_calls_per_contact = config_.max_calls_per_contact;
-  limits.max_length = std::chrono::seconds(config_.max_call_seconds);
-  limits.connect_timeout = std::chrono::seconds(config_.call_connect_seconds);
-  limits.no_media_timeout = std::chrono::seconds(config_.no_media_seconds);
-  calls_ = std::make_unique<call::CallManager>(g_main_loop_get_context(loop_.get()), workers_, certificate_, &reports_,
-                                               std::move(ice), limits, [this](TagPtr stanza) {
-                                                 if (session_) session_->send(std::move(stanza));
-                                               });
-  calls_->set_report_base_url(config_.public_url);
-  if (!config_.http_listen_host.empty()) {
+  GMainContext* control = g_main_loop_get_context(loop_.get());
+  const auto send = [this](TagPtr stanza) {
+    if (session_) session_->send(std::move(stanza));
+  };
+  calls_ = std::make_unique<call::CallManager>(control, workers_, certificate_, &reports_, config_.ice, config_.calls,
+                                               send);
+  const ReportPagesConfig& pages = config_.report_pages;
+  calls_->set_report_base_url(pages.public_url);
+  if (!pages.listen_host.empty()) {
     report_pages_ = std::make_unique<ReportPages>(config_.data_dir + "/reports.sqlite");
-    http_ = std::make_unique<transport::HttpServer>(config_.http_listen_host, config_.http_listen_port);
+    http_ = std::make_unique<transport::HttpServer>(pages.listen_host, pages.listen_port);
     report_pages_->add_routes(*http_);
     http_->start();
-    spdlog::info("http: report pages on {}:{}{}", config_.http_listen_host, http_->port(),
-                 config_.public_url.empty() ? " (no --public-url: chat reports carry no link)" : "");
+    spdlog::info("http: report pages on {}:{}{}", pages.listen_host, http_->port(),
+                 pages.public_url.empty() ? " (no --public-url: chat reports carry no link)" : "");
   }
-  transfer::TransferLimits transfer_limits;
-  transfer_limits.max_file_bytes = config_.max_file_bytes;
-  transfer_limits.max_transfers = config_.max_transfers;
-  transfer_limits.max_per_contact = config_.max_transfers_per_contact;
-  transfer_limits.idle = std::chrono::seconds(config_.transfer_idle_seconds);
+  // Every mechanism takes the same limits.
+  const transfer::TransferLimits& limits = config_.transfers.limits;
   transfer::SiOptions si_options;
-  si_options.limits = transfer_limits;
-  si_transfers_ = std::make_unique<transfer::SiTransfers>(
-      g_main_loop_get_context(loop_.get()), workers_, &reports_, si_options, [this](TagPtr stanza) {
-        if (session_) session_->send(std::move(stanza));
-      });
-  transfer::JingleFtOptions jingle_ft_options;
-  jingle_ft_options.limits = transfer_limits;
-  jingle_ft_options.checksum_grace = std::chrono::milliseconds(config_.checksum_grace_ms);
-  jingle_transfers_ = std::make_unique<transfer::JingleTransfers>(
-      g_main_loop_get_context(loop_.get()), workers_, &reports_, jingle_ft_options, [this](TagPtr stanza) {
-        if (session_) session_->send(std::move(stanza));
-      });
-  transfer::DirectCandidates direct;
-  if (config_.s5b_addresses.empty()) {
-    // A sender reaches parrot on its public address, if any, or an interface's.
-    if (!config_.public_address.empty()) direct.addresses.push_back(config_.public_address);
-    for (auto& address : transport::bytestream::local_addresses()) {
-      if (address != config_.public_address) direct.addresses.push_back(std::move(address));
-    }
-  } else if (config_.s5b_addresses.front() != "none") {
-    direct.addresses = config_.s5b_addresses;
-  }
-  direct.port_min = config_.s5b_port_min;
-  direct.port_max = config_.s5b_port_max;
-  jingle_transfers_->set_direct_candidates(std::move(direct));
-  transfer::HttpLinkOptions link_options;
-  link_options.limits = transfer_limits;
-  link_options.allow_http = config_.allow_http_links;
-  link_options.allow_private = config_.allow_private_links;
-  link_options.extra_hosts = config_.link_allow_hosts;
-  link_options.ca_file = config_.link_ca_file;
-  link_options.total = std::chrono::seconds(config_.link_timeout_seconds);
+  si_options.limits = limits;
+  si_transfers_ = std::make_unique<transfer::SiTransfers>(control, workers_, &reports_, si_options, send);
+  transfer::JingleFtOptions jingle_ft_options = config_.transfers.jingle_ft;
+  jingle_ft_options.limits = limits;
+  jingle_transfers_ = std::make_unique<transfer::JingleTransfers>(control, workers_, &reports_, jingle_ft_options, send);
+  jingle_transfers_->set_direct_candidates(direct_candidates());
+  transfer::HttpLinkOptions link_options = config_.links;
+  link_options.limits = limits;
   link_options.user_agent = std::string("parrot/") + kVersion;
-  link_options.resolve = config_.link_resolve;
-  http_links_ = std::make_unique<transfer::HttpLinks>(g_main_loop_get_context(loop_.get()), &reports_,
-                                                      std::move(link_options), [this](TagPtr stanza) {
-                                                        if (session_) session_->send(std::move(stanza));
-                                                      });
+  http_links_ = std::make_unique<transfer::HttpLinks>(control, &reports_, std::move(link_options), send);
   // --max-transfers and --max-transfers-per-contact count every mechanism.
   transfer_load_.add([this](const std::string& bare) { return si_transfers_->own_load(bare); });
   transfer_load_.add([this](const std::string& bare) { return jingle_transfers_->own_load(bare); });
@@ -122,6 +94,21 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
   update_ice_servers();
 }
 
+transfer::DirectCandidates App::direct_candidates() const {
+  transfer::DirectCandidates direct = config_.transfers.s5b;
+  const std::string& public_address = config_.ice.public_address;
+  if (direct.addresses.empty()) {
+    // A sender reaches parrot on its public address, if any, or an interface's.
+    if (!public_address.empty()) direct.addresses.push_back(public_address);
+    for (auto& address : transport::bytestream::local_addresses()) {
+      if (address != public_address) direct.addresses.push_back(std::move(address));
+    }
+  } else if (direct.addresses.front() == "none") {
+    direct.addresses.clear();
+  }
+  return direct;
+}
+
 void App::on_discovered_ice_servers(std::vector<IceServer> servers) {
   discovered_ice_servers_ = std::move(servers);
   update_ice_servers();
@@ -129,8 +116,8 @@ void App::on_discovered_ice_servers(std::vector<IceServer> servers) {
 
 void App::update_ice_servers() {
   std::vector<IceServer> servers;
-  if (config_.stun_server) servers.push_back(*config_.stun_server);
-  servers.insert(servers.end(), config_.turn_servers.begin(), config_.turn_servers.end());
+  if (config_.ice_servers.stun) servers.push_back(*config_.ice_servers.stun);
+  servers.insert(servers.end(), config_.ice_servers.turn.begin(), config_.ice_servers.turn.end());
   servers.insert(servers.end(), discovered_ice_servers_.begin(), discovered_ice_servers_.end());
   ice_resolver_.resolve(std::move(servers), [this](std::vector<IceServer> resolved) {
     transport::IceConfig ice;
@@ -148,12 +135,14 @@ void App::check_public_address(const std::string& stun_host, std::uint16_t stun_
   if (stun.empty() || stun == public_address_checked_with_) return;
   public_address_checked_with_ = stun;
   // From the first --ice-address, the address calls use, if one is given.
-  const std::string local = config_.ice_addresses.empty() ? std::string() : config_.ice_addresses.front();
+  const auto& allowed = config_.ice.allowed_addresses;
+  const std::string local = allowed.empty() ? std::string() : allowed.front();
   public_address_check_ = std::make_unique<PublicAddressCheck>(g_main_loop_get_context(loop_.get()), local, stun_host,
-                                                               stun_port, config_.public_address);
+                                                               stun_port, config_.ice.public_address);
 }
 
 void App::on_jingle_iq(const gloox::Tag& iq, const std::string& self) {
+  control_thread_.check("App::on_jingle_iq");
   calls_->set_self(self);
   // File transfers: an offer with a file description, or any later action
   // on a session the transfer manager runs; CallManager keeps the rest.
@@ -169,6 +158,7 @@ void App::on_jingle_iq(const gloox::Tag& iq, const std::string& self) {
 // File transfers. IBB data is claimed by sid: Jingle FT's owner
 // first, then SI; a sid nobody owns is item-not-found (XEP-0047 §2.2).
 bool App::on_transfer_iq(const gloox::Tag& iq, const std::string& self) {
+  control_thread_.check("App::on_transfer_iq");
   // Answers to the Jingle FT manager's disco and proxy activation IQs.
   if (iq.findAttribute("type") != "set") return jingle_transfers_->on_iq_answer(iq);
   if (transfer::SiTransfers::is_si_iq(iq)) {
@@ -189,9 +179,9 @@ bool App::on_transfer_iq(const gloox::Tag& iq, const std::string& self) {
 }
 
 App::~App() {
-  for (guint source : {reconnect_timer_, quit_deadline_}) {
-    if (source) g_source_remove(source);
-  }
+  control_thread_.check("App::~App");
+  reconnect_timer_.cancel();
+  quit_deadline_.cancel();
   // Calls end before the session and the workers: terminates go out while
   // the stream is up, media is torn down on the workers before they stop.
   calls_.reset();
@@ -209,7 +199,7 @@ void App::register_commands() {
            gnutls_check_version(nullptr) + ")";
   });
   commands_.add("report", "report", "your last call or file report again", [this](const CommandRequest& request) {
-    const std::string peer = request.peer.substr(0, request.peer.find('/'));
+    const std::string peer = parrot::xmpp::bare_jid(request.peer);
     const auto last = reports_.last(peer);
     if (!last) return CommandReply("No report yet: call parrot or send it a file, then ask again.");
     CommandReply reply(last->summary);
@@ -220,7 +210,7 @@ void App::register_commands() {
   });
   commands_.add("delay", "delay MS", "echo your next calls MS milliseconds later (0 to 5000; 0 turns it off)",
                 [this](const CommandRequest& request) {
-                  const std::string peer = request.peer.substr(0, request.peer.find('/'));
+                  const std::string peer = parrot::xmpp::bare_jid(request.peer);
                   char* end = nullptr;
                   const long ms = std::strtol(request.args.c_str(), &end, 10);
                   if (request.args.empty() || end == nullptr || *end != '\0' || ms < 0 || ms > 5000)
@@ -232,7 +222,7 @@ void App::register_commands() {
   commands_.add("mode", "mode echo|tone",
                 "your next calls: echo what you send, or send parrot's test tone and pattern (tests what you receive)",
                 [this](const CommandRequest& request) {
-                  const std::string peer = request.peer.substr(0, request.peer.find('/'));
+                  const std::string peer = parrot::xmpp::bare_jid(request.peer);
                   if (request.args == "echo" || request.args == "tone") {
                     calls_->set_test_signal(peer, request.args == "tone");
                     return CommandReply(request.args == "tone"
@@ -272,21 +262,22 @@ int App::run() {
     self->quit(kExitOk);
     return G_SOURCE_CONTINUE;
   };
-  const guint sigint = g_unix_signal_add(SIGINT, on_signal, this);
-  const guint sigterm = g_unix_signal_add(SIGTERM, on_signal, this);
-  spdlog::info("parrot {} starting as {}/{}", kVersion, config_.jid, config_.resource);
-  if (config_.insecure_skip_verify) {
+  control_thread_.check("App::run");
+  GMainContext* control = g_main_loop_get_context(loop_.get());
+  const auto sigint = watch_signal(control, SIGINT, on_signal, this);
+  const auto sigterm = watch_signal(control, SIGTERM, on_signal, this);
+  spdlog::info("parrot {} starting as {}/{}", kVersion, config_.account.jid, config_.account.resource);
+  if (config_.account.insecure_skip_verify) {
     spdlog::warn("parrot: --insecure-skip-verify is set: the server's certificate will NOT be checked");
   }
   connect();
   g_main_loop_run(loop_.get());
-  g_source_remove(sigint);
-  g_source_remove(sigterm);
   session_.reset();
   return exit_code_;
 }
 
 void App::quit(int exit_code) {
+  control_thread_.check("App::quit");
   if (stopping_) return;
   stopping_ = true;
   exit_code_ = exit_code;
@@ -294,26 +285,22 @@ void App::quit(int exit_code) {
   if (session_) {
     session_->close();  // on_ended quits the loop
     // A server that never answers must not keep parrot from exiting.
-    quit_deadline_ = g_timeout_add_seconds(3, [](gpointer data) -> gboolean {
-      auto* self = static_cast<App*>(data);
-      self->quit_deadline_ = 0;
-      g_main_loop_quit(self->loop_.get());
-      return G_SOURCE_REMOVE;
-    }, this);
+    quit_deadline_ = transport::Timer(g_main_loop_get_context(loop_.get()), kQuitDeadline,
+                                      [this] { g_main_loop_quit(loop_.get()); });
   } else {
     g_main_loop_quit(loop_.get());
   }
 }
 
 void App::connect() {
-  const std::string domain = gloox::JID(config_.jid).server();
+  const std::string domain = gloox::JID(config_.account.jid).server();
   auto done = [this](transport::TcpConnectResult result) { on_connected(std::move(result)); };
-  if (config_.server_host.empty()) {
+  if (config_.account.server_host.empty()) {
     spdlog::info("xmpp: connecting to {} (DNS SRV)", domain);
     connector_.connect_service("xmpp-client", domain, 5222, std::move(done));
   } else {
-    spdlog::info("xmpp: connecting to {}:{}", config_.server_host, config_.server_port);
-    connector_.connect_host(config_.server_host, config_.server_port, std::move(done));
+    spdlog::info("xmpp: connecting to {}:{}", config_.account.server_host, config_.account.server_port);
+    connector_.connect_host(config_.account.server_host, config_.account.server_port, std::move(done));
   }
 }
 
@@ -330,9 +317,10 @@ void App::on_connected(transport::TcpConnectResult result) {
 }
 
 void App::on_online() {
+  control_thread_.check("App::on_online");
   online_since_ = std::chrono::steady_clock::now();
   ++connections_;
-  jingle_transfers_->discover_proxy(gloox::JID(config_.jid).server());
+  jingle_transfers_->discover_proxy(gloox::JID(config_.account.jid).server());
   if (!resend_.empty()) {
     spdlog::info("xmpp: sending {} messages again that the server had not acknowledged", resend_.size());
     for (auto& stanza : resend_) session_->send(std::move(stanza));
@@ -341,6 +329,7 @@ void App::on_online() {
 }
 
 void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
+  control_thread_.check("App::on_ended");
   // The backoff starts over only after a connection that lasted: a server
   // that accepts the login and drops it at once (a resource conflict with a
   // second parrot, say) must not be redialled every reconnect-min seconds.
@@ -355,7 +344,7 @@ void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
   }
   if (error == gloox::ConnAuthenticationFailed) {
     spdlog::error("xmpp: authentication failed for {}: wrong password or no such account; not retrying",
-                  config_.jid);
+                  config_.account.jid);
     stopping_ = true;
     exit_code_ = kExitAuthFailed;
     g_main_loop_quit(loop_.get());
@@ -368,12 +357,7 @@ void App::schedule_reconnect(const std::string& why) {
   if (stopping_) return;
   const auto delay = backoff_.next();
   spdlog::warn("xmpp: disconnected ({}); reconnecting in {:.1f} s", why, std::chrono::duration<double>(delay).count());
-  reconnect_timer_ = g_timeout_add(static_cast<guint>(delay.count()), [](gpointer data) -> gboolean {
-    auto* self = static_cast<App*>(data);
-    self->reconnect_timer_ = 0;
-    self->connect();
-    return G_SOURCE_REMOVE;
-  }, this);
+  reconnect_timer_ = transport::Timer(g_main_loop_get_context(loop_.get()), delay, [this] { connect(); });
 }
 
 }  // namespace parrot::bot

@@ -27,6 +27,8 @@
 #include "transport/low_fd_slot.hpp"
 #include "transport/dtls/certificate.hpp"
 #include "transport/tcp_connector.hpp"
+#include "transport/worker/thread_confined.hpp"
+#include "transport/worker/timer.hpp"
 #include "transport/worker/worker_pool.hpp"
 
 namespace parrot::bot {
@@ -60,6 +62,8 @@ class App final : xmpp::SessionOwner {
   bool on_link_message(const gloox::Tag& message) override { return http_links_->on_message(message); }
   bool on_link_iq_reply(const gloox::Tag& iq) override { return http_links_->on_iq_reply(iq); }
 
+  // parrot's own SOCKS5 candidates from --s5b-address and --public-address.
+  transfer::DirectCandidates direct_candidates() const;
   void register_commands();
   void update_ice_servers();
   // Tells the operator, in the log, whether the STUN server sees parrot
@@ -109,8 +113,10 @@ class App final : xmpp::SessionOwner {
   std::optional<std::chrono::steady_clock::time_point> online_since_;
   std::size_t contacts_ = 0;
   std::uint64_t connections_ = 0;
-  guint reconnect_timer_ = 0;
-  guint quit_deadline_ = 0;
+  transport::Timer reconnect_timer_;
+  transport::Timer quit_deadline_;  // after quit(), should the server not close the stream
+  // Everything here runs on the control loop's thread (the one that built App).
+  transport::ThreadConfined control_thread_;
   bool stopping_ = false;
   int exit_code_ = kExitOk;
 };

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "bot/version.hpp"
+#include "transport/decimal.hpp"
 #include "transport/ice/ice_agent.hpp"
 #include "transport/ice/ice_candidate.hpp"
 
@@ -25,10 +26,17 @@ std::string read_secret_file(const std::string& path) {
   return secret;
 }
 
+// CLI11 has no std::chrono: a duration flag reads a whole number of the
+// duration's units and shows its default the same way.
+template <typename Duration>
+CLI::Option* add_duration_option(CLI::App& app, const std::string& name, Duration& value, const std::string& help) {
+  return app.add_option<Duration, typename Duration::rep>(name, value, help)->default_str(std::to_string(value.count()));
+}
+
 // parrot's own SOCKS5 candidates: IP literals (or just "none") and a port
 // range given whole.
-void parse_s5b_flags(Config& config) {
-  const auto& addresses = config.s5b_addresses;
+void check_s5b_flags(const transfer::DirectCandidates& s5b) {
+  const auto& addresses = s5b.addresses;
   const bool none = std::find(addresses.begin(), addresses.end(), "none") != addresses.end();
   if (none && addresses.size() > 1) throw CLI::ValidationError("--s5b-address", "'none' goes alone");
   for (const auto& address : addresses) {
@@ -36,115 +44,268 @@ void parse_s5b_flags(Config& config) {
       throw CLI::ValidationError("--s5b-address", "'" + address + "' is not an IPv4 or IPv6 address");
     }
   }
-  if ((config.s5b_port_min == 0) != (config.s5b_port_max == 0)) {
+  if ((s5b.port_min == 0) != (s5b.port_max == 0)) {
     throw CLI::ValidationError("--s5b-port-min", "--s5b-port-min and --s5b-port-max go together");
   }
-  if (config.s5b_port_min > config.s5b_port_max) {
+  if (s5b.port_min > s5b.port_max) {
     throw CLI::ValidationError("--s5b-port-max", "must not be below --s5b-port-min");
   }
 }
 
 // The ICE flags, checked here so a bad value stops parrot at start with the
 // flag's name instead of failing each call later in libnice.
-void parse_ice_flags(Config& config, const std::string& stun, const std::vector<std::string>& turns) {
+void check_ice_flags(const transport::IceConfig& ice, IceServerConfig& servers, const std::string& stun,
+                     const std::vector<std::string>& turns) {
   std::string error;
   if (!stun.empty()) {
-    config.stun_server = parse_stun_server(stun, error);
-    if (!config.stun_server) throw CLI::ValidationError("--stun", error);
+    servers.stun = parse_stun_server(stun, error);
+    if (!servers.stun) throw CLI::ValidationError("--stun", error);
   }
   for (const auto& text : turns) {
     auto server = parse_turn_server(text, error);
     if (!server) throw CLI::ValidationError("--turn", error);
-    config.turn_servers.push_back(std::move(*server));
+    servers.turn.push_back(std::move(*server));
   }
-  if ((config.ice_port_min == 0) != (config.ice_port_max == 0)) {
+  if ((ice.port_min == 0) != (ice.port_max == 0)) {
     throw CLI::ValidationError("--ice-port-min", "--ice-port-min and --ice-port-max go together");
   }
-  if (config.ice_port_min > config.ice_port_max) {
+  if (ice.port_min > ice.port_max) {
     throw CLI::ValidationError("--ice-port-max", "must not be below --ice-port-min");
   }
-  if (!config.public_address.empty() && !transport::is_ip_literal(config.public_address)) {
-    throw CLI::ValidationError("--public-address", "'" + config.public_address + "' is not an IPv4 or IPv6 address");
+  if (!ice.public_address.empty() && !transport::is_ip_literal(ice.public_address)) {
+    throw CLI::ValidationError("--public-address", "'" + ice.public_address + "' is not an IPv4 or IPv6 address");
   }
-  for (const auto& entry : config.ice_denied) {
-    // The same rule as transport::IceAgent's deny-list: an address, or a
-    // textual prefix that ends where a group ends.
-    const bool prefix = !entry.empty() && (entry.back() == '.' || entry.back() == ':') &&
-                        std::all_of(entry.begin(), entry.end(),
-                                    [](char c) { return g_ascii_isxdigit(c) || c == '.' || c == ':'; });
-    if (!prefix && !transport::is_ip_literal(entry)) {
+  for (const auto& entry : ice.denied_addresses) {
+    if (!transport::is_deny_entry(entry)) {
       throw CLI::ValidationError("--ice-deny", "'" + entry + "' is not an IP address or a prefix ending in '.' or ':'");
     }
   }
 }
 
+// curl's --resolve syntax, checked here so a typo stops parrot at start
+// instead of sending links to DNS.
+void check_link_flags(const transfer::HttpLinkOptions& links) {
+  for (const auto& entry : links.resolve) {
+    const auto host_end = entry.find(':');
+    const auto port_end = host_end == std::string::npos ? host_end : entry.find(':', host_end + 1);
+    std::string address = port_end == std::string::npos ? "" : entry.substr(port_end + 1);
+    if (address.size() > 2 && address.front() == '[' && address.back() == ']') address = address.substr(1, address.size() - 2);
+    const std::string port = port_end == std::string::npos ? "" : entry.substr(host_end + 1, port_end - host_end - 1);
+    if (host_end == 0 || !transport::parse_decimal<std::uint64_t>(port) || !transport::is_ip_literal(address)) {
+      throw CLI::ValidationError("--link-resolve", "'" + entry + "' is not HOST:PORT:ADDRESS");
+    }
+  }
+}
+
+void check_report_page_flags(ReportPagesConfig& pages, const std::string& listen) {
+  if (!listen.empty() &&
+      (!split_host_port(listen, pages.listen_host, pages.listen_port) || !transport::is_ip_literal(pages.listen_host))) {
+    throw CLI::ValidationError("--http-listen", "'" + listen + "' is not ADDR:PORT with an IP address");
+  }
+  auto& url = pages.public_url;
+  if (!url.empty()) {
+    if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+      throw CLI::ValidationError("--public-url", "'" + url + "' is not an http:// or https:// URL");
+    }
+    const std::size_t host_at = url.find("://") + 3;
+    while (url.size() > host_at && url.back() == '/') url.pop_back();
+    if (url.size() <= host_at) throw CLI::ValidationError("--public-url", "names no host");
+  }
+}
+
 }  // namespace
 
-void add_shared_options(CLI::App& app, Config& config, SharedFlags& flags, const std::string& jid_help) {
-  app.add_option("--jid", config.jid, jid_help)->required();
+void add_account_options(CLI::App& app, AccountConfig& account, SharedFlags& flags, const std::string& jid_help) {
+  app.add_option("--jid", account.jid, jid_help)->required();
   app.add_option("--password-file", flags.password_file,
                  "File whose first line is the account password (or set PARROT_PASSWORD)");
   app.add_option("--server", flags.server, "Connect to HOST[:PORT] instead of the domain's DNS SRV record");
-  app.add_option("--tls", flags.tls, "TLS policy: required (default) or optional")
+  app.add_option_function<std::string>(
+         "--tls", [&account](const std::string& tls) {
+           account.tls = tls == "optional" ? TlsPolicy::kOptional : TlsPolicy::kRequired;
+         },
+         "TLS policy: required (default) or optional")
       ->check(CLI::IsMember({"required", "optional"}));
-  app.add_option("--ca-file", config.ca_file, "Extra trusted CA certificates (PEM) for the server's certificate")
+  app.add_option("--ca-file", account.ca_file, "Extra trusted CA certificates (PEM) for the server's certificate")
       ->check(CLI::ExistingFile);
-  app.add_flag("--insecure-skip-verify", config.insecure_skip_verify,
+  app.add_flag("--insecure-skip-verify", account.insecure_skip_verify,
                "Accept any server certificate (for test servers only; logged loudly)");
-  app.add_option("--resource", config.resource, "Resource to bind")->capture_default_str();
-  app.add_option("--connect-timeout", config.connect_timeout_s, "Seconds allowed for each TCP connect")
+  app.add_option("--resource", account.resource, "Resource to bind")->capture_default_str();
+  app.add_option("--connect-timeout", account.connect_timeout_s, "Seconds allowed for each TCP connect")
       ->check(CLI::Range(1, 600))
       ->capture_default_str();
-  app.add_option("--ice-address", config.ice_addresses,
+}
+
+void add_ice_options(CLI::App& app, transport::IceConfig& ice, SharedFlags& flags) {
+  app.add_option("--ice-address", ice.allowed_addresses,
                  "Gather ICE candidates only on this IP (repeatable; 127.0.0.1 allowed). Default: every interface");
   app.add_option("--stun", flags.stun, "STUN server for calls, HOST[:PORT] (port 3478 by default)");
   app.add_option("--turn", flags.turns,
                  "TURN server for calls (repeatable): turn:USER:PASSWORD@HOST[:PORT][?transport=udp|tcp] "
                  "or turns:USER:PASSWORD@HOST[:PORT] (TLS); USER and PASSWORD percent-encoded");
-  app.add_option("--ice-port-min", config.ice_port_min, "Lowest local UDP port for call media (with --ice-port-max)")
+  app.add_option("--ice-port-min", ice.port_min, "Lowest local UDP port for call media (with --ice-port-max)")
       ->check(CLI::Range(1, 65535));
-  app.add_option("--ice-port-max", config.ice_port_max, "Highest local UDP port for call media")
-      ->check(CLI::Range(1, 65535));
-  app.add_option("--ice-deny", config.ice_denied,
+  app.add_option("--ice-port-max", ice.port_max, "Highest local UDP port for call media")->check(CLI::Range(1, 65535));
+  app.add_option("--ice-deny", ice.denied_addresses,
                  "Never gather on this IP, or on a prefix ending in '.' or ':' such as 10. or fe80: (repeatable)");
 }
 
+void add_shared_options(CLI::App& app, Config& config, SharedFlags& flags, const std::string& jid_help) {
+  add_account_options(app, config.account, flags, jid_help);
+  add_ice_options(app, config.ice, flags);
+}
+
+void add_subscription_options(CLI::App& app, SubscriptionConfig& subscription) {
+  app.add_option_function<std::string>(
+         "--subscription-policy", [&subscription](const std::string& policy) {
+           subscription.policy = policy == "domains" ? SubscriptionPolicy::kDomains : SubscriptionPolicy::kOpen;
+         },
+         "Who may add parrot: open (default) or domains (only --allow-domain)")
+      ->check(CLI::IsMember({"open", "domains"}));
+  app.add_option("--allow-domain", subscription.allowed_domains, "A domain whose users may add parrot (repeatable)");
+}
+
+void add_chat_options(CLI::App& app, ChatPolicy& chat) {
+  app.add_option("--echo-rate", chat.rate_per_second, "Sustained echoes per second per sender; faster messages wait in a queue")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--echo-burst", chat.burst, "Echoes a sender may send at once")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  app.add_option("--echo-queue", chat.max_queued_per_sender,
+                 "Messages a sender may have waiting for their echo; beyond it they are refused with a notice")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000}))
+      ->capture_default_str();
+  app.add_option("--max-body-bytes", chat.max_body_bytes, "Longer message bodies are refused, not echoed")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24))
+      ->capture_default_str();
+}
+
+void add_stream_options(CLI::App& app, StreamConfig& stream) {
+  app.add_option("--ping-interval", stream.ping_interval_s, "Seconds between keepalive pings to the server")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  app.add_option("--ping-timeout", stream.ping_timeout_s, "Seconds to wait for a pong before reconnecting")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  app.add_option("--reconnect-min", stream.reconnect_min_s, "First reconnect delay in seconds")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  app.add_option("--reconnect-max", stream.reconnect_max_s, "Cap of the reconnect delay in seconds")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--stream-management", stream.stream_management, "Use XEP-0198 acks (true/false)")
+      ->capture_default_str();
+}
+
+void add_call_connect_option(CLI::App& app, call::CallLimits& calls, const std::string& help) {
+  add_duration_option(app, "--call-connect-seconds", calls.connect_timeout, help)->check(CLI::Range(5, 300));
+}
+
+void add_call_options(CLI::App& app, call::CallLimits& calls) {
+  add_duration_option(app, "--max-call-seconds", calls.max_length, "Calls are ended after this long, with a report")
+      ->check(CLI::Range(10, 86400));
+  app.add_option("--max-calls", calls.max_calls, "Calls at once; more are answered busy")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--max-calls-per-contact", calls.max_calls_per_contact, "Calls at once from one contact")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  add_call_connect_option(app, calls,
+                          "A call whose media path has not connected after this long is ended, with a report");
+  add_duration_option(app, "--no-media-seconds", calls.no_media_timeout,
+                      "A connected call that carries no RTP from the caller for this long is ended, with a report")
+      ->check(CLI::Range(5, 3600));
+}
+
+void add_external_services_option(CLI::App& app, IceServerConfig& servers) {
+  app.add_option("--external-services", servers.external_services,
+                 "Ask the XMPP server for STUN/TURN services, XEP-0215 (true/false)")
+      ->capture_default_str();
+}
+
+void add_nat_options(CLI::App& app, transport::IceConfig& ice, IceServerConfig& servers) {
+  app.add_option("--public-address", ice.public_address,
+                 "1:1 NAT: the public IP that maps to this host; advertised as a srflx candidate");
+  add_external_services_option(app, servers);
+}
+
+void add_transfer_options(CLI::App& app, TransferConfig& transfers) {
+  auto& limits = transfers.limits;
+  app.add_option("--max-file-bytes", limits.max_file_bytes, "Largest file parrot accepts; larger offers are refused")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 50))
+      ->capture_default_str();
+  app.add_option("--max-transfers", limits.max_transfers, "File transfers at once, all contacts together")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--max-transfers-per-contact", limits.max_per_contact, "File transfers at once from one contact")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  add_duration_option(app, "--checksum-grace-ms", transfers.jingle_ft.checksum_grace,
+                      "After a Jingle file's last byte, how long to wait for the sender's checksum (XEP-0234 sends it "
+                      "after the data) before reporting without it")
+      ->check(CLI::Range(0, 60000));
+  add_duration_option(app, "--transfer-idle-seconds", limits.idle,
+                      "A file transfer that makes no progress for this long is ended, with a report")
+      ->check(CLI::Range(1, 3600));
+  app.add_option("--s5b-address", transfers.s5b.addresses,
+                 "Offer SOCKS5 file-transfer candidates of parrot's own on this IP (repeatable; 127.0.0.1 allowed; "
+                 "'none': offer none). Default: every interface's address and --public-address");
+  app.add_option("--s5b-port-min", transfers.s5b.port_min,
+                 "Lowest local TCP port for parrot's SOCKS5 file-transfer candidates (with --s5b-port-max)")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--s5b-port-max", transfers.s5b.port_max, "Highest local TCP port for parrot's SOCKS5 candidates")
+      ->check(CLI::Range(1, 65535));
+}
+
+void add_link_options(CLI::App& app, transfer::HttpLinkOptions& links) {
+  app.add_flag("--allow-http-links", links.allow_http, "Also fetch plain http:// file links (for tests)");
+  app.add_flag("--allow-private-links", links.allow_private,
+               "Also fetch links that resolve to loopback, private or link-local addresses (for tests)");
+  app.add_option("--link-allow-host", links.extra_hosts,
+                 "A host whose file links are fetched, beyond the sender's domain and its upload services (repeatable)");
+  app.add_option("--link-ca-file", links.ca_file, "Extra trusted CA certificates (PEM) for file link downloads")
+      ->check(CLI::ExistingFile);
+  add_duration_option(app, "--link-timeout-seconds", links.total, "A file link download taking longer is cut off")
+      ->check(CLI::Range(1, 86400));
+  app.add_option("--link-resolve", links.resolve,
+                 "HOST:PORT:ADDRESS: connect file links to HOST:PORT at ADDRESS without DNS, like curl --resolve "
+                 "(for tests; repeatable; the address is still checked)");
+}
+
+void add_report_page_options(CLI::App& app, ReportPagesConfig& pages, std::string& listen) {
+  app.add_option("--http-listen", listen,
+                 "ADDR:PORT: serve the report pages (/reports/<secret>) over HTTP here; off by default");
+  app.add_option("--public-url", pages.public_url,
+                 "The report pages' base URL as people reach it (https://host); chat reports then link their page");
+}
+
 void check_shared_flags(Config& config, const SharedFlags& flags) {
+  auto& account = config.account;
   // gloox's JID applies the RFC 7622 profiles (nodeprep, nameprep,
   // resourceprep) but lets a second '@' into the domain.
   gloox::JID jid;
-  if (!jid.setJID(config.jid) || jid.username().empty() || jid.server().find('@') != std::string::npos) {
-    throw CLI::ValidationError("--jid", "'" + config.jid + "' is not user@domain");
+  if (!jid.setJID(account.jid) || jid.username().empty() || jid.server().find('@') != std::string::npos) {
+    throw CLI::ValidationError("--jid", "'" + account.jid + "' is not user@domain");
   }
-  if (!jid.resource().empty()) config.resource = jid.resource();
-  config.jid = jid.bare();
-  if (!flags.server.empty() && !split_host_port(flags.server, config.server_host, config.server_port)) {
+  if (!jid.resource().empty()) account.resource = jid.resource();
+  account.jid = jid.bare();
+  if (!flags.server.empty() && !split_host_port(flags.server, account.server_host, account.server_port)) {
     throw CLI::ValidationError("--server", "'" + flags.server + "' is not HOST[:PORT]");
   }
-  config.tls = flags.tls == "optional" ? TlsPolicy::kOptional : TlsPolicy::kRequired;
-  for (const auto& address : config.ice_addresses) {
+  for (const auto& address : config.ice.allowed_addresses) {
     if (!transport::is_ip_literal(address)) {
       throw CLI::ValidationError("--ice-address", "'" + address + "' is not an IPv4 or IPv6 address");
     }
   }
-  parse_ice_flags(config, flags.stun, flags.turns);
+  check_ice_flags(config.ice, config.ice_servers, flags.stun, flags.turns);
   if (!flags.password_file.empty()) {
-    config.password = read_secret_file(flags.password_file);
+    account.password = read_secret_file(flags.password_file);
   } else if (const char* env = std::getenv("PARROT_PASSWORD"); env && *env) {
-    config.password = env;
+    account.password = env;
   } else {
     throw CLI::RequiredError("a password (--password-file FILE or PARROT_PASSWORD)");
   }
-}
-
-transport::IceConfig local_ice_config(const Config& config) {
-  transport::IceConfig ice;
-  ice.allowed_addresses = config.ice_addresses;
-  ice.denied_addresses = config.ice_denied;
-  ice.port_min = config.ice_port_min;
-  ice.port_max = config.ice_port_max;
-  ice.public_address = config.public_address;
-  return ice;
 }
 
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
@@ -178,151 +339,35 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.footer("parrot probe --help: the call test for CI and server operators (docs/ci.md).");
 
   SharedFlags shared;
-  std::string subscription = "open";
-
+  std::string http_listen;
+  // The order here is --help's.
   add_shared_options(app, config, shared, "parrot's account, user@domain[/resource]");
   app.add_option("--data-dir", config.data_dir, "Directory for parrot's state")->capture_default_str();
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
-  app.add_option("--subscription-policy", subscription,
-                 "Who may add parrot: open (default) or domains (only --allow-domain)")
-      ->check(CLI::IsMember({"open", "domains"}));
-  app.add_option("--allow-domain", config.allowed_domains, "A domain whose users may add parrot (repeatable)");
-  app.add_option("--echo-rate", config.echo_rate_per_second, "Sustained echoes per second per sender; faster messages wait in a queue")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--echo-burst", config.echo_burst, "Echoes a sender may send at once")
-      ->check(CLI::Range(1.0, 1e9))
-      ->capture_default_str();
-  app.add_option("--echo-queue", config.echo_queue,
-                 "Messages a sender may have waiting for their echo; beyond it they are refused with a notice")
-      ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000}))
-      ->capture_default_str();
-  app.add_option("--max-body-bytes", config.max_body_bytes, "Longer message bodies are refused, not echoed")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24))
-      ->capture_default_str();
-  app.add_option("--ping-interval", config.ping_interval_s, "Seconds between keepalive pings to the server")
-      ->check(CLI::Range(1, 3600))
-      ->capture_default_str();
-  app.add_option("--ping-timeout", config.ping_timeout_s, "Seconds to wait for a pong before reconnecting")
-      ->check(CLI::Range(1, 3600))
-      ->capture_default_str();
-  app.add_option("--reconnect-min", config.reconnect_min_s, "First reconnect delay in seconds")
-      ->check(CLI::Range(1, 3600))
-      ->capture_default_str();
-  app.add_option("--reconnect-max", config.reconnect_max_s, "Cap of the reconnect delay in seconds")
-      ->check(CLI::Range(1, 86400))
-      ->capture_default_str();
-  app.add_option("--stream-management", config.stream_management, "Use XEP-0198 acks (true/false)")
-      ->capture_default_str();
-  app.add_option("--max-call-seconds", config.max_call_seconds, "Calls are ended after this long, with a report")
-      ->check(CLI::Range(10, 86400))
-      ->capture_default_str();
-  app.add_option("--max-calls", config.max_calls, "Calls at once; more are answered busy")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  app.add_option("--max-calls-per-contact", config.max_calls_per_contact, "Calls at once from one contact")
-      ->check(CLI::Range(1, 100))
-      ->capture_default_str();
-  app.add_option("--call-connect-seconds", config.call_connect_seconds,
-                 "A call whose media path has not connected after this long is ended, with a report")
-      ->check(CLI::Range(5, 300))
-      ->capture_default_str();
-  app.add_option("--no-media-seconds", config.no_media_seconds,
-                 "A connected call that carries no RTP from the caller for this long is ended, with a report")
-      ->check(CLI::Range(5, 3600))
-      ->capture_default_str();
+  add_subscription_options(app, config.subscription);
+  add_chat_options(app, config.chat);
+  add_stream_options(app, config.stream);
+  add_call_options(app, config.calls);
   app.add_option("--workers", config.workers, "Media threads (0: one per core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
-  app.add_option("--public-address", config.public_address,
-                 "1:1 NAT: the public IP that maps to this host; advertised as a srflx candidate");
-  app.add_option("--external-services", config.external_services,
-                 "Ask the XMPP server for STUN/TURN services, XEP-0215 (true/false)")
-      ->capture_default_str();
-  // File transfers: limits every mechanism shares.
-  app.add_option("--max-file-bytes", config.max_file_bytes, "Largest file parrot accepts; larger offers are refused")
-      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 50))
-      ->capture_default_str();
-  app.add_option("--max-transfers", config.max_transfers, "File transfers at once, all contacts together")
-      ->check(CLI::Range(1, 10000))
-      ->capture_default_str();
-  app.add_option("--max-transfers-per-contact", config.max_transfers_per_contact, "File transfers at once from one contact")
-      ->check(CLI::Range(1, 100))
-      ->capture_default_str();
-  app.add_option("--checksum-grace-ms", config.checksum_grace_ms,
-                 "After a Jingle file's last byte, how long to wait for the sender's checksum (XEP-0234 sends it "
-                 "after the data) before reporting without it")
-      ->check(CLI::Range(0, 60000))
-      ->capture_default_str();
-  app.add_option("--transfer-idle-seconds", config.transfer_idle_seconds,
-                 "A file transfer that makes no progress for this long is ended, with a report")
-      ->check(CLI::Range(1, 3600))
-      ->capture_default_str();
-  // parrot's own SOCKS5 candidates for Jingle file transfers.
-  app.add_option("--s5b-address", config.s5b_addresses,
-                 "Offer SOCKS5 file-transfer candidates of parrot's own on this IP (repeatable; 127.0.0.1 allowed; "
-                 "'none': offer none). Default: every interface's address and --public-address");
-  app.add_option("--s5b-port-min", config.s5b_port_min,
-                 "Lowest local TCP port for parrot's SOCKS5 file-transfer candidates (with --s5b-port-max)")
-      ->check(CLI::Range(1, 65535));
-  app.add_option("--s5b-port-max", config.s5b_port_max, "Highest local TCP port for parrot's SOCKS5 candidates")
-      ->check(CLI::Range(1, 65535));
-  // HTTP Upload links: the fence (docs/configuration.md).
-  app.add_flag("--allow-http-links", config.allow_http_links, "Also fetch plain http:// file links (for tests)");
-  app.add_flag("--allow-private-links", config.allow_private_links,
-               "Also fetch links that resolve to loopback, private or link-local addresses (for tests)");
-  app.add_option("--link-allow-host", config.link_allow_hosts,
-                 "A host whose file links are fetched, beyond the sender's domain and its upload services (repeatable)");
-  app.add_option("--link-ca-file", config.link_ca_file, "Extra trusted CA certificates (PEM) for file link downloads")
-      ->check(CLI::ExistingFile);
-  app.add_option("--link-timeout-seconds", config.link_timeout_seconds, "A file link download taking longer is cut off")
-      ->check(CLI::Range(1, 86400))
-      ->capture_default_str();
-  app.add_option("--link-resolve", config.link_resolve,
-                 "HOST:PORT:ADDRESS: connect file links to HOST:PORT at ADDRESS without DNS, like curl --resolve "
-                 "(for tests; repeatable; the address is still checked)");
-  std::string http_listen;
-  app.add_option("--http-listen", http_listen,
-                 "ADDR:PORT: serve the report pages (/reports/<secret>) over HTTP here; off by default");
-  app.add_option("--public-url", config.public_url,
-                 "The report pages' base URL as people reach it (https://host); chat reports then link their page");
+  add_nat_options(app, config.ice, config.ice_servers);
+  add_transfer_options(app, config.transfers);
+  add_link_options(app, config.links);
+  add_report_page_options(app, config.report_pages, http_listen);
 
   try {
     app.parse(argc, argv);
     check_shared_flags(config, shared);
-    config.subscription_policy = subscription == "domains" ? SubscriptionPolicy::kDomains : SubscriptionPolicy::kOpen;
-    if (config.subscription_policy == SubscriptionPolicy::kDomains && config.allowed_domains.empty()) {
+    if (config.subscription.policy == SubscriptionPolicy::kDomains && config.subscription.allowed_domains.empty()) {
       throw CLI::ValidationError("--subscription-policy", "'domains' needs at least one --allow-domain");
     }
-    parse_s5b_flags(config);
-    // curl's --resolve syntax, checked here so a typo stops parrot at start
-    // instead of sending links to DNS.
-    for (const auto& entry : config.link_resolve) {
-      const auto host_end = entry.find(':');
-      const auto port_end = host_end == std::string::npos ? host_end : entry.find(':', host_end + 1);
-      std::string address = port_end == std::string::npos ? "" : entry.substr(port_end + 1);
-      if (address.size() > 2 && address.front() == '[' && address.back() == ']') address = address.substr(1, address.size() - 2);
-      const std::string port = port_end == std::string::npos ? "" : entry.substr(host_end + 1, port_end - host_end - 1);
-      if (host_end == 0 || port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
-          !transport::is_ip_literal(address)) {
-        throw CLI::ValidationError("--link-resolve", "'" + entry + "' is not HOST:PORT:ADDRESS");
-      }
-    }
-    if (!http_listen.empty() && (!split_host_port(http_listen, config.http_listen_host, config.http_listen_port) ||
-                                 !transport::is_ip_literal(config.http_listen_host))) {
-      throw CLI::ValidationError("--http-listen", "'" + http_listen + "' is not ADDR:PORT with an IP address");
-    }
-    if (!config.public_url.empty()) {
-      if (config.public_url.rfind("https://", 0) != 0 && config.public_url.rfind("http://", 0) != 0) {
-        throw CLI::ValidationError("--public-url", "'" + config.public_url + "' is not an http:// or https:// URL");
-      }
-      const std::size_t host_at = config.public_url.find("://") + 3;
-      while (config.public_url.size() > host_at && config.public_url.back() == '/') config.public_url.pop_back();
-      if (config.public_url.size() <= host_at) throw CLI::ValidationError("--public-url", "names no host");
-    }
-    if (config.reconnect_max_s < config.reconnect_min_s) {
+    check_s5b_flags(config.transfers.s5b);
+    check_link_flags(config.links);
+    check_report_page_flags(config.report_pages, http_listen);
+    if (config.stream.reconnect_max_s < config.stream.reconnect_min_s) {
       throw CLI::ValidationError("--reconnect-max", "must not be below --reconnect-min");
     }
   } catch (const CLI::CallForHelp&) {

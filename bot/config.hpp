@@ -8,23 +8,32 @@
 #include <string>
 #include <vector>
 
+#include "bot/call/call_limits.hpp"
+#include "bot/chat/chat_echo.hpp"
 #include "bot/ice_servers.hpp"
+#include "bot/transfer/http_links.hpp"
+#include "bot/transfer/jingle_transfers.hpp"
+#include "bot/transfer/transfer_load.hpp"
+#include "transport/ice/ice_agent.hpp"
 
 namespace CLI {
 class App;
 }
 
-namespace parrot::transport {
-struct IceConfig;
-}
-
 namespace parrot::bot {
+
+// Each part of the configuration is the struct the code that uses it takes
+// (ChatPolicy, CallLimits, IceConfig, TransferLimits, HttpLinkOptions...):
+// the flags are bound to its fields, so a default lives once, in the
+// struct's member initializer, and App hands the parts on as they are.
 
 enum class TlsPolicy { kRequired, kOptional };
 enum class SubscriptionPolicy { kOpen, kDomains };
 
-struct Config {
-  std::string jid;              // parrot's own account; a resource here overrides --resource
+// parrot's own account and how to reach its server; `parrot probe` logs in
+// with the same flags.
+struct AccountConfig {
+  std::string jid;              // bare; a resource given in --jid overrides --resource
   std::string password;         // from --password-file or PARROT_PASSWORD
   std::string server_host;      // empty: DNS SRV for the JID's domain
   std::uint16_t server_port = 5222;
@@ -32,64 +41,64 @@ struct Config {
   std::string ca_file;          // extra trusted CA certificates (PEM)
   bool insecure_skip_verify = false;
   std::string resource = "parrot";
+  int connect_timeout_s = 15;   // each TCP connect
+};
+
+// The XMPP stream once connected: keepalive, reconnects, acks.
+struct StreamConfig {
+  int ping_interval_s = 60;     // XEP-0199 keepalive towards the server
+  int ping_timeout_s = 20;      // no pong by then: drop and reconnect
+  int reconnect_min_s = 1;      // backoff after a disconnect...
+  int reconnect_max_s = 60;     // ...doubling up to this cap
+  bool stream_management = true;  // XEP-0198 acks (no resumption, see README)
+};
+
+// Who may add parrot as a contact.
+struct SubscriptionConfig {
+  SubscriptionPolicy policy = SubscriptionPolicy::kOpen;
+  std::vector<std::string> allowed_domains;  // with kDomains: whose users may
+};
+
+// STUN and TURN for calls beyond the local side (which is an IceConfig).
+struct IceServerConfig {
+  std::optional<IceServer> stun;   // --stun; host may be a name (resolved at start)
+  std::vector<IceServer> turn;     // --turn, repeatable; likewise
+  bool external_services = true;   // ask the server for STUN/TURN (XEP-0215)
+};
+
+// File transfers: the limits every mechanism (HTTP links, Jingle FT, SI)
+// shares, and Jingle FT's own settings.
+struct TransferConfig {
+  transfer::TransferLimits limits;
+  transfer::JingleFtOptions jingle_ft;  // --checksum-grace-ms; App gives it `limits`
+  // parrot's own SOCKS5 candidates (XEP-0260 direct), as given: no address
+  // means every interface (and the public address), "none" means off.
+  transfer::DirectCandidates s5b;
+};
+
+// The report pages (docs/reports.md, "The report page").
+struct ReportPagesConfig {
+  std::string listen_host;      // --http-listen ADDR:PORT; empty: no HTTP server
+  std::uint16_t listen_port = 0;
+  std::string public_url;       // the pages' base as people reach it; chat reports link it when set
+};
+
+struct Config {
+  AccountConfig account;
+  StreamConfig stream;
+  SubscriptionConfig subscription;
   std::string data_dir = "parrot-data";
   std::string log_level = "info";
-
-  SubscriptionPolicy subscription_policy = SubscriptionPolicy::kOpen;
-  std::vector<std::string> allowed_domains;  // with kDomains: who may add parrot
-
-  double echo_rate_per_second = 25.0;  // sustained echoes per sender; faster ones wait
-  double echo_burst = 50.0;            // echoes a sender may get at once
-  std::size_t echo_queue = 1000;       // messages a sender may have waiting; more are refused
-  std::size_t max_body_bytes = 4096;  // larger bodies get a refusal
-
-  int ping_interval_s = 60;           // XEP-0199 keepalive towards the server
-  int ping_timeout_s = 20;            // no pong by then: drop and reconnect
-  int reconnect_min_s = 1;            // backoff after a disconnect...
-  int reconnect_max_s = 60;           // ...doubling up to this cap
-  int connect_timeout_s = 15;
-  bool stream_management = true;      // XEP-0198 acks (no resumption, see README)
-
-  // Calls.
-  std::vector<std::string> ice_addresses;  // gather only on these IPs (127.0.0.1 allowed); empty: all interfaces
-  int max_call_seconds = 600;              // a call that long is ended, with a report
-  std::size_t max_calls = 100;             // at once, all contacts together
-  std::size_t max_calls_per_contact = 2;
-  int call_connect_seconds = 20;           // ICE (and DTLS) must connect by then
-  int no_media_seconds = 20;               // no RTP from the caller this long ends the call
-  std::size_t workers = 0;                 // media threads; 0: one per core
-
-  // Operator ICE settings (docs/configuration.md, "STUN, TURN and NAT").
-  std::optional<IceServer> stun_server;    // --stun; host may be a name (resolved at start)
-  std::vector<IceServer> turn_servers;     // --turn, repeatable; likewise
-  std::uint16_t ice_port_min = 0;          // both 0: any port
-  std::uint16_t ice_port_max = 0;
-  std::string public_address;              // 1:1 NAT: also advertise this IP (srflx)
-  std::vector<std::string> ice_denied;     // never gather on these IPs or prefixes ("10.", "fe80:")
-  bool external_services = true;           // ask the server for STUN/TURN (XEP-0215)
-
-  // File transfers, shared by every mechanism (HTTP links, Jingle FT, SI).
-  std::uint64_t max_file_bytes = std::uint64_t{4} << 30;  // larger offers are refused
-  std::size_t max_transfers = 20;              // at once, all contacts together
-  std::size_t max_transfers_per_contact = 3;
-  int checksum_grace_ms = 3000;  // after a Jingle file's last byte, for the sender's late <checksum/>
-  int transfer_idle_seconds = 30;              // no byte (or no next step) for this long ends a transfer
-  // parrot's own SOCKS5 candidates for Jingle FT (XEP-0260 direct).
-  std::vector<std::string> s5b_addresses;  // advertised IPs; empty: every interface (+ public_address); "none": off
-  std::uint16_t s5b_port_min = 0;          // both 0: any port
-  std::uint16_t s5b_port_max = 0;
-  // HTTP Upload links (docs/configuration.md, "HTTP Upload links").
-  bool allow_http_links = false;           // plain http:// too (tests only)
-  bool allow_private_links = false;        // loopback/private/link-local addresses too (tests only)
-  std::vector<std::string> link_allow_hosts;  // beyond the sender's domain and its upload services
-  std::string link_ca_file;                // extra trusted CA (PEM) for link downloads
-  int link_timeout_seconds = 300;          // a download taking longer is cut off
-  std::vector<std::string> link_resolve;   // HOST:PORT:ADDRESS, bypassing DNS (tests)
-
-  // The report pages (docs/reports.md, "The report page").
-  std::string http_listen_host;            // --http-listen ADDR:PORT; empty: no HTTP server
-  std::uint16_t http_listen_port = 0;
-  std::string public_url;                  // the pages' base as people reach it; chat reports link it when set
+  ChatPolicy chat;               // --echo-rate, --echo-burst, --echo-queue, --max-body-bytes
+  call::CallLimits calls;
+  std::size_t workers = 0;       // media threads; 0: one per core
+  // The local side of calls' ICE (docs/configuration.md, "STUN, TURN and
+  // NAT"): --ice-address, --ice-deny, --ice-port-min/-max, --public-address.
+  transport::IceConfig ice;
+  IceServerConfig ice_servers;
+  TransferConfig transfers;
+  transfer::HttpLinkOptions links;  // docs/configuration.md, "HTTP Upload links"; App gives it the limits
+  ReportPagesConfig report_pages;
 };
 
 struct ConfigResult {
@@ -101,24 +110,40 @@ struct ConfigResult {
 // a single-line error to `err`.
 ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
-// The account, connection and ICE flags parrot and `parrot probe` share,
-// as typed, until check_shared_flags() puts them into a Config.
+// The flags that need checking after parsing, as typed, until their
+// check_*() puts them into their section.
 struct SharedFlags {
-  std::string server, password_file, tls = "required", stun;
+  std::string server, password_file, stun;
   std::vector<std::string> turns;
 };
-// Declares them on `app` (--jid with `jid_help`, --password-file, --server,
-// --tls, --ca-file, --insecure-skip-verify, --resource, --connect-timeout,
-// --ice-address, --ice-deny, --ice-port-min/-max, --stun, --turn).
+
+// One function per section declares its flags on `app`, bound to the
+// section's fields, with the section's values as the shown defaults.
+// The account: --jid with `jid_help`, --password-file, --server, --tls,
+// --ca-file, --insecure-skip-verify, --resource, --connect-timeout.
+void add_account_options(CLI::App& app, AccountConfig& account, SharedFlags& flags, const std::string& jid_help);
+// Calls' ICE: --ice-address, --stun, --turn, --ice-port-min/-max, --ice-deny.
+void add_ice_options(CLI::App& app, transport::IceConfig& ice, SharedFlags& flags);
+// What parrot and `parrot probe` share: the two above, in that order.
 void add_shared_options(CLI::App& app, Config& config, SharedFlags& flags, const std::string& jid_help);
-// Checks them into `config`: the JID normalised (its resource taken), the
-// server split, the ICE flags, the password from the file or
+void add_stream_options(CLI::App& app, StreamConfig& stream);
+void add_subscription_options(CLI::App& app, SubscriptionConfig& subscription);
+void add_chat_options(CLI::App& app, ChatPolicy& chat);
+void add_call_options(CLI::App& app, call::CallLimits& calls);
+// --call-connect-seconds alone, with `help` (`parrot probe` words it its own way).
+void add_call_connect_option(CLI::App& app, call::CallLimits& calls, const std::string& help);
+// Behind a NAT: --public-address (the local ICE side) and --external-services.
+void add_nat_options(CLI::App& app, transport::IceConfig& ice, IceServerConfig& servers);
+void add_external_services_option(CLI::App& app, IceServerConfig& servers);
+void add_transfer_options(CLI::App& app, TransferConfig& transfers);
+void add_link_options(CLI::App& app, transfer::HttpLinkOptions& links);
+// --http-listen is typed into `listen` until check_report_page_flags().
+void add_report_page_options(CLI::App& app, ReportPagesConfig& pages, std::string& listen);
+
+// Checks the shared flags into `config`: the JID normalised (its resource
+// taken), the server split, the ICE flags, the password from the file or
 // PARROT_PASSWORD. Throws CLI::Error naming the flag.
 void check_shared_flags(Config& config, const SharedFlags& flags);
-
-// The local side of calls' ICE from the flags: --ice-address, --ice-deny,
-// the port range and --public-address (STUN/TURN come later, resolved).
-transport::IceConfig local_ice_config(const Config& config);
 
 // Splits "host", "host:port", "[v6]:port" into parts; false if malformed.
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port);

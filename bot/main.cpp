@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
     std::cerr << "parrot: cannot create --data-dir '" << config.data_dir << "': " << fs_error.message() << "\n";
     return bot::kExitUsage;
   }
-  auto trust = bot::xmpp::TlsTrust::load(config.ca_file, error);
+  auto trust = bot::xmpp::TlsTrust::load(config.account.ca_file, error);
   if (!trust) {
     std::cerr << "parrot: " << error << "\n";
     return bot::kExitUsage;

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bot/call/call_limits.hpp"
 #include "bot/call/call_report.hpp"
 #include "bot/chat/token_bucket.hpp"
 #include "bot/jingle/answer.hpp"
@@ -35,14 +36,6 @@
 namespace parrot::bot::call {
 
 struct CallMediaSetup;
-
-struct CallLimits {
-  std::size_t max_calls = 100;
-  std::size_t max_calls_per_contact = 2;
-  std::chrono::seconds max_length{600};
-  std::chrono::seconds connect_timeout{20};
-  std::chrono::seconds no_media_timeout{20};
-};
 
 class CallManager {
  public:

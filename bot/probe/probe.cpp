@@ -8,12 +8,11 @@
 #include <random>
 
 #include "bot/call/call_report.hpp"
+#include "bot/xmpp/jid.hpp"
 #include "media/srtp/srtp_library.hpp"
 
 namespace parrot::bot::probe {
 namespace {
-
-std::string bare(const std::string& jid) { return jid.substr(0, jid.find('/')); }
 
 // The checks in the order CI shows them; each starts as not reached.
 constexpr const char* kLogin = "login";
@@ -43,17 +42,16 @@ Probe::Probe(Config config, ProbeOptions options, std::unique_ptr<xmpp::TlsTrust
       trust_(std::move(trust)),
       slot_(std::move(slot)),
       loop_(g_main_loop_new(nullptr, FALSE)),
-      connector_(nullptr, std::chrono::seconds(config_.connect_timeout_s)),
+      connector_(nullptr, std::chrono::seconds(config_.account.connect_timeout_s)),
       chat_(ChatPolicy{}, commands_),
       workers_(1, "probe-media"),
       certificate_(transport::Certificate::generate()) {
-  transport::IceConfig ice = local_ice_config(config_);
+  transport::IceConfig ice = config_.ice;
   ice.relay_only = options_.relay_only;
-  call::CallLimits limits;
+  call::CallLimits limits = config_.calls;  // --call-connect-seconds
   limits.max_calls = 1;
   limits.max_calls_per_contact = 1;
   limits.max_length = std::chrono::seconds(options_.seconds + 60);
-  limits.connect_timeout = std::chrono::seconds(config_.call_connect_seconds);
   limits.no_media_timeout = std::chrono::seconds(std::max(5, options_.step_timeout_s));
   calls_ = std::make_unique<call::CallManager>(g_main_loop_get_context(loop_.get()), workers_, certificate_, nullptr,
                                                std::move(ice), limits, [this](TagPtr stanza) {
@@ -82,12 +80,12 @@ Probe::Probe(Config config, ProbeOptions options, std::unique_ptr<xmpp::TlsTrust
   for (const char* name : {kLogin, kDiscovered, kVerdict, kRelay, kFile}) {
     result_.checks.push_back(Check{name, CheckStatus::kSkipped, "not reached", 0});
   }
-  result_.account = config_.jid;
+  result_.account = config_.account.jid;
   result_.target = options_.target;
 }
 
 Probe::~Probe() {
-  if (quit_deadline_) g_source_remove(quit_deadline_);
+  quit_deadline_.cancel();
   step_deadline_.cancel();
   hang_up_timer_.cancel();
   calls_.reset();
@@ -95,16 +93,16 @@ Probe::~Probe() {
 }
 
 ProbeResult Probe::run() {
-  if (config_.insecure_skip_verify) {
+  if (config_.account.insecure_skip_verify) {
     spdlog::warn("probe: --insecure-skip-verify is set: the server's certificate will NOT be checked");
   }
-  deadline(std::chrono::seconds(options_.step_timeout_s + config_.connect_timeout_s), "log in");
-  const std::string domain = gloox::JID(config_.jid).server();
+  deadline(std::chrono::seconds(options_.step_timeout_s + config_.account.connect_timeout_s), "log in");
+  const std::string domain = gloox::JID(config_.account.jid).server();
   auto done = [this](transport::TcpConnectResult result) { on_connected(std::move(result)); };
-  if (config_.server_host.empty()) {
+  if (config_.account.server_host.empty()) {
     connector_.connect_service("xmpp-client", domain, 5222, std::move(done));
   } else {
-    connector_.connect_host(config_.server_host, config_.server_port, std::move(done));
+    connector_.connect_host(config_.account.server_host, config_.account.server_port, std::move(done));
   }
   g_main_loop_run(loop_.get());
   session_.reset();
@@ -182,7 +180,7 @@ void Probe::on_online() {
   const std::string self = session_->full_jid();
   calls_->set_self(self);
   add_check(kLogin, CheckStatus::kPassed, "logged in as " + self);
-  if (!config_.external_services) {
+  if (!config_.ice_servers.external_services) {
     add_check(kDiscovered, CheckStatus::kSkipped, "not asked (--external-services false)");
     return place_call({});
   }
@@ -197,13 +195,13 @@ void Probe::on_discovered_ice_servers(std::vector<IceServer> servers) {
   // Relay-only needs a TURN server; its credentials may follow (§3.3).
   const bool turn = std::any_of(discovered_.begin(), discovered_.end(),
                                 [](const IceServer& s) { return s.kind == IceServerKind::kTurn; });
-  if (!options_.relay_only || turn || !config_.turn_servers.empty()) discovery_done();
+  if (!options_.relay_only || turn || !config_.ice_servers.turn.empty()) discovery_done();
 }
 
 void Probe::discovery_done() {
   if (step_ != Step::kDiscovery) return;
   step_deadline_.cancel();
-  const std::string domain = gloox::JID(config_.jid).server();
+  const std::string domain = gloox::JID(config_.account.jid).server();
   if (discovered_.empty()) {
     add_check(kDiscovered, CheckStatus::kFailed,
               discovery_answered_ ? domain + " offers no usable STUN or TURN service (XEP-0215 answered with none, "
@@ -219,8 +217,8 @@ void Probe::discovery_done() {
 
 void Probe::place_call(std::vector<IceServer> discovered) {
   std::vector<IceServer> servers;
-  if (config_.stun_server) servers.push_back(*config_.stun_server);
-  servers.insert(servers.end(), config_.turn_servers.begin(), config_.turn_servers.end());
+  if (config_.ice_servers.stun) servers.push_back(*config_.ice_servers.stun);
+  servers.insert(servers.end(), config_.ice_servers.turn.begin(), config_.ice_servers.turn.end());
   servers.insert(servers.end(), discovered.begin(), discovered.end());
   step_ = Step::kAnswer;
   deadline(std::chrono::seconds(options_.step_timeout_s), "resolve the STUN/TURN servers");
@@ -243,7 +241,7 @@ void Probe::place_call(std::vector<IceServer> discovered) {
     }
     spdlog::info("probe: calling {} ({})", options_.target, options_.video ? "audio+video" : "audio");
     // The answer (XEP-0353 proceed) and the connected, keyed media path.
-    deadline(std::chrono::seconds(options_.step_timeout_s + config_.call_connect_seconds), "answer the call and connect");
+    deadline(std::chrono::seconds(options_.step_timeout_s) + config_.calls.connect_timeout, "answer the call and connect");
     answered_ = false;
   });
 }
@@ -295,7 +293,7 @@ void Probe::on_report(const call::CallFacts& facts) {
 
 bool Probe::on_link_message(const gloox::Tag& message) {
   // The probe echoes nothing: every message is taken here.
-  if (bare(message.findAttribute("from")) != options_.target) return true;
+  if (parrot::xmpp::bare_jid(message.findAttribute("from")) != options_.target) return true;
   auto report = read_target_report(message);
   if (!report) {
     if (const gloox::Tag* body = message.findChild("body")) {
@@ -393,12 +391,9 @@ void Probe::finish(int exit_code, const std::string& failure) {
   calls_->end_all();
   if (!session_) return g_main_loop_quit(loop_.get());
   session_->close();  // on_ended quits the loop
-  quit_deadline_ = g_timeout_add_seconds(3, [](gpointer data) -> gboolean {
-    auto* self = static_cast<Probe*>(data);
-    self->quit_deadline_ = 0;
-    g_main_loop_quit(self->loop_.get());
-    return G_SOURCE_REMOVE;
-  }, this);
+  // A server that never closes the stream must not keep the probe from ending.
+  quit_deadline_ = transport::Timer(g_main_loop_get_context(loop_.get()), std::chrono::seconds(3),
+                                    [this] { g_main_loop_quit(loop_.get()); });
 }
 
 void Probe::on_ended(gloox::ConnectionError error, const std::string& reason) {
@@ -406,7 +401,7 @@ void Probe::on_ended(gloox::ConnectionError error, const std::string& reason) {
   if (ended_) return g_main_loop_quit(loop_.get());
   if (step_ == Step::kLogin) {
     const std::string text = error == gloox::ConnAuthenticationFailed
-                                 ? "authentication failed for " + config_.jid + ": wrong password or no such account"
+                                 ? "authentication failed for " + config_.account.jid + ": wrong password or no such account"
                                  : "could not log in: " + reason;
     add_check(kLogin, CheckStatus::kFailed, text);
     return finish(kProbeNoLogin, text);
@@ -431,7 +426,7 @@ int probe_main(int argc, const char* const* argv, transport::LowFdSlot slot) {
   spdlog::set_default_logger(logger);
 
   std::string error;
-  auto trust = xmpp::TlsTrust::load(config.ca_file, error);
+  auto trust = xmpp::TlsTrust::load(config.account.ca_file, error);
   if (!trust) {
     std::cerr << "parrot probe: " << error << "\n";
     return kProbeUsage;

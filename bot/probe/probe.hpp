@@ -95,7 +95,7 @@ class Probe final : xmpp::SessionOwner {
   std::unique_ptr<xmpp::Session> session_;
   transport::Timer step_deadline_;
   transport::Timer hang_up_timer_;
-  guint quit_deadline_ = 0;
+  transport::Timer quit_deadline_;
 
   Step step_ = Step::kLogin;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

@@ -29,7 +29,7 @@ std::uint64_t parse_size(const std::string& text) {
 ProbeConfigResult parse_probe_config(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   ProbeConfigResult result;
   Config config;
-  config.resource = "probe";
+  config.account.resource = "probe";
   config.log_level = "warn";
   ProbeOptions& options = result.options;
   CLI::App app{"parrot probe: log in as an ordinary account, call a parrot and judge the call. "
@@ -44,13 +44,8 @@ ProbeConfigResult parse_probe_config(int argc, const char* const* argv, std::ost
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn or error (to stderr)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
-  app.add_option("--external-services", config.external_services,
-                 "Ask the XMPP server for STUN/TURN services, XEP-0215 (true/false)")
-      ->capture_default_str();
-  app.add_option("--call-connect-seconds", config.call_connect_seconds,
-                 "The call's media path must connect within this long")
-      ->check(CLI::Range(5, 300))
-      ->capture_default_str();
+  add_external_services_option(app, config.ice_servers);
+  add_call_connect_option(app, config.calls, "The call's media path must connect within this long");
   // What to probe.
   app.add_option("--target", options.target, "The parrot to call, user@domain")->required();
   app.add_flag("--relay-only", options.relay_only,
@@ -75,10 +70,10 @@ ProbeConfigResult parse_probe_config(int argc, const char* const* argv, std::ost
       throw CLI::ValidationError("--target", "'" + options.target + "' is not user@domain");
     }
     options.target = target.bare();
-    if (options.target == config.jid) throw CLI::ValidationError("--target", "must be another account than --jid");
+    if (options.target == config.account.jid) throw CLI::ValidationError("--target", "must be another account than --jid");
     if (!file_size.empty()) options.file_bytes = parse_size(file_size);
     // One attempt, no reconnects: a probe reports, it does not retry.
-    config.stream_management = false;
+    config.stream.stream_management = false;
   } catch (const CLI::CallForHelp&) {
     out << app.help();
     result.exit_code = kProbeOk;

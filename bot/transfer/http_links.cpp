@@ -8,6 +8,7 @@
 #include <random>
 
 #include "bot/report_text.hpp"
+#include "bot/xmpp/jid.hpp"
 #include "transport/worker/worker.hpp"
 
 namespace parrot::bot::transfer {
@@ -24,10 +25,8 @@ constexpr std::size_t kMaxPendingMetadata = 8;         // per contact
 constexpr std::size_t kMaxContactsWithMetadata = 1000;  // beyond: another contact's are dropped
 constexpr std::size_t kMaxWaitingPerDomain = 32;
 
-std::string bare_of(const std::string& jid) { return jid.substr(0, jid.find('/')); }
-
 std::string domain_of(const std::string& jid) {
-  const std::string bare = bare_of(jid);
+  const std::string bare = parrot::xmpp::bare_jid(jid);
   const auto at = bare.find('@');
   return normalize_host(at == std::string::npos ? bare : bare.substr(at + 1));
 }
@@ -64,7 +63,7 @@ HttpLinks::HttpLinks(GMainContext* control, ReportStore* reports, HttpLinkOption
 }
 
 HttpLinks::~HttpLinks() {
-  *alive_ = false;
+  liveness_.end();
   for (auto& [id, running] : running_) running->cancel->store(true);
   for (auto& [id, running] : running_) {
     if (running->thread.joinable()) running->thread.join();
@@ -79,6 +78,7 @@ HttpLinks::~HttpLinks() {
 bool HttpLinks::is_our_iq_id(const std::string& id) { return id.rfind(kIqPrefix, 0) == 0; }
 
 bool HttpLinks::on_message(const gloox::Tag& message) {
+  control_thread_.check("HttpLinks::on_message");
   const std::string from = message.findAttribute("from");
   if (from.empty()) return false;
   auto offer = parse_link_message(message);
@@ -125,7 +125,7 @@ bool HttpLinks::on_message(const gloox::Tag& message) {
 
 void HttpLinks::handle_offer(const std::string& peer, LinkOffer offer) {
   Waiting waiting{peer, "link-" + id_prefix_ + std::to_string(++counter_), std::move(offer)};
-  const std::string bare = bare_of(peer);
+  const std::string bare = parrot::xmpp::bare_jid(peer);
   const TransferCount load = load_ ? load_->of(bare) : own_load(bare);
   // Refusals before any network work, so a flood of links costs nothing but
   // the reports.
@@ -212,6 +212,7 @@ void HttpLinks::send_iq(const std::string& to, const char* query_ns, const std::
 }
 
 bool HttpLinks::on_iq_reply(const gloox::Tag& iq) {
+  control_thread_.check("HttpLinks::on_iq_reply");
   const auto found = queries_.find(iq.findAttribute("id"));
   if (found == queries_.end()) return false;
   const auto [domain, queried] = found->second;
@@ -294,17 +295,17 @@ void HttpLinks::start(Waiting waiting, LinkFence fence) {
   spdlog::info("links: fetching {} for {} (id {})", waiting.offer.url, waiting.peer, waiting.id);
   say(waiting.peer, "Fetching " + (facts.name.empty() ? waiting.offer.url : facts.name) + " …");
   running->thread = std::thread([url = waiting.offer.url, fence = std::move(fence), limits = std::move(limits),
-                                 algorithms = std::move(algorithms), cancel = running->cancel, control = control_,
-                                 alive = std::weak_ptr<bool>(alive_), self = this, id = waiting.id]() mutable {
+                                 algorithms = std::move(algorithms), cancel = running->cancel,
+                                 to_control = transport::ControlPost<HttpLinks>(control_, *this, liveness_),
+                                 id = waiting.id]() mutable {
     auto outcome = std::make_shared<FetchOutcome>(fetch_link(url, fence, limits, algorithms, *cancel));
-    transport::post_to_context(control, [alive, self, id, outcome] {
-      if (const auto live = alive.lock(); live && *live) self->on_finished(id, std::move(*outcome));
-    });
+    to_control([id, outcome](HttpLinks& self) { self.on_finished(id, std::move(*outcome)); });
   });
   running_.emplace(waiting.id, std::move(running));
 }
 
 void HttpLinks::on_finished(const std::string& id, FetchOutcome outcome) {
+  control_thread_.check("HttpLinks::on_finished");
   const auto found = running_.find(id);
   if (found == running_.end()) return;
   std::unique_ptr<Running> running = std::move(found->second);
@@ -348,7 +349,7 @@ void HttpLinks::report(FileFacts facts) {
   spdlog::info("links: {} from {}: {}", facts.id, facts.peer, text);
   send_(report_message(facts.peer, text, json));
   if (reports_ != nullptr) {
-    reports_->add(StoredReport{0, bare_of(facts.peer), "file",
+    reports_->add(StoredReport{0, parrot::xmpp::bare_jid(facts.peer), "file",
                                std::chrono::duration_cast<std::chrono::seconds>(facts.started.time_since_epoch()).count(),
                                text, json});
   }
@@ -366,7 +367,7 @@ void HttpLinks::say(const std::string& to, const std::string& text) {
 
 TransferCount HttpLinks::own_load(const std::string& bare_jid) const {
   const auto from_contact = std::count_if(running_.begin(), running_.end(), [&](const auto& entry) {
-    return bare_of(entry.second->facts.peer) == bare_jid;
+    return parrot::xmpp::bare_jid(entry.second->facts.peer) == bare_jid;
   });
   return TransferCount{running_.size(), static_cast<std::size_t>(from_contact)};
 }

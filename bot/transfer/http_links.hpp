@@ -31,6 +31,8 @@
 #include "bot/transfer/http_link_fence.hpp"
 #include "bot/transfer/http_link_fetch.hpp"
 #include "bot/transfer/http_link_message.hpp"
+#include "transport/worker/control_post.hpp"
+#include "transport/worker/thread_confined.hpp"
 
 namespace parrot::bot::transfer {
 
@@ -120,7 +122,8 @@ class HttpLinks {
   SenderRateLimiter limiter_{0.2, 10};
   std::uint64_t counter_ = 0;
   std::string id_prefix_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  transport::ThreadConfined control_thread_;  // every member runs on the control thread
+  transport::Liveness liveness_;             // fetch threads post back only while it lives
 };
 
 }  // namespace parrot::bot::transfer

@@ -13,7 +13,7 @@
 //   size (Conversations never sends <close/>).
 // - SOCKS5: the sender's candidates in priority order, DST.ADDR =
 //   SHA-1(transport sid + initiator + parrot), then Gajim 1.x's session sid
-//   (research/ft-interop.md §4.1); candidate-used or candidate-error.
+//   (docs/file-senders.md); candidate-used or candidate-error.
 //   parrot's own candidates: a listener per transfer on each address of
 //   DirectCandidates (XEP-0260 type direct), where senders' CONNECTs are
 //   accepted with either JID order and either sid; and its server's
@@ -24,6 +24,11 @@
 // - transport-replace to IBB is accepted at any time (XEP-0260 §2.6).
 // Checksums (session-info) are accepted at any time; after the last byte
 // parrot waits checksum_grace for one unless it has it already.
+//
+// Files (bot/transfer/README.md): this coordinator (jingle_transfers.cpp)
+// runs the sessions through jingle_ft::FtSession and ends and reports
+// each transfer; jingle_ft_socks5.cpp and jingle_ft_ibb.cpp are its two
+// transports' control sides, S5bSide and IbbStream their worker sides.
 //
 // Threads: every member runs on the control thread.
 #pragma once
@@ -41,10 +46,16 @@
 #include <string>
 #include <vector>
 
+#include "bot/jingle/jingle.hpp"
+#include "bot/jingle/session.hpp"
 #include "bot/report_store.hpp"
 #include "bot/transfer/file_report.hpp"
-#include "bot/transfer/transfer_load.hpp"
 #include "bot/transfer/jingle_ft/elements.hpp"
+#include "bot/transfer/s5b_side.hpp"
+#include "bot/transfer/transfer_load.hpp"
+#include "bot/xmpp/proxy_discovery.hpp"
+#include "transport/worker/control_post.hpp"
+#include "transport/worker/thread_confined.hpp"
 #include "transport/worker/worker_pool.hpp"
 
 namespace parrot::bot::transfer {
@@ -93,10 +104,9 @@ class JingleTransfers {
   // unanswered, when no transfer of this manager has that IBB sid.
   bool on_ibb_iq(const gloox::Tag& iq);
 
-  // XEP-0065 §4 on a new connection: disco#items of `domain`, disco#info
-  // of each item, and the streamhost of the first proxy/bytestreams one,
-  // which parrot then offers as its own candidate in every SOCKS5
-  // session-accept (phones' direct candidates rarely reach a server).
+  // XEP-0065 §4 on a new connection (xmpp::ProxyDiscovery): the server's
+  // proxy, which parrot then offers as its own candidate in every SOCKS5
+  // session-accept.
   void discover_proxy(const std::string& domain);
   // An <iq type='result'|'error'> answering one of this manager's own IQs
   // (disco, proxy activation); false for anything else.
@@ -112,31 +122,19 @@ class JingleTransfers {
  private:
   struct Session;
   struct Transfer;
-  struct IbbSide;
-  struct S5bSide;
 
+  // --- jingle_transfers.cpp: the sessions, their actions, the end and the report
   void send_result(const gloox::Tag& iq);
-  void send_error(const gloox::Tag& iq, std::unique_ptr<gloox::Tag> error);
-  // <iq type='set'><jingle action sid/></iq> to `to` (session-accept also
-  // names initiator and responder).
-  std::unique_ptr<gloox::Tag> jingle_iq(const std::string& to, const std::string& action, const std::string& sid,
-                                        const std::string& initiator);
-  // A <content creator name/> for `transfer` in iq's <jingle/>, owned by it.
-  static gloox::Tag* add_content(gloox::Tag& iq, const Transfer& transfer);
+  void send_error(const gloox::Tag& iq, const jingle::ErrorReply& error);
+  // <iq type='set'><jingle action sid/></iq> for `session`.
+  std::unique_ptr<gloox::Tag> jingle_iq(const Session& session, jingle::Action action);
   void send_transport_info(const Session& session, const Transfer& transfer, std::unique_ptr<gloox::Tag> transport);
-  void send_terminate(const std::string& to, const std::string& sid, const std::string& condition,
-                      const std::string& text, bool file_too_large);
+  void send_terminate(const Session& session, jingle::ReasonCondition condition, const std::string& text,
+                      bool file_too_large);
   Transfer* find_transfer(const std::string& sid, const std::string& content);
   std::size_t contact_load(const std::string& bare_jid) const;  // transfers under way
-  Transfer* find_ibb(const std::string& from, const std::string& ibb_sid, Session** session);
-  void on_offer(const gloox::Tag& iq, const std::string& from, jingle_ft::FtJingle& jingle);
-  // parrot's listener and direct candidates for `transfer` (none when no
-  // address is configured or no port is free).
-  void open_direct(Transfer& transfer);
-  void start_s5b(Session& session, Transfer& transfer);
-  // No candidate of the sender answered; with inbound_possible a sender may
-  // still connect to parrot's own.
-  void on_s5b_attempts_failed(const std::string& sid, const std::string& content, bool inbound_possible);
+  void on_checksums(Session& session, const jingle_ft::FtJingle& jingle);
+  static void add_advertised(FileFacts& facts, const std::vector<jingle_ft::Hash>& hashes);
   // The bytes are over: all of them (kComplete), the sender closed early
   // (kCancelled: a SHORT report) or the transport failed (kFailed);
   // partial carries the digests, count and duration.
@@ -147,27 +145,46 @@ class JingleTransfers {
   // Sends <received/> when complete, frees the limits' slot, reports.
   void finish_transfer(Session& session, Transfer& transfer, TransferEnd end, const std::string& failure);
   // Once every content is done: session-terminate (success, or `condition`).
-  void maybe_close_session(const std::string& sid, const std::string& condition = {}, const std::string& text = {},
-                           bool file_too_large = false);
+  void maybe_close_session(const std::string& sid,
+                           jingle::ReasonCondition condition = jingle::ReasonCondition::kFailedTransport,
+                           const std::string& text = {}, bool file_too_large = false);
   void end_session(const std::string& sid, TransferEnd end, const std::string& failure, bool tell_peer,
-                   const std::string& condition);
+                   jingle::ReasonCondition condition);
   void deliver_report(const FileFacts& facts);
   using IqCallback = std::function<void(const gloox::Tag& answer)>;
   // An IQ get/set whose answer goes to `done` (on_iq_answer).
   void send_iq(const std::string& to, const std::string& type, std::unique_ptr<gloox::Tag> child,
                IqCallback done);
+
+  // --- jingle_ft_offer.cpp: a session-initiate refused or accepted, content by content
+  void on_offer(const gloox::Tag& iq, const std::string& from, jingle_ft::FtJingle& jingle);
+
+  // --- jingle_ft_socks5.cpp: XEP-0260 on the control thread
+  // parrot's candidates in session-accept for `transfer`: its listener and
+  // direct candidates (none when no address is configured or no port is
+  // free) and the server's proxy.
+  std::unique_ptr<gloox::Tag> s5b_accept(const Session& session, Transfer& transfer);
+  void start_s5b(Session& session, Transfer& transfer);
+  void on_s5b_transport_info(Session& session, Transfer& transfer, const jingle_ft::S5bTransport& s5b);
   // The sender nominated parrot's proxy candidate: connect, activate (XEP-0260 §2.4).
   void use_own_proxy(Session& session, Transfer& transfer);
-  // Fills in the reader options of `side`'s attempts and starts them on the
-  // transfer's worker.
-  void run_s5b(Transfer& transfer, std::shared_ptr<S5bSide> side);
+  // Starts `plan` on the transfer's worker as its S5bSide.
+  void run_s5b(Transfer& transfer, S5bPlan plan);
+  void stop_s5b(Transfer& transfer);  // the side stops on its worker
+  void on_s5b_event(const std::string& sid, const std::string& content, S5bEvent event);
+  // No candidate of the sender answered; with inbound_possible a sender may
+  // still connect to parrot's own.
+  void on_s5b_attempts_failed(Session& session, Transfer& transfer, bool inbound_possible);
   void on_own_proxy_connected(const std::string& sid, const std::string& content);
 
-  struct Streamhost {
-    std::string jid;
-    std::string host;
-    std::uint16_t port = 0;
-  };
+  // --- jingle_ft_ibb.cpp: XEP-0261 and its XEP-0047 stream on the control thread
+  void on_transport_replace(Session& session, const jingle_ft::FtJingle& jingle);
+  void on_ibb_open(Session& session, Transfer& transfer, const gloox::Tag& iq, const gloox::Tag& open);
+  void on_ibb_block(Session& session, Transfer& transfer, const gloox::Tag& iq, const gloox::Tag& element, bool close);
+  // The idle timeout on an open stream: the report carries the worker's digests.
+  void end_ibb_idle(Transfer& transfer, const std::string& sid, std::string why);
+  Transfer* find_ibb(const std::string& from, const std::string& ibb_sid, Session** session);
+  transport::ControlPost<JingleTransfers> to_control() { return {control_, *this, liveness_}; }
 
   GMainContext* control_;
   transport::WorkerPool& workers_;
@@ -186,14 +203,15 @@ class JingleTransfers {
   std::deque<std::pair<std::string, std::string>> finished_ibb_;
   std::size_t transfers_ = 0;
   std::uint64_t next_id_ = 0;
-  std::optional<Streamhost> proxy_;              // the server's XEP-0065 proxy, once found
   DirectCandidates direct_;
   struct PendingIq {
     std::string to;
     IqCallback done;
   };
   std::map<std::string, PendingIq> pending_iqs_;  // by IQ id
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  xmpp::ProxyDiscovery proxy_discovery_;          // the server's XEP-0065 proxy, once found
+  transport::ThreadConfined control_thread_;      // every member runs on the control thread
+  transport::Liveness liveness_;                  // last member: ends first
 };
 
 }  // namespace parrot::bot::transfer

@@ -12,12 +12,14 @@
 #include <vector>
 
 #include "bot/report_text.hpp"
-#include "bot/transfer/ibb_receiver.hpp"
+#include "bot/transfer/ibb_stream.hpp"
+#include "bot/transfer/si_transfer_state.hpp"
+#include "bot/xmpp/jid.hpp"
 #include "transport/bytestream/socks5.hpp"
 #include "transport/worker/timer.hpp"
 
-// Why not gloox's SIProfileFT / SOCKS5BytestreamManager / InBandBytestream
-// (research/gloox-libnice.md): gloox's SOCKS5 bytestream reads its socket
+// Why not gloox's SIProfileFT / SOCKS5BytestreamManager / InBandBytestream:
+// gloox's SOCKS5 bytestream reads its socket
 // from the connection's recv() on whichever thread polls it, i.e. parrot's
 // control thread, and bulk bytes must be read on a worker; its SIProfileFT
 // parses the size with atol (files over 2 GiB overflow) and gloox's handlers
@@ -26,6 +28,10 @@
 // itself (si/elements.hpp) and reads the bytes with ByteStreamReader.
 
 namespace parrot::bot::transfer {
+using si_detail::algorithms_for;
+using si_detail::key_of;
+using si_detail::put_digests;
+
 namespace {
 
 using transport::bytestream::ReadOutcome;
@@ -33,39 +39,14 @@ using transport::bytestream::ReaderResult;
 
 constexpr std::size_t kRememberEnded = 256;
 
-std::string bare(const std::string& jid) { return jid.substr(0, jid.find('/')); }
-
-// Streams are keyed by the sender's full JID as well as the sid: a sid is
-// only unique per sender, and another JID must not feed someone's transfer
-// (XEP-0047 §5, research/ft-interop.md §4.3).
-std::string key_of(const std::string& peer, const std::string& sid) { return peer + '\n' + sid; }
-
-std::vector<std::string> algorithms_for(const si::SiOffer& offer) {
-  std::vector<std::string> names{"sha-256", "sha-1"};
-  // XEP-0096 §2's hash is MD5; it is computed only to compare with it.
-  if (!offer.file.md5.empty()) names.emplace_back("md5");
-  return names;
-}
-
-void put_digests(FileFacts& facts, const std::vector<transport::bytestream::Digest>& digests) {
-  for (const auto& digest : digests) facts.digests[digest.algorithm] = digest.hex();
-}
-
 }  // namespace
 
 // The worker-side half of one SOCKS5 attempt: the reader lives and dies on
 // the worker; what it learns goes back to the control thread as values.
 struct SiTransfers::Reader final : transport::bytestream::ByteStreamReader::Observer {
-  Reader(GMainContext* control_context, std::weak_ptr<bool> manager_alive, SiTransfers* owner, Key transfer_key,
-         unsigned number)
-      : control(control_context), alive(std::move(manager_alive)), manager(owner), key(std::move(transfer_key)),
-        attempt(number) {}
+  Reader(transport::ControlPost<SiTransfers> post, Key transfer_key, unsigned number)
+      : to_control(std::move(post)), key(std::move(transfer_key)), attempt(number) {}
 
-  void to_control(std::function<void(SiTransfers&)> task) {
-    transport::post_to_context(control, [alive = alive, manager = manager, task = std::move(task)] {
-      if (const auto live = alive.lock(); live && *live) task(*manager);
-    });
-  }
   void on_connected(const std::string&) override {
     to_control([key = key, attempt = attempt](SiTransfers& m) { m.on_connected(key, attempt); });
   }
@@ -75,80 +56,10 @@ struct SiTransfers::Reader final : transport::bytestream::ByteStreamReader::Obse
     reader.reset();  // allowed from its own callback; `result` is not used after this
   }
 
-  GMainContext* control;
-  std::weak_ptr<bool> alive;
-  SiTransfers* manager;
+  transport::ControlPost<SiTransfers> to_control;
   Key key;
   unsigned attempt;
   std::unique_ptr<transport::bytestream::ByteStreamReader> reader;  // worker only
-};
-
-// What one IBB task on the worker learned, returned to the control thread as
-// a value.
-struct SiTransfers::IbbOutcome {
-  enum class Cause { kStream, kIdle, kMalformed };
-
-  // The IQ to answer (none for the idle timeout): a result when `condition`
-  // is empty, else an error.
-  std::optional<si::IqRef> iq;
-  std::string error_type = "cancel";
-  std::string condition;
-  std::string text;
-  // Who ends the stream: the sender's bytes, or parrot (end_ibb).
-  Cause cause = Cause::kStream;
-  std::string reason;  // kMalformed: the report's failure
-  // True when this task ended the stream; then the fields below are final.
-  bool ended = false;
-  IbbState state = IbbState::kOpen;
-  IbbFailure failure = IbbFailure::kNone;
-  std::string failure_message;
-  std::uint64_t bytes_received = 0;
-  std::vector<transport::bytestream::Digest> digests;
-};
-
-// The worker-side half of one IBB stream. Built on the control thread, then
-// touched only by tasks on the transfer's pinned worker, which run in the
-// order the blocks arrived.
-struct SiTransfers::IbbSide {
-  explicit IbbSide(IbbOptions options) : receiver(std::move(options)) {}
-
-  // The receiver's state into `out`; the first time the stream is over (or
-  // parrot ends it: `force`), the digests too, and nothing is hashed after.
-  void settle(IbbOutcome& out, bool force) {
-    out.state = receiver.state();
-    out.failure = receiver.failure();
-    out.failure_message = receiver.failure_message();
-    out.bytes_received = receiver.bytes_received();
-    if (ended || (!force && out.state == IbbState::kOpen)) return;
-    ended = true;
-    out.ended = true;
-    out.digests = receiver.finish();
-  }
-
-  IbbReceiver receiver;
-  bool ended = false;
-};
-
-struct SiTransfers::Transfer {
-  Key key;
-  std::string peer;  // the sender's full JID
-  si::SiOffer offer;
-  FileFacts facts;
-  // SOCKS5 (XEP-0065): the sender's query, answered when a streamhost works.
-  std::optional<si::IqRef> query_iq;
-  std::string target;  // the JID the sender addressed: part of DST.ADDR
-  std::vector<si::Streamhost> hosts;
-  std::size_t next_host = 0;
-  std::string host_errors;
-  std::optional<si::Streamhost> used;
-  transport::Worker::Pin pin;
-  std::shared_ptr<Reader> reader;
-  unsigned attempt = 0;
-  // IBB (XEP-0047): shared with the tasks queued on the worker.
-  std::shared_ptr<IbbSide> ibb;
-  std::chrono::steady_clock::time_point ibb_first{};
-  std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
-  transport::Timer idle;
 };
 
 SiTransfers::SiTransfers(GMainContext* control, transport::WorkerPool& workers, ReportStore* reports,
@@ -156,7 +67,7 @@ SiTransfers::SiTransfers(GMainContext* control, transport::WorkerPool& workers, 
     : control_(control), workers_(workers), reports_(reports), options_(std::move(options)), send_(std::move(send)) {}
 
 SiTransfers::~SiTransfers() {
-  *alive_ = false;
+  liveness_.end();
   for (auto& [key, transfer] : transfers_) {
     release_reader(*transfer);
     release_ibb(*transfer);
@@ -174,14 +85,6 @@ void SiTransfers::release_reader(Transfer& t) {
   t.reader.reset();
 }
 
-void SiTransfers::release_ibb(Transfer& t) {
-  if (!t.ibb) return;
-  // Blocks may still be queued for this side on the worker; the last
-  // reference goes there after them, so the receiver dies where it was used.
-  if (transport::Worker* worker = t.pin.worker()) worker->post([side = std::move(t.ibb)] {});
-  t.ibb.reset();
-}
-
 bool SiTransfers::is_si_iq(const gloox::Tag& iq) {
   if (iq.name() != "iq" || iq.findAttribute("type") != "set") return false;
   for (const gloox::Tag* child : iq.children()) {
@@ -194,6 +97,7 @@ bool SiTransfers::is_si_iq(const gloox::Tag& iq) {
 }
 
 void SiTransfers::on_iq(const gloox::Tag& iq, const std::string& self) {
+  control_thread_.check("SiTransfers::on_iq");
   for (const gloox::Tag* child : iq.children()) {
     const std::string ns = si::namespace_of(*child);
     if (child->name() == "si" && ns == si::kSiNamespace) return on_offer(iq, *child, self);
@@ -204,7 +108,7 @@ void SiTransfers::on_iq(const gloox::Tag& iq, const std::string& self) {
 
 std::size_t SiTransfers::count_for(const std::string& bare_jid) const {
   return static_cast<std::size_t>(std::count_if(transfers_.begin(), transfers_.end(),
-                                                [&](const auto& entry) { return bare(entry.second->peer) == bare_jid; }));
+                                                [&](const auto& entry) { return parrot::xmpp::bare_jid(entry.second->peer) == bare_jid; }));
 }
 
 void SiTransfers::on_offer(const gloox::Tag& iq, const gloox::Tag& si_tag, const std::string& self) {
@@ -250,7 +154,7 @@ void SiTransfers::on_offer(const gloox::Tag& iq, const gloox::Tag& si_tag, const
   if (offer.file.size > options_.limits.max_file_bytes) {
     refusal = "the file is " + grouped(offer.file.size) + " bytes; parrot accepts at most " +
               grouped(options_.limits.max_file_bytes) + " bytes";
-  } else if (const TransferCount load = load_ ? load_->of(bare(peer)) : own_load(bare(peer));
+  } else if (const TransferCount load = load_ ? load_->of(parrot::xmpp::bare_jid(peer)) : own_load(parrot::xmpp::bare_jid(peer));
              load.total >= options_.limits.max_transfers) {
     refusal = "parrot is receiving " + counted(load.total, "file") + " already; try again later";
   } else if (load.for_contact >= options_.limits.max_per_contact) {
@@ -326,7 +230,7 @@ void SiTransfers::try_next_streamhost(Transfer& t) {
   if (!t.pin) t.pin = workers_.pin_least_loaded();
   transport::Worker* worker = t.pin.worker();
   release_reader(t);
-  auto holder = std::make_shared<Reader>(control_, alive_, this, t.key, ++t.attempt);
+  auto holder = std::make_shared<Reader>(transport::ControlPost<SiTransfers>(control_, *this, liveness_), t.key, ++t.attempt);
   t.reader = holder;
   // The reader enforces the announced size itself, so bytes past it are
   // counted as excess rather than hashed.
@@ -398,175 +302,6 @@ void SiTransfers::on_reader_finished(const Key& key, unsigned attempt, const Rea
   }
 }
 
-bool SiTransfers::on_ibb_iq(const gloox::Tag& iq) {
-  const gloox::Tag* element = nullptr;
-  for (const gloox::Tag* child : iq.children())
-    if (si::namespace_of(*child) == si::kIbbNamespace) element = child;
-  if (element == nullptr) return false;
-  const si::IqRef ref = si::iq_ref(iq);
-  si::IbbParse parsed = si::parse_ibb(*element);
-  const Key key = key_of(ref.from, element->findAttribute("sid"));
-  const auto found = transfers_.find(key);
-  if (found == transfers_.end()) {
-    // A <close/> just after the last announced byte ended the transfer.
-    if (std::find(ended_.begin(), ended_.end(), key) == ended_.end()) return false;
-    if (element->name() == "close") send_(si::iq_result(ref));
-    else send_(si::iq_error(ref, "cancel", "item-not-found", "this stream has ended"));
-    return true;
-  }
-  Transfer& t = *found->second;
-  if (!parsed.element) {
-    const std::string type = parsed.condition == "resource-constraint" ? "modify" : "cancel";
-    if (!t.ibb) {
-      send_(si::iq_error(ref, type, parsed.condition, parsed.message));
-      return true;
-    }
-    IbbOutcome ending;
-    ending.iq = ref;
-    ending.error_type = type;
-    ending.condition = parsed.condition;
-    ending.text = parsed.message;
-    ending.cause = IbbOutcome::Cause::kMalformed;
-    ending.reason = "malformed IBB element: " + parsed.message;
-    end_ibb(t, std::move(ending));
-    return true;
-  }
-  switch (parsed.element->kind) {
-    case si::IbbElement::Kind::kOpen: on_ibb_open(t, ref, *parsed.element); break;
-    case si::IbbElement::Kind::kData: on_ibb_data(t, ref, std::move(*parsed.element)); break;
-    case si::IbbElement::Kind::kClose: on_ibb_close(t, ref); break;
-  }
-  return true;
-}
-
-void SiTransfers::on_ibb_open(Transfer& t, const si::IqRef& iq, const si::IbbElement& open) {
-  if (t.ibb || t.reader) {
-    send_(si::iq_error(iq, "cancel", "not-acceptable", "this stream is already open"));
-    return;
-  }
-  // parrot reads IBB data from IQs only: stanza='message' would need its
-  // chat path to divert data messages (XEP-0047 §3 makes IQs the norm).
-  if (open.stanza != "iq") {
-    send_(si::iq_error(iq, "cancel", "not-acceptable", "parrot accepts IBB data in IQ stanzas only"));
-    return finish(t, TransferEnd::kFailed, "IBB over message stanzas is not supported");
-  }
-  // The blocks are decoded and hashed on a worker like SOCKS5 bytes: a
-  // 64 KiB block every round trip from several senders would otherwise
-  // hold up every other stanza and timer on the control thread.
-  IbbOptions options;
-  options.block_size = static_cast<std::uint16_t>(open.block_size);
-  options.expected_bytes = t.offer.file.size;
-  options.algorithms = algorithms_for(t.offer);
-  if (!t.pin) t.pin = workers_.pin_least_loaded();
-  t.ibb = std::make_shared<IbbSide>(std::move(options));
-  t.facts.transport = "IBB";
-  t.ibb_first = std::chrono::steady_clock::now();
-  t.last_activity = t.ibb_first;
-  send_(si::iq_result(iq));
-}
-
-void SiTransfers::on_ibb_data(Transfer& t, si::IqRef iq, si::IbbElement&& data) {
-  if (!t.ibb) {
-    send_(si::iq_error(iq, "cancel", "item-not-found", "no open in-band stream with this sid"));
-    return;
-  }
-  t.last_activity = std::chrono::steady_clock::now();
-  // The base64 text moves into the task: the only copy is gloox's cdata.
-  post_ibb(t, [iq = std::move(iq), seq = std::move(data.seq), text = std::move(data.data)](IbbSide& side) {
-    IbbOutcome out;
-    out.iq = iq;
-    if (side.ended) {
-      // The stream ended while this block was on its way (XEP-0047 §2.2).
-      out.condition = "item-not-found";
-      out.text = "this stream has ended";
-      return out;
-    }
-    const IbbReply reply = side.receiver.on_data(seq, text);
-    if (!reply.ok) {
-      out.condition = reply.condition;
-      out.text = reply.message;
-    }
-    side.settle(out, false);
-    return out;
-  });
-}
-
-void SiTransfers::on_ibb_close(Transfer& t, si::IqRef iq) {
-  if (!t.ibb) {
-    send_(si::iq_result(iq));
-    return finish(t, TransferEnd::kCancelled, "the sender closed the in-band stream before sending data");
-  }
-  // Answered from the worker too, so that the result follows the replies to
-  // the blocks before it. XEP-0047 §2.3: a close is always acknowledged.
-  post_ibb(t, [iq = std::move(iq)](IbbSide& side) {
-    IbbOutcome out;
-    out.iq = iq;
-    if (!side.ended) side.receiver.on_close();
-    side.settle(out, false);
-    return out;
-  });
-}
-
-void SiTransfers::end_ibb(Transfer& t, IbbOutcome ending) {
-  post_ibb(t, [ending = std::move(ending)](IbbSide& side) mutable {
-    side.settle(ending, true);
-    return std::move(ending);
-  });
-}
-
-void SiTransfers::post_ibb(Transfer& t, std::function<IbbOutcome(IbbSide&)> work) {
-  // The worker never reads `this`: it gets the context, the alive flag and
-  // the key by value, and the manager is used only back on the control
-  // thread once alive_ says it still exists. The control side holds only a
-  // weak reference, so that the side's last owner stays on the worker.
-  t.pin.worker()->post([side = t.ibb, work = std::move(work), control = control_,
-                        alive = std::weak_ptr<bool>(alive_), manager = this, key = t.key] {
-    IbbOutcome outcome = work(*side);
-    transport::post_to_context(control, [alive, manager, key, origin = std::weak_ptr<IbbSide>(side),
-                                         outcome = std::move(outcome)]() mutable {
-      if (const auto live = alive.lock(); live && *live) manager->on_ibb_outcome(key, origin, std::move(outcome));
-    });
-  });
-}
-
-void SiTransfers::on_ibb_outcome(const Key& key, const std::weak_ptr<IbbSide>& origin, IbbOutcome out) {
-  // Every IQ is answered, even when its transfer ended meanwhile.
-  if (out.iq) {
-    send_(out.condition.empty() ? si::iq_result(*out.iq)
-                                : si::iq_error(*out.iq, out.error_type, out.condition, out.text));
-  }
-  const auto found = transfers_.find(key);
-  if (found == transfers_.end() || !out.ended) return;
-  Transfer& t = *found->second;
-  // Compared by owner, not by address: a later stream with the same key
-  // may have a new side where a freed one was.
-  if (!t.ibb || origin.owner_before(t.ibb) || t.ibb.owner_before(origin)) return;
-  put_digests(t.facts, out.digests);
-  t.facts.bytes_received = out.bytes_received;
-  const auto last = out.cause == IbbOutcome::Cause::kIdle ? t.last_activity : std::chrono::steady_clock::now();
-  t.facts.duration_s = std::chrono::duration<double>(last - t.ibb_first).count();
-  const std::string announced = grouped(t.offer.file.size);
-  switch (out.cause) {
-    case IbbOutcome::Cause::kIdle:
-      return finish(t, TransferEnd::kFailed, "nothing arrived for " + std::to_string(options_.limits.idle.count()) +
-                                                 " s after " + grouped(out.bytes_received) + " bytes");
-    case IbbOutcome::Cause::kMalformed: return finish(t, TransferEnd::kFailed, out.reason);
-    case IbbOutcome::Cause::kStream: break;
-  }
-  if (out.state == IbbState::kComplete) return finish(t, TransferEnd::kComplete, {});
-  if (out.state == IbbState::kTruncated) {
-    return finish(t, TransferEnd::kComplete,
-                  "the sender closed the stream after " + grouped(out.bytes_received) + " of " + announced + " bytes");
-  }
-  // IbbReceiver refuses the block that crosses the size without counting
-  // it; the report must still say the sender went past what it announced.
-  if (out.failure == IbbFailure::kTooManyBytes) {
-    t.facts.bytes_received = t.offer.file.size + 1;  // the report says "more than announced"
-    return finish(t, TransferEnd::kFailed, "the sender sent more than the " + announced + " bytes it announced");
-  }
-  finish(t, TransferEnd::kFailed, out.failure_message);
-}
-
 // One timer per transfer, re-armed lazily from last_activity rather than
 // per IBB block, so a busy stream costs no timer churn.
 void SiTransfers::arm_idle(Transfer& t) {
@@ -618,7 +353,7 @@ void SiTransfers::deliver(const FileFacts& facts) {
   if (reports_ != nullptr) {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::system_clock::now().time_since_epoch());
-    reports_->add(StoredReport{0, bare(facts.peer), "file", now.count(), text, json});
+    reports_->add(StoredReport{0, parrot::xmpp::bare_jid(facts.peer), "file", now.count(), text, json});
   }
 }
 

@@ -33,6 +33,8 @@
 #include "bot/transfer/si/elements.hpp"
 #include "bot/transfer/transfer_load.hpp"
 #include "transport/bytestream/byte_stream_reader.hpp"
+#include "transport/worker/control_post.hpp"
+#include "transport/worker/thread_confined.hpp"
 #include "transport/worker/worker_pool.hpp"
 
 namespace gloox {
@@ -40,6 +42,8 @@ class Tag;
 }
 
 namespace parrot::bot::transfer {
+
+class IbbStream;
 
 struct SiOptions {
   TransferLimits limits;
@@ -82,7 +86,6 @@ class SiTransfers {
  private:
   struct Transfer;
   struct Reader;
-  struct IbbSide;
   struct IbbOutcome;
   using Key = std::string;  // sender's full JID + '\n' + sid
 
@@ -98,10 +101,10 @@ class SiTransfers {
   // the worker finishes the hashes, then the report follows. `ending` says
   // why, and which IQ to answer after the replies still queued.
   void end_ibb(Transfer& transfer, IbbOutcome ending);
-  // Runs `work` on the transfer's worker with its IbbSide; the outcome comes
+  // Runs `work` on the transfer's worker with its IbbStream; the outcome comes
   // back to on_ibb_outcome on the control thread.
-  void post_ibb(Transfer& transfer, std::function<IbbOutcome(IbbSide&)> work);
-  void on_ibb_outcome(const Key& key, const std::weak_ptr<IbbSide>& origin, IbbOutcome outcome);
+  void post_ibb(Transfer& transfer, std::function<IbbOutcome(IbbStream&)> work);
+  void on_ibb_outcome(const Key& key, const std::weak_ptr<IbbStream>& origin, IbbOutcome outcome);
   void release_reader(Transfer& transfer);
   void release_ibb(Transfer& transfer);
   void arm_idle(Transfer& transfer);
@@ -118,7 +121,8 @@ class SiTransfers {
   std::map<Key, std::unique_ptr<Transfer>> transfers_;
   // Recently ended IBB streams: their late <close/> still gets a result.
   std::deque<Key> ended_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  transport::ThreadConfined control_thread_;  // every member runs on the control thread
+  transport::Liveness liveness_;             // last member: ends first
 };
 
 }  // namespace parrot::bot::transfer

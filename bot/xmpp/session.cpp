@@ -148,9 +148,9 @@ class Session::Client final : public gloox::Client {
 Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owner, transport::LowFdSlot& slot,
                  const std::string& peer)
     : config_(config), owner_(owner) {
-  const gloox::JID jid(config.jid + "/" + config.resource);
+  const gloox::JID jid(config.account.jid + "/" + config.account.resource);
   client_ = std::make_unique<Client>(
-      jid, config.password,
+      jid, config.account.password,
       [this](const gloox::Tag& message) {
         if (owner_.on_jmi_message(message)) return;
         if (owner_.on_link_message(message)) return;  // a shared file: fetched, not echoed
@@ -160,7 +160,7 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
       [this](const gloox::Tag& iq) { owner_.on_jingle_iq(iq, client_->jid().full()); });
   client_->set_transfer_sink([this](const gloox::Tag& iq) { return owner_.on_transfer_iq(iq, client_->jid().full()); });
   client_->set_link_reply_sink([this](const gloox::Tag& iq) { return owner_.on_link_iq_reply(iq); });
-  client_->setTls(config.tls == TlsPolicy::kRequired ? gloox::TLSRequired : gloox::TLSOptional);
+  client_->setTls(config.account.tls == TlsPolicy::kRequired ? gloox::TLSRequired : gloox::TLSOptional);
   client_->setCompression(false);
 
   auto tls = std::make_unique<GnutlsTls>(client_.get(), jid.server(), trust);
@@ -170,7 +170,7 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
   auto connection = std::make_unique<SlotConnection>(client_.get(), client_->logInstance(), slot, peer);
   connection_ = connection.get();
   client_->setConnectionImpl(connection.release());
-  if (config.stream_management) client_->setStreamManagement(true, false);
+  if (config.stream.stream_management) client_->setStreamManagement(true, false);
 
   const gloox::LogLevel gloox_level =
       config.log_level == "trace" || config.log_level == "debug" ? gloox::LogLevelDebug : gloox::LogLevelWarning;
@@ -186,7 +186,7 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
   client_->addPresenceExtension(new gloox::Capabilities(parrot_disco_info().caps_element().get()));
   report_command_ = std::make_unique<ReportCommand>(
       *client_, [this](const std::string& bare_jid) { return owner_.last_report(bare_jid); });
-  if (config.external_services) {
+  if (config.ice_servers.external_services) {
     external_services_ = std::make_unique<ExternalServiceDiscovery>(
         *client_, jid.server(),
         [this](std::vector<IceServer> servers) { owner_.on_discovered_ice_servers(std::move(servers)); });
@@ -264,7 +264,7 @@ void Session::onConnect() {
   spdlog::info("xmpp: online as {} (stream management {})", client_->jid().full(),
                client_->stream_management_enabled() ? "on" : "off");
   GMainContext* const control = g_main_context_default();
-  ping_timer_ = transport::Timer::repeating(control, std::chrono::seconds(config_.ping_interval_s), [this] { ping_tick(); });
+  ping_timer_ = transport::Timer::repeating(control, std::chrono::seconds(config_.stream.ping_interval_s), [this] { ping_tick(); });
   if (client_->stream_management_enabled()) {
     // gloox never asks for acks by itself; without them the unacked queue
     // would only grow.
@@ -301,9 +301,9 @@ void Session::ping_tick() {
   if (pong_deadline_.pending()) return;  // one ping at a time
   client_->xmppPing(gloox::JID(client_->jid().server()), this);
   pong_deadline_ =
-      transport::Timer(g_main_context_default(), std::chrono::seconds(config_.ping_timeout_s), [this] {
+      transport::Timer(g_main_context_default(), std::chrono::seconds(config_.stream.ping_timeout_s), [this] {
         pong_deadline_.cancel();
-        spdlog::warn("xmpp: no pong from the server within {} s; reconnecting", config_.ping_timeout_s);
+        spdlog::warn("xmpp: no pong from the server within {} s; reconnecting", config_.stream.ping_timeout_s);
         end_reason_ = "keepalive ping timed out";
         connection_->shut_down();  // the next read sees end of stream
       });
@@ -348,7 +348,7 @@ bool Session::onTLSConnect(const gloox::CertInfo& info) {
     spdlog::info("xmpp: TLS {} {} with {}, certificate verified", info.protocol, info.cipher, info.server);
     return true;
   }
-  if (config_.insecure_skip_verify) {
+  if (config_.account.insecure_skip_verify) {
     spdlog::warn("xmpp: INSECURE: accepting an untrusted certificate for {} ({}) because of --insecure-skip-verify",
                  info.server, tls_->verify_error());
     return true;
@@ -373,8 +373,8 @@ void Session::onStreamEvent(gloox::StreamEvent event) {
 }
 
 bool Session::subscription_allowed(const gloox::JID& jid) const {
-  if (config_.subscription_policy == SubscriptionPolicy::kOpen) return true;
-  const auto& domains = config_.allowed_domains;
+  if (config_.subscription.policy == SubscriptionPolicy::kOpen) return true;
+  const auto& domains = config_.subscription.allowed_domains;
   return std::find(domains.begin(), domains.end(), jid.server()) != domains.end();
 }
 

@@ -118,6 +118,8 @@ IceCandidate from_nice(const NiceCandidate& nice) {
 
 }  // namespace
 
+bool is_deny_entry(std::string_view entry) { return is_ip_literal(entry) || is_deny_prefix(entry); }
+
 std::string_view to_string(IceState state) noexcept {
   switch (state) {
     case IceState::kNew: return "new";
@@ -143,7 +145,7 @@ IceAgent::IceAgent(GMainContext* context, IceConfig config, Observer& observer)
     throw std::invalid_argument("ice: public address must be an IP literal: '" + config_.public_address + "'");
   }
   for (const auto& entry : config_.denied_addresses) {
-    if (!is_ip_literal(entry) && !is_deny_prefix(entry)) {
+    if (!is_deny_entry(entry)) {
       throw std::invalid_argument("ice: denied address must be an IP literal or a prefix ending in '.' or ':': '" + entry + "'");
     }
   }

@@ -32,6 +32,11 @@ std::string_view to_string(IceState state) noexcept;
 
 enum class TurnTransport { kUdp, kTcp, kTls };
 
+// An entry of IceConfig::denied_addresses: an IP literal, or a textual
+// prefix that ends where a group ends ("10.", "fe80:"). The agent refuses
+// any other; parrot checks its --ice-deny flags with the same rule.
+bool is_deny_entry(std::string_view entry);
+
 struct TurnServer {
   std::string host;  // IP literal: libnice 0.1.21 does not resolve TURN names (resolve in bot/)
   std::uint16_t port = 3478;

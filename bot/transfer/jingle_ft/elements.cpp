@@ -7,6 +7,7 @@
 #include "bot/jingle/xml_util.hpp"
 #include "transport/bytestream/base64.hpp"
 #include "transport/bytestream/stream_hasher.hpp"
+#include "transport/decimal.hpp"
 
 namespace parrot::bot::transfer::jingle_ft {
 namespace xml = jingle::xml;
@@ -113,16 +114,10 @@ bool is_file_transfer_namespace(std::string_view xmlns) noexcept {
 }
 
 std::optional<std::uint64_t> parse_u64(std::string_view text) noexcept {
-  // Twenty digits hold every uint64; the overflow check covers the rest.
-  if (text.empty() || text.size() > 20) return std::nullopt;
-  std::uint64_t value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    const auto digit = static_cast<std::uint64_t>(c - '0');
-    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
-    value = value * 10 + digit;
-  }
-  return value;
+  // Twenty digits hold every uint64; longer text is refused even when it is
+  // zeros in front.
+  if (text.size() > 20) return std::nullopt;
+  return transport::parse_decimal<std::uint64_t>(text);
 }
 
 std::optional<std::string> Hash::hex() const {
@@ -343,10 +338,11 @@ std::unique_ptr<gloox::Tag> S5bTransport::to_tag() const {
 jingle::ParseResult<FtJingle> FtJingle::parse(const gloox::Tag& tag) {
   using Result = jingle::ParseResult<FtJingle>;
   FtJingle jingle;
-  jingle.action = tag.findAttribute("action");
+  const std::string action = tag.findAttribute("action");
+  jingle.action = ::parrot::bot::jingle::action_from_string(action);
   jingle.sid = tag.findAttribute("sid");
   jingle.initiator = tag.findAttribute("initiator");
-  if (jingle.action.empty() || jingle.sid.empty()) return Result::fail("a jingle element needs action and sid");
+  if (action.empty() || jingle.sid.empty()) return Result::fail("a jingle element needs action and sid");
   if (too_long(jingle.sid) || too_long(jingle.initiator)) return Result::fail("jingle attribute too long");
   for (const gloox::Tag* child : tag.children()) {
     const std::string xmlns = xml::namespace_of(*child);
@@ -387,7 +383,7 @@ jingle::ParseResult<FtJingle> FtJingle::parse(const gloox::Tag& tag) {
       auto reason = jingle::Reason::parse(*child);
       if (!reason) return Result::fail(reason.error);
       jingle.reason = std::move(*reason.value);
-    } else if (jingle.action == "session-info") {
+    } else if (jingle.action == ::parrot::bot::jingle::Action::kSessionInfo) {
       // XEP-0234 §8: checksum and received; anything else is answered
       // unsupported-info by the manager (XEP-0166 §7.2.16).
       if (child->name() == "checksum" && is_file_transfer_namespace(xmlns)) {
@@ -409,7 +405,11 @@ jingle::ParseResult<FtJingle> FtJingle::parse(const gloox::Tag& tag) {
 // to the transfer manager or to calls by its descriptions alone.
 bool is_file_offer(const gloox::Tag& iq) {
   const gloox::Tag* jingle = iq.findChild("jingle", "xmlns", "urn:xmpp:jingle:1");
-  if (jingle == nullptr || jingle->findAttribute("action") != "session-initiate") return false;
+  if (jingle == nullptr ||
+      ::parrot::bot::jingle::action_from_string(jingle->findAttribute("action")) !=
+          ::parrot::bot::jingle::Action::kSessionInitiate) {
+    return false;
+  }
   for (const gloox::Tag* content : jingle->findChildren("content")) {
     for (const gloox::Tag* part : content->findChildren("description")) {
       if (is_file_transfer_namespace(xml::namespace_of(*part))) return true;

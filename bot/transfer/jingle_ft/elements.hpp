@@ -25,6 +25,7 @@
 #include <variant>
 #include <vector>
 
+#include "bot/jingle/jingle.hpp"
 #include "bot/jingle/parse_result.hpp"
 #include "bot/jingle/reason.hpp"
 
@@ -184,7 +185,9 @@ struct FtContent {
 
 // A Jingle IQ's <jingle/> for file transfers.
 struct FtJingle {
-  std::string action;
+  // nullopt: a name XEP-0166 does not define; acknowledged like the actions
+  // a receiver does not expect (no file sender sends one).
+  std::optional<jingle::Action> action;
   std::string sid;
   std::string initiator;
   std::vector<FtContent> contents;

@@ -191,24 +191,24 @@ TEST_F(IceFlagsTest, AllFlagsFillTheConfig) {
                              "--ice-deny", "192.0.2.9", "--external-services", "false"});
   ASSERT_TRUE(result.config) << err;
   const Config& c = *result.config;
-  ASSERT_TRUE(c.stun_server);
-  EXPECT_EQ(c.stun_server->host, "192.0.2.1");
-  ASSERT_EQ(c.turn_servers.size(), 2u);
-  EXPECT_EQ(c.turn_servers[1].transport, TurnTransport::kTls);
-  EXPECT_EQ(c.ice_port_min, 40000);
-  EXPECT_EQ(c.ice_port_max, 40100);
-  EXPECT_EQ(c.public_address, "203.0.113.5");
-  EXPECT_EQ(c.ice_denied, (std::vector<std::string>{"10.", "fe80:", "192.0.2.9"}));
-  EXPECT_FALSE(c.external_services);
+  ASSERT_TRUE(c.ice_servers.stun);
+  EXPECT_EQ(c.ice_servers.stun->host, "192.0.2.1");
+  ASSERT_EQ(c.ice_servers.turn.size(), 2u);
+  EXPECT_EQ(c.ice_servers.turn[1].transport, TurnTransport::kTls);
+  EXPECT_EQ(c.ice.port_min, 40000);
+  EXPECT_EQ(c.ice.port_max, 40100);
+  EXPECT_EQ(c.ice.public_address, "203.0.113.5");
+  EXPECT_EQ(c.ice.denied_addresses, (std::vector<std::string>{"10.", "fe80:", "192.0.2.9"}));
+  EXPECT_FALSE(c.ice_servers.external_services);
 }
 
 TEST_F(IceFlagsTest, DefaultsAskTheServer) {
   const auto result = parse({});
   ASSERT_TRUE(result.config) << err;
-  EXPECT_FALSE(result.config->stun_server);
-  EXPECT_TRUE(result.config->turn_servers.empty());
-  EXPECT_TRUE(result.config->external_services);
-  EXPECT_EQ(result.config->ice_port_min, 0);
+  EXPECT_FALSE(result.config->ice_servers.stun);
+  EXPECT_TRUE(result.config->ice_servers.turn.empty());
+  EXPECT_TRUE(result.config->ice_servers.external_services);
+  EXPECT_EQ(result.config->ice.port_min, 0);
 }
 
 TEST_F(IceFlagsTest, FromTheConfigFile) {
@@ -218,10 +218,10 @@ TEST_F(IceFlagsTest, FromTheConfigFile) {
                          "ice-port-min = 50000\nice-port-max = 50010\n";
   const auto result = parse({"--config", path});
   ASSERT_TRUE(result.config) << err;
-  EXPECT_EQ(result.config->stun_server->port, 3479);
-  ASSERT_EQ(result.config->turn_servers.size(), 2u);
-  EXPECT_EQ(result.config->turn_servers[1].transport, TurnTransport::kTcp);
-  EXPECT_EQ(result.config->ice_port_max, 50010);
+  EXPECT_EQ(result.config->ice_servers.stun->port, 3479);
+  ASSERT_EQ(result.config->ice_servers.turn.size(), 2u);
+  EXPECT_EQ(result.config->ice_servers.turn[1].transport, TurnTransport::kTcp);
+  EXPECT_EQ(result.config->ice.port_max, 50010);
 }
 
 TEST_F(IceFlagsTest, BadValuesExitTwoNamingTheFlag) {

@@ -47,18 +47,18 @@ TEST_F(ProbeConfigTest, ReadsTheAccountTargetAndWhatToProbe) {
                          "--file", "64k", "--seconds", "3", "--junit", "out.xml", "--turn",
                          "turn:u:p@192.0.2.1:3478", "--ice-address", "127.0.0.1"});
   ASSERT_TRUE(ok.result.config) << ok.err;
-  EXPECT_EQ(ok.result.config->jid, "me@example.org");
-  EXPECT_EQ(ok.result.config->resource, "ci");
-  EXPECT_EQ(ok.result.config->password, "from-env");
+  EXPECT_EQ(ok.result.config->account.jid, "me@example.org");
+  EXPECT_EQ(ok.result.config->account.resource, "ci");
+  EXPECT_EQ(ok.result.config->account.password, "from-env");
   EXPECT_EQ(ok.result.options.target, "parrot@example.org");
   EXPECT_TRUE(ok.result.options.relay_only);
   EXPECT_TRUE(ok.result.options.video);
   EXPECT_EQ(ok.result.options.file_bytes, 64u * 1024);
   EXPECT_EQ(ok.result.options.seconds, 3);
   EXPECT_EQ(ok.result.options.junit_path, "out.xml");
-  ASSERT_EQ(ok.result.config->turn_servers.size(), 1u);
-  EXPECT_EQ(ok.result.config->turn_servers[0].host, "192.0.2.1");
-  EXPECT_FALSE(ok.result.config->stream_management);
+  ASSERT_EQ(ok.result.config->ice_servers.turn.size(), 1u);
+  EXPECT_EQ(ok.result.config->ice_servers.turn[0].host, "192.0.2.1");
+  EXPECT_FALSE(ok.result.config->stream.stream_management);
 }
 
 TEST_F(ProbeConfigTest, RefusesWhatParrotRefusesWithExitTwo) {

@@ -30,7 +30,7 @@ TEST(JingleFtElements, ConversationsS5bOffer) {
   const auto iq = load_fixture("conversations/ft_session_initiate_s5b.xml");
   EXPECT_TRUE(is_file_offer(*iq));
   const FtJingle jingle = parse_fixture("conversations/ft_session_initiate_s5b.xml");
-  EXPECT_EQ(jingle.action, "session-initiate");
+  EXPECT_EQ(jingle.action, ::parrot::bot::jingle::Action::kSessionInitiate);
   ASSERT_EQ(jingle.contents.size(), 1u);
   const FtContent& content = jingle.contents[0];
   EXPECT_EQ(content.senders, "initiator");
