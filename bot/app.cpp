@@ -356,7 +356,7 @@ void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
 void App::schedule_reconnect(const std::string& why) {
   if (stopping_) return;
   const auto delay = backoff_.next();
-  spdlog::warn("xmpp: disconnected ({}); reconnecting in {:.1f} s", why, delay.count() / 1000.0);
+  spdlog::warn("xmpp: disconnected ({}); reconnecting in {:.1f} s", why, std::chrono::duration<double>(delay).count());
   reconnect_timer_ = transport::Timer(g_main_loop_get_context(loop_.get()), delay, [this] { connect(); });
 }
 

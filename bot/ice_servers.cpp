@@ -235,7 +235,7 @@ void IceServerResolver::resolve(std::vector<IceServer> servers, Done done) {
     }
     if (auto done_now = std::move(b.done)) done_now(std::move(resolved));
   };
-  for (const auto& server : batch->servers) batch->pending += transport::is_ip_literal(server.host) ? 0 : 1;
+  for (const auto& server : batch->servers) batch->pending += transport::is_ip_literal(server.host) ? 0u : 1u;
   if (batch->pending == 0) {
     finish_batch(*batch);
     return;

@@ -19,6 +19,7 @@ struct EchoEngine::Stream {
       : config(c),
         jitter_config(jc),
         buffer(std::make_unique<jitter::JitterBuffer>(jc)),
+        received(c.clock_rate_hz),
         rewriter(c.local_ssrc, c.clock_rate_hz, initial_sequence, initial_timestamp),
         history(32, max_history_packets, history_age),
         sent(c.clock_rate_hz),
@@ -26,7 +27,10 @@ struct EchoEngine::Stream {
 
   StreamConfig config;
   jitter::JitterBufferConfig jitter_config;
-  std::unique_ptr<jitter::JitterBuffer> buffer;
+  std::unique_ptr<jitter::JitterBuffer> buffer;  // one per caller SSRC
+  // RFC 3550 receive statistics for the whole call: the buffer is replaced
+  // when the caller changes SSRC, these only start a new source.
+  stats::ReceiveStatistics received;
   StreamRewriter rewriter;
   SendHistory history;
   stats::SendStatistics sent;
@@ -233,10 +237,10 @@ EchoEngine::Stream* EchoEngine::stream_for(Timestamp now, std::uint32_t ssrc, st
       if (now - stream->last_received < kSourceSilenceBeforeSwitch) return nullptr;
       stream->buffer = std::make_unique<jitter::JitterBuffer>(stream->jitter_config);
       stream->buffer->set_extra_delay(config_.extra_delay);
+      stream->received.on_source_change();
       stream->rewriter.reanchor();
       stream->fec.reset();
       ++stream->source_changes;
-      stream->resyncs_seen = 0;
     }
     stream->remote_ssrc = ssrc;
     return stream.get();
@@ -280,9 +284,9 @@ void EchoEngine::on_rtp(Timestamp now, MutableByteView datagram) {
   stream->return_path.on_caller_rtp(now);
   stream->upstream.on_bytes(now, packet->payload().size());
   ++stream->payload_type_packets[packet->payload_type()];
-  const auto result = stream->buffer->insert(now, *packet);
-  if (stream->buffer->statistics().resyncs() != stream->resyncs_seen) {
-    stream->resyncs_seen = stream->buffer->statistics().resyncs();
+  const auto result = stream->buffer->insert(now, *packet, stream->received);
+  if (stream->received.resyncs() != stream->resyncs_seen) {
+    stream->resyncs_seen = stream->received.resyncs();
     stream->rewriter.reanchor();
     stream->fec.reset();
   }
@@ -393,7 +397,7 @@ void EchoEngine::on_rtcp(Timestamp now, MutableByteView datagram) {
 
   for (const rtcp::Packet& packet : parsed->packets) {
     if (const auto* sr = std::get_if<rtcp::SenderReport>(&packet)) {
-      if (Stream* s = by_remote(sr->sender_ssrc)) s->buffer->statistics().on_sender_report(now, sr->ntp);
+      if (Stream* s = by_remote(sr->sender_ssrc)) s->received.on_sender_report(now, sr->ntp);
       on_blocks(sr->report_blocks);
     } else if (const auto* rr = std::get_if<rtcp::ReceiverReport>(&packet)) {
       on_blocks(rr->report_blocks);
@@ -509,8 +513,8 @@ void EchoEngine::send_reports(Timestamp now) {
   for (auto& stream : streams_) {
     rtcp_scratch_.clear();
     std::vector<rtcp::ReportBlock> blocks;
-    if (stream->remote_ssrc && stream->buffer->statistics().has_packets()) {
-      const auto fields = stream->buffer->statistics().make_report_block(now);
+    if (stream->remote_ssrc && stream->received.has_packets()) {
+      const auto fields = stream->received.make_report_block(now);
       blocks.push_back(rtcp::ReportBlock{*stream->remote_ssrc, fields.fraction_lost, fields.cumulative_lost,
                                          fields.extended_highest_sequence, fields.jitter_ticks, fields.last_sr,
                                          fields.delay_since_last_sr});
@@ -652,7 +656,7 @@ double EchoEngine::session_bandwidth_bps() const noexcept {
   // Jingle carries no session bandwidth (SDP's b=AS), and the first packet
   // measures none, so one Opus call each way is the floor.
   double bps = 0;
-  for (const auto& stream : streams_) bps += 2 * stream->buffer->statistics().snapshot().average_bitrate_bps;
+  for (const auto& stream : streams_) bps += 2 * stream->received.snapshot().average_bitrate_bps;
   return std::max(bps, kAssumedSessionBandwidthBps);
 }
 
@@ -681,7 +685,7 @@ EchoSnapshot EchoEngine::snapshot() const {
     for (std::size_t pt = 0; pt < stream->payload_type_packets.size(); ++pt) {
       if (stream->payload_type_packets[pt] > 0) s.payload_types.emplace_back(static_cast<std::uint8_t>(pt), stream->payload_type_packets[pt]);
     }
-    s.received = stream->buffer->statistics().snapshot();
+    s.received = stream->received.snapshot();
     s.jitter_buffer = stream->buffer->snapshot();
     s.sent = stream->sent.snapshot();
     s.return_path = stream->return_path.snapshot();

@@ -20,7 +20,6 @@ JitterBuffer::JitterBuffer(const JitterBufferConfig& config)
     : config_(config),
       buffer_(std::min(config.initial_packets, config.max_packets)),
       estimator_(estimator_config(config)),
-      statistics_(config.clock_rate_hz),
       max_capacity_(std::bit_ceil(std::max<std::size_t>(config.max_packets, 16))),
       nacks_(config.nack ? buffer_.capacity() : 0) {
   track_target();
@@ -41,8 +40,9 @@ void JitterBuffer::restart() {
   releasing_frame_.reset();
 }
 
-JitterBuffer::InsertResult JitterBuffer::insert(Timestamp now, const rtp::RtpPacket& packet) {
-  switch (statistics_.on_packet(now, packet.sequence_number(), packet.timestamp(), packet.payload().size())) {
+JitterBuffer::InsertResult JitterBuffer::insert(Timestamp now, const rtp::RtpPacket& packet,
+                                                stats::ReceiveStatistics& statistics) {
+  switch (statistics.on_packet(now, packet.sequence_number(), packet.timestamp(), packet.payload().size())) {
     case stats::ReceiveStatistics::Verdict::kDuplicate:
       drops_.count(DropReason::kDuplicate);
       return InsertResult::kDuplicate;

@@ -68,9 +68,13 @@ class JitterBuffer {
 
   enum class InsertResult { kBuffered, kDuplicate, kLate, kTooOld, kBufferFull };
 
-  // `packet` views `datagram` (both already SRTP-unprotected). Counts in
-  // drops() what it refuses; duplicates are also in statistics().
-  InsertResult insert(Timestamp now, const rtp::RtpPacket& packet);
+  // `packet` is already SRTP-unprotected. `statistics` are the stream's
+  // RFC 3550 receive statistics, owned by the stream so that they outlive
+  // the buffer (a new caller SSRC gets a new buffer, not new totals); they
+  // see the packet first and their verdict decides duplicates and sequence
+  // restarts (NetEq's PacketBuffer::InsertPacket takes its
+  // StatisticsCalculator the same way). Counts in drops() what it refuses.
+  InsertResult insert(Timestamp now, const rtp::RtpPacket& packet, stats::ReceiveStatistics& statistics);
 
   // The next packet due at `now`, in sequence order, or nullopt.
   std::optional<ReleasedPacket> pop(Timestamp now);
@@ -91,8 +95,6 @@ class JitterBuffer {
   void set_extra_delay(Duration extra);
   Duration target_delay() const noexcept { return estimator_.target_delay(); }
 
-  const stats::ReceiveStatistics& statistics() const noexcept { return statistics_; }
-  stats::ReceiveStatistics& statistics() noexcept { return statistics_; }
   const DropCounters& drops() const noexcept { return drops_; }
   JitterBufferSnapshot snapshot() const noexcept;
 
@@ -122,7 +124,6 @@ class JitterBuffer {
   JitterBufferConfig config_;
   PacketBuffer buffer_;
   DelayEstimator estimator_;
-  stats::ReceiveStatistics statistics_;
   DropCounters drops_;
   SequenceUnwrapper sequence_unwrapper_;
   TimestampUnwrapper timestamp_unwrapper_;

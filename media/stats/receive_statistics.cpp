@@ -5,13 +5,17 @@
 
 namespace parrot::media::stats {
 
+void ReceiveStatistics::fold_totals() noexcept {
+  if (received_ == 0) return;
+  folded_expected_ += extended_highest() - base_sequence_ + 1;
+  folded_received_ += received_;
+  received_ = 0;
+}
+
 void ReceiveStatistics::restart(std::uint16_t sequence_number) noexcept {
   // A.1 init_seq: the packet that restarts the stream counts as received.
   // What came before a restart still counts for the call's totals.
-  if (received_ > 0) {
-    folded_expected_ += extended_highest() - base_sequence_ + 1;
-    folded_received_ += received_;
-  }
+  fold_totals();
   max_sequence_ = sequence_number;
   cycles_ = 0;
   base_sequence_ = sequence_number;
@@ -109,6 +113,16 @@ void ReceiveStatistics::update_jitter(Timestamp arrival, std::uint32_t rtp_times
     max_jitter_ = std::max(max_jitter_, jitter_);
   }
   last_transit_ = transit;
+}
+
+void ReceiveStatistics::on_source_change() noexcept {
+  // With nothing received, the next packet runs init_seq (restart) for the
+  // new source; its jitter and LSR must not be the old source's either.
+  fold_totals();
+  bad_sequence_.reset();
+  last_transit_.reset();
+  jitter_ = 0;
+  last_sr_compact_.reset();
 }
 
 void ReceiveStatistics::on_sender_report(Timestamp arrival, NtpTime ntp) noexcept {

@@ -51,6 +51,13 @@ class ReceiveStatistics {
   // The sender's SR (for LSR/DLSR in our report blocks).
   void on_sender_report(Timestamp arrival, NtpTime ntp) noexcept;
 
+  // The stream now comes from another SSRC (a camera change, a restarted
+  // encoder). RFC 3550 keeps sequence, jitter and SR state per source
+  // (§6.4.1, A.1), so the next packet starts them afresh and report blocks
+  // speak of the new source only; the call's totals (packets, bytes,
+  // expected, lost, duplicates, reordered) go on counting across the change.
+  void on_source_change() noexcept;
+
   // Fields for a report block sent at `now`; advances the fraction-lost
   // interval (A.3), so call it once per block actually sent.
   ReportBlockFields make_report_block(Timestamp now) noexcept;
@@ -67,6 +74,8 @@ class ReceiveStatistics {
   static constexpr int kMaxMisorder = 100;
 
  private:
+  // Moves the current source's counts into the call's totals.
+  void fold_totals() noexcept;
   void restart(std::uint16_t sequence_number) noexcept;
   void update_jitter(Timestamp arrival, std::uint32_t rtp_timestamp) noexcept;
   bool seen(std::int64_t extended) const noexcept;

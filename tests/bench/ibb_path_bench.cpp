@@ -55,7 +55,7 @@ void Base64(benchmark::State& state) {
     benchmark::DoNotOptimize(status);
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * block));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(block));
 }
 BENCHMARK(Base64)->Arg(4096)->Arg(8192)->Arg(65535);
 

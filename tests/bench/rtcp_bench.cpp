@@ -33,7 +33,7 @@ void BM_ParseReceiverReportSdes(benchmark::State& state) {
     auto result = parse_compound(kReceiverReportSdes);
     benchmark::DoNotOptimize(result);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kReceiverReportSdes.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kReceiverReportSdes.size()));
 }
 BENCHMARK(BM_ParseReceiverReportSdes);
 

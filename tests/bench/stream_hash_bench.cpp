@@ -82,7 +82,7 @@ std::vector<std::string> algorithms_for(std::int64_t which) {
 double cpu_seconds(int who) {
   rusage usage{};
   ::getrusage(who, &usage);
-  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
@@ -106,7 +106,7 @@ void BM_Hash(benchmark::State& state) {
   StreamHasher hasher(algorithms);
   for (auto _ : state) hasher.update(std::span<const std::uint8_t>(data));
   benchmark::DoNotOptimize(hasher.finish());
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kChunkBytes));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kChunkBytes));
   label(state, algorithms);
 }
 BENCHMARK(BM_Hash)->Arg(0)->Arg(1)->Arg(2);
@@ -130,8 +130,8 @@ void BM_HashTwoThreads(benchmark::State& state) {
   }
   benchmark::DoNotOptimize(hasher.finish());
   count_cpu(state, cpu_seconds(RUSAGE_THREAD) - main_before, cpu_seconds(RUSAGE_SELF) - process_before, 0,
-            static_cast<double>(state.iterations() * kChunkBytes));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kChunkBytes));
+            static_cast<double>(state.iterations()) * static_cast<double>(kChunkBytes));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kChunkBytes));
   label(state, algorithms);
 }
 BENCHMARK(BM_HashTwoThreads)->UseRealTime();
@@ -180,7 +180,7 @@ void BM_TcpCopy(benchmark::State& state) {
     sender.join();
     if (received != kTransferBytes) state.SkipWithError("short copy");
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kTransferBytes));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kTransferBytes));
 }
 BENCHMARK(BM_TcpCopy)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -215,8 +215,8 @@ void BM_Reader(benchmark::State& state) {
     if (done.result->outcome != ReadOutcome::kComplete) state.SkipWithError(done.result->detail.c_str());
   }
   count_cpu(state, cpu_seconds(RUSAGE_THREAD) - main_before, cpu_seconds(RUSAGE_SELF) - process_before, sender_s,
-            static_cast<double>(state.iterations() * kTransferBytes));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kTransferBytes));
+            static_cast<double>(state.iterations()) * static_cast<double>(kTransferBytes));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kTransferBytes));
   label(state, algorithms);
 }
 // Args: algorithms (0 = sha-256, 2 = sha-256+sha-1), read buffer in KiB,

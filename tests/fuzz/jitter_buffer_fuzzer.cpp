@@ -26,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.max_packets = 64;
   config.max_buffered = std::chrono::milliseconds(300);
   jitter::JitterBuffer buffer(config);
+  stats::ReceiveStatistics statistics(config.clock_rate_hz);
 
   Timestamp now = timestamp_ms(1000);
   std::uint16_t sequence = in.u16();
@@ -55,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         header.ssrc = 1;
         const std::byte payload[4]{std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4}};
         const std::size_t length = rtp::serialize(header, payload, packet);
-        buffer.insert(now, *rtp::RtpPacket::parse(ByteView(packet).first(length)));
+        buffer.insert(now, *rtp::RtpPacket::parse(ByteView(packet).first(length)), statistics);
         break;
       }
       case 3:  // time passes
@@ -69,8 +70,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         buffer.set_extra_delay(std::chrono::milliseconds(8 * in.u8()));
         break;
     }
-    if (buffer.statistics().resyncs() != resyncs) {
-      resyncs = buffer.statistics().resyncs();
+    if (statistics.resyncs() != resyncs) {
+      resyncs = statistics.resyncs();
       last_released = kNone;
     }
     while (auto out = buffer.pop(now)) {
@@ -85,6 +86,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (snapshot.buffered_packets > 64) std::abort();
     if (buffer.next_wakeup() != kNever && snapshot.buffered_packets == 0) std::abort();
   }
-  if (released > buffer.statistics().snapshot().packets) std::abort();
+  if (released > statistics.snapshot().packets) std::abort();
   return 0;
 }

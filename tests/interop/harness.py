@@ -212,6 +212,21 @@ VirtualHost "{domain}"
     def add_user(self, user, password):
         run([PROSODYCTL, "--config", self.config, "register", user, self.domain, password])
 
+    def log_size(self):
+        path = f"{self.root}/prosody.log"
+        return os.path.getsize(path) if os.path.exists(path) else 0
+
+    async def until_log(self, text, timeout=20.0, after=0):
+        """Until Prosody's log has `text` past byte `after` (see log_size)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(f"{self.root}/prosody.log", "rb") as f:
+                f.seek(after)
+                if text in f.read().decode(errors="replace"):
+                    return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"Prosody did not log {text!r} within {timeout} s")
+
     def start(self):
         self.log = open(f"{self.root}/prosody.stdout", "ab")
         self.process = subprocess.Popen([PROSODY, "--config", self.config, "-F"], stdout=self.log,

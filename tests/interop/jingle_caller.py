@@ -934,6 +934,18 @@ class JingleSession:
                 raise AssertionError(f"{self.role}: sent only {stats[kind]} within {timeout} s")
             await asyncio.sleep(0.2)
 
+    async def until_received(self, packets, kind="audio", timeout=TIMEOUT):
+        """Waits until this side has received `packets` RTP packets of `kind`
+        in all: the echo keeps flowing."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            stats = await self.stats()
+            if stats[kind]["packets_received"] >= packets:
+                return stats
+            if asyncio.get_running_loop().time() > deadline or self.terminated.done():
+                raise AssertionError(f"{self.role}: received only {stats[kind]} within {timeout} s")
+            await asyncio.sleep(0.1)
+
     # -- receiving ------------------------------------------------------
 
     def deliver(self, iq, jingle):

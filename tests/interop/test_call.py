@@ -99,9 +99,7 @@ async def bad_input_during(caller, alice, parrot_full):
         timeout=jc.TIMEOUT, predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None))
     assert refused["id"] == "absurd" and refused["verdict"] == "REFUSED", refused
     assert "too many payload-types" in refused["failure"], refused
-    await asyncio.sleep(1)
-    after = (await caller.stats())["audio"]["packets_received"]
-    assert after > before + 25, ("the call stalled during bad input", before, after)
+    after = (await caller.until_received(before + 26))["audio"]["packets_received"]
     print(f"bad input refused during the call; echo kept flowing ({before} -> {after} packets)")
 
 
@@ -218,8 +216,7 @@ async def replace_then_remove(alice, parrot_full):
         assert asyncio.get_running_loop().time() < deadline, ("no transport-reject", caller.received)
         await asyncio.sleep(0.1)
     before = (await caller.stats())["audio"]["packets_received"]
-    await asyncio.sleep(0.5)
-    assert (await caller.stats())["audio"]["packets_received"] > before, "the echo stopped after transport-reject"
+    await caller.until_received(before + 1)  # the echo goes on after transport-reject
     remove = caller._jingle("content-remove")
     jc.ET.SubElement(remove, jc.q(jc.NS_JINGLE, "content"), {"creator": "initiator", "name": name})
     await caller.send(remove)
@@ -271,7 +268,6 @@ async def main():
         await caller.wait_media(("audio",), frames=25)
         assert await caller.add_content("video") == "content-accept"
         await caller.wait_media(("audio", "video"), frames=25)
-        await asyncio.sleep(1)
         upgraded_stats = await caller.stats()
         await caller.terminate("success")
         upgraded = report_of(await alice.next_message(
@@ -292,7 +288,6 @@ async def main():
         await caller.wait_media(("audio",), frames=25)
         assert await caller.add_content("video") == "content-accept"
         await caller.wait_media(("audio", "video"), frames=25)
-        await asyncio.sleep(1)
         unbundled_stats = await caller.stats()
         await caller.terminate("success")
         unbundled = report_of(await alice.next_message(

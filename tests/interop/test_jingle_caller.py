@@ -221,8 +221,10 @@ async def one_call(caller_xmpp, callee, callee_jid, name, media, jmi, trickle, u
     assert reason == "success", reason
     assert answered.received[-1] == "session-terminate", answered.received
     if jmi:
-        await asyncio.sleep(0.2)
-        assert ("in", "finish", caller.sid) in answered.dispatcher.jmi_log, answered.dispatcher.jmi_log
+        deadline = asyncio.get_running_loop().time() + jc.TIMEOUT
+        while ("in", "finish", caller.sid) not in answered.dispatcher.jmi_log:
+            assert asyncio.get_running_loop().time() < deadline, answered.dispatcher.jmi_log
+            await asyncio.sleep(0.05)
     caller_stats, callee_stats = await caller.stats(), await answered.stats()
     check_media(f"{name} caller", caller_stats, kinds)
     check_media(f"{name} callee", callee_stats, kinds)

@@ -20,11 +20,14 @@ async def main():
 
         # parrot killed hard: messages go to offline storage and come back
         # delayed when it returns.
+        # Sent once Prosody has seen parrot's connection close; stored once
+        # Prosody answers dave's ping, which it handles after them.
+        prosody_mark = prosody.log_size()
         parrot.stop(signal.SIGKILL)
-        await asyncio.sleep(0.5)
+        await prosody.until_log("Client disconnected", after=prosody_mark)
         for i in range(10):
             dave.send_message(mto=parrot.jid, mbody=f"offline {i}", mtype="chat")
-        await asyncio.sleep(0.5)
+        await dave.plugin["xep_0199"].ping(prosody.domain, timeout=20)
         mark = parrot.log_size()
         parrot.start()
         await parrot.until_log("online as", after=mark)

@@ -139,6 +139,20 @@ class Peer:
         return stats
 
 
+def wait_for_echoes(caller, more_than):
+    """Until the caller (sending 50 packets/s) has more than `more_than` echoes back."""
+    deadline = time.time() + TIMEOUT
+    asked = 0
+    while True:
+        caller.send("count")
+        asked += 1
+        count = caller.wait("count", asked)
+        if count["echoes"] > more_than:
+            return
+        assert time.time() < deadline, f"{count} after {TIMEOUT} s"
+        time.sleep(0.05)
+
+
 def call(case, turn_transport="udp", expect_srflx=True, turn_port=3478):
     stun = f"{PUBLIC_IP}:3478"
     parrot = Peer(NS["public"], "--role", "controlled", "--address", PUBLIC_IP, "--stun", stun)
@@ -160,7 +174,7 @@ def call(case, turn_transport="udp", expect_srflx=True, turn_port=3478):
         parrot.wait("keys")
         caller.wait("keys")
         seen_by_parrot, seen_by_caller = parrot.wait("connected"), caller.wait("connected")
-        time.sleep(1.5)  # RTP flows: the caller sends 50 packets/s
+        wait_for_echoes(caller, 30)
         caller_stats, parrot_stats = caller.stop(), parrot.stop()
     finally:
         for peer in (caller, parrot):

@@ -147,7 +147,7 @@ class Peer final : public transport::CallTransport::Observer {
       const auto number = static_cast<std::size_t>(std::to_integer<std::uint32_t>(p[0]) << 24 | std::to_integer<std::uint32_t>(p[1]) << 16 |
                                                    std::to_integer<std::uint32_t>(p[2]) << 8 | std::to_integer<std::uint32_t>(p[3]));
       if (number < echoed_.size()) {
-        duplicates_ += echoed_[number] ? 1 : 0;
+        duplicates_ += echoed_[number] ? 1u : 0u;
         echoed_[number] = true;
       }
       if (restarting()) ++echoes_while_restarting_;

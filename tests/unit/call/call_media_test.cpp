@@ -18,6 +18,7 @@
 #include "media/signals/vp8_test_pattern.hpp"
 #include "media/srtp/srtp_library.hpp"
 #include "media/srtp/srtp_session.hpp"
+#include "tests/unit/transport/worker/loop_helpers.hpp"
 #include "transport/worker/timer.hpp"
 
 namespace parrot::call {
@@ -30,15 +31,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool run_until(GMainContext* context, const std::function<bool()>& done, std::chrono::milliseconds limit = 15s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    g_main_context_iteration(context, FALSE);
-    g_usleep(500);
-  }
-  return true;
-}
+using transport::test::iterate_for;
+using transport::test::iterate_until;
 
 // The caller: a CallTransport of its own sending an Opus tone over SRTP and
 // counting what comes back.
@@ -148,7 +142,7 @@ TEST_F(CallMediaTest, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
   CallMediaSetup setup;
   setup.no_media_timeout = 1s;
   connect(std::move(setup), audio, {{111, "opus", 48000}}, transport::DtlsRole::kClient);
-  ASSERT_TRUE(run_until(context_, [&] { return caller_.srtp && parrot_.state == transport::CallTransportState::kSecure; }));
+  ASSERT_TRUE(iterate_until(context_, [&] { return caller_.srtp && parrot_.state == transport::CallTransportState::kSecure; }));
 
   // 100 packets of a -20 dBFS tone, one every 20 ms, as a phone sends them.
   media::signals::OpusToneSource tone(media::signals::OpusToneConfig{});
@@ -167,11 +161,15 @@ TEST_F(CallMediaTest, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
     ASSERT_TRUE(protected_length);
     caller_.transport->send_media(1, media::ByteView(buffer).first(*protected_length));
   });
-  ASSERT_TRUE(run_until(context_, [&] { return caller_.echoes >= 100; }));
+  ASSERT_TRUE(iterate_until(context_, [&] { return caller_.echoes >= 100; }));
   sender.cancel();
   // Two seconds of media at 50 packets/s never looked like silence.
   EXPECT_TRUE(parrot_.timeouts.empty());
-  run_until(context_, [] { return false; }, 100ms);  // the probe drains at low priority
+  // The probe drains at low priority: until it decoded all it was offered.
+  ASSERT_TRUE(iterate_until(context_, [&] {
+    const CallFacts drained = media_->facts();
+    return drained.streams.size() == 1 && drained.streams[0].audio && drained.streams[0].audio->decoded_frames >= 100;
+  }));
 
   CallFacts facts = media_->facts();
   facts.remote_candidate_types = {"host", "relay"};
@@ -194,10 +192,10 @@ TEST_F(CallMediaTest, EchoesAnOpusToneThroughIceDtlsAndReportsItsLevel) {
   EXPECT_EQ(report["ice"]["selected"]["local_type"], "host");
 
   // The caller went quiet: the watchdog ends the call once, saying why.
-  ASSERT_TRUE(run_until(context_, [&] { return !parrot_.timeouts.empty(); }));
+  ASSERT_TRUE(iterate_until(context_, [&] { return !parrot_.timeouts.empty(); }));
   EXPECT_EQ(parrot_.timeouts.front(), "no media from you for 1 s");
   EXPECT_EQ(parrot_.timeout_kinds.front(), MediaTimeout::kNoMedia);
-  run_until(context_, [] { return false; }, 1500ms);
+  iterate_for(context_, 1500ms);  // time for a second timeout that must not come
   EXPECT_EQ(parrot_.timeouts.size(), 1u);
 
   // The report page's timeline, a point a second on the watchdog's tick:
@@ -227,7 +225,7 @@ TEST_F(CallMediaTest, SendsTheTestToneInsteadOfTheEchoWhenAsked) {
   setup.test_signal = true;
   connect(std::move(setup), audio, {{0, "PCMU", 8000}, {111, "opus", 48000}}, transport::DtlsRole::kServer);
   // The caller sends nothing: whatever arrives is parrot's own tone.
-  ASSERT_TRUE(run_until(context_, [&] { return caller_.received.size() >= 100; }));
+  ASSERT_TRUE(iterate_until(context_, [&] { return caller_.received.size() >= 100; }));
 
   media::probes::OpusProbe decoder(2);
   for (std::size_t i = 0; i < caller_.received.size(); ++i) {
@@ -259,7 +257,7 @@ TEST_F(CallMediaTest, LooksInsideLibwebrtcsRedVideoAndEchoesItAsItCame) {
   video.nack = true;
   connect(CallMediaSetup{}, video, {{96, "VP8", 90000}, {118, "red", 90000}, {127, "ulpfec", 90000}},
           transport::DtlsRole::kClient);
-  ASSERT_TRUE(run_until(context_, [&] { return caller_.srtp && parrot_.state == transport::CallTransportState::kSecure; }));
+  ASSERT_TRUE(iterate_until(context_, [&] { return caller_.srtp && parrot_.state == transport::CallTransportState::kSecure; }));
 
   media::signals::Vp8TestPatternConfig pattern_config;
   pattern_config.width_px = 320;
@@ -303,9 +301,15 @@ TEST_F(CallMediaTest, LooksInsideLibwebrtcsRedVideoAndEchoesItAsItCame) {
       ++fec;
     }
   });
-  ASSERT_TRUE(run_until(context_, [&] { return frames >= 45 && caller_.echoes >= sent; }));
+  ASSERT_TRUE(iterate_until(context_, [&] { return frames >= 45 && caller_.echoes >= sent; }));
   sender.cancel();
-  run_until(context_, [] { return false; }, 200ms);  // the probe drains at low priority
+  // The probe drains at low priority: until it has had every frame.
+  ASSERT_TRUE(iterate_until(context_, [&] {
+    const CallFacts drained = media_->facts();
+    if (drained.streams.size() != 1 || !drained.streams[0].video) return false;
+    const auto& probed = *drained.streams[0].video;
+    return probed.frames_decoded + probed.skipped_frames + probed.incomplete_frames >= 45;
+  }));
 
   // Echoed as they came: RED, with the same RED bytes inside; the FEC
   // names the echoed packet it protects, in parrot's numbering.
@@ -361,7 +365,7 @@ TEST(CallMedia, EndsACallWhosePathNeverConnects) {
   setup.connect_timeout = 1ms;
   auto media = std::make_unique<CallMedia>(context, std::move(setup), parrot);
   media->gather();  // the caller never sends a candidate or credentials
-  ASSERT_TRUE(run_until(context, [&] { return !parrot.timeouts.empty(); }));
+  ASSERT_TRUE(iterate_until(context, [&] { return !parrot.timeouts.empty(); }));
   EXPECT_EQ(parrot.timeouts.front(), "no path to you connected within 0 s (ICE never completed)");
   EXPECT_EQ(parrot.timeout_kinds.front(), MediaTimeout::kNeverConnected);
   media.reset();

@@ -420,7 +420,7 @@ class JingleFtTest : public ::testing::Test {
   std::size_t reports_for(const std::string& id) const {
     std::size_t count = 0;
     for (const auto& entry : store_.recent("alice@example.org", 100)) {
-      count += json::parse(entry.json, nullptr, false).value("id", "") == id ? 1 : 0;
+      count += json::parse(entry.json, nullptr, false).value("id", "") == id ? 1u : 0u;
     }
     return count;
   }

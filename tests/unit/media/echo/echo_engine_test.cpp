@@ -94,8 +94,9 @@ void collect(const EchoEngine& engine, Timestamp now, Collected& out) {
   }
 }
 
-// Runs timers up to `until`, collecting everything the engine sends.
-void run_until(EchoEngine& engine, Timestamp until, Collected& out) {
+// Simulated time: fires the engine's timers, each at its next_wakeup(), up
+// to `until`, collecting everything the engine sends.
+void run_timers_until(EchoEngine& engine, Timestamp until, Collected& out) {
   for (Timestamp t = engine.next_wakeup(); t <= until; t = engine.next_wakeup()) {
     engine.on_timer(t);
     collect(engine, t, out);
@@ -115,10 +116,10 @@ TEST(EchoEngine, EchoesAudioWithOwnSsrcPacedByMediaTimeGapsKept) {
   for (int i = 0; i < 50; ++i) {
     if (i == 10) continue;
     const Timestamp arrival = timestamp_ms(20 * i + (i * 7) % 16);
-    run_until(engine, arrival - Duration{1}, out);
-    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(65520 + i), 1000u + 960u * i), out);
+    run_timers_until(engine, arrival - Duration{1}, out);
+    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(65520 + i), 1000u + 960u * static_cast<std::uint32_t>(i)), out);
   }
-  run_until(engine, timestamp_ms(5000), out);
+  run_timers_until(engine, timestamp_ms(5000), out);
   ASSERT_EQ(out.rtp.size(), 49u);
   std::optional<std::uint16_t> first_sequence;
   for (std::size_t k = 0; k < out.rtp.size(); ++k) {
@@ -151,8 +152,8 @@ TEST(EchoEngine, SendsSrAndRrAtRfc3550Intervals) {
   Collected out;
   for (int i = 0; i < 1000; ++i) {  // 20 s of audio
     const Timestamp arrival = timestamp_ms(20 * i);
-    run_until(engine, arrival - Duration{1}, out);
-    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
+    run_timers_until(engine, arrival - Duration{1}, out);
+    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i)), out);
   }
   // One compound per stream at each report time. The first three come
   // early, 500 ms apart from the call's start (RtcpScheduler says why).
@@ -233,7 +234,7 @@ TEST(EchoEngine, DatagramsTheTransportCouldNotSendLeaveTheSentCounts) {
       engine.on_timer(t);
       transport();
     }
-    const auto datagram = rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i);
+    const auto datagram = rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i));
     std::vector<std::byte> copy = datagram;
     engine.on_datagram(arrival, copy);
     transport();
@@ -254,8 +255,8 @@ TEST(EchoEngine, RttFromCallersReceiverReport) {
   Collected out;
   for (int i = 0; i < 400; ++i) {
     const Timestamp arrival = timestamp_ms(20 * i);
-    run_until(engine, arrival - Duration{1}, out);
-    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
+    run_timers_until(engine, arrival - Duration{1}, out);
+    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i)), out);
   }
   // Answer parrot's first SR 80 ms after it left, holding it 30 ms: RTT 50 ms.
   std::optional<std::pair<Timestamp, rtcp::SenderReport>> sr;
@@ -282,10 +283,10 @@ TEST(EchoEngine, ReturnLossIsNetOfUpstreamGaps) {
   for (int i = 0; i < 500; ++i) {
     if (i % 5 == 3) continue;  // 20% lost before parrot
     const Timestamp arrival = timestamp_ms(20 * i);
-    run_until(engine, arrival - Duration{1}, out);
-    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(65000 + i), 960u * i), out);
+    run_timers_until(engine, arrival - Duration{1}, out);
+    feed(engine, arrival, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(65000 + i), 960u * static_cast<std::uint32_t>(i)), out);
   }
-  run_until(engine, timestamp_ms(20 * 500 + 500), out);
+  run_timers_until(engine, timestamp_ms(20 * 500 + 500), out);
   stats::ReceiveStatistics caller(48000);
   std::uint64_t echoed = 0;
   std::uint64_t dropped = 0;
@@ -317,14 +318,14 @@ TEST(EchoEngine, ReturnLossIsNetOfUpstreamGaps) {
 void feed_video(EchoEngine& engine, Collected& out, int frames, std::uint16_t first_sequence, int skip_sequence = -1) {
   for (int f = 0; f < frames; ++f) {
     const Timestamp arrival = timestamp_us(33'333 * f);
-    run_until(engine, arrival - Duration{1}, out);
+    run_timers_until(engine, arrival - Duration{1}, out);
     for (int p = 0; p < 3; ++p) {
       const auto sequence = static_cast<std::uint16_t>(first_sequence + 3 * f + p);
       if (sequence == skip_sequence) continue;
-      feed(engine, arrival, rtp_packet(kCallerVideoSsrc, 96, sequence, 3000u * f, p == 2, 1000), out);
+      feed(engine, arrival, rtp_packet(kCallerVideoSsrc, 96, sequence, 3000u * static_cast<std::uint32_t>(f), p == 2, 1000), out);
     }
   }
-  run_until(engine, timestamp_us(33'333 * frames + 1'000'000), out);
+  run_timers_until(engine, timestamp_us(33'333 * frames + 1'000'000), out);
 }
 
 TEST(EchoEngine, AnswersNackFromSendHistory) {
@@ -448,7 +449,7 @@ std::vector<std::vector<std::byte>> send_frames_with_fec(EchoEngine& engine, Col
   for (int f = 0; f < 2; ++f) {
     for (int p = 0; p < 3; ++p) {
       const auto sequence = static_cast<std::uint16_t>(1000 + 3 * f + p);
-      auto packet = red_packet(sequence, 90000u + 3000u * f, p == 2, 96, vp8);
+      auto packet = red_packet(sequence, 90000u + 3000u * static_cast<std::uint32_t>(f), p == 2, 96, vp8);
       if (sequence >= 1002) protected_packets.push_back(packet);
       if (sequence != lost_inbound) feed(engine, timestamp_us(33'333 * f + p), packet, out);
       sent.push_back(std::move(packet));
@@ -456,7 +457,7 @@ std::vector<std::vector<std::byte>> send_frames_with_fec(EchoEngine& engine, Col
   }
   const auto fec = ulpfec_over(protected_packets);
   feed(engine, timestamp_us(33'340), red_packet(1006, 93000, false, 127, fec), out);
-  run_until(engine, timestamp_us(2'000'000), out);
+  run_timers_until(engine, timestamp_us(2'000'000), out);
   return sent;
 }
 
@@ -571,9 +572,9 @@ TEST(EchoEngine, ExtraDelayDelaysTheEcho) {
   Collected out;
   feed(engine, timestamp_ms(0), rtp_packet(kCallerAudioSsrc, 111, 1, 0), out);
   // Initial target 60 ms, plus the extra 2 s.
-  run_until(engine, timestamp_ms(2059), out);
+  run_timers_until(engine, timestamp_ms(2059), out);
   EXPECT_TRUE(out.rtp.empty());
-  run_until(engine, timestamp_ms(2060), out);
+  run_timers_until(engine, timestamp_ms(2060), out);
   EXPECT_EQ(out.rtp.size(), 1u);
 }
 
@@ -598,18 +599,18 @@ TEST(EchoEngine, FollowsANewCallerSsrcAfterSilenceWithoutJumps) {
   EchoEngine engine(audio_video_config());
   Collected out;
   for (int i = 0; i < 10; ++i) {
-    run_until(engine, timestamp_ms(20 * i) - Duration{1}, out);
-    feed(engine, timestamp_ms(20 * i), rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
+    run_timers_until(engine, timestamp_ms(20 * i) - Duration{1}, out);
+    feed(engine, timestamp_ms(20 * i), rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i)), out);
   }
   // Another SSRC on the same payload type while the first is alive: refused.
   feed(engine, timestamp_ms(210), rtp_packet(0x33333333, 111, 9000, 5), out);
   EXPECT_EQ(engine.snapshot().drops[DropReason::kUnknownSsrc], 1u);
-  run_until(engine, timestamp_ms(3000), out);
+  run_timers_until(engine, timestamp_ms(3000), out);
   for (int i = 0; i < 10; ++i) {
-    feed(engine, timestamp_ms(3000 + 20 * i), rtp_packet(0x33333333, 111, static_cast<std::uint16_t>(9000 + i), 5u + 960u * i), out);
-    run_until(engine, timestamp_ms(3000 + 20 * i + 19), out);
+    feed(engine, timestamp_ms(3000 + 20 * i), rtp_packet(0x33333333, 111, static_cast<std::uint16_t>(9000 + i), 5u + 960u * static_cast<std::uint32_t>(i)), out);
+    run_timers_until(engine, timestamp_ms(3000 + 20 * i + 19), out);
   }
-  run_until(engine, timestamp_ms(5000), out);
+  run_timers_until(engine, timestamp_ms(5000), out);
   ASSERT_EQ(out.rtp.size(), 20u);
   std::uint16_t previous = rtp::RtpPacket::parse(out.rtp[0])->sequence_number();
   for (std::size_t k = 1; k < out.rtp.size(); ++k) {
@@ -620,6 +621,14 @@ TEST(EchoEngine, FollowsANewCallerSsrcAfterSilenceWithoutJumps) {
   }
   EXPECT_EQ(engine.snapshot().streams[0].source_changes, 1u);
   EXPECT_EQ(engine.snapshot().streams[0].remote_ssrc, 0x33333333u);
+  // The call's receive statistics count both sources, and the jump from
+  // sequence 9 to 9000 is a new source, not loss or a restart.
+  const auto received = engine.snapshot().streams[0].received;
+  EXPECT_EQ(received.packets, 20u);
+  EXPECT_EQ(received.expected, 20);
+  EXPECT_EQ(received.lost, 0);
+  EXPECT_EQ(received.resyncs, 0u);
+  EXPECT_EQ(received.bytes, 20u * 160u);
 }
 
 TEST(EchoEngine, RembCapGoesToTheCallersStreams) {
@@ -647,7 +656,7 @@ TEST(EchoEngine, ProbeQueueGetsPayloadsAndSkipsWhenFull) {
   probes::ProbeQueue queue(4);
   engine.attach_probe(0, &queue);
   Collected out;
-  for (int i = 0; i < 10; ++i) feed(engine, timestamp_ms(20 * i), rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i), out);
+  for (int i = 0; i < 10; ++i) feed(engine, timestamp_ms(20 * i), rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i)), out);
   // Nobody drained the queue: four taken, six skipped, and all ten echoed.
   EXPECT_EQ(queue.size(), 4u);
   EXPECT_EQ(queue.skipped(), 6u);
@@ -655,7 +664,7 @@ TEST(EchoEngine, ProbeQueueGetsPayloadsAndSkipsWhenFull) {
   ASSERT_TRUE(first);
   EXPECT_EQ(first->sequence_number, 0);
   EXPECT_EQ(first->payload.size(), 160u);
-  run_until(engine, timestamp_ms(3000), out);
+  run_timers_until(engine, timestamp_ms(3000), out);
   EXPECT_EQ(out.rtp.size(), 10u);
 }
 
@@ -687,13 +696,13 @@ TEST(EchoEngine, LocalSourceSendsFramesAsParrotsStreamAndSwallowsTheCallers) {
   EXPECT_FALSE(engine.send_local(timestamp_ms(0), 0, LocalFrame{200, tone, 5000, false}));  // not a payload type
   for (int i = 0; i < 5; ++i) {
     const Timestamp now = timestamp_ms(20 * i);
-    ASSERT_TRUE(engine.send_local(now, 0, LocalFrame{111, tone, 5000u + 960u * i, i == 0}));
+    ASSERT_TRUE(engine.send_local(now, 0, LocalFrame{111, tone, 5000u + 960u * static_cast<std::uint32_t>(i), i == 0}));
     ASSERT_EQ(engine.outbox().size(), 1u);
     collect(engine, now, out);
     // The caller's packets arrive and are measured, but not echoed.
-    feed(engine, now, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(100 + i), 960u * i), out);
+    feed(engine, now, rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(100 + i), 960u * static_cast<std::uint32_t>(i)), out);
   }
-  run_until(engine, timestamp_ms(1000), out);
+  run_timers_until(engine, timestamp_ms(1000), out);
   ASSERT_EQ(out.rtp.size(), 5u);
   const auto first = rtp::RtpPacket::parse(out.rtp[0]);
   ASSERT_TRUE(first);
@@ -715,7 +724,7 @@ TEST(EchoEngine, LocalSourceSendsFramesAsParrotsStreamAndSwallowsTheCallers) {
   // Back to echo: the caller's next packet continues parrot's numbering.
   engine.set_source(0, StreamSource::kEcho);
   feed(engine, timestamp_ms(1100), rtp_packet(kCallerAudioSsrc, 111, 105, 960u * 5), out);
-  run_until(engine, timestamp_ms(2000), out);
+  run_timers_until(engine, timestamp_ms(2000), out);
   ASSERT_EQ(out.rtp.size(), 6u);
   const auto echoed = rtp::RtpPacket::parse(out.rtp[5]);
   ASSERT_TRUE(echoed);
@@ -729,7 +738,7 @@ TEST(EchoEngine, LocalVideoStreamTakesKeyframeRequestsAndAnswersNacks) {
   engine.set_source(1, StreamSource::kLocal);
   std::vector<std::byte> frame(900, std::byte{0x42});
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(engine.send_local(timestamp_ms(33 * i), 1, LocalFrame{96, frame, 3000u * i, true}));
+    ASSERT_TRUE(engine.send_local(timestamp_ms(33 * i), 1, LocalFrame{96, frame, 3000u * static_cast<std::uint32_t>(i), true}));
     collect(engine, timestamp_ms(33 * i), out);
   }
   ASSERT_EQ(out.rtp.size(), 3u);
@@ -777,11 +786,11 @@ TEST(EchoEngine, SrtpBothWays) {
 
   engine.set_srtp(parrot_keys);
   for (int i = 0; i < 5; ++i) {
-    plain = rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(10 + i), 960u * i);
+    plain = rtp_packet(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(10 + i), 960u * static_cast<std::uint32_t>(i));
     datagram = plain;
     datagram.resize(datagram.size() + srtp::kMaxRtpTrailer);
     datagram.resize(*caller.protect_rtp(datagram, plain.size()));
-    run_until(engine, timestamp_ms(20 * i) - Duration{1}, out);
+    run_timers_until(engine, timestamp_ms(20 * i) - Duration{1}, out);
     feed(engine, timestamp_ms(20 * i), datagram, out);
   }
   // A new packet whose ciphertext was changed on the way.
@@ -791,7 +800,7 @@ TEST(EchoEngine, SrtpBothWays) {
   tampered.resize(*caller.protect_rtp(tampered, plain.size()));
   tampered[20] ^= std::byte{1};
   feed(engine, timestamp_ms(100), tampered, out);
-  run_until(engine, timestamp_ms(4000), out);
+  run_timers_until(engine, timestamp_ms(4000), out);
   ASSERT_EQ(out.rtp.size(), 5u);
   for (auto& echoed : out.rtp) {
     const auto length = caller.unprotect_rtp(echoed);
@@ -881,19 +890,19 @@ TEST(EchoEngine, TransportCcFeedbackCoversEveryPacketOnTheTransport) {
   std::map<std::uint16_t, std::int64_t> arrivals;  // 250 µs ticks
   for (int ms = 0; ms < 1000; ms += 5) {
     const Timestamp at = timestamp_ms(ms);
-    run_until(engine, at - Duration{1}, out);
+    run_timers_until(engine, at - Duration{1}, out);
     const auto number = transport++;
     if (number % 25 == 0) continue;
     arrivals[number] = at.time_since_epoch().count() / 250;
     if (ms % 20 == 0) {
-      feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(ms / 20), 960u * (ms / 20), number, 0), out);
+      feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(ms / 20), 960u * static_cast<std::uint32_t>(ms / 20), number, 0), out);
     } else if (ms == 500) {
       feed(engine, at, rtp_with_extensions(0x77777777, 97, 1, 0, number, 0), out);
     } else {
-      feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(ms), 90u * ms, number, 0, 1000), out);
+      feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(ms), 90u * static_cast<std::uint32_t>(ms), number, 0, 1000), out);
     }
   }
-  run_until(engine, timestamp_ms(1200), out);
+  run_timers_until(engine, timestamp_ms(1200), out);
   const auto feedback = transport_feedback_in(out);
   // High rate: every 50 ms after the first 100 ms.
   ASSERT_GE(feedback.size(), 15U);
@@ -926,12 +935,12 @@ TEST(EchoEngine, EchoedPacketsCarryParrotsTransportNumbersAndSendTimes) {
   Collected out;
   for (int i = 0; i < 20; ++i) {
     const Timestamp at = timestamp_ms(20 * i);
-    run_until(engine, at - Duration{1}, out);
+    run_timers_until(engine, at - Duration{1}, out);
     // The caller's numbers start at 40000 and its clock says 10 s.
-    feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * i,
+    feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i),
                                          static_cast<std::uint16_t>(40000 + i), 10u << 18), out);
   }
-  run_until(engine, timestamp_ms(1000), out);
+  run_timers_until(engine, timestamp_ms(1000), out);
   ASSERT_EQ(out.rtp.size(), 20U);
   for (std::size_t k = 0; k < out.rtp.size(); ++k) {
     const auto packet = rtp::RtpPacket::parse(out.rtp[k]);
@@ -949,11 +958,11 @@ TEST(EchoEngine, ResentPacketsGetANewTransportNumber) {
   Collected out;
   for (int i = 0; i < 10; ++i) {
     const Timestamp at = timestamp_ms(33 * i);
-    run_until(engine, at - Duration{1}, out);
-    feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(i), 3000u * i,
+    run_timers_until(engine, at - Duration{1}, out);
+    feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(i), 3000u * static_cast<std::uint32_t>(i),
                                          static_cast<std::uint16_t>(i), 0, 800), out);
   }
-  run_until(engine, timestamp_ms(600), out);
+  run_timers_until(engine, timestamp_ms(600), out);
   ASSERT_EQ(out.rtp.size(), 10U);
   const auto first = rtp::RtpPacket::parse(out.rtp[0]);
   ASSERT_TRUE(first);
@@ -973,11 +982,11 @@ TEST(EchoEngine, RembWithoutTransportCcFollowsWhatArrivesAndNeverCapsBelowTheSta
   // 100 kbit/s of audio for 3 s, then 2 Mbit/s of video as well for 4 s.
   for (int ms = 0; ms < 7000; ms += 5) {
     const Timestamp at = timestamp_ms(ms);
-    run_until(engine, at - Duration{1}, out);
+    run_timers_until(engine, at - Duration{1}, out);
     if (ms % 20 == 0)
-      feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(ms / 20), 960u * (ms / 20), 0, 0, 250), out);
+      feed(engine, at, rtp_with_extensions(kCallerAudioSsrc, 111, static_cast<std::uint16_t>(ms / 20), 960u * static_cast<std::uint32_t>(ms / 20), 0, 0, 250), out);
     if (ms >= 3000)
-      feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(ms / 5), 450u * (ms / 5), 0, 0, 1250), out);
+      feed(engine, at, rtp_with_extensions(kCallerVideoSsrc, 96, static_cast<std::uint16_t>(ms / 5), 450u * static_cast<std::uint32_t>(ms / 5), 0, 0, 1250), out);
   }
   EXPECT_TRUE(transport_feedback_in(out).empty());
   const auto rembs = rembs_in(out);

@@ -26,10 +26,16 @@ std::vector<std::byte> make_packet(std::uint16_t sequence, std::uint32_t timesta
   return out;
 }
 
-JitterBuffer::InsertResult insert(JitterBuffer& buffer, Timestamp now, std::uint16_t sequence,
+// A buffer with the receive statistics its stream would own.
+struct StreamBuffer : JitterBuffer {
+  explicit StreamBuffer(const JitterBufferConfig& config) : JitterBuffer(config), statistics(config.clock_rate_hz) {}
+  stats::ReceiveStatistics statistics;
+};
+
+JitterBuffer::InsertResult insert(StreamBuffer& buffer, Timestamp now, std::uint16_t sequence,
                                   std::uint32_t timestamp, bool marker = false) {
   const auto bytes = make_packet(sequence, timestamp, marker);
-  return buffer.insert(now, *rtp::RtpPacket::parse(bytes));
+  return buffer.insert(now, *rtp::RtpPacket::parse(bytes), buffer.statistics);
 }
 
 struct Arrival {
@@ -71,7 +77,7 @@ TEST(JitterBuffer, RecordedTraceWithLossReorderAndJitterPlaysEveryPacketInOrder)
   ASSERT_EQ(trace.arrivals.size(), 570u);
   JitterBufferConfig config;
   config.clock_rate_hz = 48000;
-  JitterBuffer buffer(config);
+  StreamBuffer buffer(config);
 
   std::vector<std::int64_t> released;
   std::size_t next = 0;
@@ -108,7 +114,7 @@ TEST(JitterBuffer, RecordedTraceWithLossReorderAndJitterPlaysEveryPacketInOrder)
   // The 40 ms spread is what the target settles on.
   EXPECT_GE(snapshot.target_delay_ms, 30.0);
   EXPECT_LE(snapshot.target_delay_ms, 60.0);
-  const auto stats = buffer.statistics().snapshot();
+  const auto stats = buffer.statistics.snapshot();
   EXPECT_EQ(stats.lost, trace.lost);
   EXPECT_EQ(stats.reordered, static_cast<std::uint64_t>(trace.reordered));
   EXPECT_EQ(stats.expected, 600);
@@ -122,7 +128,7 @@ TEST(JitterBuffer, RecordedTraceWithLossReorderAndJitterPlaysEveryPacketInOrder)
 TEST(JitterBuffer, ReleasesAtPlayoutTimeAcrossWrap) {
   JitterBufferConfig config;
   config.initial_delay = config.min_delay = std::chrono::milliseconds(40);
-  JitterBuffer buffer(config);
+  StreamBuffer buffer(config);
   // Steady 20 ms packets across 65535 -> 0 and a timestamp wrap.
   const std::uint32_t ts0 = 0xFFFFFFFFu - 960 * 2;
   for (int i = 0; i < 6; ++i) {
@@ -143,7 +149,7 @@ TEST(JitterBuffer, ReleasesAtPlayoutTimeAcrossWrap) {
 TEST(JitterBuffer, DuplicateAndLatePacketsAreCounted) {
   JitterBufferConfig config;
   config.initial_delay = config.min_delay = std::chrono::milliseconds(20);
-  JitterBuffer buffer(config);
+  StreamBuffer buffer(config);
   insert(buffer, timestamp_ms(0), 100, 0);
   EXPECT_EQ(insert(buffer, timestamp_ms(1), 100, 0), JitterBuffer::InsertResult::kDuplicate);
   insert(buffer, timestamp_ms(40), 102, 1920);
@@ -160,7 +166,7 @@ TEST(JitterBuffer, DuplicateAndLatePacketsAreCounted) {
 }
 
 TEST(JitterBuffer, ReorderedFirstPacketsStillPlayInOrder) {
-  JitterBuffer buffer(JitterBufferConfig{});
+  StreamBuffer buffer(JitterBufferConfig{});
   insert(buffer, timestamp_ms(0), 11, 960);
   insert(buffer, timestamp_ms(1), 10, 0);
   const auto first = buffer.pop(timestamp_ms(1000));
@@ -173,7 +179,7 @@ TEST(JitterBuffer, MemoryIsBoundedInPacketsAndTime) {
   config.initial_packets = 16;
   config.max_packets = 32;
   config.max_buffered = std::chrono::milliseconds(200);
-  JitterBuffer buffer(config);
+  StreamBuffer buffer(config);
   // 40 packets at once without any playout: the ring grows from 16 to its
   // bound of 32, and the oldest go.
   for (int i = 0; i < 40; ++i) insert(buffer, timestamp_ms(0), static_cast<std::uint16_t>(i), 0);
@@ -192,7 +198,7 @@ TEST(JitterBuffer, VideoFrameWaitsUntilComplete) {
   // A fixed 50 ms target, so the late packet below does not raise it.
   config.initial_delay = config.min_delay = config.max_delay = std::chrono::milliseconds(50);
   config.incomplete_frame_wait = std::chrono::milliseconds(100);
-  JitterBuffer buffer(config);
+  StreamBuffer buffer(config);
   // Frame 1 (ts 0): packets 1..3, marker on 3. Packet 2 arrives late.
   insert(buffer, timestamp_ms(0), 1, 0);
   insert(buffer, timestamp_ms(1), 3, 0, true);
@@ -230,7 +236,7 @@ TEST(JitterBuffer, FecAfterAFrameDoesNotHoldTheNext) {
   // libwebrtc's ULPFEC (in RED) and its padding share the video's SSRC and
   // sequence space: sent after a frame's marker packet, under its
   // timestamp, without a marker. The next frame's start is still known.
-  JitterBuffer buffer(fixed_video_config());
+  StreamBuffer buffer(fixed_video_config());
   insert(buffer, timestamp_ms(0), 1, 0, true);   // frame 1, one packet
   insert(buffer, timestamp_ms(1), 2, 0);         // its FEC
   insert(buffer, timestamp_ms(2), 3, 0);         // and padding
@@ -248,7 +254,7 @@ TEST(JitterBuffer, FecAfterAFrameDoesNotHoldTheNext) {
 
 TEST(JitterBuffer, FecPacedIntoTheNextFrameGoesWithIt) {
   // The sender's pacer may send frame 1's FEC between frame 2's packets.
-  JitterBuffer buffer(fixed_video_config());
+  StreamBuffer buffer(fixed_video_config());
   insert(buffer, timestamp_ms(0), 1, 0, true);
   insert(buffer, timestamp_ms(34), 2, 3000);
   insert(buffer, timestamp_ms(35), 3, 0);        // FEC for frame 1
@@ -266,7 +272,7 @@ TEST(JitterBuffer, NackListRepeatsAfterRttAndStops) {
   config.nack = true;
   config.max_nacks_per_packet = 2;
   config.initial_delay = config.min_delay = std::chrono::milliseconds(200);
-  JitterBuffer buffer(config);
+  StreamBuffer buffer(config);
   insert(buffer, timestamp_ms(0), 65534, 0);
   insert(buffer, timestamp_ms(60), 2, 960 * 4);  // 65535, 0, 1 missing
   std::vector<std::uint16_t> nacks;
@@ -288,9 +294,9 @@ TEST(JitterBuffer, ExtraDelayShiftsPlayoutAndGrowsTheTimeBound) {
   config.initial_delay = config.min_delay = std::chrono::milliseconds(20);
   config.initial_packets = 16;
   config.max_buffered = std::chrono::milliseconds(1000);
-  JitterBuffer buffer(config);
+  StreamBuffer buffer(config);
   buffer.set_extra_delay(std::chrono::milliseconds(2000));
-  for (int i = 0; i < 110; ++i) insert(buffer, timestamp_ms(20 * i), static_cast<std::uint16_t>(i), 960u * i);
+  for (int i = 0; i < 110; ++i) insert(buffer, timestamp_ms(20 * i), static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i));
   EXPECT_EQ(buffer.snapshot().buffered_packets, 110u);  // 2.2 s of audio fits 1 s + 2 s
   EXPECT_FALSE(buffer.pop(timestamp_ms(2019)));
   const auto p = buffer.pop(timestamp_ms(2020));
@@ -301,8 +307,8 @@ TEST(JitterBuffer, ExtraDelayShiftsPlayoutAndGrowsTheTimeBound) {
 TEST(JitterBuffer, ConfirmedSequenceRestartStartsOver) {
   JitterBufferConfig config;
   config.initial_delay = config.min_delay = std::chrono::milliseconds(20);
-  JitterBuffer buffer(config);
-  for (int i = 0; i < 5; ++i) insert(buffer, timestamp_ms(20 * i), static_cast<std::uint16_t>(1000 + i), 960u * i);
+  StreamBuffer buffer(config);
+  for (int i = 0; i < 5; ++i) insert(buffer, timestamp_ms(20 * i), static_cast<std::uint16_t>(1000 + i), 960u * static_cast<std::uint32_t>(i));
   EXPECT_EQ(insert(buffer, timestamp_ms(100), 30000, 5000), JitterBuffer::InsertResult::kTooOld);
   EXPECT_EQ(insert(buffer, timestamp_ms(120), 30001, 5960), JitterBuffer::InsertResult::kBuffered);
   const auto p = buffer.pop(timestamp_ms(200));

@@ -60,7 +60,7 @@ inline std::vector<EncodedFrame> encode_noise(vpx_codec_iface_t* iface, unsigned
       const unsigned h = plane == 0 ? height : (height + 1) / 2;
       for (unsigned y = 0; y < h; ++y) {
         for (unsigned x = 0; x < w; ++x) {
-          image->planes[plane][y * image->stride[plane] + x] = static_cast<unsigned char>(rng() & 0xFF);
+          image->planes[plane][y * static_cast<unsigned>(image->stride[plane]) + x] = static_cast<unsigned char>(rng() & 0xFF);
         }
       }
     }

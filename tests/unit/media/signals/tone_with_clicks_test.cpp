@@ -79,7 +79,7 @@ TEST(ToneWithClicks, MatchesTheFormulaFarIntoACall) {
       for (std::uint64_t n = start; n < start + 2'000; ++n) {
         const long double cycles = static_cast<long double>(frequency_hz) * static_cast<long double>(n) / 48000.0L;
         const long double phase = cycles - std::floor(cycles);
-        const auto expected = std::lround(amplitude * std::sin(2.0 * 3.14159265358979323846 * static_cast<double>(phase)));
+        const auto expected = static_cast<double>(std::lround(amplitude * std::sin(2.0 * 3.14159265358979323846 * static_cast<double>(phase))));
         ASSERT_NEAR(tone.sample_at(n), expected, 1) << frequency_hz << " Hz, n = " << n;
       }
     }

@@ -27,7 +27,7 @@ TEST(SrtpProfileTest, IdsAreTheIanaDtlsSrtpProtectionProfiles) {
   EXPECT_EQ(profile_from_id(0x0007), SrtpProfile::kAeadAes128Gcm);
   EXPECT_EQ(profile_from_id(0x0008), SrtpProfile::kAeadAes256Gcm);
   // 0x0005/0x0006 are the NULL-cipher profiles parrot refuses; 0 is reserved.
-  for (std::uint16_t id : {0x0000, 0x0003, 0x0004, 0x0005, 0x0006, 0x0009, 0xFFFF}) {
+  for (std::uint16_t id : std::initializer_list<std::uint16_t>{0x0000, 0x0003, 0x0004, 0x0005, 0x0006, 0x0009, 0xFFFF}) {
     EXPECT_FALSE(profile_from_id(id).has_value()) << id;
   }
 }

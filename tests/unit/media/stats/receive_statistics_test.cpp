@@ -85,6 +85,37 @@ TEST(ReceiveStatistics, SequenceJumpNeedsConfirmation) {
   EXPECT_EQ(snapshot.lost, 0);
 }
 
+TEST(ReceiveStatistics, NewSourceStartsItsOwnSequenceAndKeepsTheTotals) {
+  ReceiveStatistics stats(48000);
+  // Source A: 0..9 with 5 lost, a jittery arrival, and an SR.
+  for (int i = 0; i < 10; ++i) {
+    if (i == 5) continue;
+    stats.on_packet(timestamp_ms(20 * i + (i % 2) * 7), static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i), 100);
+  }
+  stats.on_sender_report(timestamp_ms(150), NtpTime{0x1234567812340000});
+  ASSERT_GT(stats.jitter_ticks(), 0u);
+  stats.on_source_change();
+  // Source B numbers from 40000: no jump to confirm, nothing lost between.
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(stats.on_packet(timestamp_ms(3000 + 20 * i), static_cast<std::uint16_t>(40000 + i),
+                              123u + 960u * static_cast<std::uint32_t>(i), 100),
+              Verdict::kNew) << i;
+  }
+  const auto snapshot = stats.snapshot();
+  EXPECT_EQ(snapshot.packets, 19u);
+  EXPECT_EQ(snapshot.expected, 20);
+  EXPECT_EQ(snapshot.lost, 1);
+  EXPECT_EQ(snapshot.bytes, 1900u);
+  EXPECT_EQ(snapshot.resyncs, 0u);
+  // The report block speaks of source B alone (RFC 3550 §6.4.1).
+  const auto block = stats.make_report_block(timestamp_ms(3200));
+  EXPECT_EQ(block.extended_highest_sequence, 40009u);
+  EXPECT_EQ(block.cumulative_lost, 0);
+  EXPECT_EQ(block.fraction_lost, 0);
+  EXPECT_EQ(block.jitter_ticks, 0u);  // B's packets arrive evenly
+  EXPECT_EQ(block.last_sr, 0u);       // the SR was A's
+}
+
 TEST(ReceiveStatistics, PacketOlderThanTheFirstExtendsExpected) {
   ReceiveStatistics stats(48000);
   stats.on_packet(timestamp_ms(0), 10, 0, 10);
@@ -99,7 +130,7 @@ TEST(ReceiveStatistics, PacketOlderThanTheFirstExtendsExpected) {
 TEST(ReceiveStatistics, BitrateOverTheLastSecond) {
   ReceiveStatistics stats(48000);
   // 50 packets/s of 100 bytes for 3 s: 40 kbit/s.
-  for (int i = 0; i < 150; ++i) stats.on_packet(timestamp_ms(20 * i), static_cast<std::uint16_t>(i), 960u * i, 100);
+  for (int i = 0; i < 150; ++i) stats.on_packet(timestamp_ms(20 * i), static_cast<std::uint16_t>(i), 960u * static_cast<std::uint32_t>(i), 100);
   const auto snapshot = stats.snapshot();
   EXPECT_NEAR(snapshot.bitrate_bps, 40000, 1000);
   EXPECT_NEAR(snapshot.average_bitrate_bps, 40000, 500);

@@ -103,14 +103,14 @@ TEST(ReturnLoss, ResendsAndDuplicatesCountOnce) {
 TEST(ReturnLoss, ReorderedSendsAreCounted) {
   ReturnLoss loss;
   // A late packet echoed after newer ones: numbers, not order, count.
-  for (const std::uint16_t s : {10, 11, 13, 12, 14, 16}) loss.on_sent(s);
+  for (const std::uint16_t s : std::initializer_list<std::uint16_t>{10, 11, 13, 12, 14, 16}) loss.on_sent(s);
   // The caller received 10..14 and 16, nothing lost; 15 never existed at parrot.
   loss.on_report_block(16, 1);  // expected 7, lost 1 (the upstream gap 15)
   EXPECT_EQ(loss.snapshot().sent, 6U);
   EXPECT_EQ(loss.snapshot().lost, 0U);
   // Up to 13 only: 10, 11, 12, 13 were sent.
   ReturnLoss partial;
-  for (const std::uint16_t s : {10, 11, 13, 12, 14, 16}) partial.on_sent(s);
+  for (const std::uint16_t s : std::initializer_list<std::uint16_t>{10, 11, 13, 12, 14, 16}) partial.on_sent(s);
   partial.on_report_block(13, 1);  // the caller missed one of the four
   EXPECT_EQ(partial.snapshot().sent, 4U);
   EXPECT_EQ(partial.snapshot().lost, 1U);

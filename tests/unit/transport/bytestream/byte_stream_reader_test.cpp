@@ -95,7 +95,7 @@ void serve_streamhost(const ListeningSocket& listener, const std::string& hash, 
   if (greeting == std::string("\x05\x01\x00", 3) && write_all(fd, method, 2)) {
     auto request = read_exact(fd, 5 + hash.size() + 2);
     if (request.size() == 47 && std::memcmp(request.data() + 5, hash.data(), hash.size()) == 0) {
-      request[1] = reply_code;
+      request[1] = static_cast<char>(reply_code);
       if (write_all(fd, request.data(), request.size())) after(fd);
     }
   }

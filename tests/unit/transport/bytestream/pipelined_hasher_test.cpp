@@ -7,10 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace parrot::transport::bytestream {
@@ -153,18 +157,43 @@ TEST(PipelinedHasher, FinishIsStableAndLaterBytesAreIgnored) {
   EXPECT_TRUE(hasher.finished());
 }
 
+// Threads of this process now (the kernel lists one task per thread).
+std::size_t thread_count() {
+  const std::filesystem::directory_iterator tasks("/proc/self/task");
+  return static_cast<std::size_t>(std::distance(begin(tasks), end(tasks)));
+}
+
+// A joined thread's task may linger in /proc for a moment after join()
+// returns; one left running never goes.
+bool threads_return_to(std::size_t count) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (thread_count() != count) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
 // Destruction with buffers queued for the helper (and with none ever
-// given) joins the helper; a hang or a use-after-free fails here (under
-// ASan, or as the test timing out).
+// given) ends the helper thread; a hang or a use-after-free also fails
+// here (under ASan, or as the test timing out).
 TEST(PipelinedHasher, DestroyedMidStreamJoinsTheHelper) {
   const std::vector<std::string> algorithms{"sha3-512", "sha-512", "sha-1"};
   const auto data = random_bytes(64 * kBuffer, 9);
+  const std::size_t threads_before = thread_count();
   for (int round = 0; round < 20; ++round) {
-    PipelinedHasher hasher(algorithms, kBuffer);
-    hasher.update(std::span<const std::byte>(data).first(static_cast<std::size_t>(round) * 3 * kBuffer + 1));
+    {
+      PipelinedHasher hasher(algorithms, kBuffer);
+      hasher.update(std::span<const std::byte>(data).first(static_cast<std::size_t>(round) * 3 * kBuffer + 1));
+      // From round 1 on, buffers were handed over: the helper is running.
+      if (round > 0) {
+        ASSERT_EQ(thread_count(), threads_before + 1) << round;
+      }
+    }
+    ASSERT_TRUE(threads_return_to(threads_before)) << "the helper outlived its hasher in round " << round;
   }
   { PipelinedHasher idle(algorithms, kBuffer); }
-  SUCCEED();
+  EXPECT_TRUE(threads_return_to(threads_before));
 }
 
 TEST(PipelinedHasher, BadArgumentsThrow) {

@@ -15,22 +15,15 @@
 #include "media/rtp/rtp_packet.hpp"
 #include "media/srtp/srtp_library.hpp"
 #include "media/srtp/srtp_session.hpp"
+#include "tests/unit/transport/worker/loop_helpers.hpp"
 
 namespace parrot::transport {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Runs `context` until `done` or the deadline; false on timeout.
-bool run_until(GMainContext* context, const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    g_main_context_iteration(context, FALSE);
-    g_usleep(200);
-  }
-  return true;
-}
+using test::iterate_for;
+using test::iterate_until;
 
 // One side of a call: a CallTransport and what it reported.
 struct Side : CallTransport::Observer {
@@ -146,7 +139,7 @@ class CallTransportTest : public ::testing::Test {
   }
 
   bool both(CallTransportState state) {
-    return run_until(context_, [&] { return a_.state == state && b_.state == state; });
+    return iterate_until(context_, [&] { return a_.state == state && b_.state == state; });
   }
 
   media::srtp::SrtpLibrary library_;
@@ -170,7 +163,7 @@ void exchange_srtp(GMainContext* context, Side& a, Side& b, unsigned component =
     ASSERT_TRUE(a.send(s, component));
     ASSERT_TRUE(b.send(static_cast<std::uint16_t>(1000 + s), component));
   }
-  ASSERT_TRUE(run_until(context, [&] { return a.media.size() >= 20 && b.media.size() >= 20; }));
+  ASSERT_TRUE(iterate_until(context, [&] { return a.media.size() >= 20 && b.media.size() >= 20; }));
   const auto at_b = media::rtp::RtpPacket::parse(b.media.front());
   ASSERT_TRUE(at_b);
   EXPECT_EQ(at_b->sequence_number(), 0);
@@ -229,7 +222,7 @@ TEST_F(CallTransportTest, FingerprintLearnedAfterIceConnects) {
 
 TEST_F(CallTransportTest, FingerprintMismatchFailsWithoutKeys) {
   connect(ice(true), ice(false), DtlsRole::kServer, DtlsRole::kClient, /*wrong_fingerprint_at_b=*/true);
-  ASSERT_TRUE(run_until(context_, [&] { return b_.state == CallTransportState::kFailed; })) << to_string(b_.state);
+  ASSERT_TRUE(iterate_until(context_, [&] { return b_.state == CallTransportState::kFailed; })) << to_string(b_.state);
   EXPECT_EQ(b_.reason, "DTLS: fingerprint mismatch");
   EXPECT_EQ(b_.transport->failure(), TransportFailure::kFingerprintMismatch);
   EXPECT_EQ(b_.transport->stats().failure, TransportFailure::kFingerprintMismatch);
@@ -246,7 +239,7 @@ TEST_F(CallTransportTest, SilentPeerLosesConsentAndSendingStops) {
   b_.peer = nullptr;
   a_.peer = nullptr;
   b_.transport.reset();
-  ASSERT_TRUE(run_until(context_, [&] { return a_.state == CallTransportState::kFailed; }, 10s));
+  ASSERT_TRUE(iterate_until(context_, [&] { return a_.state == CallTransportState::kFailed; }, 10s));
   EXPECT_NE(a_.reason.find("consent"), std::string::npos) << a_.reason;
   EXPECT_EQ(a_.transport->failure(), TransportFailure::kConsentLost);
   EXPECT_FALSE(a_.send(99));
@@ -286,7 +279,7 @@ TEST_F(CallTransportTest, IceRestartAfterConsentLossKeepsTheDtlsKeys) {
     ASSERT_TRUE(a_.send(static_cast<std::uint16_t>(2000 + s)));
     ASSERT_TRUE(b_.send(static_cast<std::uint16_t>(3000 + s)));
   }
-  ASSERT_TRUE(run_until(context_, [&] { return a_.media.size() >= 10 && b_.media.size() >= 10; }));
+  ASSERT_TRUE(iterate_until(context_, [&] { return a_.media.size() >= 10 && b_.media.size() >= 10; }));
 }
 
 TEST_F(CallTransportTest, IceRestartWhileConnectedLosesNoMediaAndKeepsTheDtlsAssociation) {
@@ -302,10 +295,10 @@ TEST_F(CallTransportTest, IceRestartWhileConnectedLosesNoMediaAndKeepsTheDtlsAss
   std::uint16_t sequence = 0;
   std::size_t refused = 0;
   const auto exchange = [&] {
-    refused += a_.send(sequence) ? 0 : 1;
-    refused += b_.send(sequence) ? 0 : 1;
+    refused += a_.send(sequence) ? 0u : 1u;
+    refused += b_.send(sequence) ? 0u : 1u;
     ++sequence;
-    run_until(context_, [] { return false; }, 5ms);
+    iterate_for(context_, 5ms);
   };
   for (int i = 0; i < 5; ++i) exchange();
   const IceCredentials new_a = a_.transport->restart_ice(std::nullopt);  // the offer
@@ -317,14 +310,14 @@ TEST_F(CallTransportTest, IceRestartWhileConnectedLosesNoMediaAndKeepsTheDtlsAss
   for (int i = 0; i < 40; ++i) exchange();
   a_.transport->set_remote_credentials(new_b);
   for (const auto& c : b_.transport->local_candidates()) a_.transport->add_remote_candidate(c);
-  ASSERT_TRUE(run_until(context_, [&] {
+  ASSERT_TRUE(iterate_until(context_, [&] {
     exchange();
     return a_.state == CallTransportState::kSecure && b_.state == CallTransportState::kSecure;
   })) << to_string(a_.state) << " / " << to_string(b_.state);
   for (int i = 0; i < 5; ++i) exchange();
   EXPECT_EQ(refused, 0u);
   EXPECT_EQ(a_.transport->stats().send_drops + b_.transport->stats().send_drops, 0u);
-  ASSERT_TRUE(run_until(context_, [&] { return a_.media.size() >= sequence && b_.media.size() >= sequence; }))
+  ASSERT_TRUE(iterate_until(context_, [&] { return a_.media.size() >= sequence && b_.media.size() >= sequence; }))
       << a_.media.size() << " and " << b_.media.size() << " of " << sequence;
   EXPECT_EQ(a_.media.size(), sequence);  // SRTP replay protection would have refused a repeat
   EXPECT_EQ(b_.keys->local_key_salt, keys_before.local_key_salt);  // the same association
@@ -333,7 +326,7 @@ TEST_F(CallTransportTest, IceRestartWhileConnectedLosesNoMediaAndKeepsTheDtlsAss
 
 TEST_F(CallTransportTest, NoIceRestartAfterADtlsFailure) {
   connect(ice(true), ice(false), DtlsRole::kServer, DtlsRole::kClient, /*wrong_fingerprint_at_b=*/true);
-  ASSERT_TRUE(run_until(context_, [&] { return b_.state == CallTransportState::kFailed; }));
+  ASSERT_TRUE(iterate_until(context_, [&] { return b_.state == CallTransportState::kFailed; }));
   ASSERT_TRUE(is_dtls_failure(b_.transport->failure()));
   EXPECT_THROW(b_.transport->restart_ice(a_.transport->local_credentials()), std::logic_error);
   EXPECT_THROW(a_.transport->restart_ice(IceCredentials{"", ""}), std::invalid_argument);
@@ -356,8 +349,8 @@ TEST_F(CallTransportTest, TwoComponentsCarryRtcpOnTheSecond) {
   exchange_srtp(context_, a_, b_, 1);
   b_.media.clear();
   b_.media_components.clear();
-  ASSERT_TRUE(run_until(context_, [&] { return a_.send(0, 2, /*rtcp=*/true); }, 5s));
-  ASSERT_TRUE(run_until(context_, [&] { return !b_.media.empty(); }));
+  ASSERT_TRUE(iterate_until(context_, [&] { return a_.send(0, 2, /*rtcp=*/true); }, 5s));
+  ASSERT_TRUE(iterate_until(context_, [&] { return !b_.media.empty(); }));
   EXPECT_EQ(b_.media_components.front(), 2u);
   EXPECT_EQ(b_.media.front().size(), 8u);  // the RR, decrypted with the component-1 keys
 }

@@ -85,8 +85,8 @@ class DtlsPair {
 
   // Pumps, and while `done` is false sleeps until the earliest retransmission
   // timer and fires both; gives up after `limit` of sleeping.
-  bool run_until(const std::function<bool()>& done, const DropFilter& drop = {},
-                 std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  bool pump_until(const std::function<bool()>& done, const DropFilter& drop = {},
+                  std::chrono::milliseconds limit = std::chrono::seconds(10)) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     pump(drop);
     while (!done()) {

@@ -161,7 +161,7 @@ TEST_F(DtlsSrtpTest, FingerprintMismatchOnEitherSideFailsWithoutKeys) {
     (client_checks_wrong ? client : server).peer_fingerprint = stranger.fingerprint_sha256();
     DtlsPair pair(client, server);
     pair.start();
-    ASSERT_TRUE(pair.run_until([&] { return pair.both_done(); }));
+    ASSERT_TRUE(pair.pump_until([&] { return pair.both_done(); }));
     const DtlsEndpoint& checker = client_checks_wrong ? pair.a : pair.b;
     const DtlsEndpoint& other = client_checks_wrong ? pair.b : pair.a;
     expect_failed_without_keys(checker);
@@ -244,7 +244,7 @@ TEST_F(DtlsSrtpTest, LostFlightsAreRetransmitted) {
     pair.start();
     ASSERT_TRUE(pair.a.session->timeout().has_value());
     EXPECT_LE(*pair.a.session->timeout(), 20ms);
-    ASSERT_TRUE(pair.run_until([&] { return pair.both_done(); }, drop));
+    ASSERT_TRUE(pair.pump_until([&] { return pair.both_done(); }, drop));
     EXPECT_TRUE(lost);
     ASSERT_TRUE(pair.both_connected());
     expect_mirrored_keys(pair.a, pair.b, SrtpProfile::kAeadAes128Gcm);
@@ -361,7 +361,7 @@ TEST_F(DtlsSrtpTest, RetransmittedFinalFlightAfterConnectIsAnswered) {
     return true;
   };
   pair.start();
-  ASSERT_TRUE(pair.run_until([&] { return pair.both_connected(); }, drop));
+  ASSERT_TRUE(pair.pump_until([&] { return pair.both_connected(); }, drop));
   EXPECT_TRUE(lost);
   expect_mirrored_keys(pair.a, pair.b, SrtpProfile::kAeadAes128Gcm);
   EXPECT_EQ(pair.b.outcomes, 1);

@@ -12,32 +12,20 @@
 #include <functional>
 #include <stdexcept>
 
+#include "tests/unit/transport/worker/loop_helpers.hpp"
+
 namespace parrot::transport {
 namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kDeadline = 10s;
+using test::iterate_for;
+using test::iterate_until;
 
 struct ContextUnref {
   void operator()(GMainContext* context) const noexcept { g_main_context_unref(context); }
 };
 using ContextPtr = std::unique_ptr<GMainContext, ContextUnref>;
-
-// Runs `context` on this thread until `done()` or the deadline; true if done.
-bool run_until(GMainContext* context, const std::function<bool()>& done, std::chrono::milliseconds deadline = kDeadline) {
-  const gint64 end = g_get_monotonic_time() + std::chrono::duration_cast<std::chrono::microseconds>(deadline).count();
-  while (!done()) {
-    if (g_get_monotonic_time() > end) return false;
-    if (!g_main_context_iteration(context, FALSE)) g_usleep(1000);
-  }
-  return true;
-}
-
-// Lets the context run for a while regardless (drains closes, watches state).
-void run_for(GMainContext* context, std::chrono::milliseconds duration) {
-  run_until(context, [] { return false; }, duration);
-}
 
 media::ByteView bytes_of(const std::string& text) { return media::as_bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()); }
 
@@ -116,7 +104,7 @@ class IceAgentTest : public ::testing::Test {
   void TearDown() override {
     a_.reset();
     b_.reset();
-    run_for(context_.get(), 50ms);  // completes nice_agent_close_async
+    iterate_for(context_.get(), 50ms);  // completes nice_agent_close_async
   }
 
   void create(IceConfig config_a, IceConfig config_b) {
@@ -132,7 +120,7 @@ class IceAgentTest : public ::testing::Test {
     b_->set_remote_credentials(a_->local_credentials());
   }
   bool both_connected() {
-    return run_until(context_.get(), [&] { return a_->state() == IceState::kConnected && b_->state() == IceState::kConnected; });
+    return iterate_until(context_.get(), [&] { return a_->state() == IceState::kConnected && b_->state() == IceState::kConnected; });
   }
   void connect(IceConfig config_a, IceConfig config_b) {
     create(std::move(config_a), std::move(config_b));
@@ -169,7 +157,7 @@ TEST_P(IceAgentConnectTest, ConnectsAndCarriesDatagramsBothWaysOnEachComponent) 
   for (unsigned component = 1; component <= components; ++component) {
     const std::string to_b = "a->b " + std::to_string(component);
     const std::string to_a = "b->a " + std::to_string(component);
-    ASSERT_TRUE(run_until(context_.get(), [&] {
+    ASSERT_TRUE(iterate_until(context_.get(), [&] {
       a_->send(component, bytes_of(to_b));
       b_->send(component, bytes_of(to_a));
       return rb_.got(component, to_b) && ra_.got(component, to_a);
@@ -179,7 +167,7 @@ TEST_P(IceAgentConnectTest, ConnectsAndCarriesDatagramsBothWaysOnEachComponent) 
   EXPECT_GT(b_->datagrams_received(), 0u);
   EXPECT_FALSE(a_->send(components + 1, bytes_of("no such component")));
 
-  ASSERT_TRUE(run_until(context_.get(), [&] { return a_->selected_pair().has_value() && ra_.pair.has_value(); }));
+  ASSERT_TRUE(iterate_until(context_.get(), [&] { return a_->selected_pair().has_value() && ra_.pair.has_value(); }));
   const SelectedPair pair = *a_->selected_pair();
   EXPECT_EQ(pair.local.type, IceCandidateType::kHost);
   EXPECT_EQ(pair.remote.type, IceCandidateType::kHost);
@@ -203,7 +191,7 @@ TEST_F(IceAgentTest, RemoteCandidatesBeforeCredentialsStillConnect) {
   b_->gather();
   ASSERT_FALSE(ra_.local.empty());
   ASSERT_FALSE(rb_.local.empty());
-  run_for(context_.get(), 100ms);
+  iterate_for(context_.get(), 100ms);
   EXPECT_NE(a_->state(), IceState::kConnected);
   exchange_credentials();
   EXPECT_TRUE(both_connected());
@@ -221,21 +209,21 @@ TEST_F(IceAgentTest, SilentPeerLosesConsentAndSendingStops) {
   IceConfig config_a = loopback_config(true);
   config_a.consent_timeout = 1500ms;
   connect(std::move(config_a), loopback_config(false));
-  ASSERT_TRUE(run_until(context_.get(), [&] {
+  ASSERT_TRUE(iterate_until(context_.get(), [&] {
     b_->send(1, bytes_of("alive"));
     return ra_.got(1, "alive");
   }));
 
   // Traffic keeps consent: twice the timeout with the peer talking.
   const gint64 talk_until = g_get_monotonic_time() + 3'000'000;
-  run_until(context_.get(), [&] {
+  iterate_until(context_.get(), [&] {
     b_->send(1, bytes_of("keepalive"));
     return g_get_monotonic_time() > talk_until || a_->state() != IceState::kConnected;
   });
   ASSERT_EQ(a_->state(), IceState::kConnected);
 
   b_.reset();
-  ASSERT_TRUE(run_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }));
+  ASSERT_TRUE(iterate_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }));
   EXPECT_NE(ra_.states.back().second.find("consent lost"), std::string::npos) << ra_.states.back().second;
   EXPECT_EQ(a_->failure(), IceFailure::kConsentLost);
   const auto drops = a_->send_drops();
@@ -254,10 +242,10 @@ TEST_F(IceAgentTest, RestartKeepsSendingOnThePreviousPairUntilTheNewOneConnects)
   std::size_t sent_while_restarting = 0;
   const auto exchange = [&] {
     const std::string number = std::to_string(sent++);
-    refused += a_->send(1, bytes_of("a" + number)) ? 0 : 1;
-    refused += b_->send(1, bytes_of("b" + number)) ? 0 : 1;
+    refused += a_->send(1, bytes_of("a" + number)) ? 0u : 1u;
+    refused += b_->send(1, bytes_of("b" + number)) ? 0u : 1u;
     if (a_->sending_on_previous_pair() || b_->sending_on_previous_pair()) ++sent_while_restarting;
-    run_for(context_.get(), 5ms);
+    iterate_for(context_.get(), 5ms);
   };
   for (int i = 0; i < 5; ++i) exchange();
 
@@ -275,7 +263,7 @@ TEST_F(IceAgentTest, RestartKeepsSendingOnThePreviousPairUntilTheNewOneConnects)
   for (int i = 0; i < 40; ++i) exchange();
   a_->set_remote_credentials(new_b);
   for (const auto& candidate : rb_.local) a_->add_remote_candidate(candidate);
-  ASSERT_TRUE(run_until(context_.get(), [&] {
+  ASSERT_TRUE(iterate_until(context_.get(), [&] {
     exchange();
     return a_->state() == IceState::kConnected && b_->state() == IceState::kConnected;
   })) << "a " << to_string(a_->state()) << ", b " << to_string(b_->state());
@@ -286,7 +274,7 @@ TEST_F(IceAgentTest, RestartKeepsSendingOnThePreviousPairUntilTheNewOneConnects)
   EXPECT_EQ(refused, 0u);
   EXPECT_EQ(a_->send_drops() + b_->send_drops(), 0u);
   EXPECT_GE(sent_while_restarting, 20u);
-  ASSERT_TRUE(run_until(context_.get(), [&] { return ra_.datagrams.size() >= sent && rb_.datagrams.size() >= sent; }))
+  ASSERT_TRUE(iterate_until(context_.get(), [&] { return ra_.datagrams.size() >= sent && rb_.datagrams.size() >= sent; }))
       << "a got " << ra_.datagrams.size() << ", b got " << rb_.datagrams.size() << " of " << sent;
   for (std::size_t i = 0; i < sent; ++i) {
     EXPECT_TRUE(rb_.got(1, "a" + std::to_string(i))) << i;
@@ -312,16 +300,16 @@ TEST_F(IceAgentTest, RestartWhoseChecksAllFailStaysOnThePreviousPair) {
   a_->set_remote_credentials({"gone", "abcdefghijklmnopqrstuvwx"});
   a_->add_remote_candidate(nowhere);
   std::size_t sent = 0;
-  ASSERT_TRUE(run_until(context_.get(), [&] {
+  ASSERT_TRUE(iterate_until(context_.get(), [&] {
     b_->send(1, bytes_of("b still here"));  // keeps a's consent
     EXPECT_TRUE(a_->send(1, bytes_of("a" + std::to_string(sent++))));
-    run_for(context_.get(), 5ms);
+    iterate_for(context_.get(), 5ms);
     return a_->state() == IceState::kConnected;
   }, 30s)) << to_string(a_->state());
   EXPECT_EQ(ra_.states.back().second, "ice restart failed: staying on the previous pair");
   EXPECT_FALSE(a_->sending_on_previous_pair());
   EXPECT_TRUE(a_->send(1, bytes_of("after")));
-  ASSERT_TRUE(run_until(context_.get(), [&] { return rb_.got(1, "after"); }));
+  ASSERT_TRUE(iterate_until(context_.get(), [&] { return rb_.got(1, "after"); }));
   EXPECT_EQ(a_->send_drops(), 0u);
 }
 
@@ -332,7 +320,7 @@ TEST_F(IceAgentTest, RestartingPairStillLosesConsentToASilentPeer) {
   config_a.consent_timeout = 500ms;
   connect(std::move(config_a), loopback_config(false));
   const std::size_t heard = ra_.datagrams.size();
-  ASSERT_TRUE(run_until(context_.get(), [&] {
+  ASSERT_TRUE(iterate_until(context_.get(), [&] {
     b_->send(1, bytes_of("alive"));  // consent fresh just before the restart
     return ra_.datagrams.size() > heard;
   }));
@@ -340,7 +328,7 @@ TEST_F(IceAgentTest, RestartingPairStillLosesConsentToASilentPeer) {
   ASSERT_TRUE(a_->sending_on_previous_pair());
   EXPECT_TRUE(a_->send(1, bytes_of("still on the old pair")));
   b_.reset();
-  ASSERT_TRUE(run_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }));
+  ASSERT_TRUE(iterate_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }));
   EXPECT_NE(ra_.states.back().second.find("consent lost"), std::string::npos) << ra_.states.back().second;
   EXPECT_FALSE(a_->sending_on_previous_pair());
   EXPECT_FALSE(a_->send(1, bytes_of("after consent")));
@@ -354,17 +342,17 @@ TEST_F(IceAgentTest, RestartAfterConsentLossSendsOnlyOnceConnected) {
   IceConfig config_b = loopback_config(false);
   config_b.consent_timeout = 300ms;
   connect(std::move(config_a), std::move(config_b));
-  ASSERT_TRUE(run_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }));
+  ASSERT_TRUE(iterate_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }));
   const IceCredentials new_a = a_->restart(std::nullopt);
   EXPECT_FALSE(a_->sending_on_previous_pair());
   EXPECT_FALSE(a_->send(1, bytes_of("no pair")));
-  ASSERT_TRUE(run_until(context_.get(), [&] { return b_->state() == IceState::kFailed; }));
+  ASSERT_TRUE(iterate_until(context_.get(), [&] { return b_->state() == IceState::kFailed; }));
   const IceCredentials new_b = b_->restart(new_a);
   a_->set_remote_credentials(new_b);
   for (const auto& candidate : rb_.local) a_->add_remote_candidate(candidate);
   for (const auto& candidate : ra_.local) b_->add_remote_candidate(candidate);
   ASSERT_TRUE(both_connected());
-  ASSERT_TRUE(run_until(context_.get(), [&] {
+  ASSERT_TRUE(iterate_until(context_.get(), [&] {
     a_->send(1, bytes_of("back"));
     return rb_.got(1, "back");
   }));
@@ -390,13 +378,13 @@ TEST_F(IceAgentTest, EndOfCandidatesTimerLetsUnreachablePeerFail) {
     agent->gather();
     agent->add_remote_candidate(remote);
   }
-  ASSERT_TRUE(run_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }, 60s)) << to_string(a_->state());
+  ASSERT_TRUE(iterate_until(context_.get(), [&] { return a_->state() == IceState::kFailed; }, 60s)) << to_string(a_->state());
   EXPECT_NE(ra_.states.back().second.find("ICE failed"), std::string::npos);
   EXPECT_FALSE(a_->send(1, bytes_of("nobody")));
-  run_for(context_.get(), 500ms);
+  iterate_for(context_.get(), 500ms);
   EXPECT_EQ(b_->state(), IceState::kChecking);
   b_->remote_gathering_done();
-  EXPECT_TRUE(run_until(context_.get(), [&] { return b_->state() == IceState::kFailed; }));
+  EXPECT_TRUE(iterate_until(context_.get(), [&] { return b_->state() == IceState::kFailed; }));
 }
 
 TEST_F(IceAgentTest, PortRangeIsHonoured) {
@@ -419,7 +407,7 @@ TEST_F(IceAgentTest, Ipv6LoopbackConnects) {
   SilentSocket probe(AF_INET6);
   if (!probe.bound()) GTEST_SKIP() << "no ::1 on this machine";
   connect(loopback_config(true, 1, "::1"), loopback_config(false, 1, "::1"));
-  ASSERT_TRUE(run_until(context_.get(), [&] {
+  ASSERT_TRUE(iterate_until(context_.get(), [&] {
     a_->send(1, bytes_of("v6"));
     return rb_.got(1, "v6");
   }));
@@ -432,7 +420,7 @@ TEST_F(IceAgentTest, PublicAddressAddsMappedCandidate) {
   config.public_address = "203.0.113.7";
   a_ = std::make_unique<IceAgent>(context_.get(), std::move(config), ra_);
   a_->gather();
-  ASSERT_TRUE(run_until(context_.get(), [&] { return ra_.gathering_done; }));
+  ASSERT_TRUE(iterate_until(context_.get(), [&] { return ra_.gathering_done; }));
   ASSERT_EQ(ra_.local.size(), 2u);
   const IceCandidate& host = ra_.local[0];
   const IceCandidate& mapped = ra_.local[1];
@@ -456,7 +444,7 @@ TEST_F(IceAgentTest, RelayOnlyAnnouncesNoOtherCandidate) {
   config.public_address = "203.0.113.7";
   a_ = std::make_unique<IceAgent>(context_.get(), std::move(config), ra_);
   a_->gather();
-  ASSERT_TRUE(run_until(context_.get(), [&] { return ra_.gathering_done; }));
+  ASSERT_TRUE(iterate_until(context_.get(), [&] { return ra_.gathering_done; }));
   EXPECT_TRUE(ra_.local.empty()) << ra_.local.size() << " candidate(s), the first " << to_string(ra_.local[0].type);
 }
 

@@ -54,7 +54,7 @@ TEST(Worker, ManyPostersKeepTheirOrderAndAllRunOnOneThread) {
         worker.post([&, p, i] {
           all_current = all_current && worker.is_current();
           threads.insert(std::this_thread::get_id());
-          seen[p].push_back(i);
+          seen[static_cast<std::size_t>(p)].push_back(i);
         });
       }
     });
@@ -65,9 +65,9 @@ TEST(Worker, ManyPostersKeepTheirOrderAndAllRunOnOneThread) {
   EXPECT_TRUE(all_current);
   ASSERT_EQ(threads.size(), 1U);
   EXPECT_NE(*threads.begin(), std::this_thread::get_id());
-  for (int p = 0; p < kPosters; ++p) {
+  for (std::size_t p = 0; p < seen.size(); ++p) {
     ASSERT_EQ(seen[p].size(), static_cast<std::size_t>(kTasksEach)) << "poster " << p;
-    for (int i = 0; i < kTasksEach; ++i) ASSERT_EQ(seen[p][i], i) << "poster " << p;
+    for (int i = 0; i < kTasksEach; ++i) ASSERT_EQ(seen[p][static_cast<std::size_t>(i)], i) << "poster " << p;
   }
   EXPECT_EQ(worker.dropped_tasks(), 0U);
 }
@@ -210,7 +210,7 @@ TEST(PostToContext, KeepsOrderAndCatchesExceptions) {
     }
   });
   ASSERT_TRUE(iterate_until(context.get(), [&] { return order.size() == 50; }));
-  for (int i = 0; i < 50; ++i) EXPECT_EQ(order[i], i);
+  for (std::size_t i = 0; i < order.size(); ++i) EXPECT_EQ(order[i], static_cast<int>(i));
   EXPECT_EQ(callback_failures(), failures_before + 1);
 }
 
