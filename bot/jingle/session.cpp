@@ -166,7 +166,7 @@ TransportUpdate Session::transport_update(const Content& content, const IceUdpTr
   update.skipped_candidates = ice.skipped_candidates;
   update.fingerprint = ice.fingerprint;
   if (TrackedContent* tracked = find_mutable(content.name)) {
-    // Movim sends pwd only once it knows it (§1.4), so a missing value is
+    // Movim sends pwd only once it knows it (docs/client-quirks.md#movim-calls), so a missing value is
     // "unchanged", not "changed to empty".
     const bool ufrag_changed = !ice.ufrag.empty() && !tracked->remote_ufrag.empty() && ice.ufrag != tracked->remote_ufrag;
     const bool pwd_changed = !ice.pwd.empty() && !tracked->remote_pwd.empty() && ice.pwd != tracked->remote_pwd;

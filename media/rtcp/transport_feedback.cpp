@@ -16,7 +16,7 @@ constexpr std::size_t kOneBitSymbols = StatusChunker::kOneBitCapacity;
 constexpr std::size_t kTwoBitSymbols = StatusChunker::kTwoBitCapacity;
 
 std::uint16_t run_length_chunk(std::uint8_t symbol, std::size_t run) noexcept {
-  return static_cast<std::uint16_t>((symbol << 13) | run);
+  return static_cast<std::uint16_t>((std::size_t{symbol} << 13) | run);
 }
 
 }  // namespace
