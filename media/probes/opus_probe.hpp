@@ -1,6 +1,11 @@
 // Side-path Opus probe: decodes the caller's Opus payloads (RFC 7587) at
 // 48 kHz and reports level, peak, silence, clipping, DTX and concealment.
 // "Frame" here means one packet's decoded audio (usually 20 ms).
+//
+// Decoding is most of what the probe costs. When the packets carry the RFC
+// 6464 audio level header extension (libwebrtc sends it), level and silence
+// come from it and the probe may decode only windows of consecutive packets
+// (OpusSampling). Counting (packets, loss, lateness, DTX) sees every packet.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +16,35 @@
 #include "media/probes/probe_queue.hpp"
 
 namespace parrot::media::probes {
+
+// Which packets are decoded while the packets carry an RFC 6464 audio
+// level (the level and silence then come from it; decoding is left only
+// peak and clipping). libopus predicts each frame from the ones before, so
+// a sample is a run of consecutive packets: every `period_packets` in-order
+// packets the decoder is reset and the next `priming_packets +
+// window_packets` are decoded, the priming ones only to settle the decoder
+// (their audio is not measured). A packet without a level is always decoded:
+// sampled decoding misses too much of speech's level (probes README).
+// period_packets 0 decodes every packet.
+struct OpusSampling {
+  std::uint32_t period_packets = 0;
+  std::uint32_t window_packets = 0;
+  std::uint32_t priming_packets = 0;
+
+  static constexpr OpusSampling every_packet() noexcept { return {}; }
+  // What parrot's calls use: 0.5 s of every 5 s of 20 ms packets, after one
+  // priming packet, about a tenth of the decoding (probes_bench).
+  static constexpr OpusSampling windows() noexcept { return {250, 25, 1}; }
+  bool decodes_everything() const noexcept { return period_packets == 0; }
+};
+
+// Where level_dbfs and silent_frame_share come from.
+enum class OpusLevelSource {
+  kNone,        // nothing measured yet
+  kDecoded,     // decoded audio (every packet, or the sampled windows)
+  kAudioLevel,  // the RFC 6464 audio level of every packet that carried one
+};
+const char* to_string(OpusLevelSource source) noexcept;
 
 struct OpusStats {
   std::uint64_t packets = 0;
@@ -26,6 +60,14 @@ struct OpusStats {
   double silent_frame_share = 0.0;     // 0..1: frames below kSilenceThresholdDbfs, DTX frames counted silent
   std::uint64_t clipped_samples = 0;   // |sample| >= kClipThreshold
   std::uint32_t channels = 0;
+  // In-order packets that are not DTX: the frames level and silence describe.
+  std::uint64_t audio_packets = 0;
+  // Decoded frames whose audio is in the level, peak, clipping and (when
+  // decoded) silence: every audio packet without sampling, fewer with it.
+  std::uint64_t measured_frames = 0;
+  // Audio packets that carried an RFC 6464 audio level.
+  std::uint64_t audio_level_packets = 0;
+  OpusLevelSource level_source = OpusLevelSource::kNone;
 };
 
 class OpusProbe {
@@ -40,25 +82,40 @@ class OpusProbe {
   // channels is 1 or 2 (throws std::invalid_argument otherwise); libopus
   // mixes the stream to that count. Throws std::runtime_error if libopus
   // cannot create the decoder.
-  explicit OpusProbe(std::uint32_t channels = 2);
+  // A sampling with window_packets 0, or a period too short for its
+  // priming and window, throws std::invalid_argument.
+  explicit OpusProbe(std::uint32_t channels = 2, OpusSampling sampling = OpusSampling::every_packet());
 
   // Any payload is accepted; what does not decode is counted.
   void on_packet(const ProbePacket& packet);
   OpusStats stats() const;
 
  private:
+  enum class Slot { kMeasure, kPrime, kSkip };
+  Slot next_slot(bool has_audio_level);
   void conceal(std::uint64_t lost);
   void account(const float* pcm, int samples_per_channel);
+  void account_audio_level(std::uint8_t level_minus_dbov, ByteView payload);
 
   OpusDecoderPtr decoder_;
   std::uint32_t channels_;
+  OpusSampling sampling_;
   std::vector<float> pcm_;  // room for the longest Opus packet, 120 ms
+  std::uint64_t position_ = 0;  // in-order packets so far, for the sampling
+  bool decoder_current_ = true;  // the decoder has seen every packet since it was made or reset
+  std::uint32_t priming_left_ = 0;
 
   OpusStats counts_;
   double sum_squares_ = 0.0;
   std::uint64_t samples_ = 0;
   float peak_ = 0.0F;
   std::uint64_t silent_frames_ = 0;
+  std::uint64_t measured_errors_ = 0;  // decode errors in the frames that would have been measured
+
+  // RFC 6464 levels: energy (full scale 1.0) times samples, as for decoding.
+  double level_energy_ = 0.0;
+  std::uint64_t level_samples_ = 0;
+  std::uint64_t level_silent_frames_ = 0;
 
   // The newest in-order packet: what gaps are measured from.
   std::optional<std::uint16_t> last_sequence_;

@@ -13,7 +13,7 @@ ProbeQueue::ProbeQueue(std::size_t max_packets) {
 }
 
 bool ProbeQueue::offer(Timestamp arrival, std::uint8_t payload_type, std::uint32_t rtp_ts, std::uint16_t seq,
-                       bool marker, ByteView payload) {
+                       bool marker, ByteView payload, std::optional<rtp::AudioLevel> audio_level) {
   if (size_ == ring_.size() || payload.size() > kMaxPayloadBytes) {
     ++skipped_;
     return false;
@@ -24,6 +24,7 @@ bool ProbeQueue::offer(Timestamp arrival, std::uint8_t payload_type, std::uint32
   slot.rtp_timestamp = rtp_ts;
   slot.sequence_number = seq;
   slot.marker = marker;
+  slot.audio_level = audio_level;
   // assign() into a vector with enough capacity reuses its storage.
   slot.payload.assign(payload.begin(), payload.end());
   ++size_;

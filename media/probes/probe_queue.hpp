@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "media/bytes.hpp"
+#include "media/rtp/header_extensions.hpp"
 #include "media/time.hpp"
 
 namespace parrot::media::probes {
@@ -21,6 +22,8 @@ struct ProbePacket {
   std::uint32_t rtp_timestamp = 0;
   std::uint16_t sequence_number = 0;
   bool marker = false;
+  // RFC 6464, when the audio level extension was negotiated and present.
+  std::optional<rtp::AudioLevel> audio_level;
   std::vector<std::byte> payload;
 };
 
@@ -38,7 +41,7 @@ class ProbeQueue {
   // skip when the queue is full or the payload exceeds kMaxPayloadBytes
   // (larger than any datagram parrot accepts). Never blocks.
   bool offer(Timestamp arrival, std::uint8_t payload_type, std::uint32_t rtp_ts, std::uint16_t seq, bool marker,
-             ByteView payload);
+             ByteView payload, std::optional<rtp::AudioLevel> audio_level = std::nullopt);
 
   // Oldest packet first; empty when nothing is queued.
   std::optional<ProbePacket> pop();

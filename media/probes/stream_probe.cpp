@@ -8,7 +8,7 @@ namespace parrot::media::probes {
 
 StreamProbe::StreamProbe(StreamProbeConfig config) : config_(std::move(config)) {
   switch (config_.codec) {
-    case ProbedCodec::kOpus: opus_ = std::make_unique<OpusProbe>(config_.opus_channels); break;
+    case ProbedCodec::kOpus: opus_ = std::make_unique<OpusProbe>(config_.opus_channels, config_.opus_sampling); break;
     case ProbedCodec::kVp8: vp8_ = std::make_unique<Vp8Probe>(); break;
     case ProbedCodec::kVp9: vp9_ = std::make_unique<Vp9Probe>(); break;
     case ProbedCodec::kNone: break;
@@ -56,6 +56,7 @@ void StreamProbe::on_packet(const ProbePacket& packet) {
       unwrapped_.rtp_timestamp = packet.rtp_timestamp;
       unwrapped_.sequence_number = packet.sequence_number;
       unwrapped_.marker = packet.marker;
+      unwrapped_.audio_level = packet.audio_level;
       unwrapped_.payload.assign(primary.data.begin(), primary.data.end());
       probe(unwrapped_);
     }

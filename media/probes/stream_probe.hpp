@@ -33,6 +33,7 @@ struct StreamProbeConfig {
   std::optional<std::uint8_t> red_payload_type;     // "red" (RFC 2198)
   std::optional<std::uint8_t> ulpfec_payload_type;  // "ulpfec" (RFC 5109)
   std::uint32_t opus_channels = 1;                  // see OpusProbe
+  OpusSampling opus_sampling = OpusSampling::every_packet();
 };
 
 // What the stream carried besides the codec's own payloads.
