@@ -262,6 +262,20 @@ std::string chart(const Figure& figure, const json& times, const json& values) {
   return svg + "</svg>";
 }
 
+// Beside the level chart: whose measure the level is, and how much the
+// probe decoded (the report's level_source and decoded_share).
+std::string how_audio_was_measured(const json& report_stream) {
+  const std::string source = text_of(report_stream, "level_source");
+  const json* decoded = member(report_stream, "decoded_share");
+  const std::optional<double> share = decoded != nullptr ? number_of(*decoded) : std::nullopt;
+  if (source.empty() || source == "none") return "";
+  std::string how = source == "audio level"
+                        ? "Audio level and silence from the caller's own RFC 6464 level of each packet"
+                        : "Audio level and silence from decoding the caller's audio";
+  if (share) how += fmt::format("; {:.0f}% of its packets decoded", *share * 100);
+  return "<p class=\"how\">" + e(how) + ".</p>";
+}
+
 std::string stream_section(const json& timeline_stream, const json& report_stream, std::size_t index) {
   const std::string media = text_of(timeline_stream, "media");
   const std::string codec = text_of(report_stream, "codec");
@@ -277,7 +291,7 @@ std::string stream_section(const json& timeline_stream, const json& report_strea
     if (values == nullptr || !values->is_array()) continue;
     html += chart(figure, *times, *values);
   }
-  return html + "</div></section>";
+  return html + "</div>" + how_audio_was_measured(report_stream) + "</section>";
 }
 
 std::string timelines(const json& report, const json& timeline) {

@@ -111,6 +111,9 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
       // the same, and the probe costs 19 instead of 28 us per 20 ms packet
       // (probes_bench), a quarter of a call's media CPU at 100 calls.
       config.opus_channels = 1;
+      // While the caller's packets carry RFC 6464 levels (libwebrtc's do),
+      // level and silence come from them and a tenth is decoded.
+      config.opus_sampling = media::probes::OpusSampling::windows();
     } else if (named(offered, "VP8")) {
       config.codec = media::probes::ProbedCodec::kVp8;
       codec = "VP8";

@@ -60,6 +60,7 @@ struct NegotiatedStream {
   // XEP-0294 ids of the header extensions in use; 0 = not negotiated.
   std::uint8_t transport_sequence_extension_id = 0;
   std::uint8_t abs_send_time_extension_id = 0;
+  std::uint8_t audio_level_extension_id = 0;  // RFC 6464: the probe reads the caller's levels
   friend bool operator==(const NegotiatedStream&, const NegotiatedStream&) = default;
 };
 

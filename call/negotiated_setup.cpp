@@ -46,6 +46,7 @@ media::echo::StreamConfig echo_stream_config(const NegotiatedStream& stream) {
   config.fir = stream.fir;
   config.transport_sequence_extension_id = stream.transport_sequence_extension_id;
   config.abs_send_time_extension_id = stream.abs_send_time_extension_id;
+  config.audio_level_extension_id = stream.audio_level_extension_id;
   config.transport_cc = stream.transport_cc;
   config.remb = stream.remb;
   return config;

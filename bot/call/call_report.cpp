@@ -104,9 +104,28 @@ std::string one_way_evidence(const CallFacts& facts) {
   }
 }
 
+// 0..1 to 0.001: audio packets whose decoded audio is in the figures.
+double decoded_share(const media::probes::OpusStats& audio) {
+  if (audio.audio_packets == 0) return 0.0;
+  const double share = static_cast<double>(audio.measured_frames) / static_cast<double>(audio.audio_packets);
+  return std::round(std::min(share, 1.0) * 1000) / 1000;
+}
+
+// Said after the level when it is not from decoding every packet.
+std::string how_measured(const media::probes::OpusStats& audio) {
+  if (audio.level_source == media::probes::OpusLevelSource::kAudioLevel) {
+    if (audio.audio_level_packets >= audio.audio_packets) return " (your client's RFC 6464 level of every packet)";
+    return fmt::format(" (your client's RFC 6464 level of {} of {} packets)", grouped(audio.audio_level_packets),
+                       grouped(audio.audio_packets));
+  }
+  if (audio.measured_frames < audio.audio_packets)
+    return fmt::format(" (decoded {} of {} packets)", grouped(audio.measured_frames), grouped(audio.audio_packets));
+  return "";
+}
+
 bool audio_silent(const CallFacts& facts) {
   for (const StreamFacts& s : facts.streams) {
-    if (!s.audio || s.audio->decoded_frames == 0) continue;
+    if (!s.audio || s.audio->level_source == media::probes::OpusLevelSource::kNone) continue;
     if (s.audio->level_dbfs < kSilentLevelDbfs || s.audio->silent_frame_share >= kMostlySilentShare) return true;
   }
   return false;
@@ -349,6 +368,10 @@ json report_json(const CallFacts& facts) {
       stream["level_dbfs"] = std::round(s.audio->level_dbfs * 10) / 10;
       stream["silent_share"] = std::round(s.audio->silent_frame_share * 1000) / 1000;
       stream["clipped_samples"] = s.audio->clipped_samples;
+      // How the probe measured: the sender's RFC 6464 levels or decoding,
+      // and the share of audio packets decoded (peak and clipping are of those).
+      stream["level_source"] = media::probes::to_string(s.audio->level_source);
+      stream["decoded_share"] = decoded_share(*s.audio);
     }
     if (s.audio || s.video) stream["probe_skipped_packets"] = s.probe_skipped;
     if (s.video && s.video->width > 0) {
@@ -431,7 +454,8 @@ std::string summary(const CallFacts& facts) {
     }
     text += fmt::format(", jitter {:.0f} ms", e.received.jitter_ms);
     if (e.sent.rtt_ms) text += fmt::format(", RTT {:.0f} ms", *e.sent.rtt_ms);
-    if (s.audio && s.audio->decoded_frames > 0) text += fmt::format(", level {:.0f} dBFS", s.audio->level_dbfs);
+    if (s.audio && s.audio->level_source != media::probes::OpusLevelSource::kNone)
+      text += fmt::format(", level {:.0f} dBFS{}", s.audio->level_dbfs, how_measured(*s.audio));
     if (s.video && s.video->pictures > 1) {
       const auto& video = *s.video;
       if (video.width > 0) text += fmt::format(", {}x{}", video.width, video.height);

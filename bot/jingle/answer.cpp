@@ -221,6 +221,7 @@ AnswerPlan plan_answer(const Jingle& offer, const AnswerOptions& options) {
     stream.config.transport_sequence_extension_id =
         header_extension_id(entry.header_extensions, media::rtp::kTransportSequenceNumberUri);
     stream.config.abs_send_time_extension_id = header_extension_id(entry.header_extensions, media::rtp::kAbsSendTimeUri);
+    stream.config.audio_level_extension_id = header_extension_id(entry.header_extensions, media::rtp::kAudioLevelUri);
     stream.config.transport_cc = transport_cc;
     stream.config.remb = remb;
     plan.streams.push_back(std::move(stream));

@@ -101,6 +101,7 @@ OfferPlan plan_offer(const OfferOptions& options) {
     stream.config.nack = stream.config.pli = stream.config.fir = video;
     stream.config.transport_sequence_extension_id = kTransportSequenceId;
     stream.config.abs_send_time_extension_id = kAbsSendTimeId;
+    stream.config.audio_level_extension_id = video ? 0 : kAudioLevelId;
     stream.config.transport_cc = true;
     stream.config.remb = video;
     plan.streams.push_back(std::move(stream));
@@ -177,6 +178,7 @@ AcceptedOffer read_answer(const OfferPlan& offer, const Jingle& accept) {
     stream.config.transport_sequence_extension_id =
         header_extension_id(extensions, media::rtp::kTransportSequenceNumberUri);
     stream.config.abs_send_time_extension_id = header_extension_id(extensions, media::rtp::kAbsSendTimeUri);
+    stream.config.audio_level_extension_id = header_extension_id(extensions, media::rtp::kAudioLevelUri);
     stream.config.transport_cc = offered.config.transport_cc && stream.config.transport_sequence_extension_id != 0 &&
                                  has_feedback(*rtp, "transport-cc", "");
     stream.config.remb = offered.config.remb && has_feedback(*rtp, "goog-remb", "");

@@ -85,6 +85,16 @@ jitter::JitterBufferConfig jitter_config_for(const StreamConfig& stream, const E
   return c;
 }
 
+// RFC 6464: the caller's own level of the packet, for the probe, when the
+// extension was negotiated and the packet carries it.
+std::optional<rtp::AudioLevel> audio_level_of(const rtp::RtpPacket& packet, std::uint8_t id) {
+  if (id == 0 || !packet.has_extension()) return std::nullopt;
+  const auto extensions = rtp::HeaderExtensions::parse(packet.extension_profile(), packet.extension_data());
+  if (!extensions) return std::nullopt;
+  const auto value = extensions->find(id);
+  return value ? rtp::parse_audio_level(*value) : std::nullopt;
+}
+
 }  // namespace
 
 EchoEngine::EchoEngine(EchoConfig config)
@@ -293,7 +303,7 @@ void EchoEngine::on_rtp(Timestamp now, MutableByteView datagram) {
   stream->fec.on_received(packet->sequence_number(), packet->timestamp());
   if (result == jitter::JitterBuffer::InsertResult::kBuffered && stream->probe != nullptr) {
     stream->probe->offer(now, packet->payload_type(), packet->timestamp(), packet->sequence_number(), packet->marker(),
-                         packet->payload());
+                         packet->payload(), audio_level_of(*packet, stream->config.audio_level_extension_id));
   }
   play_due(now);
   // The first gap is asked about at once; later ones on the 20 ms check.

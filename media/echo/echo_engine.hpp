@@ -86,6 +86,8 @@ struct StreamConfig {
   // sequence numbers and send times there (see the README).
   std::uint8_t transport_sequence_extension_id = 0;
   std::uint8_t abs_send_time_extension_id = 0;
+  // RFC 6464 audio level: read on every packet offered to the probe.
+  std::uint8_t audio_level_extension_id = 0;
   // XEP-0293 congestion control feedback: transport-cc (needs the
   // transport-wide sequence extension) and goog-remb.
   bool transport_cc = false;

@@ -61,6 +61,29 @@ void BM_OpusProbePacket20ms(benchmark::State& state) {
 }
 BENCHMARK(BM_OpusProbePacket20ms)->Arg(1)->Arg(2);
 
+// What a call's probe costs per packet when the caller sends RFC 6464
+// levels (libwebrtc does): the level is read from every packet and a tenth
+// is decoded (OpusSampling::windows(), what parrot's calls use). Compare
+// with BM_OpusProbePacket20ms/1 in the same run: every packet decoded.
+void BM_OpusProbeWithAudioLevels20ms(benchmark::State& state) {
+  const auto payloads = encode_tone_packets(1, 50);
+  OpusProbe probe(1, OpusSampling::windows());
+  ProbePacket packet;
+  packet.audio_level = rtp::AudioLevel{true, 23};
+  std::uint32_t n = 0;
+  for (auto _ : state) {
+    packet.sequence_number = static_cast<std::uint16_t>(n);
+    packet.rtp_timestamp = n * 960;
+    packet.payload = payloads[n % payloads.size()];
+    probe.on_packet(packet);
+    ++n;
+  }
+  const OpusStats s = probe.stats();
+  state.counters["decoded_share"] = static_cast<double>(s.decoded_frames) / static_cast<double>(s.packets);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_OpusProbeWithAudioLevels20ms);
+
 void BM_Vp8ProbeFrame320x240(benchmark::State& state) {
   const auto frames = test::encode_noise(vpx_codec_vp8_cx(), 320, 240, 30);
   const auto packets = test::packetize_vp8(frames, 0, 0);

@@ -99,6 +99,18 @@ TEST(ReportPageTest, BothMediaGetTheirTimelines) {
   EXPECT_NE(page.find("VP8/90000"), std::string::npos);
 }
 
+TEST(ReportPageTest, SaysHowTheAudioLevelWasMeasured) {
+  json report = a_report("alice@example.org", "opus/48000");
+  EXPECT_EQ(render_report_page(report, a_timeline(), "MEDIA OK.").find("<p class=\"how\">"), std::string::npos);
+  report["streams"][0]["level_source"] = "audio level";
+  report["streams"][0]["decoded_share"] = 0.1;
+  const std::string page = render_report_page(report, a_timeline(), "MEDIA OK.");
+  EXPECT_NE(page.find("<p class=\"how\">Audio level and silence from the caller&#39;s own RFC 6464 level of each "
+                      "packet; 10% of its packets decoded.</p>"),
+            std::string::npos);
+  EXPECT_EQ(count(page, "<p class=\"how\">"), 1U);  // not under the video
+}
+
 TEST(ReportPageTest, HostileStringsAreEscapedEverywhere) {
   const std::string jid = "<script>alert(1)</script>@evil.example/\"'><img src=x onerror=alert(2)>";
   const std::string codec = "</h3><script src=\"https://evil.example/x.js\"></script>";

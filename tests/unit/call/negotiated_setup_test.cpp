@@ -68,6 +68,7 @@ TEST(NegotiatedSetupTest, StreamConfigKeepsEveryNegotiatedField) {
   stream.remb = true;
   stream.transport_sequence_extension_id = 3;
   stream.abs_send_time_extension_id = 2;
+  stream.audio_level_extension_id = 1;
   const media::echo::StreamConfig config = echo_stream_config(stream);
   EXPECT_EQ(config.kind, media::echo::MediaKind::kVideo);
   EXPECT_EQ(config.clock_rate_hz, 90000u);
@@ -81,6 +82,7 @@ TEST(NegotiatedSetupTest, StreamConfigKeepsEveryNegotiatedField) {
   EXPECT_TRUE(config.remb);
   EXPECT_EQ(config.transport_sequence_extension_id, 3);
   EXPECT_EQ(config.abs_send_time_extension_id, 2);
+  EXPECT_EQ(config.audio_level_extension_id, 1);
   EXPECT_FALSE(config.red_payload_type);  // CallMedia fills these from the offered names
   EXPECT_FALSE(config.ulpfec_payload_type);
 

@@ -50,6 +50,9 @@ CallFacts good_call() {
   audio.offered = {{111, "opus", 48000}, {0, "PCMU", 8000}};
   media::probes::OpusStats opus;
   opus.decoded_frames = 1512;
+  opus.audio_packets = 1512;
+  opus.measured_frames = 1512;
+  opus.level_source = media::probes::OpusLevelSource::kDecoded;
   opus.level_dbfs = -23.4;
   opus.silent_frame_share = 0.1;
   audio.audio = opus;
@@ -88,6 +91,8 @@ TEST(CallReport, JsonHasEveryKeyDesignAsksFor) {
   EXPECT_EQ(stream["packets_received"], 1512);
   EXPECT_EQ(stream["loss_pct"], 0.33);
   EXPECT_EQ(stream["level_dbfs"], -23.4);
+  EXPECT_EQ(stream["level_source"], "decoded");
+  EXPECT_EQ(stream["decoded_share"], 1.0);
   EXPECT_EQ(report["nat"]["verdict"], "NAT, direct path");
 }
 
@@ -240,6 +245,27 @@ StreamFacts vp8_in_red() {
   vp8.pictures_decoded = 160;
   video.video = vp8;
   return video;
+}
+
+TEST(CallReport, SaysWhoseLevelItIsAndHowMuchWasDecoded) {
+  CallFacts facts = good_call();
+  auto& audio = *facts.streams[0].audio;
+  audio.level_source = media::probes::OpusLevelSource::kAudioLevel;
+  audio.audio_level_packets = 1512;
+  audio.measured_frames = 150;
+  audio.decoded_frames = 156;
+  auto stream = report_json(facts)["streams"][0];
+  EXPECT_EQ(stream["level_source"], "audio level");
+  EXPECT_EQ(stream["decoded_share"], 0.099);
+  EXPECT_NE(summary(facts).find("level -23 dBFS (your client's RFC 6464 level of every packet)"), std::string::npos)
+      << summary(facts);
+  audio.audio_level_packets = 1000;
+  EXPECT_NE(summary(facts).find("(your client's RFC 6464 level of 1,000 of 1,512 packets)"), std::string::npos);
+  // Decoded, but not all of it (the levels stopped coming for a while).
+  audio.level_source = media::probes::OpusLevelSource::kDecoded;
+  EXPECT_NE(summary(facts).find("level -23 dBFS (decoded 150 of 1,512 packets)"), std::string::npos);
+  stream = report_json(facts)["streams"][0];
+  EXPECT_EQ(stream["level_source"], "decoded");
 }
 
 TEST(CallReport, NamesTheCodecInsideRed) {

@@ -121,6 +121,7 @@ TEST(AnswerTest, ConversationsBundleMuxDtls) {
   EXPECT_FALSE(audio.pli);
   EXPECT_EQ(audio.transport_sequence_extension_id, 3);
   EXPECT_EQ(audio.abs_send_time_extension_id, 2);
+  EXPECT_EQ(audio.audio_level_extension_id, 1);  // answered, and read for the probe
   EXPECT_TRUE(audio.transport_cc);
   EXPECT_FALSE(audio.remb);
   const NegotiatedStream& video = plan.streams[1].config;
@@ -132,6 +133,7 @@ TEST(AnswerTest, ConversationsBundleMuxDtls) {
   EXPECT_TRUE(video.fir);
   EXPECT_EQ(video.transport_sequence_extension_id, 0);
   EXPECT_EQ(video.abs_send_time_extension_id, 2);
+  EXPECT_EQ(video.audio_level_extension_id, 0);
   EXPECT_FALSE(video.transport_cc);
   EXPECT_TRUE(video.remb);
   EXPECT_EQ(plan.streams[1].transport, 0u);

@@ -116,6 +116,8 @@ TEST(Offer, AnswerSetsTheDtlsRoleAndTheCalleesSsrcs) {
   EXPECT_TRUE(active.streams[1].config.transport_cc);
   EXPECT_EQ(active.streams[1].config.transport_sequence_extension_id, 3);
   EXPECT_EQ(active.streams[1].config.abs_send_time_extension_id, 2);
+  EXPECT_EQ(active.streams[0].config.audio_level_extension_id, 1);
+  EXPECT_EQ(active.streams[1].config.audio_level_extension_id, 0);
   EXPECT_TRUE(active.streams[1].config.remb);
   EXPECT_FALSE(active.streams[0].config.remb);
   const AcceptedOffer passive = read_answer(plan, answer_to(plan, DtlsSetup::kPassive));

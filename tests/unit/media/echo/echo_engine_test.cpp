@@ -1009,5 +1009,47 @@ TEST(EchoEngine, RembWithoutTransportCcFollowsWhatArrivesAndNeverCapsBelowTheSta
   EXPECT_LT(to_ms(*snapshot.streams[1].upstream.reached[3]), 1000);
 }
 
+TEST(EchoEngine, ProbeGetsTheCallersAudioLevelWhenNegotiated) {
+  // RFC 6464 as libwebrtc sends it, one byte: V=1, 33 dB below overload.
+  constexpr std::uint8_t kAudioLevelId = 1;
+  const auto with_level = [](std::uint16_t sequence) {
+    rtp::HeaderExtensionWriter writer;
+    const std::array<std::byte, 1> level{std::byte{0x80 | 33}};
+    writer.add(kAudioLevelId, level);
+    const std::vector<std::byte> payload(160, std::byte{0x5A});
+    std::vector<std::byte> out(12 + 8 + payload.size());
+    rtp::RtpHeader header;
+    header.ssrc = kCallerAudioSsrc;
+    header.payload_type = 111;
+    header.sequence_number = sequence;
+    header.timestamp = 960u * sequence;
+    header.extension_profile = writer.profile();
+    header.extension_data = writer.data();
+    out.resize(rtp::serialize(header, payload, out));
+    return out;
+  };
+  for (const std::uint8_t negotiated_id : {kAudioLevelId, std::uint8_t{0}}) {
+    EchoConfig config = audio_video_config();
+    config.streams[0].audio_level_extension_id = negotiated_id;
+    EchoEngine engine(config);
+    probes::ProbeQueue queue(4);
+    engine.attach_probe(0, &queue);
+    Collected out;
+    feed(engine, timestamp_ms(0), with_level(1), out);
+    feed(engine, timestamp_ms(20), rtp_packet(kCallerAudioSsrc, 111, 2, 1920), out);  // no extension
+    const auto first = queue.pop();
+    const auto second = queue.pop();
+    ASSERT_TRUE(first && second);
+    EXPECT_FALSE(second->audio_level);
+    if (negotiated_id == 0) {
+      EXPECT_FALSE(first->audio_level);  // not negotiated: not read
+      continue;
+    }
+    ASSERT_TRUE(first->audio_level);
+    EXPECT_TRUE(first->audio_level->voice_activity);
+    EXPECT_EQ(first->audio_level->level_minus_dbov, 33);
+  }
+}
+
 }  // namespace
 }  // namespace parrot::media::echo
