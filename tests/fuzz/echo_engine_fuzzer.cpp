@@ -8,11 +8,15 @@
 // more RTP than it received plus what NACKs may ask for. An op with bit 0x20
 // takes the path down (or back up): what the engine sends meanwhile comes
 // back through on_send_failed, and the sent counts must hold what left.
+// The audio stream's probe reads RFC 6464 levels from the packets it is
+// offered and decodes in windows, as in a call.
 #include <cstdlib>
 #include <vector>
 
 #include "fuzz_input.hpp"
 #include "media/echo/echo_engine.hpp"
+#include "media/probes/probe_queue.hpp"
+#include "media/probes/stream_probe.hpp"
 #include "media/rtcp/compound.hpp"
 #include "media/rtp/header_extensions.hpp"
 #include "media/rtp/rtp_packet.hpp"
@@ -35,6 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   audio.payload_types = {111};
   audio.local_ssrc = 0xA0A0A0A0;
   audio.nack = (flags & 1) != 0;
+  audio.audio_level_extension_id = 1;
   echo::StreamConfig video;
   video.kind = echo::MediaKind::kVideo;
   video.clock_rate_hz = 90000;
@@ -56,6 +61,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.random_seed = flags;
   if (flags & 16) config.remb_cap_bps = 100'000;
   echo::EchoEngine engine(config);
+  probes::ProbeQueue probe_queue(16);
+  engine.attach_probe(0, &probe_queue);
+  probes::StreamProbeConfig probe_config;
+  probe_config.codec = probes::ProbedCodec::kOpus;
+  probe_config.codec_payload_types = {111};
+  probe_config.opus_sampling = probes::OpusSampling{3, 1, 1};
+  probes::StreamProbe probe(probe_config);
+  probes::ProbePacket probed;
 
   Timestamp now = timestamp_ms(0);
   std::uint64_t rtp_in = 0;
@@ -106,8 +119,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           const std::uint32_t send_time = in.u32();
           const std::byte sequence_bytes[] = {std::byte(transport >> 8), std::byte(transport)};
           const std::byte send_time_bytes[] = {std::byte(send_time >> 16), std::byte(send_time >> 8), std::byte(send_time)};
+          // The level reuses a byte already read, so older inputs keep their meaning.
+          const std::byte level[] = {std::byte(send_time >> 24)};
           extensions.add(3, sequence_bytes);
           extensions.add(2, send_time_bytes);
+          extensions.add(1, level);
           header.extension_profile = extensions.profile();
           header.extension_data = extensions.data();
         }
@@ -147,11 +163,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     engine.on_datagram(now, MutableByteView(datagram).first(length));
     check_outbox();
+    while (probe_queue.pop_into(probed)) probe.on_packet(probed);
     // Timers up to now, bounded so a hostile input cannot spin forever.
     for (int i = 0; i < 1000 && engine.next_wakeup() <= now; ++i) {
       engine.on_timer(std::max(engine.next_wakeup(), now - std::chrono::seconds(10)));
       check_outbox();
     }
+  }
+  if (const auto audio_stats = probe.audio()) {
+    if (audio_stats->audio_level_packets > audio_stats->audio_packets) std::abort();
+    if (audio_stats->silent_frame_share < 0.0 || audio_stats->silent_frame_share > 1.0) std::abort();
   }
   // Each echo once, plus at most SendHistory::kMaxResends per NACKed number.
   if (rtp_out > rtp_in + nacked * echo::SendHistory::kMaxResends) std::abort();

@@ -1,5 +1,7 @@
 // Any bytes as an Opus RTP payload (RFC 7587): decode, then a sequence gap
-// so concealment runs on whatever state the input left behind.
+// so concealment runs on whatever state the input left behind. A second
+// probe samples in short windows (decoder resets and priming on hostile
+// state) with an RFC 6464 level on most packets, the first byte's value.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +11,16 @@
 
 using namespace parrot::media;
 using namespace parrot::media::probes;
+
+namespace {
+
+void check(const OpusStats& s) {
+  if (std::isnan(s.level_dbfs) || s.silent_frame_share < 0.0 || s.silent_frame_share > 1.0) std::abort();
+  if (s.measured_frames > s.decoded_frames || s.decoded_frames > s.packets) std::abort();
+  if (s.audio_level_packets > s.audio_packets || s.audio_packets > s.packets) std::abort();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > ProbeQueue::kMaxPayloadBytes) return 0;
@@ -22,6 +34,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   probe.on_packet(packet);
   const OpusStats s = probe.stats();
   if (s.packets != 2 || s.concealed_frames > OpusProbe::kMaxConcealedPerGap) std::abort();
-  if (std::isnan(s.level_dbfs) || s.silent_frame_share < 0.0 || s.silent_frame_share > 1.0) std::abort();
+  check(s);
+
+  OpusProbe sampled(1, OpusSampling{3, 1, 1});
+  const std::uint8_t level = size > 0 ? data[0] : 0;  // 128..255 are out of range: clamped to 127
+  for (std::uint16_t i = 0; i < 12; ++i) {
+    packet.sequence_number = static_cast<std::uint16_t>(10 + i + (i == 7 ? 2 : 0));  // one gap of two
+    packet.rtp_timestamp = 960U * packet.sequence_number;
+    if (i % 4 == 3) {
+      packet.audio_level.reset();
+    } else {
+      packet.audio_level = rtp::AudioLevel{(level & 0x80) != 0, level};
+    }
+    sampled.on_packet(packet);
+  }
+  const OpusStats t = sampled.stats();
+  if (t.packets != 12) std::abort();
+  check(t);
+  if (t.level_source == OpusLevelSource::kAudioLevel && t.level_dbfs > 0.0) std::abort();
   return 0;
 }
