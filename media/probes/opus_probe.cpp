@@ -115,7 +115,8 @@ OpusProbe::Slot OpusProbe::next_slot(bool has_audio_level) {
 void OpusProbe::conceal(std::uint64_t lost) {
   counts_.lost_packets += lost;
   position_ += lost;
-  if (last_frame_samples_ <= 0 || !(decoder_current_ || sampling_.decodes_everything())) return;
+  // Outside a window nothing is decoded, so there is no state to carry.
+  if (last_frame_samples_ <= 0 || !decoder_current_) return;
   // Concealment keeps the decoder's state continuous across the loss; its
   // synthetic audio is not the caller's, so it stays out of the level.
   const std::uint64_t runs = std::min(lost, kMaxConcealedPerGap);

@@ -18,8 +18,8 @@
 namespace parrot::media::probes {
 
 // Which packets are decoded while the packets carry an RFC 6464 audio
-// level (the level and silence then come from it; decoding is left only
-// peak and clipping). libopus predicts each frame from the ones before, so
+// level (the level and silence then come from it; decoding is left with
+// only peak and clipping). libopus predicts each frame from the ones before, so
 // a sample is a run of consecutive packets: every `period_packets` in-order
 // packets the decoder is reset and the next `priming_packets +
 // window_packets` are decoded, the priming ones only to settle the decoder
@@ -55,7 +55,7 @@ struct OpusStats {
   std::uint64_t lost_packets = 0;      // sequence-number gaps (concealment is capped per gap)
   std::uint64_t late_packets = 0;      // older than or equal to the newest sequence seen; not decoded
   double level_dbfs = -127.0;          // RMS of all decoded audio; kFloorDbfs when none or digital silence
-  std::uint64_t samples = 0;           // decoded and concealed samples (all channels) level_dbfs is over
+  std::uint64_t samples = 0;           // samples (all channels) level_dbfs is over: measured, or of the frames with a level
   double peak_dbfs = -127.0;           // largest sample magnitude
   double silent_frame_share = 0.0;     // 0..1: frames below kSilenceThresholdDbfs, DTX frames counted silent
   std::uint64_t clipped_samples = 0;   // |sample| >= kClipThreshold

@@ -124,6 +124,9 @@ async def case_audio(ctx):
           f"audio codec {audio['codec']!r}, the browser sends {stats['outbound']['audio']['codec']}", report=report)
     # Chromium's fake microphone beeps: parrot decoded sound, not silence.
     check(-60 < audio.get("level_dbfs", -100) < 0, "parrot heard the beep", report_stream=audio)
+    # libwebrtc puts its RFC 6464 level on every audio packet; the answer
+    # keeps ssrc-audio-level, so parrot's level is the browser's own.
+    check(audio.get("level_source") == "audio level", "the level is the browser's RFC 6464 level", report_stream=audio)
     sent = stats["outbound"]["audio"]["packetsSent"]
     check(abs(audio["packets_received"] - sent) <= 2, f"parrot received {audio['packets_received']} of {sent}",
           report_stream=audio, browser=stats["outbound"]["audio"])

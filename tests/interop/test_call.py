@@ -153,6 +153,11 @@ async def call_parrot(alice, parrot_jid, name, media, jmi, trickle, during=None,
     if "audio" in media:
         assert streams["audio"]["codec"].startswith("opus/48000"), streams["audio"]
         assert -40 < streams["audio"]["level_dbfs"] < -5, streams["audio"]  # the caller's tone, measured by parrot
+        # aiortc puts its RFC 6464 level on every audio packet (as libwebrtc
+        # does): parrot's level is the caller's own, and it decodes windows only.
+        assert streams["audio"]["level_source"] == "audio level", streams["audio"]
+        share = streams["audio"]["decoded_share"]
+        assert 0 < share <= (0.2 if streams["audio"]["packets_received"] >= 500 else 1), streams["audio"]
     return report
 
 

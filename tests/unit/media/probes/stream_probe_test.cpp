@@ -263,11 +263,15 @@ TEST(StreamProbe, OpusInRedUsesThePrimaryBlock) {
     p.payload.resize(ProbeQueue::kMaxPayloadBytes);
     p.payload.resize(rtp::serialize_red(older, rtp::RedBlock{kOpus, 0, frames[f]}, p.payload));
     ASSERT_FALSE(p.payload.empty());
+    // The packet's RFC 6464 level belongs to its primary block.
+    if (f == 10) p.audio_level = rtp::AudioLevel{true, 23};
     probe.on_packet(p);
   }
   const auto audio = probe.audio();
   ASSERT_TRUE(audio);
   EXPECT_EQ(audio->packets, 50U);
+  EXPECT_EQ(audio->audio_level_packets, 1U);
+  EXPECT_EQ(audio->level_source, OpusLevelSource::kDecoded);  // one level of 50 packets is not the source
   EXPECT_EQ(audio->decoded_frames, 50U);
   EXPECT_EQ(audio->decode_errors, 0U);
   EXPECT_EQ(audio->lost_packets, 0U);
