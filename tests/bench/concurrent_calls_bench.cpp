@@ -1417,10 +1417,15 @@ void print_side_by_side(std::size_t calls, const ServerFigures& parrot, const Se
               janus.up, janus.process_core * 100,
               janus.process_core * 100 / static_cast<double>(std::max<std::size_t>(janus.up, 1)), janus.lost,
               janus.rtt_p50, janus.rtt_p99, janus.rss_per_call_kib);
-  if (parrot.process_core > 0)
+  if (parrot.process_core > 0 && janus.process_core > 0) {
     std::printf("  Janus uses %.2fx parrot's whole-process CPU for the same calls (parrot's RTT is outside its jitter "
                 "buffer; Janus has none)\n",
                 janus.process_core / parrot.process_core);
+    // Only an extrapolation: cost per call grows with N (more sessions,
+    // more sources), so the calls each really carries come from runs at N.
+    std::printf("  calls per core if the cost per call stayed as at %zu: parrot %.0f, Janus %.0f\n", calls,
+                static_cast<double>(parrot.up) / parrot.process_core, static_cast<double>(janus.up) / janus.process_core);
+  }
 }
 
 std::optional<media::srtp::SrtpProfile> parse_profile(const std::string& name) {
@@ -1440,7 +1445,7 @@ int run(int argc, char** argv) {
   app.add_option("--parrot-cpu", options.parrot_cpu, "CPU for parrot's process (-1: unpinned)");
   app.add_option("--caller-cpu", options.caller_cpu, "CPU for the callers' process (-1: unpinned)");
   app.add_option("--profile", options.profile, "SRTP profile: cm (AES_CM_128_HMAC_SHA1_80) or gcm");
-  app.add_flag("!--no-probe", options.probe, "offer no codec name, so CallMedia attaches no Opus probe");
+  app.add_flag("!--no-probe", options.probe, "offer no codec name, so CallMedia attaches no Opus or VP8 probe");
   app.add_flag("!--no-baseline", options.baseline, "skip the raw UDP + SRTP echo");
   app.add_flag("--janus", options.janus,
                "also run the calls through Janus's EchoTest (/usr/bin/janus), in a network namespace of the "
