@@ -7,9 +7,10 @@
 // local-address setup skips such interfaces before it looks at the enforce
 // list), so the benchmark runs in a network namespace of its own holding a
 // dummy interface for Janus: enter_janus_namespace(). The addresses on it
-// are not 127/8: libnice (0.1.21) pins each socket to its candidate's
-// interface (IP_UNICAST_IF), and Linux refuses (EINVAL) to send from a
-// loopback source address through a device that is not loopback. So the
+// are not 127/8: Janus's ICE sockets are pinned to their candidate's
+// interface (IP_UNICAST_IF, as strace shows), and Linux refuses (EINVAL)
+// to send from a loopback source address through a device that is not
+// loopback, so with 127.0.0.2 every check fails. So the
 // dummy carries two TEST-NET-1 addresses (RFC 5737), one for Janus and
 // one for the callers that call it; both are local, so the kernel delivers
 // between them through `lo` and nothing leaves the namespace.
