@@ -70,10 +70,10 @@
 #include <vector>
 
 #include "call/call_media.hpp"
+#include "call/negotiated_setup.hpp"
 #include "media/demux.hpp"
 #include "media/rtcp/compound.hpp"
 #include "media/rtp/rtp_packet.hpp"
-#include "call/negotiated_setup.hpp"
 #include "media/signals/opus_tone_source.hpp"
 #include "media/signals/vp8_test_pattern.hpp"
 #include "media/srtp/srtp_library.hpp"
