@@ -27,7 +27,8 @@ packages=(
   # real-browser tests (tests/interop/test_browser.py); node and npm
   # packages come from install-browser-deps.sh below
   chromium
-  # benchmarks (tests/bench); janus for browser_ramp_bench.py
+  # benchmarks (tests/bench); janus for browser_ramp_bench.py and
+  # concurrent_calls_bench --janus (its EchoTest is the reference server)
   valgrind janus
   procps
 )

@@ -21,7 +21,16 @@
 //     a drain), RTT seen by the callers, and the jitter buffer's hold time
 //     from CallMedia::facts().
 //
-//   build/tests/concurrent_calls_bench --calls 100,500,1000
+//   - Janus (--janus): the same callers, packets, rate and SRTP profile
+//     through N sessions of Janus's EchoTest (janus_echotest.hpp), Janus
+//     pinned to parrot's core: Janus's whole-process CPU, loss, RTT and
+//     memory beside parrot's. The run then happens in a network namespace
+//     of its own (Janus needs a non-loopback interface; CAP_NET_ADMIN).
+// --video sends VP8 (the test pattern, encoded once, ~1 Mbit/s at 30 fps)
+// instead of Opus, echoed by a CallMedia configured as for a browser's VP8
+// call.
+//
+//   build/tests/concurrent_calls_bench --calls 100,500,1000 [--janus] [--video]
 //   tests/bench/concurrent_calls.sh     (the command docs/BENCHMARKS.md quotes)
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -61,16 +70,20 @@
 #include <vector>
 
 #include "call/call_media.hpp"
+#include "call/negotiated_setup.hpp"
 #include "media/demux.hpp"
 #include "media/rtcp/compound.hpp"
 #include "media/rtp/rtp_packet.hpp"
 #include "media/signals/opus_tone_source.hpp"
+#include "media/signals/vp8_test_pattern.hpp"
 #include "media/srtp/srtp_library.hpp"
 #include "media/srtp/srtp_session.hpp"
 #include "transport/call/call_transport.hpp"
 #include "transport/glib_ptr.hpp"
 #include "transport/worker/timer.hpp"
 #include "transport/worker/worker.hpp"
+#include "tests/bench/janus_echotest.hpp"
+#include "tests/bench/janus_sdp.hpp"
 
 namespace {
 
@@ -79,7 +92,9 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::uint8_t kOpusPayloadType = 111;
+constexpr std::uint8_t kVp8PayloadType = 96;
 constexpr auto kPacketInterval = 20ms;
+constexpr int kVideoFps = 30;
 constexpr auto kRtcpInterval = 5s;
 // ICE + DTLS setups in flight at once, as a busy server would see them.
 constexpr std::size_t kSetupWindow = 32;
@@ -234,14 +249,33 @@ std::optional<transport::IceCandidate> parse_candidate_text(const std::vector<st
 
 // ---- the media every caller sends ----------------------------------------
 
-// One second of Opus (50 frames), encoded once. Each echo is matched to
-// the latest send of the same frame by its payload, which parrot echoes
-// unchanged; an RTT under one second is therefore unambiguous.
-struct OpusSecond {
-  std::vector<std::vector<std::byte>> frames;
+// One second of media, encoded once and replayed: Opus (50 frames of one
+// packet, 50 packets/s) or VP8 (30 frames of several packets). Each echo is
+// matched to the latest send of the same packet by its payload, which the
+// servers echo unchanged; an RTT under one second is therefore unambiguous.
+struct MediaSecond {
+  struct Packet {
+    std::vector<std::byte> payload;
+    bool marker = false;
+  };
+  struct Frame {
+    std::uint32_t rtp_timestamp = 0;  // from the second's start
+    std::vector<Packet> packets;
+  };
+  std::uint8_t payload_type = 0;
+  std::uint32_t clock_rate_hz = 0;
+  Clock::duration frame_interval{};
+  std::vector<Frame> frames;
+  std::size_t packet_count = 0;
+  std::size_t payload_bytes = 0;
+  // Packet number (frames in order, packets in order) by payload.
   std::unordered_map<std::string_view, std::size_t> index;
 
-  OpusSecond() {
+  static MediaSecond opus() {
+    MediaSecond second;
+    second.payload_type = kOpusPayloadType;
+    second.clock_rate_hz = 48000;
+    second.frame_interval = kPacketInterval;
     media::signals::OpusToneConfig config;
     // 441.7 Hz moves the phase by 0.834 periods per 20 ms frame, so no two
     // of the 50 frames start alike and every payload is distinct.
@@ -250,10 +284,51 @@ struct OpusSecond {
     for (int i = 0; i < 50; ++i) {
       const auto frame = source.next();
       if (frame.payload.empty()) throw std::runtime_error("libopus refused to encode the test tone");
-      frames.emplace_back(frame.payload.begin(), frame.payload.end());
+      second.frames.push_back(Frame{static_cast<std::uint32_t>(i) * media::signals::OpusToneSource::kSamplesPerFrame,
+                                    {Packet{{frame.payload.begin(), frame.payload.end()}, false}}});
     }
-    for (std::size_t i = 0; i < frames.size(); ++i) index.emplace(view(frames[i]), i);
-    if (index.size() != frames.size()) throw std::runtime_error("two Opus frames of the test second are identical");
+    second.build_index();
+    return second;
+  }
+
+  // The test pattern encoded for `kbps`, 30 fps, 1080p. The encoder's rate
+  // control settles over its first second, so the second one is kept,
+  // starting with a forced keyframe: replayed, every loop starts
+  // decodable. The scrolling bars are easy to code: even at 1080p libvpx
+  // stays under its target (1,500 kbit/s asked gives about 970 of
+  // payload), so describe() prints what the second really carries.
+  static MediaSecond vp8(int kbps) {
+    MediaSecond second;
+    second.payload_type = kVp8PayloadType;
+    second.clock_rate_hz = media::signals::Vp8TestPattern::kRtpClockRateHz;
+    media::signals::Vp8TestPatternConfig config;
+    config.frame_rate_fps = kVideoFps;
+    config.bitrate_kbps = kbps;
+    config.keyframe_interval = std::chrono::hours(1);
+    config.width_px = 1920;
+    config.height_px = 1080;
+    second.frame_interval = std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1)) / kVideoFps;
+    media::signals::Vp8TestPattern pattern(config);
+    for (int i = 0; i < 2 * kVideoFps; ++i) {
+      if (i == kVideoFps) pattern.request_keyframe();
+      const auto frame = pattern.next_frame();
+      if (frame.packets.empty()) throw std::runtime_error("libvpx refused to encode the test pattern");
+      if (i < kVideoFps) continue;
+      Frame kept{static_cast<std::uint32_t>(i - kVideoFps) * (second.clock_rate_hz / static_cast<std::uint32_t>(kVideoFps)), {}};
+      for (const auto& packet : frame.packets)
+        kept.packets.push_back(Packet{{packet.payload.begin(), packet.payload.end()}, packet.marker});
+      second.frames.push_back(std::move(kept));
+    }
+    second.build_index();
+    return second;
+  }
+
+  std::string describe() const {
+    char text[160];
+    std::snprintf(text, sizeof text, "%s %zu packets/s each way, %.0f kbit/s of payload",
+                  payload_type == kOpusPayloadType ? "Opus" : "VP8", packet_count,
+                  static_cast<double>(payload_bytes) * 8 / 1000);
+    return text;
   }
   static std::string_view view(media::ByteView bytes) {
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
@@ -262,6 +337,17 @@ struct OpusSecond {
     const auto found = index.find(view(payload));
     if (found == index.end()) return std::nullopt;
     return found->second;
+  }
+
+ private:
+  void build_index() {
+    for (const auto& frame : frames) {
+      for (const auto& packet : frame.packets) {
+        index.emplace(view(packet.payload), packet_count++);
+        payload_bytes += packet.payload.size();
+      }
+    }
+    if (index.size() != packet_count) throw std::runtime_error("two packets of the test second are identical");
   }
 };
 
@@ -313,7 +399,7 @@ struct CallerTotals {
 // What every caller shares: the stream, the counters and the histogram.
 // Lives on the callers' worker.
 struct CallerShared {
-  const OpusSecond& opus;
+  const MediaSecond& second;
   CallerTotals totals;
   Histogram rtt;
   bool measuring = false;
@@ -334,27 +420,36 @@ class Caller {
   bool secure() const { return srtp_ != nullptr; }
   void set_keys(const media::srtp::KeyingMaterial& keys) { srtp_ = std::make_unique<media::srtp::SrtpSession>(keys); }
 
-  // The caller's media clock: next packet and next report due at.
-  Clock::time_point next_packet{}, next_report{};
+  // The caller's media clock: next frame and next report due at.
+  Clock::time_point next_frame{}, next_report{};
 
-  void send_packet(Clock::time_point now) {
+  // One frame: one Opus packet, or a VP8 frame's packets back to back as
+  // a camera's sender would send them.
+  void send_frame(Clock::time_point now) {
     if (!srtp_) return;
-    const std::size_t frame = frames_sent_ % shared_.opus.frames.size();
-    const auto& payload = shared_.opus.frames[frame];
-    media::rtp::RtpHeader header;
-    header.marker = frames_sent_ == 0;
-    header.payload_type = kOpusPayloadType;
-    header.sequence_number = sequence_++;
-    header.timestamp = static_cast<std::uint32_t>(frames_sent_ * media::signals::OpusToneSource::kSamplesPerFrame);
-    header.ssrc = ssrc_;
-    const std::size_t plain = media::rtp::serialize(header, payload, buffer_);
-    const auto length = srtp_->protect_rtp(buffer_, plain);
+    const MediaSecond& second = shared_.second;
+    const std::size_t frame_index = frames_sent_ % second.frames.size();
+    const MediaSecond::Frame& frame = second.frames[frame_index];
+    std::size_t packet_number = packet_number_of_frame_[frame_index];
+    rtp_timestamp_ = static_cast<std::uint32_t>((frames_sent_ / second.frames.size()) * second.clock_rate_hz) +
+                     frame.rtp_timestamp;
+    for (const auto& packet : frame.packets) {
+      media::rtp::RtpHeader header;
+      header.marker = packet.marker || packets_sent_ == 0;
+      header.payload_type = second.payload_type;
+      header.sequence_number = sequence_++;
+      header.timestamp = rtp_timestamp_;
+      header.ssrc = ssrc_;
+      const std::size_t plain = media::rtp::serialize(header, packet.payload, buffer_);
+      const auto length = srtp_->protect_rtp(buffer_, plain);
+      ++packets_sent_;
+      octets_sent_ += packet.payload.size();
+      last_sequence_of_packet_[packet_number++] = header.sequence_number;
+      sent_at_[header.sequence_number % sent_at_.size()] = now;
+      ++shared_.totals.rtp_sent;
+      if (!length || !send(media::ByteView(buffer_).first(*length))) ++shared_.totals.send_failures;
+    }
     ++frames_sent_;
-    octets_sent_ += payload.size();
-    last_sequence_of_frame_[frame] = header.sequence_number;
-    sent_at_[header.sequence_number % sent_at_.size()] = now;
-    ++shared_.totals.rtp_sent;
-    if (!length || !send(media::ByteView(buffer_).first(*length))) ++shared_.totals.send_failures;
   }
 
   // An SR with a report block on parrot's stream, and SDES (RFC 3550 §6.1).
@@ -364,8 +459,8 @@ class Caller {
     report.sender_ssrc = ssrc_;
     const auto unix_now = std::chrono::system_clock::now().time_since_epoch();
     report.ntp = media::to_ntp(media::Timestamp{std::chrono::duration_cast<media::Duration>(unix_now)}, {});
-    report.rtp_timestamp = static_cast<std::uint32_t>(frames_sent_ * media::signals::OpusToneSource::kSamplesPerFrame);
-    report.packet_count = static_cast<std::uint32_t>(frames_sent_);
+    report.rtp_timestamp = rtp_timestamp_;
+    report.packet_count = static_cast<std::uint32_t>(packets_sent_);
     report.octet_count = static_cast<std::uint32_t>(octets_sent_);
     if (remote_ssrc_) {
       media::rtcp::ReportBlock block;
@@ -412,12 +507,12 @@ class Caller {
         ++shared_.totals.unprotect_failures;
         return;
       }
-      const auto frame = shared_.opus.find(packet->payload());
-      if (!frame) {
+      const auto sent = shared_.second.find(packet->payload());
+      if (!sent) {
         ++shared_.totals.unmatched;
         return;
       }
-      const auto offset = static_cast<std::uint16_t>(sequence - last_sequence_of_frame_[*frame]);
+      const auto offset = static_cast<std::uint16_t>(sequence - last_sequence_of_packet_[*sent]);
       if (offset_ && *offset_ != offset) ++shared_.totals.unmatched;
       offset_ = offset;
     }
@@ -455,11 +550,23 @@ class Caller {
   std::string cname_;
   std::unique_ptr<media::srtp::SrtpSession> srtp_;
   std::uint64_t frames_sent_ = 0;
+  std::uint64_t packets_sent_ = 0;
   std::uint64_t octets_sent_ = 0;
-  // Send times by sequence number (20 s of packets), and the last sequence
-  // number each of the 50 frames went out with.
-  std::array<Clock::time_point, 1024> sent_at_{};
-  std::array<std::uint16_t, 50> last_sequence_of_frame_{};
+  std::uint32_t rtp_timestamp_ = 0;
+  // The number of each frame's first packet in the second.
+  std::vector<std::size_t> packet_number_of_frame_ = [this] {
+    std::vector<std::size_t> first;
+    std::size_t number = 0;
+    for (const auto& frame : shared_.second.frames) {
+      first.push_back(number);
+      number += frame.packets.size();
+    }
+    return first;
+  }();
+  // Send times by sequence number (80 s of Opus, 30 of VP8), and the last
+  // sequence number each packet of the second went out with.
+  std::array<Clock::time_point, 4096> sent_at_{};
+  std::vector<std::uint16_t> last_sequence_of_packet_ = std::vector<std::uint16_t>(shared_.second.packet_count);
   std::optional<std::uint16_t> offset_;
   std::size_t since_verified_ = 0;
   std::optional<std::uint32_t> remote_ssrc_;
@@ -484,7 +591,8 @@ class IceCaller final : public Caller, private transport::CallTransport::Observe
   void on_local_candidate(const transport::IceCandidate& candidate) override {
     channel_.send("cand " + std::to_string(index_) + candidate_text(candidate));
   }
-  void on_gathering_done() override {}
+  // Janus gets the caller's candidates in its offer, not trickled.
+  void on_gathering_done() override { channel_.send("gathered " + std::to_string(index_)); }
   void on_transport_state(transport::CallTransportState state, const std::string& reason) override {
     if (state == transport::CallTransportState::kFailed)
       channel_.send("failed " + std::to_string(index_) + " " + (reason.empty() ? "?" : reason));
@@ -549,13 +657,13 @@ gboolean on_raw_readable(gint, GIOCondition, gpointer data) {
 }
 
 // The caller process: reads commands, runs every caller on one worker.
-int run_callers(int fd, media::srtp::SrtpProfile profile) {
+int run_callers(int fd, media::srtp::SrtpProfile profile, int video_kbps) {
   const media::srtp::SrtpLibrary library;
   Channel channel(fd);
-  const OpusSecond opus;
+  const MediaSecond second = video_kbps > 0 ? MediaSecond::vp8(video_kbps) : MediaSecond::opus();
   const transport::Certificate certificate = transport::Certificate::generate();
   transport::Worker worker("callers");
-  CallerShared shared{opus, {}, {}, false};
+  CallerShared shared{second, {}, {}, false};
   std::vector<std::unique_ptr<Caller>> callers;
   std::unique_ptr<transport::Timer> pacing;
   std::string parrot_fingerprint;
@@ -565,24 +673,25 @@ int run_callers(int fd, media::srtp::SrtpProfile profile) {
   const auto caller = [&](std::size_t i) -> IceCaller* {
     return i < callers.size() ? dynamic_cast<IceCaller*>(callers[i].get()) : nullptr;
   };
-  // Every caller sends one packet per 20 ms, phases spread evenly over the
-  // 20 ms so the load is not one burst; a caller more than 100 ms behind
-  // skips ahead (counted in none of the loss figures: it never sent).
+  // Every caller sends one frame per frame interval (20 ms of Opus, 1/30 s
+  // of VP8), phases spread evenly over the interval so the load is not one
+  // burst; a caller more than 100 ms behind skips ahead (counted in none
+  // of the loss figures: it never sent).
   const auto start_media = [&] {
     const auto start = Clock::now() + 20ms;
     const auto n = static_cast<std::int64_t>(std::max<std::size_t>(callers.size(), 1));
     for (std::size_t i = 0; i < callers.size(); ++i) {
       const auto k = static_cast<std::int64_t>(i);
-      callers[i]->next_packet = start + kPacketInterval * k / n;
+      callers[i]->next_frame = start + second.frame_interval * k / n;
       callers[i]->next_report = start + 1s + kRtcpInterval * k / n;
     }
     pacing = std::make_unique<transport::Timer>(transport::Timer::repeating(worker.context(), 1ms, [&] {
       const auto now = Clock::now();
       for (auto& c : callers) {
-        if (c->next_packet <= now) {
-          c->send_packet(now);
-          c->next_packet += kPacketInterval;
-          if (c->next_packet < now - 100ms) c->next_packet = now + kPacketInterval;
+        if (c->next_frame <= now) {
+          c->send_frame(now);
+          c->next_frame += second.frame_interval;
+          if (c->next_frame < now - 100ms) c->next_frame = now + second.frame_interval;
         }
         if (c->next_report <= now) {
           c->send_report();
@@ -601,12 +710,14 @@ int run_callers(int fd, media::srtp::SrtpProfile profile) {
     if (command == "fp" && tokens.size() == 2) {
       parrot_fingerprint = tokens[1];
       channel.send("fp " + certificate.fingerprint_sha256());
-    } else if (command == "call" && tokens.size() == 2) {
+    } else if (command == "call" && (tokens.size() == 2 || tokens.size() == 3)) {
+      // "call <index> [address]": the address to gather on, 127.0.0.1
+      // unless said (Janus's callers use the namespace's dummy interface).
       const std::size_t i = std::stoul(tokens[1]);
-      worker.post([&, i] {
+      worker.post([&, i, address = tokens.size() == 3 ? tokens[2] : std::string("127.0.0.1")] {
         transport::CallTransportConfig config;
         config.ice.controlling = true;
-        config.ice.allowed_addresses = {"127.0.0.1"};
+        config.ice.allowed_addresses = {address};
         config.certificate = &certificate;
         config.dtls = transport::DtlsParameters{transport::DtlsRole::kServer, "sha-256", parrot_fingerprint, {profile}};
         if (callers.size() <= i) callers.resize(i + 1);
@@ -704,6 +815,8 @@ std::map<std::string, std::string> fields(const std::string& line) {
 }
 
 struct Measured {
+  // The measured server's CPU: parrot's worker thread, the raw echo's
+  // thread, or Janus's whole process.
   double worker_cpu_s = 0;
   double process_cpu_s = 0;
   double wall_s = 0;
@@ -718,8 +831,9 @@ struct Measured {
 // Runs the media phase once the calls are up: warm-up, measured window,
 // stop, drain, the callers' result.
 // `before_window` runs just before the window opens.
-Measured run_media(Channel& channel, clockid_t worker_clock, std::chrono::seconds warmup, std::chrono::seconds window,
-                   const std::function<void()>& before_window = {}) {
+// `server_cpu` reads the CPU seconds the measured server has used.
+Measured run_media(Channel& channel, const std::function<double()>& server_cpu, std::chrono::seconds warmup,
+                   std::chrono::seconds window, const std::function<void()>& before_window = {}) {
   Measured m;
   channel.send("media");
   std::this_thread::sleep_for(warmup);
@@ -728,12 +842,12 @@ Measured run_media(Channel& channel, clockid_t worker_clock, std::chrono::second
   // The caller's "measure" lands a moment later; that skew is noise next
   // to a window of seconds.
   m.udp_before = read_udp_errors();
-  const double worker_start = cpu_seconds(worker_clock);
+  const double worker_start = server_cpu();
   const double process_start = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
   const auto wall_start = Clock::now();
   std::this_thread::sleep_for(window);
   channel.send("stop");
-  m.worker_cpu_s = cpu_seconds(worker_clock) - worker_start;
+  m.worker_cpu_s = server_cpu() - worker_start;
   m.process_cpu_s = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - process_start;
   m.wall_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
   m.callers = fields(channel.expect("result", 30s));
@@ -741,10 +855,11 @@ Measured run_media(Channel& channel, clockid_t worker_clock, std::chrono::second
   return m;
 }
 
-void print_loss(const Measured& m, const std::string& parrot_side) {
+// `label` goes before "loss:" ("janus "); parrot's line has none.
+void print_loss(const Measured& m, const std::string& parrot_side, const char* label = "") {
   const auto sent = static_cast<std::uint64_t>(m.caller("rtp_sent"));
   const auto echoes = static_cast<std::uint64_t>(m.caller("echoes"));
-  std::printf("  loss: callers sent %llu RTP, got %llu echoes back: %lld lost%s\n",
+  std::printf("  %sloss: callers sent %llu RTP, got %llu echoes back: %lld lost%s\n", label,
               static_cast<unsigned long long>(sent), static_cast<unsigned long long>(echoes),
               static_cast<long long>(sent) - static_cast<long long>(echoes), parrot_side.c_str());
   std::printf("        caller send failures %.0f, SRTP or header failures %.0f, unmatched echoes %.0f, kernel UDP InErrors +%llu RcvbufErrors +%llu "
@@ -827,7 +942,8 @@ RawResult run_raw_baseline(Channel& channel, std::size_t calls, media::srtp::Srt
   channel.expect("ready", 60s);
   RawResult result;
   std::int64_t srtp_ns_start = 0;
-  result.measured = run_media(channel, clock, warmup, window, [&] { srtp_ns_start = srtp_ns.load(); });
+  result.measured = run_media(
+      channel, [clock] { return cpu_seconds(clock); }, warmup, window, [&] { srtp_ns_start = srtp_ns.load(); });
   result.srtp_s = static_cast<double>(srtp_ns.load() - srtp_ns_start) * 1e-9;
   result.cpu_s = result.measured.worker_cpu_s;
   channel.send("hangup");
@@ -889,12 +1005,39 @@ struct Options {
   int caller_cpu = 1;
   bool probe = true;
   bool baseline = true;
+  bool parrot = true;
+  bool janus = false;
+  int janus_event_loops = 0;
+  int janus_debug_level = 3;
+  bool video = false;
+  int video_kbps = 1500;
   std::string profile = "cm";
 };
 
-void run_parrot(Channel& channel, std::size_t calls, const Options& options, media::srtp::SrtpProfile profile,
-                const transport::Certificate& certificate, const std::string& caller_fingerprint,
-                const RawResult* baseline) {
+// What the side-by-side summary compares, per server and N.
+struct ServerFigures {
+  std::size_t up = 0;
+  double cpu_core = 0;      // the server's measured CPU, share of one core
+  double process_core = 0;  // its whole process
+  long long lost = 0;
+  double rtt_p50 = 0, rtt_p99 = 0;
+  double rss_per_call_kib = 0;
+};
+
+// Resident memory per call: the RSS grown from before the first call to
+// the end of the measured window, over the calls that came up.
+double rss_per_call_kib(std::uint64_t before, std::uint64_t after, std::size_t up) {
+  return (static_cast<double>(after) - static_cast<double>(before)) / 1024 /
+         static_cast<double>(std::max<std::size_t>(up, 1));
+}
+
+ServerFigures run_parrot(Channel& channel, std::size_t calls, const Options& options, media::srtp::SrtpProfile profile,
+                         const MediaSecond& second, const transport::Certificate& certificate,
+                         const std::string& caller_fingerprint, const RawResult* baseline) {
+  // The callers verify the fingerprint of whichever server came before.
+  channel.send("fp " + certificate.fingerprint_sha256());
+  channel.expect("fp ", 30s);
+  const std::uint64_t rss_before = bench::process_rss_bytes(getpid());
   transport::Worker worker("parrot");
   clockid_t worker_clock{};
   {
@@ -907,7 +1050,9 @@ void run_parrot(Channel& channel, std::size_t calls, const Options& options, med
   for (std::size_t i = 0; i < calls; ++i) parrot.push_back(std::make_unique<ParrotCall>(i, channel, secure, failed));
 
   // What call_manager.cpp builds for a one-content audio offer with Opus 111
-  // and no feedback (what browsers and Conversations offer for audio).
+  // and no feedback (what browsers and Conversations offer for audio), or
+  // for a VP8 video offer with NACK, PLI and FIR (what browsers offer; no
+  // transport-cc, as the callers send no transport-wide sequence numbers).
   const auto setup_for = [&](std::size_t i) {
     call::CallMediaSetup setup;
     call::CallMediaSetup::Transport unit;
@@ -916,13 +1061,16 @@ void run_parrot(Channel& channel, std::size_t calls, const Options& options, med
     unit.config.dtls = transport::DtlsParameters{transport::DtlsRole::kClient, "sha-256", caller_fingerprint, {profile}};
     unit.config.certificate = &certificate;
     unit.echo.random_seed = static_cast<std::uint32_t>(i + 1);
-    media::echo::StreamConfig stream;
-    stream.kind = media::echo::MediaKind::kAudio;
-    stream.clock_rate_hz = 48000;
-    stream.payload_types = {kOpusPayloadType};
+    call::NegotiatedStream stream;
+    stream.media = options.video ? call::StreamMedia::kVideo : call::StreamMedia::kAudio;
+    stream.clock_rate_hz = second.clock_rate_hz;
+    stream.payload_types = {second.payload_type};
     stream.local_ssrc = 0x50000000u + static_cast<std::uint32_t>(i);
-    unit.echo.streams.push_back(stream);
-    unit.offered.push_back(options.probe ? std::vector<call::PayloadName>{{kOpusPayloadType, "opus", 48000}}
+    stream.nack = stream.pli = stream.fir = options.video;
+    unit.echo.streams.push_back(call::echo_stream_config(stream));
+    unit.offered.push_back(options.probe ? std::vector<call::PayloadName>{{second.payload_type,
+                                                                            options.video ? "VP8" : "opus",
+                                                                            second.clock_rate_hz}}
                                          : std::vector<call::PayloadName>{});
     setup.transports.push_back(std::move(unit));
     // The watchdog runs as in production; its limits are longer because
@@ -977,8 +1125,8 @@ void run_parrot(Channel& channel, std::size_t calls, const Options& options, med
   const double setup_s = std::chrono::duration<double>(Clock::now() - setup_start).count();
   const double setup_cpu = cpu_seconds(worker_clock) - setup_cpu_start;
   const std::size_t up = std::min(secure.load(), caller_secure);
-  std::printf("\n%zu calls (%s, Opus probe %s)\n", calls, std::string(media::srtp::to_string(profile)).c_str(),
-              options.probe ? "on" : "off");
+  std::printf("\n%zu calls (%s, %s probe %s)\n", calls, std::string(media::srtp::to_string(profile)).c_str(),
+              options.video ? "VP8" : "Opus", options.probe ? "on" : "off");
   std::printf("  setup: %zu of %zu calls secure on both sides in %.2f s (%zu at a time); parrot worker CPU %.2f ms "
               "per call setup%s\n",
               up, calls, setup_s, kSetupWindow, setup_cpu * 1e3 / static_cast<double>(std::max<std::size_t>(up, 1)),
@@ -1016,13 +1164,15 @@ void run_parrot(Channel& channel, std::size_t calls, const Options& options, med
     return f;
   };
   ParrotFacts before;
-  const Measured m = run_media(channel, worker_clock, std::chrono::seconds(options.warmup_s),
+  const Measured m = run_media(channel, [worker_clock] { return cpu_seconds(worker_clock); },
+                               std::chrono::seconds(options.warmup_s),
                                std::chrono::seconds(options.window_s), [&] { before = collect(); });
   const ParrotFacts f = collect();
+  const std::uint64_t rss_after = bench::process_rss_bytes(getpid());
 
   // CPU per echoed packet counts both directions' work for one packet
   // (receive, unprotect, buffer, protect, send), like transport_echo_bench.
-  const double rate = static_cast<double>(calls) * 50;
+  const double rate = static_cast<double>(calls * second.packet_count);
   const double core = m.worker_cpu_s / m.wall_s;
   const double window_sent = m.caller("window_sent");
   const double window_echoes = m.caller("window_echoes");
@@ -1069,8 +1219,20 @@ void run_parrot(Channel& channel, std::size_t calls, const Options& options, med
     std::printf("  baseline RTT (raw echo, no buffer): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
                 baseline->measured.caller("rtt_p50"), baseline->measured.caller("rtt_p99"),
                 baseline->measured.caller("rtt_max"));
-  std::printf("  RTCP: callers sent %.0f SRs, received %.0f reports from parrot; Opus probe skipped %llu packets\n",
-              m.caller("rtcp_sent"), m.caller("rtcp_received"), static_cast<unsigned long long>(f.probe_skipped));
+  std::printf("  RTCP: callers sent %.0f SRs, received %.0f reports from parrot; %s probe skipped %llu packets\n",
+              m.caller("rtcp_sent"), m.caller("rtcp_received"), options.video ? "VP8" : "Opus",
+              static_cast<unsigned long long>(f.probe_skipped));
+  ServerFigures figures;
+  figures.up = up;
+  figures.cpu_core = core;
+  figures.process_core = m.process_cpu_s / m.wall_s;
+  figures.lost = static_cast<long long>(m.caller("rtp_sent")) - static_cast<long long>(m.caller("echoes"));
+  figures.rtt_p50 = m.caller("rtt_p50") - held_avg;
+  figures.rtt_p99 = m.caller("rtt_p99") - held_avg;
+  figures.rss_per_call_kib = rss_per_call_kib(rss_before, rss_after, up);
+  std::printf("  parrot memory: RSS +%.1f MiB over the calls' setup and media = %.1f KiB per call (whole process)\n",
+              (static_cast<double>(rss_after) - static_cast<double>(rss_before)) / (1024 * 1024),
+              figures.rss_per_call_kib);
   std::fflush(stdout);
 
   channel.send("hangup");
@@ -1085,6 +1247,185 @@ void run_parrot(Channel& channel, std::size_t calls, const Options& options, med
   });
   closed.get_future().wait();
   worker.stop();
+  return figures;
+}
+
+// ---- Janus's side ----------------------------------------------------------
+
+// The fingerprint of the certificate Janus made at start, read from its
+// answer to a throwaway offer (its ICE never completes; the session is
+// destroyed at once).
+std::string janus_fingerprint(bench::JanusEchoTest& janus, bool video, const std::string& caller_fingerprint) {
+  bench::SdpOffer offer;
+  offer.ufrag = "probe";
+  offer.pwd = "probeprobeprobeprobeprobe";
+  offer.fingerprint_sha256 = caller_fingerprint;
+  offer.ssrc = 1;
+  offer.cname = "probe";
+  offer.video = video;
+  transport::IceCandidate candidate;
+  candidate.foundation = "1";
+  candidate.ip = bench::kJanusCallerAddress;
+  candidate.port = 9;
+  candidate.priority = 1;
+  offer.candidates.push_back(candidate);
+  const auto handle = janus.attach();
+  const auto answer = bench::parse_sdp_answer(janus.offer(handle, video, bench::build_sdp_offer(offer)));
+  janus.destroy(handle);
+  if (!answer) throw std::runtime_error("Janus's answer has no fingerprint");
+  return answer->fingerprint_sha256;
+}
+
+ServerFigures run_janus(Channel& channel, std::size_t calls, const Options& options, const MediaSecond& second,
+                        const std::string& caller_fingerprint) {
+  bench::JanusOptions janus_options;
+  janus_options.cpu = options.parrot_cpu;
+  janus_options.event_loops = options.janus_event_loops;
+  janus_options.debug_level = options.janus_debug_level;
+  bench::JanusEchoTest janus(janus_options);
+  const pid_t pid = janus.pid();
+  channel.send("fp " + janus_fingerprint(janus, options.video, caller_fingerprint));
+  channel.expect("fp ", 30s);
+  const std::uint64_t rss_before = bench::process_rss_bytes(pid);
+
+  // Per call: the caller's credentials and candidates until its gathering
+  // is done; then the offer goes to Janus and the answer back to the caller.
+  struct JanusCall {
+    std::optional<bench::JanusEchoTest::Handle> handle;
+    std::string ufrag, pwd;
+    std::vector<transport::IceCandidate> candidates;
+  };
+  std::vector<JanusCall> janus_calls(calls);
+  std::size_t started = 0, secure = 0, failed = 0;
+  const double setup_cpu_start = bench::process_cpu_seconds(pid);
+  const auto setup_start = Clock::now();
+  const auto answer_call = [&](std::size_t i) {
+    JanusCall& call = janus_calls[i];
+    bench::SdpOffer offer;
+    offer.ufrag = call.ufrag;
+    offer.pwd = call.pwd;
+    offer.fingerprint_sha256 = caller_fingerprint;
+    offer.candidates = call.candidates;
+    // The caller's SSRC and CNAME (Caller's constructor).
+    offer.ssrc = 0x10000000u + static_cast<std::uint32_t>(i);
+    offer.cname = "caller-" + std::to_string(i);
+    offer.video = options.video;
+    call.handle = janus.attach();
+    const std::string answer_sdp = janus.offer(*call.handle, options.video, bench::build_sdp_offer(offer));
+    const auto answer = bench::parse_sdp_answer(answer_sdp);
+    if (!answer || answer->candidates.empty() || answer->setup != "active")
+      throw std::runtime_error("Janus's answer lacks credentials, a UDP candidate or setup:active:\n" + answer_sdp);
+    channel.send("answer " + std::to_string(i) + " " + answer->ufrag + " " + answer->pwd);
+    for (const auto& candidate : answer->candidates) channel.send("cand " + std::to_string(i) + candidate_text(candidate));
+  };
+  while (secure + failed < calls && Clock::now() - setup_start < kSetupTimeout) {
+    while (started < calls && started < secure + failed + kSetupWindow)
+      channel.send("call " + std::to_string(started++) + " " + bench::kJanusCallerAddress);
+    const auto line = channel.receive(5ms);
+    if (!line) continue;
+    const auto tokens = split(*line);
+    if (tokens.size() < 2) throw std::runtime_error("bad line from the callers: " + *line);
+    const std::size_t i = std::stoul(tokens[1]);
+    if (i >= calls) throw std::runtime_error("bad call index from the callers: " + *line);
+    if (tokens[0] == "offer" && tokens.size() == 4) {
+      janus_calls[i].ufrag = tokens[2];
+      janus_calls[i].pwd = tokens[3];
+    } else if (tokens[0] == "cand") {
+      const auto candidate = parse_candidate_text(tokens, 2);
+      if (!candidate) throw std::runtime_error("bad candidate line: " + *line);
+      janus_calls[i].candidates.push_back(*candidate);
+    } else if (tokens[0] == "gathered") {
+      try {
+        answer_call(i);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "Janus call %zu: %s\n", i, e.what());
+        ++failed;
+      }
+    } else if (tokens[0] == "secure") {
+      ++secure;
+    } else if (tokens[0] == "failed") {
+      ++failed;
+      std::fprintf(stderr, "caller %zu (Janus) failed: %s\n", i, line->c_str());
+    }
+  }
+  const double setup_s = std::chrono::duration<double>(Clock::now() - setup_start).count();
+  const double setup_cpu = bench::process_cpu_seconds(pid) - setup_cpu_start;
+  std::printf("\n%zu calls through Janus 1.1.2 EchoTest (same callers, packets and SRTP profile; Janus pinned to "
+              "CPU %d, %s)\n",
+              calls, options.parrot_cpu,
+              options.janus_event_loops > 0 ? ("event_loops = " + std::to_string(options.janus_event_loops)).c_str()
+                                            : "its default: one loop thread per handle");
+  std::printf("  janus setup: %zu of %zu calls secure in %.2f s (%zu at a time, signalled over its HTTP API); Janus "
+              "CPU %.2f ms per call setup%s\n",
+              secure, calls, setup_s, kSetupWindow, setup_cpu * 1e3 / static_cast<double>(std::max<std::size_t>(secure, 1)),
+              secure == calls ? "" : "  ** NOT ALL CALLS CAME UP **");
+  if (secure < calls) std::fprintf(stderr, "the end of Janus's log:\n%s", janus.log_tail(400).c_str());
+
+  std::uint64_t rss_after = 0;
+  const Measured m = run_media(
+      channel, [pid] { return bench::process_cpu_seconds(pid); }, std::chrono::seconds(options.warmup_s),
+      std::chrono::seconds(options.window_s));
+  rss_after = bench::process_rss_bytes(pid);
+  const double rate = static_cast<double>(calls * second.packet_count);
+  const double core = m.worker_cpu_s / m.wall_s;
+  const double window_echoes = m.caller("window_echoes");
+  std::printf("  janus process (all its threads): %.1f%% of one core for %zu calls (%.0f packets/s each way) = %.3f%% "
+              "of a core per call, %.2f µs per echoed packet (in + out); caller process %.1f%%\n",
+              core * 100, calls, rate, core * 100 / static_cast<double>(calls),
+              m.worker_cpu_s * 1e6 / std::max(window_echoes, 1.0), m.caller("cpu") / m.wall_s * 100);
+  std::printf("  janus window: %.0f sent, %.0f echoes in %.1f s (%.0f pps each way; %.0f expected)\n",
+              m.caller("window_sent"), window_echoes, m.wall_s, window_echoes / m.wall_s, rate);
+  print_loss(m, "", "janus ");
+  std::printf("  janus RTT (send -> echo back; Janus holds no buffer): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+              m.caller("rtt_p50"), m.caller("rtt_p99"), m.caller("rtt_max"));
+  std::printf("  janus RTCP: callers sent %.0f SRs, received %.0f RTCP packets from Janus\n", m.caller("rtcp_sent"),
+              m.caller("rtcp_received"));
+  ServerFigures figures;
+  figures.up = secure;
+  figures.cpu_core = figures.process_core = core;
+  figures.lost = static_cast<long long>(m.caller("rtp_sent")) - static_cast<long long>(m.caller("echoes"));
+  figures.rtt_p50 = m.caller("rtt_p50");
+  figures.rtt_p99 = m.caller("rtt_p99");
+  figures.rss_per_call_kib = rss_per_call_kib(rss_before, rss_after, secure);
+  std::printf("  janus memory: RSS +%.1f MiB over the calls' setup and media = %.1f KiB per call\n",
+              (static_cast<double>(rss_after) - static_cast<double>(rss_before)) / (1024 * 1024),
+              figures.rss_per_call_kib);
+  std::fflush(stdout);
+
+  channel.send("hangup");
+  channel.expect("idle", 60s);
+  for (const auto& call : janus_calls) {
+    if (!call.handle) continue;
+    try {
+      janus.destroy(*call.handle);
+    } catch (const std::exception&) {
+      // Janus already dropped it (its ICE failed); stopping Janus frees the rest.
+    }
+  }
+  return figures;
+}
+
+void print_side_by_side(std::size_t calls, const ServerFigures& parrot, const ServerFigures& janus) {
+  std::printf("\nside by side at %zu calls (same run, same core):\n", calls);
+  std::printf("  | server | calls up | CPU (share of one core) | per call | loss | RTT p50 | RTT p99 | RSS per call |\n");
+  std::printf("  | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+  std::printf("  | parrot (worker; whole process) | %zu | %.1f%%; %.1f%% | %.3f%% | %lld | %.2f ms | %.2f ms | %.1f KiB |\n",
+              parrot.up, parrot.cpu_core * 100, parrot.process_core * 100,
+              parrot.process_core * 100 / static_cast<double>(std::max<std::size_t>(parrot.up, 1)), parrot.lost,
+              parrot.rtt_p50, parrot.rtt_p99, parrot.rss_per_call_kib);
+  std::printf("  | Janus EchoTest (whole process) | %zu | %.1f%% | %.3f%% | %lld | %.2f ms | %.2f ms | %.1f KiB |\n",
+              janus.up, janus.process_core * 100,
+              janus.process_core * 100 / static_cast<double>(std::max<std::size_t>(janus.up, 1)), janus.lost,
+              janus.rtt_p50, janus.rtt_p99, janus.rss_per_call_kib);
+  if (parrot.process_core > 0 && janus.process_core > 0) {
+    std::printf("  Janus uses %.2fx parrot's whole-process CPU for the same calls (parrot's RTT is outside its jitter "
+                "buffer; Janus has none)\n",
+                janus.process_core / parrot.process_core);
+    // Only an extrapolation: cost per call grows with N (more sessions,
+    // more sources), so the calls each really carries come from runs at N.
+    std::printf("  calls per core if the cost per call stayed as at %zu: parrot %.0f, Janus %.0f\n", calls,
+                static_cast<double>(parrot.up) / parrot.process_core, static_cast<double>(janus.up) / janus.process_core);
+  }
 }
 
 std::optional<media::srtp::SrtpProfile> parse_profile(const std::string& name) {
@@ -1096,15 +1437,26 @@ std::optional<media::srtp::SrtpProfile> parse_profile(const std::string& name) {
 int run(int argc, char** argv) {
   Options options;
   int caller_fd = -1;
-  CLI::App app{"concurrent Opus echo calls through parrot's CallMedia, against a raw UDP + SRTP echo"};
+  CLI::App app{"concurrent Opus (or VP8) echo calls through parrot's CallMedia, against a raw UDP + SRTP echo and "
+               "optionally Janus's EchoTest"};
   app.add_option("--calls", options.calls, "numbers of concurrent calls, one run each")->delimiter(',');
   app.add_option("--warmup", options.warmup_s, "seconds of media before the measured window");
   app.add_option("--seconds", options.window_s, "seconds measured");
   app.add_option("--parrot-cpu", options.parrot_cpu, "CPU for parrot's process (-1: unpinned)");
   app.add_option("--caller-cpu", options.caller_cpu, "CPU for the callers' process (-1: unpinned)");
   app.add_option("--profile", options.profile, "SRTP profile: cm (AES_CM_128_HMAC_SHA1_80) or gcm");
-  app.add_flag("!--no-probe", options.probe, "offer no codec name, so CallMedia attaches no Opus probe");
+  app.add_flag("!--no-probe", options.probe, "offer no codec name, so CallMedia attaches no Opus or VP8 probe");
   app.add_flag("!--no-baseline", options.baseline, "skip the raw UDP + SRTP echo");
+  app.add_flag("--janus", options.janus,
+               "also run the calls through Janus's EchoTest (/usr/bin/janus), in a network namespace of the "
+               "bench's own (needs CAP_NET_ADMIN)");
+  app.add_flag("!--no-parrot", options.parrot, "skip parrot (with --janus: Janus and the baseline only)");
+  app.add_option("--janus-event-loops", options.janus_event_loops,
+                 "Janus's event_loops (0: its default, one loop thread per handle)");
+  app.add_option("--janus-debug-level", options.janus_debug_level, "Janus's debug_level (4 logs every session)");
+  app.add_flag("--video", options.video, "VP8 calls (the test pattern at 30 fps) instead of Opus");
+  app.add_option("--video-kbps", options.video_kbps,
+                 "the VP8 encoder's target (the pattern undershoots: 1500 gives about 1 Mbit/s of payload)");
   app.add_option("--caller-fd", caller_fd)->group("");
   CLI11_PARSE(app, argc, argv);
   const auto profile = parse_profile(options.profile);
@@ -1115,9 +1467,12 @@ int run(int argc, char** argv) {
   raise_fd_limit();
   if (caller_fd >= 0) {
     pin_process(options.caller_cpu);
-    return run_callers(caller_fd, *profile);
+    return run_callers(caller_fd, *profile, options.video ? options.video_kbps : 0);
   }
 
+  // Before any thread exists: the callers (forked below) and Janus inherit
+  // the namespace; parrot runs in it too, so both servers share the setup.
+  if (options.janus) bench::enter_janus_namespace();
   pin_process(options.parrot_cpu);
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) throw std::runtime_error("socketpair failed");
@@ -1126,11 +1481,21 @@ int run(int argc, char** argv) {
   if (child == 0) {
     // Straight to exec: nothing but async-signal-safe calls after fork.
     fcntl(pair[1], F_SETFD, 0);
-    char fd_text[16], cpu_text[16];
+    char fd_text[16], cpu_text[16], kbps_text[16];
     std::snprintf(fd_text, sizeof fd_text, "%d", pair[1]);
     std::snprintf(cpu_text, sizeof cpu_text, "%d", options.caller_cpu);
-    char* const child_argv[] = {argv[0], const_cast<char*>("--caller-fd"), fd_text, const_cast<char*>("--caller-cpu"),
-                                cpu_text, const_cast<char*>("--profile"), options.profile.data(), nullptr};
+    std::snprintf(kbps_text, sizeof kbps_text, "%d", options.video_kbps);
+    char* const child_argv[] = {argv[0],
+                                const_cast<char*>("--caller-fd"),
+                                fd_text,
+                                const_cast<char*>("--caller-cpu"),
+                                cpu_text,
+                                const_cast<char*>("--profile"),
+                                options.profile.data(),
+                                const_cast<char*>("--video-kbps"),
+                                kbps_text,
+                                options.video ? const_cast<char*>("--video") : nullptr,
+                                nullptr};
     execv("/proc/self/exe", child_argv);
     _exit(127);
   }
@@ -1142,9 +1507,24 @@ int run(int argc, char** argv) {
     const transport::Certificate certificate = transport::Certificate::generate();
     channel.send("fp " + certificate.fingerprint_sha256());
     const auto caller_fingerprint = split(channel.expect("fp ", 30s)).at(1);
-    std::printf("parrot on CPU %d (one worker), callers on CPU %d (one worker, other process); Opus 50 packets/s "
-                "each way; %d s warm-up, %d s measured\n",
-                options.parrot_cpu, options.caller_cpu, options.warmup_s, options.window_s);
+    const MediaSecond second = options.video ? MediaSecond::vp8(options.video_kbps) : MediaSecond::opus();
+    std::printf("parrot on CPU %d (one worker), callers on CPU %d (one worker, other process); %s per call; %d s "
+                "warm-up, %d s measured\n",
+                options.parrot_cpu, options.caller_cpu, second.describe().c_str(), options.warmup_s, options.window_s);
+    if (options.janus) {
+      // Both servers use Debian's libsrtp2, whose crypto is NSS unless a
+      // process replaces its cipher and auth types: say which file each maps.
+      bench::JanusOptions probe_options;
+      probe_options.cpu = options.parrot_cpu;
+      const bench::JanusEchoTest janus(probe_options);
+      const std::string janus_srtp = bench::mapped_libsrtp(janus.pid());
+      const std::string parrot_srtp = bench::mapped_libsrtp(getpid());
+      std::printf("Janus %s links %s (%s); parrot maps %s: %s\n", bench::kJanusBinary,
+                  janus_srtp.empty() ? "no libsrtp2" : janus_srtp.c_str(),
+                  bench::maps_library(janus.pid(), "libnss3") ? "with NSS's libnss3 for its crypto" : "no libnss3 mapped",
+                  parrot_srtp.empty() ? "no libsrtp2" : parrot_srtp.c_str(),
+                  janus_srtp == parrot_srtp ? "the same library" : "a different library");
+    }
     const auto load = [] {
       std::ifstream in("/proc/loadavg");
       std::string one, five;
@@ -1157,8 +1537,12 @@ int run(int argc, char** argv) {
       if (options.baseline)
         baseline = run_raw_baseline(channel, calls, *profile, std::chrono::seconds(std::min(options.warmup_s, 2)),
                                     std::chrono::seconds(std::max(options.window_s / 2, 1)));
-      run_parrot(channel, calls, options, *profile, certificate, caller_fingerprint,
-                 baseline ? &*baseline : nullptr);
+      std::optional<ServerFigures> parrot, janus;
+      if (options.parrot)
+        parrot = run_parrot(channel, calls, options, *profile, second, certificate, caller_fingerprint,
+                            baseline ? &*baseline : nullptr);
+      if (options.janus) janus = run_janus(channel, calls, options, second, caller_fingerprint);
+      if (parrot && janus) print_side_by_side(calls, *parrot, *janus);
     }
     channel.send("quit");
   }
