@@ -52,6 +52,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -73,8 +74,10 @@
 #include "call/negotiated_setup.hpp"
 #include "media/demux.hpp"
 #include "media/rtcp/compound.hpp"
+#include "media/rtp/header_extensions.hpp"
 #include "media/rtp/rtp_packet.hpp"
 #include "media/signals/opus_tone_source.hpp"
+#include "media/signals/tone_with_clicks.hpp"
 #include "media/signals/vp8_test_pattern.hpp"
 #include "media/srtp/srtp_library.hpp"
 #include "media/srtp/srtp_session.hpp"
@@ -266,12 +269,16 @@ struct MediaSecond {
   std::uint32_t clock_rate_hz = 0;
   Clock::duration frame_interval{};
   std::vector<Frame> frames;
+  // RFC 6464 levels, one per frame, as -dBov (0..127): what libwebrtc
+  // callers put in every audio packet. Empty: no header extension.
+  std::vector<std::uint8_t> audio_levels;
+  static constexpr std::uint8_t kAudioLevelId = 1;
   std::size_t packet_count = 0;
   std::size_t payload_bytes = 0;
   // Packet number (frames in order, packets in order) by payload.
   std::unordered_map<std::string_view, std::size_t> index;
 
-  static MediaSecond opus() {
+  static MediaSecond opus(bool with_audio_levels) {
     MediaSecond second;
     second.payload_type = kOpusPayloadType;
     second.clock_rate_hz = 48000;
@@ -281,7 +288,20 @@ struct MediaSecond {
     // of the 50 frames start alike and every payload is distinct.
     config.tone.frequency_hz = 441.7;
     media::signals::OpusToneSource source(config);
+    // The same samples again, to measure each frame's level as a sender
+    // does before encoding (RFC 6464 §3: RMS relative to full scale).
+    media::signals::ToneWithClicks tone(config.tone);
+    std::vector<std::int16_t> pcm(media::signals::OpusToneSource::kSamplesPerFrame *
+                                  static_cast<std::size_t>(config.tone.channels));
     for (int i = 0; i < 50; ++i) {
+      if (with_audio_levels) {
+        tone.fill(pcm);
+        double sum_squares = 0;
+        for (const std::int16_t sample : pcm) sum_squares += static_cast<double>(sample) * sample;
+        const double rms = std::sqrt(sum_squares / static_cast<double>(pcm.size())) / 32767.0;
+        const double dbov = rms > 0 ? -20 * std::log10(rms) : 127.0;
+        second.audio_levels.push_back(static_cast<std::uint8_t>(std::clamp(std::lround(dbov), 0L, 127L)));
+      }
       const auto frame = source.next();
       if (frame.payload.empty()) throw std::runtime_error("libopus refused to encode the test tone");
       second.frames.push_back(Frame{static_cast<std::uint32_t>(i) * media::signals::OpusToneSource::kSamplesPerFrame,
@@ -325,9 +345,10 @@ struct MediaSecond {
 
   std::string describe() const {
     char text[160];
-    std::snprintf(text, sizeof text, "%s %zu packets/s each way, %.0f kbit/s of payload",
+    std::snprintf(text, sizeof text, "%s %zu packets/s each way, %.0f kbit/s of payload%s",
                   payload_type == kOpusPayloadType ? "Opus" : "VP8", packet_count,
-                  static_cast<double>(payload_bytes) * 8 / 1000);
+                  static_cast<double>(payload_bytes) * 8 / 1000,
+                  audio_levels.empty() ? "" : ", RFC 6464 audio level in every packet");
     return text;
   }
   static std::string_view view(media::ByteView bytes) {
@@ -440,6 +461,14 @@ class Caller {
       header.sequence_number = sequence_++;
       header.timestamp = rtp_timestamp_;
       header.ssrc = ssrc_;
+      media::rtp::HeaderExtensionWriter extensions;
+      if (!second.audio_levels.empty()) {
+        // V (voice activity) set: the tone is never silence.
+        const auto level = static_cast<std::byte>(0x80u | second.audio_levels[frame_index]);
+        extensions.add(MediaSecond::kAudioLevelId, media::ByteView(&level, 1));
+        header.extension_profile = extensions.profile();
+        header.extension_data = extensions.data();
+      }
       const std::size_t plain = media::rtp::serialize(header, packet.payload, buffer_);
       const auto length = srtp_->protect_rtp(buffer_, plain);
       ++packets_sent_;
@@ -657,10 +686,10 @@ gboolean on_raw_readable(gint, GIOCondition, gpointer data) {
 }
 
 // The caller process: reads commands, runs every caller on one worker.
-int run_callers(int fd, media::srtp::SrtpProfile profile, int video_kbps) {
+int run_callers(int fd, media::srtp::SrtpProfile profile, int video_kbps, bool audio_levels) {
   const media::srtp::SrtpLibrary library;
   Channel channel(fd);
-  const MediaSecond second = video_kbps > 0 ? MediaSecond::vp8(video_kbps) : MediaSecond::opus();
+  const MediaSecond second = video_kbps > 0 ? MediaSecond::vp8(video_kbps) : MediaSecond::opus(audio_levels);
   const transport::Certificate certificate = transport::Certificate::generate();
   transport::Worker worker("callers");
   CallerShared shared{second, {}, {}, false};
@@ -1011,6 +1040,7 @@ struct Options {
   int janus_debug_level = 3;
   bool video = false;
   int video_kbps = 1500;
+  bool audio_levels = true;
   std::string profile = "cm";
 };
 
@@ -1067,6 +1097,8 @@ ServerFigures run_parrot(Channel& channel, std::size_t calls, const Options& opt
     stream.payload_types = {second.payload_type};
     stream.local_ssrc = 0x50000000u + static_cast<std::uint32_t>(i);
     stream.nack = stream.pli = stream.fir = options.video;
+    // As the answer negotiates it when the caller offers RFC 6464.
+    if (!second.audio_levels.empty()) stream.audio_level_extension_id = MediaSecond::kAudioLevelId;
     unit.echo.streams.push_back(call::echo_stream_config(stream));
     unit.offered.push_back(options.probe ? std::vector<call::PayloadName>{{second.payload_type,
                                                                             options.video ? "VP8" : "opus",
@@ -1310,6 +1342,7 @@ ServerFigures run_janus(Channel& channel, std::size_t calls, const Options& opti
     offer.ssrc = 0x10000000u + static_cast<std::uint32_t>(i);
     offer.cname = "caller-" + std::to_string(i);
     offer.video = options.video;
+    if (!options.video && options.audio_levels) offer.audio_level_id = MediaSecond::kAudioLevelId;
     call.handle = janus.attach();
     const std::string answer_sdp = janus.offer(*call.handle, options.video, bench::build_sdp_offer(offer));
     const auto answer = bench::parse_sdp_answer(answer_sdp);
@@ -1455,6 +1488,9 @@ int run(int argc, char** argv) {
                  "Janus's event_loops (0: its default, one loop thread per handle)");
   app.add_option("--janus-debug-level", options.janus_debug_level, "Janus's debug_level (4 logs every session)");
   app.add_flag("--video", options.video, "VP8 calls (the test pattern at 30 fps) instead of Opus");
+  app.add_flag("--audio-level,!--no-audio-level", options.audio_levels,
+               "callers put an RFC 6464 audio level in every Opus packet, as libwebrtc does (default); "
+               "without it parrot's probe decodes every packet");
   app.add_option("--video-kbps", options.video_kbps,
                  "the VP8 encoder's target (the pattern undershoots: 1500 gives about 1 Mbit/s of payload)");
   app.add_option("--caller-fd", caller_fd)->group("");
@@ -1467,7 +1503,7 @@ int run(int argc, char** argv) {
   raise_fd_limit();
   if (caller_fd >= 0) {
     pin_process(options.caller_cpu);
-    return run_callers(caller_fd, *profile, options.video ? options.video_kbps : 0);
+    return run_callers(caller_fd, *profile, options.video ? options.video_kbps : 0, options.audio_levels);
   }
 
   // Before any thread exists: the callers (forked below) and Janus inherit
@@ -1494,6 +1530,7 @@ int run(int argc, char** argv) {
                                 options.profile.data(),
                                 const_cast<char*>("--video-kbps"),
                                 kbps_text,
+                                const_cast<char*>(options.audio_levels ? "--audio-level" : "--no-audio-level"),
                                 options.video ? const_cast<char*>("--video") : nullptr,
                                 nullptr};
     execv("/proc/self/exe", child_argv);
@@ -1507,7 +1544,8 @@ int run(int argc, char** argv) {
     const transport::Certificate certificate = transport::Certificate::generate();
     channel.send("fp " + certificate.fingerprint_sha256());
     const auto caller_fingerprint = split(channel.expect("fp ", 30s)).at(1);
-    const MediaSecond second = options.video ? MediaSecond::vp8(options.video_kbps) : MediaSecond::opus();
+    const MediaSecond second =
+        options.video ? MediaSecond::vp8(options.video_kbps) : MediaSecond::opus(options.audio_levels);
     std::printf("parrot on CPU %d (one worker), callers on CPU %d (one worker, other process); %s per call; %d s "
                 "warm-up, %d s measured\n",
                 options.parrot_cpu, options.caller_cpu, second.describe().c_str(), options.warmup_s, options.window_s);

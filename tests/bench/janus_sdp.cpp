@@ -80,6 +80,9 @@ std::string build_sdp_offer(const SdpOffer& offer) {
         << "a=rtcp-fb:96 ccm fir\r\n";
   } else {
     sdp << "a=rtpmap:111 opus/48000/2\r\n";
+    if (offer.audio_level_id != 0) {
+      sdp << "a=extmap:" << static_cast<int>(offer.audio_level_id) << " urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n";
+    }
   }
   // Announced, so Janus need not guess the stream from its first packet.
   sdp << "a=ssrc:" << offer.ssrc << " cname:" << offer.cname << "\r\n";

@@ -25,6 +25,8 @@ struct SdpOffer {
   // Opus 111 (audio) or VP8 96 with NACK, PLI and FIR feedback (video), as
   // the callers send them.
   bool video = false;
+  // RFC 6464 ssrc-audio-level extension id the callers write; 0: none.
+  std::uint8_t audio_level_id = 0;
 };
 
 std::string build_sdp_offer(const SdpOffer& offer);
