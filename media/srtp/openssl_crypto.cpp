@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -409,7 +410,7 @@ srtp_err_status_t hmac_compute(void* state, const std::uint8_t* message, int oct
 // bytes of the MAC; SRTP uses 10 (80-bit) and 4 (32-bit) bytes, so each case
 // is checked at both lengths.
 struct Rfc2202Case {
-  std::basic_string_view<std::uint8_t> key;
+  std::span<const std::uint8_t> key;
   std::string_view data;
   std::array<std::uint8_t, kSha1Bytes> digest;
 };
@@ -421,8 +422,8 @@ constexpr std::array<std::uint8_t, N> repeated(std::uint8_t value) {
   return out;
 }
 template <std::size_t N>
-constexpr std::basic_string_view<std::uint8_t> view(const std::array<std::uint8_t, N>& bytes) {
-  return {bytes.data(), N};
+constexpr std::span<const std::uint8_t> view(const std::array<std::uint8_t, N>& bytes) {
+  return bytes;
 }
 
 constexpr auto kKey0b = repeated<20>(0x0b);
@@ -466,7 +467,10 @@ srtp_auth_test_case_t truncated(const Rfc2202Case& c, int tag_bytes, const srtp_
 }
 
 // The RFC 2202 cases at 10 and at 4 bytes, then libsrtp's own vector.
-const std::array<srtp_auth_test_case_t, 14> kHmacTestCases = {
+// A built-in array: each entry takes the address of the next while the
+// array is being initialised (through std::array's operator[] clang would
+// call that a use before initialisation).
+const srtp_auth_test_case_t kHmacTestCases[14] = {
     truncated(kRfc2202[0], 10, &kHmacTestCases[1]), truncated(kRfc2202[1], 10, &kHmacTestCases[2]),
     truncated(kRfc2202[2], 10, &kHmacTestCases[3]), truncated(kRfc2202[3], 10, &kHmacTestCases[4]),
     truncated(kRfc2202[4], 10, &kHmacTestCases[5]), truncated(kRfc2202[5], 10, &kHmacTestCases[6]),
@@ -485,24 +489,28 @@ constexpr char kGcm128Description[] = "AES-128 GCM (parrot, OpenSSL)";
 constexpr char kGcm256Description[] = "AES-256 GCM (parrot, OpenSSL)";
 constexpr char kHmacDescription[] = "HMAC-SHA1 (parrot, OpenSSL SHA-1)";
 
-const srtp_cipher_type_t icm_128_type = {icm_alloc,  icm_dealloc, icm_init,           nullptr,
-                                         icm_crypt,  icm_crypt,   icm_set_iv,         nullptr,
-                                         kIcm128Description, &srtp_aes_icm_128_test_case_0, SRTP_AES_ICM_128};
-const srtp_cipher_type_t icm_192_type = {icm_alloc,  icm_dealloc, icm_init,           nullptr,
-                                         icm_crypt,  icm_crypt,   icm_set_iv,         nullptr,
-                                         kIcm192Description, &srtp_aes_icm_192_test_case_0, SRTP_AES_ICM_192};
-const srtp_cipher_type_t icm_256_type = {icm_alloc,  icm_dealloc, icm_init,           nullptr,
-                                         icm_crypt,  icm_crypt,   icm_set_iv,         nullptr,
-                                         kIcm256Description, &srtp_aes_icm_256_test_case_0, SRTP_AES_ICM_256};
-const srtp_cipher_type_t gcm_128_type = {gcm_alloc,   gcm_dealloc, gcm_init,           gcm_set_aad,
-                                         gcm_encrypt, gcm_decrypt, gcm_set_iv,         gcm_get_tag,
-                                         kGcm128Description, &srtp_aes_gcm_128_test_case_0, SRTP_AES_GCM_128};
-const srtp_cipher_type_t gcm_256_type = {gcm_alloc,   gcm_dealloc, gcm_init,           gcm_set_aad,
-                                         gcm_encrypt, gcm_decrypt, gcm_set_iv,         gcm_get_tag,
-                                         kGcm256Description, &srtp_aes_gcm_256_test_case_0, SRTP_AES_GCM_256};
+constexpr srtp_cipher_type_t icm_type(const char* description, const srtp_cipher_test_case_t* vectors,
+                                      srtp_cipher_type_id_t id) {
+  return {.alloc = icm_alloc, .dealloc = icm_dealloc, .init = icm_init, .set_aad = nullptr,
+          .encrypt = icm_crypt, .decrypt = icm_crypt, .set_iv = icm_set_iv, .get_tag = nullptr,
+          .description = description, .test_data = vectors, .id = id};
+}
+constexpr srtp_cipher_type_t gcm_type(const char* description, const srtp_cipher_test_case_t* vectors,
+                                      srtp_cipher_type_id_t id) {
+  return {.alloc = gcm_alloc, .dealloc = gcm_dealloc, .init = gcm_init, .set_aad = gcm_set_aad,
+          .encrypt = gcm_encrypt, .decrypt = gcm_decrypt, .set_iv = gcm_set_iv, .get_tag = gcm_get_tag,
+          .description = description, .test_data = vectors, .id = id};
+}
 
-const srtp_auth_type_t hmac_sha1_type = {hmac_alloc, hmac_dealloc,     hmac_init,             hmac_compute,  hmac_update,
-                                         hmac_start, kHmacDescription, kHmacTestCases.data(), SRTP_HMAC_SHA1};
+const srtp_cipher_type_t icm_128_type = icm_type(kIcm128Description, &srtp_aes_icm_128_test_case_0, SRTP_AES_ICM_128);
+const srtp_cipher_type_t icm_192_type = icm_type(kIcm192Description, &srtp_aes_icm_192_test_case_0, SRTP_AES_ICM_192);
+const srtp_cipher_type_t icm_256_type = icm_type(kIcm256Description, &srtp_aes_icm_256_test_case_0, SRTP_AES_ICM_256);
+const srtp_cipher_type_t gcm_128_type = gcm_type(kGcm128Description, &srtp_aes_gcm_128_test_case_0, SRTP_AES_GCM_128);
+const srtp_cipher_type_t gcm_256_type = gcm_type(kGcm256Description, &srtp_aes_gcm_256_test_case_0, SRTP_AES_GCM_256);
+const srtp_auth_type_t hmac_sha1_type = {.alloc = hmac_alloc, .dealloc = hmac_dealloc, .init = hmac_init,
+                                         .compute = hmac_compute, .update = hmac_update, .start = hmac_start,
+                                         .description = kHmacDescription, .test_data = kHmacTestCases,
+                                         .id = SRTP_HMAC_SHA1};
 
 void free_ciphers() noexcept {
   for (EVP_CIPHER** cipher : {&aes_128_ecb, &aes_192_ecb, &aes_256_ecb, &aes_128_gcm, &aes_256_gcm}) {
