@@ -51,6 +51,13 @@ int main(int argc, char** argv) {
   try {
     // Process-wide library setup lives here, before any call can exist.
     const media::srtp::SrtpLibrary srtp_library;
+    // Once per process: which crypto libsrtp runs on, and why not OpenSSL
+    // when it fell back (then every call pays NSS's per-packet cost).
+    if (media::srtp::SrtpLibrary::backend() == media::srtp::SrtpBackend::kOpenSsl) {
+      spdlog::info("{}", media::srtp::SrtpLibrary::backend_note());
+    } else {
+      spdlog::warn("{}", media::srtp::SrtpLibrary::backend_note());
+    }
     bot::App app(config, std::move(trust), std::move(*slot));
     return app.run();
   } catch (const std::exception& e) {

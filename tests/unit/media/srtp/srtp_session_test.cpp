@@ -122,12 +122,21 @@ std::vector<std::byte> rtp_packet(std::uint16_t sequence, std::size_t payload_by
   return packet;
 }
 
-class SrtpSessionTest : public ::testing::Test {
+// Every session test runs on both crypto back ends: the OpenSSL types
+// parrot installs, and libsrtp2's stock ones it falls back to.
+class SrtpSessionTest : public ::testing::TestWithParam<SrtpBackend> {
  protected:
-  SrtpLibrary library_;
+  void SetUp() override { ASSERT_EQ(SrtpLibrary::backend(), GetParam()) << SrtpLibrary::backend_note(); }
+
+  SrtpLibrary library_{GetParam()};
 };
 
-TEST_F(SrtpSessionTest, Aes128CmSha1_80ReferencePacketsFromLibsrtpDriver) {
+INSTANTIATE_TEST_SUITE_P(Backends, SrtpSessionTest, ::testing::Values(SrtpBackend::kOpenSsl, SrtpBackend::kStock),
+                         [](const ::testing::TestParamInfo<SrtpBackend>& backend) {
+                           return backend.param == SrtpBackend::kOpenSsl ? std::string("OpenSsl") : std::string("Stock");
+                         });
+
+TEST_P(SrtpSessionTest, Aes128CmSha1_80ReferencePacketsFromLibsrtpDriver) {
   SrtpSession sender(keys_for(SrtpProfile::kAes128CmSha1_80, kDriverTestKey, filled(30, 0)));
   EXPECT_EQ(sender.rtp_trailer_bytes(), 10u);
   EXPECT_EQ(sender.rtcp_trailer_bytes(), 14u);
@@ -158,7 +167,7 @@ TEST_F(SrtpSessionTest, Aes128CmSha1_80ReferencePacketsFromLibsrtpDriver) {
   EXPECT_EQ(receiver.drops().total(), 0u);
 }
 
-TEST_F(SrtpSessionTest, AeadAes128GcmReferencePacketsFromLibsrtpDriver) {
+TEST_P(SrtpSessionTest, AeadAes128GcmReferencePacketsFromLibsrtpDriver) {
   if (!is_supported(SrtpProfile::kAeadAes128Gcm)) GTEST_SKIP() << "libsrtp2 built without GCM";
   SrtpSession sender(keys_for(SrtpProfile::kAeadAes128Gcm, kDriverTestKeyGcm, filled(28, 0)));
   EXPECT_EQ(sender.rtp_trailer_bytes(), 16u);
@@ -183,14 +192,14 @@ TEST_F(SrtpSessionTest, AeadAes128GcmReferencePacketsFromLibsrtpDriver) {
   EXPECT_EQ(std::vector<std::byte>(srtcp.begin(), srtcp.begin() + 24), kPlainRtcp);
 }
 
-TEST_F(SrtpSessionTest, Aes128CmSha1_80IsAlwaysSupported) {
+TEST_P(SrtpSessionTest, Aes128CmSha1_80IsAlwaysSupported) {
   const auto supported = supported_profiles();
   ASSERT_FALSE(supported.empty());
   EXPECT_EQ(supported.front(), SrtpProfile::kAes128CmSha1_80);
   EXPECT_TRUE(is_supported(SrtpProfile::kAes128CmSha1_32));
 }
 
-TEST_F(SrtpSessionTest, RoundTripEverySupportedProfile) {
+TEST_P(SrtpSessionTest, RoundTripEverySupportedProfile) {
   for (const SrtpProfile profile : supported_profiles()) {
     SCOPED_TRACE(std::string(to_string(profile)));
     auto [a, b] = make_pair(profile);
@@ -227,7 +236,7 @@ TEST_F(SrtpSessionTest, RoundTripEverySupportedProfile) {
   }
 }
 
-TEST_F(SrtpSessionTest, TamperedPacketsCountAuthFailAndStayHarmless) {
+TEST_P(SrtpSessionTest, TamperedPacketsCountAuthFailAndStayHarmless) {
   for (const SrtpProfile profile : supported_profiles()) {
     SCOPED_TRACE(std::string(to_string(profile)));
     auto [a, b] = make_pair(profile);
@@ -260,7 +269,7 @@ TEST_F(SrtpSessionTest, TamperedPacketsCountAuthFailAndStayHarmless) {
   }
 }
 
-TEST_F(SrtpSessionTest, ReplayedAndTooOldPacketsCountReplay) {
+TEST_P(SrtpSessionTest, ReplayedAndTooOldPacketsCountReplay) {
   auto [a, b] = make_pair(SrtpProfile::kAes128CmSha1_80);
   SrtpSession& sender = a;  // clang 14 cannot capture a structured binding
   auto protect = [&sender](std::uint16_t sequence) {
@@ -306,7 +315,7 @@ TEST_F(SrtpSessionTest, ReplayedAndTooOldPacketsCountReplay) {
   EXPECT_EQ(moved.drops()[DropReason::kSrtpReplay], 3u);
 }
 
-TEST_F(SrtpSessionTest, RetransmissionMayBeProtectedAgain) {
+TEST_P(SrtpSessionTest, RetransmissionMayBeProtectedAgain) {
   auto [a, b] = make_pair(SrtpProfile::kAes128CmSha1_80);
   std::vector<std::byte> first = rtp_packet(7, 100);
   std::vector<std::byte> resend = first;
@@ -317,7 +326,7 @@ TEST_F(SrtpSessionTest, RetransmissionMayBeProtectedAgain) {
   EXPECT_EQ(a.counters().rtp_protected, 2u);
 }
 
-TEST_F(SrtpSessionTest, ShortAndMalformedInputIsCountedNotFatal) {
+TEST_P(SrtpSessionTest, ShortAndMalformedInputIsCountedNotFatal) {
   auto [a, b] = make_pair(SrtpProfile::kAes128CmSha1_80);
   std::vector<std::byte> tiny = filled(11, 0x80);
   EXPECT_FALSE(b.unprotect_rtp(tiny).has_value());
@@ -354,7 +363,7 @@ TEST_F(SrtpSessionTest, ShortAndMalformedInputIsCountedNotFatal) {
   EXPECT_EQ(a.protect_rtp(std::span(no_room).first(22 + 10), 22), 32u);
 }
 
-TEST_F(SrtpSessionTest, BadKeysThrowNamingTheProfile) {
+TEST_P(SrtpSessionTest, BadKeysThrowNamingTheProfile) {
   try {
     SrtpSession session(keys_for(SrtpProfile::kAeadAes256Gcm, filled(28, 1), filled(44, 1)));
     FAIL() << "expected std::invalid_argument";
