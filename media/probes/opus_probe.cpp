@@ -57,7 +57,7 @@ OpusProbe::OpusProbe(std::uint32_t channels, OpusSampling sampling) : channels_(
   if (err != OPUS_OK || !decoder_) {
     throw std::runtime_error(std::string("libopus decoder create failed: ") + opus_strerror(err));
   }
-  pcm_.resize(static_cast<std::size_t>(kMaxFrameSamples) * channels);
+  pcm_.resize(std::size_t{kSampleRateHz / 50} * channels);  // one 20 ms frame, what callers send
   counts_.channels = channels;
 }
 
@@ -112,6 +112,12 @@ OpusProbe::Slot OpusProbe::next_slot(bool has_audio_level) {
   return Slot::kMeasure;
 }
 
+float* OpusProbe::pcm_for(int samples_per_channel) {
+  const std::size_t needed = static_cast<std::size_t>(samples_per_channel) * channels_;
+  if (pcm_.size() < needed) pcm_.resize(needed);
+  return pcm_.data();
+}
+
 void OpusProbe::conceal(std::uint64_t lost) {
   counts_.lost_packets += lost;
   position_ += lost;
@@ -121,7 +127,7 @@ void OpusProbe::conceal(std::uint64_t lost) {
   // synthetic audio is not the caller's, so it stays out of the level.
   const std::uint64_t runs = std::min(lost, kMaxConcealedPerGap);
   for (std::uint64_t i = 0; i < runs; ++i) {
-    if (opus_decode_float(decoder_.get(), nullptr, 0, pcm_.data(), last_frame_samples_, 0) > 0) {
+    if (opus_decode_float(decoder_.get(), nullptr, 0, pcm_for(last_frame_samples_), last_frame_samples_, 0) > 0) {
       ++counts_.concealed_frames;
     }
   }
@@ -166,8 +172,15 @@ void OpusProbe::on_packet(const ProbePacket& packet) {
     if (samples > 0) last_frame_samples_ = samples;
     return;
   }
-  const int samples = opus_decode_float(decoder_.get(), as_uchar(payload), static_cast<opus_int32>(payload.size()),
-                                        pcm_.data(), kMaxFrameSamples, 0);
+  // The TOC says how long the packet is (RFC 6716 §3.1); a packet whose
+  // TOC does not parse would not decode either.
+  const int frame_samples = opus_packet_get_nb_samples(as_uchar(payload), static_cast<opus_int32>(payload.size()),
+                                                       static_cast<opus_int32>(kSampleRateHz));
+  const int samples = frame_samples > 0 && frame_samples <= kMaxFrameSamples
+                          ? opus_decode_float(decoder_.get(), as_uchar(payload),
+                                              static_cast<opus_int32>(payload.size()), pcm_for(frame_samples),
+                                              frame_samples, 0)
+                          : OPUS_INVALID_PACKET;
   if (samples <= 0) {
     ++counts_.decode_errors;
     if (slot == Slot::kMeasure) ++measured_errors_;

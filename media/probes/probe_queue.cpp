@@ -7,9 +7,12 @@ namespace parrot::media::probes {
 
 ProbeQueue::ProbeQueue(std::size_t max_packets) {
   if (max_packets == 0) throw std::invalid_argument("ProbeQueue: max_packets must be at least 1");
+  // No payload storage up front: reserving kMaxPayloadBytes in every slot
+  // made the queue most of an audio call's memory (256 x 1.5 KiB, every
+  // page touched) for 100-byte Opus payloads. Each slot grows to the largest
+  // payload it has held and keeps that, so once warm offer() allocates only
+  // for a payload larger than any before.
   ring_.resize(max_packets);
-  // Reserving up front is what lets offer() stay allocation-free on the echo path.
-  for (auto& slot : ring_) slot.payload.reserve(kMaxPayloadBytes);
 }
 
 bool ProbeQueue::offer(Timestamp arrival, std::uint8_t payload_type, std::uint32_t rtp_ts, std::uint16_t seq,
@@ -35,10 +38,9 @@ bool ProbeQueue::offer(Timestamp arrival, std::uint8_t payload_type, std::uint32
 bool ProbeQueue::pop_into(ProbePacket& out) {
   if (size_ == 0) return false;
   auto& slot = ring_[head_];
+  // The consumer's previous buffer goes back into the ring: buffers
+  // circulate, so none is freed and each keeps what it grew to.
   std::swap(out, slot);
-  // A caller-supplied packet may arrive with a small buffer; restore the
-  // slot's capacity here, off the echo path, rather than in offer().
-  if (slot.payload.capacity() < kMaxPayloadBytes) slot.payload.reserve(kMaxPayloadBytes);
   head_ = (head_ + 1) % ring_.size();
   --size_;
   return true;

@@ -31,8 +31,9 @@ struct ProbePacket {
 // media/ has no threads, so whoever shares it across threads wraps it.
 class ProbeQueue {
  public:
-  // Payloads up to kMaxPayloadBytes are stored without allocating once the
-  // ring is warm; max_packets must be at least 1 (throws std::invalid_argument).
+  // A slot's storage grows to the largest payload it has held, so a warm
+  // ring stores a stream's packets without allocating; max_packets must be
+  // at least 1 (throws std::invalid_argument).
   static constexpr std::size_t kMaxPayloadBytes = 1500;
 
   explicit ProbeQueue(std::size_t max_packets);

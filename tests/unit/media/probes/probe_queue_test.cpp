@@ -74,19 +74,34 @@ TEST(ProbeQueue, OversizePayloadIsSkipped) {
   EXPECT_EQ(queue.size(), 1U);
 }
 
+TEST(ProbeQueue, SlotsHoldNoPayloadStorageUntilUsed) {
+  // 256 slots of 1.5 KiB reserved up front were most of an audio call's memory.
+  ProbeQueue queue(256);
+  ProbePacket out;
+  ASSERT_TRUE(queue.offer(timestamp_ms(0), 111, 0, 1, false, bytes_of(120, 1)));
+  ASSERT_TRUE(queue.pop_into(out));
+  EXPECT_EQ(out.payload.size(), 120U);
+  EXPECT_LT(out.payload.capacity(), ProbeQueue::kMaxPayloadBytes);
+}
+
 TEST(ProbeQueue, PopIntoReusesPayloadStorage) {
   constexpr std::size_t kCapacity = 4;
   ProbeQueue queue(kCapacity);
   ProbePacket out;
   std::set<const std::byte*> buffers;
+  // Slots hold no storage until used and grow to the largest payload they
+  // have held: a stream whose sizes repeat (an Opus or VP8 stream's range)
+  // warms the ring in its first cycle of sizes.
+  constexpr std::uint16_t kSizes = 100;
   for (std::uint16_t seq = 0; seq < 1000; ++seq) {
-    ASSERT_TRUE(queue.offer(timestamp_ms(seq), 96, seq, seq, false, bytes_of(200 + seq % 1000, 7)));
+    ASSERT_TRUE(queue.offer(timestamp_ms(seq), 96, seq, seq, false, bytes_of(200 + seq % kSizes, 7)));
     ASSERT_TRUE(queue.pop_into(out));
     EXPECT_EQ(out.sequence_number, seq);
-    buffers.insert(out.payload.data());
+    EXPECT_EQ(out.payload.size(), 200U + seq % kSizes);
+    if (seq >= 2 * kSizes) buffers.insert(out.payload.data());
   }
-  // The ring's buffers circulate between the slots and `out`: only the
-  // first pop_into() adds one (for the slot that received out's empty one).
+  // Warm, the ring's buffers circulate between the slots and `out` and
+  // none is reallocated: at most one per slot plus out's.
   EXPECT_LE(buffers.size(), kCapacity + 1);
   EXPECT_FALSE(queue.pop_into(out));
 }
