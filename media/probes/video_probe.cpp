@@ -82,24 +82,24 @@ VideoProbe::FrameHeader VideoProbe::read_header(ByteView frame) const noexcept {
   return header;
 }
 
-bool VideoProbe::in_window(bool keyframe, std::uint32_t timestamp) {
-  if (sampling_.decodes_everything()) return true;
+VideoProbe::Sample VideoProbe::sample(bool keyframe, std::uint32_t timestamp) {
+  if (sampling_.decodes_everything()) return Sample::kDecode;
   if (window_open_) {
-    if (ticks_between(*window_start_, timestamp) < sampling_.window_ticks) return true;
+    if (ticks_between(*window_start_, timestamp) < sampling_.window_ticks) return Sample::kDecode;
     // The frame buffers (10-15 MiB at 1080p) are what an idle probe would
     // otherwise hold; making a decoder again costs far less than a window's
     // decoding (probes_bench).
     window_open_ = false;
     decoder_.reset();
   }
-  if (!keyframe) return false;
-  if (window_start_ && ticks_between(*window_start_, timestamp) < sampling_.min_spacing_ticks) return false;
+  if (!keyframe) return Sample::kNotSampled;
+  if (window_start_ && ticks_between(*window_start_, timestamp) < sampling_.min_spacing_ticks) {
+    return Sample::kNotSampled;
+  }
   try {
     if (!decoder_) decoder_.emplace(codec_);
   } catch (const std::runtime_error&) {
-    // Out of memory or the like: this key frame stays undecoded, the next may open.
-    ++stats_.decode_errors;
-    return false;
+    return Sample::kNoDecoder;
   }
   window_open_ = true;
   window_start_ = timestamp;
@@ -107,7 +107,7 @@ bool VideoProbe::in_window(bool keyframe, std::uint32_t timestamp) {
   // The decoded rate is of one window's consecutive pictures, not of the
   // gap between windows.
   frame_rate_ = FrameRateWindow{};
-  return true;
+  return Sample::kDecode;
 }
 
 void VideoProbe::on_complete_frame(bool gap_before) {
@@ -128,7 +128,15 @@ void VideoProbe::on_complete_frame(bool gap_before) {
     waiting_for_keyframe_ = true;
     return;
   }
-  if (!in_window(header.keyframe, timestamp)) {
+  const Sample sampled = sample(header.keyframe, timestamp);
+  if (sampled == Sample::kNoDecoder) {
+    // Out of memory or the like: counted as a frame libvpx refused; the
+    // next key frame tries again.
+    ++stats_.decode_errors;
+    waiting_for_keyframe_ = true;
+    return;
+  }
+  if (sampled == Sample::kNotSampled) {
     // Complete, on an intact chain from a key frame: decodable, but not
     // sampled. Its header still gives the size.
     waiting_for_keyframe_ = false;

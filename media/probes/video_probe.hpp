@@ -44,7 +44,8 @@ class VideoProbe {
   };
   FrameHeader read_header(ByteView frame) const noexcept;
   void on_complete_frame(bool gap_before);
-  bool in_window(bool keyframe, std::uint32_t timestamp);
+  enum class Sample { kDecode, kNotSampled, kNoDecoder };
+  Sample sample(bool keyframe, std::uint32_t timestamp);
   void decode(ByteView frame);
 
   VideoCodec codec_;
