@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "codec_test_support.hpp"
+#include "media/probes/stream_probe.hpp"
 #include "media/probes/vp8_probe.hpp"
 #include "media/probes/vp9_probe.hpp"
 
@@ -143,6 +144,29 @@ TEST(VideoSampling, Vp9SizeFromTheUncompressedHeaderAndAWindow) {
   EXPECT_EQ(s.width, 160U);
   EXPECT_EQ(s.height, 96U);
   EXPECT_FALSE(probe.holds_decoder());
+}
+
+TEST(VideoSampling, CallsStreamProbesSampleByDefault) {
+  // 3 s with the key frame at the start only (libwebrtc's shape): the
+  // stream probe a call makes decodes the first 2 s and counts the rest.
+  const auto frames = encode_noise(vpx_codec_vp8_cx(), 160, 120, 90);
+  StreamProbeConfig config;
+  config.codec = ProbedCodec::kVp8;
+  config.codec_payload_types = {96};
+  EXPECT_FALSE(config.video_sampling.decodes_everything());
+  StreamProbe probe(config);
+  for (const auto& frame : packetize_vp8(frames, 0, 0)) {
+    for (ProbePacket p : frame) {
+      p.payload_type = 96;
+      probe.on_packet(p);
+    }
+  }
+  const auto video = probe.video();
+  ASSERT_TRUE(video);
+  EXPECT_EQ(video->frames_decoded, 60U);
+  EXPECT_EQ(video->frames_not_sampled, 30U);
+  EXPECT_EQ(video->decode_windows, 1U);
+  EXPECT_EQ(video->width, 160U);
 }
 
 }  // namespace
