@@ -86,7 +86,7 @@ VideoProbe::Sample VideoProbe::sample(bool keyframe, std::uint32_t timestamp) {
   if (sampling_.decodes_everything()) return Sample::kDecode;
   if (window_open_) {
     if (ticks_between(*window_start_, timestamp) < sampling_.window_ticks) return Sample::kDecode;
-    // The frame buffers (10-15 MiB at 1080p) are what an idle probe would
+    // The frame buffers (about 17 MiB at 1080p) are what an idle probe would
     // otherwise hold; making a decoder again costs far less than a window's
     // decoding (probes_bench).
     window_open_ = false;

@@ -32,7 +32,7 @@ class VideoProbe {
 
   const VideoStats& stats() const noexcept { return stats_; }
   // Whether a libvpx decoder (and its frame buffers) is held: always when
-  // decoding every frame, only inside a window when sampling.
+  // decoding every frame; when sampling, inside a window and before the first.
   bool holds_decoder() const noexcept { return decoder_.has_value(); }
 
  private:
