@@ -276,6 +276,25 @@ std::string how_audio_was_measured(const json& report_stream) {
   return "<p class=\"how\">" + e(how) + ".</p>";
 }
 
+// Beside the video charts: whether the probe decoded every frame or windows
+// after key frames (the report's decoding, frames_decoded, decoded_share).
+std::string how_video_was_checked(const json& report_stream) {
+  const std::string decoding = text_of(report_stream, "decoding");
+  if (decoding.empty()) return "";
+  std::string how = "Video frames assembled, counted and sized from their headers; ";
+  if (decoding == "every frame") {
+    how += "every decodable frame decoded";
+  } else {
+    const json* decoded = member(report_stream, "frames_decoded");
+    const json* share = member(report_stream, "decoded_share");
+    const std::optional<double> frames = decoded != nullptr ? number_of(*decoded) : std::nullopt;
+    const std::optional<double> part = share != nullptr ? number_of(*share) : std::nullopt;
+    how += "decoded in windows after key frames";
+    if (frames && part) how += fmt::format(": {:.0f} frames, {:.0f}% of the decodable ones", *frames, *part * 100);
+  }
+  return "<p class=\"how\">" + e(how) + ".</p>";
+}
+
 std::string stream_section(const json& timeline_stream, const json& report_stream, std::size_t index) {
   const std::string media = text_of(timeline_stream, "media");
   const std::string codec = text_of(report_stream, "codec");
@@ -291,7 +310,7 @@ std::string stream_section(const json& timeline_stream, const json& report_strea
     if (values == nullptr || !values->is_array()) continue;
     html += chart(figure, *times, *values);
   }
-  return html + "</div>" + how_audio_was_measured(report_stream) + "</section>";
+  return html + "</div>" + how_audio_was_measured(report_stream) + how_video_was_checked(report_stream) + "</section>";
 }
 
 std::string timelines(const json& report, const json& timeline) {

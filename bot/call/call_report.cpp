@@ -123,6 +123,35 @@ std::string how_measured(const media::probes::OpusStats& audio) {
   return "";
 }
 
+// Pictures neither decoded nor left out by sampling: lost, incomplete,
+// waiting for a key frame after loss, or refused by the decoder.
+std::uint64_t undecodable_pictures(const media::probes::VideoStats& video) {
+  const std::uint64_t usable = video.pictures_decoded + video.pictures_not_sampled;
+  return video.pictures - std::min(video.pictures, usable);
+}
+
+// 0..1 to 0.001: of the pictures the probe could have decoded, those it did.
+double decoded_share(const media::probes::VideoStats& video) {
+  const std::uint64_t usable = video.pictures_decoded + video.pictures_not_sampled;
+  if (usable == 0) return 0.0;
+  return std::round(static_cast<double>(video.pictures_decoded) / static_cast<double>(usable) * 1000) / 1000;
+}
+
+// Said after the frame rate: which frames were decoded, when not all.
+std::string how_video_was_checked(const media::probes::VideoStats& video) {
+  constexpr double kVideoClockHz = 90'000;  // RFC 7741 §4.1, RFC 9628 §4.1
+  std::string parts;
+  if (video.pictures_not_sampled > 0) {
+    parts = fmt::format("decoded {} of {} frames: {:.0f} s after key frames", grouped(video.pictures_decoded),
+                        grouped(video.pictures), video.sampling.window_ticks / kVideoClockHz);
+  }
+  if (const std::uint64_t undecodable = undecodable_pictures(video); undecodable > 0) {
+    parts += fmt::format("{}{} of {} frames could not be decoded", parts.empty() ? "" : "; ", grouped(undecodable),
+                         grouped(video.pictures));
+  }
+  return parts.empty() ? "" : " (" + parts + ")";
+}
+
 bool audio_silent(const CallFacts& facts) {
   for (const StreamFacts& s : facts.streams) {
     if (!s.audio || s.audio->level_source == media::probes::OpusLevelSource::kNone) continue;
@@ -386,7 +415,13 @@ json report_json(const CallFacts& facts) {
       stream["average_frame_rate_fps"] = std::round(video.average_frame_rate_fps * 10) / 10;
       stream["decoded_frame_rate_fps"] = std::round(video.decoded_frame_rate_fps * 10) / 10;
       stream["frames"] = video.pictures;
-      stream["frames_undecodable"] = video.pictures - std::min(video.pictures, video.pictures_decoded);
+      stream["frames_undecodable"] = undecodable_pictures(video);
+      // How the probe checked the video: every frame, or windows after key
+      // frames, where a frame left out is decodable, not undecodable.
+      stream["frames_decoded"] = video.pictures_decoded;
+      stream["decoding"] = video.sampling.decodes_everything() ? "every frame" : "windows after key frames";
+      stream["decode_windows"] = video.decode_windows;
+      stream["decoded_share"] = decoded_share(video);
     }
     streams.push_back(stream);
   }
@@ -460,9 +495,7 @@ std::string summary(const CallFacts& facts) {
       const auto& video = *s.video;
       if (video.width > 0) text += fmt::format(", {}x{}", video.width, video.height);
       text += fmt::format("{} {:.0f} fps", video.width > 0 ? " at" : ",", video.average_frame_rate_fps);
-      const std::uint64_t undecodable = video.pictures - std::min(video.pictures, video.pictures_decoded);
-      if (undecodable > 0)
-        text += fmt::format(" ({} of {} frames could not be decoded)", grouped(undecodable), grouped(video.pictures));
+      text += how_video_was_checked(video);
     }
     if (e.kind == media::echo::MediaKind::kVideo && e.upstream.peak_bps > 0)
       text += fmt::format(", you sent {} kbit/s on average, {} at most", grouped(static_cast<std::uint64_t>(std::lround(e.upstream.mean_bps / 1000))),

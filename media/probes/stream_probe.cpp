@@ -9,8 +9,8 @@ namespace parrot::media::probes {
 StreamProbe::StreamProbe(StreamProbeConfig config) : config_(std::move(config)) {
   switch (config_.codec) {
     case ProbedCodec::kOpus: opus_ = std::make_unique<OpusProbe>(config_.opus_channels, config_.opus_sampling); break;
-    case ProbedCodec::kVp8: vp8_ = std::make_unique<Vp8Probe>(); break;
-    case ProbedCodec::kVp9: vp9_ = std::make_unique<Vp9Probe>(); break;
+    case ProbedCodec::kVp8: vp8_ = std::make_unique<Vp8Probe>(config_.video_sampling); break;
+    case ProbedCodec::kVp9: vp9_ = std::make_unique<Vp9Probe>(config_.video_sampling); break;
     case ProbedCodec::kNone: break;
   }
   unwrapped_.payload.reserve(ProbeQueue::kMaxPayloadBytes);

@@ -34,6 +34,9 @@ struct StreamProbeConfig {
   std::optional<std::uint8_t> ulpfec_payload_type;  // "ulpfec" (RFC 5109)
   std::uint32_t opus_channels = 1;                  // see OpusProbe
   OpusSampling opus_sampling = OpusSampling::every_packet();
+  // What parrot's calls use unless a test asks for every frame: video is
+  // decoded in windows after key frames (VideoSampling).
+  VideoSampling video_sampling = VideoSampling::windows();
 };
 
 // What the stream carried besides the codec's own payloads.

@@ -1,6 +1,7 @@
 // The codec-independent half of the VP8 and VP9 probes: frame assembly,
-// the key-frame gate, the size guard, decoding and the statistics. The
-// codec probes parse their payload descriptor and feed it FramePackets.
+// the key-frame gate, the size guard, decoding (of every frame, or in
+// windows after key frames: VideoSampling) and the statistics. The codec
+// probes parse their payload descriptor and feed it FramePackets.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +22,8 @@ class VideoProbe {
   // which would allocate for them before finding the data short.
   static constexpr std::uint32_t kMaxFrameDimension = 4096;
 
-  explicit VideoProbe(VideoCodec codec);
+  // Throws std::runtime_error if libvpx cannot create the decoder.
+  explicit VideoProbe(VideoCodec codec, VideoSampling sampling = VideoSampling::every_frame());
 
   void on_malformed_packet() noexcept;
   void on_frame_packet(const FramePacket& packet);
@@ -29,18 +31,34 @@ class VideoProbe {
   void on_filler_packet(std::uint16_t sequence_number);
 
   const VideoStats& stats() const noexcept { return stats_; }
+  // Whether a libvpx decoder (and its frame buffers) is held: always when
+  // decoding every frame; when sampling, inside a window and before the first.
+  bool holds_decoder() const noexcept { return decoder_.has_value(); }
 
  private:
+  // What the probe reads from a frame's uncompressed header(s), undecoded.
+  struct FrameHeader {
+    bool keyframe = false;
+    bool within_size_limit = true;
+    std::optional<FrameSize> size;  // the size it codes, when it codes one
+  };
+  FrameHeader read_header(ByteView frame) const noexcept;
   void on_complete_frame(bool gap_before);
-  bool is_keyframe(ByteView frame) const noexcept;
-  bool within_size_limit(ByteView frame) const noexcept;
+  enum class Sample { kDecode, kNotSampled, kNoDecoder };
+  Sample sample(bool keyframe, std::uint32_t timestamp);
+  void decode(ByteView frame);
 
   VideoCodec codec_;
+  VideoSampling sampling_;
   FrameAssembler assembler_;
-  VpxDecoder decoder_;
+  std::optional<VpxDecoder> decoder_;  // released between windows
   PictureRate picture_rate_;     // what the stream carried
   FrameRateWindow frame_rate_;   // what the probe decoded
   std::optional<std::uint32_t> last_decoded_timestamp_;
+  std::optional<std::uint32_t> last_not_sampled_timestamp_;
+  // The timestamp of the key frame that opened the current or last window.
+  std::optional<std::uint32_t> window_start_;
+  bool window_open_ = false;
   VideoStats stats_;
   // Inter frames decode meaningfully only on top of an intact reference,
   // so after any loss (and at the start) only a key frame resumes decoding.

@@ -4,7 +4,7 @@
 
 namespace parrot::media::probes {
 
-Vp8Probe::Vp8Probe() : video_(VideoCodec::kVp8) {}
+Vp8Probe::Vp8Probe(VideoSampling sampling) : video_(VideoCodec::kVp8, sampling) {}
 
 void Vp8Probe::on_packet(const ProbePacket& packet) {
   const ByteView payload(packet.payload);

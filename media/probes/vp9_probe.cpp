@@ -4,7 +4,7 @@
 
 namespace parrot::media::probes {
 
-Vp9Probe::Vp9Probe() : video_(VideoCodec::kVp9) {}
+Vp9Probe::Vp9Probe(VideoSampling sampling) : video_(VideoCodec::kVp9, sampling) {}
 
 void Vp9Probe::on_packet(const ProbePacket& packet) {
   const ByteView payload(packet.payload);

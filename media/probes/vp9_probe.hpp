@@ -14,7 +14,7 @@ namespace parrot::media::probes {
 class Vp9Probe {
  public:
   // Throws std::runtime_error if libvpx cannot create a decoder.
-  Vp9Probe();
+  explicit Vp9Probe(VideoSampling sampling = VideoSampling::every_frame());
 
   // Any payload is accepted; what does not parse or decode is counted.
   void on_packet(const ProbePacket& packet);
@@ -22,6 +22,7 @@ class Vp9Probe {
   // empty RED): it fills its sequence number, so no frame is lost there.
   void on_filler_packet(const ProbePacket& packet) { video_.on_filler_packet(packet.sequence_number); }
   VideoStats stats() const { return video_.stats(); }
+  bool holds_decoder() const noexcept { return video_.holds_decoder(); }
 
   // The top spatial layer's resolution from the last scalability structure
   // seen, which a sender may announce before any frame decodes.

@@ -1,10 +1,13 @@
 // Cost of the side-path probes per unit of media: one 20 ms Opus packet,
 // one 320x240 VP8 frame, one ProbeQueue hand-off. These bound how much
 // probing a worker can afford per call before the queue starts skipping.
+#include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <malloc.h>
 #include <memory>
 #include <numbers>
+#include <optional>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -13,6 +16,8 @@
 #include "media/probes/opus_probe.hpp"
 #include "media/probes/probe_queue.hpp"
 #include "media/probes/vp8_probe.hpp"
+#include "media/probes/vpx_decoder.hpp"
+#include "media/signals/vp8_test_pattern.hpp"
 #include "tests/unit/media/probes/codec_test_support.hpp"
 
 namespace {
@@ -111,6 +116,100 @@ void BM_Vp8ProbeFrame320x240(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Vp8ProbeFrame320x240)->Unit(benchmark::kMicrosecond);
+
+// Ten seconds of parrot's VP8 test pattern at 1080p, 30 fps, about 1 Mbit/s
+// (what concurrent_calls_bench --video sends), with one key frame, at the
+// start: libwebrtc sends a key frame at the start and then only on PLI/FIR.
+// Encoded once per process.
+const std::vector<std::vector<ProbePacket>>& test_pattern_1080p() {
+  static const std::vector<std::vector<ProbePacket>> frames = [] {
+    signals::Vp8TestPatternConfig config;
+    config.width_px = 1920;
+    config.height_px = 1080;
+    config.bitrate_kbps = 1000;
+    config.keyframe_interval = std::chrono::hours(1);
+    signals::Vp8TestPattern pattern(config);
+    std::vector<std::vector<ProbePacket>> out;
+    std::uint16_t sequence = 0;
+    for (int i = 0; i < 10 * config.frame_rate_fps; ++i) {
+      const signals::VideoFrame frame = pattern.next_frame();
+      std::vector<ProbePacket> packets;
+      for (const signals::VideoPacket& p : frame.packets) {
+        ProbePacket packet;
+        packet.sequence_number = sequence++;
+        packet.rtp_timestamp = frame.rtp_timestamp;
+        packet.marker = p.marker;
+        packet.payload.assign(p.payload.begin(), p.payload.end());
+        packets.push_back(std::move(packet));
+      }
+      out.push_back(std::move(packets));
+    }
+    return out;
+  }();
+  return frames;
+}
+
+// One 1080p frame through the VP8 probe: every frame decoded (arg 0), or
+// in windows (arg 1, VideoSampling::windows(), what calls use). The 10 s
+// replayed in a loop bring a key frame every 10 s, the most often windows
+// open: 2 s of every 10 are decoded; a libwebrtc caller's one key frame at
+// the start would have the probe decode less still. heap_MiB is what the
+// probe holds at the end (glibc's in-use heap, before and after).
+void BM_Vp8ProbeTestPattern1080p(benchmark::State& state) {
+  const auto& frames = test_pattern_1080p();
+  const std::size_t packets_per_loop = [&] {
+    std::size_t n = 0;
+    for (const auto& f : frames) n += f.size();
+    return n;
+  }();
+  const std::uint32_t ticks_per_loop = frames.back().front().rtp_timestamp + 3000;
+  const std::size_t heap_before = mallinfo2().uordblks;
+  auto probe = std::make_unique<Vp8Probe>(state.range(0) == 0 ? VideoSampling::every_frame() : VideoSampling::windows());
+  std::size_t frame = 0;
+  std::uint32_t loop = 0;
+  for (auto _ : state) {
+    for (ProbePacket p : frames[frame]) {
+      p.sequence_number = static_cast<std::uint16_t>(p.sequence_number + loop * packets_per_loop);
+      p.rtp_timestamp += loop * ticks_per_loop;
+      probe->on_packet(p);
+    }
+    if (++frame == frames.size()) {
+      frame = 0;
+      ++loop;
+    }
+  }
+  const VideoStats s = probe->stats();
+  state.counters["decoded_share"] =
+      static_cast<double>(s.frames_decoded) / static_cast<double>(std::max<std::uint64_t>(s.frames_assembled, 1));
+  state.counters["undecodable"] = static_cast<double>(s.frames_assembled - s.frames_decoded - s.frames_not_sampled);
+  state.counters["heap_MiB"] = (static_cast<double>(mallinfo2().uordblks) - static_cast<double>(heap_before)) / (1 << 20);
+  state.counters["width"] = s.width;
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Vp8ProbeTestPattern1080p)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+// What opening a window costs beyond its decoding: the 1080p key frame
+// decoded by a decoder made for it and destroyed after (arg 0: libvpx
+// allocates its frame buffers at the first frame), against the same key
+// frame decoded again by one kept (arg 1).
+void BM_Vp8KeyFrame1080p(benchmark::State& state) {
+  std::vector<std::byte> key_frame;
+  for (const ProbePacket& p : test_pattern_1080p().front()) {
+    // The test pattern's descriptor is 4 bytes (media/signals/vp8_packetizer.hpp).
+    key_frame.insert(key_frame.end(), p.payload.begin() + 4, p.payload.end());
+  }
+  std::optional<VpxDecoder> kept;
+  if (state.range(0) == 1) kept.emplace(VideoCodec::kVp8);
+  for (auto _ : state) {
+    if (kept) {
+      benchmark::DoNotOptimize(kept->decode(key_frame));
+    } else {
+      VpxDecoder fresh(VideoCodec::kVp8);
+      benchmark::DoNotOptimize(fresh.decode(key_frame));
+    }
+  }
+}
+BENCHMARK(BM_Vp8KeyFrame1080p)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 void BM_ProbeQueueOfferPop(benchmark::State& state) {
   ProbeQueue queue(64);

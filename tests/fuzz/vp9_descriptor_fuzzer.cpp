@@ -39,5 +39,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static_cast<void>(probe.announced_resolution());
   const VideoStats s = probe.stats();
   if (s.packets != 2 || s.frames_decoded > s.frames_assembled) std::abort();
+
+  // Sampled: windows of two frames at most every four. The payload again
+  // at 0 and 1 (a window, if it is a key frame), 2 (past the window, too
+  // soon for another: counted and sized from its header, not decoded) and
+  // 4 (a window again), so the header-only path and the decoder's release
+  // and re-creation see it too.
+  Vp9Probe sampled(VideoSampling{2 * 3000, 4 * 3000});
+  for (const std::uint32_t frame : {0U, 1U, 2U, 4U}) {
+    packet.sequence_number = static_cast<std::uint16_t>(10 + frame);
+    packet.rtp_timestamp = frame * 3000;
+    sampled.on_packet(packet);
+  }
+  const VideoStats w = sampled.stats();
+  if (w.packets != 4 || w.frames_decoded + w.frames_not_sampled > w.frames_assembled || w.decode_windows > 2)
+    std::abort();
+  if (w.pictures_decoded + w.pictures_not_sampled > w.pictures) std::abort();
+  if (w.decode_windows == 0 && (w.frames_decoded > 0 || w.frames_not_sampled > 0)) std::abort();
   return 0;
 }

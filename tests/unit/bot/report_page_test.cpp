@@ -111,6 +111,23 @@ TEST(ReportPageTest, SaysHowTheAudioLevelWasMeasured) {
   EXPECT_EQ(count(page, "<p class=\"how\">"), 1U);  // not under the video
 }
 
+TEST(ReportPageTest, SaysHowTheVideoWasChecked) {
+  json report = a_report("alice@example.org", "opus/48000");
+  report["streams"][1]["decoding"] = "windows after key frames";
+  report["streams"][1]["frames_decoded"] = 120;
+  report["streams"][1]["decoded_share"] = 0.067;
+  std::string page = render_report_page(report, a_timeline(), "MEDIA OK.");
+  const auto video = page.find("data-media=\"video\"");
+  ASSERT_NE(video, std::string::npos);
+  EXPECT_NE(page.find("<p class=\"how\">Video frames assembled, counted and sized from their headers; decoded in "
+                      "windows after key frames: 120 frames, 7% of the decodable ones.</p>",
+                      video),
+            std::string::npos);
+  report["streams"][1]["decoding"] = "every frame";
+  page = render_report_page(report, a_timeline(), "MEDIA OK.");
+  EXPECT_NE(page.find("every decodable frame decoded.</p>"), std::string::npos);
+}
+
 TEST(ReportPageTest, HostileStringsAreEscapedEverywhere) {
   const std::string jid = "<script>alert(1)</script>@evil.example/\"'><img src=x onerror=alert(2)>";
   const std::string codec = "</h3><script src=\"https://evil.example/x.js\"></script>";

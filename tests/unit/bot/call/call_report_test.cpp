@@ -340,6 +340,44 @@ TEST(CallReport, FrameRateOfTheStreamAndFramesNotDecoded) {
   EXPECT_NE(summary(facts).find(", 15 fps (450 of 450 frames could not be decoded)."), std::string::npos) << summary(facts);
 }
 
+TEST(CallReport, SampledVideoIsNotReportedAsUndecodable) {
+  // Decoded in windows after key frames: the frames between windows were
+  // whole, on intact references, and left out on purpose.
+  CallFacts facts = good_call();
+  StreamFacts video = vp8_in_red();
+  video.video->sampling = media::probes::VideoSampling::windows();
+  video.video->pictures = 1800;
+  video.video->pictures_decoded = 120;
+  video.video->pictures_not_sampled = 1680;
+  video.video->decode_windows = 2;
+  video.video->average_frame_rate_fps = 30;
+  facts.streams.push_back(video);
+  auto stream = report_json(facts)["streams"][1];
+  EXPECT_EQ(stream["frames_undecodable"], 0);
+  EXPECT_EQ(stream["frames_decoded"], 120);
+  EXPECT_EQ(stream["decoding"], "windows after key frames");
+  EXPECT_EQ(stream["decode_windows"], 2);
+  EXPECT_EQ(stream["decoded_share"], 0.067);
+  EXPECT_NE(summary(facts).find(", 640x480 at 30 fps (decoded 120 of 1,800 frames: 2 s after key frames)."),
+            std::string::npos)
+      << summary(facts);
+  EXPECT_EQ(summary(facts).find("could not be decoded"), std::string::npos) << summary(facts);
+  EXPECT_EQ(verdict(facts), Verdict::kMediaOk);
+  // Loss on top: only the frames neither decoded nor sampled out are undecodable.
+  facts.streams[1].video->pictures_not_sampled = 1600;
+  stream = report_json(facts)["streams"][1];
+  EXPECT_EQ(stream["frames_undecodable"], 80);
+  EXPECT_NE(summary(facts).find("(decoded 120 of 1,800 frames: 2 s after key frames; 80 of 1,800 frames could not be decoded)"),
+            std::string::npos)
+      << summary(facts);
+  // Every frame decoded: said as such, share 1.
+  CallFacts every_frame = good_call();
+  every_frame.streams.push_back(vp8_in_red());
+  stream = report_json(every_frame)["streams"][1];
+  EXPECT_EQ(stream["decoding"], "every frame");
+  EXPECT_EQ(stream["decoded_share"], 1.0);
+}
+
 TEST(CallReport, NamesOpusInsideAudioRed) {
   // Chromium's red/48000 with fmtp 111/111.
   CallFacts facts = good_call();
