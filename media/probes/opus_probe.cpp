@@ -153,6 +153,12 @@ void OpusProbe::on_packet(const ProbePacket& packet) {
       if (slots > 1) counts_.dtx_frames += std::min<std::uint64_t>(slots - 1, kMaxDtxFramesPerGap);
     }
   }
+  if (!last_sequence_ && !sampling_.decodes_everything()) {
+    // The stream's first sequence number is random (RFC 3550 §5.1): as the
+    // phase of the windows it spreads the decoding of calls that started
+    // together over the period instead of stacking it in their first 0.5 s.
+    position_ = seq % sampling_.period_packets;
+  }
   last_sequence_ = seq;
   last_timestamp_ = ts;
 

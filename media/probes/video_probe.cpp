@@ -93,9 +93,7 @@ VideoProbe::Sample VideoProbe::sample(bool keyframe, std::uint32_t timestamp) {
     decoder_.reset();
   }
   if (!keyframe) return Sample::kNotSampled;
-  if (window_start_ && ticks_between(*window_start_, timestamp) < sampling_.min_spacing_ticks) {
-    return Sample::kNotSampled;
-  }
+  if (window_start_ && ticks_between(*window_start_, timestamp) < spacing_) return Sample::kNotSampled;
   try {
     if (!decoder_) decoder_.emplace(codec_);
   } catch (const std::runtime_error&) {
@@ -103,6 +101,11 @@ VideoProbe::Sample VideoProbe::sample(bool keyframe, std::uint32_t timestamp) {
   }
   window_open_ = true;
   window_start_ = timestamp;
+  spacing_ = sampling_.min_spacing_ticks;
+  if (sampling_.spacing_jitter_ticks > 0) {
+    // Knuth's multiplicative hash spreads nearby timestamps apart.
+    spacing_ += static_cast<std::uint32_t>((std::uint64_t{timestamp} * 2654435761U) % sampling_.spacing_jitter_ticks);
+  }
   ++stats_.decode_windows;
   // The decoded rate is of one window's consecutive pictures, not of the
   // gap between windows.

@@ -58,6 +58,7 @@ class VideoProbe {
   std::optional<std::uint32_t> last_not_sampled_timestamp_;
   // The timestamp of the key frame that opened the current or last window.
   std::optional<std::uint32_t> window_start_;
+  std::uint32_t spacing_ = 0;  // from window_start_ to the next window, jitter included
   bool window_open_ = false;
   VideoStats stats_;
   // Inter frames decode meaningfully only on top of an intact reference,

@@ -24,11 +24,17 @@ struct FrameSize {
 struct VideoSampling {
   std::uint32_t window_ticks = 0;
   std::uint32_t min_spacing_ticks = 0;
+  // Added to the spacing after each window: up to this much, drawn from the
+  // window's first RTP timestamp (random per stream, RFC 3550 §5.1). Calls
+  // that start together, or whose senders send key frames in step, would
+  // otherwise open their windows together, and a worker carrying many of
+  // them would need several cores' worth for two seconds in every ten.
+  std::uint32_t spacing_jitter_ticks = 0;
 
   static constexpr VideoSampling every_frame() noexcept { return {}; }
   // What parrot's calls use: 2 s after a key frame, at most one window
-  // every 10 s (probes_bench; media/probes/README.md says why no others).
-  static constexpr VideoSampling windows() noexcept { return {2 * 90'000, 10 * 90'000}; }
+  // every 10 to 15 s (probes_bench; media/probes/README.md says why no others).
+  static constexpr VideoSampling windows() noexcept { return {2 * 90'000, 10 * 90'000, 5 * 90'000}; }
   bool decodes_everything() const noexcept { return window_ticks == 0; }
 };
 

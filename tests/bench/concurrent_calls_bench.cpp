@@ -433,6 +433,8 @@ class Caller {
       : shared_(shared),
         ssrc_(0x10000000u + static_cast<std::uint32_t>(index)),
         sequence_(static_cast<std::uint16_t>(index * 7919u)),
+        // Random-looking per caller, as RFC 3550 §5.1 asks of a sender's first timestamp.
+        timestamp_base_(static_cast<std::uint32_t>(index * 2654435761u)),
         cname_("caller-" + std::to_string(index)) {}
   virtual ~Caller() = default;
   Caller(const Caller&) = delete;
@@ -452,7 +454,8 @@ class Caller {
     const std::size_t frame_index = frames_sent_ % second.frames.size();
     const MediaSecond::Frame& frame = second.frames[frame_index];
     std::size_t packet_number = packet_number_of_frame_[frame_index];
-    rtp_timestamp_ = static_cast<std::uint32_t>((frames_sent_ / second.frames.size()) * second.clock_rate_hz) +
+    rtp_timestamp_ = timestamp_base_ +
+                     static_cast<std::uint32_t>((frames_sent_ / second.frames.size()) * second.clock_rate_hz) +
                      frame.rtp_timestamp;
     for (const auto& packet : frame.packets) {
       media::rtp::RtpHeader header;
@@ -576,6 +579,7 @@ class Caller {
   CallerShared& shared_;
   std::uint32_t ssrc_;
   std::uint16_t sequence_;
+  std::uint32_t timestamp_base_;
   std::string cname_;
   std::unique_ptr<media::srtp::SrtpSession> srtp_;
   std::uint64_t frames_sent_ = 0;

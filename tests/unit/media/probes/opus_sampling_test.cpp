@@ -29,7 +29,8 @@ struct EncoderDestroy {
 
 ProbePacket packet_of(int frame, const unsigned char* data, int size, std::span<const std::int16_t> pcm) {
   ProbePacket p;
-  p.sequence_number = static_cast<std::uint16_t>(frame + 1);
+  // A multiple of the windows' period (250): they open at the first packet.
+  p.sequence_number = static_cast<std::uint16_t>(frame + 25'000);
   p.rtp_timestamp = static_cast<std::uint32_t>(frame * kFrameSamples);
   p.payload.assign(reinterpret_cast<const std::byte*>(data), reinterpret_cast<const std::byte*>(data) + size);
   p.audio_level = rtp::AudioLevel{false, test::audio_level_of(pcm)};
@@ -167,6 +168,19 @@ TEST(OpusSampling, WindowsDecodeWhatTheyPromise) {
   EXPECT_EQ(s.audio_level_packets, 1000U);
   EXPECT_EQ(s.samples, 1000U * kFrameSamples);
   EXPECT_NEAR(s.peak_dbfs, -3.0, 1.5);  // a click falls in the first window
+}
+
+TEST(OpusSampling, TheFirstSequenceNumberSetsTheWindowsPhase) {
+  // Calls that start together open their windows apart: a stream's first
+  // sequence number is random, and it places the windows in the period.
+  auto packets = test_tone(250);
+  const OpusStats in_step = probe(packets, OpusSampling{250, 25, 1}, true);
+  EXPECT_EQ(in_step.decoded_frames, 26U);
+  // Starting at phase 125, the window opens after the stream's 125th packet.
+  for (auto& p : packets) p.sequence_number = static_cast<std::uint16_t>(p.sequence_number + 125);
+  const std::vector<ProbePacket> first_half(packets.begin(), packets.begin() + 125);
+  EXPECT_EQ(probe(first_half, OpusSampling{250, 25, 1}, true).decoded_frames, 0U);
+  EXPECT_EQ(probe(packets, OpusSampling{250, 25, 1}, true).decoded_frames, 26U);
 }
 
 TEST(OpusSampling, DecodingResumesWhenLevelsStop) {

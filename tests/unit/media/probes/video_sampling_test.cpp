@@ -1,5 +1,6 @@
 // VideoSampling: windows of decoding after key frames, counting in between.
 #include <cstdint>
+#include <set>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -167,6 +168,38 @@ TEST(VideoSampling, CallsStreamProbesSampleByDefault) {
   EXPECT_EQ(video->frames_not_sampled, 30U);
   EXPECT_EQ(video->decode_windows, 1U);
   EXPECT_EQ(video->width, 160U);
+}
+
+// The frames at which windows opened, for a stream starting at first_ts.
+std::vector<std::size_t> window_openings(const std::vector<std::vector<ProbePacket>>& packets, VideoSampling sampling) {
+  Vp8Probe probe(sampling);
+  std::vector<std::size_t> openings;
+  for (std::size_t f = 0; f < packets.size(); ++f) {
+    const std::uint64_t before = probe.stats().decode_windows;
+    for (const auto& p : packets[f]) probe.on_packet(p);
+    if (probe.stats().decode_windows > before) openings.push_back(f);
+  }
+  return openings;
+}
+
+TEST(VideoSampling, SpacingJitterComesFromTheStreamsTimestamps) {
+  // Key frames every 4 frames; windows of 2 frames at least 12 apart, plus
+  // up to 12 more drawn from the window's timestamp.
+  std::vector<int> keys;
+  for (int f = 4; f < 120; f += 4) keys.push_back(f);
+  const auto frames = encode_noise(vpx_codec_vp8_cx(), 64, 48, 120, keys);
+  const VideoSampling sampling{2 * kTicksPerFrame, 12 * kTicksPerFrame, 12 * kTicksPerFrame};
+  std::set<std::vector<std::size_t>> distinct;
+  for (const std::uint32_t first_ts : {0U, 123'457U, 987'653U, 4'000'000'017U}) {
+    const auto openings = window_openings(packetize_vp8(frames, 0, first_ts), sampling);
+    ASSERT_GE(openings.size(), 3U) << first_ts;
+    for (std::size_t i = 1; i < openings.size(); ++i) {
+      EXPECT_GE(openings[i] - openings[i - 1], 12U) << first_ts;
+      EXPECT_LE(openings[i] - openings[i - 1], 12U + 12U + 4U) << first_ts;  // + the wait for a key frame
+    }
+    distinct.insert(openings);
+  }
+  EXPECT_GE(distinct.size(), 2U) << "streams with other timestamps open windows at other frames";
 }
 
 }  // namespace
