@@ -34,6 +34,7 @@
 //   tests/bench/concurrent_calls.sh     (the command docs/BENCHMARKS.md quotes)
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <glib-unix.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -1514,6 +1515,7 @@ int run(int argc, char** argv) {
   // the namespace; parrot runs in it too, so both servers share the setup.
   if (options.janus) bench::enter_janus_namespace();
   pin_process(options.parrot_cpu);
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);  // as bot/main.cpp sets it for parrot
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) throw std::runtime_error("socketpair failed");
   const pid_t child = fork();
