@@ -1,0 +1,68 @@
+// PolledContext: a private GMainContext whose file descriptors the worker's
+// context watches through one shared epoll source. When one of them is
+// ready, the private context runs one iteration on the spot (prepare,
+// query, check, dispatch, with the readiness epoll reported: no poll()).
+//
+// Why: libnice gives every socket of an agent its own GSource on the
+// context passed to nice_agent_attach_recv(). On the worker's context that
+// made GLib's prepare and check walk every call's socket source, and poll()
+// hand the kernel every call's socket, on every iteration: the cost of an
+// iteration grew with the calls, and the iterations with the packets. Given
+// a PolledContext instead, an agent's sockets sit in a context only
+// iterated when one of them is readable, and the worker polls one epoll
+// descriptor however many calls it carries.
+//
+// One PolledContext per user (an IceAgent): it owns its private context's
+// reference and its registrations; the epoll descriptor and its GSource
+// are shared by every PolledContext of a worker context and go with the
+// last one.
+//
+// Threads: created, used and destroyed on the thread running `worker`.
+#pragma once
+
+#include <glib.h>
+
+#include <utility>
+#include <vector>
+
+#include "transport/glib_ptr.hpp"
+
+namespace parrot::transport {
+
+class PolledContext {
+ public:
+  // Throws std::invalid_argument for a null worker context,
+  // std::runtime_error when epoll cannot be created.
+  explicit PolledContext(GMainContext* worker);
+  // Stops watching (its descriptors leave the epoll set while they are still
+  // open). The private context lives on while others hold references.
+  ~PolledContext();
+  PolledContext(const PolledContext&) = delete;
+  PolledContext& operator=(const PolledContext&) = delete;
+
+  // The private context, for nice_agent_attach_recv() and the like.
+  GMainContext* get() const noexcept { return context_.get(); }
+  // Re-reads the private context's descriptors into the epoll set. Needed
+  // after something attached or removed a source there outside its own
+  // dispatch (libnice creates an agent's sockets in gathering); a dispatch
+  // does it by itself.
+  void watch_descriptors();
+  // Descriptors watched now (tests).
+  std::size_t watched() const noexcept { return watched_.size(); }
+
+  struct Poller;  // one per worker context (polled_context.cpp)
+
+ private:
+  friend struct Poller;
+  // One iteration of the private context; `fd` is the descriptor epoll
+  // reported with `revents` (GIOCondition bits), or -1 for none.
+  void iterate(int fd, unsigned revents);
+  void rewatch(int n_fds);
+
+  GMainContextPtr context_;
+  Poller* poller_;
+  std::vector<GPollFD> fds_;                    // the last query, reused
+  std::vector<std::pair<int, gushort>> watched_;  // descriptor, events
+};
+
+}  // namespace parrot::transport
