@@ -158,7 +158,9 @@ IceAgent::IceAgent(GMainContext* context, IceConfig config, Observer& observer)
     guarded("consent timer", [&] { on_consent_tick(now); });
   });
   io_context_ = std::make_unique<PolledContext>(context_);
-  agent_.reset(nice_agent_new_full(context_, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE));
+  // The agent's own timers (check pacing, keepalives, TURN refreshes) go to
+  // the PolledContext too, so a call adds no GSource to the worker's loop.
+  agent_.reset(nice_agent_new_full(io_context_->get(), NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE));
   if (!agent_) throw std::runtime_error("ice: nice_agent_new_full failed");
   // XEP-0176 is UDP only; UPnP would reach out to the LAN's router.
   g_object_set(agent_.get(), "controlling-mode", config_.controlling ? TRUE : FALSE, "ice-tcp", FALSE, "ice-udp", TRUE,
@@ -211,16 +213,20 @@ IceAgent::~IceAgent() {
   }
 }
 
-// No more on_receive, and the sockets leave the worker's epoll set while
-// libnice still has them open (it closes them when the agent finalizes,
-// which an async close may delay). They stay attached to the private
-// context, which nothing iterates any more.
+// No more on_receive. libnice 0.1.21 reads nothing from a component without
+// a receive callback, and its sockets stay readable (a level-triggered
+// spin), so the callback becomes one that drops the datagram. The
+// PolledContext keeps running the agent's timers and sockets until the
+// agent is finalized: an asynchronous close (TURN deallocation, RFC 8656
+// §7) needs both, and frees the sockets at its end.
 void IceAgent::detach_receive() noexcept {
   for (guint component = 1; component <= config_.components; ++component) {
-    nice_agent_attach_recv(agent_.get(), stream_id_, component, io_context_->get(), nullptr, nullptr);
+    nice_agent_attach_recv(agent_.get(), stream_id_, component, io_context_->get(), &IceAgent::drop_datagram, nullptr);
   }
-  io_context_.reset();
+  PolledContext::run_until_finalized(std::move(io_context_), G_OBJECT(agent_.get()));
 }
+
+void IceAgent::drop_datagram(NiceAgent*, guint, guint, guint, gchar*, gpointer) noexcept {}
 
 void IceAgent::assert_thread() const noexcept { assert(std::this_thread::get_id() == owner_thread_); }
 
@@ -307,7 +313,8 @@ void IceAgent::gather() {
   gather_started_ = true;
   set_state(IceState::kGathering, {});
   const bool gathering = nice_agent_gather_candidates(agent_.get(), stream_id_);
-  // libnice has created the sockets (host, and TURN over TCP) by now.
+  // libnice has created the sockets (host, and TURN over TCP) and its
+  // discovery timers by now.
   io_context_->watch_descriptors();
   if (!gathering) {
     fail(IceFailure::kGatheringFailed, "gathering failed: no usable local address or port");
@@ -362,6 +369,8 @@ void IceAgent::flush_pending_remote() {
     nice_agent_peer_candidate_gathering_done(agent_.get(), stream_id_);
     update_state();
   }
+  // libnice has (re)started its check timer in the agent's context.
+  if (io_context_) io_context_->watch_descriptors();
 }
 
 const IceCredentials& IceAgent::restart(const std::optional<IceCredentials>& remote) {
@@ -404,6 +413,7 @@ const IceCredentials& IceAgent::restart(const std::optional<IceCredentials>& rem
     nice_agent_set_remote_credentials(agent_.get(), stream_id_, "", "");
   }
   arm_end_of_candidates_timer();
+  io_context_->watch_descriptors();
   return local_credentials_;
 }
 

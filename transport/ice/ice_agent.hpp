@@ -183,6 +183,7 @@ class IceAgent {
   static void on_new_selected_pair(NiceAgent*, guint stream_id, guint component, NiceCandidate* local,
                                    NiceCandidate* remote, gpointer self) noexcept;
   static void on_receive(NiceAgent*, guint stream_id, guint component, guint size, gchar* data, gpointer self) noexcept;
+  static void drop_datagram(NiceAgent*, guint, guint, guint, gchar*, gpointer) noexcept;
   static gboolean on_end_of_candidates_timer(gpointer self) noexcept;
 
   void assert_thread() const noexcept;
@@ -207,9 +208,8 @@ class IceAgent {
   IceConfig config_;
   Observer& observer_;
   std::thread::id owner_thread_;
-  // Where libnice attaches the agent's sockets (nice_agent_attach_recv).
-  // Reset after the callbacks are detached and before the agent is
-  // dropped, so its descriptors leave epoll while they are still open.
+  // The agent's context: its sockets (nice_agent_attach_recv) and timers.
+  // Handed over at close to run until the agent is finalized.
   std::unique_ptr<PolledContext> io_context_;
   NiceAgentPtr agent_;
   guint stream_id_ = 0;

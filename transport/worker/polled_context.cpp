@@ -99,8 +99,9 @@ gboolean PolledContext::Poller::dispatch(GSource* source) {
   return G_SOURCE_CONTINUE;
 }
 
-PolledContext::PolledContext(GMainContext* worker) : context_(g_main_context_new()) {
-  if (worker == nullptr) throw std::invalid_argument("PolledContext: null GMainContext");
+PolledContext::PolledContext(GMainContext* worker)
+    : context_(g_main_context_new()),
+      timeout_(worker, [this](WakeupTimer::Clock::time_point) { iterate(-1, 0); }) {
   auto& table = pollers();
   const auto found = std::find_if(table.begin(), table.end(), [&](const Poller* p) { return p->worker == worker; });
   if (found != table.end()) {
@@ -141,22 +142,67 @@ void PolledContext::watch_descriptors() { iterate(-1, 0); }
 void PolledContext::iterate(int fd, unsigned revents) {
   GMainContext* context = context_.get();
   // Always ours: only this thread ever iterates the private context.
-  if (!g_main_context_acquire(context)) return;
-  gint max_priority = 0;
-  g_main_context_prepare(context, &max_priority);
+  if (iterating_ || !g_main_context_acquire(context)) return;
+  iterating_ = true;
+  gint n = 0;
   gint timeout_ms = -1;
-  gint n = g_main_context_query(context, max_priority, &timeout_ms, fds_.data(), static_cast<gint>(fds_.size()));
-  if (static_cast<std::size_t>(n) > fds_.size()) {
-    fds_.resize(static_cast<std::size_t>(n));
-    n = g_main_context_query(context, max_priority, &timeout_ms, fds_.data(), n);
+  const auto look = [&] {
+    gint max_priority = 0;
+    g_main_context_prepare(context, &max_priority);
+    n = g_main_context_query(context, max_priority, &timeout_ms, fds_.data(), static_cast<gint>(fds_.size()));
+    if (static_cast<std::size_t>(n) > fds_.size()) {
+      fds_.resize(static_cast<std::size_t>(n));
+      n = g_main_context_query(context, max_priority, &timeout_ms, fds_.data(), n);
+    }
+    for (gint i = 0; i < n; ++i) {
+      GPollFD& pollfd = fds_[static_cast<std::size_t>(i)];
+      pollfd.revents = pollfd.fd == fd ? static_cast<gushort>(revents & (pollfd.events | G_IO_ERR | G_IO_HUP | G_IO_NVAL)) : 0;
+    }
+    fd = -1;  // reported once
+    return max_priority;
+  };
+  // The iteration, then a second look: the dispatch may have added
+  // sources (libnice arms its check timer when a check arrives), and what
+  // is due now (a zero timeout) runs before the worker moves on.
+  constexpr int kRounds = 3;
+  for (int round = 0; round < kRounds; ++round) {
+    const gint max_priority = look();
+    if (round > 0 && timeout_ms != 0) break;
+    if (g_main_context_check(context, max_priority, fds_.data(), n)) g_main_context_dispatch(context);
+    if (round == kRounds - 1) look();
   }
-  for (gint i = 0; i < n; ++i) {
-    GPollFD& pollfd = fds_[static_cast<std::size_t>(i)];
-    pollfd.revents = pollfd.fd == fd ? static_cast<gushort>(revents & (pollfd.events | G_IO_ERR | G_IO_HUP | G_IO_NVAL)) : 0;
-  }
-  if (g_main_context_check(context, max_priority, fds_.data(), n)) g_main_context_dispatch(context);
   g_main_context_release(context);
+  iterating_ = false;
+  if (finished_) {
+    delete this;
+    return;
+  }
   rewatch(n);
+  arm_timeout(timeout_ms);
+}
+
+void PolledContext::arm_timeout(gint timeout_ms) {
+  if (timeout_ms < 0) {
+    timeout_.disarm();
+    return;
+  }
+  timeout_.arm_at(WakeupTimer::Clock::now() + std::chrono::milliseconds(timeout_ms));
+}
+
+void PolledContext::run_until_finalized(std::unique_ptr<PolledContext> context, GObject* object) {
+  g_object_weak_ref(
+      object,
+      [](gpointer data, GObject*) {
+        auto* orphan = static_cast<PolledContext*>(data);
+        // Finalized inside the orphan's own iteration (the close finished
+        // on its timer): it deletes itself when that returns.
+        if (orphan->iterating_) {
+          orphan->finished_ = true;
+        } else {
+          delete orphan;
+        }
+      },
+      context.release());
 }
 
 // Brings the epoll set in line with the query (a handful of descriptors: a

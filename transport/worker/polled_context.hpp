@@ -12,6 +12,11 @@
 // iterated when one of them is readable, and the worker polls one epoll
 // descriptor however many calls it carries.
 //
+// Timeouts in the private context (libnice's check pacing, keepalives,
+// TURN refreshes) fire through a WakeupTimer on the worker: after each
+// iteration the private context's next timeout re-arms it. So a call adds
+// no GSource at all to the worker's context.
+//
 // One PolledContext per user (an IceAgent): it owns its private context's
 // reference and its registrations; the epoll descriptor and its GSource
 // are shared by every PolledContext of a worker context and go with the
@@ -22,10 +27,14 @@
 
 #include <glib.h>
 
+#include <glib-object.h>
+
+#include <memory>
 #include <utility>
 #include <vector>
 
 #include "transport/glib_ptr.hpp"
+#include "transport/worker/wakeup_timer.hpp"
 
 namespace parrot::transport {
 
@@ -42,11 +51,15 @@ class PolledContext {
 
   // The private context, for nice_agent_attach_recv() and the like.
   GMainContext* get() const noexcept { return context_.get(); }
-  // Re-reads the private context's descriptors into the epoll set. Needed
+  // Re-reads the private context's descriptors and next timeout. Needed
   // after something attached or removed a source there outside its own
-  // dispatch (libnice creates an agent's sockets in gathering); a dispatch
-  // does it by itself.
+  // dispatch (libnice creates an agent's sockets in gathering, its check
+  // timers when candidates arrive); a dispatch does it by itself.
   void watch_descriptors();
+  // Keeps the private context running until `object` is finalized, then
+  // frees it: for a libnice agent whose asynchronous close (TURN
+  // deallocation) runs on its timers and sockets after its owner let go.
+  static void run_until_finalized(std::unique_ptr<PolledContext> context, GObject* object);
   // Descriptors watched now (tests).
   std::size_t watched() const noexcept { return watched_.size(); }
 
@@ -58,11 +71,16 @@ class PolledContext {
   // reported with `revents` (GIOCondition bits), or -1 for none.
   void iterate(int fd, unsigned revents);
   void rewatch(int n_fds);
+  void arm_timeout(gint timeout_ms);
+
 
   GMainContextPtr context_;
   Poller* poller_;
   std::vector<GPollFD> fds_;                    // the last query, reused
   std::vector<std::pair<int, gushort>> watched_;  // descriptor, events
+  WakeupTimer timeout_;      // the private context's next timeout
+  bool iterating_ = false;
+  bool finished_ = false;    // orphaned and its object finalized: delete after this iteration
 };
 
 }  // namespace parrot::transport

@@ -131,6 +131,57 @@ TEST(PolledContext, AReusedDescriptorNumberBelongsToItsNewContext) {
   ASSERT_TRUE(iterate_until(worker.get(), [&] { return reused.got.size() == 1; }));
 }
 
+// Timeouts in the private context (libnice's check and keepalive timers)
+// fire through the worker's wake-up heap, in order.
+TEST(PolledContext, RunsThePrivateContextsTimeouts) {
+  auto worker = test::new_context();
+  PolledContext polled(worker.get());
+  std::vector<int> fired;
+  const auto add = [&](guint ms, int id) {
+    struct Fired {
+      std::vector<int>* log;
+      int id;
+    };
+    SourceRefPtr source(g_timeout_source_new(ms));
+    g_source_set_callback(
+        source.get(), [](gpointer data) -> gboolean {
+          const auto* f = static_cast<Fired*>(data);
+          f->log->push_back(f->id);
+          return G_SOURCE_REMOVE;
+        },
+        new Fired{&fired, id}, [](gpointer data) { delete static_cast<Fired*>(data); });
+    g_source_attach(source.get(), polled.get());
+  };
+  add(30, 2);
+  add(5, 1);
+  polled.watch_descriptors();  // as IceAgent does after a libnice call
+  ASSERT_TRUE(iterate_until(worker.get(), [&] { return fired.size() == 2; }));
+  EXPECT_EQ(fired, (std::vector<int>{1, 2}));
+}
+
+// Handed over with an object, the private context goes on running (here a
+// timer that drops the object's last reference, as libnice's asynchronous
+// close does) and is freed once the object is finalized.
+TEST(PolledContext, RunsUntilItsObjectIsFinalized) {
+  auto worker = test::new_context();
+  auto polled = std::make_unique<PolledContext>(worker.get());
+  GObject* object = G_OBJECT(g_object_new(G_TYPE_OBJECT, nullptr));
+  bool finalized = false;
+  g_object_weak_ref(object, [](gpointer flag, GObject*) { *static_cast<bool*>(flag) = true; }, &finalized);
+  SourceRefPtr release(g_timeout_source_new(10));
+  g_source_set_callback(
+      release.get(), [](gpointer data) -> gboolean {
+        g_object_unref(static_cast<GObject*>(data));
+        return G_SOURCE_REMOVE;
+      },
+      object, nullptr);
+  g_source_attach(release.get(), polled->get());
+  polled->watch_descriptors();
+  PolledContext::run_until_finalized(std::move(polled), object);
+  ASSERT_TRUE(iterate_until(worker.get(), [&] { return finalized; }));
+  iterate_for(worker.get(), 20ms);  // nothing of the freed context runs any more
+}
+
 TEST(PolledContext, RefusesANullWorkerContext) { EXPECT_THROW(PolledContext(nullptr), std::invalid_argument); }
 
 }  // namespace
