@@ -14,22 +14,28 @@ namespace parrot::transport {
 // owns the queue (deleted by its finalize), so a queue whose last timer goes
 // away during its own dispatch lives until GLib has returned from it.
 struct WakeupTimer::Queue {
+  // The deadline sits in the heap entry itself: comparisons stay within
+  // the heap's own memory instead of visiting every timer they pass.
+  struct Entry {
+    Clock::time_point due;
+    WakeupTimer* timer;
+  };
   GMainContext* context = nullptr;
   GSource* source = nullptr;  // our reference; destroyed with the last timer
   std::size_t users = 0;
-  std::vector<WakeupTimer*> heap;  // min-heap on due_; each timer knows its slot
+  std::vector<Entry> heap;  // min-heap on due; each timer knows its slot
   bool dispatching = false;
   Clock::time_point dispatch_now{};
   WakeupTimer* firing = nullptr;
   Fire graveyard;  // the callback of a timer destroyed while it ran
 
-  bool earlier(std::size_t a, std::size_t b) const noexcept { return heap[a]->due_ < heap[b]->due_; }
-  void place(std::size_t slot, WakeupTimer* timer) noexcept {
-    heap[slot] = timer;
-    timer->slot_ = slot;
+  bool earlier(std::size_t a, std::size_t b) const noexcept { return heap[a].due < heap[b].due; }
+  void place(std::size_t slot, const Entry& entry) noexcept {
+    heap[slot] = entry;
+    entry.timer->slot_ = slot;
   }
   void swap(std::size_t a, std::size_t b) noexcept {
-    WakeupTimer* first = heap[a];
+    const Entry first = heap[a];
     place(a, heap[b]);
     place(b, first);
   }
@@ -56,12 +62,12 @@ struct WakeupTimer::Queue {
   void remove(WakeupTimer* timer) noexcept {
     const std::size_t slot = timer->slot_;
     timer->slot_ = kNotArmed;
-    WakeupTimer* last = heap.back();
+    const Entry last = heap.back();
     heap.pop_back();
-    if (last == timer) return;
+    if (last.timer == timer) return;
     place(slot, last);
     sift_up(slot);
-    sift_down(last->slot_);
+    sift_down(last.timer->slot_);
   }
 };
 
@@ -83,7 +89,7 @@ gboolean WakeupTimer::Queue::prepare(GSource* source, gint* timeout_ms) {
   *timeout_ms = -1;
   if (queue.heap.empty()) return FALSE;
   const WakeupTimer::Clock::time_point now{std::chrono::microseconds{g_source_get_time(source)}};
-  const auto left = queue.heap.front()->due_ - now;
+  const auto left = queue.heap.front().due - now;
   if (left <= WakeupTimer::Clock::duration::zero()) return TRUE;
   const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
   *timeout_ms = static_cast<gint>(std::min<std::int64_t>(ms, INT_MAX));
@@ -92,7 +98,7 @@ gboolean WakeupTimer::Queue::prepare(GSource* source, gint* timeout_ms) {
 
 gboolean WakeupTimer::Queue::check(GSource* source) {
   const auto& queue = queue_of(source);
-  return !queue.heap.empty() && queue.heap.front()->due_ <= WakeupTimer::Clock::now();
+  return !queue.heap.empty() && queue.heap.front().due <= WakeupTimer::Clock::now();
 }
 
 gboolean WakeupTimer::Queue::dispatch(GSource* source, GSourceFunc, gpointer) {
@@ -100,8 +106,8 @@ gboolean WakeupTimer::Queue::dispatch(GSource* source, GSourceFunc, gpointer) {
   const auto now = WakeupTimer::Clock::now();
   queue.dispatching = true;
   queue.dispatch_now = now;
-  while (!queue.heap.empty() && queue.heap.front()->due_ <= now) {
-    WakeupTimer* timer = queue.heap.front();
+  while (!queue.heap.empty() && queue.heap.front().due <= now) {
+    WakeupTimer* timer = queue.heap.front().timer;
     queue.remove(timer);
     queue.firing = timer;
     guard_callback("WakeupTimer", [&] { timer->fire_(now); });
@@ -176,16 +182,15 @@ void WakeupTimer::arm_at(Clock::time_point due) noexcept {
   // Re-armed for a time already past while the queue fires: the next
   // iteration, so a callback that keeps re-arming cannot hold the loop.
   if (queue_->dispatching && due <= queue_->dispatch_now) due = queue_->dispatch_now + Clock::duration{1};
-  due_ = due;
   auto& heap = queue_->heap;
   if (slot_ == kNotArmed) {
-    heap.push_back(this);  // grows to the number of timers once, then never allocates
+    heap.push_back({due, this});  // grows to the number of timers once, then never allocates
     slot_ = heap.size() - 1;
-    queue_->sift_up(slot_);
   } else {
-    queue_->sift_up(slot_);
-    queue_->sift_down(slot_);
+    heap[slot_].due = due;
   }
+  queue_->sift_up(slot_);
+  queue_->sift_down(slot_);
 }
 
 void WakeupTimer::arm_in(std::chrono::microseconds delay) noexcept { arm_at(Clock::now() + delay); }

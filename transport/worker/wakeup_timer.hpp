@@ -53,7 +53,6 @@ class WakeupTimer {
 
   Queue* queue_;
   Fire fire_;
-  Clock::time_point due_{};
   std::size_t slot_ = kNotArmed;  // index in the queue's heap
 };
 
