@@ -103,7 +103,9 @@ PolledContext::PolledContext(GMainContext* worker)
     : context_(g_main_context_new()),
       timeout_(worker, [this](WakeupTimer::Clock::time_point) { iterate(-1, 0); }) {
   auto& table = pollers();
-  const auto found = std::find_if(table.begin(), table.end(), [&](const Poller* p) { return p->worker == worker; });
+  // Not one whose context was destroyed under it (see WakeupTimer's).
+  const auto found =
+      std::find_if(table.begin(), table.end(), [&](const Poller* p) { return p->worker == worker && !g_source_is_destroyed(p->source); });
   if (found != table.end()) {
     poller_ = *found;
   } else {

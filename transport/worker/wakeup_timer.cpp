@@ -135,7 +135,10 @@ std::vector<WakeupTimer::Queue*>& queues() {
 
 WakeupTimer::Queue* join_queue(GMainContext* context) {
   auto& table = queues();
-  const auto found = std::find_if(table.begin(), table.end(), [&](const auto* q) { return q->context == context; });
+  // A queue whose context was destroyed under it (a test's context going
+  // first) is not reused, even when a new context gets the same address.
+  const auto found = std::find_if(table.begin(), table.end(),
+                                  [&](const auto* q) { return q->context == context && !g_source_is_destroyed(q->source); });
   if (found != table.end()) {
     ++(*found)->users;
     return *found;
