@@ -235,6 +235,33 @@ TEST_F(IceAgentTest, SendBatchKeepsOrderAndCountsWhatLeft) {
   EXPECT_EQ(arrived, texts);
 }
 
+// Connected agents add no GSource to the worker's context: their sockets
+// and libnice's timers live in PolledContexts, the consent watchdog in the
+// shared wake-up heap. GLib walks every source of a context on each
+// iteration, so with hundreds of calls per worker this is what keeps an
+// iteration's cost flat.
+TEST_F(IceAgentTest, ConnectedAgentsAddNoSourceToTheWorkerContext) {
+  connect(loopback_config(true), loopback_config(false));
+  a_->remote_gathering_done();  // no end-of-candidates timer left
+  b_->remote_gathering_done();
+  ASSERT_TRUE(iterate_until(context_.get(), [&] {
+    b_->send(1, bytes_of("alive"));
+    return ra_.got(1, "alive");
+  }));
+  iterate_for(context_.get(), 100ms);
+  // Source ids are process-wide and increasing: a new one bounds the search.
+  SourceRefPtr probe(g_idle_source_new());
+  const guint last_id = g_source_attach(probe.get(), context_.get());
+  g_source_destroy(probe.get());
+  std::vector<std::string> names;
+  for (guint id = 1; id < last_id; ++id) {
+    GSource* source = g_main_context_find_source_by_id(context_.get(), id);
+    if (source != nullptr) names.emplace_back(g_source_get_name(source) != nullptr ? g_source_get_name(source) : "(unnamed)");
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"parrot polled contexts", "parrot wakeups"}));
+}
+
 TEST_F(IceAgentTest, SilentPeerLosesConsentAndSendingStops) {
   IceConfig config_a = loopback_config(true);
   config_a.consent_timeout = 1500ms;
