@@ -88,12 +88,14 @@ gboolean PolledContext::Poller::dispatch(GSource* source) {
   auto& poller = *reinterpret_cast<PollerSource*>(source)->poller;
   std::array<epoll_event, kEventsPerDispatch> events{};
   const int n = epoll_wait(poller.epoll.get(), events.data(), kEventsPerDispatch, 0);
+  // One clock read for the batch: what re-arms each context's timeout.
+  const auto now = WakeupTimer::Clock::now();
   for (int i = 0; i < n; ++i) {
     const epoll_event& event = events[static_cast<std::size_t>(i)];
     const auto fd = static_cast<std::size_t>(event.data.fd);
     // Looked up per event: a dispatch may stop another context watching.
     PolledContext* owner = fd < poller.owners.size() ? poller.owners[fd] : nullptr;
-    if (owner != nullptr) owner->iterate(event.data.fd, from_epoll(event.events));
+    if (owner != nullptr) owner->iterate(event.data.fd, from_epoll(event.events), now);
     if (g_source_is_destroyed(source)) break;  // its last user went
   }
   return G_SOURCE_CONTINUE;
@@ -101,7 +103,7 @@ gboolean PolledContext::Poller::dispatch(GSource* source) {
 
 PolledContext::PolledContext(GMainContext* worker)
     : context_(g_main_context_new()),
-      timeout_(worker, [this](WakeupTimer::Clock::time_point) { iterate(-1, 0); }) {
+      timeout_(worker, [this](WakeupTimer::Clock::time_point now) { iterate(-1, 0, now); }) {
   auto& table = pollers();
   // Not one whose context was destroyed under it (see WakeupTimer's).
   const auto found =
@@ -139,9 +141,9 @@ PolledContext::~PolledContext() {
   g_source_unref(source);  // finalize (and delete the poller) now, or after its dispatch returns
 }
 
-void PolledContext::watch_descriptors() { iterate(-1, 0); }
+void PolledContext::watch_descriptors() { iterate(-1, 0, WakeupTimer::Clock::now()); }
 
-void PolledContext::iterate(int fd, unsigned revents) {
+void PolledContext::iterate(int fd, unsigned revents, WakeupTimer::Clock::time_point now) {
   GMainContext* context = context_.get();
   // Always ours: only this thread ever iterates the private context.
   if (iterating_ || !g_main_context_acquire(context)) return;
@@ -180,15 +182,13 @@ void PolledContext::iterate(int fd, unsigned revents) {
     return;
   }
   rewatch(n);
-  arm_timeout(timeout_ms);
-}
-
-void PolledContext::arm_timeout(gint timeout_ms) {
+  // From the time the caller read, which may be a little behind: at worst
+  // the timeout fires early, the context finds nothing due and re-arms.
   if (timeout_ms < 0) {
     timeout_.disarm();
-    return;
+  } else {
+    timeout_.arm_at(now + std::chrono::milliseconds(timeout_ms));
   }
-  timeout_.arm_at(WakeupTimer::Clock::now() + std::chrono::milliseconds(timeout_ms));
 }
 
 void PolledContext::run_until_finalized(std::unique_ptr<PolledContext> context, GObject* object) {

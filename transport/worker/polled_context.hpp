@@ -68,10 +68,10 @@ class PolledContext {
  private:
   friend struct Poller;
   // One iteration of the private context; `fd` is the descriptor epoll
-  // reported with `revents` (GIOCondition bits), or -1 for none.
-  void iterate(int fd, unsigned revents);
+  // reported with `revents` (GIOCondition bits), or -1 for none; `now` is
+  // the caller's clock read, for re-arming the next timeout.
+  void iterate(int fd, unsigned revents, WakeupTimer::Clock::time_point now);
   void rewatch(int n_fds);
-  void arm_timeout(gint timeout_ms);
 
 
   GMainContextPtr context_;
