@@ -29,31 +29,38 @@ struct WakeupTimer::Queue {
   WakeupTimer* firing = nullptr;
   Fire graveyard;  // the callback of a timer destroyed while it ran
 
-  bool earlier(std::size_t a, std::size_t b) const noexcept { return heap[a].due < heap[b].due; }
+  // Four children per node: half the depth of a binary heap, and the
+  // children side by side in memory. Sifting moves entries into a hole and
+  // writes the moved one last, so each level costs one write to a timer.
+  static constexpr std::size_t kArity = 4;
+
   void place(std::size_t slot, const Entry& entry) noexcept {
     heap[slot] = entry;
     entry.timer->slot_ = slot;
   }
-  void swap(std::size_t a, std::size_t b) noexcept {
-    const Entry first = heap[a];
-    place(a, heap[b]);
-    place(b, first);
-  }
   void sift_up(std::size_t slot) noexcept {
-    while (slot > 0 && earlier(slot, (slot - 1) / 2)) {
-      swap(slot, (slot - 1) / 2);
-      slot = (slot - 1) / 2;
+    const Entry moving = heap[slot];
+    while (slot > 0) {
+      const std::size_t parent = (slot - 1) / kArity;
+      if (!(moving.due < heap[parent].due)) break;
+      place(slot, heap[parent]);
+      slot = parent;
     }
+    place(slot, moving);
   }
   void sift_down(std::size_t slot) noexcept {
+    const Entry moving = heap[slot];
     for (;;) {
-      std::size_t least = slot;
-      for (const std::size_t child : {2 * slot + 1, 2 * slot + 2})
-        if (child < heap.size() && earlier(child, least)) least = child;
-      if (least == slot) return;
-      swap(slot, least);
+      const std::size_t first = kArity * slot + 1;
+      if (first >= heap.size()) break;
+      std::size_t least = first;
+      for (std::size_t child = first + 1; child < std::min(first + kArity, heap.size()); ++child)
+        if (heap[child].due < heap[least].due) least = child;
+      if (!(heap[least].due < moving.due)) break;
+      place(slot, heap[least]);
       slot = least;
     }
+    place(slot, moving);
   }
   static gboolean prepare(GSource* source, gint* timeout_ms);
   static gboolean check(GSource* source);

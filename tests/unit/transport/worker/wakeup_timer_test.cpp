@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <chrono>
 #include <memory>
 #include <vector>
@@ -91,6 +93,44 @@ TEST(WakeupTimer, ManyTimersFireInDeadlineOrder) {
   ASSERT_TRUE(iterate_until(context.get(), [&] { return order.size() == 8; }));
   EXPECT_EQ(order, (std::vector<int>{5, 2, 4, 6, 7, 3, 1, 0}));
   EXPECT_FALSE(late);
+}
+
+// Hundreds of timers armed, re-armed and disarmed at random: exactly the
+// armed ones fire, once each, in the order of their last deadlines.
+TEST(WakeupTimer, RandomArmsRearmsAndDisarmsFireInDeadlineOrder) {
+  auto context = test::new_context();
+  constexpr std::size_t kTimers = 300;
+  std::vector<WakeupTimer::Clock::time_point> due(kTimers);
+  std::vector<bool> armed(kTimers, false);
+  std::vector<std::size_t> fired;
+  std::vector<std::unique_ptr<WakeupTimer>> timers;
+  for (std::size_t i = 0; i < kTimers; ++i)
+    timers.push_back(std::make_unique<WakeupTimer>(context.get(), [&, i](auto) { fired.push_back(i); }));
+  std::uint32_t seed = 12345;
+  const auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
+  const auto start = WakeupTimer::Clock::now() + 30ms;  // nothing due while arming
+  for (int step = 0; step < 2000; ++step) {
+    const std::size_t i = next() % kTimers;
+    if (next() % 4 == 0) {
+      timers[i]->disarm();
+      armed[i] = false;
+    } else {
+      due[i] = start + std::chrono::microseconds(next() % 40'000);
+      timers[i]->arm_at(due[i]);
+      armed[i] = true;
+    }
+    EXPECT_EQ(timers[i]->armed(), armed[i]);
+  }
+  const auto expected = static_cast<std::size_t>(std::count(armed.begin(), armed.end(), true));
+  ASSERT_TRUE(iterate_until(context.get(), [&] { return fired.size() >= expected; }));
+  iterate_for(context.get(), 20ms);
+  ASSERT_EQ(fired.size(), expected);
+  for (std::size_t k = 0; k < fired.size(); ++k) {
+    EXPECT_TRUE(armed[fired[k]]) << "timer " << fired[k] << " was disarmed";
+    if (k > 0) {
+      EXPECT_LE(due[fired[k - 1]], due[fired[k]]) << "out of order at " << k;
+    }
+  }
 }
 
 // A callback may disarm or destroy another timer, even one due in the same
