@@ -1,6 +1,8 @@
 #include "call/call_media.hpp"
 
 #include <algorithm>
+#include <array>
+#include <span>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -66,6 +68,10 @@ void name_fec_payload_types(media::echo::StreamConfig& config, const std::vector
 // a burst (a stalled worker must not flood the caller).
 constexpr int kMaxCatchUpFrames = 3;
 
+// Datagrams handed to the transport in one send; a video frame's packets
+// at ~1 Mbit/s fit.
+constexpr std::size_t kSendChunk = 16;
+
 }  // namespace
 
 // One transport's echo: the CallTransport, its EchoEngine, its probes.
@@ -88,10 +94,12 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
       add_probe(i, setup.echo.streams[i].kind);
       if (owner_.test_signal_) add_signal(i, setup.echo.streams[i].kind, setup.echo.random_seed);
     }
-    timer_ = std::make_unique<transport::WakeupTimer>(owner_.context_, [this] {
-      const media::Timestamp now = owner_.now();
+    // The queue read the clock once for every timer it fires in this
+    // dispatch; no read of our own.
+    timer_ = std::make_unique<transport::WakeupTimer>(owner_.context_, [this](transport::WakeupTimer::Clock::time_point at) {
+      const media::Timestamp now = owner_.at(at);
       engine_->on_timer(now);
-      flush(now);
+      flush();
     });
     transport_ = std::make_unique<transport::CallTransport>(owner_.context_, std::move(setup.config), *this);
   }
@@ -212,7 +220,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
         }
       }
     }
-    flush(now);
+    flush();
   }
   void send_local(media::Timestamp now, std::size_t stream, const media::echo::LocalFrame& frame) {
     if (engine_->send_local(now, stream, frame)) send_outbox();
@@ -242,16 +250,30 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
     const media::MuxedPacketKind kind = media::classify_muxed_packet(datagram);
     if (kind == media::MuxedPacketKind::kRtp) last_rtp_ = now;
     engine_->on_datagram(now, datagram, kind);
-    flush(now);
+    flush();
   }
 
-  // Sends what the engine produced; what could not leave is not counted sent.
+  // Sends what the engine produced, a run of datagrams for one component
+  // per send (sendmmsg(2) for a video frame's packets); what could not
+  // leave is not counted sent.
   void send_outbox() {
-    for (const auto& d : engine_->outbox())
-      if (!transport_->send_media(d.rtcp && components_ == 2 ? 2 : 1, d.bytes)) engine_->on_send_failed(d);
+    const auto outbox = engine_->outbox();
+    std::array<media::ByteView, kSendChunk> views{};
+    for (std::size_t first = 0; first < outbox.size();) {
+      const unsigned component = component_of(outbox[first]);
+      std::size_t n = 0;
+      while (first + n < outbox.size() && n < views.size() && component_of(outbox[first + n]) == component) {
+        views[n] = outbox[first + n].bytes;
+        ++n;
+      }
+      const std::size_t sent = transport_->send_media(component, std::span(views).first(n));
+      for (std::size_t i = sent; i < n; ++i) engine_->on_send_failed(outbox[first + i]);
+      first += n;
+    }
   }
-  // Sends what the engine produced at `now` and re-arms its wake-up.
-  void flush(media::Timestamp now) {
+  unsigned component_of(const media::echo::OutgoingDatagram& d) const noexcept { return d.rtcp && components_ == 2 ? 2 : 1; }
+  // Sends what the engine produced and re-arms its wake-up.
+  void flush() {
     send_outbox();
     if (!timer_) return;  // closed
     const media::Timestamp wakeup = engine_->next_wakeup();
@@ -259,8 +281,9 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
       timer_->disarm();
       return;
     }
-    // Re-armed after every datagram: one source moved, not one made per packet.
-    timer_->arm_in(std::chrono::duration_cast<std::chrono::microseconds>(wakeup - now));
+    // Re-armed after every datagram: an entry moved in the worker's one
+    // wake-up heap, at an absolute time, so no second clock read.
+    timer_->arm_at(owner_.epoch_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(wakeup.time_since_epoch()));
   }
 
   void drain(std::size_t budget) {
@@ -379,8 +402,10 @@ void CallMedia::stop_ticks() {
   if (found->second.calls.empty()) table.erase(found);
 }
 
-media::Timestamp CallMedia::now() const {
-  return media::Timestamp{std::chrono::duration_cast<media::Duration>(std::chrono::steady_clock::now() - epoch_)};
+media::Timestamp CallMedia::now() const { return at(std::chrono::steady_clock::now()); }
+
+media::Timestamp CallMedia::at(std::chrono::steady_clock::time_point time) const {
+  return media::Timestamp{std::chrono::duration_cast<media::Duration>(time - epoch_)};
 }
 
 void CallMedia::drain_probes() {

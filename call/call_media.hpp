@@ -106,7 +106,8 @@ class CallMedia final {
 
  private:
   struct Unit;
-  media::Timestamp now() const;
+  media::Timestamp now() const;  // reads the clock
+  media::Timestamp at(std::chrono::steady_clock::time_point time) const;
   struct ContextTicks {
     std::vector<CallMedia*> calls;
     std::unique_ptr<transport::Timer> probe_drain;

@@ -218,6 +218,16 @@ bool CallTransport::send_media(unsigned component, media::ByteView datagram) noe
   return true;
 }
 
+std::size_t CallTransport::send_media(unsigned component, std::span<const media::ByteView> datagrams) noexcept {
+  if (dtls_parameters_ && (!dtls_ || dtls_->state() != DtlsState::kConnected)) {
+    send_drops_ += datagrams.size();
+    return 0;
+  }
+  const std::size_t sent = ice_->send_batch(component, datagrams);  // the rest counted by the agent
+  media_sent_ += sent;
+  return sent;
+}
+
 void CallTransport::on_dtls_datagram(media::ByteView datagram) { ice_->send(1, datagram); }
 
 void CallTransport::on_dtls_connected(const media::srtp::KeyingMaterial& keys) {

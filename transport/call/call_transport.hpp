@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -154,6 +155,9 @@ class CallTransport final : private IceAgent::Observer, private DtlsSrtp::Observ
   // RTP/RTCP to the peer: component 1, or 2 for RTCP when not muxed. False
   // (counted) before keys on a DTLS call, or when ICE cannot send.
   bool send_media(unsigned component, media::ByteView datagram) noexcept;
+  // Several datagrams for one component in order, in one send (IceAgent::
+  // send_batch): how many left, from the front; the rest are counted.
+  std::size_t send_media(unsigned component, std::span<const media::ByteView> datagrams) noexcept;
   // close_notify to the peer, then ICE closed. Idempotent.
   void close();
 

@@ -154,7 +154,13 @@ IceAgent::IceAgent(GMainContext* context, IceConfig config, Observer& observer)
   // agent wait for peer_candidate_gathering_done before declaring failure.
   // libnice's own consent option gives up after 10 s in 0.1.21, so the
   // watchdog below replaces it.
-  agent_.reset(nice_agent_new_full(context_, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE));
+  consent_timer_.emplace(context_, [this](WakeupTimer::Clock::time_point now) {
+    guarded("consent timer", [&] { on_consent_tick(now); });
+  });
+  io_context_ = std::make_unique<PolledContext>(context_);
+  // The agent's own timers (check pacing, keepalives, TURN refreshes) go to
+  // the PolledContext too, so a call adds no GSource to the worker's loop.
+  agent_.reset(nice_agent_new_full(io_context_->get(), NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE));
   if (!agent_) throw std::runtime_error("ice: nice_agent_new_full failed");
   // XEP-0176 is UDP only; UPnP would reach out to the LAN's router.
   g_object_set(agent_.get(), "controlling-mode", config_.controlling ? TRUE : FALSE, "ice-tcp", FALSE, "ice-udp", TRUE,
@@ -176,8 +182,11 @@ IceAgent::IceAgent(GMainContext* context, IceConfig config, Observer& observer)
   g_signal_connect(agent_.get(), "component-state-changed", G_CALLBACK(&IceAgent::on_component_state), this);
   g_signal_connect(agent_.get(), "new-selected-pair-full", G_CALLBACK(&IceAgent::on_new_selected_pair), this);
   // Before gathering: data may arrive as soon as the first check succeeds.
+  // The sockets go to the PolledContext: libnice attaches one GSource per
+  // socket to the context given here, and on the worker's own context those
+  // would be walked and polled on every iteration, for every call.
   for (guint component = 1; component <= config_.components; ++component) {
-    nice_agent_attach_recv(agent_.get(), stream_id_, component, context_, &IceAgent::on_receive, this);
+    nice_agent_attach_recv(agent_.get(), stream_id_, component, io_context_->get(), &IceAgent::on_receive, this);
   }
 
   read_local_credentials();
@@ -199,12 +208,25 @@ IceAgent::~IceAgent() {
   consent_timer_.reset();
   if (agent_) {
     g_signal_handlers_disconnect_by_data(agent_.get(), this);
-    for (guint component = 1; component <= config_.components; ++component) {
-      nice_agent_attach_recv(agent_.get(), stream_id_, component, context_, nullptr, nullptr);
-    }
+    detach_receive();
     agent_.reset();
   }
 }
+
+// No more on_receive. libnice 0.1.21 reads nothing from a component without
+// a receive callback, and its sockets stay readable (a level-triggered
+// spin), so the callback becomes one that drops the datagram. The
+// PolledContext keeps running the agent's timers and sockets until the
+// agent is finalized: an asynchronous close (TURN deallocation, RFC 8656
+// §7) needs both, and frees the sockets at its end.
+void IceAgent::detach_receive() noexcept {
+  for (guint component = 1; component <= config_.components; ++component) {
+    nice_agent_attach_recv(agent_.get(), stream_id_, component, io_context_->get(), &IceAgent::drop_datagram, nullptr);
+  }
+  PolledContext::run_until_finalized(std::move(io_context_), G_OBJECT(agent_.get()));
+}
+
+void IceAgent::drop_datagram(NiceAgent*, guint, guint, guint, gchar*, gpointer) noexcept {}
 
 void IceAgent::assert_thread() const noexcept { assert(std::this_thread::get_id() == owner_thread_); }
 
@@ -290,7 +312,11 @@ void IceAgent::gather() {
   if (!agent_ || gather_started_) return;
   gather_started_ = true;
   set_state(IceState::kGathering, {});
-  if (!nice_agent_gather_candidates(agent_.get(), stream_id_)) {
+  const bool gathering = nice_agent_gather_candidates(agent_.get(), stream_id_);
+  // libnice has created the sockets (host, and TURN over TCP) and its
+  // discovery timers by now.
+  io_context_->watch_descriptors();
+  if (!gathering) {
     fail(IceFailure::kGatheringFailed, "gathering failed: no usable local address or port");
     return;
   }
@@ -343,6 +369,8 @@ void IceAgent::flush_pending_remote() {
     nice_agent_peer_candidate_gathering_done(agent_.get(), stream_id_);
     update_state();
   }
+  // libnice has (re)started its check timer in the agent's context.
+  if (io_context_) io_context_->watch_descriptors();
 }
 
 const IceCredentials& IceAgent::restart(const std::optional<IceCredentials>& remote) {
@@ -365,7 +393,7 @@ const IceCredentials& IceAgent::restart(const std::optional<IceCredentials>& rem
   // no such pair and send() refuses until the new checks connect.
   previous_pair_kept_ = previous_pair_kept_ || (state_ == IceState::kConnected && selected_pair_.has_value());
   staying_on_previous_pair_ = false;
-  if (!previous_pair_kept_) consent_timer_.reset();
+  if (!previous_pair_kept_) consent_timer_->disarm();
   // A new round of candidates and of end-of-candidates.
   pending_remote_.clear();
   remote_credentials_.reset();
@@ -385,6 +413,7 @@ const IceCredentials& IceAgent::restart(const std::optional<IceCredentials>& rem
     nice_agent_set_remote_credentials(agent_.get(), stream_id_, "", "");
   }
   arm_end_of_candidates_timer();
+  io_context_->watch_descriptors();
   return local_credentials_;
 }
 
@@ -423,6 +452,41 @@ bool IceAgent::send(unsigned component, media::ByteView datagram) noexcept {
   return true;
 }
 
+std::size_t IceAgent::send_batch(unsigned component, std::span<const media::ByteView> datagrams) noexcept {
+  assert_thread();
+  const bool has_pair = state_ == IceState::kConnected || (state_ == IceState::kChecking && previous_pair_kept_);
+  if (!agent_ || !has_pair || component < 1 || component > config_.components) {
+    send_drops_ += datagrams.size();
+    return 0;
+  }
+  // On the stack, a chunk at a time: no allocation per packet. libnice
+  // 0.1.21 hands several messages on a UDP socket to
+  // g_socket_send_messages(), one sendmmsg(2), in order; it stops at the
+  // first that would block and says how many left.
+  constexpr std::size_t kChunk = 16;
+  std::array<GOutputVector, kChunk> buffers{};
+  std::array<NiceOutputMessage, kChunk> messages{};
+  std::size_t sent_total = 0;
+  while (sent_total < datagrams.size()) {
+    const std::size_t n = std::min(kChunk, datagrams.size() - sent_total);
+    for (std::size_t i = 0; i < n; ++i) {
+      const media::ByteView datagram = datagrams[sent_total + i];
+      buffers[i] = GOutputVector{datagram.data(), datagram.size()};
+      messages[i] = NiceOutputMessage{&buffers[i], 1};
+    }
+    GError* raw_error = nullptr;
+    const gint sent = nice_agent_send_messages_nonblocking(agent_.get(), stream_id_, component, messages.data(),
+                                                           static_cast<guint>(n), nullptr, &raw_error);
+    const GErrorPtr error(raw_error);
+    const std::size_t went = sent > 0 ? static_cast<std::size_t>(sent) : 0;
+    sent_total += went;
+    if (went < n) break;
+  }
+  datagrams_sent_ += sent_total;
+  send_drops_ += datagrams.size() - sent_total;
+  return sent_total;
+}
+
 void IceAgent::close() {
   assert_thread();
   if (!agent_) return;
@@ -431,9 +495,7 @@ void IceAgent::close() {
   // The agent outlives this call until its async close completes: cut every
   // path back into `this` first.
   g_signal_handlers_disconnect_by_data(agent_.get(), this);
-  for (guint component = 1; component <= config_.components; ++component) {
-    nice_agent_attach_recv(agent_.get(), stream_id_, component, context_, nullptr, nullptr);
-  }
+  detach_receive();
   agent_.reset();
   pending_remote_.clear();
   set_state(IceState::kClosed, "closed");
@@ -469,9 +531,10 @@ void IceAgent::update_state() {
   } else if (any_failed && remote_done_applied_) {
     fail(IceFailure::kNoPairSucceeded, "ICE failed: no candidate pair succeeded");
   } else if (all_connected && state_ != IceState::kConnected) {
-    last_receive_us_ = g_get_monotonic_time();
-    const auto interval = std::clamp(config_.consent_timeout / 5, kMinConsentCheckInterval, kMaxConsentCheckInterval);
-    consent_timer_ = start_timer(interval, &IceAgent::on_consent_timer);
+    consent_interval_ = std::clamp(config_.consent_timeout / 5, kMinConsentCheckInterval, kMaxConsentCheckInterval);
+    last_tick_ = heard_by_ = WakeupTimer::Clock::now();
+    received_at_last_tick_ = datagrams_received_;
+    consent_timer_->arm_at(last_tick_ + consent_interval_);
     set_state(IceState::kConnected, {});
   } else if (any_connecting && (state_ == IceState::kNew || state_ == IceState::kGathering)) {
     set_state(IceState::kChecking, {});
@@ -485,7 +548,7 @@ void IceAgent::set_state(IceState state, const std::string& reason) {
   if (state != IceState::kChecking) previous_pair_kept_ = false;
   if (state == IceState::kFailed || state == IceState::kClosed) {
     end_of_candidates_timer_.reset();
-    consent_timer_.reset();
+    if (consent_timer_) consent_timer_->disarm();
   }
   observer_.on_ice_state(state, reason);
 }
@@ -576,8 +639,7 @@ void IceAgent::on_receive(NiceAgent*, guint, guint component, guint size, gchar*
     // RFC 7675 §5.1: after consent expiry the session is over; late
     // packets must not revive the echo.
     if (agent.state_ == IceState::kFailed || agent.state_ == IceState::kClosed) return;
-    ++agent.datagrams_received_;
-    agent.last_receive_us_ = g_get_monotonic_time();
+    ++agent.datagrams_received_;  // the consent clock reads this count, not the time
     agent.observer_.on_datagram(component, media::as_bytes(reinterpret_cast<const std::uint8_t*>(data), size));
   });
 }
@@ -590,17 +652,23 @@ gboolean IceAgent::on_end_of_candidates_timer(gpointer self) noexcept {
 // RFC 7675 §5.1: consent expires 30 s after the last proof that the peer
 // wants our traffic. libnice 0.1.21 does not tell us when its consent checks
 // succeed, so inbound data (media and RTCP never pause that long in a live
-// call) stands in for it.
-gboolean IceAgent::on_consent_timer(gpointer self) noexcept {
-  gboolean keep = G_SOURCE_CONTINUE;
-  guarded("consent timer", [&] {
-    auto& agent = *static_cast<IceAgent*>(self);
-    const auto silent_ms = (g_get_monotonic_time() - agent.last_receive_us_) / 1000;
-    if (silent_ms < agent.config_.consent_timeout.count()) return;
-    keep = G_SOURCE_REMOVE;
-    agent.fail(IceFailure::kConsentLost, "consent lost: nothing from the peer for " + std::to_string(silent_ms) + " ms");
-  });
-  return keep;
+// call) stands in for it. Rather than read the clock for every datagram,
+// each tick looks whether the count moved: if it did, the peer was heard
+// after the previous tick, and that earlier time is what counts, so consent
+// never outlives the timeout (it may end up to one tick, a fifth of it,
+// sooner).
+void IceAgent::on_consent_tick(WakeupTimer::Clock::time_point now) {
+  if (datagrams_received_ != received_at_last_tick_) heard_by_ = last_tick_;
+  received_at_last_tick_ = datagrams_received_;
+  last_tick_ = now;
+  // Also picks up sockets libnice made from its own timers.
+  if (io_context_) io_context_->watch_descriptors();
+  const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - heard_by_);
+  if (silent < config_.consent_timeout) {
+    consent_timer_->arm_at(now + consent_interval_);
+    return;
+  }
+  fail(IceFailure::kConsentLost, "consent lost: nothing from the peer for " + std::to_string(silent.count()) + " ms");
 }
 
 }  // namespace parrot::transport

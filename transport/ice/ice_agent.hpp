@@ -4,8 +4,10 @@
 //
 // Thread confinement: an IceAgent is constructed, used and destroyed on the
 // thread that runs `context` (a worker's GMainContext). libnice signals,
-// receive callbacks and timers all dispatch on that context, so no member is
-// ever touched by two threads and there are no locks. Other threads post
+// receive callbacks and timers all dispatch on that thread, so no member is
+// ever touched by two threads and there are no locks. The agent's sockets
+// sit in a PolledContext (transport/worker) rather than on `context`
+// itself, so a worker polls one epoll descriptor for all its calls. Other threads post
 // closures to the worker (g_main_context_invoke_full). Debug builds assert
 // the thread in every public method.
 #pragma once
@@ -16,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +27,8 @@
 #include "transport/glib_ptr.hpp"
 #include "transport/ice/ice_candidate.hpp"
 #include "transport/ice/nice_ptr.hpp"
+#include "transport/worker/polled_context.hpp"
+#include "transport/worker/wakeup_timer.hpp"
 
 namespace parrot::transport {
 
@@ -151,6 +156,10 @@ class IceAgent {
   // pair that was connected, or when libnice would block or fails. Never
   // throws.
   bool send(unsigned component, media::ByteView datagram) noexcept;
+  // Several datagrams in order, in one libnice call (sendmmsg(2) on a UDP
+  // socket): how many left, from the front; the rest are counted in
+  // send_drops. Never throws.
+  std::size_t send_batch(unsigned component, std::span<const media::ByteView> datagrams) noexcept;
   // True while a restart's checks run and send() still goes out on the pair
   // selected before it.
   bool sending_on_previous_pair() const noexcept { return previous_pair_kept_; }
@@ -174,16 +183,18 @@ class IceAgent {
   static void on_new_selected_pair(NiceAgent*, guint stream_id, guint component, NiceCandidate* local,
                                    NiceCandidate* remote, gpointer self) noexcept;
   static void on_receive(NiceAgent*, guint stream_id, guint component, guint size, gchar* data, gpointer self) noexcept;
+  static void drop_datagram(NiceAgent*, guint, guint, guint, gchar*, gpointer) noexcept;
   static gboolean on_end_of_candidates_timer(gpointer self) noexcept;
-  static gboolean on_consent_timer(gpointer self) noexcept;
 
   void assert_thread() const noexcept;
+  void detach_receive() noexcept;
   void configure_local_addresses();
   void read_local_credentials();  // libnice's current ufrag/pwd into local_credentials_
   void configure_servers();
   void flush_pending_remote();
   void arm_end_of_candidates_timer();
   AttachedSourcePtr start_timer(std::chrono::milliseconds interval, GSourceFunc callback);
+  void on_consent_tick(WakeupTimer::Clock::time_point now);
   void update_state();
   void set_state(IceState state, const std::string& reason);
   void fail(IceFailure failure, const std::string& reason);
@@ -197,6 +208,9 @@ class IceAgent {
   IceConfig config_;
   Observer& observer_;
   std::thread::id owner_thread_;
+  // The agent's context: its sockets (nice_agent_attach_recv) and timers.
+  // Handed over at close to run until the agent is finalized.
+  std::unique_ptr<PolledContext> io_context_;
   NiceAgentPtr agent_;
   guint stream_id_ = 0;
   IceCredentials local_credentials_;
@@ -213,8 +227,13 @@ class IceAgent {
   bool previous_pair_kept_ = false;  // restarting, and send() uses the old selected pair
   bool staying_on_previous_pair_ = false;  // a restart found no new pair; the old one carries on
   AttachedSourcePtr end_of_candidates_timer_;
-  AttachedSourcePtr consent_timer_;
-  gint64 last_receive_us_ = 0;  // g_get_monotonic_time() of the last datagram or of connecting
+  std::chrono::milliseconds consent_interval_{};
+  std::optional<WakeupTimer> consent_timer_;  // armed while connected
+  // Consent without a clock read per datagram: each tick compares the
+  // count of datagrams with the last tick's.
+  WakeupTimer::Clock::time_point last_tick_{};
+  WakeupTimer::Clock::time_point heard_by_{};  // the peer was heard at or after this
+  std::uint64_t received_at_last_tick_ = 0;
   std::uint64_t datagrams_sent_ = 0;
   std::uint64_t datagrams_received_ = 0;
   std::uint64_t send_drops_ = 0;

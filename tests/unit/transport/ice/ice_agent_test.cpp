@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <stdexcept>
 
@@ -203,6 +204,62 @@ TEST_F(IceAgentTest, SendBeforeConnectedIsRefusedAndCounted) {
   EXPECT_FALSE(a_->send(1, bytes_of("early")));
   EXPECT_EQ(a_->send_drops(), 1u);
   EXPECT_EQ(a_->datagrams_sent(), 0u);
+}
+
+// A batch leaves in one libnice call (sendmmsg on a UDP socket) and arrives
+// in the order it was given; before connecting, all of it is refused and
+// counted.
+TEST_F(IceAgentTest, SendBatchKeepsOrderAndCountsWhatLeft) {
+  create(loopback_config(true), loopback_config(false));
+  const std::array<media::ByteView, 2> early{bytes_of("early 1"), bytes_of("early 2")};
+  EXPECT_EQ(a_->send_batch(1, early), 0u);
+  EXPECT_EQ(a_->send_drops(), 2u);
+  a_.reset();
+  b_.reset();
+  connect(loopback_config(true), loopback_config(false));
+  ASSERT_TRUE(iterate_until(context_.get(), [&] {
+    a_->send(1, bytes_of("warm"));
+    return rb_.got(1, "warm");
+  }));
+  std::vector<std::string> texts;
+  for (int i = 0; i < 40; ++i) texts.push_back("batch " + std::to_string(i));
+  std::vector<media::ByteView> views;
+  for (const auto& text : texts) views.push_back(bytes_of(text));  // 40: more than one chunk of 16
+  const auto sent_before = a_->datagrams_sent();
+  EXPECT_EQ(a_->send_batch(1, views), views.size());
+  EXPECT_EQ(a_->datagrams_sent(), sent_before + views.size());
+  ASSERT_TRUE(iterate_until(context_.get(), [&] { return rb_.got(1, texts.back()); }));
+  std::vector<std::string> arrived;
+  for (const auto& [component, payload] : rb_.datagrams)
+    if (payload.rfind("batch ", 0) == 0) arrived.push_back(payload);
+  EXPECT_EQ(arrived, texts);
+}
+
+// Connected agents add no GSource to the worker's context: their sockets
+// and libnice's timers live in PolledContexts, the consent watchdog in the
+// shared wake-up heap. GLib walks every source of a context on each
+// iteration, so with hundreds of calls per worker this is what keeps an
+// iteration's cost flat.
+TEST_F(IceAgentTest, ConnectedAgentsAddNoSourceToTheWorkerContext) {
+  connect(loopback_config(true), loopback_config(false));
+  a_->remote_gathering_done();  // no end-of-candidates timer left
+  b_->remote_gathering_done();
+  ASSERT_TRUE(iterate_until(context_.get(), [&] {
+    b_->send(1, bytes_of("alive"));
+    return ra_.got(1, "alive");
+  }));
+  iterate_for(context_.get(), 100ms);
+  // Source ids are process-wide and increasing: a new one bounds the search.
+  SourceRefPtr probe(g_idle_source_new());
+  const guint last_id = g_source_attach(probe.get(), context_.get());
+  g_source_destroy(probe.get());
+  std::vector<std::string> names;
+  for (guint id = 1; id < last_id; ++id) {
+    GSource* source = g_main_context_find_source_by_id(context_.get(), id);
+    if (source != nullptr) names.emplace_back(g_source_get_name(source) != nullptr ? g_source_get_name(source) : "(unnamed)");
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"parrot polled contexts", "parrot wakeups"}));
 }
 
 TEST_F(IceAgentTest, SilentPeerLosesConsentAndSendingStops) {
