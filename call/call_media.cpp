@@ -20,9 +20,12 @@ namespace parrot::call {
 
 namespace {
 
-// Packets a probe may fall behind before it samples instead (about 5 s of
-// audio, or 2 s of ~1 Mbit/s video).
-constexpr std::size_t kProbeQueuePackets = 256;
+// Packets a probe may fall behind before it samples instead: 2 s of ~1
+// Mbit/s video, 640 ms of 20 ms audio packets against a drain every 100 ms.
+// Slots cost what they hold, but a queue of 256 for 100-byte Opus packets
+// was still a large share of an audio call's memory at a thousand calls.
+constexpr std::size_t kVideoProbeQueuePackets = 256;
+constexpr std::size_t kAudioProbeQueuePackets = 32;
 // Drained this often, this much at a time (room for ~5 Mbit/s of video):
 // one wake-up per call every 100 ms rather than one per packet, since with
 // hundreds of calls on a worker each wake-up also scans every GLib source.
@@ -135,7 +138,12 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
     const bool attach = codec != nullptr || config.red_payload_type || config.ulpfec_payload_type;
     if (timelines_.size() <= index) timelines_.resize(index + 1);
     auto probe = std::make_unique<Probe>();
-    probe->queue = std::make_unique<media::probes::ProbeQueue>(kProbeQueuePackets);
+    // A stream with nothing to probe gets a one-slot queue nobody fills: it
+    // keeps probes_ in stream order for the drain and the report.
+    const std::size_t queue_packets = !attach                                  ? 1
+                                      : kind == media::echo::MediaKind::kAudio ? kAudioProbeQueuePackets
+                                                                               : kVideoProbeQueuePackets;
+    probe->queue = std::make_unique<media::probes::ProbeQueue>(queue_packets);
     probe->stream = std::make_unique<media::probes::StreamProbe>(std::move(config));
     if (attach) engine_->attach_probe(index, probe->queue.get());
     probes_.push_back(std::move(probe));
