@@ -93,8 +93,11 @@ void OpusProbe::account_audio_level(std::uint8_t level_minus_dbov, ByteView payl
 OpusProbe::Slot OpusProbe::next_slot(bool has_audio_level) {
   const std::uint64_t position = position_++;
   if (sampling_.decodes_everything()) return Slot::kMeasure;
-  if (has_audio_level &&
-      position % sampling_.period_packets >= std::uint64_t{sampling_.priming_packets} + sampling_.window_packets) {
+  // The first window opens at the stream's start, so even a short call's
+  // report has its peak; later ones at the stream's own phase.
+  const std::uint64_t window = std::uint64_t{sampling_.priming_packets} + sampling_.window_packets;
+  const bool in_window = position < window || (position + phase_) % sampling_.period_packets < window;
+  if (has_audio_level && !in_window) {
     decoder_current_ = false;
     return Slot::kSkip;
   }
@@ -155,9 +158,9 @@ void OpusProbe::on_packet(const ProbePacket& packet) {
   }
   if (!last_sequence_ && !sampling_.decodes_everything()) {
     // The stream's first sequence number is random (RFC 3550 §5.1): as the
-    // phase of the windows it spreads the decoding of calls that started
-    // together over the period instead of stacking it in their first 0.5 s.
-    position_ = seq % sampling_.period_packets;
+    // phase of the windows after the first it spreads the decoding of calls
+    // that started together over the period instead of stacking it.
+    phase_ = seq % sampling_.period_packets;
   }
   last_sequence_ = seq;
   last_timestamp_ = ts;
