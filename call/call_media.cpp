@@ -31,6 +31,23 @@ constexpr std::size_t kAudioProbeQueuePackets = 32;
 // hundreds of calls on a worker each wake-up also scans every GLib source.
 constexpr std::chrono::milliseconds kProbeDrainInterval{100};
 constexpr std::size_t kProbePacketsPerDrain = 128;
+// Video decoding windows open at once on a worker (decode_budget.hpp): at
+// 1080p each takes about 7% of a core while open, so three bound the
+// probes' share of a worker near a fifth of it. Forty 1 Mbit/s calls on
+// one worker, windows unbounded, stacked them until the worker fell behind
+// and calls lost packets.
+constexpr std::size_t kVideoWindowsPerWorker = 3;
+
+// One budget per worker thread, alive while one of its calls is.
+std::shared_ptr<media::probes::DecodeBudget> worker_decode_budget() {
+  thread_local std::weak_ptr<media::probes::DecodeBudget> shared;
+  auto budget = shared.lock();
+  if (!budget) {
+    budget = std::make_shared<media::probes::DecodeBudget>(kVideoWindowsPerWorker);
+    shared = budget;
+  }
+  return budget;
+}
 // The watchdog needs no finer grain than a second; the report page's
 // timelines take their one point a second on the same tick.
 constexpr std::chrono::milliseconds kWatchdogInterval{1000};
@@ -132,6 +149,7 @@ struct CallMedia::Unit final : transport::CallTransport::Observer {
       config.codec = media::probes::ProbedCodec::kVp9;
       codec = "VP9";
     }
+    config.video_sampling.budget = owner_.decode_budget_.get();
     if (codec != nullptr) config.codec_payload_types = payload_types_named(offered, codec);
     config.red_payload_type = payload_type_of(offered, "red");
     config.ulpfec_payload_type = payload_type_of(offered, "ulpfec");
@@ -362,6 +380,7 @@ CallMedia::CallMedia(GMainContext* context, CallMediaSetup setup, Observer& obse
       test_signal_(setup.test_signal),
       test_signal_for_(setup.test_signal_for),
       epoch_(std::chrono::steady_clock::now()),
+      decode_budget_(worker_decode_budget()),
       connect_timeout_(setup.connect_timeout),
       no_media_timeout_(setup.no_media_timeout) {
   if (setup.transports.empty()) throw std::invalid_argument("call: no transport to set up");

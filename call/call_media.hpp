@@ -20,6 +20,7 @@
 #include "call/call_facts.hpp"
 #include "call/stream_timeline.hpp"
 #include "media/echo/echo_engine.hpp"
+#include "media/probes/decode_budget.hpp"
 #include "transport/call/call_transport.hpp"
 #include "transport/worker/thread_confined.hpp"
 
@@ -125,6 +126,9 @@ class CallMedia final {
   bool test_signal_;
   std::chrono::milliseconds test_signal_for_;
   std::chrono::steady_clock::time_point epoch_;
+  // The worker's video decoding windows, shared by its calls; before
+  // units_, whose probes hold leases on it.
+  std::shared_ptr<media::probes::DecodeBudget> decode_budget_;
   std::vector<std::unique_ptr<Unit>> units_;
   bool ticked_ = false;  // registered in context_ticks()
   bool watchdog_fired_ = false;

@@ -91,14 +91,24 @@ VideoProbe::Sample VideoProbe::sample(bool keyframe, std::uint32_t timestamp) {
     // decoding (probes_bench).
     window_open_ = false;
     decoder_.reset();
+    lease_.reset();
   }
   if (!keyframe) return Sample::kNotSampled;
   if (window_start_ && ticks_between(*window_start_, timestamp) < spacing_) return Sample::kNotSampled;
+  DecodeBudget::Lease lease;
+  if (sampling_.budget != nullptr) {
+    lease = sampling_.budget->try_acquire();
+    if (!lease) {
+      ++stats_.windows_refused;
+      return Sample::kNotSampled;
+    }
+  }
   try {
     if (!decoder_) decoder_.emplace(codec_);
   } catch (const std::runtime_error&) {
     return Sample::kNoDecoder;
   }
+  lease_ = std::move(lease);
   window_open_ = true;
   window_start_ = timestamp;
   spacing_ = sampling_.min_spacing_ticks;

@@ -60,6 +60,7 @@ class VideoProbe {
   std::optional<std::uint32_t> window_start_;
   std::uint32_t spacing_ = 0;  // from window_start_ to the next window, jitter included
   bool window_open_ = false;
+  DecodeBudget::Lease lease_;  // the open window's place in sampling_.budget
   VideoStats stats_;
   // Inter frames decode meaningfully only on top of an intact reference,
   // so after any loss (and at the start) only a key frame resumes decoding.

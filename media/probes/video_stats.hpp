@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "media/probes/decode_budget.hpp"
+
 namespace parrot::media::probes {
 
 struct FrameSize {
@@ -30,6 +32,9 @@ struct VideoSampling {
   // otherwise open their windows together, and a worker carrying many of
   // them would need several cores' worth for two seconds in every ten.
   std::uint32_t spacing_jitter_ticks = 0;
+  // Shared with other probes (a worker's calls): a window opens only with a
+  // place in it. Null: no limit.
+  DecodeBudget* budget = nullptr;
 
   static constexpr VideoSampling every_frame() noexcept { return {}; }
   // What parrot's calls use: 2 s after a key frame, at most one window
@@ -48,6 +53,7 @@ struct VideoStats {
   // decoded) that fell outside the decoding windows (VideoSampling).
   std::uint64_t frames_not_sampled = 0;
   std::uint64_t decode_windows = 0;     // windows opened; 0 when every frame is decoded
+  std::uint64_t windows_refused = 0;    // key frames that would have opened one, refused by the DecodeBudget
   std::uint64_t keyframes = 0;          // complete key frames
   std::uint64_t decode_errors = 0;      // refused by libvpx or by the size guard
   std::uint64_t incomplete_frames = 0;  // a sequence gap, a missing start/end, or over the size bound

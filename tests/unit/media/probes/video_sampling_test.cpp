@@ -202,5 +202,68 @@ TEST(VideoSampling, SpacingJitterComesFromTheStreamsTimestamps) {
   EXPECT_GE(distinct.size(), 2U) << "streams with other timestamps open windows at other frames";
 }
 
+TEST(DecodeBudget, LeasesGiveTheirPlaceBack) {
+  DecodeBudget budget(2);
+  auto a = budget.try_acquire();
+  auto b = budget.try_acquire();
+  EXPECT_TRUE(a);
+  EXPECT_TRUE(b);
+  EXPECT_FALSE(budget.try_acquire());
+  EXPECT_EQ(budget.refused(), 1U);
+  DecodeBudget::Lease moved = std::move(a);
+  EXPECT_EQ(budget.available(), 0U) << "a move keeps the one place";
+  moved.reset();
+  EXPECT_EQ(budget.available(), 1U);
+  { const auto c = budget.try_acquire(); EXPECT_EQ(budget.available(), 0U); }
+  EXPECT_EQ(budget.available(), 1U) << "a destroyed lease gives its place back";
+}
+
+TEST(VideoSampling, ASharedBudgetDefersAWindowUntilAPlaceIsFree) {
+  // Two streams, key frames every 10 frames; windows of 5 frames; one place.
+  const auto frames = encode_noise(vpx_codec_vp8_cx(), 64, 48, 40, {10, 20, 30});
+  DecodeBudget budget(1);
+  VideoSampling sampling = frames_window(5, 10);
+  sampling.budget = &budget;
+  Vp8Probe first(sampling);
+  Vp8Probe second(sampling);
+  const auto first_packets = packetize_vp8(frames, 0, 0);
+  const auto second_packets = packetize_vp8(frames, 5000, 90'000);
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    for (const auto& p : first_packets[f]) first.on_packet(p);
+    for (const auto& p : second_packets[f]) second.on_packet(p);
+    if (f == 2) {
+      EXPECT_EQ(budget.available(), 0U) << "the first stream's window holds the place";
+    }
+  }
+  // The first opens at frames 0, 10, 20, 30 and frees its place at the
+  // frame after each window; the second's key frames come in the same
+  // frame, after the first's, so it is refused every time.
+  EXPECT_EQ(first.stats().decode_windows, 4U);
+  EXPECT_EQ(second.stats().decode_windows, 0U);
+  EXPECT_EQ(second.stats().windows_refused, 4U);
+  EXPECT_EQ(second.stats().frames_decoded, 0U);
+  EXPECT_EQ(undecodable(second.stats()), 0U) << "refused frames are not sampled, not undecodable";
+  EXPECT_EQ(budget.available(), 1U) << "the first's last window closed at frame 35";
+}
+
+TEST(VideoSampling, ARefusedStreamOpensAtItsNextKeyFrameOnceAPlaceIsFree) {
+  const auto frames = encode_noise(vpx_codec_vp8_cx(), 64, 48, 30, {10, 20});
+  DecodeBudget budget(1);
+  VideoSampling sampling = frames_window(5, 30);  // one window each at most
+  sampling.budget = &budget;
+  Vp8Probe first(sampling);
+  Vp8Probe second(sampling);
+  const auto first_packets = packetize_vp8(frames, 0, 0);
+  const auto second_packets = packetize_vp8(frames, 5000, 90'000);
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    for (const auto& p : first_packets[f]) first.on_packet(p);
+    for (const auto& p : second_packets[f]) second.on_packet(p);
+  }
+  EXPECT_EQ(first.stats().decode_windows, 1U);
+  EXPECT_EQ(second.stats().windows_refused, 1U);
+  EXPECT_EQ(second.stats().decode_windows, 1U) << "opened at frame 10, the first's window over";
+  EXPECT_EQ(second.stats().frames_decoded, 5U);
+}
+
 }  // namespace
 }  // namespace parrot::media::probes
