@@ -248,18 +248,24 @@ TEST_F(IceAgentTest, ConnectedAgentsAddNoSourceToTheWorkerContext) {
     b_->send(1, bytes_of("alive"));
     return ra_.got(1, "alive");
   }));
-  iterate_for(context_.get(), 100ms);
-  // Source ids are process-wide and increasing: a new one bounds the search.
-  SourceRefPtr probe(g_idle_source_new());
-  const guint last_id = g_source_attach(probe.get(), context_.get());
-  g_source_destroy(probe.get());
-  std::vector<std::string> names;
-  for (guint id = 1; id < last_id; ++id) {
-    GSource* source = g_main_context_find_source_by_id(context_.get(), id);
-    if (source != nullptr) names.emplace_back(g_source_get_name(source) != nullptr ? g_source_get_name(source) : "(unnamed)");
-  }
-  std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"parrot polled contexts", "parrot wakeups"}));
+  // The names of the worker context's sources. Source ids are process-wide
+  // and increasing: a new one bounds the search.
+  const auto source_names = [&] {
+    SourceRefPtr probe(g_idle_source_new());
+    const guint last_id = g_source_attach(probe.get(), context_.get());
+    g_source_destroy(probe.get());
+    std::vector<std::string> names;
+    for (guint id = 1; id < last_id; ++id) {
+      GSource* source = g_main_context_find_source_by_id(context_.get(), id);
+      if (source != nullptr) names.emplace_back(g_source_get_name(source) != nullptr ? g_source_get_name(source) : "(unnamed)");
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  // Setup's sources (end-of-candidates, check pacing) go soon after connecting.
+  const std::vector<std::string> expected{"parrot polled contexts", "parrot wakeups"};
+  iterate_until(context_.get(), [&] { return source_names() == expected; });
+  EXPECT_EQ(source_names(), expected);
 }
 
 TEST_F(IceAgentTest, SilentPeerLosesConsentAndSendingStops) {
