@@ -31,6 +31,11 @@ packages=(
   # concurrent_calls_bench --janus (its EchoTest is the reference server)
   valgrind janus
   procps
+  # the shared store (--store postgresql://...): libpq to build; a
+  # throwaway PostgreSQL server for its tests (tests/with_postgres.sh)
+  libpq-dev postgresql-15
+  # component mode scaled out: a two-node ejabberd cluster in the tests
+  ejabberd erlang-base
 )
 
 missing=()
@@ -44,7 +49,21 @@ if [ ${#missing[@]} -ne 0 ]; then
   fi
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # PostgreSQL's and ejabberd's postinst would start system-wide servers
+  # (and make a cluster on port 5432): the tests start their own, on free
+  # ports. A policy-rc.d that answers 101 keeps services down during the
+  # install; the createcluster setting keeps postgresql-15 from making one.
+  mkdir -p /etc/postgresql-common
+  grep -qs '^create_main_cluster *= *false' /etc/postgresql-common/createcluster.conf ||
+    echo 'create_main_cluster = false' >>/etc/postgresql-common/createcluster.conf
+  policy=/usr/sbin/policy-rc.d
+  policy_was_ours=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && policy_was_ours=1
+    trap 'rm -f "$policy"' EXIT  # also when apt-get fails
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ "$policy_was_ours" -eq 0 ] || rm -f "$policy"
 fi
 "$(dirname "$0")/install-browser-deps.sh"
