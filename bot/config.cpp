@@ -308,6 +308,25 @@ void check_shared_flags(Config& config, const SharedFlags& flags) {
   }
 }
 
+std::string config_summary(const Config& config) {
+  const auto& account = config.account;
+  std::string summary = "parrot: configuration OK: " + account.jid + "/" + account.resource + " via ";
+  summary += account.server_host.empty() ? "DNS SRV of " + gloox::JID(account.jid).server()
+                                         : account.server_host + ":" + std::to_string(account.server_port);
+  summary += ", data dir " + config.data_dir;
+  const auto& ice = config.ice;
+  summary += ice.port_min == 0 ? ", media on any UDP port"
+                               : ", media on UDP " + std::to_string(ice.port_min) + "-" + std::to_string(ice.port_max);
+  if (!ice.public_address.empty()) summary += ", public address " + ice.public_address;
+  const auto& pages = config.report_pages;
+  if (!pages.listen_host.empty()) {
+    const bool v6 = pages.listen_host.find(':') != std::string::npos;
+    summary += ", HTTP on " + (v6 ? "[" + pages.listen_host + "]" : pages.listen_host) + ":" +
+               std::to_string(pages.listen_port);
+  }
+  return summary;
+}
+
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
   // GLib parses "host", "host:port", "[v6]:port" and a bare IPv6 address.
   if (text.empty() || text.find('\0') != std::string::npos) return false;
@@ -335,6 +354,11 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.set_version_flag("--version", std::string("parrot ") + kVersion);
   app.set_config("--config", "", "Read options from this TOML file (keys are the long option names)");
   app.allow_config_extras(false);
+  // Command line only: a config file that checked itself would never run.
+  app.add_flag("--check-config", config.check_only,
+               "Check the configuration (this file, the flags, the secret and CA files) and exit: 0 and a "
+               "one-line summary, or 2 and the error. Nothing is connected")
+      ->configurable(false);
   app.get_formatter()->column_width(34);
   app.footer("parrot probe --help: the call test for CI and server operators (docs/ci.md).");
 

@@ -99,6 +99,9 @@ struct Config {
   TransferConfig transfers;
   transfer::HttpLinkOptions links;  // docs/configuration.md, "HTTP Upload links"; App gives it the limits
   ReportPagesConfig report_pages;
+  // --check-config: validate all of the above (and the --ca-file), print
+  // config_summary() and exit, before anything touches the network.
+  bool check_only = false;
 };
 
 struct ConfigResult {
@@ -144,6 +147,11 @@ void add_report_page_options(CLI::App& app, ReportPagesConfig& pages, std::strin
 // taken), the server split, the ICE flags, the password from the file or
 // PARROT_PASSWORD. Throws CLI::Error naming the flag.
 void check_shared_flags(Config& config, const SharedFlags& flags);
+
+// One line naming what a checked configuration will do, for --check-config:
+// the account and where it connects, the data dir, the media ports and
+// public address, the HTTP listener. Never a secret.
+std::string config_summary(const Config& config);
 
 // Splits "host", "host:port", "[v6]:port" into parts; false if malformed.
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port);
