@@ -30,6 +30,8 @@ test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prosody lua-unbound openssl ca-certificates
   python3 python3-slixmpp python3-aiortc python3-aiohttp curl
+  # tests/package: the compose and Kubernetes files parse
+  python3-yaml
   # NAT tests (tests/interop, network namespaces): STUN/TURN server, NAT
   coturn iptables iproute2
   # libpurple interop (tests/interop/purple_client.cpp): Pidgin's core with

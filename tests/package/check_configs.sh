@@ -37,4 +37,28 @@ if "$parrot" --help | grep -q -- '--component-secret-file'; then
 else
   echo "check_configs: this parrot has no component mode; not checked: ${component_configs[*]#"$source_dir"/}"
 fi
+# The compose file and the Kubernetes manifests are at least valid YAML
+# with the kinds and names the others refer to (no engine or cluster here).
+if ! /usr/bin/python3 - "$source_dir" <<'PY'; then failures=$((failures + 1)); fi
+import sys, yaml
+root = sys.argv[1] + "/deploy/"
+compose = yaml.safe_load(open(root + "container/compose.yaml"))
+assert set(compose["services"]) == {"certs", "prosody", "parrot"}, compose["services"].keys()
+assert "component_secret" in compose["secrets"]
+kinds = {}
+for name in ("namespace", "deployment", "service-metrics", "secret"):
+    for doc in yaml.safe_load_all(open(root + "k8s/" + name + ".yaml")):
+        kinds[doc["kind"]] = doc
+kustomization = yaml.safe_load(open(root + "k8s/kustomization.yaml"))
+assert kustomization["configMapGenerator"][0]["files"] == ["parrot.toml"]
+deployment = kinds["Deployment"]["spec"]["template"]["spec"]
+assert deployment["hostNetwork"] is True
+volumes = {v["name"]: v for v in deployment["volumes"]}
+assert volumes["config"]["configMap"]["name"] == kustomization["configMapGenerator"][0]["name"]
+assert volumes["secrets"]["secret"]["secretName"] == kinds["Secret"]["metadata"]["name"]
+container = deployment["containers"][0]
+assert "livenessProbe" not in container, "a liveness probe would restart every pod in an XMPP outage"
+assert kinds["Service"]["spec"]["selector"] == kinds["Deployment"]["spec"]["selector"]["matchLabels"]
+print("check_configs: compose.yaml and k8s/*.yaml parse and agree")
+PY
 [ "$failures" -eq 0 ]
