@@ -331,9 +331,10 @@ void App::exit_if_drained() {
   if (!draining_ || stopping_ || calls_->calls_and_proposals() > 0) return;
   // Transfers still running at the deadline end as at any shutdown.
   if (!drain_deadline_passed_ && transfer_load_.of({}).total > 0) return;
-  // A call's worker pin is released just before its report goes out.
+  // A call's worker pin is released just before its report goes out (a
+  // transfer's pin past the deadline: kReportGrace ends the wait).
   for (std::size_t i = 0; i < workers_.size(); ++i) {
-    if (workers_.at(i).load() > 0 && !drain_deadline_passed_) return;
+    if (workers_.at(i).load() > 0) return;
   }
   spdlog::info("parrot: drained: exiting");
   quit(kExitOk);
