@@ -6,7 +6,7 @@
     fills parrot (/readyz "at --max-calls"); a file that does not parse is
     logged and the running configuration kept (the limit still holds);
   - SIGTERM during a call: /readyz 503 "draining" at once, a new call
-    (!callme) is refused with the reason, the call goes on until the caller
+    (!callme) and a file offer (SI) are refused with the reason, the call goes on until the caller
     hangs up and gets its report, then parrot exits 0 on its own, having
     drained rather than hit --drain-seconds;
   - SIGTERM during a call that nobody ends, with a short --drain-seconds:
@@ -14,6 +14,7 @@
   - SIGTERM then SIGINT during a call: parrot exits 0 at once.
 """
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -24,6 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import jingle_caller as jc  # noqa: E402  (patches aioice to loopback first)
 import harness  # noqa: E402
+import test_si_transfer as si  # noqa: E402  (its SI file offer)
+from slixmpp.exceptions import IqError  # noqa: E402
 
 REPORT_NS = "urn:parrot:report:1"
 DEADLINE = 15
@@ -89,8 +92,11 @@ async def call(alice, parrot):
 
 
 async def report(alice):
-    message = await alice.next_message(timeout=jc.TIMEOUT,
-                                       predicate=lambda m: m.xml.find(f"{{{REPORT_NS}}}report") is not None)
+    """The next call report's summary (file reports are passed over)."""
+    def call_report(message):
+        element = message.xml.find(f"{{{REPORT_NS}}}report")
+        return element is not None and json.loads(element.text).get("kind") != "file"
+    message = await alice.next_message(timeout=jc.TIMEOUT, predicate=call_report)
     return message["body"]
 
 
@@ -105,7 +111,10 @@ async def main():
     alice = None
     try:
         await start(parrot)
-        alice = await harness.Client(prosody, "alice", "alice-secret").online()
+        alice = harness.Client(prosody, "alice", "alice-secret")
+        for plugin in ("xep_0047", "xep_0095", "xep_0096"):
+            alice.register_plugin(plugin)
+        await alice.online()
         await alice.befriend(parrot.jid)
         await alice.next_message(predicate=lambda m: "!help" in m["body"])
 
@@ -138,6 +147,11 @@ async def main():
         alice.send_message(mto=parrot.jid, mbody="!callme", mtype="chat")
         refusal = await alice.next_message(predicate=lambda m: m["body"].startswith("Busy"))
         assert "restarting" in refusal["body"], refusal["body"]
+        try:
+            await si.offer(alice, f"{parrot.jid}/parrot", b"x" * 100, "late.bin", methods=[si.IBB_NS])
+            raise AssertionError("a file offer was accepted while draining")
+        except IqError as error:
+            assert error.condition == "forbidden" and "restarting" in error.text, (error.condition, error.text)
         assert parrot.process.poll() is None, "parrot left before the call ended"
         await caller.terminate("success")
         body = await report(alice)

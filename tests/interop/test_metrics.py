@@ -15,6 +15,8 @@
     and /readyz 503 "at --max-calls"; after hang-up and the report:
     calls_active 0, calls_total{verdict="media_ok"} +1 and a host/host/udp
     selected pair +1 (loopback), /readyz 200 again;
+  - a file over SI and IBB: transfers_total{mechanism="si",verdict="ok"}
+    +1 and the bytes hashed + its size;
   - Prosody restarted under parrot: /healthz 503 while it is away, then 200
     with xmpp_reconnects_total and xmpp_connections_total grown.
 """
@@ -30,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import jingle_caller as jc  # noqa: E402  (patches aioice to loopback first)
 import harness  # noqa: E402
+import test_si_transfer as si  # noqa: E402  (its SI-over-IBB sender)
 
 REPORT_NS = "urn:parrot:report:1"
 DEADLINE = 15  # seconds any awaited change may take (metrics are sampled each second)
@@ -210,6 +213,18 @@ async def main():
         await m.until("call ended", lambda s: s[key("parrot_calls_active")] == 0 and s[ok] == before[ok] + 1
                       and s[pair] == before[pair] + 1)
         await m.until_status("/readyz", 200)
+
+        # A file over SI and IBB: its verdict and the bytes hashed.
+        for plugin in ("xep_0047", "xep_0095", "xep_0096"):
+            alice.register_plugin(plugin)
+        before = m.scrape()
+        data = os.urandom(3000)
+        sid = await si.send_ibb(alice, f"{parrot.jid}/parrot", data, "metrics.bin")
+        assert (await si.report_for(alice, sid))["verdict"] == "FILE OK"
+        si_ok = key("parrot_transfers_total", mechanism="si", verdict="ok")
+        hashed = key("parrot_transfer_bytes_hashed_total", mechanism="si")
+        await m.until("transfer counted", lambda s: s[si_ok] == before[si_ok] + 1
+                      and s[hashed] == before[hashed] + len(data))
 
         # The XMPP server goes away and comes back.
         connections = m.value("parrot_xmpp_connections_total")
