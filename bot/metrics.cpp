@@ -33,13 +33,15 @@ std::string mechanism_of(const std::string& mechanism) {
   return "http_upload";
 }
 
-Labels drop_reasons() {
+Labels drop_reason_names() {
   Labels reasons;
   for (std::size_t i = 0; i < static_cast<std::size_t>(media::DropReason::kCount); ++i)
     reasons.emplace_back(media::to_string(static_cast<media::DropReason>(i)));
   return reasons;
 }
 
+
+const Labels kDropReasons = drop_reason_names();
 
 std::vector<Labels> each(const Labels& values) { return Registry::product({values}); }
 
@@ -81,7 +83,7 @@ BotMetrics::BotMetrics(transport::WorkerPool& workers)
       behind_nat_(registry_.counter("parrot_calls_parrot_behind_nat_total",
                                     "Calls whose evidence showed parrot behind a NAT --public-address does not declare.")),
       echo_drops_(registry_.counters("parrot_echo_drops_total", "Media packets dropped, by reason (counted at call end).",
-                                     {"reason"}, each(drop_reasons()))),
+                                     {"reason"}, each(kDropReasons))),
       transfers_active_(registry_.gauge("parrot_transfers_active", "File transfers in progress, every mechanism.")),
       transfers_(registry_.counters("parrot_transfers_total", "File transfers ended, by mechanism and verdict.",
                                     {"mechanism", "verdict"}, Registry::product({kMechanisms, kFileVerdicts}))),
@@ -129,7 +131,7 @@ void BotMetrics::call_ended(const call::CallFacts& facts) {
     count_pair(*facts.transport);
   }
   for (std::size_t i = 0; i < static_cast<std::size_t>(media::DropReason::kCount); ++i) {
-    if (const auto n = facts.drops[static_cast<media::DropReason>(i)]) echo_drops_.at({drop_reasons()[i]}).inc(n);
+    if (const auto n = facts.drops[static_cast<media::DropReason>(i)]) echo_drops_.at({kDropReasons[i]}).inc(n);
   }
 }
 
