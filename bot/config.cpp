@@ -275,7 +275,8 @@ void add_link_options(CLI::App& app, transfer::HttpLinkOptions& links) {
 
 void add_report_page_options(CLI::App& app, ReportPagesConfig& pages, std::string& listen) {
   app.add_option("--http-listen", listen,
-                 "ADDR:PORT: serve the report pages (/reports/<secret>) over HTTP here; off by default");
+                 "ADDR:PORT: serve the report pages (/reports/<secret>), /metrics (Prometheus), /healthz and "
+                 "/readyz over HTTP here; off by default");
   app.add_option("--public-url", pages.public_url,
                  "The report pages' base URL as people reach it (https://host); chat reports then link their page");
 }
@@ -376,6 +377,11 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   add_call_options(app, config.calls);
   app.add_option("--workers", config.workers, "Media threads (0: one per core)")
       ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  app.add_option("--drain-seconds", config.drain_seconds,
+                 "On SIGTERM, calls in progress may go on this long before parrot ends them (with their reports) "
+                 "and exits; new calls and transfers are refused meanwhile")
+      ->check(CLI::Range(0, 86400))
       ->capture_default_str();
   add_nat_options(app, config.ice, config.ice_servers);
   add_transfer_options(app, config.transfers);

@@ -76,7 +76,8 @@ struct TransferConfig {
   transfer::DirectCandidates s5b;
 };
 
-// The report pages (docs/reports.md, "The report page").
+// The HTTP server: the report pages (docs/reports.md, "The report page"),
+// /metrics, /healthz and /readyz (docs/configuration.md).
 struct ReportPagesConfig {
   std::string listen_host;      // --http-listen ADDR:PORT; empty: no HTTP server
   std::uint16_t listen_port = 0;
@@ -92,6 +93,9 @@ struct Config {
   ChatPolicy chat;               // --echo-rate, --echo-burst, --echo-queue, --max-body-bytes
   call::CallLimits calls;
   std::size_t workers = 0;       // media threads; 0: one per core
+  // SIGTERM: how long calls in progress may go on before parrot ends them
+  // (with their reports) and exits.
+  int drain_seconds = 30;
   // The local side of calls' ICE (docs/configuration.md, "STUN, TURN and
   // NAT"): --ice-address, --ice-deny, --ice-port-min/-max, --public-address.
   transport::IceConfig ice;

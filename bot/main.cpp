@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 #include <string_view>
 
 #include "bot/app.hpp"
@@ -78,6 +79,14 @@ int main(int argc, char** argv) {
       spdlog::warn("{}", media::srtp::SrtpLibrary::backend_note());
     }
     bot::App app(config, std::move(trust), std::move(*slot));
+    // SIGHUP: the same command line read again, so the --config file's
+    // changes show while the flags given still win.
+    app.set_config_reader([argc, argv](std::string& why) {
+      std::ostringstream out, err;
+      auto reread = bot::parse_config(argc, argv, out, err);
+      why = err.str();
+      return reread.config;
+    });
     return app.run();
   } catch (const std::exception& e) {
     spdlog::critical("parrot: fatal: {}", e.what());

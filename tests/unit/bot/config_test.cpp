@@ -53,6 +53,15 @@ TEST_F(ConfigTest, DefaultsAndPasswordFromEnvironment) {
   EXPECT_EQ(c.transfers.jingle_ft.checksum_grace, std::chrono::milliseconds(3000));
 }
 
+TEST_F(ConfigTest, DrainSecondsFromTheFileAndBounded) {
+  EXPECT_EQ(parse({"--jid", "parrot@example.org"}).result.config->drain_seconds, 30);
+  const std::string file = write_file("drain.toml", "jid = \"parrot@example.org\"\ndrain-seconds = 5\n");
+  const auto parsed = parse({"--config", file});
+  ASSERT_TRUE(parsed.result.config) << parsed.err;
+  EXPECT_EQ(parsed.result.config->drain_seconds, 5);
+  EXPECT_FALSE(parse({"--jid", "parrot@example.org", "--drain-seconds", "-1"}).result.config);
+}
+
 TEST_F(ConfigTest, ChecksumGraceIsBounded) {
   const auto parsed = parse({"--jid", "parrot@example.org", "--checksum-grace-ms", "250"});
   ASSERT_TRUE(parsed.result.config) << parsed.err;
