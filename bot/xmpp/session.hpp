@@ -168,6 +168,7 @@ class Session final : gloox::ConnectionListener,
   transport::AttachedSourcePtr ended_idle_;
   int sent_at_last_ack_request_ = 0;
   gloox::ConnectionError end_error_ = gloox::ConnNoError;
+  bool secret_refused_ = false;
   std::string end_reason_;
 };
 
