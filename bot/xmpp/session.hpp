@@ -20,7 +20,7 @@
 #include "bot/chat/chat_echo.hpp"
 #include "bot/config.hpp"
 #include "bot/ice_servers.hpp"
-#include "bot/report_store.hpp"
+#include "bot/store/report_store.hpp"
 #include "bot/xmpp/external_service_discovery.hpp"
 #include "bot/xmpp/gnutls_tls.hpp"
 #include "bot/xmpp/report_command.hpp"
