@@ -23,7 +23,7 @@
 #include "bot/config.hpp"
 #include "bot/contact_book.hpp"
 #include "bot/ice_servers.hpp"
-#include "bot/report_store.hpp"
+#include "bot/store/report_store.hpp"
 #include "bot/xmpp/component_addressing.hpp"
 #include "bot/xmpp/component_presence.hpp"
 #include "bot/xmpp/external_service_discovery.hpp"

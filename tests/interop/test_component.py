@@ -13,11 +13,13 @@ by a proxy in between:
   4. a JMI call with its report, !report the same, an IQ for an unknown
      Jingle session refused with unknown-session;
   5. a file sent over SI + IBB, its report FILE OK;
-  6. Prosody restarted under parrot: parrot reconnects and echoes again;
-  7. every stanza parrot wrote carries a `from` of its domain (ejabberd's
+  6. parrot restarted: no unavailable when it stops, its presence to the
+     subscriber in its store when it is back;
+  7. Prosody restarted under parrot: parrot reconnects and echoes again;
+  8. every stanza parrot wrote carries a `from` of its domain (ejabberd's
      ejabberd_service ends the stream otherwise; Prosody, which this test
      runs, fills a missing one in, so only the recording can tell);
-  8. a wrong secret: parrot says so and exits 3.
+  9. a wrong secret: parrot says so and exits 3.
 """
 import asyncio
 import hashlib
@@ -230,7 +232,21 @@ async def main():
         assert file_report["sha256"] == hashlib.sha256(data).hexdigest(), file_report
         print("a file over SI + IBB: FILE OK")
 
-        # 6. The server restarts under parrot.
+        # 6. parrot restarts: it stops without a word of presence (other
+        # instances may serve the domain) and, back, sends its presence to
+        # the subscribers in its store.
+        back = asyncio.get_running_loop().create_future()
+        alice.add_event_handler("presence_available", lambda p: p["from"].full == full and not back.done()
+                                and back.set_result(p))
+        assert parrot.stop() == 0
+        mark = parrot.log_size()
+        parrot.start()
+        await parrot.until_log("online as", after=mark)
+        assert (await asyncio.wait_for(back, TIMEOUT)).xml.find(f"{{{CAPS_NS}}}c") is not None
+        await parrot.until_log("roster: sending presence to 1 subscribers", after=mark)
+        print("restarted: presence sent to the stored subscriber")
+
+        # 7. The server restarts under parrot.
         alice.disconnect()
         alice = None
         await parrot.outlive_server_restart()
@@ -238,10 +254,12 @@ async def main():
         await echo_from(alice, COMPONENT, "after the restart")
         print("reconnected after the server restarted")
 
-        # 7. Every stanza parrot wrote had a from of its domain.
+        # 8. Every stanza parrot wrote had a from of its domain, and none
+        # was an unavailable presence.
         print(f"{check_every_from(proxy.stanzas)} stanzas written by parrot, each from {COMPONENT}")
+        assert not [s for s in proxy.stanzas if s.get("type") == "unavailable"], "parrot sent unavailable"
 
-        # 8. A wrong secret ends parrot with exit code 3.
+        # 9. A wrong secret ends parrot with exit code 3.
         wrong = harness.ComponentParrot(prosody, COMPONENT, "not-the-secret")
         wrong.log_path = f"{prosody.root}/parrot-wrong.log"
         wrong.data_dir = f"{prosody.root}/parrot-data-wrong"

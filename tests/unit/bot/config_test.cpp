@@ -283,6 +283,7 @@ TEST_F(ConfigTest, EveryDefaultComesFromItsSection) {
 
   const Config fresh;
   EXPECT_EQ(c.data_dir, fresh.data_dir);
+  EXPECT_EQ(c.store, fresh.store);
   EXPECT_EQ(c.log_level, fresh.log_level);
   EXPECT_EQ(c.workers, fresh.workers);
 }
@@ -455,6 +456,20 @@ TEST_F(SectionOptionsTest, LinksAndReportPages) {
   EXPECT_EQ(links.resolve, std::vector<std::string>{"h:80:127.0.0.1"});
   EXPECT_EQ(listen, "127.0.0.1:8080");
   EXPECT_EQ(pages.public_url, "https://p");
+}
+
+TEST_F(ConfigTest, StoreIsSqliteOrAPostgresqlUrl) {
+  const auto pg = parse({"--jid", "a@b", "--store", "postgresql://parrot@db/parrot"});
+  ASSERT_TRUE(pg.result.config) << pg.err;
+  EXPECT_EQ(pg.result.config->store.kind, StoreLocation::Kind::kPostgres);
+  EXPECT_EQ(pg.result.config->store.url, "postgresql://parrot@db/parrot");
+  const auto sqlite = parse({"--jid", "a@b", "--store", "sqlite"});
+  ASSERT_TRUE(sqlite.result.config) << sqlite.err;
+  EXPECT_EQ(sqlite.result.config->store.kind, StoreLocation::Kind::kSqlite);
+  const auto wrong = parse({"--jid", "a@b", "--store", "postgresql://u:hunter2@db/parrot?nonsense=1"});
+  EXPECT_EQ(wrong.result.exit_code, 2);
+  EXPECT_NE(wrong.err.find("--store"), std::string::npos) << wrong.err;
+  EXPECT_EQ(wrong.err.find("hunter2"), std::string::npos) << wrong.err;
 }
 
 TEST(SplitHostPort, Forms) {
