@@ -20,6 +20,10 @@ by a proxy in between:
      ejabberd_service ends the stream otherwise; Prosody, which this test
      runs, fills a missing one in, so only the recording can tell);
   9. a wrong secret: parrot says so and exits 3.
+Then the same parrot as a component of a real ejabberd (ejabberd_service,
+which ends the stream on a stanza without a `from` of the component's
+domain): subscription, echo, disco/version/XEP-0050, a call and a file,
+all on the first stream parrot opened.
 """
 import asyncio
 import hashlib
@@ -163,7 +167,82 @@ async def online_alice(prosody):
     return await alice.online()
 
 
+def with_component_listener(ejabberd):
+    """Adds an ejabberd_service listener for COMPONENT on a free loopback
+    port to an Ejabberd not yet started; returns the port."""
+    port = harness.free_port()
+    with open(ejabberd.config) as f:
+        text = f.read()
+    assert "\nlisten:\n" in text, "the harness's ejabberd config changed; update with_component_listener"
+    text = text.replace("\nlisten:\n", f"""
+listen:
+  -
+    port: {port}
+    ip: "127.0.0.1"
+    module: ejabberd_service
+    hosts:
+      "{COMPONENT}":
+        password: "{SECRET}"
+""", 1)
+    with open(ejabberd.config, "w") as f:
+        f.write(text)
+    ejabberd.component_port = port
+    return port
+
+
+async def against_ejabberd():
+    ejabberd = harness.Ejabberd(users=[("alice", "alice-secret")])
+    with_component_listener(ejabberd)
+    ejabberd.start()
+    proxy = RecordingProxy(ejabberd.component_port)
+    await proxy.start()
+    parrot = harness.ComponentParrot(ejabberd, COMPONENT, SECRET, port=proxy.port,
+                                     extra=["--ice-address", "127.0.0.1", "--instance-name", INSTANCE,
+                                            "--ping-interval", "1"]).start()
+    full = f"{COMPONENT}/parrot"
+    alice = None
+    try:
+        await parrot.until_log("online as")
+        alice = await online_alice(ejabberd)
+        presence = await subscribe(alice)
+        assert presence.xml.find(f"{{{CAPS_NS}}}c") is not None, presence
+        await alice.next_message(predicate=lambda m: "!help" in m["body"])
+        await echo_from(alice, COMPONENT, "hello ejabberd")
+        await echo_from(alice, f"anyone@{COMPONENT}", "hello localpart on ejabberd")
+        await alice["xep_0030"].get_info(jid=full, timeout=TIMEOUT)
+        await alice["xep_0092"].get_version(full, timeout=TIMEOUT)
+        await alice["xep_0050"].send_command(full, "report")
+        caller = jc.JingleCaller(alice, COMPONENT, media=("audio",), jmi=True)
+        await caller.call()
+        await caller.wait_media(("audio",), frames=25)
+        await caller.terminate("success")
+        assert report_of(await alice.next_message(timeout=TIMEOUT, predicate=has_report))["id"] == caller.sid
+        data = os.urandom(20_000)
+        sid = await send_file_ibb(alice, full, data)
+        file_report = report_of(await alice.next_message(
+            timeout=TIMEOUT, predicate=lambda m: has_report(m) and report_of(m).get("id") == sid))
+        assert file_report["verdict"] == "FILE OK", file_report
+        # ejabberd ends the stream on a stanza without a proper from: parrot
+        # must still be on the stream it opened first.
+        log = await parrot.until_log("online as")
+        assert log.count("online as") == 1 and "disconnected" not in log, parrot.tail()
+        print(f"ejabberd: subscription, echo, disco, version, XEP-0050, a call and a file on one stream; "
+              f"{check_every_from(proxy.stanzas)} stanzas, each from {COMPONENT}")
+    finally:
+        await jc.close_all()
+        if alice:
+            alice.disconnect()
+        parrot.stop()
+        proxy.close()
+        ejabberd.cleanup()
+
+
 async def main():
+    await against_prosody()
+    await against_ejabberd()
+
+
+async def against_prosody():
     prosody = harness.Prosody(users=[("alice", "alice-secret")], components=[(COMPONENT, SECRET)])
     prosody.start()
     proxy = RecordingProxy(prosody.component_port)
