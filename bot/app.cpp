@@ -342,9 +342,13 @@ void App::on_online() {
   // any Jingle IQ has said which of its JIDs a contact talks to.
   calls_->set_self(session_->full_jid());
   jingle_transfers_->set_self(session_->full_jid());
-  // A component's SOCKS5 proxy is its parent server's.
-  jingle_transfers_->discover_proxy(config_.account.is_component() ? config_.account.parent_domain
-                                                                   : config_.account.domain());
+  // A component's SOCKS5 proxy is its parent server's (which lists the
+  // component itself among its items).
+  if (config_.account.is_component()) {
+    jingle_transfers_->discover_proxy(config_.account.parent_domain, config_.account.component);
+  } else {
+    jingle_transfers_->discover_proxy(config_.account.domain());
+  }
   if (!resend_.empty()) {
     spdlog::info("xmpp: sending {} messages again that the server had not acknowledged", resend_.size());
     for (auto& stanza : resend_) session_->send(std::move(stanza));
