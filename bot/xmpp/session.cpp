@@ -103,7 +103,6 @@ class Tap : public Base {
 
   bool stream_management_enabled() const { return this->m_smContext >= kSmEnabled; }
   int stanzas_sent() const { return this->stanzasSent(); }
-  std::string self_jid() { return this->jid().full(); }
 
   // Messages are parrot's hot path and it reads them as raw tags, so they
   // skip gloox's dispatch: it matches every registered extension's filter
