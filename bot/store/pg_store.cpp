@@ -189,9 +189,10 @@ bool PgStore::advance_connect(std::chrono::milliseconds wait) {
       drop(PQerrorMessage(connection_.get()));
       return false;
     }
-    const auto now = steady_clock::now();
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(std::max(wait_until - now, steady_clock::duration{0}));
-    pollfd socket{PQsocket(connection_.get()), static_cast<short>(poll_status_ == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(std::max(wait_until - steady_clock::now(), steady_clock::duration{}));
+    const short direction = poll_status_ == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+    pollfd socket{PQsocket(connection_.get()), direction, 0};
     const int polled = ::poll(&socket, 1, static_cast<int>(left.count()));
     if (polled < 0 && errno == EINTR) continue;
     if (polled > 0 || polled < 0) {
