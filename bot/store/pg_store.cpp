@@ -132,6 +132,7 @@ PgStore::PgStore(const std::string& url, std::size_t max_per_contact, std::chron
 PgStore::~PgStore() = default;
 
 void PgStore::trip(const std::string& why) {
+  if (!tripped_) ++outages_;
   available_ = false;
   retry_at_ = std::chrono::steady_clock::now() + retry_after_;
   if (!tripped_) {
@@ -364,10 +365,11 @@ bool PgStore::take_welcome(const std::string& bare_jid) {
   const auto inserted =
       run("INSERT INTO welcomed(peer, at) VALUES($1, $2) ON CONFLICT DO NOTHING", {bare_jid, now_unix()});
   const bool first_here = welcomed_here_.insert(bare_jid).second;
-  // One row inserted: no instance had welcomed this contact. Without the
-  // server, this instance's memory decides.
+  // One row inserted: no instance had welcomed this contact, unless this
+  // one did while the server was away. Without the server, this instance's
+  // memory decides.
   if (!inserted) return first_here;
-  return std::string_view(PQcmdTuples(inserted.get())) == "1";
+  return first_here && std::string_view(PQcmdTuples(inserted.get())) == "1";
 }
 
 std::optional<UserSettings> PgStore::user_settings(const std::string& peer) {

@@ -40,6 +40,7 @@ class PgStore final : public Store {
 
   std::string describe() const override { return "postgresql " + redacted_url_; }
   bool available() const override { return available_; }
+  std::uint64_t outages() const override { return outages_; }
 
   // ReportStore
   std::optional<std::int64_t> add(const StoredReport& report, const ReportPageData& page = {}) override;
@@ -104,6 +105,7 @@ class PgStore final : public Store {
   bool schema_ready_ = false;
   bool available_ = false;
   bool tripped_ = false;  // the outage was logged
+  std::uint64_t outages_ = 0;
   // Contacts this instance welcomed or found welcomed: while the server is
   // away, each is welcomed at most once per process.
   std::unordered_set<std::string> welcomed_here_;

@@ -403,6 +403,8 @@ TEST_F(PgStoreTest, ReconnectsAfterTheServerDropsTheConnection) {
   EXPECT_FALSE(store.user_settings("alice@example.org"));
   EXPECT_FALSE(store.available());
   EXPECT_FALSE(store.take_welcome("alice@example.org"));  // this instance remembers it welcomed alice
+  EXPECT_TRUE(store.take_welcome("bob@example.org"));     // the server away: this instance's memory decides
+  EXPECT_EQ(store.outages(), 1u);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   std::optional<UserSettings> settings;
   while (!settings && std::chrono::steady_clock::now() < deadline) {
@@ -412,6 +414,8 @@ TEST_F(PgStoreTest, ReconnectsAfterTheServerDropsTheConnection) {
   ASSERT_TRUE(settings) << "the store did not reconnect";
   EXPECT_TRUE(store.available());
   EXPECT_EQ(settings->extra_delay, milliseconds(300));
+  EXPECT_FALSE(store.take_welcome("bob@example.org"));  // welcomed during the outage: not twice
+  EXPECT_FALSE(PgStore(url_).take_welcome("bob@example.org"));  // and now in the store for every instance
 }
 
 // A server that stops answering mid-request (a stalled host, a network
