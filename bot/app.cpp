@@ -223,7 +223,8 @@ void App::register_commands() {
                   char* end = nullptr;
                   const long ms = std::strtol(request.args.c_str(), &end, 10);
                   if (request.args.empty() || end == nullptr || *end != '\0' || ms < 0 || ms > 5000)
-                    return CommandReply("Usage: !delay MS, with MS from 0 to 5000.");
+                    return CommandReply("Usage: !delay MS, with MS from 0 to 5000 (now: " +
+                                        std::to_string(calls_->extra_delay(peer).count()) + ").");
                   calls_->set_extra_delay(peer, std::chrono::milliseconds(ms));
                   return CommandReply(ms == 0 ? std::string("Your calls are echoed at once again.")
                                               : "Your next calls are echoed " + std::to_string(ms) + " ms late.");

@@ -97,6 +97,7 @@ class CallManager {
   // instead of the echo (false: "!mode echo", the default).
   void set_test_signal(const std::string& bare_jid, bool on);
   bool test_signal(const std::string& bare_jid) { return settings_for(bare_jid).test_signal; }
+  std::chrono::milliseconds extra_delay(const std::string& bare_jid) { return settings_for(bare_jid).extra_delay; }
   // Where "!delay" and "!mode" are kept (the store, shared by the instances
   // of a cluster): written on each change, read at each call's setup. Null:
   // this process's memory only.

@@ -4,6 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <ctime>
 
@@ -12,8 +16,8 @@ namespace {
 
 // Bounds on each blocking call, unless the URL sets its own: a server that
 // is down must not hold the control thread (and every chat echo) for long.
-constexpr const char* kConnectTimeoutSeconds = "3";
 constexpr const char* kStatementTimeout = "-c statement_timeout=1000";
+constexpr const char* kTcpUserTimeoutMs = "5000";
 // pg_advisory_xact_lock's key for schema changes ("parrot" in ASCII):
 // instances starting together create the tables one after the other, since
 // CREATE TABLE IF NOT EXISTS alone races in PostgreSQL (pg_type's unique key).
@@ -91,7 +95,7 @@ PgStore::PgStore(const std::string& url, std::size_t max_per_contact, std::chron
     retry_at_ = std::chrono::steady_clock::time_point::max();  // nothing to connect to
     return;
   }
-  bool has_connect_timeout = false;
+  bool has_tcp_user_timeout = false;
   std::string options;
   for (const PQconninfoOption* option = parsed.get(); option->keyword != nullptr; ++option) {
     if (option->val == nullptr) continue;
@@ -100,25 +104,35 @@ PgStore::PgStore(const std::string& url, std::size_t max_per_contact, std::chron
       options = option->val;
       continue;
     }
-    has_connect_timeout = has_connect_timeout || keyword == "connect_timeout";
+    if (keyword == "connect_timeout") {
+      // libpq leaves it to parrot when connecting without blocking; its
+      // minimum is 2 s.
+      const long seconds = std::strtol(option->val, nullptr, 10);
+      connect_timeout_ = std::chrono::seconds(seconds <= 0 ? 3 : std::max(seconds, 2L));
+    }
+    has_tcp_user_timeout = has_tcp_user_timeout || keyword == "tcp_user_timeout";
     keywords_.push_back(keyword);
     values_.emplace_back(option->val);
   }
-  if (!has_connect_timeout) {
-    keywords_.emplace_back("connect_timeout");
-    values_.emplace_back(kConnectTimeoutSeconds);
+  // A send that stays unacknowledged (a server gone without a word) fails
+  // instead of blocking for the kernel's retransmissions.
+  if (!has_tcp_user_timeout) {
+    keywords_.emplace_back("tcp_user_timeout");
+    values_.emplace_back(kTcpUserTimeoutMs);
   }
-  if (options.find("statement_timeout") == std::string::npos) options += (options.empty() ? "" : " ") + std::string(kStatementTimeout);
+  if (options.find("statement_timeout") == std::string::npos)
+    options += (options.empty() ? "" : " ") + std::string(kStatementTimeout);
   keywords_.emplace_back("options");
   values_.push_back(options);
   keywords_.emplace_back("application_name");
   values_.emplace_back("parrot");
-  if (ready()) spdlog::info("store: connected to {}", redacted_url_);
+  if (ready(connect_timeout_)) spdlog::info("store: connected to {}", redacted_url_);
 }
 
 PgStore::~PgStore() = default;
 
 void PgStore::trip(const std::string& why) {
+  if (!tripped_) ++outages_;
   available_ = false;
   retry_at_ = std::chrono::steady_clock::now() + retry_after_;
   if (!tripped_) {
@@ -129,7 +143,14 @@ void PgStore::trip(const std::string& why) {
   tripped_ = true;
 }
 
-bool PgStore::ready() {
+void PgStore::drop(const std::string& why) {
+  trip(why);
+  connection_.reset();
+  connecting_ = false;
+  schema_ready_ = false;  // a server back from a failover may be a new one
+}
+
+bool PgStore::ready(std::chrono::milliseconds wait) {
   if (std::chrono::steady_clock::now() < retry_at_) return false;
   if (!connection_) {
     std::vector<const char*> keywords, values;
@@ -139,18 +160,17 @@ bool PgStore::ready() {
     }
     keywords.push_back(nullptr);
     values.push_back(nullptr);
-    connection_.reset(PQconnectdbParams(keywords.data(), values.data(), 0));
-    if (!connection_) {
-      trip("out of memory");
+    // Without blocking: advance_connect() moves it along at each request.
+    connection_.reset(PQconnectStartParams(keywords.data(), values.data(), 0));
+    if (!connection_ || PQstatus(connection_.get()) == CONNECTION_BAD) {
+      drop(connection_ ? PQerrorMessage(connection_.get()) : "out of memory");
       return false;
     }
-  } else if (PQstatus(connection_.get()) != CONNECTION_OK) {
-    PQreset(connection_.get());
+    connecting_ = true;
+    poll_status_ = PGRES_POLLING_WRITING;  // as libpq asks, right after PQconnectStart
+    connect_deadline_ = std::chrono::steady_clock::now() + connect_timeout_;
   }
-  if (PQstatus(connection_.get()) != CONNECTION_OK) {
-    trip(PQerrorMessage(connection_.get()));
-    return false;
-  }
+  if (connecting_ && !advance_connect(wait)) return false;
   if (!schema_ready_ && !create_schema()) return false;
   if (tripped_) spdlog::info("store: PostgreSQL at {} answers again", redacted_url_);
   tripped_ = false;
@@ -158,13 +178,104 @@ bool PgStore::ready() {
   return true;
 }
 
-bool PgStore::create_schema() {
+bool PgStore::advance_connect(std::chrono::milliseconds wait) {
+  using std::chrono::steady_clock;
+  const auto wait_until = std::min(steady_clock::now() + wait, connect_deadline_);
+  while (true) {
+    if (poll_status_ == PGRES_POLLING_OK) {
+      connecting_ = false;
+      return true;
+    }
+    if (poll_status_ == PGRES_POLLING_FAILED) {
+      drop(PQerrorMessage(connection_.get()));
+      return false;
+    }
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(std::max(wait_until - steady_clock::now(), steady_clock::duration{}));
+    const short direction = poll_status_ == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+    pollfd socket{PQsocket(connection_.get()), direction, 0};
+    const int polled = ::poll(&socket, 1, static_cast<int>(left.count()));
+    if (polled < 0 && errno == EINTR) continue;
+    if (polled > 0 || polled < 0) {
+      poll_status_ = PQconnectPoll(connection_.get());
+      continue;
+    }
+    // Not ready yet: come back at the next request, unless it is too late.
+    if (steady_clock::now() >= connect_deadline_) {
+      drop("no answer to the connection within " + std::to_string(connect_timeout_.count()) + " ms");
+      return false;
+    }
+    if (steady_clock::now() >= wait_until) return false;
+  }
+}
+
+PgStore::ResultPtr PgStore::exchange(const char* sql, const std::vector<std::string>* parameters, bool& lost,
+                                     std::string& why) {
   PGconn* connection = connection_.get();
+  lost = false;
+  int sent = 0;
+  if (parameters != nullptr) {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    for (const auto& parameter : *parameters) {
+      values.push_back(parameter.c_str());
+      lengths.push_back(static_cast<int>(parameter.size()));
+    }
+    sent = PQsendQueryParams(connection, sql, static_cast<int>(parameters->size()), nullptr, values.data(),
+                             lengths.data(), nullptr, 0);
+  } else {
+    sent = PQsendQuery(connection, sql);
+  }
+  if (sent == 0) {
+    lost = true;
+    why = PQerrorMessage(connection);
+    return nullptr;
+  }
+  using std::chrono::steady_clock;
+  const auto deadline = steady_clock::now() + kRequestDeadline;
+  ResultPtr failed, last;
+  while (true) {
+    while (PQisBusy(connection) != 0) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - steady_clock::now());
+      pollfd socket{PQsocket(connection), POLLIN, 0};
+      const int polled = left.count() > 0 ? ::poll(&socket, 1, static_cast<int>(left.count())) : 0;
+      if (polled < 0 && errno == EINTR) continue;
+      if (polled == 0) {
+        lost = true;
+        why = "no answer within " + std::to_string(kRequestDeadline.count()) + " ms";
+        return nullptr;
+      }
+      if (PQconsumeInput(connection) == 0) {
+        lost = true;
+        why = PQerrorMessage(connection);
+        return nullptr;
+      }
+    }
+    ResultPtr result(PQgetResult(connection));
+    if (!result) break;
+    const auto status = PQresultStatus(result.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !failed) {
+      why = PQresultErrorMessage(result.get());
+      failed = std::move(result);
+    } else {
+      last = std::move(result);
+    }
+  }
+  return failed ? std::move(failed) : std::move(last);
+}
+
+bool PgStore::create_schema() {
   const auto step = [&](const std::string& sql) {
-    ResultPtr result(PQexec(connection, sql.c_str()));
+    bool lost = false;
+    std::string why;
+    ResultPtr result = exchange(sql.c_str(), nullptr, lost, why);
     const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
-    trip(std::string("creating the schema: ") + PQerrorMessage(connection));
+    if (lost) {
+      drop("creating the schema: " + why);
+    } else {
+      trip("creating the schema: " + why);
+    }
     return ResultPtr();
   };
   if (!step("BEGIN")) return false;
@@ -178,7 +289,12 @@ bool PgStore::create_schema() {
     return step(kSchema) && step("INSERT INTO schema_version(version) VALUES(" + std::to_string(kSchemaVersion) + ")");
   }();
   if (!created || !step("COMMIT")) {
-    ResultPtr(PQexec(connection, "ROLLBACK"));
+    if (connection_) {
+      bool lost = false;
+      std::string why;
+      exchange("ROLLBACK", nullptr, lost, why);
+      if (lost) drop(why);
+    }
     return false;
   }
   schema_ready_ = true;
@@ -187,18 +303,14 @@ bool PgStore::create_schema() {
 
 PgStore::ResultPtr PgStore::run(const char* sql, const std::vector<std::string>& parameters) {
   if (!ready()) return nullptr;
-  std::vector<const char*> values;
-  std::vector<int> lengths;
-  for (const auto& parameter : parameters) {
-    values.push_back(parameter.c_str());
-    lengths.push_back(static_cast<int>(parameter.size()));
-  }
-  ResultPtr result(PQexecParams(connection_.get(), sql, static_cast<int>(parameters.size()), nullptr, values.data(),
-                                lengths.data(), nullptr, 0));
+  bool lost = false;
+  std::string why;
+  ResultPtr result = exchange(sql, &parameters, lost, why);
   const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
-  const std::string why = PQerrorMessage(connection_.get());
-  if (PQstatus(connection_.get()) != CONNECTION_OK || server_trouble(result.get())) {
+  if (lost || PQstatus(connection_.get()) != CONNECTION_OK) {
+    drop(why);
+  } else if (server_trouble(result.get())) {
     trip(why);
   } else {
     spdlog::warn("store: {}", trimmed(why));
@@ -253,10 +365,11 @@ bool PgStore::take_welcome(const std::string& bare_jid) {
   const auto inserted =
       run("INSERT INTO welcomed(peer, at) VALUES($1, $2) ON CONFLICT DO NOTHING", {bare_jid, now_unix()});
   const bool first_here = welcomed_here_.insert(bare_jid).second;
-  // One row inserted: no instance had welcomed this contact. Without the
-  // server, this instance's memory decides.
+  // One row inserted: no instance had welcomed this contact, unless this
+  // one did while the server was away. Without the server, this instance's
+  // memory decides.
   if (!inserted) return first_here;
-  return std::string_view(PQcmdTuples(inserted.get())) == "1";
+  return first_here && std::string_view(PQcmdTuples(inserted.get())) == "1";
 }
 
 std::optional<UserSettings> PgStore::user_settings(const std::string& peer) {

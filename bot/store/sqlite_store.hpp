@@ -25,6 +25,7 @@ class SqliteStore final : public Store {
 
   std::string describe() const override { return "sqlite " + path_; }
   bool available() const override { return true; }
+  std::uint64_t outages() const override { return 0; }
 
   // ReportStore
   std::optional<std::int64_t> add(const StoredReport& report, const ReportPageData& page = {}) override;

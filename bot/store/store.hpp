@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,8 @@ class Store : public ReportStore, public WelcomeStore, public SettingsStore, pub
   // Whether the database answered the last request: false while a
   // PostgreSQL server is unreachable (parrot then runs on defaults).
   virtual bool available() const = 0;
+  // How many times it stopped answering since start: an operator's metric.
+  virtual std::uint64_t outages() const = 0;
 };
 
 struct StoreOptions {

@@ -55,13 +55,15 @@ std::optional<std::pair<std::size_t, std::size_t>> userinfo_password(std::string
   const std::size_t at = authority.rfind('@');
   if (at == std::string_view::npos) return std::nullopt;
   const std::size_t colon = authority.substr(0, at).find(':');
-  if (colon == std::string_view::npos) return std::nullopt;
+  if (colon == std::string_view::npos || colon + 1 == at) return std::nullopt;  // none, or empty: no secret
   return std::pair{colon + 1, at};
 }
 
+// "password=VALUE" with a VALUE (an empty one hides nothing).
 bool is_password_parameter(std::string_view parameter) {
   const std::size_t equals = parameter.find('=');
-  return equals != std::string_view::npos && percent_decoded(parameter.substr(0, equals)) == "password";
+  return equals != std::string_view::npos && equals + 1 < parameter.size() &&
+         percent_decoded(parameter.substr(0, equals)) == "password";
 }
 
 }  // namespace
@@ -78,7 +80,13 @@ std::optional<StoreLocation> parse_store_location(std::string_view text, std::st
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(url.c_str(), &error),
                                                                         &PQconninfoFree);
   if (!options) {
-    why = "'" + redact_store_url(text) + "': " + (error != nullptr ? error : "out of memory");
+    // libpq's message quotes the part it could not read, which may be a
+    // piece of a password (libpq and redact_store_url() may split a URL
+    // with a stray '@' differently): not shown when the URL carries one.
+    const std::string message = store_url_has_password(text)
+                                    ? "libpq cannot read this URL (its message is withheld: the URL has a password)"
+                                    : (error != nullptr ? error : "out of memory");
+    why = "'" + redact_store_url(text) + "': " + message;
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
     PQfreemem(error);
     return std::nullopt;

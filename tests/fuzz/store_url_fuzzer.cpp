@@ -29,7 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool has_password = parrot::bot::store_url_has_password(text);
   if (!has_password && redacted != text) std::abort();
   if (has_password != parrot::bot::store_url_has_password(redacted)) std::abort();
-  // A refusal quotes the URL redacted, never as typed.
-  if (has_password && redacted != text && why.find(text) != std::string::npos) std::abort();
+  // A refusal quotes the URL redacted, never as typed (the rest of the
+  // reason is checked, after the quote, which may itself contain the text).
+  const std::string quoted = "'" + redacted + "'";
+  const std::string reason = why.starts_with(quoted) ? why.substr(quoted.size()) : why;
+  if (has_password && redacted != text && reason.find(text) != std::string::npos) std::abort();
   return 0;
 }

@@ -1,7 +1,7 @@
-"""The store against real parrots: "!mode" survives a restart (SQLite, the
+"""The store against real parrots: "!mode" and "!delay" survive a restart (SQLite, the
 default), and, beside a throwaway PostgreSQL (tests/with_postgres.sh sets
 PARROT_TEST_PG_URL), two parrots on one database share what a user expects
-to find: the welcome is sent once, and "!mode" set through one applies on
+to find: the welcome is sent once, and "!mode"/"!delay" set through one apply on
 the other."""
 import asyncio
 import os
@@ -36,7 +36,8 @@ async def sqlite_restart():
         await parrot.until_log("online as", after=mark)
         alice.drain()
         await ask(alice, parrot.jid, "!mode", "(now: tone)")
-        print("sqlite: !mode tone kept across a restart")
+        await ask(alice, parrot.jid, "!delay", "(now: 250)")
+        print("sqlite: !mode and !delay kept across a restart")
     finally:
         for client in clients:
             client.disconnect()
@@ -66,7 +67,9 @@ async def two_instances(url):
         await ask(alice, second.jid, "!mode", "(now: tone)")
         await ask(alice, second.jid, "!mode echo", "echoed again")
         await ask(alice, first.jid, "!mode", "(now: echo)")
-        print("postgresql: !mode set through one instance applies on the other")
+        await ask(alice, second.jid, "!delay 400", "400 ms late")
+        await ask(alice, first.jid, "!delay", "(now: 400)")
+        print("postgresql: !mode and !delay set through one instance apply on the other")
     finally:
         for client in clients:
             client.disconnect()

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -81,6 +82,16 @@ void administer(const std::string& sql) {
   EXPECT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) << sql << ": " << PQerrorMessage(connection);
   PQclear(result);
   PQfinish(connection);
+}
+
+// The first column of the first row of `sql` on `url`'s database.
+std::string query_one(const std::string& url, const std::string& sql) {
+  PGconn* connection = PQconnectdb(url.c_str());
+  PGresult* result = PQexec(connection, sql.c_str());
+  std::string value = PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "";
+  PQclear(result);
+  PQfinish(connection);
+  return value;
 }
 
 // PARROT_TEST_PG_URL with its database replaced by a fresh one named after
@@ -321,9 +332,12 @@ TEST(StoreLocationTest, SqliteUnlessAPostgresqlUrl) {
   EXPECT_TRUE(parse_store_location("postgres://db/parrot", why));
   EXPECT_FALSE(parse_store_location("mysql://db/parrot", why));
   EXPECT_NE(why.find("neither"), std::string::npos);
-  // libpq's own check, quoted without the password.
-  EXPECT_FALSE(parse_store_location("postgresql://u:hunter2@db/parrot?no_such_thing=1", why));
+  // libpq's own check, quoted; not when the URL has a password, which
+  // libpq's message might quote a piece of.
+  EXPECT_FALSE(parse_store_location("postgresql://u@db/parrot?no_such_thing=1", why));
   EXPECT_NE(why.find("no_such_thing"), std::string::npos) << why;
+  EXPECT_FALSE(parse_store_location("postgresql://u:hunter2@db/parrot?no_such_thing=1", why));
+  EXPECT_NE(why.find("withheld"), std::string::npos) << why;
   EXPECT_EQ(why.find("hunter2"), std::string::npos) << why;
 }
 
@@ -392,6 +406,8 @@ TEST_F(PgStoreTest, ReconnectsAfterTheServerDropsTheConnection) {
   EXPECT_FALSE(store.user_settings("alice@example.org"));
   EXPECT_FALSE(store.available());
   EXPECT_FALSE(store.take_welcome("alice@example.org"));  // this instance remembers it welcomed alice
+  EXPECT_TRUE(store.take_welcome("bob@example.org"));     // the server away: this instance's memory decides
+  EXPECT_EQ(store.outages(), 1u);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   std::optional<UserSettings> settings;
   while (!settings && std::chrono::steady_clock::now() < deadline) {
@@ -401,20 +417,78 @@ TEST_F(PgStoreTest, ReconnectsAfterTheServerDropsTheConnection) {
   ASSERT_TRUE(settings) << "the store did not reconnect";
   EXPECT_TRUE(store.available());
   EXPECT_EQ(settings->extra_delay, milliseconds(300));
+  EXPECT_FALSE(store.take_welcome("bob@example.org"));  // welcomed during the outage: not twice
+  EXPECT_FALSE(PgStore(url_).take_welcome("bob@example.org"));  // and now in the store for every instance
 }
 
-// A server nobody listens for: parrot starts and runs on defaults.
-TEST(PgStoreUnreachableTest, AClosedPortMeansDefaultsNotACrash) {
-  // A port that was free a moment ago: connections to it are refused.
+// A server that stops answering mid-request (a stalled host, a network
+// that drops everything): parrot's own deadline answers the caller, who gets
+// the defaults, and the store reconnects once the server is back.
+TEST_F(PgStoreTest, AStalledServerDoesNotHoldTheCaller) {
+  PgStore store(url_, 20, milliseconds(50));
+  ASSERT_TRUE(store.available());
+  const std::string database = url_.substr(url_.rfind('/') + 1);
+  const std::string backend = query_one(url_, "SELECT pid FROM pg_stat_activity WHERE datname = '" + database +
+                                                  "' AND application_name = 'parrot'");
+  ASSERT_FALSE(backend.empty());
+  const pid_t pid = std::stoi(backend);
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  std::optional<UserSettings> stalled;
+  {
+    struct Resume {
+      pid_t pid;
+      ~Resume() { ::kill(pid, SIGCONT); }
+    } resume{pid};
+    stalled = store.user_settings("alice@example.org");  // returns: no answer in time
+  }
+  EXPECT_FALSE(stalled);
+  EXPECT_FALSE(store.available());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::optional<UserSettings> settings;
+  while (!settings && std::chrono::steady_clock::now() < deadline) {
+    settings = store.user_settings("alice@example.org");
+    if (!settings) std::this_thread::sleep_for(milliseconds(20));
+  }
+  ASSERT_TRUE(settings) << "the store did not reconnect";
+  EXPECT_EQ(*settings, UserSettings{});
+}
+
+// A port that was free a moment ago: connections to it are refused.
+std::uint16_t closed_port() {
   const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  EXPECT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
   socklen_t length = sizeof address;
-  ASSERT_EQ(::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  EXPECT_EQ(::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length), 0);
   ::close(probe);
-  const std::string url = "postgresql://parrot:secret@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/parrot";
+  return ntohs(address.sin_port);
+}
+
+// Something that takes the connection and never says a word: the connect
+// is bounded at start, and a reconnect afterwards never waits.
+TEST(PgStoreUnreachableTest, AServerThatNeverAnswersIsGivenUpOn) {
+  const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(silent, 8), 0);  // the kernel completes the handshakes; nobody reads
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string url =
+      "postgresql://parrot@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/parrot?connect_timeout=2";
+  PgStore store(url, 20, milliseconds(0));
+  EXPECT_FALSE(store.available());
+  EXPECT_FALSE(store.user_settings("alice@example.org"));  // a new connection started, not waited for
+  EXPECT_TRUE(store.take_welcome("alice@example.org"));
+  ::close(silent);
+}
+
+// A server nobody listens for: parrot starts and runs on defaults.
+TEST(PgStoreUnreachableTest, AClosedPortMeansDefaultsNotACrash) {
+  const std::string url = "postgresql://parrot:secret@127.0.0.1:" + std::to_string(closed_port()) + "/parrot";
 
   PgStore store(url, 20, milliseconds(60'000));
   EXPECT_FALSE(store.available());

@@ -427,7 +427,8 @@ class JingleFtTest : public ::testing::Test {
 
   transport::GMainContextPtr control_ = transport::test::new_context();
   transport::WorkerPool pool_{2, "jft-test"};
-  SqliteStore store_{":memory:", 200};
+  // The store is one connection whose reads change no state a test sees.
+  mutable SqliteStore store_{":memory:", 200};
   std::vector<std::unique_ptr<gloox::Tag>> sent_;
   std::unordered_map<std::string, Reply> replies_;
   std::size_t answers_ = 0;
