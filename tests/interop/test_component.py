@@ -11,7 +11,7 @@ by a proxy in between:
   3. disco#info, XEP-0092 version and XEP-0050 "report" (answered by gloox)
      from the JID asked;
   4. a JMI call with its report, !report the same, an IQ for an unknown
-     Jingle session refused with unknown-session;
+     Jingle session refused with unknown-session; !callme, parrot calling;
   5. a file sent over SI + IBB, its report FILE OK;
   6. parrot restarted: no unavailable when it stops, its presence to the
      subscriber in its store when it is back;
@@ -301,6 +301,18 @@ async def against_prosody():
             conditions = {child.tag.split("}")[-1] for child in error.iq.xml.find("{jabber:client}error")}
             assert "unknown-session" in conditions, conditions
         print(f"call {report['verdict']}, !report the same, unknown session refused")
+
+        # !callme: parrot places the call, from the component's full JID.
+        callee = jc.JingleCallee(alice)
+        alice.send_message(mto=COMPONENT, mbody="!callme", mtype="chat")
+        await alice.next_message(predicate=lambda m: "Calling you now" in m["body"])
+        call = await callee.next_call()
+        assert call.peer == full and call.jmi, (call.peer, call.jmi)
+        await call.until(call.connected)
+        await call.wait_media(("audio",), frames=25)
+        await call.terminate("success")
+        assert report_of(await alice.next_message(timeout=TIMEOUT, predicate=has_report))["id"] == call.sid
+        print("!callme: parrot called from its full JID")
 
         # 5. A file over SI + IBB.
         data = os.urandom(100_000)
