@@ -357,8 +357,10 @@ void App::on_online() {
   }
 }
 
-void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
+void App::on_ended(gloox::ConnectionError error, const std::string& session_reason) {
   control_thread_.check("App::on_ended");
+  // `session_reason` lives in the Session, which is destroyed below.
+  const std::string reason = session_reason;
   // The backoff starts over only after a connection that lasted: a server
   // that accepts the login and drops it at once (a resource conflict with a
   // second parrot, say) must not be redialled every reconnect-min seconds.

@@ -462,6 +462,10 @@ void Session::onDisconnect(gloox::ConnectionError error) {
     // gloox's streamErrorText() returns a dangling reference in 1.0.24, so
     // only the condition's number is reported.
     if (error == gloox::ConnStreamError) end_reason_ += " " + std::to_string(base_->streamError());
+    if (component_ && error == gloox::ConnStreamError && base_->streamError() == gloox::StreamErrorConflict) {
+      // Prosody keeps one connection per component host (kick_new).
+      end_reason_ += ": the server already has a connection for " + config_.account.component;
+    }
   }
   if (ended_idle_) return;
   // At idle priority, as before: whatever the loop still has for this stream

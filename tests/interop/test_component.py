@@ -19,7 +19,9 @@ by a proxy in between:
   8. every stanza parrot wrote carries a `from` of its domain (ejabberd's
      ejabberd_service ends the stream otherwise; Prosody, which this test
      runs, fills a missing one in, so only the recording can tell);
-  9. a wrong secret: parrot says so and exits 3.
+  9. a wrong secret: parrot says so and exits 3;
+ 10. a second instance on Prosody (one connection per component there):
+     the conflict is explained and redialled, the first instance echoes on.
 Then the same parrot as a component of a real ejabberd (ejabberd_service,
 which ends the stream on a stanza without a `from` of the component's
 domain): subscription, echo, disco/version/XEP-0050, a call and a file,
@@ -359,6 +361,22 @@ async def against_prosody():
         code = await asyncio.get_running_loop().run_in_executor(None, wrong.process.wait, TIMEOUT)
         assert code == 3, code
         print("a wrong secret: exit 3")
+
+        # 10. A second instance on Prosody, which keeps one connection per
+        # component: told why, it redials (no exit), and the first one
+        # still echoes.
+        second = harness.ComponentParrot(prosody, COMPONENT, SECRET)
+        second.log_path = f"{prosody.root}/parrot-second.log"
+        second.data_dir = f"{prosody.root}/parrot-data-second"
+        second.start()
+        try:
+            await second.until_log(f"the server already has a connection for {COMPONENT}")
+            await second.until_log("reconnecting in")
+            assert second.process.poll() is None, second.tail()
+        finally:
+            second.stop()
+        await echo_from(alice, COMPONENT, "still the first instance")
+        print("a second instance on Prosody: conflict explained, redialled")
     finally:
         await jc.close_all()
         if alice:
