@@ -55,22 +55,26 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
       connector_(nullptr, std::chrono::seconds(config_.account.connect_timeout_s)),
       backoff_(std::chrono::seconds(config_.stream.reconnect_min_s), std::chrono::seconds(config_.stream.reconnect_max_s)),
       chat_(config_.chat, commands_),
-      welcomes_(config_.data_dir + "/welcomed"),
       workers_(config_.workers),
       certificate_(transport::Certificate::load_or_generate(config_.data_dir + "/dtls")),
-      reports_(config_.data_dir + "/reports.sqlite") {
+      store_(open_store(store_options())) {
+  spdlog::info("store: {}", store_->describe());
+  // Older parrots kept the welcomed contacts in a file of their own.
+  import_welcome_file(*store_, config_.data_dir + "/welcomed");
+  chat_.set_instance_name(config_.instance_name);
+  chat_.set_reply_from_addressed(config_.account.is_component());
   GMainContext* control = g_main_loop_get_context(loop_.get());
   const auto send = [this](TagPtr stanza) {
     if (session_) session_->send(std::move(stanza));
   };
-  calls_ = std::make_unique<call::CallManager>(control, workers_, certificate_, &reports_, config_.ice, config_.calls,
+  calls_ = std::make_unique<call::CallManager>(control, workers_, certificate_, store_.get(), config_.ice, config_.calls,
                                                send);
   const ReportPagesConfig& pages = config_.report_pages;
   calls_->set_report_base_url(pages.public_url);
   calls_->set_metrics(&metrics_);
   metrics_.set_max_calls(config_.calls.max_calls);
   if (!pages.listen_host.empty()) {
-    report_pages_ = std::make_unique<ReportPages>(config_.data_dir + "/reports.sqlite");
+    report_pages_ = std::make_unique<ReportPages>(open_store(store_options()));  // for the server's threads
     http_ = std::make_unique<transport::HttpServer>(pages.listen_host, pages.listen_port);
     report_pages_->add_routes(*http_);
     add_metrics_routes(*http_, metrics_);
@@ -82,15 +86,15 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
   const transfer::TransferLimits& limits = config_.transfers.limits;
   transfer::SiOptions si_options;
   si_options.limits = limits;
-  si_transfers_ = std::make_unique<transfer::SiTransfers>(control, workers_, &reports_, si_options, send);
+  si_transfers_ = std::make_unique<transfer::SiTransfers>(control, workers_, store_.get(), si_options, send);
   transfer::JingleFtOptions jingle_ft_options = config_.transfers.jingle_ft;
   jingle_ft_options.limits = limits;
-  jingle_transfers_ = std::make_unique<transfer::JingleTransfers>(control, workers_, &reports_, jingle_ft_options, send);
+  jingle_transfers_ = std::make_unique<transfer::JingleTransfers>(control, workers_, store_.get(), jingle_ft_options, send);
   jingle_transfers_->set_direct_candidates(direct_candidates());
   transfer::HttpLinkOptions link_options = config_.links;
   link_options.limits = limits;
   link_options.user_agent = std::string("parrot/") + kVersion;
-  http_links_ = std::make_unique<transfer::HttpLinks>(control, &reports_, std::move(link_options), send);
+  http_links_ = std::make_unique<transfer::HttpLinks>(control, store_.get(), std::move(link_options), send);
   // --max-transfers and --max-transfers-per-contact count every mechanism.
   transfer_load_.add([this](const std::string& bare) { return si_transfers_->own_load(bare); });
   transfer_load_.add([this](const std::string& bare) { return jingle_transfers_->own_load(bare); });
@@ -102,8 +106,13 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
   jingle_transfers_->set_metrics(&metrics_);
   http_links_->set_metrics(&metrics_);
   tick_ = transport::Timer::repeating(control, std::chrono::seconds(1), [this] { tick(); });
+  calls_->set_settings_store(store_.get());
   register_commands();
   update_ice_servers();
+}
+
+StoreOptions App::store_options() const {
+  return StoreOptions{config_.store, config_.data_dir};
 }
 
 transfer::DirectCandidates App::direct_candidates() const {
@@ -217,7 +226,7 @@ void App::register_commands() {
   });
   commands_.add("report", "report", "your last call or file report again", [this](const CommandRequest& request) {
     const std::string peer = parrot::xmpp::bare_jid(request.peer);
-    const auto last = reports_.last(peer);
+    const auto last = store_->last(peer);
     if (!last) return CommandReply("No report yet: call parrot or send it a file, then ask again.");
     CommandReply reply(last->summary);
     auto report = std::make_shared<gloox::Tag>("report", last->json);
@@ -231,7 +240,8 @@ void App::register_commands() {
                   char* end = nullptr;
                   const long ms = std::strtol(request.args.c_str(), &end, 10);
                   if (request.args.empty() || end == nullptr || *end != '\0' || ms < 0 || ms > 5000)
-                    return CommandReply("Usage: !delay MS, with MS from 0 to 5000.");
+                    return CommandReply("Usage: !delay MS, with MS from 0 to 5000 (now: " +
+                                        std::to_string(calls_->extra_delay(peer).count()) + ").");
                   calls_->set_extra_delay(peer, std::chrono::milliseconds(ms));
                   return CommandReply(ms == 0 ? std::string("Your calls are echoed at once again.")
                                               : "Your next calls are echoed " + std::to_string(ms) + " ms late.");
@@ -293,7 +303,16 @@ int App::run() {
   const auto sigint = watch_signal(control, SIGINT, on_stop_signal, this);
   const auto sigterm = watch_signal(control, SIGTERM, on_stop_signal, this);
   const auto sighup = watch_signal(control, SIGHUP, on_sighup, this);
-  spdlog::info("parrot {} starting as {}/{}", kVersion, config_.account.jid, config_.account.resource);
+  if (config_.account.is_component()) {
+    spdlog::info("parrot {} starting as component {}/{} (instance {})", kVersion, config_.account.component,
+                 config_.account.resource, config_.instance_name);
+    // XEP-0114 has no TLS: the secret's hash and every stanza cross the
+    // network as they are.
+    spdlog::warn("parrot: the XEP-0114 component stream is not encrypted: keep {}:{} on loopback or a private network",
+                 config_.account.server_host, config_.account.server_port);
+  } else {
+    spdlog::info("parrot {} starting as {}/{}", kVersion, config_.account.jid, config_.account.resource);
+  }
   if (config_.account.insecure_skip_verify) {
     spdlog::warn("parrot: --insecure-skip-verify is set: the server's certificate will NOT be checked");
   }
@@ -429,7 +448,7 @@ void App::quit(int exit_code) {
 }
 
 void App::connect() {
-  const std::string domain = gloox::JID(config_.account.jid).server();
+  const std::string domain = config_.account.domain();
   auto done = [this](transport::TcpConnectResult result) { on_connected(std::move(result)); };
   if (config_.account.server_host.empty()) {
     spdlog::info("xmpp: connecting to {} (DNS SRV)", domain);
@@ -457,7 +476,17 @@ void App::on_online() {
   online_since_ = std::chrono::steady_clock::now();
   ++connections_;
   metrics_.online();
-  jingle_transfers_->discover_proxy(gloox::JID(config_.account.jid).server());
+  // Who parrot is in calls and transfers it starts itself (!callme) before
+  // any Jingle IQ has said which of its JIDs a contact talks to.
+  calls_->set_self(session_->full_jid());
+  jingle_transfers_->set_self(session_->full_jid());
+  // A component's SOCKS5 proxy is its parent server's (which lists the
+  // component itself among its items).
+  if (config_.account.is_component()) {
+    jingle_transfers_->discover_proxy(config_.account.parent_domain, config_.account.component);
+  } else {
+    jingle_transfers_->discover_proxy(config_.account.domain());
+  }
   if (!resend_.empty()) {
     spdlog::info("xmpp: sending {} messages again that the server had not acknowledged", resend_.size());
     for (auto& stanza : resend_) session_->send(std::move(stanza));
@@ -465,8 +494,10 @@ void App::on_online() {
   }
 }
 
-void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
+void App::on_ended(gloox::ConnectionError error, const std::string& session_reason) {
   control_thread_.check("App::on_ended");
+  // `session_reason` lives in the Session, which is destroyed below.
+  const std::string reason = session_reason;
   // The backoff starts over only after a connection that lasted: a server
   // that accepts the login and drops it at once (a resource conflict with a
   // second parrot, say) must not be redialled every reconnect-min seconds.
@@ -475,6 +506,7 @@ void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
   metrics_.offline();
   auto unacked = session_->take_unacked();
   for (auto& stanza : unacked) resend_.push_back(std::move(stanza));
+  const bool secret_refused = session_->auth_refused();
   session_.reset();
   if (stopping_) {
     g_main_loop_quit(loop_.get());
@@ -483,6 +515,15 @@ void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
   if (error == gloox::ConnAuthenticationFailed) {
     spdlog::error("xmpp: authentication failed for {}: wrong password or no such account; not retrying",
                   config_.account.jid);
+    stopping_ = true;
+    exit_code_ = kExitAuthFailed;
+    g_main_loop_quit(loop_.get());
+    return;
+  }
+  if (secret_refused) {
+    spdlog::error("xmpp: the server refused the component secret for {}: wrong secret, or {} is not a component "
+                  "there; not retrying",
+                  config_.account.component, config_.account.component);
     stopping_ = true;
     exit_code_ = kExitAuthFailed;
     g_main_loop_quit(loop_.get());

@@ -17,13 +17,13 @@
 #include "bot/chat/command_table.hpp"
 #include "bot/config.hpp"
 #include "bot/metrics.hpp"
+#include "bot/contact_book.hpp"
 #include "bot/public_address_check.hpp"
 #include "bot/report_pages.hpp"
-#include "bot/report_store.hpp"
+#include "bot/store/store.hpp"
 #include "bot/transfer/jingle_transfers.hpp"
 #include "bot/transfer/si_transfers.hpp"
 #include "bot/transfer/http_links.hpp"
-#include "bot/welcome_store.hpp"
 #include "bot/xmpp/session.hpp"
 #include "transport/glib_ptr.hpp"
 #include "transport/low_fd_slot.hpp"
@@ -64,17 +64,22 @@ class App final : xmpp::SessionOwner {
   void on_online() override;
   void on_ended(gloox::ConnectionError error, const std::string& reason) override;
   void on_contacts(std::size_t count) override { contacts_ = count; }
-  bool take_welcome(const std::string& bare_jid) override { return welcomes_.take(bare_jid); }
+  bool take_welcome(const std::string& bare_jid) override { return store_->take_welcome(bare_jid); }
   void on_jingle_iq(const gloox::Tag& iq, const std::string& self) override;
   bool on_jmi_message(const gloox::Tag& message) override { return calls_->on_jmi_message(message); }
   void on_discovered_ice_servers(std::vector<IceServer> servers) override;
-  std::optional<StoredReport> last_report(const std::string& bare_jid) override { return reports_.last(bare_jid); }
+  std::optional<StoredReport> last_report(const std::string& bare_jid) override { return store_->last(bare_jid); }
   bool on_transfer_iq(const gloox::Tag& iq, const std::string& self) override;
   bool on_link_message(const gloox::Tag& message) override { return http_links_->on_message(message); }
   bool on_link_iq_reply(const gloox::Tag& iq) override { return http_links_->on_iq_reply(iq); }
+  // Who subscribed to parrot, when parrot keeps that list itself (component
+  // mode): in the store, shared by the instances.
+  ContactBook* contact_book() override { return store_.get(); }
 
   // parrot's own SOCKS5 candidates from --s5b-address and --public-address.
   transfer::DirectCandidates direct_candidates() const;
+  // --store and the data dir, for each connection to the store.
+  StoreOptions store_options() const;
   void register_commands();
   void update_ice_servers();
   // Tells the operator, in the log, whether the STUN server sees parrot
@@ -102,12 +107,13 @@ class App final : xmpp::SessionOwner {
   Backoff backoff_;
   CommandTable commands_;
   ChatEcho chat_;
-  WelcomeStore welcomes_;
   // Calls: media threads first, so the call manager (which posts teardowns
   // to them) goes before they stop.
   transport::WorkerPool workers_;
   transport::Certificate certificate_;
-  ReportStore reports_;
+  // Reports, welcomes, "!delay"/"!mode" and contacts (bot/store): the
+  // control thread's connection.
+  std::unique_ptr<Store> store_;
   // Counted always, served with --http-listen; before the server, which
   // reads it, and stopped first in ~App.
   BotMetrics metrics_{workers_};

@@ -11,6 +11,7 @@
 #include "bot/call/call_limits.hpp"
 #include "bot/chat/chat_echo.hpp"
 #include "bot/ice_servers.hpp"
+#include "bot/store/store_location.hpp"
 #include "bot/transfer/http_links.hpp"
 #include "bot/transfer/jingle_transfers.hpp"
 #include "bot/transfer/transfer_load.hpp"
@@ -42,6 +43,14 @@ struct AccountConfig {
   bool insecure_skip_verify = false;
   std::string resource = "parrot";
   int connect_timeout_s = 15;   // each TCP connect
+  // XEP-0114 component mode (instead of --jid): the component's domain,
+  // whose secret is then in `password`, and the server it belongs to
+  // (XEP-0215, the XEP-0065 proxy and keepalive pings are asked of it).
+  std::string component;
+  std::string parent_domain;    // empty until checked: the component domain minus its first label
+  bool is_component() const { return !component.empty(); }
+  // parrot's own domain: the component's, or the account JID's.
+  std::string domain() const;
 };
 
 // The XMPP stream once connected: keepalive, reconnects, acks.
@@ -89,6 +98,7 @@ struct Config {
   StreamConfig stream;
   SubscriptionConfig subscription;
   std::string data_dir = "parrot-data";
+  StoreLocation store;           // --store: SQLite in data_dir, or PostgreSQL
   std::string log_level = "info";
   ChatPolicy chat;               // --echo-rate, --echo-burst, --echo-queue, --max-body-bytes
   call::CallLimits calls;
@@ -106,6 +116,10 @@ struct Config {
   // --check-config: validate all of the above (and the --ca-file), print
   // config_summary() and exit, before anything touches the network.
   bool check_only = false;
+  // Names this process in its echoes (the `instance` attribute of the echo
+  // marker), so a test or an operator can tell which of several component
+  // instances answered. Default: host name and process id.
+  std::string instance_name;
 };
 
 struct ConfigResult {
@@ -121,6 +135,7 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
 // check_*() puts them into their section.
 struct SharedFlags {
   std::string server, password_file, stun;
+  std::string component_secret_file;  // parrot only: --component-secret-file
   std::vector<std::string> turns;
 };
 
@@ -144,12 +159,17 @@ void add_nat_options(CLI::App& app, transport::IceConfig& ice, IceServerConfig& 
 void add_external_services_option(CLI::App& app, IceServerConfig& servers);
 void add_transfer_options(CLI::App& app, TransferConfig& transfers);
 void add_link_options(CLI::App& app, transfer::HttpLinkOptions& links);
+// XEP-0114 component mode: --component, --component-secret-file,
+// --parent-domain, --instance-name. Makes --jid optional (one of the two).
+void add_component_options(CLI::App& app, Config& config, SharedFlags& flags);
 // --http-listen is typed into `listen` until check_report_page_flags().
 void add_report_page_options(CLI::App& app, ReportPagesConfig& pages, std::string& listen);
 
 // Checks the shared flags into `config`: the JID normalised (its resource
 // taken), the server split, the ICE flags, the password from the file or
-// PARROT_PASSWORD. Throws CLI::Error naming the flag.
+// PARROT_PASSWORD (in component mode: the component's domain and secret,
+// from --component-secret-file or PARROT_COMPONENT_SECRET, and a --server
+// required). Throws CLI::Error naming the flag.
 void check_shared_flags(Config& config, const SharedFlags& flags);
 
 // One line naming what a checked configuration will do, for --check-config:

@@ -174,9 +174,9 @@ bool JingleTransfers::on_iq_answer(const gloox::Tag& iq) {
   return true;
 }
 
-void JingleTransfers::discover_proxy(const std::string& domain) {
+void JingleTransfers::discover_proxy(const std::string& domain, const std::string& own_jid) {
   pending_iqs_.clear();  // answers from the previous connection never come
-  proxy_discovery_.start(domain);
+  proxy_discovery_.start(domain, own_jid);
 }
 
 void JingleTransfers::touch(Transfer& transfer) {

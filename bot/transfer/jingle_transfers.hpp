@@ -48,7 +48,7 @@
 
 #include "bot/jingle/jingle.hpp"
 #include "bot/jingle/session.hpp"
-#include "bot/report_store.hpp"
+#include "bot/store/report_store.hpp"
 #include "bot/transfer/file_report.hpp"
 #include "bot/transfer/jingle_ft/elements.hpp"
 #include "bot/transfer/s5b_side.hpp"
@@ -114,8 +114,8 @@ class JingleTransfers {
 
   // XEP-0065 §4 on a new connection (xmpp::ProxyDiscovery): the server's
   // proxy, which parrot then offers as its own candidate in every SOCKS5
-  // session-accept.
-  void discover_proxy(const std::string& domain);
+  // session-accept. `own_jid`: a component's domain, not asked.
+  void discover_proxy(const std::string& domain, const std::string& own_jid = {});
   // An <iq type='result'|'error'> answering one of this manager's own IQs
   // (disco, proxy activation); false for anything else.
   bool on_iq_answer(const gloox::Tag& iq);

@@ -19,9 +19,10 @@ std::unique_ptr<gloox::Tag> query(const char* xmlns) {
 
 }  // namespace
 
-void ProxyDiscovery::start(const std::string& domain) {
+void ProxyDiscovery::start(const std::string& domain, const std::string& own_jid) {
   control_thread_.check("ProxyDiscovery::start");
   proxy_.reset();
+  own_jid_ = own_jid;
   send_iq_(domain, "get", query(kDiscoItems), [this](const gloox::Tag& answer) { on_items(answer); });
 }
 
@@ -30,7 +31,7 @@ void ProxyDiscovery::on_items(const gloox::Tag& answer) {
   if (items == nullptr) return;
   for (const gloox::Tag* item : items->findChildren("item")) {
     const std::string jid = item->findAttribute("jid");
-    if (jid.empty()) continue;
+    if (jid.empty() || jid == own_jid_) continue;
     send_iq_(jid, "get", query(kDiscoInfo), [this, jid](const gloox::Tag& described) { on_info(jid, described); });
   }
 }

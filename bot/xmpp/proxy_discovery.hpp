@@ -41,8 +41,10 @@ class ProxyDiscovery {
   ProxyDiscovery(const ProxyDiscovery&) = delete;
   ProxyDiscovery& operator=(const ProxyDiscovery&) = delete;
 
-  // Forgets the proxy found before and asks `domain` again.
-  void start(const std::string& domain);
+  // Forgets the proxy found before and asks `domain` again. An item named
+  // `own_jid` is not asked: a component sees itself among its server's
+  // items, and in a cluster another instance would answer.
+  void start(const std::string& domain, const std::string& own_jid = {});
   // The first proxy found on this connection, if any yet.
   const std::optional<Streamhost>& proxy() const noexcept { return proxy_; }
 
@@ -52,6 +54,7 @@ class ProxyDiscovery {
   void on_streamhosts(const std::string& jid, const gloox::Tag& answer);
 
   SendIq send_iq_;
+  std::string own_jid_;
   std::optional<Streamhost> proxy_;
   transport::ThreadConfined control_thread_;
 };

@@ -77,6 +77,15 @@ TEST_F(ProxyDiscoveryTest, TheFirstProxyAmongTheItemsIsFound) {
   EXPECT_TRUE(sent_.empty());
 }
 
+TEST_F(ProxyDiscoveryTest, AComponentDoesNotAskItself) {
+  discovery_.start("example.org", "echo.example.org");
+  answer("example.org", kItems,
+         "<iq type='result'><query xmlns='http://jabber.org/protocol/disco#items'>"
+         "<item jid='echo.example.org'/><item jid='proxy.example.org'/></query></iq>");
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_.front().to, "proxy.example.org");
+}
+
 TEST_F(ProxyDiscoveryTest, AStreamhostWithoutJidIsTheItems) {
   discovery_.start("example.org");
   answer("example.org", kItems, "<iq type='result'><query><item jid='p.example.org'/></query></iq>");
