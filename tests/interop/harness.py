@@ -264,6 +264,19 @@ def write_cookie(home):
         f.write(secrets.token_hex(16))
 
 
+def register_calls(node, domain, users):
+    """Erlang expressions (ending in a comma) registering every (user,
+    password) in `node` through RPC; the VM halts with 1 if one failed."""
+    if not users:
+        return ""
+    calls = ", ".join(f"rpc:call('{node}', ejabberd_admin, register, "
+                      f"[{erlang_binary(user)}, {erlang_binary(domain)}, {erlang_binary(password)}])"
+                      for user, password in users)
+    return (f"Registered = [{calls}], "
+            "case [R || R <- Registered, element(1, R) =/= ok] of "
+            "[] -> ok; Failed -> io:format(\"registering failed: ~p~n\", [Failed]), halt(1) end,")
+
+
 class Ejabberd(ThrowawayServer):
     """An ejabberd of its own (Debian 12: `apt-get install ejabberd`), with the
     surface harness.Client, harness.Parrot and the benchmarks use of Prosody:
@@ -403,13 +416,7 @@ modules:
         register` boots a VM per account, half a second of CPU each."""
         if not users:
             return
-        calls = ", ".join(f"rpc:call('{self.node}', ejabberd_admin, register, "
-                          f"[{erlang_binary(user)}, {erlang_binary(self.domain)}, {erlang_binary(password)}])"
-                          for user, password in users)
-        script = (f"Results = [{calls}], "
-                  "Failed = [R || R <- Results, element(1, R) =/= ok], "
-                  "io:format(\"~p~n\", [Failed]), halt(case Failed of [] -> 0; _ -> 1 end).")
-        done = self.erl_run(["-eval", script])
+        done = self.erl_run(["-eval", register_calls(self.node, self.domain, users) + " halt(0)."])
         if done.returncode != 0:
             raise RuntimeError(f"registering {len(users)} users failed: {done.stdout.decode(errors='replace')}")
 
@@ -492,27 +499,68 @@ class EjabberdCluster:
                                        home=self.root, certificates=certificates, components=components,
                                        extra_yaml=extra_yaml))
 
-    def start(self):
+    def start(self, timeout=90):
         """Boots the nodes side by side, joins each to the first (ejabberd
-        restarts inside the joining node) and registers the users."""
+        restarts inside the joining node) and registers the users, all
+        driven by one hidden Erlang VM: each ejabberdctl call boots a VM of
+        its own, about a second of CPU on a loaded machine."""
         self.epmd_log = open(f"{self.root}/epmd.log", "ab")
         self.epmd = subprocess.Popen([EPMD, "-address", "127.0.0.1", "-port", str(self.epmd_port)],
                                      stdout=self.epmd_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         wait_for_port(self.epmd_port)
         for node in self.nodes:
             node.launch()
-        for node in self.nodes:
-            node.wait_ready()
-        first = self.nodes[0]
-        for node in self.nodes[1:]:
-            node.ctl("join_cluster", first.node)
-            node.wait_ready()
-        listed = first.ctl("list_cluster")
-        for node in self.nodes:
-            if node.node not in listed:
-                raise RuntimeError(f"{node.node} is not in the cluster: {listed}")
-        first.register_users(self.pending_users)
+        first, rest = self.nodes[0], self.nodes[1:]
+        # Started as `ejabberdctl status` sees it: the VM booted and the
+        # ejabberd application running.
+        script = f"""
+Started = fun(Node) ->
+    case rpc:call(Node, init, get_status, []) of
+        {{started, _}} ->
+            case rpc:call(Node, application, which_applications, []) of
+                Apps when is_list(Apps) -> lists:keymember(ejabberd, 1, Apps);
+                _ -> false
+            end;
+        _ -> false
+    end
+end,
+Deadline = erlang:monotonic_time(millisecond) + {int(timeout * 1000)},
+Wait = fun W(Node) ->
+    case Started(Node) of
+        true -> ok;
+        false ->
+            case erlang:monotonic_time(millisecond) > Deadline of
+                true -> io:format("~s did not start~n", [Node]), halt(2);
+                false -> timer:sleep(100), W(Node)
+            end
+    end
+end,
+Nodes = [{", ".join(f"'{node.node}'" for node in self.nodes)}],
+lists:foreach(Wait, Nodes),
+lists:foreach(fun(Node) ->
+    case rpc:call(Node, ejabberd_admin, join_cluster, [{erlang_binary(first.node)}]) of
+        ok -> Wait(Node);
+        Error -> io:format("~s could not join: ~p~n", [Node, Error]), halt(3)
+    end
+end, [{", ".join(f"'{node.node}'" for node in rest)}]),
+Members = rpc:call('{first.node}', ejabberd_cluster, get_nodes, []),
+case [N || N <- Nodes, not lists:member(N, Members)] of
+    [] -> ok;
+    Missing -> io:format("not in the cluster: ~p (members: ~p)~n", [Missing, Members]), halt(4)
+end,
+{register_calls(first.node, self.domain, self.pending_users)}
+halt(0).
+"""
+        done = first.erl_run(["-eval", script], timeout=timeout + 30)
+        if done.returncode != 0:
+            for node in self.nodes:
+                node.kill()
+            raise RuntimeError(f"the ejabberd cluster did not form: {done.stdout.decode(errors='replace')}; "
+                               f"see the logs in {self.root}")
         self.pending_users = []
+        for node in self.nodes:
+            for port in [node.port, *node.component_ports.values()]:
+                wait_for_port(port)
         return self
 
     def register_users(self, users):
