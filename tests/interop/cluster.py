@@ -35,7 +35,10 @@ STAND_IN = os.path.join(os.path.dirname(__file__), "../bench/slixmpp_component_e
 def balancing_yaml(instances):
     """ejabberd's sticky routing: each bare JID hashed to one of
     `instances` buckets. component_number is required: without it every
-    component session crashes ({badkey,component_number})."""
+    component session crashes ({badkey,component_number}), and it must be
+    2 to 1000 (1 stops ejabberd at start): one instance needs none."""
+    if instances < 2:
+        return ""
     return (f'domain_balancing:\n  "{COMPONENT}":\n    type: bare_source\n'
             f'    component_number: {instances}\n')
 
@@ -57,8 +60,9 @@ class Instance:
     named `name` in its echoes. kill() is SIGKILL; start() again restarts
     it under the same name, as systemd's Restart=always would."""
 
-    def __init__(self, name, node, root, stand_in=False, store=None, extra=()):
+    def __init__(self, name, node, root, stand_in=False, store=None, extra=(), log_level=None):
         self.name = name
+        self.log_level = log_level or os.environ.get("PARROT_LOG_LEVEL", "info")
         self.node = node
         self.stand_in = stand_in
         self.store = store
@@ -80,7 +84,7 @@ class Instance:
                 "--server", f"127.0.0.1:{port}", "--instance-name", self.name, "--data-dir", self.data_dir,
                 "--ice-address", "127.0.0.1", "--reconnect-min", "1", "--reconnect-max", "2",
                 "--echo-rate", "1000", "--echo-burst", "1000", "--max-calls-per-contact", "4",
-                "--log-level", os.environ.get("PARROT_LOG_LEVEL", "info")] + store + self.extra
+                "--log-level", self.log_level] + store + self.extra
 
     def start(self):
         self.mark = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0

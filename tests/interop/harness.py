@@ -395,13 +395,27 @@ modules:
         """Runs an ejabberdctl command in the node, as ejabberdctl does it."""
         return self.erl_run(["-s", "ejabberd_ctl", "-extra", self.node, *command])
 
-    def erl_run(self, arguments, timeout=60):
+    def erl_command(self, arguments):
         """A hidden, short-lived Erlang VM beside the node (it can reach the
         node: same cookie, same way to find it) running `arguments`."""
         client = f"ctl-{secrets.token_hex(4)}@localhost"
-        return subprocess.run(self.erl(client) + ["-dist_listen", "false", "-hidden", "-noinput", *arguments],
-                              env=self.environment(), cwd=self.root, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout)
+        return self.erl(client) + ["-dist_listen", "false", "-hidden", "-noinput", *arguments]
+
+    def erl_run(self, arguments, timeout=60):
+        return subprocess.run(self.erl_command(arguments), env=self.environment(), cwd=self.root,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                              timeout=timeout)
+
+    def erl_start(self, arguments):
+        return subprocess.Popen(self.erl_command(arguments), env=self.environment(), cwd=self.root,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def log_tail(self, lines=5):
+        path = f"{self.root}/ejabberd.log"
+        if not os.path.exists(path):
+            return "(no log)"
+        with open(path, "rb") as f:
+            return "\n".join(f.read().decode(errors="replace").splitlines()[-lines:])
 
     def ctl(self, *command):
         """ctl_run that returns the command's output and raises when it failed."""
@@ -551,12 +565,22 @@ end,
 {register_calls(first.node, self.domain, self.pending_users)}
 halt(0).
 """
-        done = first.erl_run(["-eval", script], timeout=timeout + 30)
-        if done.returncode != 0:
-            for node in self.nodes:
-                node.kill()
-            raise RuntimeError(f"the ejabberd cluster did not form: {done.stdout.decode(errors='replace')}; "
-                               f"see the logs in {self.root}")
+        controller = first.erl_start(["-eval", script])
+        deadline = time.monotonic() + timeout + 30
+        try:
+            while controller.poll() is None:
+                dead = [node for node in self.nodes if node.process.poll() is not None]
+                if dead or time.monotonic() > deadline:
+                    controller.kill()
+                    controller.wait()
+                    break
+                time.sleep(0.1)
+            output = controller.stdout.read().decode(errors="replace")
+        finally:
+            controller.stdout.close()
+        if controller.returncode != 0:
+            logs = "".join(f"\n{node.node}: {node.log_tail()}" for node in self.nodes)
+            raise RuntimeError(f"the ejabberd cluster did not form: {output.strip()}{logs}")
         self.pending_users = []
         for node in self.nodes:
             for port in [node.port, *node.component_ports.values()]:
