@@ -54,6 +54,8 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
       workers_(config_.workers),
       certificate_(transport::Certificate::load_or_generate(config_.data_dir + "/dtls")),
       reports_(config_.data_dir + "/reports.sqlite") {
+  chat_.set_instance_name(config_.instance_name);
+  chat_.set_reply_from_addressed(config_.account.is_component());
   GMainContext* control = g_main_loop_get_context(loop_.get());
   const auto send = [this](TagPtr stanza) {
     if (session_) session_->send(std::move(stanza));
@@ -266,7 +268,16 @@ int App::run() {
   GMainContext* control = g_main_loop_get_context(loop_.get());
   const auto sigint = watch_signal(control, SIGINT, on_signal, this);
   const auto sigterm = watch_signal(control, SIGTERM, on_signal, this);
-  spdlog::info("parrot {} starting as {}/{}", kVersion, config_.account.jid, config_.account.resource);
+  if (config_.account.is_component()) {
+    spdlog::info("parrot {} starting as component {}/{} (instance {})", kVersion, config_.account.component,
+                 config_.account.resource, config_.instance_name);
+    // XEP-0114 has no TLS: the secret's hash and every stanza cross the
+    // network as they are.
+    spdlog::warn("parrot: the XEP-0114 component stream is not encrypted: keep {}:{} on loopback or a private network",
+                 config_.account.server_host, config_.account.server_port);
+  } else {
+    spdlog::info("parrot {} starting as {}/{}", kVersion, config_.account.jid, config_.account.resource);
+  }
   if (config_.account.insecure_skip_verify) {
     spdlog::warn("parrot: --insecure-skip-verify is set: the server's certificate will NOT be checked");
   }
@@ -293,7 +304,7 @@ void App::quit(int exit_code) {
 }
 
 void App::connect() {
-  const std::string domain = gloox::JID(config_.account.jid).server();
+  const std::string domain = config_.account.domain();
   auto done = [this](transport::TcpConnectResult result) { on_connected(std::move(result)); };
   if (config_.account.server_host.empty()) {
     spdlog::info("xmpp: connecting to {} (DNS SRV)", domain);
@@ -320,7 +331,9 @@ void App::on_online() {
   control_thread_.check("App::on_online");
   online_since_ = std::chrono::steady_clock::now();
   ++connections_;
-  jingle_transfers_->discover_proxy(gloox::JID(config_.account.jid).server());
+  // A component's SOCKS5 proxy is its parent server's.
+  jingle_transfers_->discover_proxy(config_.account.is_component() ? config_.account.parent_domain
+                                                                   : config_.account.domain());
   if (!resend_.empty()) {
     spdlog::info("xmpp: sending {} messages again that the server had not acknowledged", resend_.size());
     for (auto& stanza : resend_) session_->send(std::move(stanza));
@@ -337,6 +350,7 @@ void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
   online_since_.reset();
   auto unacked = session_->take_unacked();
   for (auto& stanza : unacked) resend_.push_back(std::move(stanza));
+  const bool secret_refused = session_->auth_refused();
   session_.reset();
   if (stopping_) {
     g_main_loop_quit(loop_.get());
@@ -345,6 +359,15 @@ void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
   if (error == gloox::ConnAuthenticationFailed) {
     spdlog::error("xmpp: authentication failed for {}: wrong password or no such account; not retrying",
                   config_.account.jid);
+    stopping_ = true;
+    exit_code_ = kExitAuthFailed;
+    g_main_loop_quit(loop_.get());
+    return;
+  }
+  if (secret_refused) {
+    spdlog::error("xmpp: the server refused the component secret for {}: wrong secret, or {} is not a component "
+                  "there; not retrying",
+                  config_.account.component, config_.account.component);
     stopping_ = true;
     exit_code_ = kExitAuthFailed;
     g_main_loop_quit(loop_.get());

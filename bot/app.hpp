@@ -15,6 +15,7 @@
 #include "bot/chat/chat_echo.hpp"
 #include "bot/chat/command_table.hpp"
 #include "bot/config.hpp"
+#include "bot/contact_book.hpp"
 #include "bot/public_address_check.hpp"
 #include "bot/report_pages.hpp"
 #include "bot/report_store.hpp"
@@ -61,6 +62,7 @@ class App final : xmpp::SessionOwner {
   bool on_transfer_iq(const gloox::Tag& iq, const std::string& self) override;
   bool on_link_message(const gloox::Tag& message) override { return http_links_->on_message(message); }
   bool on_link_iq_reply(const gloox::Tag& iq) override { return http_links_->on_iq_reply(iq); }
+  ContactBook* contact_book() override { return contact_book_.get(); }
 
   // parrot's own SOCKS5 candidates from --s5b-address and --public-address.
   transfer::DirectCandidates direct_candidates() const;
@@ -83,6 +85,8 @@ class App final : xmpp::SessionOwner {
   CommandTable commands_;
   ChatEcho chat_;
   WelcomeStore welcomes_;
+  // Component mode: who subscribed to the component's JIDs.
+  std::unique_ptr<ContactBook> contact_book_;
   // Calls: media threads first, so the call manager (which posts teardowns
   // to them) goes before they stop.
   transport::WorkerPool workers_;

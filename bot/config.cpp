@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "bot/version.hpp"
 #include "transport/decimal.hpp"
 #include "transport/ice/ice_agent.hpp"
@@ -16,14 +18,44 @@
 namespace parrot::bot {
 namespace {
 
-std::string read_secret_file(const std::string& path) {
+std::string read_secret_file(const std::string& path, const std::string& flag = "--password-file") {
   std::ifstream in(path);
-  if (!in) throw CLI::ValidationError("--password-file", "cannot read '" + path + "'");
+  if (!in) throw CLI::ValidationError(flag, "cannot read '" + path + "'");
   std::string secret;
   std::getline(in, secret);
   while (!secret.empty() && (secret.back() == '\r' || secret.back() == '\n')) secret.pop_back();
-  if (secret.empty()) throw CLI::ValidationError("--password-file", "'" + path + "' is empty");
+  if (secret.empty()) throw CLI::ValidationError(flag, "'" + path + "' is empty");
   return secret;
+}
+
+std::string default_instance_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(*host ? host : "parrot") + ":" + std::to_string(::getpid());
+}
+
+// A component has no account: its domain and secret stand for --jid and
+// the password, and XEP-0114 has no SRV record to find the server by.
+void check_component_flags(Config& config, const SharedFlags& flags) {
+  auto& account = config.account;
+  gloox::JID domain;
+  if (!domain.setJID(account.component) || !domain.username().empty() || !domain.resource().empty() ||
+      domain.server().find('.') == std::string::npos) {
+    throw CLI::ValidationError("--component", "'" + account.component + "' is not a domain such as echo.example.org");
+  }
+  account.component = domain.server();
+  if (account.parent_domain.empty()) account.parent_domain = account.component.substr(account.component.find('.') + 1);
+  if (flags.server.empty()) throw CLI::RequiredError("--server HOST:PORT (the server's component port) with --component");
+  if (!split_host_port(flags.server, account.server_host, account.server_port)) {
+    throw CLI::ValidationError("--server", "'" + flags.server + "' is not HOST[:PORT]");
+  }
+  if (!flags.component_secret_file.empty()) {
+    account.password = read_secret_file(flags.component_secret_file, "--component-secret-file");
+  } else if (const char* env = std::getenv("PARROT_COMPONENT_SECRET"); env && *env) {
+    account.password = env;
+  } else {
+    throw CLI::RequiredError("a component secret (--component-secret-file FILE or PARROT_COMPONENT_SECRET)");
+  }
 }
 
 // CLI11 has no std::chrono: a duration flag reads a whole number of the
@@ -273,6 +305,19 @@ void add_link_options(CLI::App& app, transfer::HttpLinkOptions& links) {
                  "(for tests; repeatable; the address is still checked)");
 }
 
+void add_component_options(CLI::App& app, Config& config, SharedFlags& flags) {
+  app.get_option("--jid")->required(false);
+  app.add_option("--component", config.account.component,
+                 "Run as an XEP-0114 component for this domain (instead of --jid); needs --server HOST:PORT");
+  app.add_option("--component-secret-file", flags.component_secret_file,
+                 "File whose first line is the component's secret (or set PARROT_COMPONENT_SECRET)");
+  app.add_option("--parent-domain", config.account.parent_domain,
+                 "With --component: the server asked for STUN/TURN, the SOCKS5 proxy and pings "
+                 "(default: the component domain minus its first label)");
+  app.add_option("--instance-name", config.instance_name,
+                 "This process's name in its echoes' marker (default: host name:process id)");
+}
+
 void add_report_page_options(CLI::App& app, ReportPagesConfig& pages, std::string& listen) {
   app.add_option("--http-listen", listen,
                  "ADDR:PORT: serve the report pages (/reports/<secret>) over HTTP here; off by default");
@@ -282,6 +327,18 @@ void add_report_page_options(CLI::App& app, ReportPagesConfig& pages, std::strin
 
 void check_shared_flags(Config& config, const SharedFlags& flags) {
   auto& account = config.account;
+  if (account.is_component() || !flags.component_secret_file.empty()) {
+    if (!account.jid.empty()) throw CLI::ValidationError("--component", "give either --jid or --component, not both");
+    check_component_flags(config, flags);
+    for (const auto& address : config.ice.allowed_addresses) {
+      if (!transport::is_ip_literal(address)) {
+        throw CLI::ValidationError("--ice-address", "'" + address + "' is not an IPv4 or IPv6 address");
+      }
+    }
+    check_ice_flags(config.ice, config.ice_servers, flags.stun, flags.turns);
+    return;
+  }
+  if (account.jid.empty()) throw CLI::RequiredError("--jid (or --component)");
   // gloox's JID applies the RFC 7622 profiles (nodeprep, nameprep,
   // resourceprep) but lets a second '@' into the domain.
   gloox::JID jid;
@@ -307,6 +364,8 @@ void check_shared_flags(Config& config, const SharedFlags& flags) {
     throw CLI::RequiredError("a password (--password-file FILE or PARROT_PASSWORD)");
   }
 }
+
+std::string AccountConfig::domain() const { return is_component() ? component : gloox::JID(jid).server(); }
 
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
   // GLib parses "host", "host:port", "[v6]:port" and a bare IPv6 address.
@@ -342,6 +401,7 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   std::string http_listen;
   // The order here is --help's.
   add_shared_options(app, config, shared, "parrot's account, user@domain[/resource]");
+  add_component_options(app, config, shared);
   app.add_option("--data-dir", config.data_dir, "Directory for parrot's state")->capture_default_str();
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -361,6 +421,7 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   try {
     app.parse(argc, argv);
     check_shared_flags(config, shared);
+    if (config.instance_name.empty()) config.instance_name = default_instance_name();
     if (config.subscription.policy == SubscriptionPolicy::kDomains && config.subscription.allowed_domains.empty()) {
       throw CLI::ValidationError("--subscription-policy", "'domains' needs at least one --allow-domain");
     }

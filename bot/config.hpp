@@ -42,6 +42,14 @@ struct AccountConfig {
   bool insecure_skip_verify = false;
   std::string resource = "parrot";
   int connect_timeout_s = 15;   // each TCP connect
+  // XEP-0114 component mode (instead of --jid): the component's domain,
+  // whose secret is then in `password`, and the server it belongs to
+  // (XEP-0215, the XEP-0065 proxy and keepalive pings are asked of it).
+  std::string component;
+  std::string parent_domain;    // empty until checked: the component domain minus its first label
+  bool is_component() const { return !component.empty(); }
+  // parrot's own domain: the component's, or the account JID's.
+  std::string domain() const;
 };
 
 // The XMPP stream once connected: keepalive, reconnects, acks.
@@ -99,6 +107,10 @@ struct Config {
   TransferConfig transfers;
   transfer::HttpLinkOptions links;  // docs/configuration.md, "HTTP Upload links"; App gives it the limits
   ReportPagesConfig report_pages;
+  // Names this process in its echoes (the `instance` attribute of the echo
+  // marker), so a test or an operator can tell which of several component
+  // instances answered. Default: host name and process id.
+  std::string instance_name;
 };
 
 struct ConfigResult {
@@ -114,6 +126,7 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
 // check_*() puts them into their section.
 struct SharedFlags {
   std::string server, password_file, stun;
+  std::string component_secret_file;  // parrot only: --component-secret-file
   std::vector<std::string> turns;
 };
 
@@ -137,12 +150,17 @@ void add_nat_options(CLI::App& app, transport::IceConfig& ice, IceServerConfig& 
 void add_external_services_option(CLI::App& app, IceServerConfig& servers);
 void add_transfer_options(CLI::App& app, TransferConfig& transfers);
 void add_link_options(CLI::App& app, transfer::HttpLinkOptions& links);
+// XEP-0114 component mode: --component, --component-secret-file,
+// --parent-domain, --instance-name. Makes --jid optional (one of the two).
+void add_component_options(CLI::App& app, Config& config, SharedFlags& flags);
 // --http-listen is typed into `listen` until check_report_page_flags().
 void add_report_page_options(CLI::App& app, ReportPagesConfig& pages, std::string& listen);
 
 // Checks the shared flags into `config`: the JID normalised (its resource
 // taken), the server split, the ICE flags, the password from the file or
-// PARROT_PASSWORD. Throws CLI::Error naming the flag.
+// PARROT_PASSWORD (in component mode: the component's domain and secret,
+// from --component-secret-file or PARROT_COMPONENT_SECRET, and a --server
+// required). Throws CLI::Error naming the flag.
 void check_shared_flags(Config& config, const SharedFlags& flags);
 
 // Splits "host", "host:port", "[v6]:port" into parts; false if malformed.

@@ -37,7 +37,6 @@ std::string xml_lang(const gloox::Tag& tag) {
   return {};
 }
 
-void add_marker(gloox::Tag& reply) { new gloox::Tag(&reply, "parrot", "xmlns", kEchoMarkerNs); }
 
 }  // namespace
 
@@ -50,18 +49,24 @@ ChatEcho::ChatEcho(ChatPolicy policy, const CommandTable& commands)
 
 std::string ChatEcho::next_id() { return "parrot-" + id_prefix_ + "-" + std::to_string(++id_counter_); }
 
-TagPtr ChatEcho::new_reply(const gloox::JID& to, const std::string& type) {
+void ChatEcho::address_reply(const gloox::Tag& message, gloox::Tag& reply) const {
+  if (reply_from_addressed_ && message.hasAttribute("to")) reply.addAttribute("from", message.findAttribute("to"));
+  auto* marker = new gloox::Tag(&reply, "parrot", "xmlns", kEchoMarkerNs);
+  if (!instance_name_.empty()) marker->addAttribute("instance", instance_name_);
+}
+
+TagPtr ChatEcho::new_reply(const gloox::Tag& message, const gloox::JID& to, const std::string& type) {
   auto reply = std::make_unique<gloox::Tag>("message");
   reply->addAttribute("to", to.full());
   reply->addAttribute("type", type);
   reply->addAttribute("id", next_id());
-  add_marker(*reply);
+  address_reply(message, *reply);
   return reply;
 }
 
 TagPtr ChatEcho::text_reply(const gloox::Tag& message, const gloox::JID& to, const std::string& type,
                             const std::string& text) {
-  auto reply = new_reply(to, type);
+  auto reply = new_reply(message, to, type);
   new gloox::Tag(reply.get(), "body", text);
   if (const gloox::Tag* thread = message.findChild("thread")) reply->addChild(thread->clone());
   return reply;
@@ -88,7 +93,7 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
     // A standalone chat state (typing notification) is mirrored; anything
     // else without a body (receipts, markers, encrypted payloads) is not.
     if (chat_state) {
-      auto mirror = new_reply(from, type);
+      auto mirror = new_reply(message, from, type);
       mirror->addChild(chat_state->clone());
       new gloox::Tag(mirror.get(), "no-store", "xmlns", kHintsNs);
       out.push_back(std::move(mirror));
@@ -105,7 +110,7 @@ std::vector<TagPtr> ChatEcho::on_message(const gloox::Tag& message, const gloox:
     receipt->addAttribute("to", from.full());
     receipt->addAttribute("id", next_id());
     (new gloox::Tag(receipt.get(), "received", "xmlns", kReceiptsNs))->addAttribute("id", their_id);
-    add_marker(*receipt);
+    address_reply(message, *receipt);
     out.push_back(std::move(receipt));
     ++counters_.receipts;
   }
@@ -202,7 +207,7 @@ void ChatEcho::answer(const gloox::Tag& message, const gloox::JID& self, std::ve
     return;
   }
 
-  auto echo = new_reply(from, type);
+  auto echo = new_reply(message, from, type);
   const std::string echo_id = echo->findAttribute("id");
   if (const std::string lang = xml_lang(message); !lang.empty()) {
     echo->addAttribute("xml:lang", lang);

@@ -71,11 +71,20 @@ class ChatEcho {
 
   const ChatCounters& counters() const noexcept { return counters_; }
 
+  // As an XEP-0114 component parrot is many JIDs and the server stamps no
+  // `from`: every reply then comes from the JID its message was sent to.
+  void set_reply_from_addressed(bool on) { reply_from_addressed_ = on; }
+  // Names this process in the echo marker (its `instance` attribute), so a
+  // test can tell which of several instances answered. Empty: none.
+  void set_instance_name(std::string name) { instance_name_ = std::move(name); }
+
  private:
   std::string next_id();
   // Replies go to the sender's prepared JID (RFC 7622), whatever case the
   // `from` attribute used.
-  TagPtr new_reply(const gloox::JID& to, const std::string& type);
+  TagPtr new_reply(const gloox::Tag& message, const gloox::JID& to, const std::string& type);
+  // The echo marker and, as a component, `from`.
+  void address_reply(const gloox::Tag& message, gloox::Tag& reply) const;
   TagPtr text_reply(const gloox::Tag& message, const gloox::JID& to, const std::string& type, const std::string& text);
   // The answer to a message with a body whose turn it is: the echo, a
   // command's reply or the size refusal.
@@ -98,6 +107,8 @@ class ChatEcho {
   ChatCounters counters_;
   std::string id_prefix_;
   std::uint64_t id_counter_ = 0;
+  bool reply_from_addressed_ = false;
+  std::string instance_name_;
 };
 
 }  // namespace parrot::bot

@@ -75,11 +75,35 @@ std::string operating_system() {
 
 }  // namespace
 
-class Session::Client final : public gloox::Client {
+// The stanza tap over gloox's client or component stream (both share
+// gloox::ClientBase, whose stream state the tap reads).
+template <class Base>
+class Tap : public Base {
  public:
   using MessageSink = std::function<void(const gloox::Tag&)>;
-  Client(const gloox::JID& jid, const std::string& password, MessageSink on_message, MessageSink on_jingle)
-      : gloox::Client(jid, password), on_message_(std::move(on_message)), on_jingle_(std::move(on_jingle)) {}
+  template <class... Args>
+  explicit Tap(Args&&... args) : Base(std::forward<Args>(args)...) {}
+
+  void set_sinks(MessageSink on_message, MessageSink on_jingle) {
+    on_message_ = std::move(on_message);
+    on_jingle_ = std::move(on_jingle);
+  }
+  void set_link_reply_sink(std::function<bool(const gloox::Tag&)> sink) { on_link_reply_ = std::move(sink); }
+  void set_transfer_sink(std::function<bool(const gloox::Tag&)> sink) { on_transfer_ = std::move(sink); }
+  // Component mode: presence goes to parrot's own subscription handling,
+  // and every stanza received is shown to `addressing` first.
+  void set_component(ComponentAddressing* addressing, MessageSink on_presence) {
+    addressing_ = addressing;
+    on_presence_ = std::move(on_presence);
+  }
+  // Component mode, once the handshake is done: gloox stamps `from` on the
+  // stanzas it builds (disco#items, XEP-0092, XEP-0050, pings, errors)
+  // only once a resource is bound, which a component never does.
+  void stamp_from_from_now_on() { this->m_resourceBound = true; }
+
+  bool stream_management_enabled() const { return this->m_smContext >= kSmEnabled; }
+  int stanzas_sent() const { return this->stanzasSent(); }
+  std::string self_jid() { return this->jid().full(); }
 
   // Messages are parrot's hot path and it reads them as raw tags, so they
   // skip gloox's dispatch: it matches every registered extension's filter
@@ -87,122 +111,181 @@ class Session::Client final : public gloox::Client {
   // callgrind), serialises it for a debug log nobody reads, and builds a
   // Message object that drops what parrot needs (the stanza's xml:lang).
   void handleTag(gloox::Tag* tag) override {
-    if (tag && tag->name() == "message" && m_authed &&
-        (tag->xmlns().empty() || tag->xmlns() == gloox::XMLNS_CLIENT)) {
+    if (!tag || !this->m_authed) return Base::handleTag(tag);
+    if (addressing_) addressing_->on_incoming(*tag);
+    if (tag->name() == "message" &&
+        (tag->xmlns().empty() || tag->xmlns() == gloox::XMLNS_CLIENT || tag->xmlns() == gloox::XMLNS_COMPONENT_ACCEPT)) {
       if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("xml <- {}", tag->xml());
-      if (m_smContext >= CtxSMEnabled) ++m_smHandled;  // XEP-0198: count it as handled
+      handled();
       on_message_(*tag);
+      return;
+    }
+    if (tag->name() == "presence" && on_presence_) {
+      if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("xml <- {}", tag->xml());
+      on_presence_(*tag);
       return;
     }
     // Jingle IQs go to parrot's own Jingle layer, which answers every one
     // itself (gloox's SessionManager acks before its handler runs and so
     // cannot send Jingle errors; docs/client-quirks.md#gloox).
-    if (tag && tag->name() == "iq" && m_authed && tag->findAttribute("type") == "set" &&
+    if (tag->name() == "iq" && tag->findAttribute("type") == "set" &&
         tag->findChild("jingle", "xmlns", "urn:xmpp:jingle:1") != nullptr) {
       if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("xml <- {}", tag->xml());
-      if (m_smContext >= CtxSMEnabled) ++m_smHandled;
+      handled();
       on_jingle_(*tag);
       return;
     }
     // File transfers: SI offers, SOCKS5 queries and IBB data are
     // answered by App's transfer owners, which read the raw tags.
     // The Jingle FT manager's own IQs (ids "jft-…") get their answers there too.
-    if (tag && tag->name() == "iq" && m_authed &&
+    if (tag->name() == "iq" &&
         (tag->findAttribute("type") == "set" || tag->findAttribute("id").rfind("jft-", 0) == 0) && on_transfer_ &&
         on_transfer_(*tag)) {
       if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("xml <- {}", tag->xml());
-      if (m_smContext >= CtxSMEnabled) ++m_smHandled;
+      handled();
       return;
     }
     // disco#info for no node and for the caps node, from the one list the
-    // caps `ver` is computed from (DiscoInfo says why not gloox::Disco).
-    if (tag && m_authed && parrot_disco_info().answers(*tag)) {
-      if (m_smContext >= CtxSMEnabled) ++m_smHandled;
-      send(parrot_disco_info().answer(*tag, jid().full()).release());
+    // caps `ver` is computed from (DiscoInfo says why not gloox::Disco),
+    // from the JID that was asked (a component is many JIDs).
+    if (parrot_disco_info().answers(*tag)) {
+      handled();
+      const std::string self = addressing_ ? tag->findAttribute("to") : this->jid().full();
+      this->send(parrot_disco_info().answer(*tag, self).release());
       return;
     }
     // HTTP Upload links: replies to their disco queries (XEP-0363 §3).
-    if (tag && tag->name() == "iq" && m_authed && on_link_reply_ &&
-        (tag->findAttribute("type") == "result" || tag->findAttribute("type") == "error") &&
-        on_link_reply_(*tag)) {
-      if (m_smContext >= CtxSMEnabled) ++m_smHandled;
+    if (tag->name() == "iq" && on_link_reply_ &&
+        (tag->findAttribute("type") == "result" || tag->findAttribute("type") == "error") && on_link_reply_(*tag)) {
+      handled();
       return;
     }
-    gloox::Client::handleTag(tag);
+    if (addressing_ && tag->name() == "iq" && addressing_->serves(tag->findAttribute("to"))) {
+      // gloox answers synchronously and stamps its answers with m_jid:
+      // make that the JID this IQ was sent to for the time it takes.
+      const gloox::JID domain = this->m_jid;
+      this->m_jid.setJID(tag->findAttribute("to"));
+      Base::handleTag(tag);
+      this->m_jid = domain;
+      return;
+    }
+    Base::handleTag(tag);
   }
 
-  void set_link_reply_sink(std::function<bool(const gloox::Tag&)> sink) { on_link_reply_ = std::move(sink); }
-
-  void set_transfer_sink(std::function<bool(const gloox::Tag&)> sink) { on_transfer_ = std::move(sink); }
-
-  bool stream_management_enabled() const { return m_smContext >= CtxSMEnabled; }
-  int stanzas_sent() const { return stanzasSent(); }
-
  private:
+  static constexpr auto kSmEnabled = gloox::ClientBase::CtxSMEnabled;
+  void handled() {
+    if (this->m_smContext >= kSmEnabled) ++this->m_smHandled;  // XEP-0198: count it as handled
+  }
+
   MessageSink on_message_;
   MessageSink on_jingle_;
+  MessageSink on_presence_;
+  ComponentAddressing* addressing_ = nullptr;
   std::function<bool(const gloox::Tag&)> on_transfer_;
   std::function<bool(const gloox::Tag&)> on_link_reply_;
+};
+
+class Session::Client final : public Tap<gloox::Client> {
+ public:
+  using Tap::Tap;
+};
+
+class Session::Component final : public Tap<gloox::Component> {
+ public:
+  using Tap::Tap;
 };
 
 Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owner, transport::LowFdSlot& slot,
                  const std::string& peer)
     : config_(config), owner_(owner) {
-  const gloox::JID jid(config.account.jid + "/" + config.account.resource);
-  client_ = std::make_unique<Client>(
-      jid, config.account.password,
-      [this](const gloox::Tag& message) {
-        if (owner_.on_jmi_message(message)) return;
-        if (owner_.on_link_message(message)) return;  // a shared file: fetched, not echoed
-        for (TagPtr& reply : owner_.chat().on_message(message, client_->jid(), Clock::now())) send(std::move(reply));
-        schedule_chat_drain();
-      },
-      [this](const gloox::Tag& iq) { owner_.on_jingle_iq(iq, client_->jid().full()); });
-  client_->set_transfer_sink([this](const gloox::Tag& iq) { return owner_.on_transfer_iq(iq, client_->jid().full()); });
-  client_->set_link_reply_sink([this](const gloox::Tag& iq) { return owner_.on_link_iq_reply(iq); });
-  client_->setTls(config.account.tls == TlsPolicy::kRequired ? gloox::TLSRequired : gloox::TLSOptional);
-  client_->setCompression(false);
-
-  auto tls = std::make_unique<GnutlsTls>(client_.get(), jid.server(), trust);
-  tls->init(gloox::EmptyString, gloox::EmptyString, gloox::StringList());
-  tls_ = tls.get();
-  client_->setEncryptionImpl(tls.release());
-  auto connection = std::make_unique<SlotConnection>(client_.get(), client_->logInstance(), slot, peer);
+  const AccountConfig& account = config.account;
+  // The server asked for STUN/TURN and pinged: a component's parent server.
+  const std::string server = account.is_component() ? account.parent_domain : gloox::JID(account.jid).server();
+  if (account.is_component()) {
+    component_ = std::make_unique<Component>(gloox::XMLNS_COMPONENT_ACCEPT, account.server_host, account.component,
+                                             account.password, account.server_port);
+    base_ = component_.get();
+    addressing_ = std::make_unique<ComponentAddressing>(account.component, account.resource);
+    presence_ = std::make_unique<ComponentPresence>(
+        account.resource, kStatus, kWelcome, owner_.contact_book(),
+        ComponentPresence::Hooks{[this](const std::string& contact) { return subscription_allowed(gloox::JID(contact)); },
+                                 [this](const std::string& contact) { return owner_.take_welcome(contact); }});
+    component_->set_component(addressing_.get(), [this](const gloox::Tag& presence) {
+      for (auto& stanza : presence_->on_presence(presence)) send(std::move(stanza));
+      update_contacts();
+    });
+  } else {
+    client_ = std::make_unique<Client>(gloox::JID(account.jid + "/" + account.resource), account.password);
+    base_ = client_.get();
+  }
+  const auto on_message = [this](const gloox::Tag& message) {
+    if (owner_.on_jmi_message(message)) return;
+    if (owner_.on_link_message(message)) return;  // a shared file: fetched, not echoed
+    const gloox::JID self = addressing_ ? gloox::JID(message.findAttribute("to")) : base_->jid();
+    for (TagPtr& reply : owner_.chat().on_message(message, self, Clock::now())) send(std::move(reply));
+    schedule_chat_drain();
+  };
+  const auto on_jingle = [this](const gloox::Tag& iq) { owner_.on_jingle_iq(iq, self_for(iq)); };
+  const auto on_transfer = [this](const gloox::Tag& iq) { return owner_.on_transfer_iq(iq, self_for(iq)); };
+  const auto on_link_reply = [this](const gloox::Tag& iq) { return owner_.on_link_iq_reply(iq); };
+  auto connection = std::make_unique<SlotConnection>(base_, base_->logInstance(), slot, peer);
   connection_ = connection.get();
-  client_->setConnectionImpl(connection.release());
-  if (config.stream.stream_management) client_->setStreamManagement(true, false);
+  if (client_) {
+    client_->set_sinks(on_message, on_jingle);
+    client_->set_transfer_sink(on_transfer);
+    client_->set_link_reply_sink(on_link_reply);
+    client_->setTls(account.tls == TlsPolicy::kRequired ? gloox::TLSRequired : gloox::TLSOptional);
+    client_->setCompression(false);
+    auto tls = std::make_unique<GnutlsTls>(client_.get(), server, trust);
+    tls->init(gloox::EmptyString, gloox::EmptyString, gloox::StringList());
+    tls_ = tls.get();
+    client_->setEncryptionImpl(tls.release());
+    if (config.stream.stream_management) client_->setStreamManagement(true, false);
+    client_->rosterManager()->registerRosterListener(this, false);
+  } else {
+    component_->set_sinks(on_message, on_jingle);
+    component_->set_transfer_sink(on_transfer);
+    component_->set_link_reply_sink(on_link_reply);
+  }
+  base_->setConnectionImpl(connection.release());
 
   const gloox::LogLevel gloox_level =
       config.log_level == "trace" || config.log_level == "debug" ? gloox::LogLevelDebug : gloox::LogLevelWarning;
-  client_->logInstance().registerLogHandler(gloox_level, gloox::LogAreaAll, this);
-  client_->registerConnectionListener(this);
-  client_->registerStanzaExtension(new AnyIqPayload());
-  client_->rosterManager()->registerRosterListener(this, false);
+  base_->logInstance().registerLogHandler(gloox_level, gloox::LogAreaAll, this);
+  base_->registerConnectionListener(this);
+  base_->registerStanzaExtension(new AnyIqPayload());
 
   // disco#info for no node and for the caps node is answered by DiscoInfo
   // (in handleTag), identity included; gloox keeps disco#items, XEP-0092
   // and XEP-0050's nodes.
-  client_->disco()->setVersion("parrot", kVersion, operating_system());
-  client_->addPresenceExtension(new gloox::Capabilities(parrot_disco_info().caps_element().get()));
+  base_->disco()->setVersion("parrot", kVersion, operating_system());
   report_command_ = std::make_unique<ReportCommand>(
-      *client_, [this](const std::string& bare_jid) { return owner_.last_report(bare_jid); });
+      *base_, [this](const std::string& bare_jid) { return owner_.last_report(bare_jid); });
   if (config.ice_servers.external_services) {
     external_services_ = std::make_unique<ExternalServiceDiscovery>(
-        *client_, jid.server(),
+        *base_, server,
         [this](std::vector<IceServer> servers) { owner_.on_discovered_ice_servers(std::move(servers)); });
   }
-  // Positive priority: messages to the bare JID, and offline storage, reach parrot.
-  client_->setPresence(gloox::Presence::Available, 1, kStatus);
+  if (client_) {
+    client_->addPresenceExtension(new gloox::Capabilities(parrot_disco_info().caps_element().get()));
+    // Positive priority: messages to the bare JID, and offline storage, reach parrot.
+    client_->setPresence(gloox::Presence::Available, 1, kStatus);
+  }
+}
+
+std::string Session::self_for(const gloox::Tag& stanza) const {
+  return addressing_ ? addressing_->self_for(stanza) : base_->jid().full();
 }
 
 Session::~Session() {
   stop_timers();
-  client_->removeConnectionListener(this);
-  client_->logInstance().removeLogHandler(this);
+  base_->removeConnectionListener(this);
+  base_->logInstance().removeLogHandler(this);
 }
 
 bool Session::start() {
-  if (!client_->connect(false)) return false;
+  if (!base_->connect(false)) return false;
   socket_watch_.reset(
       g_unix_fd_source_new(connection_->socket(), static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR)));
   g_source_set_name(socket_watch_.get(), "parrot xmpp socket");
@@ -227,25 +310,36 @@ void Session::on_readable() {
   // gloox reads at most 8 KiB per recv(); keep reading while a burst lasts,
   // bounded so one busy stream cannot starve the loop's other sources. The
   // replies to the whole burst leave in one write.
-  tls_->cork();
+  if (tls_) tls_->cork();
   for (int i = 0; i < 32 && socket_watch_; ++i) {
     const long before = connection_->bytes_in();
-    if (client_->recv(0) != gloox::ConnNoError) break;
+    if (base_->recv(0) != gloox::ConnNoError) break;
     if (connection_->bytes_in() == before) break;
   }
-  tls_->uncork();
+  if (tls_) tls_->uncork();
 }
 
 void Session::close() {
-  if (client_->state() != gloox::StateDisconnected) client_->disconnect();
+  // A component closes its stream without a word of presence: in a
+  // cluster the other instances still serve the domain.
+  if (base_->state() == gloox::StateDisconnected) return;
+  if (client_) {
+    client_->disconnect();
+  } else {
+    component_->disconnect();
+  }
 }
 
-void Session::send(TagPtr stanza) { client_->send(stanza.release()); }
+void Session::send(TagPtr stanza) {
+  if (addressing_) addressing_->stamp(*stanza);
+  base_->send(stanza.release());
+}
 
-std::string Session::full_jid() const { return client_->jid().full(); }
+std::string Session::full_jid() const { return addressing_ ? addressing_->default_self() : base_->jid().full(); }
 
 std::vector<TagPtr> Session::take_unacked() {
   std::vector<TagPtr> messages;
+  if (!client_) return messages;  // no XEP-0198 on a component stream
   for (gloox::Tag* tag : client_->sendQueue()) {
     TagPtr owned(tag);
     if (owned->name() != "message") continue;  // presence and IQs are redone by the next session
@@ -257,15 +351,22 @@ std::vector<TagPtr> Session::take_unacked() {
 
 void Session::stop_timers() {
   socket_watch_.reset();
-  for (transport::Timer* timer : {&ping_timer_, &pong_deadline_, &ack_timer_, &chat_timer_}) timer->cancel();
+  for (transport::Timer* timer : {&ping_timer_, &pong_deadline_, &ack_timer_, &chat_timer_, &presence_timer_})
+    timer->cancel();
 }
 
 void Session::onConnect() {
-  spdlog::info("xmpp: online as {} (stream management {})", client_->jid().full(),
-               client_->stream_management_enabled() ? "on" : "off");
+  if (component_) {
+    component_->stamp_from_from_now_on();
+    spdlog::info("xmpp: online as {} (XEP-0114 component of {}, plaintext stream)", full_jid(),
+                 config_.account.parent_domain);
+  } else {
+    spdlog::info("xmpp: online as {} (stream management {})", client_->jid().full(),
+                 client_->stream_management_enabled() ? "on" : "off");
+  }
   GMainContext* const control = g_main_context_default();
   ping_timer_ = transport::Timer::repeating(control, std::chrono::seconds(config_.stream.ping_interval_s), [this] { ping_tick(); });
-  if (client_->stream_management_enabled()) {
+  if (client_ && client_->stream_management_enabled()) {
     // gloox never asks for acks by itself; without them the unacked queue
     // would only grow.
     ack_timer_ = transport::Timer::repeating(control, std::chrono::milliseconds(500), [this] {
@@ -279,7 +380,33 @@ void Session::onConnect() {
   // parrot was away.
   if (external_services_) external_services_->query();
   schedule_chat_drain();  // messages queued before a reconnect go on
+  if (component_) start_presence_to_subscribers();
   owner_.on_online();
+}
+
+// A component's presence reaches its subscribers only if it sends it to
+// each (no server broadcasts it), paced so a large contact list does not
+// flood the server at every connect.
+void Session::start_presence_to_subscribers() {
+  ContactBook* book = owner_.contact_book();
+  if (!book) return;
+  auto subscribers = std::make_shared<std::vector<Subscriber>>(book->subscribers());
+  update_contacts();
+  if (subscribers->empty()) return;
+  spdlog::info("roster: sending presence to {} subscribers", subscribers->size());
+  auto next = std::make_shared<std::size_t>(0);
+  const auto batch = [this, subscribers, next] {
+    constexpr std::size_t kPerBatch = 200;
+    for (std::size_t sent = 0; sent < kPerBatch && *next < subscribers->size(); ++sent, ++*next) {
+      const Subscriber& subscriber = (*subscribers)[*next];
+      send(presence_->available(subscriber.self, subscriber.peer));
+    }
+    if (*next >= subscribers->size()) presence_timer_.cancel();
+  };
+  batch();
+  if (*next < subscribers->size()) {
+    presence_timer_ = transport::Timer::repeating(g_main_context_default(), std::chrono::milliseconds(100), batch);
+  }
 }
 
 void Session::schedule_chat_drain() {
@@ -291,7 +418,7 @@ void Session::schedule_chat_drain() {
   chat_timer_ = transport::Timer(g_main_context_default(), std::chrono::milliseconds(std::max<std::int64_t>(1, delay)),
                                  [this] {
                                    chat_timer_.cancel();  // fired: the next drain may arm it again
-                                   for (TagPtr& reply : owner_.chat().on_timer(client_->jid(), Clock::now()))
+                                   for (TagPtr& reply : owner_.chat().on_timer(base_->jid(), Clock::now()))
                                      send(std::move(reply));
                                    schedule_chat_drain();
                                  });
@@ -299,7 +426,11 @@ void Session::schedule_chat_drain() {
 
 void Session::ping_tick() {
   if (pong_deadline_.pending()) return;  // one ping at a time
-  client_->xmppPing(gloox::JID(client_->jid().server()), this);
+  // A component pings its parent server: a ping to its own domain would
+  // be routed back to it, or to another instance.
+  const std::string server =
+      component_ ? config_.account.parent_domain : gloox::JID(client_->jid().server()).full();
+  base_->xmppPing(gloox::JID(server), this);
   pong_deadline_ =
       transport::Timer(g_main_context_default(), std::chrono::seconds(config_.stream.ping_timeout_s), [this] {
         pong_deadline_.cancel();
@@ -319,12 +450,12 @@ void Session::onDisconnect(gloox::ConnectionError error) {
   end_error_ = error;
   if (end_reason_.empty()) {
     end_reason_ = describe(error);
-    if (error == gloox::ConnTlsFailed && !tls_->verify_error().empty()) {
+    if (error == gloox::ConnTlsFailed && tls_ && !tls_->verify_error().empty()) {
       end_reason_ += ": " + tls_->verify_error();
     }
     // gloox's streamErrorText() returns a dangling reference in 1.0.24, so
     // only the condition's number is reported.
-    if (error == gloox::ConnStreamError) end_reason_ += " " + std::to_string(client_->streamError());
+    if (error == gloox::ConnStreamError) end_reason_ += " " + std::to_string(base_->streamError());
   }
   if (ended_idle_) return;
   // At idle priority, as before: whatever the loop still has for this stream
@@ -419,7 +550,19 @@ void Session::handleItemAdded(const gloox::JID&) { update_contacts(); }
 void Session::handleItemRemoved(const gloox::JID&) { update_contacts(); }
 void Session::handleRoster(const gloox::Roster&) { update_contacts(); }
 
-void Session::update_contacts() { owner_.on_contacts(client_->rosterManager()->roster()->size()); }
+void Session::update_contacts() {
+  if (client_) {
+    owner_.on_contacts(client_->rosterManager()->roster()->size());
+  } else if (ContactBook* book = owner_.contact_book()) {
+    owner_.on_contacts(book->subscriber_count());
+  }
+}
+
+bool Session::auth_refused() const {
+  // A component's refused handshake is a not-authorized stream error
+  // (XEP-0114 §3), where a client's is a SASL failure.
+  return component_ && end_error_ == gloox::ConnStreamError && base_->streamError() == gloox::StreamErrorNotAuthorized;
+}
 
 void Session::handleLog(gloox::LogLevel level, gloox::LogArea area, const std::string& message) {
   if (area == gloox::LogAreaXmlIncoming || area == gloox::LogAreaXmlOutgoing) {

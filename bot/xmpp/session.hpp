@@ -1,4 +1,5 @@
-// One XMPP connection: a gloox::Client over the socket on the low fd slot,
+// One XMPP connection: a gloox::Client (or, with --component, an XEP-0114
+// gloox::Component) over the socket on the low fd slot,
 // driven by the control thread's GLib main loop. A new Session is made for
 // every connection, so no gloox state (stream management in particular,
 // whose 1.0.24 resumption can wedge) survives a disconnect. gloox's
@@ -6,6 +7,7 @@
 #pragma once
 
 #include <gloox/client.h>
+#include <gloox/component.h>
 #include <gloox/connectionlistener.h>
 #include <gloox/eventhandler.h>
 #include <gloox/loghandler.h>
@@ -19,8 +21,11 @@
 
 #include "bot/chat/chat_echo.hpp"
 #include "bot/config.hpp"
+#include "bot/contact_book.hpp"
 #include "bot/ice_servers.hpp"
 #include "bot/report_store.hpp"
+#include "bot/xmpp/component_addressing.hpp"
+#include "bot/xmpp/component_presence.hpp"
 #include "bot/xmpp/external_service_discovery.hpp"
 #include "bot/xmpp/gnutls_tls.hpp"
 #include "bot/xmpp/report_command.hpp"
@@ -44,7 +49,8 @@ class SessionOwner {
   // One-time welcome bookkeeping: true if `bare_jid` has not been welcomed.
   virtual bool take_welcome(const std::string& bare_jid) = 0;
   // An <iq type='set'> carrying <jingle/>: the owner answers it (calls).
-  // `self` is parrot's bound full JID.
+  // `self` is parrot's full JID: the bound one, or as a component the
+  // one the IQ was sent to.
   virtual void on_jingle_iq(const gloox::Tag& iq, const std::string& self) = 0;
   // A message carrying XEP-0353 Jingle Message Initiation; true if it was
   // one, so it is not echoed.
@@ -63,6 +69,9 @@ class SessionOwner {
   // fetcher's disco queries (true when the id was one of them).
   virtual bool on_link_message(const gloox::Tag& message) = 0;
   virtual bool on_link_iq_reply(const gloox::Tag& iq) = 0;
+  // Component mode: who subscribed to which of the component's JIDs (the
+  // component answers subscriptions itself). Null: not remembered.
+  virtual ContactBook* contact_book() { return nullptr; }
 };
 
 class Session final : gloox::ConnectionListener,
@@ -82,14 +91,19 @@ class Session final : gloox::ConnectionListener,
   void close();
 
   void send(TagPtr stanza);
-  // The full JID the server bound (valid once online).
+  // The full JID the server bound (valid once online); a component's
+  // domain/resource.
   std::string full_jid() const;
+  // True when the stream ended because the server refused the component's
+  // secret (a client's refused login is ConnAuthenticationFailed).
+  bool auth_refused() const;
   // Messages sent but not acknowledged by the server (XEP-0198), to send
   // again on the next connection.
   std::vector<TagPtr> take_unacked();
 
  private:
   class Client;
+  class Component;
 
   // gloox::ConnectionListener
   void onConnect() override;
@@ -120,6 +134,8 @@ class Session final : gloox::ConnectionListener,
   void handleLog(gloox::LogLevel level, gloox::LogArea area, const std::string& message) override;
 
   bool subscription_allowed(const gloox::JID& jid) const;
+  std::string self_for(const gloox::Tag& stanza) const;
+  void start_presence_to_subscribers();
   void update_contacts();
   void on_readable();
   void ping_tick();
@@ -129,11 +145,17 @@ class Session final : gloox::ConnectionListener,
 
   const Config& config_;
   SessionOwner& owner_;
+  // Exactly one of client_ and component_; base_ is the one made.
   std::unique_ptr<Client> client_;
+  std::unique_ptr<Component> component_;
+  gloox::ClientBase* base_ = nullptr;
+  // Component mode only.
+  std::unique_ptr<ComponentAddressing> addressing_;
+  std::unique_ptr<ComponentPresence> presence_;
   // Both hold client_ and so are declared after it (destroyed before it).
   std::unique_ptr<ReportCommand> report_command_;
   std::unique_ptr<ExternalServiceDiscovery> external_services_;
-  GnutlsTls* tls_ = nullptr;              // owned by client_
+  GnutlsTls* tls_ = nullptr;              // owned by client_; none for a component
   SlotConnection* connection_ = nullptr;  // owned by client_
   // All on the control loop (the default context), each cancelled by its
   // owner member: destroying the Session leaves no source behind.
@@ -142,6 +164,7 @@ class Session final : gloox::ConnectionListener,
   transport::Timer pong_deadline_;
   transport::Timer ack_timer_;
   transport::Timer chat_timer_;  // drains ChatEcho's paced messages
+  transport::Timer presence_timer_;  // a component's presence to its subscribers, paced
   transport::AttachedSourcePtr ended_idle_;
   int sent_at_last_ack_request_ = 0;
   gloox::ConnectionError end_error_ = gloox::ConnNoError;

@@ -149,11 +149,14 @@ class ThrowawayServer:
 class Prosody(ThrowawayServer):
     """A Prosody of its own: config, data, certificates and port in `root`."""
 
-    def __init__(self, root=None, domain=DOMAIN, users=(), port=None, log_level=None, websocket=False):
+    def __init__(self, root=None, domain=DOMAIN, users=(), port=None, log_level=None, websocket=False,
+                 components=()):
         # log_level: Prosody's file log level; benchmarks pass "warn" (per-
         # stanza work is what they measure). Default: $PARROT_PROSODY_LOG_LEVEL or info.
         # websocket: also serve XMPP over WebSocket (RFC 7395, mod_websocket)
         # at websocket_url, plain ws on loopback, for browser clients.
+        # components: (host, secret) pairs served as XEP-0114 components on
+        # component_port (loopback), for parrot --component.
         log_level = log_level or os.environ.get("PARROT_PROSODY_LOG_LEVEL", "info")
         self.root = root or tempfile.mkdtemp(prefix="parrot-prosody-")
         self.domain = domain
@@ -173,6 +176,12 @@ class Prosody(ThrowawayServer):
 consider_websocket_secure = true
 cross_domain_websocket = true
 """
+        self.component_port = free_port() if components else None
+        while components and self.component_port in (self.port, self.http_port):
+            self.component_port = free_port()
+        self.components = dict(components)
+        component_config = "".join(f'Component "{host}"\n  component_secret = "{secret}"\n'
+                                   for host, secret in components)
         self.process = None
         os.makedirs(f"{self.root}/data", exist_ok=True)
         self.ca_file, crt, key = make_certificates(self.root, domain)
@@ -189,7 +198,8 @@ c2s_ports = {{ {self.port} }}
 c2s_direct_tls_ports = {{ }}
 legacy_ssl_ports = {{ }}
 s2s_ports = {{ }}
-component_ports = {{ }}
+component_ports = {{ {self.component_port or ""} }}
+component_interfaces = {{ "127.0.0.1" }}
 http_ports = {{ {self.http_port or ""} }}
 https_ports = {{ }}
 {websocket_config}c2s_require_encryption = true
@@ -205,7 +215,7 @@ smacks_hibernation_time = 5
 certificates = "{self.root}"
 VirtualHost "{domain}"
   ssl = {{ certificate = "{crt}"; key = "{key}" }}
-""")
+{component_config}""")
         for user, password in users:
             self.add_user(user, password)
 
@@ -234,6 +244,8 @@ VirtualHost "{domain}"
         wait_for_port(self.port)
         if self.http_port:
             wait_for_port(self.http_port)
+        if self.component_port:
+            wait_for_port(self.component_port)
 
 
 
@@ -717,6 +729,29 @@ class Parrot:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode if self.process else None
+
+
+class ComponentParrot(Parrot):
+    """parrot as an XEP-0114 component `host` of the server's (Prosody's
+    `components`, or any server with a `component_port`)."""
+
+    def __init__(self, server, host, secret, extra=(), **kw):
+        super().__init__(server, user=host, extra=extra, **kw)
+        self.jid = host
+        self.secret = secret
+
+    def command(self):
+        return self.wrapper + [parrot_binary(), "--component", self.jid, "--server",
+                               f"127.0.0.1:{self.prosody.component_port}", "--parent-domain", self.prosody.domain,
+                               "--data-dir", self.data_dir, "--reconnect-min", "1", "--reconnect-max", "2",
+                               "--log-level", self.log_level] + self.extra
+
+    def start(self):
+        env = dict(os.environ, PARROT_COMPONENT_SECRET=self.secret)
+        self.log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.command(), env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, preexec_fn=self.preexec)
+        return self
 
 
 class Client(slixmpp.ClientXMPP):
