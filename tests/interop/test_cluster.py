@@ -139,15 +139,20 @@ async def failover_local(clients, instances, reports, store_shared, stand_in):
           f"(sent to the dying instance or before ejabberd dropped its route); every later one echoed")
     if stand_in:
         return
-    # New calls from the moved users, through the other node's instance.
-    new = await calls_for(moved[:CALLS_PER_INSTANCE])
-    print(f"{len(new)} new calls from node B's users through {instances[0].name}: MEDIA OK")
+    # New calls from moved users who had not called yet, through the other
+    # node's instance; those who called the dead one ask for their report.
+    callers = [c for c in moved if c not in reports][:CALLS_PER_INSTANCE]
+    await calls_for(callers)
+    print(f"{len(callers)} new calls from node B's users through {instances[0].name}: MEDIA OK")
+    earlier = [c for c in moved if c in reports]
+    answers = await asyncio.gather(*(ask_report(c) for c in earlier))
     if store_shared:
-        earlier = [c for c in moved[CALLS_PER_INSTANCE:] if c in reports] or \
-                  [c for c in moved if c in reports and c not in moved[:CALLS_PER_INSTANCE]]
-        for c in earlier:
-            assert await ask_report(c) == reports[c], "a report made on the dead instance is lost"
+        for c, answer in zip(earlier, answers):
+            assert answer == reports[c], (c.boundjid.bare, "a report made on the dead instance is lost", answer)
         print(f"!report on {instances[0].name} for {len(earlier)} users who called {victim.name}: from the store")
+    else:
+        print(f"!report on {instances[0].name} for {len(earlier)} users who called {victim.name}: "
+              f"{sum(a is not None for a in answers)} found (no shared store)")
 
 
 async def failover_buckets(clients, instances, served, stand_in):
