@@ -14,8 +14,10 @@ local (one instance per node, no domain_balancing): each user is served by
 the instance on its node. SIGKILL node B's instance while B's users send a
 message every 50 ms: ejabberd moves them to A's instance; from each user's
 first echo on, every message is echoed. The failover time (kill -> first
-echoed message's sending) is printed. B's users then call and `!report`
-through A's instance (their last report comes from the shared store).
+echoed message's sending) is printed. A call in progress on B's instance
+is ended by A's instance answering its hang-up with unknown-session. B's
+users then call and `!report` through A's instance (their last report
+comes from the shared store).
 
 buckets (domain_balancing bare_source, component_number 3, three
 instances): each user's echoes come from one instance. SIGKILL the busiest
@@ -37,6 +39,9 @@ import time
 import jingle_caller as jc  # first: it limits aioice to loopback
 import harness
 import cluster as cl
+from slixmpp.exceptions import IqError
+
+JINGLE_ERRORS_NS = "urn:xmpp:jingle:errors:1"
 
 USERS = 20
 CALLS_PER_INSTANCE = 2
@@ -115,6 +120,13 @@ def one_instance_each(seen):
 async def failover_local(clients, instances, reports, store_shared, stand_in):
     victim = instances[1]
     moved = [c for c in clients if c.node_index == 1]
+    interrupted = None
+    if not stand_in:
+        # A call in progress on the instance about to die.
+        interrupted = next(c for c in reversed(moved) if c not in reports)
+        doomed = jc.JingleCaller(interrupted, f"{cl.COMPONENT}/parrot", media=("audio",), jmi=False)
+        await doomed.call()
+        await doomed.wait_media(("audio",), frames=10)
     for c in moved:
         c.drain()
     tickers = [cl.Ticker(c, "tick").start() for c in moved]
@@ -139,9 +151,18 @@ async def failover_local(clients, instances, reports, store_shared, stand_in):
           f"(sent to the dying instance or before ejabberd dropped its route); every later one echoed")
     if stand_in:
         return
+    # The hang-up of the interrupted call reaches the other instance, which
+    # knows no such session: XEP-0166's unknown-session ends it cleanly.
+    try:
+        await doomed.terminate("success")
+        raise AssertionError("the other instance accepted a session-terminate for a call it never had")
+    except IqError as error:
+        assert error.iq["error"]["condition"] == "item-not-found", error.iq
+        assert error.iq.xml.find(f".//{{{JINGLE_ERRORS_NS}}}unknown-session") is not None, error.iq
+    print(f"the call in progress on {victim.name} ended by {instances[0].name}'s unknown-session")
     # New calls from moved users who had not called yet, through the other
     # node's instance; those who called the dead one ask for their report.
-    callers = [c for c in moved if c not in reports][:CALLS_PER_INSTANCE]
+    callers = [c for c in moved if c not in reports and c is not interrupted][:CALLS_PER_INSTANCE]
     await calls_for(callers)
     print(f"{len(callers)} new calls from node B's users through {instances[0].name}: MEDIA OK")
     earlier = [c for c in moved if c in reports]
