@@ -127,6 +127,11 @@ async def failover_local(clients, instances, reports, store_shared, stand_in):
         doomed = jc.JingleCaller(interrupted, f"{cl.COMPONENT}/parrot", media=("audio",), jmi=False)
         await doomed.call()
         await doomed.wait_media(("audio",), frames=10)
+    tone_user, welcomed_user = moved[0], moved[1]
+    if not stand_in:
+        # A setting made on the instance about to die.
+        tone_user.send_message(mto=cl.COMPONENT, mbody="!mode tone", mtype="chat")
+        await tone_user.next_message(jc.TIMEOUT, lambda m: "test tone" in m["body"])
     for c in moved:
         c.drain()
     tickers = [cl.Ticker(c, "tick").start() for c in moved]
@@ -165,6 +170,7 @@ async def failover_local(clients, instances, reports, store_shared, stand_in):
     callers = [c for c in moved if c not in reports and c is not interrupted][:CALLS_PER_INSTANCE]
     await calls_for(callers)
     print(f"{len(callers)} new calls from node B's users through {instances[0].name}: MEDIA OK")
+    await check_moved_state(tone_user, welcomed_user, instances[0].name, store_shared)
     earlier = [c for c in moved if c in reports]
     answers = await asyncio.gather(*(ask_report(c) for c in earlier))
     if store_shared:
@@ -174,6 +180,37 @@ async def failover_local(clients, instances, reports, store_shared, stand_in):
     else:
         print(f"!report on {instances[0].name} for {len(earlier)} users who called {victim.name}: "
               f"{sum(a is not None for a in answers)} found (no shared store)")
+
+
+async def check_moved_state(tone_user, welcomed_user, instance, store_shared):
+    """What a moved user expects the new instance to know: `!mode` set on
+    the dead one, and that the welcome was sent (removing parrot and adding
+    it again brings none; the echo of the next message, from the same
+    instance, comes after anything the subscription caused)."""
+    tone_user.send_message(mto=cl.COMPONENT, mbody="!mode", mtype="chat")
+    mode = (await tone_user.next_message(jc.TIMEOUT, lambda m: "now:" in m["body"]))["body"]
+    # The user removes parrot and adds it again, now on the other instance.
+    # parrot confirms and ends its own subscription to the user: wait for
+    # its `unsubscribe` (ejabberd drops the `unsubscribed`, which changes no
+    # state once the user has unsubscribed, RFC 6121 §3.2.3).
+    unsubscribe = asyncio.get_running_loop().create_future()
+    welcomed_user.add_event_handler("presence_unsubscribe",
+                                    lambda p: unsubscribe.done() or unsubscribe.set_result(p))
+    welcomed_user.send_presence(pto=cl.COMPONENT, ptype="unsubscribe")
+    await asyncio.wait_for(unsubscribe, jc.TIMEOUT)
+    welcomed_user.drain()
+    await welcomed_user.befriend(cl.COMPONENT, jc.TIMEOUT)
+    welcomed_user.send_message(mto=cl.COMPONENT, mbody="after subscribing again", mtype="chat")
+    bodies = []
+    while not bodies or bodies[-1] != "after subscribing again":
+        bodies.append((await welcomed_user.next_message(jc.TIMEOUT))["body"])
+    welcomed_again = any("!help" in body for body in bodies)
+    if store_shared:
+        assert "(now: tone)" in mode, ("!mode set on the dead instance is lost", mode)
+        assert not welcomed_again, ("welcomed twice", bodies)
+        print(f"{instance} knew the moved users' !mode and welcome from the store")
+    else:
+        print(f"{instance} without a shared store: {mode!r}, welcomed again: {welcomed_again}")
 
 
 async def failover_buckets(clients, instances, served, stand_in):
