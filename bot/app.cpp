@@ -50,22 +50,24 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
       connector_(nullptr, std::chrono::seconds(config_.account.connect_timeout_s)),
       backoff_(std::chrono::seconds(config_.stream.reconnect_min_s), std::chrono::seconds(config_.stream.reconnect_max_s)),
       chat_(config_.chat, commands_),
-      welcomes_(config_.data_dir + "/welcomed"),
       workers_(config_.workers),
       certificate_(transport::Certificate::load_or_generate(config_.data_dir + "/dtls")),
-      reports_(config_.data_dir + "/reports.sqlite") {
+      store_(open_store(store_options())) {
+  spdlog::info("store: {}", store_->describe());
+  // Older parrots kept the welcomed contacts in a file of their own.
+  import_welcome_file(*store_, config_.data_dir + "/welcomed");
   chat_.set_instance_name(config_.instance_name);
   chat_.set_reply_from_addressed(config_.account.is_component());
   GMainContext* control = g_main_loop_get_context(loop_.get());
   const auto send = [this](TagPtr stanza) {
     if (session_) session_->send(std::move(stanza));
   };
-  calls_ = std::make_unique<call::CallManager>(control, workers_, certificate_, &reports_, config_.ice, config_.calls,
+  calls_ = std::make_unique<call::CallManager>(control, workers_, certificate_, store_.get(), config_.ice, config_.calls,
                                                send);
   const ReportPagesConfig& pages = config_.report_pages;
   calls_->set_report_base_url(pages.public_url);
   if (!pages.listen_host.empty()) {
-    report_pages_ = std::make_unique<ReportPages>(config_.data_dir + "/reports.sqlite");
+    report_pages_ = std::make_unique<ReportPages>(open_store(store_options()));  // for the server's threads
     http_ = std::make_unique<transport::HttpServer>(pages.listen_host, pages.listen_port);
     report_pages_->add_routes(*http_);
     http_->start();
@@ -76,15 +78,15 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
   const transfer::TransferLimits& limits = config_.transfers.limits;
   transfer::SiOptions si_options;
   si_options.limits = limits;
-  si_transfers_ = std::make_unique<transfer::SiTransfers>(control, workers_, &reports_, si_options, send);
+  si_transfers_ = std::make_unique<transfer::SiTransfers>(control, workers_, store_.get(), si_options, send);
   transfer::JingleFtOptions jingle_ft_options = config_.transfers.jingle_ft;
   jingle_ft_options.limits = limits;
-  jingle_transfers_ = std::make_unique<transfer::JingleTransfers>(control, workers_, &reports_, jingle_ft_options, send);
+  jingle_transfers_ = std::make_unique<transfer::JingleTransfers>(control, workers_, store_.get(), jingle_ft_options, send);
   jingle_transfers_->set_direct_candidates(direct_candidates());
   transfer::HttpLinkOptions link_options = config_.links;
   link_options.limits = limits;
   link_options.user_agent = std::string("parrot/") + kVersion;
-  http_links_ = std::make_unique<transfer::HttpLinks>(control, &reports_, std::move(link_options), send);
+  http_links_ = std::make_unique<transfer::HttpLinks>(control, store_.get(), std::move(link_options), send);
   // --max-transfers and --max-transfers-per-contact count every mechanism.
   transfer_load_.add([this](const std::string& bare) { return si_transfers_->own_load(bare); });
   transfer_load_.add([this](const std::string& bare) { return jingle_transfers_->own_load(bare); });
@@ -92,8 +94,13 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
   si_transfers_->set_load(&transfer_load_);
   jingle_transfers_->set_load(&transfer_load_);
   http_links_->set_load(&transfer_load_);
+  calls_->set_settings_store(store_.get());
   register_commands();
   update_ice_servers();
+}
+
+StoreOptions App::store_options() const {
+  return StoreOptions{config_.store, config_.data_dir};
 }
 
 transfer::DirectCandidates App::direct_candidates() const {
@@ -202,7 +209,7 @@ void App::register_commands() {
   });
   commands_.add("report", "report", "your last call or file report again", [this](const CommandRequest& request) {
     const std::string peer = parrot::xmpp::bare_jid(request.peer);
-    const auto last = reports_.last(peer);
+    const auto last = store_->last(peer);
     if (!last) return CommandReply("No report yet: call parrot or send it a file, then ask again.");
     CommandReply reply(last->summary);
     auto report = std::make_shared<gloox::Tag>("report", last->json);

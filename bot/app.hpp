@@ -18,11 +18,10 @@
 #include "bot/contact_book.hpp"
 #include "bot/public_address_check.hpp"
 #include "bot/report_pages.hpp"
-#include "bot/report_store.hpp"
+#include "bot/store/store.hpp"
 #include "bot/transfer/jingle_transfers.hpp"
 #include "bot/transfer/si_transfers.hpp"
 #include "bot/transfer/http_links.hpp"
-#include "bot/welcome_store.hpp"
 #include "bot/xmpp/session.hpp"
 #include "transport/glib_ptr.hpp"
 #include "transport/low_fd_slot.hpp"
@@ -54,18 +53,22 @@ class App final : xmpp::SessionOwner {
   void on_online() override;
   void on_ended(gloox::ConnectionError error, const std::string& reason) override;
   void on_contacts(std::size_t count) override { contacts_ = count; }
-  bool take_welcome(const std::string& bare_jid) override { return welcomes_.take(bare_jid); }
+  bool take_welcome(const std::string& bare_jid) override { return store_->take_welcome(bare_jid); }
   void on_jingle_iq(const gloox::Tag& iq, const std::string& self) override;
   bool on_jmi_message(const gloox::Tag& message) override { return calls_->on_jmi_message(message); }
   void on_discovered_ice_servers(std::vector<IceServer> servers) override;
-  std::optional<StoredReport> last_report(const std::string& bare_jid) override { return reports_.last(bare_jid); }
+  std::optional<StoredReport> last_report(const std::string& bare_jid) override { return store_->last(bare_jid); }
   bool on_transfer_iq(const gloox::Tag& iq, const std::string& self) override;
   bool on_link_message(const gloox::Tag& message) override { return http_links_->on_message(message); }
   bool on_link_iq_reply(const gloox::Tag& iq) override { return http_links_->on_iq_reply(iq); }
-  ContactBook* contact_book() override { return contact_book_.get(); }
+  // Who subscribed to parrot, when parrot keeps that list itself (component
+  // mode): in the store, shared by the instances.
+  ContactBook* contact_book() override { return store_.get(); }
 
   // parrot's own SOCKS5 candidates from --s5b-address and --public-address.
   transfer::DirectCandidates direct_candidates() const;
+  // --store and the data dir, for each connection to the store.
+  StoreOptions store_options() const;
   void register_commands();
   void update_ice_servers();
   // Tells the operator, in the log, whether the STUN server sees parrot
@@ -84,14 +87,13 @@ class App final : xmpp::SessionOwner {
   Backoff backoff_;
   CommandTable commands_;
   ChatEcho chat_;
-  WelcomeStore welcomes_;
-  // Component mode: who subscribed to the component's JIDs.
-  std::unique_ptr<ContactBook> contact_book_;
   // Calls: media threads first, so the call manager (which posts teardowns
   // to them) goes before they stop.
   transport::WorkerPool workers_;
   transport::Certificate certificate_;
-  ReportStore reports_;
+  // Reports, welcomes, "!delay"/"!mode" and contacts (bot/store): the
+  // control thread's connection.
+  std::unique_ptr<Store> store_;
   // --http-listen: the report pages, answered on the server's own threads;
   // the server goes first, so no request runs on pages it has lost.
   std::unique_ptr<ReportPages> report_pages_;

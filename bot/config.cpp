@@ -403,6 +403,11 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   add_shared_options(app, config, shared, "parrot's account, user@domain[/resource]");
   add_component_options(app, config, shared);
   app.add_option("--data-dir", config.data_dir, "Directory for parrot's state")->capture_default_str();
+  std::string store;
+  app.add_option("--store", store,
+                 "Where reports, welcomes, !delay/!mode and contacts live: 'sqlite' (DATA_DIR/reports.sqlite) or a "
+                 "postgresql:// URL shared by several instances (password from PGPASSWORD or a passfile, not the URL)")
+      ->default_str("sqlite");
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -428,6 +433,12 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
     check_s5b_flags(config.transfers.s5b);
     check_link_flags(config.links);
     check_report_page_flags(config.report_pages, http_listen);
+    std::string store_why;
+    if (auto location = parse_store_location(store, store_why)) {
+      config.store = std::move(*location);
+    } else {
+      throw CLI::ValidationError("--store", store_why);
+    }
     if (config.stream.reconnect_max_s < config.stream.reconnect_min_s) {
       throw CLI::ValidationError("--reconnect-max", "must not be below --reconnect-min");
     }

@@ -11,6 +11,7 @@
 #include "bot/call/call_limits.hpp"
 #include "bot/chat/chat_echo.hpp"
 #include "bot/ice_servers.hpp"
+#include "bot/store/store_location.hpp"
 #include "bot/transfer/http_links.hpp"
 #include "bot/transfer/jingle_transfers.hpp"
 #include "bot/transfer/transfer_load.hpp"
@@ -96,6 +97,7 @@ struct Config {
   StreamConfig stream;
   SubscriptionConfig subscription;
   std::string data_dir = "parrot-data";
+  StoreLocation store;           // --store: SQLite in data_dir, or PostgreSQL
   std::string log_level = "info";
   ChatPolicy chat;               // --echo-rate, --echo-burst, --echo-queue, --max-body-bytes
   call::CallLimits calls;

@@ -26,7 +26,7 @@ transport::HttpResponse not_found() {
 
 }  // namespace
 
-ReportPages::ReportPages(const std::string& store_path) : store_(store_path) {}
+ReportPages::ReportPages(std::unique_ptr<ReportStore> store) : store_(std::move(store)) {}
 
 void ReportPages::add_routes(transport::HttpServer& server) {
   // Any path segment is looked up (a malformed one is simply not found);
@@ -41,7 +41,7 @@ transport::HttpResponse ReportPages::page(const std::string& token) {
   std::optional<std::pair<StoredReport, ReportPageData>> found;
   {
     const std::lock_guard lock(mutex_);
-    found = store_.by_token(token);
+    found = store_->by_token(token);
   }
   if (!found) return not_found();
   const auto& [report, data] = *found;

@@ -2,21 +2,24 @@
 // token up in the report store and renders the page (bot/report_page.hpp).
 // The HTTP server's threads call it, never the control thread, so it keeps
 // a store connection of its own (SQLite in WAL mode lets it read while the
-// control thread writes), one request at a time.
+// control thread writes; a PostgreSQL connection is not to be shared between
+// threads), one request at a time.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
 
-#include "bot/report_store.hpp"
+#include "bot/store/report_store.hpp"
 #include "transport/http/http_server.hpp"
 
 namespace parrot::bot {
 
 class ReportPages final {
  public:
-  // Opens the store at `path` (throws std::runtime_error like ReportStore).
-  explicit ReportPages(const std::string& store_path);
+  // `store`: a connection of the pages' own (open_store() again), used
+  // only under the pages' mutex.
+  explicit ReportPages(std::unique_ptr<ReportStore> store);
 
   // Registers GET /reports/<token> on `server`.
   void add_routes(transport::HttpServer& server);
@@ -26,7 +29,7 @@ class ReportPages final {
 
  private:
   std::mutex mutex_;  // the server answers on several threads
-  ReportStore store_;
+  std::unique_ptr<ReportStore> store_;
 };
 
 }  // namespace parrot::bot

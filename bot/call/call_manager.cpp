@@ -197,6 +197,8 @@ void CallManager::set_extra_delay(const std::string& bare_jid, std::chrono::mill
   } else {
     extra_delays_[bare_jid] = delay;
   }
+  if (settings_ != nullptr && !settings_->save_extra_delay(bare_jid, std::max(delay, std::chrono::milliseconds{0})))
+    spdlog::warn("store: !delay for {} kept by this instance only", bare_jid);
 }
 
 void CallManager::set_test_signal(const std::string& bare_jid, bool on) {
@@ -205,6 +207,18 @@ void CallManager::set_test_signal(const std::string& bare_jid, bool on) {
   } else {
     test_signal_.erase(bare_jid);
   }
+  if (settings_ != nullptr && !settings_->save_test_signal(bare_jid, on))
+    spdlog::warn("store: !mode for {} kept by this instance only", bare_jid);
+}
+
+UserSettings CallManager::settings_for(const std::string& bare_jid) {
+  if (settings_ != nullptr) {
+    if (auto stored = settings_->user_settings(bare_jid)) return *stored;
+  }
+  UserSettings known;
+  if (const auto delay = extra_delays_.find(bare_jid); delay != extra_delays_.end()) known.extra_delay = delay->second;
+  known.test_signal = test_signal_.contains(bare_jid);
+  return known;
 }
 
 void CallManager::reply(const gloox::Tag& iq, std::unique_ptr<gloox::Tag> error) {
@@ -401,7 +415,8 @@ void CallManager::place_call(const std::string& sid, const std::string& peer, bo
   unit.config.certificate = &certificate_;
   unit.config.dtls = transport::DtlsParameters{};  // role and fingerprint come with the answer
   unit.echo.random_seed = random_seed();
-  if (const auto delay = extra_delays_.find(parrot::xmpp::bare_jid(peer)); delay != extra_delays_.end()) unit.echo.extra_delay = delay->second;
+  const UserSettings settings = settings_for(parrot::xmpp::bare_jid(peer));
+  unit.echo.extra_delay = settings.extra_delay;
   for (const auto& stream : offer.streams) {
     unit.echo.streams.push_back(echo_stream_config(stream.config));
     const bool is_video = stream.config.media == parrot::call::StreamMedia::kVideo;
@@ -410,7 +425,7 @@ void CallManager::place_call(const std::string& sid, const std::string& peer, bo
   }
   setup->transports.push_back(std::move(unit));
   setup->test_signal = true;
-  setup->test_signal_for = test_signal_.contains(parrot::xmpp::bare_jid(peer)) ? std::chrono::milliseconds{0} : kCallMeSignal;
+  setup->test_signal_for = settings.test_signal ? std::chrono::milliseconds{0} : kCallMeSignal;
   call->offer = std::move(offer);
   call->early_candidates.resize(1);
   Call& placed = *call;
@@ -567,14 +582,14 @@ void CallManager::add_transports(Call& call, const jingle::Jingle& offer, jingle
   // new ICE agent and DTLS handshake per added content, on the call's worker.
   const std::size_t first = call.plan.transports.size();
   std::vector<CallMediaSetup::Transport> units;
+  const UserSettings settings = settings_for(parrot::xmpp::bare_jid(call.peer));
   std::vector<transport::IceCredentials> remote_credentials;
   std::vector<std::vector<transport::IceCandidate>> remote_candidates;
   for (std::size_t i = 0; i < plan.transports.size(); ++i) {
     CallMediaSetup::Transport unit;
     unit.config = call_transport_config(plan.transports[i], ice_, &certificate_);
     unit.echo.random_seed = random_seed();
-    if (const auto delay = extra_delays_.find(parrot::xmpp::bare_jid(call.peer)); delay != extra_delays_.end())
-      unit.echo.extra_delay = delay->second;
+    unit.echo.extra_delay = settings.extra_delay;
     for (const auto& stream : plan.streams) {
       if (stream.transport != i) continue;
       unit.echo.streams.push_back(echo_stream_config(stream.config));
@@ -652,12 +667,12 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
   }
 
   auto setup = std::make_shared<CallMediaSetup>();
+  const UserSettings settings = settings_for(parrot::xmpp::bare_jid(from));
   for (std::size_t i = 0; i < call->plan.transports.size(); ++i) {
     CallMediaSetup::Transport unit;
     unit.config = call_transport_config(call->plan.transports[i], ice_, &certificate_);
     unit.echo.random_seed = random_seed();
-    if (const auto delay = extra_delays_.find(parrot::xmpp::bare_jid(from)); delay != extra_delays_.end())
-      unit.echo.extra_delay = delay->second;
+    unit.echo.extra_delay = settings.extra_delay;
     for (const auto& stream : call->plan.streams) {
       if (stream.transport != i) continue;
       unit.echo.streams.push_back(echo_stream_config(stream.config));
@@ -665,7 +680,7 @@ void CallManager::start_call(const jingle::Jingle& offer, const std::string& fro
     }
     setup->transports.push_back(std::move(unit));
   }
-  setup->test_signal = test_signal_.contains(parrot::xmpp::bare_jid(from));
+  setup->test_signal = settings.test_signal;
   call->early_candidates.resize(call->plan.transports.size());
   std::vector<transport::IceCredentials> remote_credentials;
   std::vector<std::vector<transport::IceCandidate>> remote_candidates;

@@ -28,7 +28,8 @@
 #include "bot/jingle/jingle_message.hpp"
 #include "bot/jingle/offer.hpp"
 #include "bot/jingle/session.hpp"
-#include "bot/report_store.hpp"
+#include "bot/store/report_store.hpp"
+#include "bot/store/store.hpp"
 #include "transport/dtls/certificate.hpp"
 #include "transport/worker/control_post.hpp"
 #include "transport/worker/thread_confined.hpp"
@@ -95,7 +96,11 @@ class CallManager {
   // "!mode tone": this contact's next calls get parrot's test signal
   // instead of the echo (false: "!mode echo", the default).
   void set_test_signal(const std::string& bare_jid, bool on);
-  bool test_signal(const std::string& bare_jid) const { return test_signal_.contains(bare_jid); }
+  bool test_signal(const std::string& bare_jid) { return settings_for(bare_jid).test_signal; }
+  // Where "!delay" and "!mode" are kept (the store, shared by the instances
+  // of a cluster): written on each change, read at each call's setup. Null:
+  // this process's memory only.
+  void set_settings_store(SettingsStore* settings) { settings_ = settings; }
   // Ends every call (shutdown): terminates, reports, tears media down.
   void end_all();
 
@@ -181,6 +186,12 @@ class CallManager {
   std::string report_base_url_;
   std::map<std::string, std::unique_ptr<Call>> calls_;  // by sid
   std::map<std::string, Proposal> proposals_;           // parrot's unanswered JMI proposes, by id
+  // The contact's "!delay" and "!mode": the store's, or what this process
+  // was told when the store cannot answer.
+  UserSettings settings_for(const std::string& bare_jid);
+
+  SettingsStore* settings_ = nullptr;
+  // This process's copy of the settings, used when settings_ cannot answer.
   std::map<std::string, std::chrono::milliseconds> extra_delays_;  // by bare JID
   std::set<std::string> test_signal_;                              // bare JIDs in "!mode tone"
   Listener listener_;

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "bot/chat/token_bucket.hpp"
-#include "bot/report_store.hpp"
+#include "bot/store/report_store.hpp"
 #include "bot/transfer/file_report.hpp"
 #include "bot/transfer/transfer_load.hpp"
 #include "bot/transfer/http_link_fence.hpp"

@@ -48,7 +48,7 @@
 
 #include "bot/jingle/jingle.hpp"
 #include "bot/jingle/session.hpp"
-#include "bot/report_store.hpp"
+#include "bot/store/report_store.hpp"
 #include "bot/transfer/file_report.hpp"
 #include "bot/transfer/jingle_ft/elements.hpp"
 #include "bot/transfer/s5b_side.hpp"

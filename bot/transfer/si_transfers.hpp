@@ -28,7 +28,7 @@
 #include <memory>
 #include <string>
 
-#include "bot/report_store.hpp"
+#include "bot/store/report_store.hpp"
 #include "bot/transfer/file_report.hpp"
 #include "bot/transfer/si/elements.hpp"
 #include "bot/transfer/transfer_load.hpp"

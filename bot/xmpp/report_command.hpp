@@ -22,7 +22,7 @@
 #include <optional>
 #include <string>
 
-#include "bot/report_store.hpp"
+#include "bot/store/report_store.hpp"
 
 namespace parrot::bot::xmpp {
 

@@ -447,6 +447,12 @@ void Session::handleEvent(const gloox::Event& event) {
 
 void Session::onDisconnect(gloox::ConnectionError error) {
   stop_timers();
+  // A component's refused handshake is a not-authorized stream error
+  // (XEP-0114 §3), where a client's is a SASL failure. gloox may report
+  // the end twice (the error, then the closed socket): the first counts.
+  if (component_ && error == gloox::ConnStreamError && base_->streamError() == gloox::StreamErrorNotAuthorized) {
+    secret_refused_ = true;
+  }
   end_error_ = error;
   if (end_reason_.empty()) {
     end_reason_ = describe(error);
@@ -558,11 +564,7 @@ void Session::update_contacts() {
   }
 }
 
-bool Session::auth_refused() const {
-  // A component's refused handshake is a not-authorized stream error
-  // (XEP-0114 §3), where a client's is a SASL failure.
-  return component_ && end_error_ == gloox::ConnStreamError && base_->streamError() == gloox::StreamErrorNotAuthorized;
-}
+bool Session::auth_refused() const { return secret_refused_; }
 
 void Session::handleLog(gloox::LogLevel level, gloox::LogArea area, const std::string& message) {
   if (area == gloox::LogAreaXmlIncoming || area == gloox::LogAreaXmlOutgoing) {

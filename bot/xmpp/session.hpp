@@ -23,7 +23,7 @@
 #include "bot/config.hpp"
 #include "bot/contact_book.hpp"
 #include "bot/ice_servers.hpp"
-#include "bot/report_store.hpp"
+#include "bot/store/report_store.hpp"
 #include "bot/xmpp/component_addressing.hpp"
 #include "bot/xmpp/component_presence.hpp"
 #include "bot/xmpp/external_service_discovery.hpp"
@@ -168,6 +168,7 @@ class Session final : gloox::ConnectionListener,
   transport::AttachedSourcePtr ended_idle_;
   int sent_at_last_ack_request_ = 0;
   gloox::ConnectionError end_error_ = gloox::ConnNoError;
+  bool secret_refused_ = false;
   std::string end_reason_;
 };
 

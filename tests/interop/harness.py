@@ -735,14 +735,15 @@ class ComponentParrot(Parrot):
     """parrot as an XEP-0114 component `host` of the server's (Prosody's
     `components`, or any server with a `component_port`)."""
 
-    def __init__(self, server, host, secret, extra=(), **kw):
+    def __init__(self, server, host, secret, extra=(), port=None, **kw):
         super().__init__(server, user=host, extra=extra, **kw)
         self.jid = host
         self.secret = secret
+        self.port = port or server.component_port  # another port: a proxy in between, say
 
     def command(self):
         return self.wrapper + [parrot_binary(), "--component", self.jid, "--server",
-                               f"127.0.0.1:{self.prosody.component_port}", "--parent-domain", self.prosody.domain,
+                               f"127.0.0.1:{self.port}", "--parent-domain", self.prosody.domain,
                                "--data-dir", self.data_dir, "--reconnect-min", "1", "--reconnect-max", "2",
                                "--log-level", self.log_level] + self.extra
 

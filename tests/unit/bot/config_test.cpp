@@ -163,12 +163,54 @@ TEST_F(ConfigTest, NoPasswordAnywhereIsAnError) {
   EXPECT_NE(parsed.err.find("PARROT_PASSWORD"), std::string::npos);
 }
 
+TEST_F(ConfigTest, ComponentModeTakesTheDomainSecretAndServer) {
+  ::setenv("PARROT_COMPONENT_SECRET", "component-env", 1);
+  const auto parsed = parse({"--component", "Echo.Example.ORG", "--server", "127.0.0.1:5347"});
+  ::unsetenv("PARROT_COMPONENT_SECRET");
+  ASSERT_TRUE(parsed.result.config) << parsed.err;
+  const AccountConfig& account = parsed.result.config->account;
+  EXPECT_TRUE(account.is_component());
+  EXPECT_EQ(account.component, "echo.example.org");
+  EXPECT_EQ(account.domain(), "echo.example.org");
+  EXPECT_EQ(account.parent_domain, "example.org");  // the domain minus its first label
+  EXPECT_EQ(account.password, "component-env");
+  EXPECT_EQ(account.server_port, 5347);
+  EXPECT_FALSE(parsed.result.config->instance_name.empty());  // host:pid by default
+
+  const auto file = write_file("component-secret", "from-file\n");
+  const auto named = parse({"--component", "echo.example.org", "--component-secret-file", file, "--server", "h:1",
+                            "--parent-domain", "xmpp.example.org", "--instance-name", "node-a"});
+  ASSERT_TRUE(named.result.config) << named.err;
+  EXPECT_EQ(named.result.config->account.password, "from-file");
+  EXPECT_EQ(named.result.config->account.parent_domain, "xmpp.example.org");
+  EXPECT_EQ(named.result.config->instance_name, "node-a");
+}
+
+TEST_F(ConfigTest, ComponentModeRefusesWhatItCannotUse) {
+  const auto file = write_file("component-secret-2", "s\n");
+  // --jid and --component together, neither, no --server, no secret, not a domain.
+  EXPECT_EQ(parse({"--jid", "a@b", "--component", "echo.b", "--component-secret-file", file, "--server", "h:1"})
+                .result.exit_code, 2);
+  EXPECT_EQ(parse({}).result.exit_code, 2);
+  const auto no_server = parse({"--component", "echo.b", "--component-secret-file", file});
+  EXPECT_EQ(no_server.result.exit_code, 2);
+  EXPECT_NE(no_server.err.find("--server"), std::string::npos) << no_server.err;
+  const auto no_secret = parse({"--component", "echo.b", "--server", "h:1"});
+  EXPECT_EQ(no_secret.result.exit_code, 2);
+  EXPECT_NE(no_secret.err.find("PARROT_COMPONENT_SECRET"), std::string::npos) << no_secret.err;
+  EXPECT_EQ(parse({"--component", "user@echo.b", "--component-secret-file", file, "--server", "h:1"}).result.exit_code,
+            2);
+  EXPECT_EQ(parse({"--component", "localhost", "--component-secret-file", file, "--server", "h:1"}).result.exit_code,
+            2);
+}
+
 TEST_F(ConfigTest, HelpListsEveryOptionAndExitsZero) {
   const auto parsed = parse({"--help"});
   EXPECT_FALSE(parsed.result.config);
   EXPECT_EQ(parsed.result.exit_code, 0);
   for (const char* option : {"--jid", "--password-file", "--server", "--tls", "--ca-file", "--insecure-skip-verify",
-                             "--resource", "--data-dir", "--log-level", "--config"}) {
+                             "--resource", "--data-dir", "--log-level", "--config", "--component",
+                             "--component-secret-file", "--parent-domain", "--instance-name"}) {
     EXPECT_NE(parsed.out.find(option), std::string::npos) << option;
   }
 }
@@ -241,6 +283,7 @@ TEST_F(ConfigTest, EveryDefaultComesFromItsSection) {
 
   const Config fresh;
   EXPECT_EQ(c.data_dir, fresh.data_dir);
+  EXPECT_EQ(c.store, fresh.store);
   EXPECT_EQ(c.log_level, fresh.log_level);
   EXPECT_EQ(c.workers, fresh.workers);
 }
@@ -413,6 +456,20 @@ TEST_F(SectionOptionsTest, LinksAndReportPages) {
   EXPECT_EQ(links.resolve, std::vector<std::string>{"h:80:127.0.0.1"});
   EXPECT_EQ(listen, "127.0.0.1:8080");
   EXPECT_EQ(pages.public_url, "https://p");
+}
+
+TEST_F(ConfigTest, StoreIsSqliteOrAPostgresqlUrl) {
+  const auto pg = parse({"--jid", "a@b", "--store", "postgresql://parrot@db/parrot"});
+  ASSERT_TRUE(pg.result.config) << pg.err;
+  EXPECT_EQ(pg.result.config->store.kind, StoreLocation::Kind::kPostgres);
+  EXPECT_EQ(pg.result.config->store.url, "postgresql://parrot@db/parrot");
+  const auto sqlite = parse({"--jid", "a@b", "--store", "sqlite"});
+  ASSERT_TRUE(sqlite.result.config) << sqlite.err;
+  EXPECT_EQ(sqlite.result.config->store.kind, StoreLocation::Kind::kSqlite);
+  const auto wrong = parse({"--jid", "a@b", "--store", "postgresql://u:hunter2@db/parrot?nonsense=1"});
+  EXPECT_EQ(wrong.result.exit_code, 2);
+  EXPECT_NE(wrong.err.find("--store"), std::string::npos) << wrong.err;
+  EXPECT_EQ(wrong.err.find("hunter2"), std::string::npos) << wrong.err;
 }
 
 TEST(SplitHostPort, Forms) {

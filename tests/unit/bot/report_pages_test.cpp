@@ -1,5 +1,7 @@
 #include "bot/report_pages.hpp"
 
+#include "bot/store/sqlite_store.hpp"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -29,12 +31,12 @@ class ReportPagesTest : public ::testing::Test {
 };
 
 TEST_F(ReportPagesTest, AStoredTokenGetsItsPageAnythingElse404) {
-  ReportStore writer(path());  // the control thread's connection
+  SqliteStore writer(path());  // the control thread's connection
   const std::string token = new_report_token();
   ASSERT_TRUE(writer.add(StoredReport{0, "alice@example.org", "call", 1, "MEDIA OK. <b>summary</b>",
                                       R"({"verdict":"MEDIA OK","peer":"alice@example.org/<x>"})"},
                          ReportPageData{token, R"({"streams":[]})"}));
-  ReportPages pages(path());  // the server's own connection, reading what the other wrote
+  ReportPages pages(std::make_unique<SqliteStore>(path()));  // the server's own connection, reading what the other wrote
 
   const auto page = pages.page(token);
   EXPECT_EQ(page.status, 200);
@@ -58,11 +60,11 @@ TEST_F(ReportPagesTest, AStoredTokenGetsItsPageAnythingElse404) {
 }
 
 TEST_F(ReportPagesTest, ACorruptStoredReportStillShowsItsSummary) {
-  ReportStore writer(path());
+  SqliteStore writer(path());
   const std::string token = new_report_token();
   ASSERT_TRUE(writer.add(StoredReport{0, "alice@example.org", "call", 1, "MEDIA OK. kept", "{not json"},
                          ReportPageData{token, "[also not"}));
-  ReportPages pages(path());
+  ReportPages pages(std::make_unique<SqliteStore>(path()));
   const auto page = pages.page(token);
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("MEDIA OK. kept"), std::string::npos);

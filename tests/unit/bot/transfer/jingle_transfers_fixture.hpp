@@ -38,7 +38,7 @@
 
 #include "../../transport/worker/loop_helpers.hpp"
 #include "../jingle/fixture_loader.hpp"
-#include "bot/report_store.hpp"
+#include "bot/store/sqlite_store.hpp"
 #include "tests/unit/loopback_socket.hpp"
 #include "transport/worker/worker_pool.hpp"
 
@@ -427,7 +427,7 @@ class JingleFtTest : public ::testing::Test {
 
   transport::GMainContextPtr control_ = transport::test::new_context();
   transport::WorkerPool pool_{2, "jft-test"};
-  ReportStore store_{":memory:", 200};
+  SqliteStore store_{":memory:", 200};
   std::vector<std::unique_ptr<gloox::Tag>> sent_;
   std::unordered_map<std::string, Reply> replies_;
   std::size_t answers_ = 0;
