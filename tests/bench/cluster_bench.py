@@ -147,7 +147,7 @@ async def failovers_local(args):
     """Shape local: kill node B's instance, time the move to A's, start it
     again, wait until B's users are back on it; `args.failovers` times."""
     ejabberd = harness.EjabberdCluster(components=[(cl.COMPONENT, cl.SECRET)], users=cl.users(4))
-    instances, clients, figures, lost = [], [], [], 0
+    instances, clients, figures, lost, lost_after = [], [], [], 0, 0
     try:
         ejabberd.start()
         instances = [cl.Instance(name, ejabberd.nodes[n], ejabberd.root, stand_in=args.stand_in,
@@ -156,7 +156,7 @@ async def failovers_local(args):
         await asyncio.gather(*(i.until_online() for i in instances))
         clients = await users_of(ejabberd, 0, 4, node=1)
         for round_ in range(args.failovers):
-            tickers = [cl.Ticker(c, f"r{round_}", period_s=0.02).start() for c in clients]
+            tickers = [cl.Ticker(c, f"r{round_}", period_s=args.tick_ms / 1000).start() for c in clients]
             try:
                 await asyncio.gather(*(t.until_echoes(3) for t in tickers))
                 killed = time.monotonic()
@@ -167,6 +167,7 @@ async def failovers_local(args):
                     assert instance == "a0", instance
                     figures.append(1000 * (sent - killed))
                     lost += len(t.lost_between(killed - 1.0, sent))
+                    lost_after += len(t.lost_between(killed, sent))
                 instances[1].start()
                 await instances[1].until_online()
                 back = time.monotonic()
@@ -185,7 +186,7 @@ async def failovers_local(args):
         for i in instances:
             i.stop()
         ejabberd.cleanup()
-    return figures, lost
+    return figures, lost, lost_after
 
 
 async def failovers_buckets(args):
@@ -193,7 +194,7 @@ async def failovers_buckets(args):
     users and start it again at once; `args.failovers` times."""
     ejabberd = harness.EjabberdCluster(components=[(cl.COMPONENT, cl.SECRET)], extra_yaml=cl.balancing_yaml(3),
                                        users=cl.users(9))
-    instances, clients, figures, lost = [], [], [], 0
+    instances, clients, figures, lost, lost_after = [], [], [], 0, 0
     try:
         ejabberd.start()
         instances = start_instances(ejabberd, 3, args)
@@ -201,7 +202,7 @@ async def failovers_buckets(args):
         clients = await users_of(ejabberd, 0, 9)
         by_name = {i.name: i for i in instances}
         for round_ in range(args.failovers):
-            tickers = [cl.Ticker(c, f"r{round_}", period_s=0.02).start() for c in clients]
+            tickers = [cl.Ticker(c, f"r{round_}", period_s=args.tick_ms / 1000).start() for c in clients]
             try:
                 await asyncio.gather(*(t.until_echoes(3) for t in tickers))
                 served = [next(i for _, i in t.echoed.values()) for t in tickers]
@@ -217,6 +218,7 @@ async def failovers_buckets(args):
                     assert instance == victim.name, instance
                     figures.append(1000 * (sent - killed))
                     lost += len(t.lost_between(killed - 1.0, sent))
+                    lost_after += len(t.lost_between(killed, sent))
             finally:
                 for t in tickers:
                     await t.close()
@@ -226,7 +228,7 @@ async def failovers_buckets(args):
         for i in instances:
             i.stop()
         ejabberd.cleanup()
-    return figures, lost
+    return figures, lost, lost_after
 
 
 async def scale(args):
@@ -261,6 +263,8 @@ def main():
     parser.add_argument("--callers", type=int, default=2, help="callers at once, half on each node")
     parser.add_argument("--calls", type=int, default=6, help="calls per caller")
     parser.add_argument("--failovers", type=int, default=5, help="kills per shape")
+    parser.add_argument("--tick-ms", type=float, default=20, help="each failover user's message period")
+    parser.add_argument("--failover-only", action="store_true", help="skip the throughput and call runs")
     parser.add_argument("--store", default=os.environ.get("PARROT_TEST_PG_URL"),
                         help="the instances' --store (default: $PARROT_TEST_PG_URL, else each its own)")
     parser.add_argument("--stand-in", action="store_true", help="the slixmpp echo component instead of parrot")
@@ -268,30 +272,34 @@ def main():
     if args.stand_in or (args.store and not cl.parrot_has_flag("--store")):
         args.store = None
 
-    rows = asyncio.run(scale(args))
-    local, local_lost = asyncio.run(failovers_local(args))
-    buckets, buckets_lost = asyncio.run(failovers_buckets(args))
+    rows = {} if args.failover_only else asyncio.run(scale(args))
+    local, local_lost, local_lost_after = asyncio.run(failovers_local(args))
+    buckets, buckets_lost, buckets_lost_after = asyncio.run(failovers_buckets(args))
 
     who = "slixmpp stand-in component" if args.stand_in else "parrot --component"
     print(f"\ncluster benchmark: {who}, two ejabberd nodes, {os.cpu_count()} cores, store "
           f"{'postgresql' if args.store else 'per instance'}")
-    print(f"chat: {args.clients} load processes x window {args.window}, {args.seconds:.0f} s; "
-          f"calls: {args.callers} callers x {args.calls} audio calls")
-    print(f"{'instances':>9} {'echoes/s':>9} {'x1':>6} {'p50 ms':>7} {'p99 ms':>7} {'inst. CPU':>10} "
-          f"{'ejabberd CPU':>12} {'calls/s':>8} {'x1':>6} {'setup p50':>9} {'CPU/call':>9}")
-    base_chat, base_calls = rows[1]
-    for count, (chat, calls) in rows.items():
-        line = (f"{count:>9} {chat['echoes_per_s']:9.0f} {chat['echoes_per_s'] / base_chat['echoes_per_s']:5.2f}x "
-                f"{chat['p50_ms']:7.1f} {chat['p99_ms']:7.1f} {100 * chat['bot_cpu']:9.0f}% "
-                f"{100 * chat['server_cpu']:11.0f}%")
-        if calls:
-            line += (f" {calls['calls_per_s']:8.2f} {calls['calls_per_s'] / base_calls['calls_per_s']:5.2f}x "
-                     f"{calls['p50_ms']:7.0f}ms {calls['cpu_ms_per_call']:7.1f}ms")
-        print(line)
+    if rows:
+        print(f"chat: {args.clients} load processes x window {args.window}, {args.seconds:.0f} s; "
+              f"calls: {args.callers} callers x {args.calls} audio calls")
+        print(f"{'instances':>9} {'echoes/s':>9} {'x1':>6} {'p50 ms':>7} {'p99 ms':>7} {'inst. CPU':>10} "
+              f"{'ejabberd CPU':>12} {'calls/s':>8} {'x1':>6} {'setup p50':>9} {'CPU/call':>9}")
+        base_chat, base_calls = rows[1]
+        for count, (chat, calls) in rows.items():
+            line = (f"{count:>9} {chat['echoes_per_s']:9.0f} "
+                    f"{chat['echoes_per_s'] / base_chat['echoes_per_s']:5.2f}x "
+                    f"{chat['p50_ms']:7.1f} {chat['p99_ms']:7.1f} {100 * chat['bot_cpu']:9.0f}% "
+                    f"{100 * chat['server_cpu']:11.0f}%")
+            if calls:
+                line += (f" {calls['calls_per_s']:8.2f} {calls['calls_per_s'] / base_calls['calls_per_s']:5.2f}x "
+                         f"{calls['p50_ms']:7.0f}ms {calls['cpu_ms_per_call']:7.1f}ms")
+            print(line)
+    print(f"failover users send a message every {args.tick_ms:.0f} ms; 'after the kill': lost messages "
+          f"sent after the SIGKILL (0: the move was quicker than one period)")
     print(f"failover, local (SIGKILL, to the other node's instance): {cl.spread(local)}; "
-          f"{local_lost} messages lost in {args.failovers} kills")
+          f"{local_lost} messages lost in {args.failovers} kills, {local_lost_after} of them sent after the kill")
     print(f"outage, buckets (SIGKILL + immediate restart): {cl.spread(buckets)}; "
-          f"{buckets_lost} messages lost in {args.failovers} kills")
+          f"{buckets_lost} messages lost in {args.failovers} kills, {buckets_lost_after} of them sent after the kill")
 
 
 if __name__ == "__main__":
