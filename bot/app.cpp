@@ -338,6 +338,10 @@ void App::on_online() {
   control_thread_.check("App::on_online");
   online_since_ = std::chrono::steady_clock::now();
   ++connections_;
+  // Who parrot is in calls and transfers it starts itself (!callme) before
+  // any Jingle IQ has said which of its JIDs a contact talks to.
+  calls_->set_self(session_->full_jid());
+  jingle_transfers_->set_self(session_->full_jid());
   // A component's SOCKS5 proxy is its parent server's.
   jingle_transfers_->discover_proxy(config_.account.is_component() ? config_.account.parent_domain
                                                                    : config_.account.domain());

@@ -1,6 +1,8 @@
 #include "bot/xmpp/component_addressing.hpp"
 
-#include <gloox/jid.h>
+#include <algorithm>
+#include <cctype>
+#include <string_view>
 
 #include "bot/xmpp/jid.hpp"
 
@@ -18,8 +20,17 @@ ComponentAddressing::ComponentAddressing(std::string domain, std::string resourc
     : domain_(std::move(domain)), resource_(std::move(resource)) {}
 
 bool ComponentAddressing::serves(const std::string& jid) const {
-  const gloox::JID parsed(jid);
-  return parsed && parsed.server() == domain_;
+  // On every stanza, so no stringprep: the server routed it here by this
+  // domain, which only its case can make differ.
+  std::string_view domain(jid);
+  domain = domain.substr(0, domain.find('/'));
+  if (const auto at = domain.find('@'); at != std::string_view::npos) {
+    if (at == 0) return false;  // an empty localpart is no JID (RFC 7622 §3.3)
+    domain.remove_prefix(at + 1);
+  }
+  return domain.size() == domain_.size() &&
+         std::equal(domain.begin(), domain.end(), domain_.begin(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
 }
 
 void ComponentAddressing::on_incoming(const gloox::Tag& stanza) {

@@ -222,8 +222,9 @@ Session::Session(const Config& config, const TlsTrust& trust, SessionOwner& owne
   const auto on_message = [this](const gloox::Tag& message) {
     if (owner_.on_jmi_message(message)) return;
     if (owner_.on_link_message(message)) return;  // a shared file: fetched, not echoed
-    const gloox::JID self = addressing_ ? gloox::JID(message.findAttribute("to")) : base_->jid();
-    for (TagPtr& reply : owner_.chat().on_message(message, self, Clock::now())) send(std::move(reply));
+    // A component's replies take their `from` from each message's `to`
+    // (ChatEcho), so its own JID here is the domain's.
+    for (TagPtr& reply : owner_.chat().on_message(message, base_->jid(), Clock::now())) send(std::move(reply));
     schedule_chat_drain();
   };
   const auto on_jingle = [this](const gloox::Tag& iq) { owner_.on_jingle_iq(iq, self_for(iq)); };

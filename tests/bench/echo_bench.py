@@ -1,5 +1,6 @@
 """Message echo throughput and round trip through one local Prosody, in one
-run: a minimal slixmpp echo bot (baseline) against parrot.
+run: a minimal slixmpp echo bot (baseline) against parrot, logged in as a
+user and as an XEP-0114 component.
 
 Load comes from several client processes (tests/bench/echo_load.cpp, built
 as parrot_echo_load), each keeping a fixed window of messages in flight. Reports echoes/s, p50/p99 round trip, and the
@@ -68,7 +69,8 @@ def main():
 
     users = [("parrot", "parrot-secret"), ("echobot", "echobot-secret")]
     users += [(f"load{i}", "load-secret") for i in range(args.clients)]
-    prosody = harness.Prosody(users=users)
+    component = f"echo.{harness.DOMAIN}"
+    prosody = harness.Prosody(users=users, components=[(component, "bench-secret")])
     prosody.start()
     rows = {}
     try:
@@ -92,6 +94,14 @@ def main():
                 rows[name] = measure(prosody, parrot.jid, parrot.process.pid, args)
             finally:
                 parrot.stop()
+        # As an XEP-0114 component: no TLS, no acks, and every reply stamped.
+        parrot = harness.ComponentParrot(prosody, component, "bench-secret", log_level="info",
+                                         extra=["--echo-rate", "1000000", "--echo-burst", "1000000"]).start()
+        try:
+            parrot.wait_log("online as", timeout=20)
+            rows["parrot, component (XEP-0114)"] = measure(prosody, parrot.jid, parrot.process.pid, args)
+        finally:
+            parrot.stop()
     finally:
         prosody.cleanup()
 
