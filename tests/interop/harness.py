@@ -250,11 +250,43 @@ VirtualHost "{domain}"
 
 
 ERL = shutil.which("erl") or "/usr/bin/erl"
+EPMD = shutil.which("epmd") or "/usr/bin/epmd"
 # Where Debian's ejabberd package installs its Erlang applications (the
 # ERL_LIBS that /usr/sbin/ejabberdctl sets).
 EJABBERD_LIBS = "/usr/lib/x86_64-linux-gnu"
 # Prosody's log level names as the tests pass them, in ejabberd's words.
 EJABBERD_LOG_LEVELS = {"warn": "warning"}
+
+
+def ejabberd_installed():
+    return os.path.exists(ERL) and bool(glob.glob(f"{EJABBERD_LIBS}/ejabberd-*/ebin"))
+
+
+def erlang_binary(text):
+    """`text` as an Erlang binary literal, for -eval expressions."""
+    return '<<"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"/utf8>>'
+
+
+def write_cookie(home):
+    """A random Erlang cookie in `home`/.erlang.cookie. Whoever knows it runs
+    code in the node as root: owner-only (or Erlang refuses it) rather than
+    on a command line that `ps` shows."""
+    cookie = f"{home}/.erlang.cookie"
+    with open(os.open(cookie, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o400), "w") as f:
+        f.write(secrets.token_hex(16))
+
+
+def register_calls(node, domain, users):
+    """Erlang expressions (ending in a comma) registering every (user,
+    password) in `node` through RPC; the VM halts with 1 if one failed."""
+    if not users:
+        return ""
+    calls = ", ".join(f"rpc:call('{node}', ejabberd_admin, register, "
+                      f"[{erlang_binary(user)}, {erlang_binary(domain)}, {erlang_binary(password)}])"
+                      for user, password in users)
+    return (f"Registered = [{calls}], "
+            "case [R || R <- Registered, element(1, R) =/= ok] of "
+            "[] -> ok; Failed -> io:format(\"registering failed: ~p~n\", [Failed]), halt(1) end,")
 
 
 class Ejabberd(ThrowawayServer):
@@ -265,38 +297,61 @@ class Ejabberd(ThrowawayServer):
 
     Accounts are created once the node runs (ejabberd_ctl needs it), so users
     given before start() are registered by start(). c2s has no shaper and a
-    stanza limit of `max_stanza_bytes` (default 256 KiB, Prosody 0.12's too)."""
+    stanza limit of `max_stanza_bytes` (default 256 KiB, Prosody 0.12's too).
+
+    For a cluster (EjabberdCluster) a node also takes: `node` (its Erlang
+    name), `epmd_port` (a private epmd the nodes find each other through),
+    `home` (where the shared cookie is), `certificates` (ca, crt, key made
+    once for all nodes), `components` ((domain, secret) pairs, each served
+    by an `ejabberd_service` listener (XEP-0114) on a port of its own, in
+    `component_ports[domain]`) and `extra_yaml` (top-level config, e.g.
+    domain_balancing)."""
 
     # SIGTERM: the Erlang runtime stops its applications in order
     # (init:stop/0), which takes longer than Prosody.
     stop_grace_s = 20
 
     def __init__(self, root=None, domain=DOMAIN, users=(), port=None, log_level=None,
-                 max_stanza_bytes=256 * 1024):
-        if not (os.path.exists(ERL) and glob.glob(f"{EJABBERD_LIBS}/ejabberd-*/ebin")):
+                 max_stanza_bytes=256 * 1024, node=None, epmd_port=None, home=None, certificates=None,
+                 components=(), extra_yaml=""):
+        if not ejabberd_installed():
             raise RuntimeError("ejabberd is not installed (Debian: apt-get install ejabberd)")
         log_level = log_level or os.environ.get("PARROT_EJABBERD_LOG_LEVEL", "info")
         self.root = root or tempfile.mkdtemp(prefix="parrot-ejabberd-")
         self.domain = domain
         self.port = port or free_port()
-        # Erlang distribution (only ejabberd_ctl uses it) without epmd: with
-        # -erl_epmd_port the node listens on that port and a client dials it
-        # directly, so nothing is shared with other runs or a system
-        # ejabberd, and no epmd daemon outlives the test.
-        self.dist_port = free_port()
-        while self.dist_port == self.port:
+        # Erlang distribution. Alone, without epmd: with -erl_epmd_port the
+        # node listens on that port and a client dials it directly, so
+        # nothing is shared with other runs or a system ejabberd, and no epmd
+        # daemon outlives the test. That cannot cluster two nodes on one
+        # host (the port is both the node's own and the one it dials), so a
+        # cluster passes the port of an epmd of its own (ERL_EPMD_PORT).
+        self.epmd_port = epmd_port
+        self.dist_port = None
+        if epmd_port is None:
             self.dist_port = free_port()
-        self.node = f"parrot-{secrets.token_hex(4)}@localhost"
+            while self.dist_port == self.port:
+                self.dist_port = free_port()
+        self.node = node or f"parrot-{secrets.token_hex(4)}@localhost"
+        self.home = home or self.root
         self.process = None
         self.pending_users = list(users)
         os.makedirs(f"{self.root}/spool", exist_ok=True)
-        # Whoever knows the cookie runs code in the node as root: a random
-        # one, in $HOME/.erlang.cookie (owner-only, or Erlang refuses it)
-        # rather than on a command line that `ps` shows.
-        cookie = f"{self.root}/.erlang.cookie"
-        with open(os.open(cookie, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o400), "w") as f:
-            f.write(secrets.token_hex(16))
-        self.ca_file, crt, key = make_certificates(self.root, domain)
+        if not os.path.exists(f"{self.home}/.erlang.cookie"):
+            write_cookie(self.home)
+        self.ca_file, crt, key = certificates or make_certificates(self.root, domain)
+        self.component_ports = {}
+        services = ""
+        for component, secret in components:
+            self.component_ports[component] = free_port()
+            services += f"""  -
+    port: {self.component_ports[component]}
+    ip: "127.0.0.1"
+    module: ejabberd_service
+    hosts:
+      "{component}":
+        password: "{secret}"
+"""
         self.config = f"{self.root}/ejabberd.yml"
         with open(self.config, "w") as f:
             f.write(f"""
@@ -316,7 +371,7 @@ listen:
     starttls_required: true
     shaper: none
     max_stanza_size: {max_stanza_bytes}
-auth_method: internal
+{services}auth_method: internal
 auth_password_format: scram
 modules:
   mod_roster: {{}}
@@ -328,28 +383,51 @@ modules:
   mod_version:
     show_os: false
   mod_last: {{}}
-""")
+{extra_yaml}""")
 
     def environment(self):
-        return dict(os.environ, HOME=self.root, ERL_LIBS=EJABBERD_LIBS, EJABBERD_CONFIG_PATH=self.config,
-                    EJABBERD_LOG_PATH=f"{self.root}/ejabberd.log", ERL_CRASH_DUMP=f"{self.root}/erl_crash.dump")
+        env = dict(os.environ, HOME=self.home, ERL_LIBS=EJABBERD_LIBS, EJABBERD_CONFIG_PATH=self.config,
+                   EJABBERD_LOG_PATH=f"{self.root}/ejabberd.log", ERL_CRASH_DUMP=f"{self.root}/erl_crash.dump")
+        if self.epmd_port is not None:
+            env["ERL_EPMD_PORT"] = str(self.epmd_port)
+        return env
 
     def erl(self, name):
+        if self.epmd_port is not None:
+            return [ERL, "-sname", name, "-start_epmd", "false"]
         return [ERL, "-sname", name, "-start_epmd", "false", "-erl_epmd_port", str(self.dist_port)]
 
     def add_user(self, user, password):
         if self.process is None:
             self.pending_users.append((user, password))
             return
-        self.ctl("register", user, self.domain, password)
+        self.register_users([(user, password)])
 
     def ctl_run(self, *command):
         """Runs an ejabberdctl command in the node, as ejabberdctl does it."""
+        return self.erl_run(["-s", "ejabberd_ctl", "-extra", self.node, *command])
+
+    def erl_command(self, arguments):
+        """A hidden, short-lived Erlang VM beside the node (it can reach the
+        node: same cookie, same way to find it) running `arguments`."""
         client = f"ctl-{secrets.token_hex(4)}@localhost"
-        return subprocess.run(self.erl(client) + ["-dist_listen", "false", "-hidden", "-noinput",
-                                                  "-s", "ejabberd_ctl", "-extra", self.node, *command],
-                              env=self.environment(), cwd=self.root, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=60)
+        return self.erl(client) + ["-dist_listen", "false", "-hidden", "-noinput", *arguments]
+
+    def erl_run(self, arguments, timeout=60):
+        return subprocess.run(self.erl_command(arguments), env=self.environment(), cwd=self.root,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                              timeout=timeout)
+
+    def erl_start(self, arguments):
+        return subprocess.Popen(self.erl_command(arguments), env=self.environment(), cwd=self.root,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def log_tail(self, lines=5):
+        path = f"{self.root}/ejabberd.log"
+        if not os.path.exists(path):
+            return "(no log)"
+        with open(path, "rb") as f:
+            return "\n".join(f.read().decode(errors="replace").splitlines()[-lines:])
 
     def ctl(self, *command):
         """ctl_run that returns the command's output and raises when it failed."""
@@ -359,10 +437,20 @@ modules:
             raise RuntimeError(f"ejabberdctl {' '.join(command)} failed ({done.returncode}): {output}")
         return output
 
+    def register_users(self, users):
+        """Registers every (user, password) through one Erlang VM: `ejabberdctl
+        register` boots a VM per account, half a second of CPU each."""
+        if not users:
+            return
+        done = self.erl_run(["-eval", register_calls(self.node, self.domain, users) + " halt(0)."])
+        if done.returncode != 0:
+            raise RuntimeError(f"registering {len(users)} users failed: {done.stdout.decode(errors='replace')}")
+
     def status(self):
         return self.ctl_run("status").returncode
 
-    def start(self):
+    def launch(self):
+        """Starts the node and returns at once; wait_ready() waits for it."""
         # erl directly, not ejabberdctl: run as root, ejabberdctl su's to the
         # package's `ejabberd` user, which cannot enter this directory.
         # /usr/bin/erl execs erlexec, which execs beam.smp: process.pid is
@@ -374,21 +462,160 @@ modules:
                                    "-ejabberd", "quiet", "true"],
             env=self.environment(), cwd=self.root, stdout=self.log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL)
-        # The c2s port may take connections before the auth tables exist:
-        # ready is when `ejabberdctl status` finds the ejabberd application
-        # started (exit code 0; the node is not up yet or still starting
-        # otherwise).
-        deadline = time.monotonic() + 60
+
+    def wait_ready(self, timeout=60):
+        """Until the node serves: `ejabberdctl status` finds the ejabberd
+        application started (exit code 0; the node is not up yet or still
+        starting otherwise; the c2s port may take connections before the
+        auth tables exist) and every listener takes connections."""
+        deadline = time.monotonic() + timeout
         while self.status() != 0:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"ejabberd did not start; see {self.root}/ejabberd.log and ejabberd.stdout")
             time.sleep(0.2)
-        wait_for_port(self.port)
-        while self.pending_users:
-            user, password = self.pending_users[0]
-            self.ctl("register", user, self.domain, password)
-            self.pending_users.pop(0)
+        for port in [self.port, *self.component_ports.values()]:
+            wait_for_port(port, max(1.0, deadline - time.monotonic()))
+
+    def start(self):
+        self.launch()
+        self.wait_ready()
+        self.register_users(self.pending_users)
+        self.pending_users = []
+
+    def kill(self):
+        """SIGKILL: for throwaway nodes whose spool is discarded anyway."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.stop()
+
+
+class EjabberdCluster:
+    """Two (or `size`) ejabberd nodes on loopback joined in one Mnesia
+    cluster, all private: one directory with the shared cookie (HOME), a
+    subdirectory per node (config, spool, logs), and an epmd of its own on a
+    free port (ERL_EPMD_PORT) that dies with the cluster. Nothing
+    system-wide is read or written.
+
+    `components` ((domain, secret) pairs) get an ejabberd_service listener
+    on every node (`nodes[i].component_ports[domain]`); `extra_yaml` is
+    top-level config for every node (domain_balancing). Users are registered
+    on the first node; Mnesia replicates them to the others. Each node has
+    Prosody's surface for harness.Client (root, domain, port, ca_file)."""
+
+    def __init__(self, domain=DOMAIN, size=2, components=(), extra_yaml="", log_level="warn", users=()):
+        if not ejabberd_installed():
+            raise RuntimeError("ejabberd is not installed (Debian: apt-get install ejabberd)")
+        self.root = tempfile.mkdtemp(prefix="parrot-ejabberd-cluster-")
+        self.domain = domain
+        self.epmd_port = free_port()
+        self.epmd = None
+        self.pending_users = list(users)
+        write_cookie(self.root)
+        certificates = make_certificates(self.root, domain)
+        self.ca_file = certificates[0]
+        tag = secrets.token_hex(3)
+        self.nodes = []
+        for i in range(size):
+            name = chr(ord("a") + i)
+            os.makedirs(f"{self.root}/{name}")
+            self.nodes.append(Ejabberd(root=f"{self.root}/{name}", domain=domain, log_level=log_level,
+                                       node=f"p{name}-{tag}@localhost", epmd_port=self.epmd_port,
+                                       home=self.root, certificates=certificates, components=components,
+                                       extra_yaml=extra_yaml))
+
+    def start(self, timeout=90):
+        """Boots the nodes side by side, joins each to the first (ejabberd
+        restarts inside the joining node) and registers the users, all
+        driven by one hidden Erlang VM: each ejabberdctl call boots a VM of
+        its own, about a second of CPU on a loaded machine."""
+        self.epmd_log = open(f"{self.root}/epmd.log", "ab")
+        self.epmd = subprocess.Popen([EPMD, "-address", "127.0.0.1", "-port", str(self.epmd_port)],
+                                     stdout=self.epmd_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        wait_for_port(self.epmd_port)
+        for node in self.nodes:
+            node.launch()
+        first, rest = self.nodes[0], self.nodes[1:]
+        # Started as `ejabberdctl status` sees it: the VM booted and the
+        # ejabberd application running.
+        script = f"""
+Started = fun(Node) ->
+    case rpc:call(Node, init, get_status, []) of
+        {{started, _}} ->
+            case rpc:call(Node, application, which_applications, []) of
+                Apps when is_list(Apps) -> lists:keymember(ejabberd, 1, Apps);
+                _ -> false
+            end;
+        _ -> false
+    end
+end,
+Deadline = erlang:monotonic_time(millisecond) + {int(timeout * 1000)},
+Wait = fun W(Node) ->
+    case Started(Node) of
+        true -> ok;
+        false ->
+            case erlang:monotonic_time(millisecond) > Deadline of
+                true -> io:format("~s did not start~n", [Node]), halt(2);
+                false -> timer:sleep(100), W(Node)
+            end
+    end
+end,
+Nodes = [{", ".join(f"'{node.node}'" for node in self.nodes)}],
+lists:foreach(Wait, Nodes),
+lists:foreach(fun(Node) ->
+    case rpc:call(Node, ejabberd_admin, join_cluster, [{erlang_binary(first.node)}]) of
+        ok -> Wait(Node);
+        Error -> io:format("~s could not join: ~p~n", [Node, Error]), halt(3)
+    end
+end, [{", ".join(f"'{node.node}'" for node in rest)}]),
+Members = rpc:call('{first.node}', ejabberd_cluster, get_nodes, []),
+case [N || N <- Nodes, not lists:member(N, Members)] of
+    [] -> ok;
+    Missing -> io:format("not in the cluster: ~p (members: ~p)~n", [Missing, Members]), halt(4)
+end,
+{register_calls(first.node, self.domain, self.pending_users)}
+halt(0).
+"""
+        controller = first.erl_start(["-eval", script])
+        deadline = time.monotonic() + timeout + 30
+        try:
+            while controller.poll() is None:
+                dead = [node for node in self.nodes if node.process.poll() is not None]
+                if dead or time.monotonic() > deadline:
+                    controller.kill()
+                    controller.wait()
+                    break
+                time.sleep(0.1)
+            output = controller.stdout.read().decode(errors="replace")
+        finally:
+            controller.stdout.close()
+        if controller.returncode != 0:
+            logs = "".join(f"\n{node.node}: {node.log_tail()}" for node in self.nodes)
+            raise RuntimeError(f"the ejabberd cluster did not form: {output.strip()}{logs}")
+        self.pending_users = []
+        for node in self.nodes:
+            for port in [node.port, *node.component_ports.values()]:
+                wait_for_port(port)
+        return self
+
+    def register_users(self, users):
+        self.nodes[0].register_users(users)
+
+    def cleanup(self):
+        """SIGKILLs the nodes and epmd (the spools are thrown away) and
+        removes the directory unless PARROT_KEEP_TEST_DIR is set."""
+        for node in self.nodes:
+            node.kill()
+        if self.epmd and self.epmd.poll() is None:
+            self.epmd.kill()
+            self.epmd.wait()
+        if self.epmd:
+            self.epmd_log.close()
+        if os.environ.get("PARROT_KEEP_TEST_DIR"):
+            print(f"kept {self.root}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 
