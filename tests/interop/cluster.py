@@ -2,7 +2,7 @@
 cluster: the parts tests/interop/test_cluster.py and
 tests/bench/cluster_bench.py share.
 
-Two shapes (docs/operations-cluster.md):
+Two shapes (docs/operations.md, "The cluster"):
 - "local": one instance per ejabberd node, no domain_balancing. ejabberd
   hands a stanza to an instance on the sender's node; with two on one node
   it picks one at random per stanza, so a call's Jingle IQs would land on
