@@ -4,11 +4,13 @@
 #include <gloox/glooxversion.h>
 #include <gnutls/gnutls.h>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <cstdlib>
 
+#include "bot/metrics_routes.hpp"
 #include "bot/version.hpp"
 #include "bot/xmpp/jid.hpp"
 #include "transport/bytestream/tcp_listener.hpp"
@@ -19,6 +21,9 @@ namespace {
 constexpr auto kStableConnection = std::chrono::seconds(30);
 // How long quit() waits for the server to close the stream.
 constexpr auto kQuitDeadline = std::chrono::seconds(3);
+// After the drain deadline ended the calls: how long their reports (which
+// come back from the media workers) may take before parrot exits anyway.
+constexpr auto kReportGrace = std::chrono::seconds(3);
 
 // Watches a Unix signal on `context` for as long as the source lives.
 transport::AttachedSourcePtr watch_signal(GMainContext* context, int signal, GSourceFunc on_signal, gpointer data) {
@@ -64,12 +69,15 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
                                                send);
   const ReportPagesConfig& pages = config_.report_pages;
   calls_->set_report_base_url(pages.public_url);
+  calls_->set_metrics(&metrics_);
+  metrics_.set_max_calls(config_.calls.max_calls);
   if (!pages.listen_host.empty()) {
     report_pages_ = std::make_unique<ReportPages>(open_store(store_options()));  // for the server's threads
     http_ = std::make_unique<transport::HttpServer>(pages.listen_host, pages.listen_port);
     report_pages_->add_routes(*http_);
+    add_metrics_routes(*http_, metrics_);
     http_->start();
-    spdlog::info("http: report pages on {}:{}{}", pages.listen_host, http_->port(),
+    spdlog::info("http: report pages on {}:{}, with /metrics, /healthz and /readyz{}", pages.listen_host, http_->port(),
                  pages.public_url.empty() ? " (no --public-url: chat reports carry no link)" : "");
   }
   // Every mechanism takes the same limits.
@@ -92,6 +100,10 @@ App::App(Config config, std::unique_ptr<xmpp::TlsTrust> trust, transport::LowFdS
   si_transfers_->set_load(&transfer_load_);
   jingle_transfers_->set_load(&transfer_load_);
   http_links_->set_load(&transfer_load_);
+  si_transfers_->set_metrics(&metrics_);
+  jingle_transfers_->set_metrics(&metrics_);
+  http_links_->set_metrics(&metrics_);
+  tick_ = transport::Timer::repeating(control, std::chrono::seconds(1), [this] { tick(); });
   calls_->set_settings_store(store_.get());
   register_commands();
   update_ice_servers();
@@ -187,6 +199,11 @@ bool App::on_transfer_iq(const gloox::Tag& iq, const std::string& self) {
 
 App::~App() {
   control_thread_.check("App::~App");
+  // The server first: its handlers read metrics_, and no request may run
+  // while what it reports is being torn down.
+  if (http_) http_->stop();
+  tick_.cancel();
+  drain_deadline_.cancel();
   reconnect_timer_.cancel();
   quit_deadline_.cancel();
   // Calls end before the session and the workers: terminates go out while
@@ -264,16 +281,26 @@ void App::register_commands() {
 }
 
 int App::run() {
-  const auto on_signal = [](gpointer data) -> gboolean {
+  // The first SIGTERM or SIGINT drains, a second one exits at once.
+  const auto on_stop_signal = [](gpointer data) -> gboolean {
     auto* self = static_cast<App*>(data);
-    spdlog::info("parrot: signal received, shutting down");
-    self->quit(kExitOk);
+    if (self->draining_ || self->stopping_) {
+      spdlog::info("parrot: second signal: exiting now");
+      self->quit(kExitOk);
+    } else {
+      self->drain();
+    }
+    return G_SOURCE_CONTINUE;
+  };
+  const auto on_sighup = [](gpointer data) -> gboolean {
+    static_cast<App*>(data)->reload();
     return G_SOURCE_CONTINUE;
   };
   control_thread_.check("App::run");
   GMainContext* control = g_main_loop_get_context(loop_.get());
-  const auto sigint = watch_signal(control, SIGINT, on_signal, this);
-  const auto sigterm = watch_signal(control, SIGTERM, on_signal, this);
+  const auto sigint = watch_signal(control, SIGINT, on_stop_signal, this);
+  const auto sigterm = watch_signal(control, SIGTERM, on_stop_signal, this);
+  const auto sighup = watch_signal(control, SIGHUP, on_sighup, this);
   spdlog::info("parrot {} starting as {}/{}", kVersion, config_.account.jid, config_.account.resource);
   if (config_.account.insecure_skip_verify) {
     spdlog::warn("parrot: --insecure-skip-verify is set: the server's certificate will NOT be checked");
@@ -284,11 +311,120 @@ int App::run() {
   return exit_code_;
 }
 
+void App::drain() {
+  control_thread_.check("App::drain");
+  draining_ = true;
+  // Readiness drops first, so a load balancer stops sending before anything
+  // is refused. The stream stays up (and parrot available) for the calls in
+  // progress: their signalling and reports need it.
+  metrics_.set_draining(true);
+  calls_->set_draining(true);
+  transfer_load_.set_draining(true);
+  spdlog::info("parrot: draining: refusing new calls and transfers; {} call(s) and {} transfer(s) in progress may take "
+               "up to {} s (--drain-seconds)",
+               calls_->calls_and_proposals(), transfer_load_.of({}).total, config_.drain_seconds);
+  GMainContext* control = g_main_loop_get_context(loop_.get());
+  drain_deadline_ = transport::Timer(control, std::chrono::seconds(config_.drain_seconds), [this, control] {
+    drain_deadline_passed_ = true;
+    spdlog::warn("parrot: --drain-seconds passed: ending {} call(s) with their reports",
+                 calls_->calls_and_proposals());
+    calls_->end_all();
+    drain_deadline_ = transport::Timer(control, kReportGrace, [this] { quit(kExitOk); });
+    exit_if_drained();
+  });
+  exit_if_drained();
+}
+
+void App::exit_if_drained() {
+  if (!draining_ || stopping_ || calls_->calls_and_proposals() > 0) return;
+  // Transfers still running at the deadline end as at any shutdown.
+  if (!drain_deadline_passed_ && transfer_load_.of({}).total > 0) return;
+  // A call's worker pin is released just before its report goes out (a
+  // transfer's pin past the deadline: kReportGrace ends the wait).
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    if (workers_.at(i).load() > 0) return;
+  }
+  spdlog::info("parrot: drained: exiting");
+  quit(kExitOk);
+}
+
+void App::tick() {
+  metrics_.heartbeat();
+  MetricsSample sample;
+  sample.calls_active = calls_->calls_and_proposals();
+  sample.transfers_active = transfer_load_.of({}).total;
+  sample.contacts = contacts_;
+  sample.calls_parrot_behind_nat = calls_->calls_parrot_behind_nat();
+  const ChatCounters& chat = chat_.counters();
+  sample.chat_echoed = chat.echoed;
+  sample.chat_paced = chat.paced;
+  sample.chat_commands = chat.commands;
+  sample.chat_queue_full = chat.rate_limited;
+  sample.chat_too_large = chat.too_large;
+  sample.chat_queued = chat_.queued();
+  metrics_.sample(sample);
+  exit_if_drained();
+}
+
+void App::reload() {
+  control_thread_.check("App::reload");
+  if (!config_reader_) return;
+  std::string error;
+  std::optional<Config> fresh = config_reader_(error);
+  if (!fresh) {
+    while (!error.empty() && error.back() == '\n') error.pop_back();
+    spdlog::error("config: SIGHUP: the configuration is not valid, keeping the running one: {}", error);
+    return;
+  }
+  std::vector<std::string> changed;
+  const auto note = [&changed](const char* flag, const auto& before, const auto& after) {
+    if (before != after) changed.push_back(fmt::format("{} {} -> {}", flag, before, after));
+  };
+  note("--log-level", config_.log_level, fresh->log_level);
+  const call::CallLimits& calls = fresh->calls;
+  note("--max-calls", config_.calls.max_calls, calls.max_calls);
+  note("--max-calls-per-contact", config_.calls.max_calls_per_contact, calls.max_calls_per_contact);
+  note("--max-call-seconds", config_.calls.max_length.count(), calls.max_length.count());
+  note("--call-connect-seconds", config_.calls.connect_timeout.count(), calls.connect_timeout.count());
+  note("--no-media-seconds", config_.calls.no_media_timeout.count(), calls.no_media_timeout.count());
+  const ChatPolicy& chat = fresh->chat;
+  note("--echo-rate", config_.chat.rate_per_second, chat.rate_per_second);
+  note("--echo-burst", config_.chat.burst, chat.burst);
+  note("--echo-queue", config_.chat.max_queued_per_sender, chat.max_queued_per_sender);
+  note("--max-body-bytes", config_.chat.max_body_bytes, chat.max_body_bytes);
+  const transfer::TransferLimits& limits = fresh->transfers.limits;
+  note("--max-file-bytes", config_.transfers.limits.max_file_bytes, limits.max_file_bytes);
+  note("--max-transfers", config_.transfers.limits.max_transfers, limits.max_transfers);
+  note("--max-transfers-per-contact", config_.transfers.limits.max_per_contact, limits.max_per_contact);
+  note("--transfer-idle-seconds", config_.transfers.limits.idle.count(), limits.idle.count());
+  note("--drain-seconds", config_.drain_seconds, fresh->drain_seconds);
+  if (changed.empty()) {
+    spdlog::info("config: SIGHUP: nothing that applies live changed (other options take effect at a restart)");
+    return;
+  }
+  config_.log_level = fresh->log_level;
+  spdlog::default_logger()->set_level(spdlog::level::from_str(config_.log_level));
+  config_.calls = calls;
+  calls_->set_limits(calls);
+  metrics_.set_max_calls(calls.max_calls);
+  config_.chat = chat;
+  chat_.set_policy(chat);
+  config_.transfers.limits = limits;
+  si_transfers_->set_limits(limits);
+  jingle_transfers_->set_limits(limits);
+  http_links_->set_limits(limits);
+  config_.drain_seconds = fresh->drain_seconds;
+  std::string list;
+  for (const auto& one : changed) list += (list.empty() ? "" : ", ") + one;
+  spdlog::info("config: SIGHUP: applied {}", list);
+}
+
 void App::quit(int exit_code) {
   control_thread_.check("App::quit");
   if (stopping_) return;
   stopping_ = true;
   exit_code_ = exit_code;
+  metrics_.set_draining(true);
   connector_.cancel();
   if (session_) {
     session_->close();  // on_ended quits the loop
@@ -328,6 +464,7 @@ void App::on_online() {
   control_thread_.check("App::on_online");
   online_since_ = std::chrono::steady_clock::now();
   ++connections_;
+  metrics_.online();
   jingle_transfers_->discover_proxy(gloox::JID(config_.account.jid).server());
   if (!resend_.empty()) {
     spdlog::info("xmpp: sending {} messages again that the server had not acknowledged", resend_.size());
@@ -343,6 +480,7 @@ void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
   // second parrot, say) must not be redialled every reconnect-min seconds.
   if (online_since_ && std::chrono::steady_clock::now() - *online_since_ >= kStableConnection) backoff_.reset();
   online_since_.reset();
+  metrics_.offline();
   auto unacked = session_->take_unacked();
   for (auto& stanza : unacked) resend_.push_back(std::move(stanza));
   session_.reset();
@@ -364,6 +502,7 @@ void App::on_ended(gloox::ConnectionError error, const std::string& reason) {
 void App::schedule_reconnect(const std::string& why) {
   if (stopping_) return;
   const auto delay = backoff_.next();
+  metrics_.reconnect_scheduled();
   spdlog::warn("xmpp: disconnected ({}); reconnecting in {:.1f} s", why, std::chrono::duration<double>(delay).count());
   reconnect_timer_ = transport::Timer(g_main_loop_get_context(loop_.get()), delay, [this] { connect(); });
 }

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "bot/chat/chat_echo.hpp"
 #include "bot/chat/command_table.hpp"
 #include "bot/config.hpp"
+#include "bot/metrics.hpp"
 #include "bot/public_address_check.hpp"
 #include "bot/report_pages.hpp"
 #include "bot/store/store.hpp"
@@ -44,7 +46,16 @@ class App final : xmpp::SessionOwner {
   ~App() override;
 
   // Runs until SIGINT/SIGTERM or a fatal error; returns the exit code.
+  // The first SIGTERM (or SIGINT) drains: new calls and transfers are
+  // refused, those in progress end with their reports (at the latest after
+  // --drain-seconds), then parrot exits; a second one exits at once.
   int run();
+
+  // Reads the configuration again (SIGHUP): the same command line, so the
+  // --config file with the flags still on top. nullopt and `error` set
+  // when it is not valid.
+  using ConfigReader = std::function<std::optional<Config>(std::string& error)>;
+  void set_config_reader(ConfigReader reader) { config_reader_ = std::move(reader); }
 
  private:
   // xmpp::SessionOwner
@@ -77,6 +88,15 @@ class App final : xmpp::SessionOwner {
   void on_connected(transport::TcpConnectResult result);
   void schedule_reconnect(const std::string& why);
   void quit(int exit_code);
+  void drain();
+  // While draining: exits once no call, proposal or transfer is left and
+  // every report is out (no worker holds a call or transfer).
+  void exit_if_drained();
+  // SIGHUP: the log level and the limits that are safe to change live.
+  void reload();
+  // Each second on the control loop: the heartbeat and the metrics' copy
+  // of control-thread state.
+  void tick();
 
   Config config_;
   std::unique_ptr<xmpp::TlsTrust> trust_;
@@ -93,7 +113,10 @@ class App final : xmpp::SessionOwner {
   // Reports, welcomes, "!delay"/"!mode" and contacts (bot/store): the
   // control thread's connection.
   std::unique_ptr<Store> store_;
-  // --http-listen: the report pages, answered on the server's own threads;
+  // Counted always, served with --http-listen; before the server, which
+  // reads it, and stopped first in ~App.
+  BotMetrics metrics_{workers_};
+  // --http-listen: the report pages and /metrics, /healthz, /readyz, answered on the server's own threads;
   // the server goes first, so no request runs on pages it has lost.
   std::unique_ptr<ReportPages> report_pages_;
   std::unique_ptr<transport::HttpServer> http_;
@@ -120,6 +143,11 @@ class App final : xmpp::SessionOwner {
   std::uint64_t connections_ = 0;
   transport::Timer reconnect_timer_;
   transport::Timer quit_deadline_;  // after quit(), should the server not close the stream
+  transport::Timer tick_;
+  transport::Timer drain_deadline_;  // --drain-seconds after SIGTERM
+  bool draining_ = false;
+  bool drain_deadline_passed_ = false;
+  ConfigReader config_reader_;
   // Everything here runs on the control loop's thread (the one that built App).
   transport::ThreadConfined control_thread_;
   bool stopping_ = false;

@@ -275,7 +275,8 @@ void add_link_options(CLI::App& app, transfer::HttpLinkOptions& links) {
 
 void add_report_page_options(CLI::App& app, ReportPagesConfig& pages, std::string& listen) {
   app.add_option("--http-listen", listen,
-                 "ADDR:PORT: serve the report pages (/reports/<secret>) over HTTP here; off by default");
+                 "ADDR:PORT: serve the report pages (/reports/<secret>), /metrics (Prometheus), /healthz and "
+                 "/readyz over HTTP here; off by default");
   app.add_option("--public-url", pages.public_url,
                  "The report pages' base URL as people reach it (https://host); chat reports then link their page");
 }
@@ -308,6 +309,26 @@ void check_shared_flags(Config& config, const SharedFlags& flags) {
   }
 }
 
+std::string config_summary(const Config& config) {
+  const auto& account = config.account;
+  std::string summary = "parrot: configuration OK: " + account.jid + "/" + account.resource + " via ";
+  summary += account.server_host.empty() ? "DNS SRV of " + gloox::JID(account.jid).server()
+                                         : account.server_host + ":" + std::to_string(account.server_port);
+  summary += ", data dir " + config.data_dir;
+  const auto& ice = config.ice;
+  summary += ice.port_min == 0 ? ", media on any UDP port"
+                               : ", media on UDP " + std::to_string(ice.port_min) + "-" + std::to_string(ice.port_max);
+  if (!ice.public_address.empty()) summary += ", public address " + ice.public_address;
+  const auto& pages = config.report_pages;
+  if (!pages.listen_host.empty()) {
+    const bool v6 = pages.listen_host.find(':') != std::string::npos;
+    summary += ", HTTP on " + (v6 ? "[" + pages.listen_host + "]" : pages.listen_host) + ":" +
+               std::to_string(pages.listen_port);
+  }
+  if (config.store.kind == StoreLocation::Kind::kPostgres) summary += ", store " + redact_store_url(config.store.url);
+  return summary;
+}
+
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
   // GLib parses "host", "host:port", "[v6]:port" and a bare IPv6 address.
   if (text.empty() || text.find('\0') != std::string::npos) return false;
@@ -335,6 +356,11 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   app.set_version_flag("--version", std::string("parrot ") + kVersion);
   app.set_config("--config", "", "Read options from this TOML file (keys are the long option names)");
   app.allow_config_extras(false);
+  // Command line only: a config file that checked itself would never run.
+  app.add_flag("--check-config", config.check_only,
+               "Check the configuration (this file, the flags, the secret and CA files) and exit: 0 and a "
+               "one-line summary, or 2 and the error. Nothing is connected")
+      ->configurable(false);
   app.get_formatter()->column_width(34);
   app.footer("parrot probe --help: the call test for CI and server operators (docs/ci.md).");
 
@@ -357,6 +383,11 @@ ConfigResult parse_config(int argc, const char* const* argv, std::ostream& out, 
   add_call_options(app, config.calls);
   app.add_option("--workers", config.workers, "Media threads (0: one per core)")
       ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  app.add_option("--drain-seconds", config.drain_seconds,
+                 "On SIGTERM, calls in progress may go on this long before parrot ends them (with their reports) "
+                 "and exits; new calls and transfers are refused meanwhile")
+      ->check(CLI::Range(0, 86400))
       ->capture_default_str();
   add_nat_options(app, config.ice, config.ice_servers);
   add_transfer_options(app, config.transfers);

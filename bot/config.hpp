@@ -77,7 +77,8 @@ struct TransferConfig {
   transfer::DirectCandidates s5b;
 };
 
-// The report pages (docs/reports.md, "The report page").
+// The HTTP server: the report pages (docs/reports.md, "The report page"),
+// /metrics, /healthz and /readyz (docs/configuration.md).
 struct ReportPagesConfig {
   std::string listen_host;      // --http-listen ADDR:PORT; empty: no HTTP server
   std::uint16_t listen_port = 0;
@@ -94,6 +95,9 @@ struct Config {
   ChatPolicy chat;               // --echo-rate, --echo-burst, --echo-queue, --max-body-bytes
   call::CallLimits calls;
   std::size_t workers = 0;       // media threads; 0: one per core
+  // SIGTERM: how long calls in progress may go on before parrot ends them
+  // (with their reports) and exits.
+  int drain_seconds = 30;
   // The local side of calls' ICE (docs/configuration.md, "STUN, TURN and
   // NAT"): --ice-address, --ice-deny, --ice-port-min/-max, --public-address.
   transport::IceConfig ice;
@@ -101,6 +105,9 @@ struct Config {
   TransferConfig transfers;
   transfer::HttpLinkOptions links;  // docs/configuration.md, "HTTP Upload links"; App gives it the limits
   ReportPagesConfig report_pages;
+  // --check-config: validate all of the above (and the --ca-file), print
+  // config_summary() and exit, before anything touches the network.
+  bool check_only = false;
 };
 
 struct ConfigResult {
@@ -146,6 +153,11 @@ void add_report_page_options(CLI::App& app, ReportPagesConfig& pages, std::strin
 // taken), the server split, the ICE flags, the password from the file or
 // PARROT_PASSWORD. Throws CLI::Error naming the flag.
 void check_shared_flags(Config& config, const SharedFlags& flags);
+
+// One line naming what a checked configuration will do, for --check-config:
+// the account and where it connects, the data dir, the media ports and
+// public address, the HTTP listener. Never a secret.
+std::string config_summary(const Config& config);
 
 // Splits "host", "host:port", "[v6]:port" into parts; false if malformed.
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port);

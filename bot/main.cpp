@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 #include <string_view>
 
 #include "bot/app.hpp"
@@ -39,6 +40,22 @@ int main(int argc, char** argv) {
   const auto parsed = bot::parse_config(argc, argv, std::cout, std::cerr);
   if (!parsed.config) return parsed.exit_code;
   const bot::Config& config = *parsed.config;
+  auto trust = bot::xmpp::TlsTrust::load(config.account.ca_file, error);
+  if (!trust) {
+    std::cerr << "parrot: " << error << "\n";
+    return bot::kExitUsage;
+  }
+  if (config.check_only) {
+    // The data dir is made at start (or by systemd's StateDirectory=), so
+    // only a path that exists and is not a directory is wrong here.
+    std::error_code status_error;
+    if (std::filesystem::exists(config.data_dir, status_error) && !std::filesystem::is_directory(config.data_dir)) {
+      std::cerr << "parrot: --data-dir '" << config.data_dir << "' is not a directory\n";
+      return bot::kExitUsage;
+    }
+    std::cout << bot::config_summary(config) << "\n";
+    return 0;
+  }
 
   auto logger = spdlog::stderr_color_mt("parrot");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
@@ -49,11 +66,6 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(config.data_dir, fs_error);
   if (fs_error) {
     std::cerr << "parrot: cannot create --data-dir '" << config.data_dir << "': " << fs_error.message() << "\n";
-    return bot::kExitUsage;
-  }
-  auto trust = bot::xmpp::TlsTrust::load(config.account.ca_file, error);
-  if (!trust) {
-    std::cerr << "parrot: " << error << "\n";
     return bot::kExitUsage;
   }
   try {
@@ -67,6 +79,14 @@ int main(int argc, char** argv) {
       spdlog::warn("{}", media::srtp::SrtpLibrary::backend_note());
     }
     bot::App app(config, std::move(trust), std::move(*slot));
+    // SIGHUP: the same command line read again, so the --config file's
+    // changes show while the flags given still win.
+    app.set_config_reader([argc, argv](std::string& why) {
+      std::ostringstream out, err;
+      auto reread = bot::parse_config(argc, argv, out, err);
+      why = err.str();
+      return reread.config;
+    });
     return app.run();
   } catch (const std::exception& e) {
     spdlog::critical("parrot: fatal: {}", e.what());

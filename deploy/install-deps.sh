@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # The one list of Debian 12 packages parrot needs to build, run and test.
 # Used by deploy/local.sh, tests/run.sh and so by CI. Idempotent; needs root.
+#   install-deps.sh           everything: build, tests, benchmarks
+#   install-deps.sh --build   only what building parrot and its .deb needs
+#                             (deploy/container/Containerfile's build stage)
 set -euo pipefail
 
-packages=(
-  # build
+build_only=0
+case "${1:-}" in
+  --build) build_only=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--build]" >&2; exit 2 ;;
+esac
+
+build_packages=(
+  # build (dpkg-dev, in build-essential, has dpkg-shlibdeps for the .deb)
   build-essential cmake pkg-config
   libgloox-dev libglib2.0-dev libgnutls28-dev
   libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
@@ -12,10 +22,16 @@ packages=(
   libcurl4-openssl-dev
   # the report pages' HTTP server (--http-listen)
   libcpp-httplib-dev
+  # the shared store (--store postgresql://...)
+  libpq-dev
+)
+test_packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   prosody lua-unbound openssl ca-certificates
   python3 python3-slixmpp python3-aiortc python3-aiohttp curl
+  # tests/package: the compose and Kubernetes files parse
+  python3-yaml
   # NAT tests (tests/interop, network namespaces): STUN/TURN server, NAT
   coturn iptables iproute2
   # libpurple interop (tests/interop/purple_client.cpp): Pidgin's core with
@@ -31,13 +47,15 @@ packages=(
   # concurrent_calls_bench --janus (its EchoTest is the reference server)
   valgrind janus
   procps
-  # the shared store (--store postgresql://...): libpq to build; a
-  # throwaway PostgreSQL server for its tests (tests/with_postgres.sh)
-  libpq-dev postgresql-15
+  # a throwaway PostgreSQL server for the shared store's tests
+  # (tests/with_postgres.sh)
+  postgresql-15
   # component mode scaled out: a two-node ejabberd cluster in the tests
   ejabberd erlang-base
 )
 
+packages=("${build_packages[@]}")
+[ "$build_only" -eq 1 ] || packages+=("${test_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -66,4 +84,4 @@ if [ ${#missing[@]} -ne 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ "$policy_was_ours" -eq 0 ] || rm -f "$policy"
 fi
-"$(dirname "$0")/install-browser-deps.sh"
+[ "$build_only" -eq 1 ] || "$(dirname "$0")/install-browser-deps.sh"

@@ -11,6 +11,7 @@
 #include "bot/jingle/jingle_message.hpp"
 #include "bot/jingle/namespaces.hpp"
 #include "bot/xmpp/jid.hpp"
+#include "bot/metrics.hpp"
 #include "bot/report_text.hpp"
 
 namespace parrot::bot::call {
@@ -143,6 +144,7 @@ struct CallManager::Call {
   transport::Timer restart_grace;   // a worked path died: waiting for the client's ICE restart
   unsigned ice_restarts = 0;
   std::vector<std::string> offer_ignored;  // parts of the offer left out (CallFacts)
+  bool setup_observed = false;             // its setup time is in the metrics
 
   Call(std::string call_sid, std::string from, jingle::Session jingle_session)
       : sid(std::move(call_sid)), peer(std::move(from)), session(std::move(jingle_session)) {}
@@ -268,12 +270,20 @@ std::string CallManager::busy_reason(const std::string& from) const {
   const auto per_contact =
       std::count_if(calls_.begin(), calls_.end(), [&](const auto& c) { return parrot::xmpp::bare_jid(c.second->peer) == parrot::xmpp::bare_jid(from); }) +
       std::count_if(proposals_.begin(), proposals_.end(), [&](const auto& p) { return p.second.callee == parrot::xmpp::bare_jid(from); });
-  if (static_cast<std::size_t>(per_contact) >= limits_.max_calls_per_contact)
+  if (draining_) {
+    if (metrics_) metrics_->call_busy(BusyLimit::kDraining);
+    return "Busy: parrot is restarting. Call again in a minute.";
+  }
+  if (static_cast<std::size_t>(per_contact) >= limits_.max_calls_per_contact) {
+    if (metrics_) metrics_->call_busy(BusyLimit::kPerContact);
     return "Busy: you already have " + std::to_string(per_contact) + " call(s) with parrot, the most it takes from one "
            "contact. Hang up one and call again.";
-  if (calls_.size() + proposals_.size() >= limits_.max_calls)
+  }
+  if (calls_.size() + proposals_.size() >= limits_.max_calls) {
+    if (metrics_) metrics_->call_busy(BusyLimit::kTotal);
     return "Busy: parrot is in " + std::to_string(calls_.size() + proposals_.size()) +
            " calls, as many as it takes. Try again in a few minutes.";
+  }
   return {};
 }
 
@@ -813,6 +823,9 @@ void CallManager::on_transport_state(const std::string& sid, std::size_t transpo
     call.secured[transport] = call.secured[transport] || state == transport::CallTransportState::kSecure ||
                               call.plan.transports.at(transport).dtls == std::nullopt;
     call.restart_grace.cancel();  // a restarted path is back
+    if (!call.setup_observed && call.secured[transport] && metrics_)
+      metrics_->call_setup(std::chrono::steady_clock::now() - call.started);
+    call.setup_observed = call.setup_observed || call.secured[transport];
     if (call.initiator == self_ && state == transport::CallTransportState::kSecure && listener_.on_secure)
       listener_.on_secure(sid);
     return;
@@ -839,6 +852,7 @@ void CallManager::restart_ice(Call& call, std::size_t transport, const transport
   // candidates in transport-info; the DTLS association carries on.
   call.restart_grace.cancel();
   ++call.ice_restarts;
+  if (metrics_) metrics_->ice_restart();
   call.pin.worker()->post([holder = call.media, transport, remote, candidates = std::move(candidates)] {
     if (!holder->media) return;
     try {
@@ -923,6 +937,7 @@ void CallManager::report_refused(const std::string& peer, const std::string& sid
   // that would also push the contact's real reports out of the store.
   if (refusal_reports_.check(parrot::xmpp::bare_jid(peer), std::chrono::steady_clock::now()) != SenderRateLimiter::Verdict::kAllow) {
     spdlog::info("call {} from {} refused, not reported (too many refused offers): {}", sid, peer, why);
+    if (metrics_) metrics_->call_refused_unreported();
     return;
   }
   CallFacts facts;
@@ -936,6 +951,7 @@ void CallManager::report_refused(const std::string& peer, const std::string& sid
 }
 
 void CallManager::deliver_report(const std::string& peer, CallFacts facts, nlohmann::json timeline) {
+  if (metrics_) metrics_->call_ended(facts);
   if (listener_.on_report) return listener_.on_report(peer, facts);
   // The operator must hear of a NAT in front of parrot itself: every
   // caller's report says it, but only the log reaches the operator. Once

@@ -40,6 +40,10 @@ namespace parrot::call {
 struct CallMediaSetup;
 }
 
+namespace parrot::bot {
+class BotMetrics;
+}
+
 namespace parrot::bot::call {
 
 using parrot::call::CallMediaSetup;
@@ -53,6 +57,13 @@ class CallManager {
   ~CallManager();
   CallManager(const CallManager&) = delete;
   CallManager& operator=(const CallManager&) = delete;
+
+  // Counts what happens to calls (App's metrics; null: not counted).
+  void set_metrics(BotMetrics* metrics) noexcept { metrics_ = metrics; }
+  // A reloaded --max-calls and the others, for calls from now on.
+  void set_limits(const CallLimits& limits) noexcept { limits_ = limits; }
+  // While draining (SIGTERM) every new call is answered busy.
+  void set_draining(bool draining) noexcept { draining_ = draining; }
 
   // parrot's full JID, once bound (the responder attribute, JMI replies' from).
   void set_self(const std::string& full_jid) { self_ = full_jid; }
@@ -88,6 +99,8 @@ class CallManager {
   void hang_up(const std::string& sid);
 
   std::size_t active_calls() const noexcept { return calls_.size(); }
+  // Calls plus parrot's own unanswered proposals: what --max-calls counts.
+  std::size_t calls_and_proposals() const noexcept { return calls_.size() + proposals_.size(); }
   // Calls whose evidence showed parrot itself behind a NAT it was not told
   // of (--public-address missing or wrong): an operator's metric.
   std::uint64_t calls_parrot_behind_nat() const noexcept { return calls_parrot_behind_nat_; }
@@ -202,6 +215,8 @@ class CallManager {
   transport::ThreadConfined control_thread_;  // every method runs on the control thread
   transport::Liveness liveness_;              // what workers post back is dropped once the manager is gone
   std::uint64_t next_iq_ = 0;
+  BotMetrics* metrics_ = nullptr;
+  bool draining_ = false;
 };
 
 }  // namespace parrot::bot::call

@@ -70,6 +70,11 @@ class ChatEcho {
   std::size_t queued() const noexcept { return queued_total_; }
 
   const ChatCounters& counters() const noexcept { return counters_; }
+  // A reloaded policy (SIGHUP); senders' pacing starts over at the new rate.
+  void set_policy(const ChatPolicy& policy) {
+    policy_ = policy;
+    limiter_ = SenderRateLimiter(policy.rate_per_second, policy.burst);
+  }
 
  private:
   std::string next_id();

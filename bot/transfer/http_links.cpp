@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <random>
 
+#include "bot/metrics.hpp"
 #include "bot/report_text.hpp"
 #include "bot/xmpp/jid.hpp"
 #include "transport/worker/worker.hpp"
@@ -89,9 +90,12 @@ bool HttpLinks::on_message(const gloox::Tag& message) {
   switch (limiter_.check(sender.bare(), Clock::now())) {
     case SenderRateLimiter::Verdict::kAllow: break;
     case SenderRateLimiter::Verdict::kRefuseWithNotice:
+      if (metrics_) metrics_->rate_limited(RateLimiter::kFileLinks);
       say(peer, "Too many file links at once; parrot ignores yours for a few seconds.");
       return true;
-    case SenderRateLimiter::Verdict::kRefuseSilently: return true;
+    case SenderRateLimiter::Verdict::kRefuseSilently:
+      if (metrics_) metrics_->rate_limited(RateLimiter::kFileLinks);
+      return true;
   }
   if (metadata_.size() >= kMaxContactsWithMetadata && !metadata_.contains(sender.bare())) {
     metadata_.erase(metadata_.begin());
@@ -129,6 +133,7 @@ void HttpLinks::handle_offer(const std::string& peer, LinkOffer offer) {
   const TransferCount load = load_ ? load_->of(bare) : own_load(bare);
   // Refusals before any network work, so a flood of links costs nothing but
   // the reports.
+  if (load_ && load_->draining()) return refuse(waiting, kDrainingRefusal);
   if (load.total >= options_.limits.max_transfers) {
     return refuse(waiting, "parrot is busy with " + std::to_string(load.total) + " transfers; try again later");
   }
@@ -344,6 +349,7 @@ void HttpLinks::refuse(const Waiting& waiting, const std::string& why) {
 }
 
 void HttpLinks::report(FileFacts facts) {
+  if (metrics_) metrics_->transfer_ended(facts);
   const std::string text = summary(facts);
   const std::string json = report_json(facts).dump();
   spdlog::info("links: {} from {}: {}", facts.id, facts.peer, text);

@@ -34,6 +34,10 @@
 #include "transport/worker/control_post.hpp"
 #include "transport/worker/thread_confined.hpp"
 
+namespace parrot::bot {
+class BotMetrics;
+}
+
 namespace parrot::bot::transfer {
 
 struct HttpLinkOptions {
@@ -65,6 +69,10 @@ class HttpLinks {
   // owned; nullptr: this mechanism alone counts).
   TransferCount own_load(const std::string& bare_jid) const;
   void set_load(const TransferLoad* load) noexcept { load_ = load; }
+  // Counts each ended transfer (App's metrics; null: not counted).
+  void set_metrics(BotMetrics* metrics) noexcept { metrics_ = metrics; }
+  // Reloaded limits (or a drain's), for offers from now on.
+  void set_limits(const TransferLimits& limits) noexcept { options_.limits = limits; }
   // An <iq type='result'|'error'/> whose id is one of parrot's disco queries:
   // true when it was one.
   bool on_iq_reply(const gloox::Tag& iq);
@@ -112,6 +120,7 @@ class HttpLinks {
   ReportStore* reports_;
   HttpLinkOptions options_;
   const TransferLoad* load_ = nullptr;
+  BotMetrics* metrics_ = nullptr;
   Send send_;
   std::map<std::string, std::unique_ptr<Running>> running_;  // by transfer id
   std::map<std::string, DomainServices> domains_;

@@ -71,8 +71,10 @@ void JingleTransfers::on_offer(const gloox::Tag& iq, const std::string& from, ft
     transfer->algorithms = algorithms_for(*content.file);
 
     const TransferCount load = load_ ? load_->of(contact) : own_load(contact);
-    if (auto refusal = ft::refusal_for(content, options_.limits,
-                                       TransferCount{load.total + accepted_here, load.for_contact + accepted_here})) {
+    auto refusal = ft::refusal_for(content, options_.limits,
+                                   TransferCount{load.total + accepted_here, load.for_contact + accepted_here});
+    if (load_ && load_->draining()) refusal = ft::Refusal{ReasonCondition::kBusy, kDrainingRefusal, false};
+    if (refusal) {
       facts.end = TransferEnd::kRefused;
       facts.failure = refusal->text;
       refused.push_back(facts);

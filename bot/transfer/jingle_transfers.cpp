@@ -6,6 +6,7 @@
 #include <ctime>
 #include <variant>
 
+#include "bot/metrics.hpp"
 #include "bot/report_text.hpp"
 #include "bot/transfer/jingle_ft/elements.hpp"
 #include "bot/transfer/jingle_ft/stanzas.hpp"
@@ -328,6 +329,7 @@ void JingleTransfers::end_session(const std::string& sid, TransferEnd end, const
 }
 
 void JingleTransfers::deliver_report(const FileFacts& facts) {
+  if (metrics_) metrics_->transfer_ended(facts);
   const std::string text = summary(facts);
   const std::string json = report_json(facts).dump();
   spdlog::info("jingle-ft {}: {}", facts.id, text);

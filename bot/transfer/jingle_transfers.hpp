@@ -58,6 +58,10 @@
 #include "transport/worker/thread_confined.hpp"
 #include "transport/worker/worker_pool.hpp"
 
+namespace parrot::bot {
+class BotMetrics;
+}
+
 namespace parrot::bot::transfer {
 
 struct JingleFtOptions {
@@ -97,6 +101,10 @@ class JingleTransfers {
   // owned; nullptr: this mechanism alone counts).
   TransferCount own_load(const std::string& bare_jid) const;
   void set_load(const TransferLoad* load) noexcept { load_ = load; }
+  // Counts each ended transfer (App's metrics; null: not counted).
+  void set_metrics(BotMetrics* metrics) noexcept { metrics_ = metrics; }
+  // Reloaded limits (or a drain's), for offers from now on.
+  void set_limits(const TransferLimits& limits) noexcept { options_.limits = limits; }
   // An <iq type='set'> with <jingle/>: a file offer (jingle_ft::is_file_offer)
   // or any later action on an owned sid. Answers the IQ and acts on it.
   void on_jingle_iq(const gloox::Tag& iq);
@@ -191,6 +199,7 @@ class JingleTransfers {
   ReportStore* reports_;
   JingleFtOptions options_;
   const TransferLoad* load_ = nullptr;
+  BotMetrics* metrics_ = nullptr;
   Send send_;
   std::string self_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;  // by Jingle sid

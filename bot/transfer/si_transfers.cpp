@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "bot/metrics.hpp"
 #include "bot/report_text.hpp"
 #include "bot/transfer/ibb_stream.hpp"
 #include "bot/transfer/si_transfer_state.hpp"
@@ -151,7 +152,9 @@ void SiTransfers::on_offer(const gloox::Tag& iq, const gloox::Tag& si_tag, const
   if (!offer.file.md5.empty()) facts.advertised["md5"] = offer.file.md5;
 
   std::string refusal;
-  if (offer.file.size > options_.limits.max_file_bytes) {
+  if (load_ && load_->draining()) {
+    refusal = kDrainingRefusal;
+  } else if (offer.file.size > options_.limits.max_file_bytes) {
     refusal = "the file is " + grouped(offer.file.size) + " bytes; parrot accepts at most " +
               grouped(options_.limits.max_file_bytes) + " bytes";
   } else if (const TransferCount load = load_ ? load_->of(parrot::xmpp::bare_jid(peer)) : own_load(parrot::xmpp::bare_jid(peer));
@@ -346,6 +349,7 @@ void SiTransfers::finish(Transfer& t, TransferEnd end, std::string failure) {
 }
 
 void SiTransfers::deliver(const FileFacts& facts) {
+  if (metrics_) metrics_->transfer_ended(facts);
   const std::string text = summary(facts);
   const std::string json = report_json(facts).dump();
   spdlog::info("si: {} from {}: {}", facts.id, facts.peer, text);

@@ -41,6 +41,10 @@ namespace gloox {
 class Tag;
 }
 
+namespace parrot::bot {
+class BotMetrics;
+}
+
 namespace parrot::bot::transfer {
 
 class IbbStream;
@@ -82,6 +86,10 @@ class SiTransfers {
   // owned; nullptr: this mechanism alone counts).
   TransferCount own_load(const std::string& bare_jid) const;
   void set_load(const TransferLoad* load) noexcept { load_ = load; }
+  // Counts each ended transfer (App's metrics; null: not counted).
+  void set_metrics(BotMetrics* metrics) noexcept { metrics_ = metrics; }
+  // Reloaded limits (or a drain's), for offers from now on.
+  void set_limits(const TransferLimits& limits) noexcept { options_.limits = limits; }
 
  private:
   struct Transfer;
@@ -117,6 +125,7 @@ class SiTransfers {
   ReportStore* reports_;
   SiOptions options_;
   const TransferLoad* load_ = nullptr;
+  BotMetrics* metrics_ = nullptr;
   Send send_;
   std::map<Key, std::unique_ptr<Transfer>> transfers_;
   // Recently ended IBB streams: their late <close/> still gets a result.

@@ -30,6 +30,10 @@ struct TransferCount {
   std::size_t for_contact = 0;  // from one bare JID
 };
 
+// What a sender is told while parrot drains (SIGTERM): no new transfer
+// starts, the ones under way finish.
+inline constexpr const char* kDrainingRefusal = "parrot is restarting; send the file again in a minute";
+
 class TransferLoad {
  public:
   using Source = std::function<TransferCount(const std::string& bare_jid)>;
@@ -44,9 +48,13 @@ class TransferLoad {
     }
     return sum;
   }
+  // While draining every mechanism refuses new transfers (kDrainingRefusal).
+  void set_draining(bool draining) noexcept { draining_ = draining; }
+  bool draining() const noexcept { return draining_; }
 
  private:
   std::vector<Source> sources_;
+  bool draining_ = false;
 };
 
 }  // namespace parrot::bot::transfer

@@ -485,10 +485,16 @@ class Parrot:
         if self.process and self.process.poll() is None:
             self.process.send_signal(sig)
             try:
-                self.process.wait(10)
+                # SIGTERM drains: calls a test left open would hold parrot
+                # for --drain-seconds; a second signal exits at once.
+                self.process.wait(3)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self.process.send_signal(sig)
+                try:
+                    self.process.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
         return self.process.returncode if self.process else None
 
 

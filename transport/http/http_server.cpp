@@ -11,9 +11,13 @@ namespace parrot::transport {
 
 namespace {
 
-// Threads answering at once: the pages are small and rare, and the media
-// workers need the cores.
-constexpr std::size_t kAnsweringThreads = 2;
+// Threads answering at once: the pages and scrapes are small, and the media
+// workers need the cores. httplib keeps a thread on a kept-alive connection
+// until it idles out, so four threads and a one-second keep-alive leave
+// room for a health probe (kubelet's default timeout is 1 s) beside a
+// Prometheus scraper and a browser.
+constexpr std::size_t kAnsweringThreads = 4;
+constexpr time_t kKeepAliveSeconds = 1;
 // Nothing parrot serves takes a request body; a client that trickles its
 // request is cut off rather than holding a thread.
 constexpr std::size_t kMaxRequestBody = 0;
@@ -49,6 +53,7 @@ HttpServer::HttpServer(const std::string& host, std::uint16_t port) : impl_(std:
   });
   server.set_read_timeout(kReadTimeoutSeconds, 0);
   server.set_write_timeout(kWriteTimeoutSeconds, 0);
+  server.set_keep_alive_timeout(kKeepAliveSeconds);
   // Only GET and HEAD: anything else is refused before routing (RFC 9110
   // §15.5.6 asks for the Allow header with a 405).
   server.set_pre_routing_handler([](const httplib::Request& request, httplib::Response& response) {

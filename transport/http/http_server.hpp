@@ -1,8 +1,8 @@
 // A small HTTP server on a thread of its own (opt-in, --http-listen): it
 // owns the listening socket and the threads that answer, and knows nothing
-// of what it serves; bot/ registers GET routes (the report pages, later
-// /metrics). Only GET (and HEAD, answered like GET without a body) is
-// accepted; any other method gets 405.
+// of what it serves; bot/ registers GET routes (the report pages,
+// /metrics, /healthz, /readyz). Only GET (and HEAD, answered like GET
+// without a body) is accepted; any other method gets 405.
 //
 // Threads: handlers run on the server's own threads, several at once, never
 // on the control loop; whatever they touch must be safe for that.

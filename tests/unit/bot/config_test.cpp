@@ -53,6 +53,15 @@ TEST_F(ConfigTest, DefaultsAndPasswordFromEnvironment) {
   EXPECT_EQ(c.transfers.jingle_ft.checksum_grace, std::chrono::milliseconds(3000));
 }
 
+TEST_F(ConfigTest, DrainSecondsFromTheFileAndBounded) {
+  EXPECT_EQ(parse({"--jid", "parrot@example.org"}).result.config->drain_seconds, 30);
+  const std::string file = write_file("drain.toml", "jid = \"parrot@example.org\"\ndrain-seconds = 5\n");
+  const auto parsed = parse({"--config", file});
+  ASSERT_TRUE(parsed.result.config) << parsed.err;
+  EXPECT_EQ(parsed.result.config->drain_seconds, 5);
+  EXPECT_FALSE(parse({"--jid", "parrot@example.org", "--drain-seconds", "-1"}).result.config);
+}
+
 TEST_F(ConfigTest, ChecksumGraceIsBounded) {
   const auto parsed = parse({"--jid", "parrot@example.org", "--checksum-grace-ms", "250"});
   ASSERT_TRUE(parsed.result.config) << parsed.err;
@@ -421,6 +430,12 @@ TEST_F(ConfigTest, StoreIsSqliteOrAPostgresqlUrl) {
   ASSERT_TRUE(pg.result.config) << pg.err;
   EXPECT_EQ(pg.result.config->store.kind, StoreLocation::Kind::kPostgres);
   EXPECT_EQ(pg.result.config->store.url, "postgresql://parrot@db/parrot");
+  // --check-config names the store, never its password.
+  const auto secret = parse({"--jid", "a@b", "--store", "postgresql://parrot:hunter2@db/parrot"});
+  ASSERT_TRUE(secret.result.config) << secret.err;
+  EXPECT_NE(config_summary(*secret.result.config).find(", store postgresql://parrot:***@db/parrot"), std::string::npos)
+      << config_summary(*secret.result.config);
+  EXPECT_EQ(config_summary(*secret.result.config).find("hunter2"), std::string::npos);
   const auto sqlite = parse({"--jid", "a@b", "--store", "sqlite"});
   ASSERT_TRUE(sqlite.result.config) << sqlite.err;
   EXPECT_EQ(sqlite.result.config->store.kind, StoreLocation::Kind::kSqlite);
@@ -428,6 +443,44 @@ TEST_F(ConfigTest, StoreIsSqliteOrAPostgresqlUrl) {
   EXPECT_EQ(wrong.result.exit_code, 2);
   EXPECT_NE(wrong.err.find("--store"), std::string::npos) << wrong.err;
   EXPECT_EQ(wrong.err.find("hunter2"), std::string::npos) << wrong.err;
+}
+
+TEST_F(ConfigTest, CheckConfigSummarisesWithoutSecrets) {
+  const auto plain = parse({"--jid", "parrot@example.org"});
+  ASSERT_TRUE(plain.result.config) << plain.err;
+  EXPECT_FALSE(plain.result.config->check_only);
+  EXPECT_EQ(config_summary(*plain.result.config),
+            "parrot: configuration OK: parrot@example.org/parrot via DNS SRV of example.org, data dir parrot-data, "
+            "media on any UDP port");
+
+  const auto file = write_file("check.toml",
+                               "jid = \"bot@example.org/desk\"\nserver = \"xmpp.example.org\"\n"
+                               "data-dir = \"/var/lib/parrot\"\nice-port-min = 40000\nice-port-max = 40199\n"
+                               "public-address = \"203.0.113.7\"\nhttp-listen = \"[::1]:9090\"\n");
+  const auto parsed = parse({"--config", file, "--check-config"});
+  ASSERT_TRUE(parsed.result.config) << parsed.err;
+  EXPECT_TRUE(parsed.result.config->check_only);
+  const std::string summary = config_summary(*parsed.result.config);
+  EXPECT_EQ(summary,
+            "parrot: configuration OK: bot@example.org/desk via xmpp.example.org:5222, data dir /var/lib/parrot, "
+            "media on UDP 40000-40199, public address 203.0.113.7, HTTP on [::1]:9090");
+  EXPECT_EQ(summary.find("from-env"), std::string::npos);
+}
+
+TEST_F(ConfigTest, CheckConfigFailsLikeAStart) {
+  // The same checks as a real start: a broken file, an unreadable secret, an
+  // address that does not parse all exit 2 with the flag named.
+  const auto bad_key = write_file("bad.toml", "jid = \"a@b\"\nno-such-option = 1\n");
+  EXPECT_EQ(parse({"--config", bad_key, "--check-config"}).result.exit_code, 2);
+  const auto missing = parse({"--jid", "a@b", "--password-file", "/nonexistent/pw", "--check-config"});
+  EXPECT_EQ(missing.result.exit_code, 2);
+  EXPECT_NE(missing.err.find("--password-file"), std::string::npos) << missing.err;
+  const auto address = parse({"--jid", "a@b", "--public-address", "host.example", "--check-config"});
+  EXPECT_EQ(address.result.exit_code, 2);
+  EXPECT_NE(address.err.find("--public-address"), std::string::npos) << address.err;
+  // The file cannot switch itself into a check: the key is not a config key.
+  const auto in_file = write_file("self.toml", "jid = \"a@b\"\ncheck-config = true\n");
+  EXPECT_EQ(parse({"--config", in_file}).result.exit_code, 2);
 }
 
 TEST(SplitHostPort, Forms) {
