@@ -152,6 +152,10 @@ void PgStore::drop(const std::string& why) {
 
 bool PgStore::ready(std::chrono::milliseconds wait) {
   if (std::chrono::steady_clock::now() < retry_at_) return false;
+  if (connection_ && !connecting_ && PQstatus(connection_.get()) != CONNECTION_OK) {
+    connection_.reset();  // broken since the last request: start a new one
+    schema_ready_ = false;
+  }
   if (!connection_) {
     std::vector<const char*> keywords, values;
     for (std::size_t i = 0; i < keywords_.size(); ++i) {
