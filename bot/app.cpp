@@ -366,6 +366,8 @@ void App::tick() {
   sample.transfers_active = transfer_load_.of({}).total;
   sample.contacts = contacts_;
   sample.calls_parrot_behind_nat = calls_->calls_parrot_behind_nat();
+  sample.store_available = store_->available();
+  sample.store_outages = store_->outages();
   const ChatCounters& chat = chat_.counters();
   sample.chat_echoed = chat.echoed;
   sample.chat_paced = chat.paced;

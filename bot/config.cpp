@@ -387,6 +387,7 @@ std::string config_summary(const Config& config) {
     summary += ", HTTP on " + (v6 ? "[" + pages.listen_host + "]" : pages.listen_host) + ":" +
                std::to_string(pages.listen_port);
   }
+  if (config.store.kind == StoreLocation::Kind::kPostgres) summary += ", store " + redact_store_url(config.store.url);
   return summary;
 }
 std::string AccountConfig::domain() const { return is_component() ? component : gloox::JID(jid).server(); }

@@ -95,6 +95,9 @@ BotMetrics::BotMetrics(transport::WorkerPool& workers)
                                        {"reason"}, each({"queue_full", "too_large"}))),
       chat_commands_(registry_.counter("parrot_chat_commands_total", "Chat commands answered.")),
       chat_queued_(registry_.gauge("parrot_chat_messages_queued", "Chat messages waiting for their paced echo.")),
+      store_available_(registry_.gauge("parrot_store_available", "1 while the store answered its last request.")),
+      store_outages_(registry_.counter("parrot_store_outages_total",
+                                       "Times the store stopped answering (parrot then runs on defaults).")),
       rate_limited_(registry_.counters("parrot_rate_limited_total", "Events a rate limiter refused, by limiter.",
                                        {"limiter"}, each({"chat_queue", "call_refusal_reports", "file_links"}))) {
   registry_.gauge_reads("parrot_worker_load", "Calls and transfers pinned to each media worker.", {"worker"},
@@ -172,6 +175,8 @@ void BotMetrics::sample(const MetricsSample& sample) {
   chat_refused_.at({"too_large"}).store(sample.chat_too_large);
   rate_limited_.at({"chat_queue"}).store(sample.chat_queue_full);
   chat_queued_.set(static_cast<std::int64_t>(sample.chat_queued));
+  store_available_.set(sample.store_available ? 1 : 0);
+  store_outages_.store(sample.store_outages);
 }
 
 void BotMetrics::heartbeat() noexcept {

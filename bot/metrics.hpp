@@ -38,6 +38,10 @@ struct MetricsSample {
   // ChatCounters, as !stats shows them.
   std::uint64_t chat_echoed = 0, chat_paced = 0, chat_commands = 0, chat_queue_full = 0, chat_too_large = 0;
   std::size_t chat_queued = 0;
+  // The store (bot/store): whether it answered its last request, and how
+  // often it stopped answering (a PostgreSQL server away).
+  bool store_available = true;
+  std::uint64_t store_outages = 0;
 };
 
 class BotMetrics {
@@ -104,6 +108,8 @@ class BotMetrics {
   transport::metrics::Family<transport::metrics::Counter>& chat_refused_;
   transport::metrics::Counter& chat_commands_;
   transport::metrics::Gauge& chat_queued_;
+  transport::metrics::Gauge& store_available_;
+  transport::metrics::Counter& store_outages_;
   transport::metrics::Family<transport::metrics::Counter>& rate_limited_;
   std::atomic<bool> draining_{false};
   std::atomic<std::size_t> max_calls_{0};

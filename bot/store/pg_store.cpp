@@ -152,6 +152,10 @@ void PgStore::drop(const std::string& why) {
 
 bool PgStore::ready(std::chrono::milliseconds wait) {
   if (std::chrono::steady_clock::now() < retry_at_) return false;
+  if (connection_ && !connecting_ && PQstatus(connection_.get()) != CONNECTION_OK) {
+    connection_.reset();  // broken since the last request: start a new one
+    schema_ready_ = false;
+  }
   if (!connection_) {
     std::vector<const char*> keywords, values;
     for (std::size_t i = 0; i < keywords_.size(); ++i) {
@@ -281,12 +285,18 @@ bool PgStore::create_schema() {
   if (!step("BEGIN")) return false;
   const bool created = [&] {
     if (!step(std::string("SELECT pg_advisory_xact_lock(") + kSchemaLock + ")")) return false;
-    if (!step("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")) return false;
-    const auto version = step("SELECT COALESCE(MAX(version), 0) FROM schema_version");
-    if (!version) return false;
-    const auto have = integer_at(version.get(), 0, 0);
-    if (have >= kSchemaVersion) return true;
-    return step(kSchema) && step("INSERT INTO schema_version(version) VALUES(" + std::to_string(kSchemaVersion) + ")");
+    // Read before creating anything: CREATE ... IF NOT EXISTS needs the
+    // CREATE privilege even when the table is there, and a role that only
+    // reads and writes must be able to run parrot once the schema exists.
+    const auto exists = step("SELECT to_regclass('schema_version') IS NOT NULL");
+    if (!exists) return false;
+    if (std::string_view(PQgetvalue(exists.get(), 0, 0)) == "t") {
+      const auto version = step("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+      if (!version) return false;
+      if (integer_at(version.get(), 0, 0) >= kSchemaVersion) return true;
+    }
+    return step("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)") && step(kSchema) &&
+           step("INSERT INTO schema_version(version) VALUES(" + std::to_string(kSchemaVersion) + ")");
   }();
   if (!created || !step("COMMIT")) {
     if (connection_) {

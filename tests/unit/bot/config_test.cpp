@@ -467,6 +467,26 @@ TEST_F(SectionOptionsTest, LinksAndReportPages) {
   EXPECT_EQ(pages.public_url, "https://p");
 }
 
+TEST_F(ConfigTest, StoreIsSqliteOrAPostgresqlUrl) {
+  const auto pg = parse({"--jid", "a@b", "--store", "postgresql://parrot@db/parrot"});
+  ASSERT_TRUE(pg.result.config) << pg.err;
+  EXPECT_EQ(pg.result.config->store.kind, StoreLocation::Kind::kPostgres);
+  EXPECT_EQ(pg.result.config->store.url, "postgresql://parrot@db/parrot");
+  // --check-config names the store, never its password.
+  const auto secret = parse({"--jid", "a@b", "--store", "postgresql://parrot:hunter2@db/parrot"});
+  ASSERT_TRUE(secret.result.config) << secret.err;
+  EXPECT_NE(config_summary(*secret.result.config).find(", store postgresql://parrot:***@db/parrot"), std::string::npos)
+      << config_summary(*secret.result.config);
+  EXPECT_EQ(config_summary(*secret.result.config).find("hunter2"), std::string::npos);
+  const auto sqlite = parse({"--jid", "a@b", "--store", "sqlite"});
+  ASSERT_TRUE(sqlite.result.config) << sqlite.err;
+  EXPECT_EQ(sqlite.result.config->store.kind, StoreLocation::Kind::kSqlite);
+  const auto wrong = parse({"--jid", "a@b", "--store", "postgresql://u:hunter2@db/parrot?nonsense=1"});
+  EXPECT_EQ(wrong.result.exit_code, 2);
+  EXPECT_NE(wrong.err.find("--store"), std::string::npos) << wrong.err;
+  EXPECT_EQ(wrong.err.find("hunter2"), std::string::npos) << wrong.err;
+}
+
 TEST_F(ConfigTest, CheckConfigSummarisesWithoutSecrets) {
   const auto plain = parse({"--jid", "parrot@example.org"});
   ASSERT_TRUE(plain.result.config) << plain.err;
@@ -515,20 +535,6 @@ TEST_F(ConfigTest, CheckConfigFailsLikeAStart) {
   // The file cannot switch itself into a check: the key is not a config key.
   const auto in_file = write_file("self.toml", "jid = \"a@b\"\ncheck-config = true\n");
   EXPECT_EQ(parse({"--config", in_file}).result.exit_code, 2);
-}
-
-TEST_F(ConfigTest, StoreIsSqliteOrAPostgresqlUrl) {
-  const auto pg = parse({"--jid", "a@b", "--store", "postgresql://parrot@db/parrot"});
-  ASSERT_TRUE(pg.result.config) << pg.err;
-  EXPECT_EQ(pg.result.config->store.kind, StoreLocation::Kind::kPostgres);
-  EXPECT_EQ(pg.result.config->store.url, "postgresql://parrot@db/parrot");
-  const auto sqlite = parse({"--jid", "a@b", "--store", "sqlite"});
-  ASSERT_TRUE(sqlite.result.config) << sqlite.err;
-  EXPECT_EQ(sqlite.result.config->store.kind, StoreLocation::Kind::kSqlite);
-  const auto wrong = parse({"--jid", "a@b", "--store", "postgresql://u:hunter2@db/parrot?nonsense=1"});
-  EXPECT_EQ(wrong.result.exit_code, 2);
-  EXPECT_NE(wrong.err.find("--store"), std::string::npos) << wrong.err;
-  EXPECT_EQ(wrong.err.find("hunter2"), std::string::npos) << wrong.err;
 }
 
 TEST(SplitHostPort, Forms) {

@@ -83,6 +83,12 @@ TEST(BotMetrics, HealthFollowsTheStream) {
   state.calls_active = 3;
   metrics.sample(state);
   EXPECT_EQ(metrics.calls_active(), 3u);
+  EXPECT_EQ(sample(metrics.render(), "parrot_store_available"), 1);
+  state.store_available = false;
+  state.store_outages = 2;
+  metrics.sample(state);
+  EXPECT_EQ(sample(metrics.render(), "parrot_store_available"), 0);
+  EXPECT_EQ(sample(metrics.render(), "parrot_store_outages_total"), 2);
 }
 
 }  // namespace

@@ -393,6 +393,37 @@ TEST_F(PgStoreTest, InstancesStartingTogetherCreateTheSchemaOnce) {
   PQfinish(connection);
 }
 
+// Once the schema exists, a role that may only read and write rows runs
+// parrot (CREATE ... IF NOT EXISTS alone would need the CREATE privilege).
+TEST_F(PgStoreTest, ARoleWithoutCreateRunsOnAnExistingSchema) {
+  { PgStore owner(url_); ASSERT_TRUE(owner.available()); }
+  const std::string role = "parrot_rw_" + std::to_string(::getpid());
+  administer("DROP ROLE IF EXISTS " + role);
+  administer("CREATE ROLE " + role + " LOGIN");
+  PGconn* connection = PQconnectdb(url_.c_str());
+  for (const std::string& sql : {"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role,
+                                "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + role,
+                                std::string("REVOKE CREATE ON SCHEMA public FROM PUBLIC")}) {
+    PGresult* result = PQexec(connection, sql.c_str());
+    EXPECT_EQ(PQresultStatus(result), PGRES_COMMAND_OK) << sql << ": " << PQerrorMessage(connection);
+    PQclear(result);
+  }
+  PQfinish(connection);
+  const std::size_t at = url_.find('@');
+  const std::string as_role = "postgresql://" + role + url_.substr(at);
+  {
+    PgStore store(as_role);
+    EXPECT_TRUE(store.available());
+    EXPECT_TRUE(store.take_welcome("alice@example.org"));
+    EXPECT_TRUE(store.add(report("alice@example.org", 1)));
+    EXPECT_TRUE(store.save_test_signal("alice@example.org", true));
+  }
+  administer("DROP OWNED BY " + role + " CASCADE");
+  // The role must not outlive the test: its grants are in the test's database.
+  administer("DROP DATABASE " + url_.substr(url_.rfind('/') + 1));
+  administer("DROP ROLE " + role);
+}
+
 // The server drops the connection (a restart, a failover): the requests
 // meanwhile get the defaults, and the store reconnects by itself.
 TEST_F(PgStoreTest, ReconnectsAfterTheServerDropsTheConnection) {
