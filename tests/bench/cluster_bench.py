@@ -38,6 +38,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../interop"))
 import jingle_caller as jc  # noqa: E402  (first: it limits aioice to loopback)
+import echo_bench  # noqa: E402  (beside this file: the same load generator's figures)
 import harness  # noqa: E402
 import cluster as cl  # noqa: E402
 from echo_bench import cpu_seconds, load_binary  # noqa: E402
@@ -84,17 +85,8 @@ def measure_chat(ejabberd, instances, args):
     bot0, server0, t0 = total_cpu(bots), total_cpu(servers), time.monotonic()
     time.sleep(args.seconds - 1.0)
     bot1, server1, t1 = total_cpu(bots), total_cpu(servers), time.monotonic()
-    rtts = []
-    for loader in loaders:
-        out, err = loader.communicate(timeout=args.seconds + args.warmup + 60)
-        if loader.returncode != 0:
-            raise RuntimeError(f"load generator failed: {err.strip()}")
-        rtts.extend(int(line) / 1e6 for line in out.split())
-    rtts.sort()
     return {
-        "echoes_per_s": len(rtts) / args.seconds,
-        "p50_ms": 1000 * statistics.median(rtts) if rtts else float("nan"),
-        "p99_ms": 1000 * rtts[int(0.99 * (len(rtts) - 1))] if rtts else float("nan"),
+        **echo_bench.echo_figures(loaders, args),
         "bot_cpu": (bot1 - bot0) / (t1 - t0),
         "server_cpu": (server1 - server0) / (t1 - t0),
     }

@@ -33,16 +33,9 @@ def load_binary():
         os.path.dirname(harness.parrot_binary()), "../tests/parrot_echo_load")
 
 
-def measure(prosody, target_jid, target_pid, args):
-    loaders = [subprocess.Popen(
-        [load_binary(), "--jid", f"load{i}@{prosody.domain}", "--password", "load-secret",
-         "--port", str(prosody.port), "--target", target_jid, "--window", str(args.window),
-         "--warmup", str(args.warmup), "--seconds", str(args.seconds)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(args.clients)]
-    time.sleep(args.warmup + 1.0)  # connect + warm-up
-    cpu0, prosody_cpu0, t0 = cpu_seconds(target_pid), cpu_seconds(prosody.process.pid), time.monotonic()
-    time.sleep(args.seconds - 1.0)
-    cpu1, prosody_cpu1, t1 = cpu_seconds(target_pid), cpu_seconds(prosody.process.pid), time.monotonic()
+def echo_figures(loaders, args):
+    """Echoes per second and the round-trip percentiles from the load
+    generators' output (one round trip in ns per line)."""
     rtts = []
     for loader in loaders:
         out, err = loader.communicate(timeout=args.seconds + args.warmup + 60)
@@ -54,6 +47,21 @@ def measure(prosody, target_jid, target_pid, args):
         "echoes_per_s": len(rtts) / args.seconds,
         "p50_ms": 1000 * statistics.median(rtts) if rtts else float("nan"),
         "p99_ms": 1000 * rtts[int(0.99 * (len(rtts) - 1))] if rtts else float("nan"),
+    }
+
+
+def measure(prosody, target_jid, target_pid, args):
+    loaders = [subprocess.Popen(
+        [load_binary(), "--jid", f"load{i}@{prosody.domain}", "--password", "load-secret",
+         "--port", str(prosody.port), "--target", target_jid, "--window", str(args.window),
+         "--warmup", str(args.warmup), "--seconds", str(args.seconds)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(args.clients)]
+    time.sleep(args.warmup + 1.0)  # connect + warm-up
+    cpu0, prosody_cpu0, t0 = cpu_seconds(target_pid), cpu_seconds(prosody.process.pid), time.monotonic()
+    time.sleep(args.seconds - 1.0)
+    cpu1, prosody_cpu1, t1 = cpu_seconds(target_pid), cpu_seconds(prosody.process.pid), time.monotonic()
+    return {
+        **echo_figures(loaders, args),
         "bot_cpu": (cpu1 - cpu0) / (t1 - t0),
         "prosody_cpu": (prosody_cpu1 - prosody_cpu0) / (t1 - t0),
     }
