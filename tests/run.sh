@@ -14,7 +14,17 @@ build=${PARROT_BUILD_DIR:-build-test}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
   -DBUILD_TESTING=ON -DPARROT_WERROR=ON
 cmake --build "$build" -j"$(nproc)"
+# The fuzzers' clang + ASan build (about 6 minutes on two cores) runs beside
+# the tests at the lowest priority: the interop tests mostly wait on the
+# network and timers, so it takes the CPU they leave and never theirs. Its
+# own process group, so a failing test run stops it too.
+fuzz_log="$build/fuzz-build.log"
+setsid nice -n 19 ./tests/fuzz/run_bounded.sh --build-only >"$fuzz_log" 2>&1 &
+fuzz_build=$!
+trap 'kill -- -"$fuzz_build" 2>/dev/null || true' EXIT
 # Three at a time on two cores: most interop tests wait on the network and
 # timers, not the CPU; the Chromium ones reserve two slots (PROCESSORS 2).
 (cd "$build" && ctest --output-on-failure -j3 --timeout 300)
+wait "$fuzz_build" || { cat "$fuzz_log" >&2; echo "run.sh: the fuzzers' build failed" >&2; exit 1; }
+trap - EXIT
 ./tests/fuzz/run_bounded.sh "${PARROT_FUZZ_SECONDS:-60}"
