@@ -69,7 +69,9 @@ class Instance:
         self.extra = list(extra)
         self.data_dir = f"{root}/{name}-data"
         self.log_path = f"{root}/{name}.log"
-        self.secret_file = f"{root}/component-secret"
+        # One file per instance: rewriting a shared one (O_TRUNC) while
+        # another instance starts hands that instance an empty secret.
+        self.secret_file = f"{root}/{name}-component-secret"
         with open(os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             f.write(SECRET + "\n")
         self.process = None
