@@ -424,6 +424,17 @@ TEST_F(PgStoreTest, ARoleWithoutCreateRunsOnAnExistingSchema) {
   administer("DROP ROLE " + role);
 }
 
+// Asks for `peer`'s settings until the store has reconnected (it answers
+// again) or 20 s have passed; nullopt then.
+std::optional<UserSettings> settings_once_reconnected(PgStore& store, const std::string& peer) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (;;) {
+    auto settings = store.user_settings(peer);
+    if (settings || std::chrono::steady_clock::now() >= deadline) return settings;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+}
+
 // The server drops the connection (a restart, a failover): the requests
 // meanwhile get the defaults, and the store reconnects by itself.
 TEST_F(PgStoreTest, ReconnectsAfterTheServerDropsTheConnection) {
@@ -439,12 +450,7 @@ TEST_F(PgStoreTest, ReconnectsAfterTheServerDropsTheConnection) {
   EXPECT_FALSE(store.take_welcome("alice@example.org"));  // this instance remembers it welcomed alice
   EXPECT_TRUE(store.take_welcome("bob@example.org"));     // the server away: this instance's memory decides
   EXPECT_EQ(store.outages(), 1u);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  std::optional<UserSettings> settings;
-  while (!settings && std::chrono::steady_clock::now() < deadline) {
-    settings = store.user_settings("alice@example.org");
-    if (!settings) std::this_thread::sleep_for(milliseconds(20));
-  }
+  const std::optional<UserSettings> settings = settings_once_reconnected(store, "alice@example.org");
   ASSERT_TRUE(settings) << "the store did not reconnect";
   EXPECT_TRUE(store.available());
   EXPECT_EQ(settings->extra_delay, milliseconds(300));
@@ -474,12 +480,7 @@ TEST_F(PgStoreTest, AStalledServerDoesNotHoldTheCaller) {
   }
   EXPECT_FALSE(stalled);
   EXPECT_FALSE(store.available());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  std::optional<UserSettings> settings;
-  while (!settings && std::chrono::steady_clock::now() < deadline) {
-    settings = store.user_settings("alice@example.org");
-    if (!settings) std::this_thread::sleep_for(milliseconds(20));
-  }
+  const std::optional<UserSettings> settings = settings_once_reconnected(store, "alice@example.org");
   ASSERT_TRUE(settings) << "the store did not reconnect";
   EXPECT_EQ(*settings, UserSettings{});
 }
