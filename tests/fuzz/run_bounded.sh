@@ -5,12 +5,8 @@
 # its input under the build directory to commit into the corpus with the fix.
 #
 #   tests/fuzz/run_bounded.sh [TOTAL_SECONDS]   (default 60, shared by all targets)
-#   tests/fuzz/run_bounded.sh --build-only      (build them, run nothing)
-# PARROT_FUZZ_BUILD_JOBS: parallel compile jobs (default: one per core).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build_only=0
-if [ "${1:-}" = "--build-only" ]; then build_only=1; shift; fi
 total=${1:-60}
 build=${PARROT_FUZZ_BUILD_DIR:-build-fuzz}
 # -g1: crash traces keep file and line; full debug info only costs build time.
@@ -20,8 +16,7 @@ CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DBUILD_TESTING=ON -DPARROT_FUZZ=ON -DPARROT_SANITIZE="address;undefined" >/dev/null
 targets=()
 for source in tests/fuzz/*_fuzzer.cpp; do targets+=("$(basename "$source" .cpp)"); done
-cmake --build "$build" -j"${PARROT_FUZZ_BUILD_JOBS:-$(nproc)}" --target "${targets[@]}" >/dev/null
-[ "$build_only" -eq 0 ] || exit 0
+cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >/dev/null
 per_target=$(( total / ${#targets[@]} ))
 [ "$per_target" -ge 1 ] || per_target=1
 status=0
